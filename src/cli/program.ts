@@ -1,0 +1,46 @@
+/**
+ * The `superspike` command line. It only parses and delegates: every command lives in
+ * `src/cli/commands/<name>.ts` and exports `register(program)`.
+ *
+ * Exit codes: 0 success, 1 user error (one-line message; stack with --debug), 2 usage error,
+ * 130 interrupted (Ctrl-C after a resumable checkpoint was written).
+ */
+import { Command, CommanderError } from 'commander';
+import { UserError } from '../errors.js';
+import { commands } from './commands/index.js';
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name('superspike')
+    .description('Train multilayer spiking networks with SuperSpike on worker-thread ranks (Auryn-compatible outputs)')
+    .option('--debug', 'print stack traces of errors')
+    .showHelpAfterError('(add --help for usage)')
+    .exitOverride();
+  for (const register of commands) register(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  const debug = argv.includes('--debug');
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version arrive here too, with exit code 0.
+      return err.exitCode === 0 ? 0 : 2;
+    }
+    if (err instanceof UserError) {
+      process.stderr.write(`superspike: ${err.message}\n`);
+      if (debug && err.stack) process.stderr.write(`${err.stack}\n`);
+      return err.exitCode;
+    }
+    process.stderr.write(`superspike: internal error: ${(err as Error)?.message ?? String(err)}\n`);
+    if (debug || !(err instanceof Error)) process.stderr.write(`${(err as Error)?.stack ?? ''}\n`);
+    else process.stderr.write('(run again with --debug for the stack trace)\n');
+    return 1;
+  }
+}
+
