@@ -1,0 +1,228 @@
+/**
+ * `superspike decode` — Auryn's `aube`: merges binary spike files (one per rank) by (time, id)
+ * and prints `time id` lines. Streams end to end: files are read in chunks and output goes
+ * through a stream with backpressure, so multi-GB files decode in constant memory.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { once } from 'node:events';
+import type { Writable } from 'node:stream';
+import { InvalidArgumentError, type Command } from 'commander';
+import { UserError } from '../../errors.js';
+import { mergeSpkFiles, readSpkSetHeader } from '../../io/spk.js';
+
+export interface DecodeOptions {
+  /** Keep events with time >= from (seconds). Default: from the start. */
+  from?: number;
+  /** Keep events with time < to (seconds). Default: to the end. */
+  to?: number;
+  /** Keep events with id <= maxId. Default: all. */
+  maxId?: number;
+  /** Digits after the decimal point of the time. Default 6. */
+  decimals?: number;
+}
+
+export function register(program: Command): void {
+  program
+    .command('decode')
+    .description("merge binary spike files (.spk, one per rank) by (time, id) and print 'time id' lines, like Auryn's aube")
+    .argument(
+      '<files...>',
+      'spike files; a name without .spk whose rank files NAME.0.spk, NAME.1.spk, … exist stands for all of them',
+    )
+    .option('--from <seconds>', 'keep events at or after this time (inclusive)', parseSeconds)
+    .option('--to <seconds>', 'keep events before this time (exclusive)', parseSeconds)
+    .option('--max-id <n>', 'keep neuron ids <= n', parseCount)
+    .option('--decimals <d>', 'digits after the decimal point of the time (0-12)', parseDecimals, 6)
+    .option('-o, --output <file>', 'write to this file instead of stdout')
+    .addHelpText(
+      'after',
+      `
+The window is half-open: --from 1 --to 2 keeps 1 <= time < 2 (times are step * dt).
+
+Examples:
+  superspike decode output/oxford.0.spk                 one rank file to stdout
+  superspike decode output/oxford                       all ranks: output/oxford.*.spk
+  superspike decode output/oxford --from 45 --to 46.89 --max-id 199 -o last-loop.ras
+  superspike decode a.0.spk a.1.spk | head              pipes stop cleanly`,
+    )
+    .action(async (files: string[], opts: DecodeOptions & { output?: string }) => {
+      const paths = expandSpkArgs(files);
+      const out = opts.output;
+      const stream = out === undefined ? process.stdout : openOutput(out);
+      const count = await decodeSpkFiles(paths, stream, opts);
+      if (out !== undefined) {
+        stream.end();
+        try {
+          await once(stream, 'finish');
+        } catch (err) {
+          throw new UserError(`cannot write ${out}: ${(err as Error).message}`, { cause: err });
+        }
+        process.stdout.write(`wrote ${count} events from ${paths.length} file${paths.length === 1 ? '' : 's'} to ${out}\n`);
+      }
+    });
+}
+
+/**
+ * Resolves command-line names to spike files: an existing file is taken as is; a name without
+ * `.spk` stands for its rank files `<name>.<r>.spk` (in rank order) when those exist.
+ */
+export function expandSpkArgs(args: readonly string[]): string[] {
+  const result: string[] = [];
+  for (const arg of args) {
+    if (!arg.endsWith('.spk')) {
+      const ranks = rankFiles(arg);
+      if (ranks.length > 0) {
+        result.push(...ranks);
+        continue;
+      }
+    }
+    if (!fs.existsSync(arg)) {
+      const hint = arg.endsWith('.spk') ? '' : ` (nor ${arg}.<rank>.spk)`;
+      throw new UserError(`no such spike file: ${arg}${hint}`);
+    }
+    result.push(arg);
+  }
+  return result;
+}
+
+function rankFiles(prefix: string): string[] {
+  const dir = path.dirname(prefix);
+  const base = path.basename(prefix);
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const found: Array<[number, string]> = [];
+  for (const name of names) {
+    if (!name.startsWith(`${base}.`) || !name.endsWith('.spk')) continue;
+    const rank = name.slice(base.length + 1, -4);
+    if (/^\d+$/.test(rank)) found.push([Number(rank), path.join(dir, name)]);
+  }
+  return found.sort((a, b) => a[0] - b[0]).map(([, p]) => p);
+}
+
+function openOutput(file: string): fs.WriteStream {
+  // Open synchronously so that an unwritable path is a clean user error before any work.
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'w');
+  } catch (err) {
+    throw new UserError(`cannot write ${file}: ${(err as Error).message}`, { cause: err });
+  }
+  return fs.createWriteStream(file, { fd, highWaterMark: 1 << 20 });
+}
+
+/**
+ * Writes the merged events of `paths` to `out` as `time id` lines and returns how many it
+ * wrote. Waits for 'drain' whenever the stream is full; stops quietly if the reader of a pipe
+ * goes away (EPIPE), as `decode | head` does; any other write error is a `UserError`.
+ */
+export async function decodeSpkFiles(paths: readonly string[], out: Writable, opts: DecodeOptions = {}): Promise<number> {
+  const { stepsPerSecond } = readSpkSetHeader(paths);
+  const decimals = opts.decimals ?? 6;
+  const fromStep = opts.from === undefined ? undefined : secondsToStep(opts.from, stepsPerSecond);
+  const toStep = opts.to === undefined ? undefined : secondsToStep(opts.to, stepsPerSecond);
+  if (fromStep !== undefined && toStep !== undefined && toStep < fromStep) {
+    throw new UserError(`--to ${opts.to} is before --from ${opts.from}`);
+  }
+  const maxId = opts.maxId ?? Infinity;
+  const format = timeFormatter(stepsPerSecond, decimals);
+
+  let broken = false;
+  let failure: NodeJS.ErrnoException | undefined;
+  const onError = (err: NodeJS.ErrnoException): void => {
+    broken = true;
+    if (err.code !== 'EPIPE') failure ??= err;
+  };
+  out.on('error', onError);
+  let count = 0;
+  try {
+    let piece = '';
+    for await (const chunk of mergeSpkFiles(paths, { fromStep, toStep })) {
+      for (let i = 0; i < chunk.length; i++) {
+        const id = chunk.ids[i]!;
+        if (id > maxId) continue;
+        piece += `${format(chunk.steps[i]!)} ${id}\n`;
+        count++;
+      }
+      if (piece.length >= 1 << 16) {
+        if (broken) break;
+        const ok = out.write(piece);
+        piece = '';
+        if (!ok) await drained(out);
+      }
+    }
+    if (piece !== '' && !broken) {
+      if (!out.write(piece)) await drained(out);
+    }
+    if (failure) throw new UserError(`cannot write the decoded spikes: ${failure.message}`, { cause: failure });
+  } finally {
+    // After EPIPE the stream may report again; keep swallowing it rather than crash on exit.
+    if (!broken) out.off('error', onError);
+  }
+  return count;
+}
+
+/** Resolves when `out` can take more data, or will never (closed or failed). */
+function drained(out: Writable): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      out.off('drain', done);
+      out.off('close', done);
+      out.off('error', done);
+      resolve();
+    };
+    out.on('drain', done);
+    out.on('close', done);
+    out.on('error', done);
+  });
+}
+
+/**
+ * Seconds → first step at or after that time. Products like 0.3 × 10000 = 3000.0000000000005
+ * are snapped to the integer first, so a window given in seconds means what it says.
+ */
+export function secondsToStep(seconds: number, stepsPerSecond: number): number {
+  const x = seconds * stepsPerSecond;
+  const r = Math.round(x);
+  return Math.abs(x - r) < 1e-6 ? r : Math.ceil(x);
+}
+
+/**
+ * `step / stepsPerSecond` with `decimals` digits. For Auryn's 10 000 steps/s (any power of ten)
+ * it formats with integer arithmetic, which is exact and faster than `toFixed` on the hot path.
+ */
+export function timeFormatter(stepsPerSecond: number, decimals: number): (step: number) => string {
+  const digits = Math.log10(stepsPerSecond);
+  if (Number.isInteger(digits) && digits >= 1 && decimals >= digits) {
+    const zeros = '0'.repeat(decimals - digits);
+    return (step) => {
+      const whole = Math.floor(step / stepsPerSecond);
+      const frac = String(step - whole * stepsPerSecond).padStart(digits, '0');
+      return `${whole}.${frac}${zeros}`;
+    };
+  }
+  return (step) => (step / stepsPerSecond).toFixed(decimals);
+}
+
+function parseSeconds(value: string): number {
+  const x = Number(value);
+  if (value.trim() === '' || !Number.isFinite(x) || x < 0) {
+    throw new InvalidArgumentError('expected a time in seconds >= 0');
+  }
+  return x;
+}
+
+function parseCount(value: string): number {
+  if (!/^\d+$/.test(value.trim())) throw new InvalidArgumentError('expected a non-negative integer');
+  return Number(value);
+}
+
+function parseDecimals(value: string): number {
+  const d = parseCount(value);
+  if (d > 12) throw new InvalidArgumentError('expected 0 to 12');
+  return d;
+}

@@ -1,0 +1,116 @@
+/**
+ * Network state files (SPEC §11.5): every value needed to continue a run, in global order, so a
+ * state saved with R ranks resumes with any other R. This module only encodes and decodes; the
+ * engine turns its shared memory into a `NetworkState` and back (engine/snapshot.ts).
+ *
+ * Encoding is msgpackr with typed arrays as binary extensions; the same state always gives the
+ * same bytes (no timestamps, no rank count, fixed key order).
+ */
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { Packr } from 'msgpackr';
+import { UserError } from '../errors.js';
+
+export const NETSTATE_FORMAT = 'superspike-netstate';
+export const NETSTATE_VERSION = 1;
+
+export interface SpikeRing {
+  /** Emission step of each event, ascending; equal steps in ascending id. */
+  steps: Int32Array;
+  ids: Uint32Array;
+  /** Error values (error-event rings only). */
+  values?: Float32Array;
+}
+
+export interface GroupState {
+  v?: Float32Array;
+  i?: Float32Array;
+  ref?: Int32Array;
+  pre?: Float32Array;
+  ring: SpikeRing;
+}
+
+export interface ConnectionState {
+  w: Float32Array;
+  el?: Float32Array;
+  elFlt?: Float32Array;
+  elSum?: Float32Array;
+  grad2?: Float32Array;
+  err?: Float32Array;
+  errIn?: Float32Array;
+  errTrace?: Float32Array;
+  errFiltered?: Float32Array;
+  avgSqErr?: Float32Array;
+  hom?: Float32Array;
+  sigmaLine?: Float32Array;
+  psp?: Float32Array;
+  pspLine?: Float32Array;
+  feedbackB?: Float32Array;
+  events?: SpikeRing;
+}
+
+export interface NetworkState {
+  format: typeof NETSTATE_FORMAT;
+  version: number;
+  /** The validated experiment config (JSON-compatible). */
+  config: Record<string, unknown>;
+  /** Replay tables of the task, so a resume needs no input files. */
+  task: {
+    input: { steps: Int32Array; ids: Uint32Array; periodSteps: number };
+    target: { steps: Int32Array; ids: Uint32Array; periodSteps: number };
+    nInput: number;
+    nOutput: number;
+    gridSteps: number;
+    description: string;
+  };
+  clock: number;
+  /** Stats lines already written (the resumed run continues the file after them). */
+  statsLines: number;
+  groups: GroupState[];
+  connections: ConnectionState[];
+}
+
+export class NetstateError extends UserError {
+  constructor(file: string, problem: string) {
+    super(`${file}: ${problem}`);
+    this.name = 'NetstateError';
+  }
+}
+
+const packr = new Packr({ useRecords: false, moreTypes: true, structuredClone: false });
+
+export function encodeNetworkState(state: NetworkState): Buffer {
+  return packr.pack(state);
+}
+
+export function decodeNetworkState(bytes: Uint8Array, file = 'network state'): NetworkState {
+  let state: NetworkState;
+  try {
+    state = packr.unpack(bytes) as NetworkState;
+  } catch (err) {
+    throw new NetstateError(file, `not a readable msgpack file (${(err as Error).message})`);
+  }
+  if (state === null || typeof state !== 'object' || state.format !== NETSTATE_FORMAT) {
+    throw new NetstateError(file, `not a superspike network state (expected format "${NETSTATE_FORMAT}")`);
+  }
+  if (state.version !== NETSTATE_VERSION) {
+    throw new NetstateError(file, `state version ${state.version} is not supported (this build reads ${NETSTATE_VERSION})`);
+  }
+  return state;
+}
+
+/** Writes atomically (temp file + rename), so an interrupted save never leaves half a state. */
+export function saveNetworkState(file: string, state: NetworkState): void {
+  const tmp = `${file}.tmp`;
+  writeFileSync(tmp, encodeNetworkState(state));
+  renameSync(tmp, file);
+}
+
+export function loadNetworkState(file: string): NetworkState {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+  } catch (err) {
+    throw new NetstateError(file, `cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+  return decodeNetworkState(bytes, file);
+}

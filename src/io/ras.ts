@@ -1,0 +1,272 @@
+/**
+ * `.ras` spike rasters (SPEC §11.1): text, one event per line, `<time in seconds> <neuron id>`.
+ *
+ * The reader streams (a file of any size is read in chunks, never whole into a string) and keeps
+ * the events in growable typed arrays, so a few million events cost 12 bytes each. Every error
+ * names the file, the 1-based line number, the line and what is wrong, because these files are
+ * often written by hand or by other tools. Events are returned in file order: unsorted files are
+ * valid and sorting is the consumer's business.
+ */
+import * as fs from 'node:fs';
+import { UserError } from '../errors.js';
+
+/** A malformed `.ras` line, or (with `strict`) an out-of-range id. */
+export class RasFormatError extends UserError {
+  readonly file: string;
+  readonly line: number;
+  readonly content: string;
+  readonly problem: string;
+  constructor(file: string, line: number, content: string, problem: string) {
+    super(`${file}:${line}: ${problem}: "${clip(content)}"`);
+    this.name = 'RasFormatError';
+    this.file = file;
+    this.line = line;
+    this.content = content;
+    this.problem = problem;
+  }
+}
+
+export interface RasReadOptions {
+  /**
+   * Size of the group the events feed: ids >= size are out of range. Default: no limit (every
+   * well-formed id is kept).
+   */
+  size?: number;
+  /** Reject an out-of-range id with a `RasFormatError` instead of dropping it. Default false. */
+  strict?: boolean;
+  /**
+   * Receives the single warning about dropped out-of-range ids (count and first line). Default:
+   * the warning is written to stderr as `superspike: warning: ...`.
+   */
+  onWarning?: (message: string) => void;
+}
+
+/** The events of a `.ras` file, in file order. */
+export interface RasData {
+  /** Event times in seconds. */
+  times: Float64Array;
+  /** Neuron ids, parallel to `times`. */
+  ids: Uint32Array;
+  /** Largest kept id, -1 when no event was kept. */
+  maxId: number;
+  /** Events dropped because their id was >= `size`. */
+  dropped: number;
+}
+
+/**
+ * Incremental parser: feed it lines, then call `finish()`. Shared by the streaming file reader
+ * and the in-memory `parseRasText`, so both report exactly the same errors.
+ */
+export class RasParser {
+  private times = new Float64Array(4096);
+  private ids = new Uint32Array(4096);
+  private count = 0;
+  private maxId = -1;
+  private dropped = 0;
+  private firstDropLine = 0;
+  private firstDropContent = '';
+  private lineNo = 0;
+
+  constructor(
+    readonly fileName: string,
+    private readonly opts: RasReadOptions = {},
+  ) {
+    const size = opts.size;
+    if (size !== undefined && !(Number.isInteger(size) && size >= 0)) {
+      throw new RangeError(`RasParser: size must be a non-negative integer, got ${size}`);
+    }
+  }
+
+  /** Parses the next line (without its line terminator). */
+  line(raw: string): void {
+    this.lineNo++;
+    const text = raw.trim();
+    if (text === '' || text.startsWith('#')) return;
+    const fields = text.split(/\s+/);
+    if (fields.length !== 2) {
+      this.fail(raw, `expected 2 fields "<time> <id>", found ${fields.length}`);
+    }
+    const time = parseTime(fields[0]!);
+    if (typeof time === 'string') this.fail(raw, time);
+    const id = parseId(fields[1]!);
+    if (typeof id === 'string') this.fail(raw, id);
+
+    const size = this.opts.size;
+    if (size !== undefined && id >= size) {
+      if (this.opts.strict) {
+        this.fail(raw, `neuron id ${id} out of range (group size ${size}, valid ids 0..${size - 1})`);
+      }
+      if (this.dropped === 0) {
+        this.firstDropLine = this.lineNo;
+        this.firstDropContent = raw;
+      }
+      this.dropped++;
+      return;
+    }
+    if (this.count === this.times.length) this.grow();
+    this.times[this.count] = time;
+    this.ids[this.count] = id;
+    this.count++;
+    if (id > this.maxId) this.maxId = id;
+  }
+
+  /** Ends the input: emits the out-of-range warning (once) and returns the events. */
+  finish(): RasData {
+    if (this.dropped > 0) {
+      const message =
+        `${this.fileName}: dropped ${this.dropped} event${this.dropped === 1 ? '' : 's'} with neuron id >= ` +
+        `${this.opts.size} (group size); first at line ${this.firstDropLine}: "${clip(this.firstDropContent)}" ` +
+        '(use --strict to make this an error)';
+      if (this.opts.onWarning) this.opts.onWarning(message);
+      else process.stderr.write(`superspike: warning: ${message}\n`);
+    }
+    return {
+      times: this.times.slice(0, this.count),
+      ids: this.ids.slice(0, this.count),
+      maxId: this.maxId,
+      dropped: this.dropped,
+    };
+  }
+
+  private fail(content: string, problem: string): never {
+    throw new RasFormatError(this.fileName, this.lineNo, content, problem);
+  }
+
+  private grow(): void {
+    const times = new Float64Array(this.times.length * 2);
+    times.set(this.times);
+    const ids = new Uint32Array(this.ids.length * 2);
+    ids.set(this.ids);
+    this.times = times;
+    this.ids = ids;
+  }
+}
+
+// A plain decimal number; hex, binary, empty strings and the like are what `Number()` would
+// accept silently, so they are rejected here.
+const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+// What C's printf writes for non-finite values, and what JavaScript writes.
+const NON_FINITE = /^[+-]?(?:nan|inf|infinity)$/i;
+
+/** Returns the time, or a description of what is wrong with it. */
+function parseTime(field: string): number | string {
+  if (NON_FINITE.test(field)) {
+    return /nan/i.test(field) ? `time is NaN ("${field}")` : `time is infinite ("${field}")`;
+  }
+  if (!DECIMAL.test(field)) return `time "${field}" is not a number`;
+  const t = Number(field);
+  if (!Number.isFinite(t)) return `time "${field}" is infinite (out of double range)`;
+  if (t < 0) return `time ${field} is negative`;
+  return t === 0 ? 0 : t; // normalises -0
+}
+
+/** Returns the id, or a description of what is wrong with it. */
+function parseId(field: string): number | string {
+  if (!DECIMAL.test(field)) return `neuron id "${field}" is not a number`;
+  const id = Number(field);
+  // "12.0" is accepted: some tools print every column as a float.
+  if (!Number.isInteger(id)) return `neuron id ${field} is not an integer`;
+  if (id < 0) return `neuron id ${field} is negative`;
+  if (id > 0xffffffff) return `neuron id ${field} is too large (max ${0xffffffff})`;
+  return id;
+}
+
+function clip(s: string): string {
+  return s.length > 80 ? `${s.slice(0, 77)}...` : s;
+}
+
+/** Parses `.ras` text held in memory (tests, small inputs). `fileName` only labels errors. */
+export function parseRasText(text: string, fileName: string, opts: RasReadOptions = {}): RasData {
+  const parser = new RasParser(fileName, opts);
+  const lines = text.split('\n');
+  // A final newline does not start another line.
+  if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
+  for (const l of lines) parser.line(l);
+  return parser.finish();
+}
+
+/**
+ * Reads a `.ras` file in 1 MiB chunks. A missing or unreadable file is a `UserError` naming
+ * the path.
+ */
+export async function readRas(path: string, opts: RasReadOptions = {}): Promise<RasData> {
+  const parser = new RasParser(path, opts);
+  let rest = '';
+  try {
+    const stream = fs.createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 20 });
+    for await (const chunk of stream as AsyncIterable<string>) {
+      const text = rest + chunk;
+      let start = 0;
+      for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', start)) {
+        parser.line(text.slice(start, nl));
+        start = nl + 1;
+      }
+      rest = text.slice(start);
+    }
+  } catch (err) {
+    if (err instanceof UserError) throw err;
+    throw new UserError(`cannot read spike raster ${path}: ${(err as Error).message}`, { cause: err });
+  }
+  if (rest !== '') parser.line(rest);
+  return parser.finish();
+}
+
+export interface RasWriteOptions {
+  /** Digits after the decimal point. Default 6: exact for the 0.1 ms simulation grid. */
+  decimals?: number;
+  /** Comment lines written first, each prefixed with `# `. Default none. */
+  comments?: readonly string[];
+}
+
+/**
+ * Writes events as `<time> <id>` lines, in the order given. Builds the text in ~64 KiB pieces,
+ * so memory stays flat for large rasters.
+ */
+export function writeRas(
+  path: string,
+  times: ArrayLike<number>,
+  ids: ArrayLike<number>,
+  opts: RasWriteOptions = {},
+): void {
+  if (times.length !== ids.length) {
+    throw new RangeError(`writeRas: ${times.length} times but ${ids.length} ids`);
+  }
+  const decimals = opts.decimals ?? 6;
+  let fd: number;
+  try {
+    fd = fs.openSync(path, 'w');
+  } catch (err) {
+    throw new UserError(`cannot write ${path}: ${(err as Error).message}`, { cause: err });
+  }
+  try {
+    let piece = '';
+    for (const c of opts.comments ?? []) piece += `# ${c}\n`;
+    for (let i = 0; i < times.length; i++) {
+      piece += `${times[i]!.toFixed(decimals)} ${ids[i]}\n`;
+      if (piece.length >= 65536) {
+        fs.writeSync(fd, piece);
+        piece = '';
+      }
+    }
+    if (piece !== '') fs.writeSync(fd, piece);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * Sorts parallel event arrays by (time, id) and returns new arrays; used by the generators so
+ * that their files are ordered and deterministic.
+ */
+export function sortEvents(times: Float64Array, ids: Uint32Array): { times: Float64Array; ids: Uint32Array } {
+  const order = new Uint32Array(times.length);
+  for (let i = 0; i < order.length; i++) order[i] = i;
+  order.sort((a, b) => times[a]! - times[b]! || ids[a]! - ids[b]!);
+  const t = new Float64Array(times.length);
+  const d = new Uint32Array(ids.length);
+  for (let i = 0; i < order.length; i++) {
+    t[i] = times[order[i]!]!;
+    d[i] = ids[order[i]!]!;
+  }
+  return { times: t, ids: d };
+}
