@@ -1,0 +1,175 @@
+/**
+ * `superspike run` — train a network: parse flags into a config, then hand over to the engine.
+ */
+import { availableParallelism } from 'node:os';
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { loadConfig, validateConfig } from '../../config/load.js';
+import type { ConfigInput } from '../../config/schema.js';
+import { resolveTask, type ResolvedTask } from '../../config/task.js';
+import { runExperiment, type RunOptions } from '../../engine/coordinator.js';
+import { loadNetworkState } from '../../io/netstate.js';
+import { UserError } from '../../errors.js';
+import { createProgressReporter } from '../progress.js';
+import {
+  parseCount, parseNonNegative, parsePositive, parsePositiveInt, parseSeed, parseSizeList,
+} from '../options.js';
+
+interface RunCliOptions {
+  workers?: number;
+  out: string;
+  seed?: number;
+  blocks?: number;
+  blockSeconds?: number;
+  feedback?: 'symmetric' | 'random' | 'uniform';
+  hidden?: number[];
+  input?: string;
+  target?: string;
+  grid?: number;
+  eta?: number;
+  w0?: number;
+  nInput?: number;
+  nOutput?: number;
+  feedbackDelayMs?: number;
+  partial?: boolean;
+  learnHidden?: boolean;
+  name?: string;
+  strict?: boolean;
+  kernels: 'wasm' | 'reference';
+  resume?: string;
+  stopAfterBlock?: number;
+  quiet?: boolean;
+  report?: boolean;
+  hangTimeout: number;
+  injectFault?: { rank: number; step: number; kind: 'throw' | 'hang' };
+  rankOrderMerge?: boolean;
+}
+
+export function register(program: Command): void {
+  program
+    .command('run')
+    .description('train a spiking network with SuperSpike on worker-thread ranks')
+    .argument('[config]', 'experiment config (JSON); default: the built-in task')
+    .option('-w, --workers <n>', `ranks (worker threads); default: the core count (${availableParallelism()} here)`, parsePositiveInt)
+    .option('-o, --out <dir>', 'output folder', 'output')
+    .option('--seed <n>', 'network seed (initial weights, feedback matrices)', parseSeed)
+    .option('--blocks <n>', 'training blocks after the burn-in', parseCount)
+    .option('--block-seconds <s>', 'block length in seconds (also the burn-in)', parsePositive)
+    .addOption(new Option('--feedback <mode>', 'how errors reach hidden layers').choices(['symmetric', 'random', 'uniform']))
+    .option('--hidden <sizes>', 'hidden layer sizes, e.g. 256 or 256,128 or none', parseSizeList)
+    .option('--input <file>', 'input raster (.ras)')
+    .option('--target <file>', 'target raster (.ras)')
+    .option('--grid <s>', 'loop grid in seconds shared by input and target', parsePositive)
+    .option('--eta <x>', 'learning rate', parsePositive)
+    .option('--w0 <x>', 'initial weight scale', parseNonNegative)
+    .option('--n-input <n>', 'input neurons (default: largest id in the input + 1)', parsePositiveInt)
+    .option('--n-output <n>', 'output neurons (default: largest id in the target + 1)', parsePositiveInt)
+    .option('--feedback-delay-ms <ms>', 'extra eligibility delay per hidden layer', parseNonNegative)
+    .option('--no-partial', 'use σ\' ≡ 1 instead of the surrogate derivative')
+    .option('--no-learn-hidden', 'train only the output layer')
+    .option('--name <name>', 'base name of the stats and state files')
+    .option('--strict', 'out-of-range ids in .ras files are errors')
+    .addOption(new Option('--kernels <kind>', 'kernel implementation').choices(['wasm', 'reference']).default('wasm'))
+    .option('--resume <state>', 'continue a saved run (.netstate); works with any --workers')
+    .option('--stop-after-block <n>', 'checkpoint and stop when block n is about to start', parseCount)
+    .option('-q, --quiet', 'no progress output')
+    .option('--report', 'write report.html into the output folder at the end')
+    .option('--hang-timeout <s>', 'declare a rank hung after this long without progress', parsePositive, 60)
+    .addOption(new Option('--inject-fault <rank:step:kind>', 'test only: make a rank throw or hang').argParser(parseFault).hideHelp())
+    .addOption(new Option('--rank-order-merge', 'test only: merge spikes in rank order').hideHelp())
+    .addHelpText(
+      'after',
+      `
+Outputs in the output folder: <group>.<rank>.spk per rank (multi_stim, multi_hidden, …, output,
+target), <name>.stats, <name>.netstate and run.json. Ctrl-C stops at the next 0.8 ms interval,
+writes <name>.checkpoint.netstate and exits 130; continue with --resume.
+
+Examples:
+  superspike run                                   # built-in task, all cores
+  superspike run config/default.json --workers 2
+  superspike run config/oxford.json --input ../shared/data/oxford/oxford-input.ras \\
+      --target ../shared/data/oxford/oxford-target.ras --blocks 10 --out output/oxford
+  superspike run config/default.json --stop-after-block 2 --out output/a
+  superspike run --resume output/a/superspike.checkpoint.netstate --out output/a --workers 3`,
+    )
+    .action(async (configFile: string | undefined, opts: RunCliOptions) => {
+      let config;
+      let task: ResolvedTask;
+      let resume;
+      if (opts.resume !== undefined) {
+        const semantic = ['seed', 'blocks', 'blockSeconds', 'feedback', 'hidden', 'input', 'target', 'grid', 'eta', 'w0', 'nInput', 'nOutput', 'feedbackDelayMs', 'name', 'strict'] as const;
+        const given = semantic.filter((k) => opts[k] !== undefined);
+        if (configFile !== undefined || given.length > 0) {
+          throw new UserError(`--resume continues the saved experiment as it was: drop ${configFile !== undefined ? 'the config file' : `--${given.map(kebab).join(', --')}`}`);
+        }
+        resume = loadNetworkState(opts.resume);
+        config = validateConfig(resume.config, opts.resume);
+        task = resume.task;
+      } else {
+        const overrides: Partial<ConfigInput> = {
+          seed: opts.seed, blocks: opts.blocks, blockSeconds: opts.blockSeconds, feedback: opts.feedback, hidden: opts.hidden,
+          input: opts.input, target: opts.target, gridSeconds: opts.grid, eta: opts.eta, w0: opts.w0, nInput: opts.nInput,
+          nOutput: opts.nOutput, name: opts.name, strict: opts.strict,
+          feedbackDelaySeconds: opts.feedbackDelayMs === undefined ? undefined : opts.feedbackDelayMs / 1000,
+          partial: opts.partial === false ? false : undefined,
+          learnHidden: opts.learnHidden === false ? false : undefined,
+        };
+        config = loadConfig(configFile, overrides).config;
+        task = await resolveTask(config);
+      }
+      const stop = new AbortController();
+      let interrupts = 0;
+      const onSigint = () => {
+        interrupts++;
+        if (interrupts === 1) {
+          process.stderr.write('\nsuperspike: stopping at the next interval and writing a checkpoint (Ctrl-C again to abort)\n');
+          stop.abort();
+        } else {
+          process.stderr.write('superspike: aborted without checkpoint\n');
+          process.exit(130);
+        }
+      };
+      process.on('SIGINT', onSigint);
+      const reporter = createProgressReporter({ quiet: opts.quiet ?? false, stream: process.stderr });
+      const options: RunOptions = {
+        workers: opts.workers,
+        outDir: opts.out,
+        kernels: opts.kernels,
+        resume,
+        stopAfterBlock: opts.stopAfterBlock,
+        hangTimeoutSeconds: opts.hangTimeout,
+        stopSignal: stop.signal,
+        fault: opts.injectFault ?? null,
+        rankOrderMerge: opts.rankOrderMerge ?? false,
+        onProgress: reporter.progress,
+        onStats: reporter.stats,
+      };
+      reporter.start({ config, task, workers: opts.workers ?? availableParallelism(), resumedFrom: opts.resume });
+      try {
+        const result = await runExperiment(config, task, options);
+        reporter.stop();
+        if (opts.report) {
+          const reportModule = '../../report/report.js'; // TODO(lead): static import once report lands
+          const { writeReport } = (await import(reportModule)) as { writeReport: (dir: string) => Promise<string> };
+          const file = await writeReport(result.outDir);
+          result.files.push(file);
+        }
+        reporter.summary(result);
+        if (result.interrupted) process.exitCode = stop.signal.aborted ? 130 : 0;
+      } catch (err) {
+        reporter.stop();
+        throw err;
+      } finally {
+        process.off('SIGINT', onSigint);
+      }
+    });
+}
+
+function kebab(key: string): string {
+  return key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+
+function parseFault(value: string): { rank: number; step: number; kind: 'throw' | 'hang' } {
+  const m = /^(\d+):(\d+):(throw|hang)$/.exec(value);
+  if (!m) throw new InvalidArgumentError('expected rank:step:throw|hang');
+  return { rank: Number(m[1]), step: Number(m[2]), kind: m[3] as 'throw' | 'hang' };
+}

@@ -1,0 +1,91 @@
+/**
+ * Reading an experiment config: JSON file → CLI overrides → schema validation, with errors that
+ * name the file, the key and what is wrong.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { UserError } from '../errors.js';
+import { ConfigSchema, type ConfigInput, type ExperimentConfig } from './schema.js';
+
+export class ConfigError extends UserError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+export interface LoadedConfig {
+  config: ExperimentConfig;
+  /** Folder that relative paths of the config file are resolved against. */
+  baseDir: string;
+  source: string;
+}
+
+/** Validates a plain object; `source` names it in error messages. */
+export function validateConfig(raw: unknown, source: string): ExperimentConfig {
+  const parsed = ConfigSchema.safeParse(raw);
+  if (!parsed.success) throw new ConfigError(`${source}: ${describeIssues(parsed.error)}`);
+  return parsed.data;
+}
+
+function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .map((issue) => {
+      const where = issue.path.length ? issue.path.join('.') : '(top level)';
+      if (issue.code === 'unrecognized_keys') {
+        const keys = issue.keys.map((k) => JSON.stringify(k)).join(', ');
+        return `unknown key${issue.keys.length > 1 ? 's' : ''} ${keys}${issue.path.length ? ` in ${where}` : ''} (known: ${knownKeys(issue.path)})`;
+      }
+      return `${where}: ${issue.message}`;
+    })
+    .join('; ');
+}
+
+function knownKeys(at: PropertyKey[]): string {
+  const shape = at.length === 0 ? ConfigSchema.shape : at[0] === 'task' ? ConfigSchema.shape.task.unwrap().shape : {};
+  return Object.keys(shape).join(', ');
+}
+
+/**
+ * Loads `file` (or the schema defaults when undefined), applies `overrides` (CLI flags; paths in
+ * them are relative to the working directory) and validates the result.
+ */
+export function loadConfig(file: string | undefined, overrides: Partial<ConfigInput> = {}): LoadedConfig {
+  let raw: Record<string, unknown> = {};
+  let baseDir = process.cwd();
+  let source = 'built-in defaults';
+  if (file !== undefined) {
+    source = file;
+    baseDir = path.dirname(path.resolve(file));
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new ConfigError(`cannot read config ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+    try {
+      raw = JSON.parse(text) as Record<string, unknown>;
+    } catch (err) {
+      throw new ConfigError(`${file} is not valid JSON: ${(err as Error).message}`);
+    }
+    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new ConfigError(`${file}: the config must be a JSON object`);
+    for (const key of ['input', 'target'] as const) {
+      if (typeof raw[key] === 'string') raw[key] = path.resolve(baseDir, raw[key] as string);
+    }
+  }
+  const merged: Record<string, unknown> = { ...raw };
+  for (const [key, value] of Object.entries(overrides)) {
+    if (value === undefined) continue;
+    merged[key] = key === 'input' || key === 'target' ? path.resolve(value as string) : value;
+  }
+  if ((merged.input !== undefined || merged.target !== undefined) && merged.task !== undefined && overrides.input !== undefined) {
+    delete merged.task; // files given on the command line replace the config's built-in task
+  }
+  const config = validateConfig(merged, source);
+  if ((config.input === undefined) !== (config.target === undefined)) {
+    throw new ConfigError(`${source}: give both input and target rasters (or neither, for the built-in task)`);
+  }
+  if (config.input === undefined && config.task === undefined) config.task = validateConfig({ task: {} }, source).task;
+  return { config, baseDir, source };
+}

@@ -1,0 +1,223 @@
+/**
+ * Synchronisation between ranks and the coordinator, all through Atomics on the control block of
+ * the shared memory (layout.ts, CTRL):
+ *
+ * - `intervalBarrier`: every MIN_DELAY steps all ranks meet once; the writes of spikes and error
+ *   events made before it are visible to every rank after it. The last rank to arrive also takes
+ *   the decisions every rank must agree on (stop early on Ctrl-C) before it releases the others.
+ * - `park`: at the end of a segment the ranks report to the coordinator and sleep until it posts
+ *   the next command (new target step, η, learning flags) or tells them to finish.
+ *
+ * Waiting spins briefly and then sleeps in `Atomics.wait`, so more ranks than cores still make
+ * progress; every wait wakes up regularly to notice an abort.
+ */
+import { CTRL, PARAM, type MemoryLayout } from './layout.js';
+
+/** Thrown inside a rank when the coordinator aborted the run (another rank failed). */
+export class RankAbortedError extends Error {
+  constructor() {
+    super('run aborted by the coordinator');
+    this.name = 'RankAbortedError';
+  }
+}
+
+const WAKE_MS = 50;
+
+export interface SegmentCommand {
+  targetStep: number;
+  eta: number;
+  learning: boolean;
+  frozen: boolean;
+  finish: boolean;
+}
+
+export class ControlBlock {
+  readonly ints: Int32Array;
+  readonly params: Float64Array;
+  readonly ranks: number;
+
+  constructor(buffer: ArrayBufferLike, layout: MemoryLayout) {
+    this.ints = new Int32Array(buffer, layout.control, layout.controlInts);
+    this.params = new Float64Array(buffer, layout.params, 2);
+    this.ranks = layout.ranks;
+  }
+
+  reset(): void {
+    this.ints.fill(0);
+    this.ints[CTRL.stopAtStep] = -1;
+  }
+
+  get aborted(): boolean {
+    return Atomics.load(this.ints, CTRL.abort) !== 0;
+  }
+
+  rankClock(rank: number): number {
+    return Atomics.load(this.ints, CTRL.rankClocks + rank);
+  }
+
+  setRankClock(rank: number, clock: number): void {
+    Atomics.store(this.ints, CTRL.rankClocks + rank, clock);
+  }
+
+  /** Coordinator: stop every rank now; waiting ranks wake and throw RankAbortedError. */
+  abort(): void {
+    Atomics.store(this.ints, CTRL.abort, 1);
+    Atomics.notify(this.ints, CTRL.barrierGeneration);
+    Atomics.notify(this.ints, CTRL.commandGeneration);
+  }
+
+  /** Coordinator: ask the ranks to stop at their next interval boundary (Ctrl-C). */
+  requestStop(): void {
+    Atomics.store(this.ints, CTRL.stopRequested, 1);
+  }
+
+  get stopRequested(): boolean {
+    return Atomics.load(this.ints, CTRL.stopRequested) !== 0;
+  }
+
+  get stopAtStep(): number {
+    return Atomics.load(this.ints, CTRL.stopAtStep);
+  }
+
+  // ---- ranks ----
+
+  /**
+   * All ranks meet at `clock`. At interval ends (`decide`) the last to arrive turns a pending stop
+   * request into a stop at this clock; returns true when the ranks agreed to stop here.
+   */
+  intervalBarrier(clock: number, spin: number, decide: boolean): boolean {
+    const ints = this.ints;
+    const generation = Atomics.load(ints, CTRL.barrierGeneration);
+    if (Atomics.add(ints, CTRL.barrierCount, 1) === this.ranks - 1) {
+      Atomics.store(ints, CTRL.barrierCount, 0);
+      if (decide && Atomics.load(ints, CTRL.stopRequested) !== 0 && Atomics.load(ints, CTRL.stopAtStep) < 0) {
+        Atomics.store(ints, CTRL.stopAtStep, clock);
+      }
+      Atomics.add(ints, CTRL.barrierGeneration, 1);
+      Atomics.notify(ints, CTRL.barrierGeneration);
+    } else {
+      this.waitWhile(CTRL.barrierGeneration, generation, spin);
+    }
+    return Atomics.load(ints, CTRL.stopAtStep) === clock;
+  }
+
+  /** Reports this rank parked and sleeps until the coordinator posts the next command. */
+  park(seenCommand: number): number {
+    const ints = this.ints;
+    if (Atomics.add(ints, CTRL.parkedCount, 1) === this.ranks - 1) Atomics.notify(ints, CTRL.parkedCount);
+    this.waitWhile(CTRL.commandGeneration, seenCommand, 0);
+    return Atomics.load(ints, CTRL.commandGeneration);
+  }
+
+  readCommand(): SegmentCommand {
+    const ints = this.ints;
+    return {
+      targetStep: Atomics.load(ints, CTRL.targetStep),
+      eta: this.params[PARAM.eta]!,
+      learning: Atomics.load(ints, CTRL.learning) !== 0,
+      frozen: Atomics.load(ints, CTRL.frozen) !== 0,
+      finish: Atomics.load(ints, CTRL.finish) !== 0,
+    };
+  }
+
+  private waitWhile(index: number, value: number, spin: number): void {
+    const ints = this.ints;
+    for (let i = 0; i < spin; i++) {
+      if (Atomics.load(ints, index) !== value) return;
+    }
+    while (Atomics.load(ints, index) === value) {
+      if (Atomics.load(ints, CTRL.abort) !== 0) throw new RankAbortedError();
+      Atomics.wait(ints, index, value, WAKE_MS);
+    }
+    if (Atomics.load(ints, CTRL.abort) !== 0) throw new RankAbortedError();
+  }
+
+  // ---- coordinator ----
+
+  get parkedCount(): number {
+    return Atomics.load(this.ints, CTRL.parkedCount);
+  }
+
+  /** Resolves once all ranks parked, or when `shouldGiveUp` says so (polled every `pollMs`). */
+  async waitAllParked(pollMs: number, shouldGiveUp: () => boolean): Promise<boolean> {
+    for (;;) {
+      const parked = Atomics.load(this.ints, CTRL.parkedCount);
+      if (parked >= this.ranks) return true;
+      if (shouldGiveUp()) return false;
+      const result = Atomics.waitAsync(this.ints, CTRL.parkedCount, parked, pollMs);
+      if (result.async) await result.value;
+    }
+  }
+
+  /** Coordinator: posts the next segment and wakes the parked ranks. */
+  post(command: SegmentCommand): void {
+    const ints = this.ints;
+    Atomics.store(ints, CTRL.parkedCount, 0);
+    Atomics.store(ints, CTRL.targetStep, command.targetStep);
+    this.params[PARAM.eta] = command.eta;
+    Atomics.store(ints, CTRL.learning, command.learning ? 1 : 0);
+    Atomics.store(ints, CTRL.frozen, command.frozen ? 1 : 0);
+    Atomics.store(ints, CTRL.finish, command.finish ? 1 : 0);
+    Atomics.add(ints, CTRL.commandGeneration, 1);
+    Atomics.notify(ints, CTRL.commandGeneration);
+  }
+
+  get commandGeneration(): number {
+    return Atomics.load(this.ints, CTRL.commandGeneration);
+  }
+}
+
+/**
+ * Merges the per-rank ascending id lists of one step into `out` in ascending global id.
+ * Lists are (ids at `idsBase[r] + slot·cap[r]`, count `counts[r][slot]`). Because ownership is
+ * round-robin, the merge is a walk over local indices: global id = local·R + r, so reading every
+ * rank's list in lockstep by local index gives ascending order with one comparison per element.
+ * `rankOrder` (test-only) concatenates in rank order instead, to prove the stress tool catches it.
+ */
+export function mergeRankLists(
+  u32: Uint32Array,
+  listStarts: Int32Array,
+  listCounts: Int32Array,
+  ranks: number,
+  out: number,
+  rankOrder: boolean,
+  values: Float32Array | null,
+  valueStarts: Int32Array | null,
+  outValues: number,
+): number {
+  let n = 0;
+  if (ranks === 1 || rankOrder) {
+    for (let r = 0; r < ranks; r++) {
+      const start = listStarts[r]!;
+      const count = listCounts[r]!;
+      for (let i = 0; i < count; i++) {
+        if (values !== null) values[outValues + n] = values[valueStarts![r]! + i]!;
+        u32[out + n++] = u32[start + i]!;
+      }
+    }
+    return n;
+  }
+  // k-way merge; R is small, so a linear scan for the minimum head beats a heap.
+  const heads = mergeHeads.length >= ranks ? mergeHeads : (mergeHeads = new Int32Array(ranks * 2));
+  heads.fill(0, 0, ranks);
+  for (;;) {
+    let best = -1;
+    let bestId = 0xffffffff;
+    for (let r = 0; r < ranks; r++) {
+      const h = heads[r]!;
+      if (h < listCounts[r]!) {
+        const id = u32[listStarts[r]! + h]!;
+        if (best < 0 || id < bestId) {
+          best = r;
+          bestId = id;
+        }
+      }
+    }
+    if (best < 0) return n;
+    const h = heads[best]!;
+    if (values !== null) values[outValues + n] = values[valueStarts![best]! + h]!;
+    u32[out + n++] = bestId;
+    heads[best] = h + 1;
+  }
+}
+let mergeHeads = new Int32Array(64);

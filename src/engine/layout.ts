@@ -1,0 +1,191 @@
+/**
+ * Where every array lives in the run's one shared WebAssembly.Memory (struct of arrays).
+ *
+ * The layout is a pure function of (topology, ranks): the coordinator and every rank compute
+ * the same offsets. Offsets are bytes, 64-byte aligned (cache lines, so ranks never share one
+ * while writing); bytes [0, 65536) belong to the WASM kernel module's own data.
+ */
+import { MIN_DELAY_STEPS } from '../model/constants.js';
+import { localCount, paddedStride } from './partition.js';
+import type { Topology } from './topology.js';
+
+/** Steps of spikes kept per rank: the interval being written and the one being read. */
+export const RING_SLOTS = 2 * MIN_DELAY_STEPS;
+export const WASM_RESERVED_BYTES = 65536;
+const ALIGN = 64;
+const PAGE = 65536;
+
+/** Int32 indices into the control block (see exchange.ts for the protocol). */
+export const CTRL = {
+  barrierCount: 0,
+  barrierGeneration: 1,
+  commandGeneration: 2,
+  parkedCount: 3,
+  abort: 4,
+  stopRequested: 5,
+  /** Clock at which the ranks agreed to stop early (Ctrl-C), −1 when none. */
+  stopAtStep: 6,
+  targetStep: 7,
+  learning: 8,
+  frozen: 9,
+  finish: 10,
+  /** First of `ranks` per-rank clocks (progress and watchdog). */
+  rankClocks: 16,
+} as const;
+/** Float64 indices into the parameter block. */
+export const PARAM = { eta: 0 } as const;
+
+export interface GroupRegion {
+  localCount: number;
+  /** Capacity of one ring slot: at least 1 so every offset is distinct. */
+  localCap: number;
+  stride: number;
+  v: number;
+  i: number;
+  ref: number;
+  ringCounts: number;
+  ringIds: number;
+  /** Presynaptic trace of every neuron of the group (replicated on every rank). */
+  pre: number;
+  /** Scratch: this step's delayed spikes of the whole group, merged in ascending id. */
+  merged: number;
+}
+
+export interface ConnectionRegion {
+  stride: number;
+  synapses: number;
+  w: number;
+  el: number;
+  elFlt: number;
+  elSum: number;
+  grad2: number;
+  err: number;
+  errIn: number;
+  errTrace: number;
+  errFiltered: number;
+  avgSqErr: number;
+  hom: number;
+  sigmaLine: number;
+  sDelayed: number;
+  eEff: number;
+  h4: number;
+  psp: number;
+  pEff: number;
+  pspLine: number;
+  feedbackB: number;
+  evCounts: number;
+  evIds: number;
+  evValues: number;
+  mergedEvIds: number;
+  mergedEvValues: number;
+}
+
+export interface RankRegion {
+  groups: GroupRegion[];
+  connections: ConnectionRegion[];
+}
+
+export interface MemoryLayout {
+  ranks: number;
+  control: number;
+  controlInts: number;
+  params: number;
+  rankRegions: RankRegion[];
+  totalBytes: number;
+  pages: number;
+}
+
+class Allocator {
+  offset: number;
+  constructor(start: number) {
+    this.offset = start;
+  }
+  /** Reserves `count` 4-byte elements; a count of 0 yields offset 0 (absent). */
+  take(count: number): number {
+    if (count <= 0) return 0;
+    const at = this.offset;
+    this.offset = align(at + count * 4);
+    return at;
+  }
+}
+
+function align(x: number): number {
+  return Math.ceil(x / ALIGN) * ALIGN;
+}
+
+export function computeLayout(topology: Topology, ranks: number): MemoryLayout {
+  const alloc = new Allocator(WASM_RESERVED_BYTES);
+  const controlInts = CTRL.rankClocks + ranks;
+  const control = alloc.take(controlInts);
+  const params = alloc.take(2 * 8);
+  const rankRegions: RankRegion[] = [];
+  for (let r = 0; r < ranks; r++) {
+    const groups = topology.groups.map((g): GroupRegion => {
+      const local = localCount(g.size, r, ranks);
+      const localCap = Math.max(1, local);
+      const stride = paddedStride(local);
+      const lif = g.kind === 'lif';
+      return {
+        localCount: local,
+        localCap,
+        stride,
+        v: lif ? alloc.take(stride) : 0,
+        i: lif ? alloc.take(stride) : 0,
+        ref: lif ? alloc.take(stride) : 0,
+        ringCounts: alloc.take(RING_SLOTS),
+        ringIds: alloc.take(RING_SLOTS * localCap),
+        pre: g.presynaptic ? alloc.take(g.size) : 0,
+        merged: g.presynaptic ? alloc.take(g.size) : 0,
+      };
+    });
+    const connections = topology.connections.map((c): ConnectionRegion => {
+      const post = groups[c.postGroup]!;
+      const stride = post.stride;
+      const synapses = c.nPre * stride;
+      const plastic = c.plastic;
+      const syn = (on: boolean) => (on ? alloc.take(synapses) : 0);
+      const perPost = (on: boolean) => (on ? alloc.take(stride) : 0);
+      const perPre = (on: boolean) => (on ? alloc.take(c.nPre) : 0);
+      const localCap = post.localCap;
+      return {
+        stride,
+        synapses,
+        w: syn(true),
+        el: syn(plastic),
+        elFlt: syn(plastic),
+        elSum: syn(plastic),
+        grad2: syn(plastic),
+        err: perPost(plastic),
+        errIn: perPost(plastic),
+        errTrace: perPost(plastic),
+        errFiltered: perPost(plastic),
+        avgSqErr: perPost(plastic),
+        hom: perPost(c.regulariser),
+        sigmaLine: plastic ? alloc.take(c.delaySteps * stride) : 0,
+        sDelayed: perPost(plastic),
+        eEff: perPost(plastic),
+        h4: perPost(c.regulariser),
+        psp: perPre(plastic),
+        pEff: perPre(plastic),
+        pspLine: plastic ? alloc.take(c.delaySteps * c.nPre) : 0,
+        feedbackB: c.feedback?.mode === 'random' ? alloc.take(topology.shape.nOutput * stride) : 0,
+        evCounts: c.emitsErrorEvents ? alloc.take(RING_SLOTS) : 0,
+        evIds: c.emitsErrorEvents ? alloc.take(RING_SLOTS * localCap) : 0,
+        evValues: c.emitsErrorEvents ? alloc.take(RING_SLOTS * localCap) : 0,
+        mergedEvIds: c.emitsErrorEvents ? alloc.take(c.nPost) : 0,
+        mergedEvValues: c.emitsErrorEvents ? alloc.take(c.nPost) : 0,
+      };
+    });
+    rankRegions.push({ groups, connections });
+  }
+  const totalBytes = alloc.offset;
+  const pages = Math.ceil(totalBytes / PAGE);
+  if (pages > 65536) {
+    throw new RangeError(`network needs ${(totalBytes / 2 ** 30).toFixed(2)} GiB of shared memory, more than the 4 GiB a WebAssembly memory can hold`);
+  }
+  return { ranks, control, controlInts, params, rankRegions, totalBytes, pages };
+}
+
+export function createSharedMemory(layout: MemoryLayout): WebAssembly.Memory {
+  return new WebAssembly.Memory({ initial: layout.pages, maximum: layout.pages, shared: true });
+}

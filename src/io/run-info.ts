@@ -1,0 +1,84 @@
+/**
+ * `run.json`: what a finished (or interrupted) run leaves beside its spike files so that tools
+ * (`report`, `plot`, `animate`, `inspect`) know the groups, windows and timings without the
+ * config. Not part of the rank-invariant outputs: it holds wall-clock timings.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { UserError } from '../errors.js';
+
+export const RUN_INFO_FILE = 'run.json';
+
+export interface RunInfoGroup {
+  /** Base name of the rank files: `<spkName>.<rank>.spk`. */
+  spkName: string;
+  role: 'input' | 'hidden' | 'output' | 'target';
+  size: number;
+}
+
+export interface RunInfoWindow {
+  /** Block index (the final frozen replay has block = blocks). */
+  block: number;
+  fromStep: number;
+  toStep: number;
+}
+
+export interface RunInfoRankTiming {
+  rank: number;
+  steps: number;
+  computeSeconds: number;
+  barrierWaits: number;
+  barrierWaitSeconds: number;
+  waitMinMs: number;
+  waitMedianMs: number;
+  waitMaxMs: number;
+}
+
+export interface RunInfo {
+  name: string;
+  /** The validated experiment config. */
+  config: Record<string, unknown>;
+  taskDescription: string;
+  ranks: number;
+  kernels: string;
+  groups: RunInfoGroup[];
+  /** Synapses per connection, input side first. */
+  connections: Array<{ pre: string; post: string; synapses: number; plastic: boolean }>;
+  stepsPerSecond: number;
+  burnInSteps: number;
+  blockSteps: number;
+  blocks: number;
+  gridSteps: number;
+  periodSteps: number;
+  endStep: number;
+  /** Clock reached (equals endStep unless interrupted). */
+  clock: number;
+  interrupted: boolean;
+  /** First second of each block ("test window"), then the final frozen replay. */
+  testWindows: RunInfoWindow[];
+  finalWindow: RunInfoWindow | null;
+  statsFile: string;
+  stateFile: string | null;
+  wallSeconds: number;
+  simulatedSeconds: number;
+  rankTimings: RunInfoRankTiming[];
+}
+
+export function writeRunInfo(dir: string, info: RunInfo): void {
+  writeFileSync(path.join(dir, RUN_INFO_FILE), `${JSON.stringify(info, null, 2)}\n`);
+}
+
+export function readRunInfo(dir: string): RunInfo {
+  const file = path.join(dir, RUN_INFO_FILE);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    throw new UserError(`${dir} holds no ${RUN_INFO_FILE}: is it the output folder of a superspike run?`);
+  }
+  try {
+    return JSON.parse(text) as RunInfo;
+  } catch (err) {
+    throw new UserError(`${file} is not valid JSON: ${(err as Error).message}`);
+  }
+}

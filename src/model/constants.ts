@@ -1,0 +1,80 @@
+/**
+ * Model constants of SPEC §1, all in SI units (seconds, volts). Values that enter float32
+ * arithmetic are rounded to float32 once, here, so that every kernel (TypeScript reference or
+ * WASM) multiplies by exactly the same numbers.
+ */
+const f = Math.fround;
+
+export const DT_SECONDS = 1e-4;
+/** Axonal delay of every spike and the exchange interval between ranks (SPEC §1, §10). */
+export const MIN_DELAY_STEPS = 8;
+/** Steps per second, also the `time` field of the .spk header. */
+export const STEPS_PER_SECOND = 10000;
+
+export const E_REST_VOLTS = f(-0.06);
+export const THRESHOLD_VOLTS = f(-0.05);
+export const TAU_MEM_SECONDS = 10e-3;
+export const TAU_SYN_SECONDS = 5e-3;
+export const REFRACTORY_STEPS = 50;
+/** κ = dt/τ_mem */
+export const KAPPA_MEM = f(DT_SECONDS / TAU_MEM_SECONDS);
+/** α_syn = exp(−dt/τ_syn) */
+export const ALPHA_SYN = f(Math.exp(-DT_SECONDS / TAU_SYN_SECONDS));
+
+/** Surrogate steepness β in 1/V. */
+export const BETA_PER_VOLT = f(1000);
+/** σ' is zero below this membrane potential. */
+export const SURROGATE_FLOOR_VOLTS = f(-0.08);
+
+/** Eligibility and error filters: rise τ_syn, decay τ_mem. */
+export const RISE_DECAY = f(Math.exp(-DT_SECONDS / TAU_SYN_SECONDS));
+export const RISE_RATE = f(DT_SECONDS / TAU_SYN_SECONDS);
+export const DECAY_RATE = f(DT_SECONDS / TAU_MEM_SECONDS);
+
+/** Presynaptic `pre` trace decays with τ_syn. */
+export const PRE_DECAY = RISE_DECAY;
+/** Postsynaptic rate trace `hom` (random-feedback regulariser), τ = 100 ms. */
+export const TAU_HOM_SECONDS = 100e-3;
+export const HOM_DECAY = f(Math.exp(-DT_SECONDS / TAU_HOM_SECONDS));
+/** Regulariser strength λ of the hom⁴ term. */
+export const HOM_LAMBDA = f(1);
+
+/** Quasi-zero thresholds: γ for symmetric/uniform skips, δ for the random-feedback psp skip. */
+export const GAMMA = f(1e-7);
+export const DELTA_RANDOM = f(1e-5);
+
+export const WEIGHT_UPDATE_STEPS = 5000;
+export const TAU_RMS_SECONDS = 30;
+export const RMS_MUL = f(Math.exp(-(WEIGHT_UPDATE_STEPS * DT_SECONDS) / TAU_RMS_SECONDS));
+export const EPSILON = f(1e-12);
+export const W_MAX = f(0.1);
+
+export const TAU_AVG_SECONDS = 10;
+export const AVG_DECAY = f(Math.exp(-DT_SECONDS / TAU_AVG_SECONDS));
+export const DT_F32 = f(DT_SECONDS);
+
+/** Default hidden feedback delay per layer (SPEC §7.1): 0.8 ms. */
+export const DEFAULT_FEEDBACK_DELAY_SECONDS = 0.8e-3;
+
+/**
+ * Smallest normal float32. Decaying values below it are flushed to +0: subnormal arithmetic
+ * costs ~100× on x86 (V8 sets no FTZ/DAZ), and every implementation flushes at the same points,
+ * so results stay identical across kernels and partitions.
+ */
+export const FLT_MIN_NORMAL = 1.1754943508222875e-38;
+
+/** MSE normaliser c of SPEC §7.6 (≈ 1.2e6). */
+export const MSE_SCALE = (() => {
+  const a = 10e-3;
+  const b = 5e-3;
+  const amp = (a * b) / (a - b);
+  return 1 / (amp * amp * (a / 2 + b / 2 - (2 * a * b) / (a + b))) / TAU_AVG_SECONDS;
+})();
+
+/** Auryn spike-file header tag (v0.8.4). */
+export const SPK_HEADER_TAG = 287960084;
+
+/** Steps for a duration in seconds, rounded (SPEC §4, §12). */
+export function secondsToSteps(seconds: number): number {
+  return Math.round(seconds / DT_SECONDS);
+}
