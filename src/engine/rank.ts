@@ -15,6 +15,7 @@ import { Replay, type ReplayTable } from '../model/replay.js';
 import { counterNormal } from '../model/rng.js';
 import { surrogateDerivative } from '../model/surrogate.js';
 import { bumpTrace, decayTrace, followTrace } from '../model/traces.js';
+import { delayLineSwap } from '../model/delay-line.js';
 import { ControlBlock, mergeRankLists } from './exchange.js';
 import { RING_SLOTS, type ConnectionRegion, type GroupRegion, type MemoryLayout } from './layout.js';
 import { globalId } from './partition.js';
@@ -409,24 +410,19 @@ export class RankEngine {
 
     // E3 — delay lines, then the fused eligibility pass.
     const d = info.delaySteps;
-    const head = n % d;
     const partial = topology.shape.partial;
     const vStart = post.v >> 2;
-    const sigmaLine = (reg.sigmaLine >> 2) + head * stride;
     const sDelayed = reg.sDelayed >> 2;
-    for (let kl = 0; kl < local; kl++) {
-      f32[sDelayed + kl] = f32[sigmaLine + kl]!;
-      f32[sigmaLine + kl] = partial ? surrogateDerivative(f32[vStart + kl]!) : 1;
-    }
+    for (let kl = 0; kl < local; kl++) f32[sDelayed + kl] = partial ? surrogateDerivative(f32[vStart + kl]!) : 1;
+    delayLineSwap(f32, reg.sigmaLine >> 2, stride, d, n, sDelayed, local);
     const nPre = info.nPre;
-    const psp = reg.psp >> 2;
-    const pspLine = (reg.pspLine >> 2) + head * nPre;
     const pEff = reg.pEff >> 2;
+    f32.copyWithin(pEff, reg.psp >> 2, (reg.psp >> 2) + nPre);
+    delayLineSwap(f32, reg.pspLine >> 2, nPre, d, n, pEff, nPre);
     const random = topology.shape.feedback === 'random';
     for (let j = 0; j < nPre; j++) {
-      const p = f32[pspLine + j]!;
-      f32[pspLine + j] = f32[psp + j]!;
-      f32[pEff + j] = (random ? p < DELTA_RANDOM : p <= GAMMA) ? 0 : p;
+      const p = f32[pEff + j]!;
+      if (random ? p < DELTA_RANDOM : p <= GAMMA) f32[pEff + j] = 0;
     }
     const eEff = reg.eEff >> 2;
     let anyError = 0;
@@ -469,6 +465,7 @@ export class RankEngine {
 
     // E5 — psp follows the presynaptic trace.
     const pre = this.region.groups[info.preGroup]!.pre >> 2;
+    const psp = reg.psp >> 2;
     for (let j = 0; j < nPre; j++) {
       const x = f32[psp + j]!;
       const y = f(x + f(DECAY_RATE * f(f32[pre + j]! - x)));

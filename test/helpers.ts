@@ -1,0 +1,49 @@
+/** Shared fixtures for engine tests: small configs, temp folders, merged outputs as bytes. */
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { validateConfig } from '../src/config/load.js';
+import type { ConfigInput, ExperimentConfig } from '../src/config/schema.js';
+import { resolveTask, type ResolvedTask } from '../src/config/task.js';
+import { mergeSpkFiles } from '../src/io/spk.js';
+
+export function tempDir(prefix: string): string {
+  return mkdtempSync(path.join(tmpdir(), `superspike-${prefix}-`));
+}
+
+/** A network small enough for many runs, active enough that every layer spikes and learns. */
+export function smallConfig(overrides: Partial<ConfigInput> = {}): ExperimentConfig {
+  return validateConfig({
+    hidden: [14, 9],
+    blocks: 3,
+    blockSeconds: 0.2,
+    w0: 0.6,
+    eta: 5e-3,
+    seed: 3,
+    task: { text: 'AB', scale: 1, inputNeurons: 24, inputRateHz: 20, taskSeed: 5 },
+    ...overrides,
+  }, 'test config');
+}
+
+export async function taskFor(config: ExperimentConfig): Promise<ResolvedTask> {
+  return resolveTask(config, { onWarning: () => {} });
+}
+
+/** All rank files of one group merged by (time, id), as "time id" records in one buffer. */
+export async function mergedSpikes(dir: string, spkName: string): Promise<Buffer> {
+  const files = readdirSync(dir).filter((f) => new RegExp(`^${spkName}\\.\\d+\\.spk$`).test(f)).map((f) => path.join(dir, f));
+  const parts: Buffer[] = [];
+  for await (const chunk of mergeSpkFiles(files)) {
+    const b = Buffer.alloc(chunk.length * 8);
+    for (let i = 0; i < chunk.length; i++) {
+      b.writeUInt32LE(chunk.steps[i]!, i * 8);
+      b.writeUInt32LE(chunk.ids[i]!, i * 8 + 4);
+    }
+    parts.push(b);
+  }
+  return Buffer.concat(parts);
+}
+
+export function fileBytes(file: string): Buffer {
+  return readFileSync(file);
+}
