@@ -86,6 +86,11 @@ export function loadConfig(file: string | undefined, overrides: Partial<ConfigIn
   if ((config.input === undefined) !== (config.target === undefined)) {
     throw new ConfigError(`${source}: give both input and target rasters (or neither, for the built-in task)`);
   }
-  if (config.input === undefined && config.task === undefined) config.task = validateConfig({ task: {} }, source).task;
+  if (config.input === undefined && config.task === undefined) {
+    if (file !== undefined) {
+      throw new ConfigError(`${source} names no task: give --input and --target rasters (or a "task" object for the built-in one)`);
+    }
+    config.task = validateConfig({ task: {} }, source).task;
+  }
   return { config, baseDir, source };
 }

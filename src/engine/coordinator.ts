@@ -52,8 +52,9 @@ export interface RunOptions {
   rankOrderMerge?: boolean;
   /** Test-only: make one rank fail at a step. */
   fault?: { rank: number; step: number; kind: 'throw' | 'hang' } | null;
-  /** Test-only: a hook run before each segment is posted, with the segment index. */
-  beforeSegment?: (segment: number) => Promise<void> | void;
+  /** Stress testing: random sleeps of up to this many µs before every exchange. */
+  jitterMicros?: number;
+  jitterSeed?: number;
 }
 
 export interface ProgressEvent {
@@ -217,6 +218,8 @@ class Coordinator {
       initialise: resume ? null : { seed: this.config.seed, w0: this.config.w0 },
       rankOrderMerge: this.options.rankOrderMerge ?? false,
       fault: this.options.fault && this.options.fault.rank === rank ? { step: this.options.fault.step, kind: this.options.fault.kind } : null,
+      jitterMicros: this.options.jitterMicros ?? 0,
+      jitterSeed: this.options.jitterSeed ?? 0,
     });
 
     this.startWall = performance.now();
@@ -311,7 +314,6 @@ class Coordinator {
   private async drive(): Promise<boolean> {
     const s = this.schedule;
     const eta0 = this.config.eta;
-    let segment = 0;
     for (;;) {
       const clock = this.clock;
       if (this.control.stopRequested) return true;
@@ -341,7 +343,6 @@ class Coordinator {
         if (this.statsLines === s.blocks) this.writeStats(s.blocks);
         return false;
       }
-      await this.options.beforeSegment?.(segment++);
       this.control.post({ targetStep: target, eta, learning, frozen, finish: false });
       await this.waitParked();
     }

@@ -30,6 +30,8 @@ export interface RankTaskData {
   initialise: { seed: number; w0: number } | null;
   rankOrderMerge: boolean;
   fault: { step: number; kind: 'throw' | 'hang' } | null;
+  jitterMicros: number;
+  jitterSeed: number;
 }
 
 export class RankFailedError extends Error {
@@ -73,6 +75,8 @@ export function runRankTask(data: RankTaskData): RankTiming {
     rankOrderMerge: data.rankOrderMerge,
     barrierSpin: data.barrierSpin,
     fault: data.fault,
+    jitterMicros: data.jitterMicros,
+    jitterSeed: data.jitterSeed,
   });
   engine.clock = data.startClock;
   const control = engine.control;

@@ -12,7 +12,7 @@ import {
 } from '../model/constants.js';
 import type { Kernels } from '../model/kernels.js';
 import { Replay, type ReplayTable } from '../model/replay.js';
-import { counterNormal } from '../model/rng.js';
+import { counterNormal, Xoshiro128 } from '../model/rng.js';
 import { surrogateDerivative } from '../model/surrogate.js';
 import { bumpTrace, decayTrace, followTrace } from '../model/traces.js';
 import { delayLineSwap } from '../model/delay-line.js';
@@ -49,6 +49,9 @@ export interface RankOptions {
   barrierSpin?: number;
   /** Test-only fault injection. */
   fault?: { step: number; kind: 'throw' | 'hang' } | null;
+  /** Stress testing: sleep a random 0…jitterMicros µs before every exchange (seeded per rank). */
+  jitterMicros?: number;
+  jitterSeed?: number;
 }
 
 export interface RankTiming {
@@ -98,6 +101,9 @@ export class RankEngine {
   private waitsMs = new Float64Array(1024);
   private waitCount = 0;
   private computeSeconds = 0;
+  private readonly jitterMicros: number;
+  private readonly jitterRng: Xoshiro128;
+  private readonly sleepCell = new Int32Array(new SharedArrayBuffer(4));
   private stepsRun = 0;
 
   constructor(options: RankOptions) {
@@ -118,6 +124,8 @@ export class RankEngine {
     this.rankOrderMerge = options.rankOrderMerge ?? false;
     this.barrierSpin = options.barrierSpin ?? 0;
     this.fault = options.fault ?? null;
+    this.jitterMicros = options.jitterMicros ?? 0;
+    this.jitterRng = new Xoshiro128(((options.jitterSeed ?? 0) * 7919 + options.rank) >>> 0);
     this.listStarts = new Int32Array(this.ranks);
     this.listCounts = new Int32Array(this.ranks);
     this.valueStarts = new Int32Array(this.ranks);
@@ -475,6 +483,7 @@ export class RankEngine {
 
   /** Interval exchange: after it, every rank's spikes and events of the interval are visible. */
   private exchange(): boolean {
+    if (this.jitterMicros > 0) Atomics.wait(this.sleepCell, 0, 0, (this.jitterRng.nextUnit() * this.jitterMicros) / 1000);
     const t0 = performance.now();
     const stop = this.control.intervalBarrier(this.clock, this.barrierSpin, true);
     this.noteWait(performance.now() - t0);

@@ -113,7 +113,9 @@ export class ReferenceKernels implements Kernels {
       f32[g0 + i] = grad2;
       f32[s0 + i] = 0;
       if (learning !== 0) {
-        const w = f(f32[w0 + i]! + f(f(eta * g) / f(f(Math.sqrt(grad2)) + epsilon)));
+        // η·(g/(√grad2 + ε)): grad2 ≥ g² makes the quotient ≤ 1 in float32 too, so |Δw| ≤ η
+        // up to the rounding of the final addition.
+        const w = f(f32[w0 + i]! + f(eta * f(g / f(f(Math.sqrt(grad2)) + epsilon))));
         f32[w0 + i] = w < negMax ? negMax : w > wMax ? wMax : w;
       }
     }

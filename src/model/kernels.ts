@@ -53,7 +53,7 @@ export interface Kernels {
 
   /**
    * SPEC §7.5 over `count` synapses: g = elSum/updateSteps; grad2 = max(g², rmsMul·grad2);
-   * elSum = 0; if learning ≠ 0: w = clip(w + η·g/(√grad2 + ε), ±wMax).
+   * elSum = 0; if learning ≠ 0: w = clip(w + η·(g/(√grad2 + ε)), ±wMax) — in that order.
    */
   weightUpdate(
     count: number, wPtr: number, elSumPtr: number, grad2Ptr: number,

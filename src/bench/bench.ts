@@ -1,0 +1,136 @@
+/**
+ * `superspike bench`: measured speed of the engine on fixed synthetic tasks. Each case runs the
+ * real protocol — a warm-up (the burn-in) and one measured block — and times the block from its
+ * stats line to the next, so start-up, initialisation and the final replay are not counted.
+ */
+import { availableParallelism, cpus } from 'node:os';
+import { validateConfig } from '../config/load.js';
+import { toTable, type ResolvedTask } from '../config/task.js';
+import { runExperiment } from '../engine/coordinator.js';
+import { poissonEvents } from '../tasks/poisson.js';
+import { secondsToSteps } from '../model/constants.js';
+
+export interface BenchCase {
+  label: string;
+  hidden: number[];
+  feedback: 'symmetric' | 'random' | 'uniform';
+  workers: number;
+}
+
+export interface BenchResult extends BenchCase {
+  network: string;
+  synapses: number;
+  simulatedSeconds: number;
+  wallSecondsPerSimSecond: number;
+  synapseUpdatesPerSecond: number;
+  speedupOver1: number | null;
+  peakRssMiB: number;
+  bytesPerSynapse: number;
+}
+
+export interface BenchOptions {
+  /** Measured simulated seconds per case (after the warm-up). Default 2. */
+  seconds?: number;
+  /** Warm-up simulated seconds. Default 0.4. */
+  warmupSeconds?: number;
+  kernels?: 'wasm' | 'reference';
+  cases?: BenchCase[];
+  onResult?: (r: BenchResult) => void;
+}
+
+export const DEFAULT_CASES: BenchCase[] = [
+  { label: 'small', hidden: [256], feedback: 'symmetric', workers: 1 },
+  { label: 'small', hidden: [256], feedback: 'symmetric', workers: 2 },
+  { label: 'medium', hidden: [1024], feedback: 'symmetric', workers: 1 },
+  { label: 'medium', hidden: [1024], feedback: 'symmetric', workers: 2 },
+  { label: 'medium, oversubscribed', hidden: [1024], feedback: 'symmetric', workers: 4 },
+  { label: 'large', hidden: [4096], feedback: 'symmetric', workers: 1 },
+  { label: 'large', hidden: [4096], feedback: 'symmetric', workers: 2 },
+  { label: 'deep', hidden: [1024, 1024], feedback: 'random', workers: 2 },
+];
+
+/** The paper-like synthetic task: 200 Poisson inputs at 10 Hz, 200 targets at 5 Hz, grid 1 s. */
+export function benchTask(): ResolvedTask {
+  const gridSteps = secondsToSteps(1);
+  const input = poissonEvents({ neurons: 200, rateHz: 10, durationSeconds: 1, seed: 11 });
+  const target = poissonEvents({ neurons: 200, rateHz: 5, durationSeconds: 1, seed: 12 });
+  const quiet = () => {};
+  return {
+    input: toTable(input.times, input.ids, gridSteps, 'bench input', quiet),
+    target: toTable(target.times, target.ids, gridSteps, 'bench target', quiet),
+    nInput: 200,
+    nOutput: 200,
+    gridSteps,
+    description: 'bench: 200 Poisson inputs (10 Hz) → 200 Poisson targets (5 Hz)',
+  };
+}
+
+export async function runBench(options: BenchOptions = {}): Promise<BenchResult[]> {
+  const seconds = options.seconds ?? 2;
+  const warmup = options.warmupSeconds ?? 0.4;
+  const task = benchTask();
+  const results: BenchResult[] = [];
+  for (const c of options.cases ?? DEFAULT_CASES) {
+    // blockSeconds is the warm-up (burn-in) and the measured block alike; round to 0.8 ms.
+    const block = Math.round(Math.max(seconds, warmup) / 0.0008) * 0.0008;
+    const config = validateConfig({ hidden: c.hidden, feedback: c.feedback, blocks: 1, blockSeconds: block, eta: 1e-3, w0: 0.05, seed: 1, name: 'bench' }, 'bench');
+    const sizes = [200, ...c.hidden, 200];
+    let synapses = 0;
+    for (let l = 1; l < sizes.length; l++) synapses += sizes[l - 1]! * sizes[l]!;
+    globalThis.gc?.();
+    const baseline = process.memoryUsage().rss;
+    let peak = baseline;
+    const statsTimes: number[] = [];
+    const result = await runExperiment(config, task, {
+      workers: c.workers,
+      recordSpikes: false,
+      kernels: options.kernels ?? 'wasm',
+      outDir: `output/bench-tmp`,
+      progressIntervalMs: 100,
+      onProgress: () => {
+        peak = Math.max(peak, process.memoryUsage().rss);
+      },
+      onStats: () => {
+        statsTimes.push(performance.now());
+        peak = Math.max(peak, process.memoryUsage().rss);
+      },
+    });
+    void result;
+    const wall = (statsTimes[1]! - statsTimes[0]!) / 1000;
+    const perSim = wall / block;
+    const one = results.find((r) => r.workers === 1 && r.hidden.join() === c.hidden.join() && r.feedback === c.feedback);
+    const r: BenchResult = {
+      ...c,
+      network: sizes.join('-'),
+      synapses,
+      simulatedSeconds: block,
+      wallSecondsPerSimSecond: perSim,
+      synapseUpdatesPerSecond: (synapses * 10000) / perSim,
+      speedupOver1: one ? one.wallSecondsPerSimSecond / perSim : c.workers === 1 ? 1 : null,
+      peakRssMiB: peak / 2 ** 20,
+      bytesPerSynapse: Math.max(0, peak - baseline) / synapses,
+    };
+    results.push(r);
+    options.onResult?.(r);
+  }
+  return results;
+}
+
+export function benchHeader(): string {
+  const cpu = cpus()[0]?.model ?? 'unknown CPU';
+  return `superspike bench — ${availableParallelism()} cores (${cpu}), Node ${process.version}`;
+}
+
+export function formatBenchTable(results: BenchResult[]): string {
+  const rows = [
+    ['network', 'feedback', 'workers', 'wall s / sim s', 'synapse updates/s', 'speedup vs 1', 'peak RSS MiB', 'bytes/synapse'],
+    ...results.map((r) => [
+      r.network, r.feedback, String(r.workers), r.wallSecondsPerSimSecond.toFixed(3),
+      r.synapseUpdatesPerSecond.toExponential(2), r.speedupOver1 === null ? '-' : `${r.speedupOver1.toFixed(2)}×`,
+      r.peakRssMiB.toFixed(0), r.bytesPerSynapse.toFixed(1),
+    ]),
+  ];
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
+  const line = (row: string[]) => `| ${row.map((cell, i) => cell.padEnd(widths[i]!)).join(' | ')} |`;
+  return [line(rows[0]!), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.slice(1).map(line)].join('\n');
+}

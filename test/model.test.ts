@@ -1,0 +1,150 @@
+/**
+ * Kernels against closed forms (SPEC §3, §6, §7): membrane, refractoriness, current and trace
+ * decay, the surrogate derivative, delay lines and the bounded max-norm weight update. Run on the
+ * reference kernels; test/kernels.test.ts proves the WASM kernels equal them bit for bit.
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  ALPHA_SYN, E_REST_VOLTS, EPSILON, KAPPA_MEM, PRE_DECAY, REFRACTORY_STEPS, RMS_MUL, THRESHOLD_VOLTS, W_MAX,
+} from '../src/model/constants.js';
+import { delayLineSwap } from '../src/model/delay-line.js';
+import { ReferenceKernels } from '../src/model/kernels-ref.js';
+import { surrogateDerivative } from '../src/model/surrogate.js';
+import { decayTrace } from '../src/model/traces.js';
+import { Xoshiro128 } from '../src/model/rng.js';
+
+/** A heap with arrays at fixed element offsets, as the engine lays them out. */
+function heap(elements = 1 << 16) {
+  const buffer = new SharedArrayBuffer(elements * 4);
+  return { buffer, f32: new Float32Array(buffer), i32: new Int32Array(buffer), u32: new Uint32Array(buffer), k: new ReferenceKernels(buffer) };
+}
+const V = 0;
+const I = 1024;
+const REF = 2048;
+const OUT = 3072;
+
+function lif(h: ReturnType<typeof heap>, count: number, alphaSyn = ALPHA_SYN): number {
+  return h.k.lifStep(V * 4, I * 4, REF * 4, count, OUT * 4, 0, 1, KAPPA_MEM, E_REST_VOLTS, THRESHOLD_VOLTS, alphaSyn, REFRACTORY_STEPS);
+}
+
+describe('LIF neuron', () => {
+  it('follows V(n) = E_L + I·(1 − (1 − κ)^n) under a constant subthreshold current', () => {
+    const h = heap();
+    h.f32[V] = E_REST_VOLTS;
+    const current = 0.008; // 8 mV: asymptote −52 mV, below threshold
+    h.f32[I] = current;
+    for (let n = 1; n <= 2000; n++) {
+      expect(lif(h, 1, 1)).toBe(0); // α = 1 keeps the current constant
+      const exact = E_REST_VOLTS + current * (1 - (1 - KAPPA_MEM) ** n);
+      expect(Math.abs(h.f32[V]! - exact)).toBeLessThan(2e-7);
+    }
+  });
+
+  it('decays the synaptic current as α_syn^n', () => {
+    const h = heap();
+    h.f32[V] = E_REST_VOLTS;
+    h.f32[I] = 0.001;
+    for (let n = 1; n <= 200; n++) {
+      lif(h, 1);
+      expect(h.f32[I]! / 0.001).toBeCloseTo(ALPHA_SYN ** n, 5);
+    }
+  });
+
+  it('spikes at most every 51 steps under strong drive, and is clamped to E_L while refractory', () => {
+    const h = heap();
+    h.f32[V] = E_REST_VOLTS;
+    const spikes: number[] = [];
+    for (let n = 0; n < 1000; n++) {
+      h.f32[I] = 1; // 1 V of drive: threshold crossed on every allowed step
+      if (lif(h, 1) > 0) spikes.push(n);
+      else if (h.i32[REF]! > 0) expect(h.f32[V]).toBe(E_REST_VOLTS);
+    }
+    const isis = spikes.slice(1).map((t, i) => t - spikes[i]!);
+    expect(isis.length).toBeGreaterThan(15);
+    expect(new Set(isis)).toEqual(new Set([REFRACTORY_STEPS + 1]));
+  });
+
+  it('emits global ids local·R + rank in ascending order', () => {
+    const h = heap();
+    for (let i = 0; i < 8; i++) {
+      h.f32[V + i] = E_REST_VOLTS;
+      h.f32[I + i] = i % 3 === 0 ? 1 : 0;
+    }
+    const count = h.k.lifStep(V * 4, I * 4, REF * 4, 8, OUT * 4, 2, 5, KAPPA_MEM, E_REST_VOLTS, THRESHOLD_VOLTS, ALPHA_SYN, REFRACTORY_STEPS);
+    expect(Array.from(h.u32.subarray(OUT, OUT + count))).toEqual([0, 3, 6].map((l) => l * 5 + 2));
+  });
+});
+
+describe('traces', () => {
+  it('decay as decay^n and flush to zero instead of becoming subnormal', () => {
+    const x = new Float32Array([1]);
+    for (let n = 1; n <= 300; n++) {
+      decayTrace(x, 0, 1, PRE_DECAY);
+      expect(x[0]! / Math.exp(-n * 1e-4 / 5e-3)).toBeCloseTo(1, 4);
+    }
+    for (let n = 0; n < 10000; n++) decayTrace(x, 0, 1, PRE_DECAY);
+    expect(x[0]).toBe(0);
+  });
+});
+
+describe('surrogate derivative', () => {
+  it('is ≈ 8.264 at rest, 1000 at threshold, 0 below −80 mV', () => {
+    expect(surrogateDerivative(E_REST_VOLTS)).toBeCloseTo(1000 / 121, 3);
+    expect(surrogateDerivative(E_REST_VOLTS)).toBeCloseTo(8.264, 3);
+    expect(surrogateDerivative(THRESHOLD_VOLTS)).toBe(1000);
+    expect(surrogateDerivative(-0.0801)).toBe(0);
+  });
+});
+
+describe('delay lines', () => {
+  it('return exactly the value stored D steps ago (zero before)', () => {
+    for (const d of [8, 16, 24]) {
+      const heapF = new Float32Array(4 + d * 4);
+      const values = 0;
+      for (let n = 0; n < 100; n++) {
+        for (let i = 0; i < 4; i++) heapF[values + i] = n * 10 + i + 1;
+        delayLineSwap(heapF, 4, 4, d, n, values, 4);
+        for (let i = 0; i < 4; i++) expect(heapF[values + i]).toBe(n >= d ? (n - d) * 10 + i + 1 : 0);
+      }
+    }
+  });
+});
+
+describe('weight update', () => {
+  it('moves every weight by less than η and keeps it within ±w_max', () => {
+    const h = heap();
+    const rng = new Xoshiro128(9);
+    const count = 4096;
+    const [W, SUM, G2] = [4096, 8192, 12288];
+    const eta = 1e-3;
+    for (let round = 0; round < 20; round++) {
+      for (let i = 0; i < count; i++) {
+        h.f32[W + i] = round === 0 ? (rng.nextUnit() * 2 - 1) * W_MAX : h.f32[W + i]!;
+        // Heavy-tailed gradients, some huge, some tiny, some zero.
+        const u = rng.nextUnit();
+        h.f32[SUM + i] = u < 0.1 ? 0 : (rng.nextUnit() - 0.5) * 10 ** (rng.nextUnit() * 12 - 4);
+      }
+      const before = h.f32.slice(W, W + count);
+      h.k.weightUpdate(count, W * 4, SUM * 4, G2 * 4, 5000, RMS_MUL, eta, EPSILON, W_MAX, 1);
+      for (let i = 0; i < count; i++) {
+        const w = h.f32[W + i]!;
+        // The increment itself is at most η (float32 η·(g/(√grad2+ε)) with a quotient ≤ 1);
+        // storing w + Δ rounds once more, by at most half an ulp of the new weight.
+        const halfUlp = 2 ** (Math.floor(Math.log2(Math.max(Math.abs(w), 2 ** -126))) - 24);
+        expect(Math.abs(w - before[i]!)).toBeLessThanOrEqual(Math.fround(eta) + halfUlp);
+        expect(Math.abs(w)).toBeLessThanOrEqual(W_MAX);
+        expect(h.f32[SUM + i]).toBe(0);
+      }
+    }
+  });
+
+  it('keeps the normaliser but not the weights moving while learning is off', () => {
+    const h = heap();
+    h.f32[0] = 0.05;
+    h.f32[4] = 2500;
+    h.k.weightUpdate(4, 0, 16, 32, 5000, RMS_MUL, 1e-3, EPSILON, W_MAX, 0);
+    expect(h.f32[0]).toBe(Math.fround(0.05));
+    expect(h.f32[8]).toBe(0.25); // g = 0.5, grad2 = g²
+    expect(h.f32[4]).toBe(0);
+  });
+});
