@@ -57,6 +57,7 @@ export interface RankOptions {
 export interface RankTiming {
   rank: number;
   steps: number;
+  /** Wall time inside the step loop, barrier waits included. */
   computeSeconds: number;
   barrierWaits: number;
   barrierWaitSeconds: number;

@@ -2,7 +2,13 @@
 import type { Command } from 'commander';
 import { register as registerDecode } from './decode.js';
 import { register as registerRun } from './run.js';
+import { register as registerBench } from './bench.js';
+import { register as registerStress } from './stress.js';
+import { register as registerInspect } from './inspect.js';
 import { register as registerInput } from './input.js';
 import { register as registerTarget } from './target.js';
+import { register as registerReport } from './report.js';
+import { register as registerPlot } from './plot.js';
+import { register as registerAnimate } from './animate.js';
 
-export const commands: Array<(program: Command) => void> = [registerRun, registerTarget, registerInput, registerDecode];
+export const commands: Array<(program: Command) => void> = [registerRun, registerTarget, registerInput, registerDecode, registerReport, registerPlot, registerAnimate, registerBench, registerStress, registerInspect];

@@ -9,6 +9,7 @@ import { resolveTask, type ResolvedTask } from '../../config/task.js';
 import { runExperiment, type RunOptions } from '../../engine/coordinator.js';
 import { loadNetworkState } from '../../io/netstate.js';
 import { UserError } from '../../errors.js';
+import { writeReport } from '../../report/report.js';
 import { createProgressReporter } from '../progress.js';
 import {
   parseCount, parseNonNegative, parsePositive, parsePositiveInt, parseSeed, parseSizeList,
@@ -148,8 +149,6 @@ Examples:
         const result = await runExperiment(config, task, options);
         reporter.stop();
         if (opts.report) {
-          const reportModule = '../../report/report.js'; // TODO(lead): static import once report lands
-          const { writeReport } = (await import(reportModule)) as { writeReport: (dir: string) => Promise<string> };
           const file = await writeReport(result.outDir);
           result.files.push(file);
         }

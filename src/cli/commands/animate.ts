@@ -1,0 +1,71 @@
+/**
+ * `superspike animate DIR -o training.gif` — the output raster of every block's test window as
+ * GIF frames (see src/report/animate.ts).
+ */
+import * as path from 'node:path';
+import { InvalidArgumentError, type Command } from 'commander';
+import { writeAnimation } from '../../report/animate.js';
+
+interface AnimateCliOptions {
+  output?: string;
+  scale: number;
+  delayMs: number;
+  binMs?: number;
+  group: string;
+  align: boolean;
+}
+
+export function register(program: Command): void {
+  program
+    .command('animate')
+    .description("animate training: one GIF frame per block showing the output raster of the block's test window")
+    .argument('<dir>', "a run's output folder (holds run.json)")
+    .option('-o, --output <file>', 'GIF to write (default: DIR/training.gif)')
+    .option('--scale <n>', 'pixels per raster cell (1-64)', parseScale, 4)
+    .option('--delay-ms <ms>', 'time between frames; the last frame stays 5 times as long', parseDelay, 300)
+    .option('--bin-ms <ms>', "cell width in milliseconds (default: the task's bin, else 10)", parseBin)
+    .option('-g, --group <name>', 'group to show (role or file name)', 'output')
+    .option('--no-align', 'show whole test windows instead of one loop period laid out from phase 0')
+    .addHelpText(
+      'after',
+      `
+A cell is one time bin of one neuron (highest id at the top): white no spike, black one spike,
+blue more than one. A grey strip under the raster shows how far training had got. The last
+frame is the final frozen replay when the run has one. Each frame shows one loop period of its
+window laid out by phase (column = time mod period), so the picture stands still from frame to
+frame; --no-align shows the whole windows as recorded (so do windows shorter than a period).
+
+Examples:
+  superspike animate output -o training.gif
+  superspike animate output -o big.gif --scale 8 --delay-ms 150`,
+    )
+    .action(async (dir: string, opts: AnimateCliOptions) => {
+      const output = opts.output ?? path.join(dir, 'training.gif');
+      const frames = await writeAnimation(dir, output, {
+        scale: opts.scale,
+        delayMs: opts.delayMs,
+        binMs: opts.binMs,
+        group: opts.group,
+        align: opts.align,
+      });
+      process.stdout.write(`wrote ${output} (${frames} frame${frames === 1 ? '' : 's'})\n`);
+    });
+}
+
+function parseScale(value: string): number {
+  const x = Number(value);
+  if (!/^\d+$/.test(value.trim()) || x < 1 || x > 64) throw new InvalidArgumentError('expected a whole number from 1 to 64');
+  return x;
+}
+
+function parseDelay(value: string): number {
+  const x = Number(value);
+  if (!/^\d+$/.test(value.trim()) || x > 655350) throw new InvalidArgumentError('expected milliseconds, 0 to 655350');
+  return x;
+}
+
+function parseBin(value: string): number {
+  const x = Number(value);
+  if (value.trim() === '' || !Number.isFinite(x) || x <= 0) throw new InvalidArgumentError('expected a positive number of milliseconds');
+  return x;
+}

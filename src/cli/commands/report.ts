@@ -1,0 +1,39 @@
+/**
+ * `superspike report DIR` — a self-contained HTML page about a finished run (see
+ * src/report/report.ts). This file only parses and reports.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Command } from 'commander';
+import { UserError } from '../../errors.js';
+import { buildReport, REPORT_FILE } from '../../report/report.js';
+
+export function register(program: Command): void {
+  program
+    .command('report')
+    .description('write a self-contained HTML report of a run: learning curve, rasters, weights, timing, parameters')
+    .argument('<dir>', "a run's output folder (holds run.json)")
+    .option('-o, --output <file>', `HTML file to write (default: DIR/${REPORT_FILE})`)
+    .addHelpText(
+      'after',
+      `
+The page needs no network and no scripts: plots are inline SVG. It shows the MSE per block
+(log scale), spike rasters of input, hidden layers, output and target for the first test
+window and the last one (the final frozen replay when the run has one), weight histograms
+from the final network state, per-rank compute and barrier-wait times, and the config.
+
+Examples:
+  superspike report output                      writes output/report.html
+  superspike report output -o /tmp/run1.html`,
+    )
+    .action(async (dir: string, opts: { output?: string }) => {
+      const file = opts.output ?? path.join(dir, REPORT_FILE);
+      const { html, plots } = await buildReport(dir);
+      try {
+        fs.writeFileSync(file, html);
+      } catch (err) {
+        throw new UserError(`cannot write ${file}: ${(err as Error).message}`, { cause: err });
+      }
+      process.stdout.write(`wrote ${file} (${plots.length} plots, ${Math.ceil(Buffer.byteLength(html) / 1024)} KiB)\n`);
+    });
+}
