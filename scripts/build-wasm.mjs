@@ -1,6 +1,6 @@
 // Compiles the AssemblyScript kernels (assembly/*.ts) to build/kernels.wasm.
 // Runs from `npm ci` (prepare) so no opaque binary is ever committed.
-import { mkdirSync, existsSync } from 'node:fs';
+import { mkdirSync, existsSync, readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
@@ -20,5 +20,16 @@ execFileSync(process.execPath, [
   '-O3', '--noAssert', '--runtime', 'stub',
   '--importMemory', '--sharedMemory', '--initialMemory', '1', '--maximumMemory', '65536',
   '--enable', 'simd', '--enable', 'threads',
-  '--memoryBase', '0',
+  // No --memoryBase: without it asc tells Binaryen that memory below 1024 is never touched
+  // ("low memory unused"), which lets it fold `ptr + constant` into load/store offset
+  // immediates (the unrolled kernel loops rely on it). The kernels have no static data at all
+  // (check build/kernels.wat: no `(data`, no globals); the engine keeps [0, 65536) for the module.
 ], { stdio: 'inherit', cwd: root });
+
+// Every worker instantiates the module on the same shared memory, so an active data segment would
+// be rewritten by each of them; the kernels must not have any.
+const wat = readFileSync(path.join(root, 'build', 'kernels.wat'), 'utf8');
+if (/\(data\b/.test(wat)) {
+  console.error('build-wasm: build/kernels.wat has a data segment; the kernels must have no static data');
+  process.exit(1);
+}

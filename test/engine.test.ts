@@ -68,3 +68,19 @@ describe('resume', () => {
     expect(b.state.equals(a.state)).toBe(true);
   });
 });
+
+describe('kernels', () => {
+  it('the WASM SIMD kernels and the TypeScript reference give byte-identical runs', async () => {
+    const config = smallConfig({ feedback: 'random', blocks: 3 });
+    const task = await taskFor(config);
+    const wasm = tempDir('kern-wasm');
+    const reference = tempDir('kern-ref');
+    await runExperiment(config, task, { workers: 2, outDir: wasm, kernels: 'wasm' });
+    await runExperiment(config, task, { workers: 3, outDir: reference, kernels: 'reference' });
+    const a = await outputsOf(wasm);
+    const b = await outputsOf(reference);
+    for (const g of GROUPS) expect(b.spikes[g]!.equals(a.spikes[g]!), `${g} spikes`).toBe(true);
+    expect(b.stats.equals(a.stats)).toBe(true);
+    expect(b.state.equals(a.state)).toBe(true);
+  });
+});

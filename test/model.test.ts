@@ -5,9 +5,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
-  ALPHA_SYN, E_REST_VOLTS, EPSILON, KAPPA_MEM, PRE_DECAY, REFRACTORY_STEPS, RMS_MUL, THRESHOLD_VOLTS, W_MAX,
+  ALPHA_SYN, DECAY_RATE, E_REST_VOLTS, EPSILON, KAPPA_MEM, PRE_DECAY, REFRACTORY_STEPS, RMS_MUL, THRESHOLD_VOLTS, W_MAX,
 } from '../src/model/constants.js';
-import { delayLineSwap } from '../src/model/delay-line.js';
+import { postsynapticPass, presynapticPass } from '../src/model/connection-passes.js';
 import { ReferenceKernels } from '../src/model/kernels-ref.js';
 import { surrogateDerivative } from '../src/model/surrogate.js';
 import { decayTrace } from '../src/model/traces.js';
@@ -97,14 +97,36 @@ describe('surrogate derivative', () => {
 });
 
 describe('delay lines', () => {
-  it('return exactly the value stored D steps ago (zero before)', () => {
+  it('psp: return exactly the value stored D steps ago (zero before), then psp follows pre', () => {
     for (const d of [8, 16, 24]) {
-      const heapF = new Float32Array(4 + d * 4);
-      const values = 0;
+      const nPre = 4;
+      const heapF = new Float32Array(64 + d * nPre);
+      const a = { psp: 0, pre: 8, pEff: 16, pspLine: 64 };
       for (let n = 0; n < 100; n++) {
-        for (let i = 0; i < 4; i++) heapF[values + i] = n * 10 + i + 1;
-        delayLineSwap(heapF, 4, 4, d, n, values, 4);
-        for (let i = 0; i < 4; i++) expect(heapF[values + i]).toBe(n >= d ? (n - d) * 10 + i + 1 : 0);
+        for (let j = 0; j < nPre; j++) heapF[a.psp + j] = n * 10 + j + 1;
+        presynapticPass(heapF, a, nPre, d, n, null);
+        for (let j = 0; j < nPre; j++) expect(heapF[a.pEff + j]).toBe(n >= d ? (n - d) * 10 + j + 1 : 0);
+        // pre = 0: psp decays by (1 − dt/τ_mem) after being stored.
+        expect(heapF[a.psp]).toBe(Math.fround((n * 10 + 1) + Math.fround(DECAY_RATE * -(n * 10 + 1))));
+      }
+    }
+  });
+
+  it('σ\': return exactly σ\'(V) of D steps ago, and zero the skipped errors', () => {
+    const d = 8;
+    const local = 3;
+    const heapF = new Float32Array(64 + d * 4);
+    const a = { errFiltered: 0, avgSqErr: 4, eEff: 8, v: 12, sigmaLine: 64, sDelayed: 16, hom: 0, h4: 0 };
+    const volts = (n: number, k: number) => Math.fround(-0.07 + 0.0001 * ((n * 7 + k) % 200));
+    for (let n = 0; n < 50; n++) {
+      for (let k = 0; k < local; k++) {
+        heapF[a.v + k] = volts(n, k);
+        heapF[a.errFiltered + k] = k === 1 ? 1e-8 : 0.5;
+      }
+      expect(postsynapticPass(heapF, a, local, 4, d, n, true)).toBe(1);
+      for (let k = 0; k < local; k++) {
+        expect(heapF[a.sDelayed + k]).toBe(n >= d ? surrogateDerivative(volts(n - d, k)) : 0);
+        expect(heapF[a.eEff + k]).toBe(k === 1 ? 0 : 0.5);
       }
     }
   });

@@ -6,20 +6,21 @@
  * feedback) weights after a barrier.
  */
 import {
-  AVG_DECAY, DECAY_RATE, DELTA_RANDOM, DT_F32, E_REST_VOLTS, EPSILON, GAMMA, HOM_DECAY, HOM_LAMBDA,
-  KAPPA_MEM, ALPHA_SYN, MIN_DELAY_STEPS, PRE_DECAY, REFRACTORY_STEPS, RISE_DECAY, RISE_RATE, RMS_MUL,
-  THRESHOLD_VOLTS, WEIGHT_UPDATE_STEPS, W_MAX, FLT_MIN_NORMAL,
+  DECAY_RATE, DELTA_RANDOM, E_REST_VOLTS, EPSILON, HOM_DECAY, KAPPA_MEM, ALPHA_SYN, MIN_DELAY_STEPS, PRE_DECAY,
+  REFRACTORY_STEPS, RISE_DECAY, RISE_RATE, RMS_MUL, THRESHOLD_VOLTS, WEIGHT_UPDATE_STEPS, W_MAX,
 } from '../model/constants.js';
 import type { Kernels } from '../model/kernels.js';
 import { Replay, type ReplayTable } from '../model/replay.js';
 import { counterNormal, Xoshiro128 } from '../model/rng.js';
-import { surrogateDerivative } from '../model/surrogate.js';
 import { bumpTrace, decayTrace, followTrace } from '../model/traces.js';
-import { delayLineSwap } from '../model/delay-line.js';
+import {
+  postsynapticPass, presynapticPass, type PostsynapticArrays, type PresynapticArrays,
+} from '../model/connection-passes.js';
 import { ControlBlock, mergeRankLists } from './exchange.js';
 import { RING_SLOTS, type ConnectionRegion, type GroupRegion, type MemoryLayout } from './layout.js';
 import { globalId } from './partition.js';
 import type { Topology } from './topology.js';
+import type { RunInfoRankTiming } from '../io/run-info.js';
 
 const f = Math.fround;
 const SLOT_MASK = RING_SLOTS - 1;
@@ -54,18 +55,8 @@ export interface RankOptions {
   jitterSeed?: number;
 }
 
-export interface RankTiming {
-  rank: number;
-  steps: number;
-  /** Wall time inside the step loop, barrier waits included. */
-  computeSeconds: number;
-  barrierWaits: number;
-  barrierWaitSeconds: number;
-  /** Per-barrier waits in milliseconds: min / median / max. */
-  waitMinMs: number;
-  waitMedianMs: number;
-  waitMaxMs: number;
-}
+/** Per-rank timing reported at the end of a run (also stored in run.json). */
+export type RankTiming = RunInfoRankTiming;
 
 export class RankEngine {
   readonly rank: number;
@@ -97,6 +88,9 @@ export class RankEngine {
   private readonly mergedCount: Int32Array;
   /** Per emitting connection: length of this step's merged delayed error events. */
   private readonly mergedEvents: Int32Array;
+  /** Element offsets of each connection's per-neuron arrays, built once (no per-step objects). */
+  private readonly preArrays: PresynapticArrays[];
+  private readonly postArrays: PostsynapticArrays[];
   /** Connections whose weights other ranks read for symmetric feedback. */
   private readonly sharedWeights: boolean[];
   private waitsMs = new Float64Array(1024);
@@ -132,6 +126,17 @@ export class RankEngine {
     this.valueStarts = new Int32Array(this.ranks);
     this.mergedCount = new Int32Array(this.topology.groups.length);
     this.mergedEvents = new Int32Array(this.topology.connections.length);
+    this.preArrays = this.topology.connections.map((c, ci) => {
+      const reg = this.region.connections[ci]!;
+      return { psp: reg.psp >> 2, pspLine: reg.pspLine >> 2, pEff: reg.pEff >> 2, pre: this.region.groups[c.preGroup]!.pre >> 2 };
+    });
+    this.postArrays = this.topology.connections.map((c, ci) => {
+      const reg = this.region.connections[ci]!;
+      return {
+        errFiltered: reg.errFiltered >> 2, avgSqErr: reg.avgSqErr >> 2, eEff: reg.eEff >> 2, v: this.region.groups[c.postGroup]!.v >> 2,
+        sigmaLine: reg.sigmaLine >> 2, sDelayed: reg.sDelayed >> 2, hom: reg.hom >> 2, h4: reg.h4 >> 2,
+      };
+    });
     this.sharedWeights = this.topology.connections.map((c) =>
       this.topology.connections.some((r) => r.feedback?.mode === 'symmetric' && r.feedback.source === c.index));
   }
@@ -373,14 +378,9 @@ export class RankEngine {
     const stride = reg.stride;
     const err = reg.err >> 2;
     const errIn = reg.errIn >> 2;
-    const errFiltered = reg.errFiltered >> 2;
 
-    // E1 — running mean square error.
-    const avg = reg.avgSqErr >> 2;
-    for (let kl = 0; kl < local; kl++) {
-      const e = f32[errFiltered + kl]!;
-      f32[avg + kl] = f(f(f32[avg + kl]! * AVG_DECAY) + f(DT_F32 * f(e * e)));
-    }
+    // E1 with E3's post side (σ' delay line, error skip, regulariser): disjoint state, one pass.
+    const anyError = postsynapticPass(f32, this.postArrays[c]!, local, stride, info.delaySteps, n, topology.shape.partial);
 
     // E2 — this step's error: the inbox, or for the output target minus own delayed spikes.
     if (info.isOutput) {
@@ -417,42 +417,11 @@ export class RankEngine {
       i32[(reg.evCounts >> 2) + slot] = count;
     }
 
-    // E3 — delay lines, then the fused eligibility pass.
-    const d = info.delaySteps;
-    const partial = topology.shape.partial;
-    const vStart = post.v >> 2;
-    const sDelayed = reg.sDelayed >> 2;
-    for (let kl = 0; kl < local; kl++) f32[sDelayed + kl] = partial ? surrogateDerivative(f32[vStart + kl]!) : 1;
-    delayLineSwap(f32, reg.sigmaLine >> 2, stride, d, n, sDelayed, local);
+    // E3 pre side (psp delay line and skip) with E5 (psp follows pre): psp is not read in between.
     const nPre = info.nPre;
-    const pEff = reg.pEff >> 2;
-    f32.copyWithin(pEff, reg.psp >> 2, (reg.psp >> 2) + nPre);
-    delayLineSwap(f32, reg.pspLine >> 2, nPre, d, n, pEff, nPre);
-    const random = topology.shape.feedback === 'random';
-    for (let j = 0; j < nPre; j++) {
-      const p = f32[pEff + j]!;
-      if (random ? p < DELTA_RANDOM : p <= GAMMA) f32[pEff + j] = 0;
-    }
-    const eEff = reg.eEff >> 2;
-    let anyError = 0;
-    for (let kl = 0; kl < local; kl++) {
-      const e = f32[errFiltered + kl]!;
-      if (Math.abs(e) < GAMMA) {
-        f32[eEff + kl] = 0;
-      } else {
-        f32[eEff + kl] = e;
-        anyError = 1;
-      }
-    }
-    if (reg.h4 !== 0) {
-      const hom = reg.hom >> 2;
-      const h4 = reg.h4 >> 2;
-      for (let kl = 0; kl < local; kl++) {
-        const h = f32[hom + kl]!;
-        const h2 = f(h * h);
-        f32[h4 + kl] = f32[eEff + kl] === 0 ? 0 : f(HOM_LAMBDA * f(h2 * h2));
-      }
-    }
+    presynapticPass(f32, this.preArrays[c]!, nPre, info.delaySteps, n, topology.shape.feedback === 'random' ? DELTA_RANDOM : null);
+
+    // E3 — the fused eligibility pass over all synapses.
     if (local > 0) {
       this.kernels.eligibility(
         nPre, stride, reg.pEff, reg.sDelayed, reg.eEff, reg.h4, anyError,
@@ -466,20 +435,12 @@ export class RankEngine {
       const shared = this.sharedWeights[c]! && ranks > 1;
       if (shared) this.syncBarrier();
       this.kernels.weightUpdate(
-        reg.synapses, reg.w, reg.elSum, reg.grad2, WEIGHT_UPDATE_STEPS, RMS_MUL, this.eta, EPSILON, W_MAX,
+        reg.synapses, reg.w, reg.elSum, reg.grad2, WEIGHT_UPDATE_STEPS, RMS_MUL, Math.fround(this.eta), EPSILON, W_MAX,
         this.learning ? 1 : 0,
       );
       if (shared) this.syncBarrier();
     }
 
-    // E5 — psp follows the presynaptic trace.
-    const pre = this.region.groups[info.preGroup]!.pre >> 2;
-    const psp = reg.psp >> 2;
-    for (let j = 0; j < nPre; j++) {
-      const x = f32[psp + j]!;
-      const y = f(x + f(DECAY_RATE * f(f32[pre + j]! - x)));
-      f32[psp + j] = Math.abs(y) < FLT_MIN_NORMAL ? 0 : y;
-    }
   }
 
   /** Interval exchange: after it, every rank's spikes and events of the interval are visible. */

@@ -26,9 +26,11 @@ export interface RunInfoWindow {
 export interface RunInfoRankTiming {
   rank: number;
   steps: number;
+  /** Wall time inside the step loop, barrier waits included. */
   computeSeconds: number;
   barrierWaits: number;
   barrierWaitSeconds: number;
+  /** Per-barrier waits in milliseconds: min / median / max. */
   waitMinMs: number;
   waitMedianMs: number;
   waitMaxMs: number;

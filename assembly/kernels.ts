@@ -1,0 +1,276 @@
+// The hot kernels of one rank in AssemblyScript with 128-bit SIMD (f32x4), compiled by
+// scripts/build-wasm.mjs to build/kernels.wasm. They work in place on the imported shared memory:
+// every pointer is a byte offset, 16-byte aligned. Bit for bit equal to src/model/kernels-ref.ts:
+// the same float32 operations in the same order, no FMA, no reassociation; every f32x4 op is
+// IEEE round-to-nearest like the reference's Math.fround of the double result.
+//
+// Rules for this module: no allocation, no static data (bytes [0, 65536) of the memory belong to
+// the module, network state lives above), so no strings, arrays or throwing code.
+
+// Bits of the smallest normal float32 (FLT_MIN_NORMAL = 2^-126).
+// @ts-ignore: decorator
+@inline const FLT_MIN_BITS: i32 = 0x00800000;
+// @ts-ignore: decorator
+@inline const ABS_BITS: i32 = 0x7fffffff;
+
+/**
+ * flush(x) = |x| < FLT_MIN_NORMAL ? +0 : x, lane-wise. Done on the bits: |x| as a (non-negative)
+ * int is below 0x00800000 exactly for zeros and subnormals; NaN (above 0x7f800000) is kept, as
+ * in the reference.
+ */
+// @ts-ignore: decorator
+@inline function flush4(x: v128, absMask: v128, minBits: v128): v128 {
+  return v128.andnot(x, i32x4.lt_s(v128.and(x, absMask), minBits));
+}
+
+// @ts-ignore: decorator
+@inline function flush1(x: f32): f32 {
+  return (reinterpret<i32>(x) & ABS_BITS) < FLT_MIN_BITS ? <f32>0 : x;
+}
+
+// ---------------------------------------------------------------------------------------------
+// lifStep (SPEC §3, phase A)
+
+export function lifStep(
+  vPtr: usize, iPtr: usize, refPtr: usize, count: i32,
+  spikeOutPtr: usize, rank: i32, ranks: i32,
+  kappa: f32, restVolts: f32, thresholdVolts: f32, alphaSyn: f32, refractorySteps: i32,
+): i32 {
+  let spikes: i32 = 0;
+  let li: i32 = 0;
+  if (count >= 4) {
+    const kap = f32x4.splat(kappa);
+    const rest = f32x4.splat(restVolts);
+    const thr = f32x4.splat(thresholdVolts);
+    const alpha = f32x4.splat(alphaSyn);
+    const refSteps = i32x4.splat(refractorySteps);
+    const zero = i32x4.splat(0);
+    const absMask = i32x4.splat(ABS_BITS);
+    const minBits = i32x4.splat(FLT_MIN_BITS);
+    for (; li + 4 <= count; li += 4) {
+      const o = <usize>li << 2;
+      const cur = v128.load(iPtr + o);
+      let v = v128.load(vPtr + o);
+      v = f32x4.add(v, f32x4.mul(kap, f32x4.add(f32x4.sub(rest, v), cur)));
+      const ref = v128.load(refPtr + o);
+      const refZero = i32x4.eq(ref, zero);
+      const spike = v128.and(refZero, f32x4.gt(v, thr));
+      // clamped to rest when spiking or refractory: ~(refZero & ~spike)
+      v = v128.bitselect(v, rest, v128.andnot(refZero, spike));
+      // ref − 1 where ref ≠ 0 (adding ~refZero = −1), refractorySteps where spiking
+      const refNext = v128.bitselect(refSteps, i32x4.add(ref, v128.not(refZero)), spike);
+      v128.store(refPtr + o, refNext);
+      v128.store(vPtr + o, v);
+      v128.store(iPtr + o, flush4(f32x4.mul(cur, alpha), absMask, minBits));
+      let m = i32x4.bitmask(spike);
+      while (m != 0) {
+        const lane = ctz(m);
+        store<u32>(spikeOutPtr + (<usize>spikes << 2), <u32>((li + lane) * ranks + rank));
+        spikes++;
+        m &= m - 1;
+      }
+    }
+  }
+  for (; li < count; li++) {
+    const o = <usize>li << 2;
+    const cur = load<f32>(iPtr + o);
+    let v = load<f32>(vPtr + o);
+    v = v + kappa * ((restVolts - v) + cur);
+    const ref = load<i32>(refPtr + o);
+    if (ref == 0) {
+      if (v > thresholdVolts) {
+        store<u32>(spikeOutPtr + (<usize>spikes << 2), <u32>(li * ranks + rank));
+        spikes++;
+        v = restVolts;
+        store<i32>(refPtr + o, refractorySteps);
+      }
+    } else {
+      store<i32>(refPtr + o, ref - 1);
+      v = restVolts;
+    }
+    store<f32>(vPtr + o, v);
+    store<f32>(iPtr + o, flush1(cur * alphaSyn));
+  }
+  return spikes;
+}
+
+// ---------------------------------------------------------------------------------------------
+// forward (SPEC §5.2, phase B): I[k] += w[j, k] for each spike j, in list order. Rows are taken
+// two at a time, I[k] = (I[k] + w[j1, k]) + w[j2, k]: the same sums in the same order.
+
+export function forward(spikesPtr: usize, spikeCount: i32, wPtr: usize, stride: i32, iPtr: usize): void {
+  const rowBytes = <usize>stride << 2;
+  let s: i32 = 0;
+  for (; s + 2 <= spikeCount; s += 2) {
+    const sp = spikesPtr + (<usize>s << 2);
+    const r0 = wPtr + <usize>load<u32>(sp) * rowBytes;
+    const r1 = wPtr + <usize>load<u32>(sp, 4) * rowBytes;
+    for (let k: usize = 0; k < rowBytes; k += 16) {
+      const acc = f32x4.add(v128.load(iPtr + k), v128.load(r0 + k));
+      v128.store(iPtr + k, f32x4.add(acc, v128.load(r1 + k)));
+    }
+  }
+  if (s < spikeCount) {
+    const r0 = wPtr + <usize>load<u32>(spikesPtr + (<usize>s << 2)) * rowBytes;
+    for (let k: usize = 0; k < rowBytes; k += 16) {
+      v128.store(iPtr + k, f32x4.add(v128.load(iPtr + k), v128.load(r0 + k)));
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// eligibility (SPEC §7.2 E3), fused per synapse:
+//   el += p·s;  elFlt = flush(elFlt + rate·(el − elFlt));  el = flush(el·decay);
+//   elSum += elFlt·e − w·h
+// One row (pre j) at a time; six specialised row loops (input p ≠ 0 or not × no error / error /
+// error with regulariser), so the inner loops carry no branch. Unrolled by four vectors; the
+// `+ imm` constants fold into the loads' offset immediates (build without --memoryBase, see
+// scripts/build-wasm.mjs), so one address add serves four vectors of an array.
+// Measured (set-up of scripts/bench-kernels.mjs, Zen 5 VM): no unrolling, unrolling by 2, two rows per pass sharing
+// the s/e/h loads, and float vs integer flush compares are all within ±5% of this.
+
+// @ts-ignore: decorator
+@inline function elVec(
+  hasP: bool, err: bool, reg: bool, k: usize, imm: usize,
+  ps: v128, rate: v128, decay: v128, absMask: v128, minBits: v128,
+  sPtr: usize, ePtr: usize, hPtr: usize, el: usize, ef: usize, es: usize, w: usize,
+): void {
+  let x = v128.load(el + k + imm);
+  if (hasP) x = f32x4.add(x, f32x4.mul(ps, v128.load(sPtr + k + imm)));
+  let f = v128.load(ef + k + imm);
+  f = flush4(f32x4.add(f, f32x4.mul(rate, f32x4.sub(x, f))), absMask, minBits);
+  v128.store(ef + k + imm, f);
+  v128.store(el + k + imm, flush4(f32x4.mul(x, decay), absMask, minBits));
+  if (err) {
+    let inc = f32x4.mul(f, v128.load(ePtr + k + imm));
+    if (reg) inc = f32x4.sub(inc, f32x4.mul(v128.load(w + k + imm), v128.load(hPtr + k + imm)));
+    v128.store(es + k + imm, f32x4.add(v128.load(es + k + imm), inc));
+  }
+}
+
+// @ts-ignore: decorator
+@inline function elRow(
+  hasP: bool, err: bool, reg: bool, rowBytes: usize,
+  ps: v128, rate: v128, decay: v128, absMask: v128, minBits: v128,
+  sPtr: usize, ePtr: usize, hPtr: usize, el: usize, ef: usize, es: usize, w: usize,
+): void {
+  let k: usize = 0;
+  for (; k + 64 <= rowBytes; k += 64) {
+    elVec(hasP, err, reg, k, 0, ps, rate, decay, absMask, minBits, sPtr, ePtr, hPtr, el, ef, es, w);
+    elVec(hasP, err, reg, k, 16, ps, rate, decay, absMask, minBits, sPtr, ePtr, hPtr, el, ef, es, w);
+    elVec(hasP, err, reg, k, 32, ps, rate, decay, absMask, minBits, sPtr, ePtr, hPtr, el, ef, es, w);
+    elVec(hasP, err, reg, k, 48, ps, rate, decay, absMask, minBits, sPtr, ePtr, hPtr, el, ef, es, w);
+  }
+  for (; k < rowBytes; k += 16) {
+    elVec(hasP, err, reg, k, 0, ps, rate, decay, absMask, minBits, sPtr, ePtr, hPtr, el, ef, es, w);
+  }
+}
+
+export function eligibility(
+  nPre: i32, stride: i32,
+  pPtr: usize, sPtr: usize, ePtr: usize, hPtr: usize, anyError: i32,
+  elPtr: usize, elFltPtr: usize, elSumPtr: usize, wPtr: usize,
+  filterRate: f32, elDecay: f32,
+): void {
+  const rowBytes = <usize>stride << 2;
+  const rate = f32x4.splat(filterRate);
+  const decay = f32x4.splat(elDecay);
+  const absMask = i32x4.splat(ABS_BITS);
+  const minBits = i32x4.splat(FLT_MIN_BITS);
+  const mode: i32 = anyError == 0 ? 0 : hPtr == 0 ? 1 : 2;
+  let off: usize = 0;
+  for (let j: i32 = 0; j < nPre; j++, off += rowBytes) {
+    const p = load<f32>(pPtr + (<usize>j << 2));
+    const el = elPtr + off;
+    const ef = elFltPtr + off;
+    const es = elSumPtr + off;
+    const w = wPtr + off;
+    if (p != 0) {
+      const ps = f32x4.splat(p);
+      if (mode == 0) elRow(true, false, false, rowBytes, ps, rate, decay, absMask, minBits, sPtr, ePtr, hPtr, el, ef, es, w);
+      else if (mode == 1) elRow(true, true, false, rowBytes, ps, rate, decay, absMask, minBits, sPtr, ePtr, hPtr, el, ef, es, w);
+      else elRow(true, true, true, rowBytes, ps, rate, decay, absMask, minBits, sPtr, ePtr, hPtr, el, ef, es, w);
+    } else {
+      if (mode == 0) elRow(false, false, false, rowBytes, rate, rate, decay, absMask, minBits, sPtr, ePtr, hPtr, el, ef, es, w);
+      else if (mode == 1) elRow(false, true, false, rowBytes, rate, rate, decay, absMask, minBits, sPtr, ePtr, hPtr, el, ef, es, w);
+      else elRow(false, true, true, rowBytes, rate, rate, decay, absMask, minBits, sPtr, ePtr, hPtr, el, ef, es, w);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// weightUpdate (SPEC §7.5): g = elSum/steps (a true division); grad2 = max(g², rmsMul·grad2);
+// elSum = 0; if learning: w = clip(w + η·(g/(√grad2 + ε)), ±wMax), the clip by the reference's
+// comparisons (w < −wMax ? −wMax : w > wMax ? wMax : w).
+
+export function weightUpdate(
+  count: i32, wPtr: usize, elSumPtr: usize, grad2Ptr: usize,
+  updateSteps: f32, rmsMul: f32, eta: f32, epsilon: f32, wMax: f32, learning: i32,
+): void {
+  const negMax: f32 = -wMax;
+  let i: i32 = 0;
+  if (count >= 4) {
+    const steps = f32x4.splat(updateSteps);
+    const rms = f32x4.splat(rmsMul);
+    const et = f32x4.splat(eta);
+    const eps = f32x4.splat(epsilon);
+    const hi = f32x4.splat(wMax);
+    const lo = f32x4.splat(negMax);
+    const zero = f32x4.splat(0);
+    for (; i + 4 <= count; i += 4) {
+      const o = <usize>i << 2;
+      const g = f32x4.div(v128.load(elSumPtr + o), steps);
+      const grad2 = f32x4.max(f32x4.mul(g, g), f32x4.mul(rms, v128.load(grad2Ptr + o)));
+      v128.store(grad2Ptr + o, grad2);
+      v128.store(elSumPtr + o, zero);
+      if (learning != 0) {
+        const step = f32x4.mul(et, f32x4.div(g, f32x4.add(f32x4.sqrt(grad2), eps)));
+        const w = f32x4.add(v128.load(wPtr + o), step);
+        const clipped = v128.bitselect(lo, v128.bitselect(hi, w, f32x4.gt(w, hi)), f32x4.lt(w, lo));
+        v128.store(wPtr + o, clipped);
+      }
+    }
+  }
+  for (; i < count; i++) {
+    const o = <usize>i << 2;
+    const g = load<f32>(elSumPtr + o) / updateSteps;
+    const grad2 = max<f32>(g * g, rmsMul * load<f32>(grad2Ptr + o));
+    store<f32>(grad2Ptr + o, grad2);
+    store<f32>(elSumPtr + o, 0);
+    if (learning != 0) {
+      const w = load<f32>(wPtr + o) + eta * (g / (sqrt<f32>(grad2) + epsilon));
+      store<f32>(wPtr + o, w < negMax ? negMax : w > wMax ? wMax : w);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// feedbackRows (SPEC §7.4): errIn[k] += B[id, k]·e per event, in list order (two at a time:
+// errIn = (errIn + B1·e1) + B2·e2, the same operations in the same order).
+
+export function feedbackRows(
+  eventIdsPtr: usize, eventValuesPtr: usize, eventCount: i32,
+  bPtr: usize, stride: i32, errInPtr: usize,
+): void {
+  const rowBytes = <usize>stride << 2;
+  let ev: i32 = 0;
+  for (; ev + 2 <= eventCount; ev += 2) {
+    const o = <usize>ev << 2;
+    const r0 = bPtr + <usize>load<u32>(eventIdsPtr + o) * rowBytes;
+    const r1 = bPtr + <usize>load<u32>(eventIdsPtr + o, 4) * rowBytes;
+    const v0 = f32x4.splat(load<f32>(eventValuesPtr + o));
+    const v1 = f32x4.splat(load<f32>(eventValuesPtr + o, 4));
+    for (let k: usize = 0; k < rowBytes; k += 16) {
+      const acc = f32x4.add(v128.load(errInPtr + k), f32x4.mul(v128.load(r0 + k), v0));
+      v128.store(errInPtr + k, f32x4.add(acc, f32x4.mul(v128.load(r1 + k), v1)));
+    }
+  }
+  if (ev < eventCount) {
+    const o = <usize>ev << 2;
+    const r0 = bPtr + <usize>load<u32>(eventIdsPtr + o) * rowBytes;
+    const v0 = f32x4.splat(load<f32>(eventValuesPtr + o));
+    for (let k: usize = 0; k < rowBytes; k += 16) {
+      v128.store(errInPtr + k, f32x4.add(v128.load(errInPtr + k), f32x4.mul(v128.load(r0 + k), v0)));
+    }
+  }
+}

@@ -1,0 +1,114 @@
+// Micro-benchmark of the eligibility pass (SPEC §7.2 E3), the kernel that touches every synapse
+// every step: synapse-updates per second of the reference and the WASM kernels, one core.
+// Needs the build: `node scripts/build-wasm.mjs && npx tsc -p .`, then
+//   node scripts/bench-kernels.mjs [seconds-per-case]
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const dist = path.join(root, 'dist', 'src', 'model');
+for (const file of [path.join(dist, 'kernels-wasm.js'), path.join(root, 'build', 'kernels.wasm')]) {
+  if (!existsSync(file)) {
+    console.error(`bench-kernels: ${file} is missing; run \`node scripts/build-wasm.mjs && npx tsc -p .\` first`);
+    process.exit(1);
+  }
+}
+const { WasmKernels } = await import(path.join(dist, 'kernels-wasm.js'));
+const { ReferenceKernels } = await import(path.join(dist, 'kernels-ref.js'));
+const { RISE_DECAY, DECAY_RATE } = await import(path.join(dist, 'constants.js'));
+
+const seconds = Number(process.argv[2] ?? 0.5);
+const PAGE = 65536;
+
+/** Lays out one connection's state above the reserved 64 KiB and fills it with plausible values. */
+function setup(nPre, nPost) {
+  const stride = Math.ceil(nPost / 4) * 4;
+  const syn = nPre * stride;
+  let offset = PAGE;
+  const take = (floats) => {
+    const ptr = offset;
+    offset += Math.ceil((floats * 4) / 64) * 64;
+    return ptr;
+  };
+  const ptr = {
+    p: take(nPre), p0: take(nPre), s: take(stride), e: take(stride), h: take(stride),
+    el: take(syn), ef: take(syn), es: take(syn), w: take(syn),
+  };
+  const pages = Math.ceil(offset / PAGE) + 1;
+  const memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
+  const f32 = new Float32Array(memory.buffer);
+  let seed = 12345;
+  const rnd = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  const fill = (p, n, fn) => { for (let i = 0; i < n; i++) f32[(p >> 2) + i] = fn(i); };
+  fill(ptr.p, nPre, () => 0.01 + 0.05 * rnd());
+  fill(ptr.s, stride, (k) => (k < nPost ? rnd() * 50 : 0));
+  fill(ptr.e, stride, (k) => (k < nPost ? rnd() - 0.5 : 0));
+  fill(ptr.h, stride, (k) => (k < nPost ? rnd() * 1e-3 : 0));
+  fill(ptr.el, syn, () => rnd() * 0.1);
+  fill(ptr.ef, syn, () => rnd() * 0.1);
+  fill(ptr.w, syn, () => (rnd() - 0.5) * 0.1);
+  return { memory, stride, syn, ptr, nPre };
+}
+
+function bench(kernels, env, variant) {
+  const { nPre, stride, ptr } = env;
+  const h = variant.reg ? ptr.h : 0;
+  const anyError = variant.err ? 1 : 0;
+  const p = variant.input ? ptr.p : ptr.p0;
+  const call = () => kernels.eligibility(
+    nPre, stride, p, ptr.s, ptr.e, h, anyError, ptr.el, ptr.ef, ptr.es, ptr.w, DECAY_RATE, RISE_DECAY,
+  );
+  // warm up (tier-up to the optimising compiler), then time windows of ~20 ms for `seconds` and
+  // keep the best one: the machine is shared, the best window is the kernel's own speed
+  for (let i = 0; i < 50; i++) call();
+  let calls = 1;
+  for (;;) {
+    const t = process.hrtime.bigint();
+    for (let i = 0; i < calls; i++) call();
+    if (Number(process.hrtime.bigint() - t) > 2e7) break;
+    calls *= 2;
+  }
+  let best = Infinity;
+  const end = Date.now() + seconds * 1000;
+  while (Date.now() < end) {
+    const t = process.hrtime.bigint();
+    for (let i = 0; i < calls; i++) call();
+    best = Math.min(best, Number(process.hrtime.bigint() - t) / 1e9);
+  }
+  return (calls * nPre * stride) / best;
+}
+
+const shapes = [[200, 256], [256, 200], [200, 1024]];
+const variants = [
+  { name: 'input+error+reg', input: true, err: true, reg: true },
+  { name: 'input+error', input: true, err: true, reg: false },
+  { name: 'input only', input: true, err: false, reg: false },
+  { name: 'p=0, error', input: false, err: true, reg: false },
+  { name: 'p=0, no error', input: false, err: false, reg: false },
+];
+console.log(`eligibility pass, synapse-updates/s (one core, best ~20 ms window over ${seconds} s per case)`);
+console.log('shape (pre×post)  variant            reference     wasm          speed-up  wall/10k steps (wasm)');
+for (const [nPre, nPost] of shapes) {
+  for (const variant of variants) {
+    const env = setup(nPre, nPost);
+    const ref = bench(new ReferenceKernels(env.memory.buffer), env, variant);
+    const wasm = bench(WasmKernels.load(env.memory), env, variant);
+    const wall = (1e4 * nPre * env.stride) / wasm;
+    console.log(
+      `${`${nPre}×${nPost}`.padEnd(18)}${variant.name.padEnd(19)}${ref.toExponential(2).padEnd(14)}` +
+      `${wasm.toExponential(2).padEnd(14)}${(wasm / ref).toFixed(1).padStart(6)}×   ${(wall * 1e3).toFixed(1)} ms`,
+    );
+  }
+}
+
+// the paper's 200-256-200 network: both connections, the input+error variant
+{
+  let total = 0;
+  for (const [nPre, nPost] of [[200, 256], [256, 200]]) {
+    const env = setup(nPre, nPost);
+    const rate = bench(WasmKernels.load(env.memory), env, variants[1]);
+    total += (1e4 * nPre * env.stride) / rate;
+  }
+  console.log(`200×256 + 256×200, input+error, wasm: ${(total * 1e3).toFixed(0)} ms per 10 000 steps`);
+}

@@ -1,0 +1,81 @@
+/**
+ * The per-neuron parts of a SuperSpike connection's evolve (SPEC §7.2), each fused into one pass
+ * because the steps they combine touch disjoint state:
+ * - `presynapticPass`: E3's psp delay line and quasi-zero skip, then E5's psp update;
+ * - `postsynapticPass`: E1's running square error, E3's σ' delay line, the error skip and the
+ *   regulariser term.
+ * Delay lines are rings of D rows; at step n row n mod D holds what was stored at step n − D
+ * (zero during the first D steps), so a swap reads the delayed value and stores today's.
+ * All offsets are element indices into one float32 heap; every operation is rounded to float32.
+ */
+import {
+  AVG_DECAY, DECAY_RATE, DT_F32, FLT_MIN_NORMAL, GAMMA, HOM_LAMBDA,
+} from './constants.js';
+import { surrogateDerivative } from './surrogate.js';
+
+const f = Math.fround;
+
+export interface PresynapticArrays {
+  psp: number;
+  pspLine: number;
+  /** Output: delayed psp with the skip applied (0 = no eligibility input for that row). */
+  pEff: number;
+  /** The presynaptic group's `pre` trace, already updated this step (D1). */
+  pre: number;
+}
+
+/**
+ * For every presynaptic j: p = psp stored D steps ago; pEff = p unless p ≤ γ (or, with
+ * `skipBelow` = δ for random feedback, p < δ), else 0; then psp := psp + (dt/τ_mem)·(pre − psp).
+ */
+export function presynapticPass(
+  heap: Float32Array, a: PresynapticArrays, nPre: number, delaySteps: number, n: number, skipBelow: number | null,
+): void {
+  const row = a.pspLine + (n % delaySteps) * nPre;
+  for (let j = 0; j < nPre; j++) {
+    const today = heap[a.psp + j]!;
+    const p = heap[row + j]!;
+    heap[row + j] = today;
+    heap[a.pEff + j] = (skipBelow === null ? p <= GAMMA : p < skipBelow) ? 0 : p;
+    const y = f(today + f(DECAY_RATE * f(heap[a.pre + j]! - today)));
+    heap[a.psp + j] = Math.abs(y) < FLT_MIN_NORMAL ? 0 : y;
+  }
+}
+
+export interface PostsynapticArrays {
+  errFiltered: number;
+  avgSqErr: number;
+  /** Output: errFiltered with |e| < γ zeroed. */
+  eEff: number;
+  /** The post group's membrane potentials. */
+  v: number;
+  sigmaLine: number;
+  /** Output: σ'(V) stored D steps ago. */
+  sDelayed: number;
+  /** Random-feedback regulariser: hom trace in, λ·hom⁴ out (0 where e is skipped); 0 = none. */
+  hom: number;
+  h4: number;
+}
+
+/** Returns 1 when some post has |errFiltered| ≥ γ (the eligibility kernel must update elSum). */
+export function postsynapticPass(
+  heap: Float32Array, a: PostsynapticArrays, local: number, stride: number, delaySteps: number, n: number, partial: boolean,
+): number {
+  const row = a.sigmaLine + (n % delaySteps) * stride;
+  let anyError = 0;
+  for (let k = 0; k < local; k++) {
+    const e = heap[a.errFiltered + k]!;
+    heap[a.avgSqErr + k] = f(f(heap[a.avgSqErr + k]! * AVG_DECAY) + f(DT_F32 * f(e * e)));
+    const skip = Math.abs(e) < GAMMA;
+    heap[a.eEff + k] = skip ? 0 : e;
+    if (!skip) anyError = 1;
+    if (a.h4 !== 0) {
+      const h = heap[a.hom + k]!;
+      const h2 = f(h * h);
+      heap[a.h4 + k] = skip ? 0 : f(HOM_LAMBDA * f(h2 * h2));
+    }
+    heap[a.sDelayed + k] = heap[row + k]!;
+    heap[row + k] = partial ? surrogateDerivative(heap[a.v + k]!) : 1;
+  }
+  return anyError;
+}

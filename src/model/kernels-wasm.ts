@@ -1,0 +1,91 @@
+/**
+ * The AssemblyScript/SIMD kernels (assembly/kernels.ts → build/kernels.wasm) behind the `Kernels`
+ * interface. The module imports the rank's shared memory and works in place on it; bytes
+ * [0, 65536) of that memory are reserved for the module (it has no data or stack there today, but
+ * network state must start at or above 65536). Bit for bit equal to `ReferenceKernels`.
+ *
+ * Float parameters cross into wasm as float32: callers pass float32 values (the constants of
+ * constants.ts are already rounded), as the reference assumes too.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { KERNELS_WASM_PATH } from '../paths.js';
+import { ReferenceKernels } from './kernels-ref.js';
+import type { Kernels } from './kernels.js';
+
+/** Reserved bytes at the bottom of the shared memory, owned by the wasm module. */
+export const WASM_RESERVED_BYTES = 65536;
+
+interface KernelExports {
+  lifStep(
+    vPtr: number, iPtr: number, refPtr: number, count: number,
+    spikeOutPtr: number, rank: number, ranks: number,
+    kappa: number, restVolts: number, thresholdVolts: number, alphaSyn: number, refractorySteps: number,
+  ): number;
+  forward(spikesPtr: number, spikeCount: number, wPtr: number, stride: number, iPtr: number): void;
+  eligibility(
+    nPre: number, stride: number,
+    pPtr: number, sPtr: number, ePtr: number, hPtr: number, anyError: number,
+    elPtr: number, elFltPtr: number, elSumPtr: number, wPtr: number,
+    filterRate: number, elDecay: number,
+  ): void;
+  weightUpdate(
+    count: number, wPtr: number, elSumPtr: number, grad2Ptr: number,
+    updateSteps: number, rmsMul: number, eta: number, epsilon: number, wMax: number, learning: number,
+  ): void;
+  feedbackRows(
+    eventIdsPtr: number, eventValuesPtr: number, eventCount: number,
+    bPtr: number, stride: number, errInPtr: number,
+  ): void;
+}
+
+/** The compiled module, once per thread (each worker has its own module-level state). */
+let cachedModule: WebAssembly.Module | undefined;
+
+function kernelsModule(): WebAssembly.Module {
+  if (cachedModule === undefined) {
+    if (!existsSync(KERNELS_WASM_PATH)) {
+      throw new Error(`superspike: ${KERNELS_WASM_PATH} is missing; build it with \`npm run build:wasm\``);
+    }
+    cachedModule = new WebAssembly.Module(readFileSync(KERNELS_WASM_PATH));
+  }
+  return cachedModule;
+}
+
+export class WasmKernels implements Kernels {
+  readonly name = 'wasm';
+  readonly lifStep: Kernels['lifStep'];
+  readonly forward: Kernels['forward'];
+  readonly eligibility: Kernels['eligibility'];
+  readonly weightUpdate: Kernels['weightUpdate'];
+  readonly feedbackRows: Kernels['feedbackRows'];
+
+  private constructor(readonly memory: WebAssembly.Memory, exports: KernelExports) {
+    // The exported functions themselves: calls go straight into wasm, no wrapper frame.
+    this.lifStep = exports.lifStep;
+    this.forward = exports.forward;
+    this.eligibility = exports.eligibility;
+    this.weightUpdate = exports.weightUpdate;
+    this.feedbackRows = exports.feedbackRows;
+  }
+
+  static load(memory: WebAssembly.Memory): WasmKernels {
+    const instance = new WebAssembly.Instance(kernelsModule(), {
+      env: {
+        memory,
+        abort: (message: number, file: number, line: number, column: number): never => {
+          throw new Error(`superspike: wasm kernel abort (message@${message} file@${file} ${line}:${column})`);
+        },
+      },
+    });
+    return new WasmKernels(memory, instance.exports as unknown as KernelExports);
+  }
+}
+
+export function createKernels(kind: 'wasm' | 'reference', memory: WebAssembly.Memory): Kernels {
+  switch (kind) {
+    case 'wasm':
+      return WasmKernels.load(memory);
+    case 'reference':
+      return new ReferenceKernels(memory.buffer);
+  }
+}

@@ -1,0 +1,382 @@
+/**
+ * WasmKernels ≡ ReferenceKernels, bit for bit. Every case lays its arrays out above the 64 KiB the
+ * wasm module reserves, in two shared memories with identical contents; the reference runs on one,
+ * the wasm kernels on the other, and the two memories are then compared whole as uint32 words
+ * (which also catches any stray write outside the arrays).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  ALPHA_SYN, DECAY_RATE, EPSILON, E_REST_VOLTS, FLT_MIN_NORMAL, KAPPA_MEM, REFRACTORY_STEPS,
+  RISE_DECAY, RISE_RATE, RMS_MUL, THRESHOLD_VOLTS, WEIGHT_UPDATE_STEPS, W_MAX,
+} from '../src/model/constants.js';
+import { ReferenceKernels } from '../src/model/kernels-ref.js';
+import { WasmKernels, createKernels } from '../src/model/kernels-wasm.js';
+import type { Kernels } from '../src/model/kernels.js';
+import { KERNELS_WASM_PATH } from '../src/paths.js';
+
+const f = Math.fround;
+const PAGE = 65536;
+const PAGES = 64; // 4 MiB per memory
+
+beforeAll(() => {
+  if (!existsSync(KERNELS_WASM_PATH)) {
+    throw new Error(
+      `${KERNELS_WASM_PATH} is missing: build the kernels first (\`npm run build:wasm\`; \`npm test\` does it)`,
+    );
+  }
+});
+
+/** mulberry32: a small seeded generator, so every failure reproduces. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Values around the smallest normal float (normal and subnormal, both signs) and signed zeros. */
+const TINY = [
+  FLT_MIN_NORMAL, -FLT_MIN_NORMAL, 1.2e-38, -1.2e-38, 1.5e-38, 2.3e-38, -2.3e-38, 5e-38, 1e-37,
+  1e-38, -1e-38, 1.5e-39, -3e-40, 1e-45, 0, -0,
+].map(f);
+
+class Rand {
+  readonly next: () => number;
+  constructor(seed: number) {
+    this.next = rng(seed);
+  }
+  uniform(lo: number, hi: number): number {
+    return f(lo + (hi - lo) * this.next());
+  }
+  chance(p: number): boolean {
+    return this.next() < p;
+  }
+  int(n: number): number {
+    return Math.floor(this.next() * n);
+  }
+  tiny(): number {
+    return TINY[this.int(TINY.length)]!;
+  }
+}
+
+/** Two identically laid out memories, one per implementation. */
+class Twin {
+  readonly memRef = new WebAssembly.Memory({ initial: PAGES, maximum: PAGES, shared: true });
+  readonly memWasm = new WebAssembly.Memory({ initial: PAGES, maximum: PAGES, shared: true });
+  readonly ref: Kernels = new ReferenceKernels(this.memRef.buffer);
+  readonly wasm: Kernels = WasmKernels.load(this.memWasm);
+  private top = PAGE;
+  readonly f32 = new Float32Array(this.memRef.buffer);
+  readonly i32 = new Int32Array(this.memRef.buffer);
+  readonly u32 = new Uint32Array(this.memRef.buffer);
+
+  /** Reserves `words` 4-byte words, 16-byte aligned (with a gap so overruns show up). */
+  alloc(words: number): number {
+    const ptr = this.top;
+    this.top += Math.ceil((words * 4) / 16) * 16 + 16;
+    if (this.top > PAGES * PAGE) throw new Error('test memory too small');
+    return ptr;
+  }
+
+  fillF32(ptr: number, n: number, gen: (i: number) => number): void {
+    for (let i = 0; i < n; i++) this.f32[(ptr >> 2) + i] = gen(i);
+  }
+
+  /** Copies the reference memory (where the inputs were written) into the wasm one. */
+  sync(): void {
+    new Uint8Array(this.memWasm.buffer).set(new Uint8Array(this.memRef.buffer));
+  }
+
+  /** Runs `call` on both implementations and requires equal results and equal memories. */
+  both<T>(label: string, call: (k: Kernels) => T): T {
+    const a = call(this.ref);
+    const b = call(this.wasm);
+    expect(b, `${label}: return value`).toEqual(a);
+    this.expectSame(label);
+    return a;
+  }
+
+  expectSame(label: string): void {
+    const a = new Uint32Array(this.memRef.buffer);
+    const b = new Uint32Array(this.memWasm.buffer);
+    if (Buffer.compare(new Uint8Array(a.buffer), new Uint8Array(b.buffer)) === 0) return;
+    let i = 0;
+    while (a[i] === b[i]) i++;
+    const fa = new Float32Array(a.buffer)[i];
+    const fb = new Float32Array(b.buffer)[i];
+    expect.fail(
+      `${label}: memories differ at byte ${i * 4}: reference 0x${a[i]!.toString(16)} (${fa}), ` +
+      `wasm 0x${b[i]!.toString(16)} (${fb})`,
+    );
+  }
+}
+
+const STRIDES = [4, 8, 132];
+const NPRES = [1, 7, 64];
+
+describe('kernels.wasm module', () => {
+  it('imports only the memory and has no data segment', () => {
+    const bytes = readFileSync(KERNELS_WASM_PATH);
+    const mod = new WebAssembly.Module(bytes);
+    const imports = WebAssembly.Module.imports(mod).filter((i) => !(i.module === 'env' && i.name === 'abort'));
+    expect(imports).toEqual([{ module: 'env', name: 'memory', kind: 'memory' }]);
+    const exports = WebAssembly.Module.exports(mod).map((e) => e.name);
+    for (const name of ['lifStep', 'forward', 'eligibility', 'weightUpdate', 'feedbackRows']) {
+      expect(exports).toContain(name);
+    }
+    // walk the sections: no data (11) or data count (12) section
+    const ids: number[] = [];
+    let pos = 8;
+    while (pos < bytes.length) {
+      const id = bytes[pos++]!;
+      let size = 0;
+      let shift = 0;
+      for (;;) {
+        const byte = bytes[pos++]!;
+        size += (byte & 0x7f) * 2 ** shift;
+        shift += 7;
+        if ((byte & 0x80) === 0) break;
+      }
+      ids.push(id);
+      pos += size;
+    }
+    expect(ids).not.toContain(11);
+    expect(ids).not.toContain(12);
+  });
+
+  it('createKernels gives both implementations', () => {
+    const memory = new WebAssembly.Memory({ initial: 2, maximum: 2, shared: true });
+    expect(createKernels('wasm', memory).name).toBe('wasm');
+    expect(createKernels('reference', memory).name).toBe('reference');
+  });
+});
+
+describe('lifStep', () => {
+  for (const count of [1, 3, 7, 64, 133]) {
+    it(`count ${count}`, () => {
+      const r = new Rand(1000 + count);
+      const t = new Twin();
+      const v = t.alloc(count);
+      const cur = t.alloc(count);
+      const ref = t.alloc(count);
+      const out = t.alloc(count);
+      t.fillF32(v, count, () => (r.chance(0.2) ? f(-0.0499) : r.uniform(-0.07, -0.045)));
+      t.fillF32(cur, count, () => (r.chance(0.2) ? r.tiny() : r.uniform(-0.02, 0.12)));
+      for (let i = 0; i < count; i++) t.i32[(ref >> 2) + i] = r.chance(0.6) ? 0 : 1 + r.int(REFRACTORY_STEPS);
+      t.sync();
+      let spikes = 0;
+      for (let step = 0; step < 60; step++) {
+        spikes += t.both(`step ${step}`, (k) =>
+          k.lifStep(v, cur, ref, count, out, 2, 3, KAPPA_MEM, E_REST_VOLTS, THRESHOLD_VOLTS, ALPHA_SYN, REFRACTORY_STEPS));
+        if (step % 7 === 3) {
+          // kick some neurons over the threshold again, identically in both memories
+          for (let i = 0; i < count; i++) if (r.chance(0.3)) t.f32[(cur >> 2) + i] = r.uniform(0, 0.2);
+          t.sync();
+        }
+      }
+      if (count >= 7) expect(spikes).toBeGreaterThan(0);
+    });
+  }
+
+  it('writes global ids li·ranks + rank in ascending order and clamps refractory neurons', () => {
+    const t = new Twin();
+    const n = 9;
+    const v = t.alloc(n);
+    const cur = t.alloc(n);
+    const ref = t.alloc(n);
+    const out = t.alloc(n);
+    t.fillF32(v, n, (i) => (i % 2 === 0 ? f(-0.04) : E_REST_VOLTS));
+    t.i32[(ref >> 2) + 4] = 3; // above threshold but refractory: no spike
+    t.sync();
+    const spikes = t.both('spikes', (k) =>
+      k.lifStep(v, cur, ref, n, out, 1, 4, KAPPA_MEM, E_REST_VOLTS, THRESHOLD_VOLTS, ALPHA_SYN, REFRACTORY_STEPS));
+    expect(spikes).toBe(4);
+    expect(Array.from(new Uint32Array(t.memWasm.buffer, out, 4))).toEqual([1, 9, 25, 33]);
+    const ri = new Int32Array(t.memWasm.buffer, ref, n);
+    expect(ri[0]).toBe(REFRACTORY_STEPS);
+    expect(ri[4]).toBe(2);
+    expect(new Float32Array(t.memWasm.buffer, v, n)[4]).toBe(E_REST_VOLTS);
+  });
+});
+
+describe('forward', () => {
+  for (const stride of STRIDES) {
+    for (const nPre of NPRES) {
+      it(`stride ${stride}, nPre ${nPre}`, () => {
+        const r = new Rand(stride * 100 + nPre);
+        const t = new Twin();
+        const w = t.alloc(nPre * stride);
+        const cur = t.alloc(stride);
+        const spikes = t.alloc(nPre);
+        t.fillF32(w, nPre * stride, () => r.uniform(-0.1, 0.1));
+        t.fillF32(cur, stride, () => (r.chance(0.1) ? r.tiny() : r.uniform(-0.05, 0.05)));
+        for (const density of [0, 0.3, 1]) {
+          let count = 0;
+          for (let j = 0; j < nPre; j++) if (density === 1 || r.chance(density)) t.u32[(spikes >> 2) + count++] = j;
+          t.sync();
+          t.both(`density ${density}`, (k) => k.forward(spikes, count, w, stride, cur));
+        }
+      });
+    }
+  }
+});
+
+describe('eligibility', () => {
+  interface Layout { p: number; s: number; e: number; h: number; el: number; ef: number; es: number; w: number }
+
+  function setup(t: Twin, r: Rand, nPre: number, stride: number, pZero: number): Layout {
+    const syn = nPre * stride;
+    const L: Layout = {
+      p: t.alloc(nPre), s: t.alloc(stride), e: t.alloc(stride), h: t.alloc(stride),
+      el: t.alloc(syn), ef: t.alloc(syn), es: t.alloc(syn), w: t.alloc(syn),
+    };
+    t.fillF32(L.p, nPre, () => (r.chance(pZero) ? (r.chance(0.5) ? 0 : -0) : r.chance(0.1) ? r.tiny() : r.uniform(0, 1)));
+    t.fillF32(L.s, stride, () => (r.chance(0.2) ? 0 : r.chance(0.1) ? r.uniform(0, 1000) : r.uniform(0, 1)));
+    t.fillF32(L.e, stride, () => (r.chance(0.3) ? 0 : r.uniform(-1, 1)));
+    t.fillF32(L.h, stride, (k) => (t.f32[(L.e >> 2) + k] === 0 ? 0 : r.uniform(0, 0.01)));
+    const state = () => (r.chance(0.25) ? r.tiny() : r.chance(0.1) ? 0 : r.uniform(-1, 1));
+    t.fillF32(L.el, syn, state);
+    t.fillF32(L.ef, syn, state);
+    t.fillF32(L.es, syn, () => r.uniform(-1, 1));
+    t.fillF32(L.w, syn, () => r.uniform(-0.1, 0.1));
+    return L;
+  }
+
+  for (const stride of STRIDES) {
+    for (const nPre of NPRES) {
+      for (const anyError of [0, 1]) {
+        for (const reg of [false, true]) {
+          if (reg && anyError === 0) continue;
+          it(`stride ${stride}, nPre ${nPre}, anyError ${anyError}, ${reg ? 'with' : 'without'} regulariser`, () => {
+            const r = new Rand(stride * 1000 + nPre * 10 + anyError * 2 + (reg ? 1 : 0));
+            const t = new Twin();
+            const L = setup(t, r, nPre, stride, 0.3);
+            t.sync();
+            for (let step = 0; step < 8; step++) {
+              // alternate the filters: rise (τ_syn) and decay (τ_mem) rates
+              const rate = step % 2 === 0 ? DECAY_RATE : RISE_RATE;
+              t.both(`step ${step}`, (k) => k.eligibility(
+                nPre, stride, L.p, L.s, L.e, reg ? L.h : 0, anyError,
+                L.el, L.ef, L.es, L.w, rate, RISE_DECAY,
+              ));
+            }
+          });
+        }
+      }
+    }
+  }
+
+  it('rows of all zero p and of all nonzero p, with a fast decay into the subnormal range', () => {
+    const r = new Rand(77);
+    const t = new Twin();
+    const nPre = 64;
+    const stride = 132;
+    const L = setup(t, r, nPre, stride, 0.5);
+    for (let i = 0; i < nPre * stride; i++) {
+      t.f32[(L.el >> 2) + i] = f(r.uniform(-1, 1) * 1e-30);
+      t.f32[(L.ef >> 2) + i] = f(r.uniform(-1, 1) * 1e-30);
+    }
+    t.sync();
+    for (let step = 0; step < 40; step++) {
+      t.both(`step ${step}`, (k) => k.eligibility(
+        nPre, stride, L.p, L.s, L.e, step % 3 === 0 ? 0 : L.h, step % 2,
+        L.el, L.ef, L.es, L.w, f(0.25), f(0.125),
+      ));
+    }
+    // with decay 1/8 per step and no input, every row without input is flushed to +0 by now
+    const el = new Uint32Array(t.memWasm.buffer, L.el, nPre * stride);
+    for (let j = 0; j < nPre; j++) {
+      if (t.f32[(L.p >> 2) + j] !== 0) continue;
+      for (let k = 0; k < stride; k++) expect(el[j * stride + k]).toBe(0);
+    }
+  });
+
+  it('flushes el and elFlt below FLT_MIN_NORMAL to +0 (never -0), keeps FLT_MIN_NORMAL', () => {
+    const t = new Twin();
+    const stride = 8;
+    const L = {
+      p: t.alloc(1), s: t.alloc(stride), e: t.alloc(stride), el: t.alloc(stride), ef: t.alloc(stride),
+      es: t.alloc(stride),
+    };
+    const el = [1.5e-38, -1.5e-38, 3e-38, -3e-38, 1e-39, 0, FLT_MIN_NORMAL * 2, -FLT_MIN_NORMAL * 2].map(f);
+    const ef = [1e-38, -1e-38, FLT_MIN_NORMAL, -FLT_MIN_NORMAL, -1e-39, 1e-45, 0, 1e-37].map(f);
+    t.fillF32(L.el, stride, (i) => el[i]!);
+    t.fillF32(L.ef, stride, (i) => ef[i]!);
+    t.sync();
+    t.both('flush', (k) => k.eligibility(1, stride, L.p, L.s, L.e, 0, 0, L.el, L.ef, L.es, 0, f(0.01), f(0.5)));
+    const elOut = Array.from(new Uint32Array(t.memWasm.buffer, L.el, stride));
+    // el·0.5: 7.5e-39 (flushed), −7.5e-39 (flushed to +0), 1.5e-38 (kept), …
+    expect(elOut[0]).toBe(0);
+    expect(elOut[1]).toBe(0);
+    expect(new Float32Array(t.memWasm.buffer, L.el, stride)[2]).toBe(f(f(3e-38) * 0.5));
+    expect(elOut[4]).toBe(0);
+    expect(new Float32Array(t.memWasm.buffer, L.el, stride)[6]).toBe(FLT_MIN_NORMAL);
+    const efOut = Array.from(new Uint32Array(t.memWasm.buffer, L.ef, stride));
+    expect(efOut[0]).toBe(0); // 1e-38 + 0.01·(1.5e-38 − 1e-38) is still subnormal
+    expect(efOut[1]).toBe(0);
+    expect(efOut[4]).toBe(0);
+    expect(efOut[5]).toBe(0);
+  });
+});
+
+describe('weightUpdate', () => {
+  const counts = [1, 3, 7, 13, 130, ...STRIDES.flatMap((s) => NPRES.map((n) => n * s))];
+  for (const count of [...new Set(counts)]) {
+    for (const learning of [0, 1]) {
+      it(`count ${count}, learning ${learning}`, () => {
+        const r = new Rand(count * 2 + learning);
+        const t = new Twin();
+        const w = t.alloc(count);
+        const es = t.alloc(count);
+        const g2 = t.alloc(count);
+        let clipped = 0;
+        for (const eta of [f(1e-3), f(0.05)]) {
+          t.fillF32(w, count, () => (r.chance(0.15) ? (r.chance(0.5) ? W_MAX : -W_MAX) : r.uniform(-0.1, 0.1)));
+          t.fillF32(es, count, () => (r.chance(0.1) ? 0 : r.chance(0.1) ? r.tiny() : r.uniform(-5, 5)));
+          t.fillF32(g2, count, () => (r.chance(0.2) ? 0 : r.uniform(0, 1e-6)));
+          t.sync();
+          t.both(`eta ${eta}`, (k) =>
+            k.weightUpdate(count, w, es, g2, WEIGHT_UPDATE_STEPS, RMS_MUL, eta, EPSILON, W_MAX, learning));
+          const wOut = new Float32Array(t.memRef.buffer, w, count);
+          clipped += wOut.filter((x) => Math.abs(x) === W_MAX).length;
+          expect(Array.from(new Float32Array(t.memRef.buffer, es, count)).every((x) => x === 0)).toBe(true);
+        }
+        if (learning === 1 && count >= 7) expect(clipped).toBeGreaterThan(0);
+      });
+    }
+  }
+});
+
+describe('feedbackRows', () => {
+  for (const stride of STRIDES) {
+    for (const rows of NPRES) {
+      it(`stride ${stride}, ${rows} feedback rows`, () => {
+        const r = new Rand(stride * 7 + rows);
+        const t = new Twin();
+        const b = t.alloc(rows * stride);
+        const errIn = t.alloc(stride);
+        const ids = t.alloc(rows);
+        const vals = t.alloc(rows);
+        t.fillF32(b, rows * stride, () => r.uniform(-3, 3));
+        t.fillF32(errIn, stride, () => (r.chance(0.3) ? 0 : r.uniform(-2, 2)));
+        for (const density of [0, 0.4, 1]) {
+          let count = 0;
+          for (let k = 0; k < rows; k++) {
+            if (density === 1 || r.chance(density)) {
+              t.u32[(ids >> 2) + count] = k;
+              t.f32[(vals >> 2) + count] = r.chance(0.5) ? (r.chance(0.5) ? 1 : -1) : r.uniform(-3, 3);
+              count++;
+            }
+          }
+          t.sync();
+          t.both(`density ${density}`, (k) => k.feedbackRows(ids, vals, count, b, stride, errIn));
+        }
+      });
+    }
+  }
+});
