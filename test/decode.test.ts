@@ -1,34 +1,12 @@
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { Writable } from 'node:stream';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { main } from '../src/cli/program.js';
+import { describe, expect, it } from 'vitest';
 import { decodeSpkFiles, expandSpkArgs, secondsToStep, timeFormatter } from '../src/cli/commands/decode.js';
 import { SpkWriter } from '../src/io/spk.js';
+import { captureCli } from './cli-capture.js';
 
-let dir: string;
-let stdout: string;
-let stderr: string;
-beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'superspike-decode-'));
-  stdout = '';
-  stderr = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stdout += String(chunk);
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stderr += String(chunk);
-    return true;
-  });
-});
-afterEach(() => {
-  vi.restoreAllMocks();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
-
-const run = (...args: string[]): Promise<number> => main(['node', 'superspike', ...args]);
+const cli = captureCli('decode');
 
 /** Rank files `<prefix>.<r>.spk` with round-robin ownership; returns all events, sorted. */
 function writeRanks(prefix: string, ranks: number, events: Array<[number, number]>): Array<[number, number]> {
@@ -54,21 +32,21 @@ function someEvents(): Array<[number, number]> {
 
 describe('superspike decode', () => {
   it('merges all rank files of a prefix and prints time id lines', async () => {
-    const prefix = path.join(dir, 'out');
+    const prefix = path.join(cli.dir, 'out');
     const all = writeRanks(prefix, 3, someEvents());
-    const out = path.join(dir, 'all.ras');
-    expect(await run('decode', prefix, '-o', out)).toBe(0);
+    const out = path.join(cli.dir, 'all.ras');
+    expect(await cli.run('decode', prefix, '-o', out)).toBe(0);
     expect(fs.readFileSync(out, 'utf8')).toBe(all.map((e) => `${line(e)}\n`).join(''));
-    expect(stdout).toMatch(`wrote ${all.length} events from 3 files to ${out}`);
+    expect(cli.stdout).toMatch(`wrote ${all.length} events from 3 files to ${out}`);
   });
 
   it('applies --from (inclusive), --to (exclusive) and --max-id (inclusive)', async () => {
-    const prefix = path.join(dir, 'w');
+    const prefix = path.join(cli.dir, 'w');
     const all = writeRanks(prefix, 3, someEvents());
-    const out = path.join(dir, 'window.ras');
+    const out = path.join(cli.dir, 'window.ras');
     // 0.7 s = step 7000 and 2.1 s = step 21000 both hold events (multiples of 7).
     expect(all.some(([s]) => s === 7000) && all.some(([s]) => s === 21000)).toBe(true);
-    const code = await run('decode', `${prefix}.0.spk`, `${prefix}.1.spk`, `${prefix}.2.spk`,
+    const code = await cli.run('decode', `${prefix}.0.spk`, `${prefix}.1.spk`, `${prefix}.2.spk`,
       '--from', '0.7', '--to', '2.1', '--max-id', '5', '-o', out);
     expect(code).toBe(0);
     const expected = all.filter(([s, id]) => s >= 7000 && s < 21000 && id <= 5);
@@ -80,59 +58,59 @@ describe('superspike decode', () => {
   });
 
   it('formats with --decimals, falling back to toFixed below the step resolution', async () => {
-    const prefix = path.join(dir, 'd');
+    const prefix = path.join(cli.dir, 'd');
     writeRanks(prefix, 1, [[12345, 1], [19999, 2]]);
-    const out = path.join(dir, 'd.ras');
-    expect(await run('decode', `${prefix}.0.spk`, '--decimals', '2', '-o', out)).toBe(0);
+    const out = path.join(cli.dir, 'd.ras');
+    expect(await cli.run('decode', `${prefix}.0.spk`, '--decimals', '2', '-o', out)).toBe(0);
     expect(fs.readFileSync(out, 'utf8')).toBe('1.23 1\n2.00 2\n');
-    expect(await run('decode', prefix, '--decimals', '8', '-o', out)).toBe(0);
+    expect(await cli.run('decode', prefix, '--decimals', '8', '-o', out)).toBe(0);
     expect(fs.readFileSync(out, 'utf8')).toBe('1.23450000 1\n1.99990000 2\n');
   });
 
   it('writes to stdout without -o', async () => {
-    const prefix = path.join(dir, 's');
+    const prefix = path.join(cli.dir, 's');
     writeRanks(prefix, 2, [[3, 1], [3, 0], [10, 1]]);
-    expect(await run('decode', prefix)).toBe(0);
-    expect(stdout).toBe('0.000300 0\n0.000300 1\n0.001000 1\n');
+    expect(await cli.run('decode', prefix)).toBe(0);
+    expect(cli.stdout).toBe('0.000300 0\n0.000300 1\n0.001000 1\n');
   });
 
   it('exits 1 with a one-line message for a missing or damaged file', async () => {
-    expect(await run('decode', path.join(dir, 'nothing'))).toBe(1);
-    expect(stderr).toMatch(/^superspike: no such spike file: .*nothing \(nor .*nothing\.<rank>\.spk\)\n$/);
-    stderr = '';
-    const bad = path.join(dir, 'bad.spk');
+    expect(await cli.run('decode', path.join(cli.dir, 'nothing'))).toBe(1);
+    expect(cli.stderr).toMatch(/^superspike: no such spike file: .*nothing \(nor .*nothing\.<rank>\.spk\)\n$/);
+    cli.stderr = '';
+    const bad = path.join(cli.dir, 'bad.spk');
     fs.writeFileSync(bad, Buffer.alloc(12));
-    expect(await run('decode', bad)).toBe(1);
-    expect(stderr).toMatch(/bad\.spk: not an Auryn spike file/);
-    expect(stderr.trim().split('\n')).toHaveLength(1);
+    expect(await cli.run('decode', bad)).toBe(1);
+    expect(cli.stderr).toMatch(/bad\.spk: not an Auryn spike file/);
+    expect(cli.stderr.trim().split('\n')).toHaveLength(1);
   });
 
   it('exits 2 on usage errors', async () => {
-    expect(await run('decode')).toBe(2);
-    expect(await run('decode', 'x.spk', '--from', 'soon')).toBe(2);
-    expect(await run('decode', 'x.spk', '--max-id', '-1')).toBe(2);
-    expect(await run('decode', 'x.spk', '--decimals', '40')).toBe(2);
+    expect(await cli.run('decode')).toBe(2);
+    expect(await cli.run('decode', 'x.spk', '--from', 'soon')).toBe(2);
+    expect(await cli.run('decode', 'x.spk', '--max-id', '-1')).toBe(2);
+    expect(await cli.run('decode', 'x.spk', '--decimals', '40')).toBe(2);
   });
 
   it('rejects --to before --from', async () => {
-    const prefix = path.join(dir, 'o');
+    const prefix = path.join(cli.dir, 'o');
     writeRanks(prefix, 1, [[1, 1]]);
-    expect(await run('decode', prefix, '--from', '2', '--to', '1')).toBe(1);
-    expect(stderr).toMatch(/--to 1 is before --from 2/);
+    expect(await cli.run('decode', prefix, '--from', '2', '--to', '1')).toBe(1);
+    expect(cli.stderr).toMatch(/--to 1 is before --from 2/);
   });
 
   it('prints examples in --help and exits 0', async () => {
-    expect(await run('decode', '--help')).toBe(0);
-    expect(stdout).toMatch(/Examples:\n\s+superspike decode/);
+    expect(await cli.run('decode', '--help')).toBe(0);
+    expect(cli.stdout).toMatch(/Examples:\n\s+superspike decode/);
   });
 });
 
 describe('decode helpers', () => {
   it('expands a prefix to its rank files in rank order (10 after 9)', () => {
-    const prefix = path.join(dir, 'net');
+    const prefix = path.join(cli.dir, 'net');
     for (const r of [0, 1, 2, 9, 10]) fs.writeFileSync(`${prefix}.${r}.spk`, '');
     fs.writeFileSync(`${prefix}.x.spk`, '');
-    fs.writeFileSync(path.join(dir, 'network.0.spk'), '');
+    fs.writeFileSync(path.join(cli.dir, 'network.0.spk'), '');
     expect(expandSpkArgs([prefix])).toEqual([0, 1, 2, 9, 10].map((r) => `${prefix}.${r}.spk`));
     expect(expandSpkArgs([`${prefix}.9.spk`])).toEqual([`${prefix}.9.spk`]);
   });
@@ -157,7 +135,7 @@ describe('decode helpers', () => {
   });
 
   it('respects backpressure of a slow output stream', async () => {
-    const prefix = path.join(dir, 'bp');
+    const prefix = path.join(cli.dir, 'bp');
     const events: Array<[number, number]> = [];
     for (let s = 0; s < 300_000; s++) events.push([s, s % 50]);
     writeRanks(prefix, 2, events);

@@ -1,26 +1,10 @@
-import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { main } from '../src/cli/program.js';
+import { describe, expect, it } from 'vitest';
 import { readRas } from '../src/io/ras.js';
 import { poissonEvents } from '../src/tasks/poisson.js';
+import { captureCli } from './cli-capture.js';
 
-let dir: string;
-let stdout: string;
-beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'superspike-poisson-'));
-  stdout = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stdout += String(chunk);
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-});
-afterEach(() => {
-  vi.restoreAllMocks();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+const cli = captureCli('poisson');
 
 function trainOf(ev: { times: Float64Array; ids: Uint32Array }, id: number): number[] {
   return Array.from(ev.times).filter((_, i) => ev.ids[i] === id);
@@ -86,23 +70,19 @@ describe('poissonEvents', () => {
 
 describe('superspike input', () => {
   it('writes the same events as poissonEvents and reports them', async () => {
-    const out = path.join(dir, 'input.ras');
-    expect(await run('input', '--neurons', '20', '--rate', '8', '--duration', '1.89', '--seed', '3', '-o', out)).toBe(0);
+    const out = path.join(cli.dir, 'input.ras');
+    expect(await cli.run('input', '--neurons', '20', '--rate', '8', '--duration', '1.89', '--seed', '3', '-o', out)).toBe(0);
     const ev = poissonEvents({ neurons: 20, rateHz: 8, durationSeconds: 1.89, seed: 3 });
     const ras = await readRas(out, { size: 20, strict: true });
     expect(Array.from(ras.ids)).toEqual(Array.from(ev.ids));
     expect(Array.from(ras.times, (t) => Math.round(t * 1e4))).toEqual(Array.from(ev.times, (t) => Math.round(t * 1e4)));
-    expect(stdout).toMatch(new RegExp(`neurons 20, events ${ev.times.length} `));
+    expect(cli.stdout).toMatch(new RegExp(`neurons 20, events ${ev.times.length} `));
   });
 
   it('exits 2 on usage errors and prints examples in --help', async () => {
-    expect(await run('input', '--neurons', '20', '--duration', '1', '-o', path.join(dir, 'x.ras'))).toBe(2);
-    expect(await run('input', '--neurons', '-3', '--rate', '5', '--duration', '1', '-o', path.join(dir, 'x.ras'))).toBe(2);
-    expect(await run('input', '--help')).toBe(0);
-    expect(stdout).toMatch(/Examples:\n\s+superspike input/);
+    expect(await cli.run('input', '--neurons', '20', '--duration', '1', '-o', path.join(cli.dir, 'x.ras'))).toBe(2);
+    expect(await cli.run('input', '--neurons', '-3', '--rate', '5', '--duration', '1', '-o', path.join(cli.dir, 'x.ras'))).toBe(2);
+    expect(await cli.run('input', '--help')).toBe(0);
+    expect(cli.stdout).toMatch(/Examples:\n\s+superspike input/);
   });
 });
-
-function run(...args: string[]): Promise<number> {
-  return main(['node', 'superspike', ...args]);
-}

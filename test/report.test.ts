@@ -3,8 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { PNG } from 'pngjs';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { main } from '../src/cli/program.js';
+import { describe, expect, it } from 'vitest';
 import { NETSTATE_FORMAT, NETSTATE_VERSION, saveNetworkState, type NetworkState } from '../src/io/netstate.js';
 import { writeRunInfo, type RunInfo, type RunInfoGroup } from '../src/io/run-info.js';
 import { SpkWriter } from '../src/io/spk.js';
@@ -14,41 +13,18 @@ import { findGroup, lastWindow, loadSpikes } from '../src/report/load.js';
 import { rasterRgba, writeRasterPlot } from '../src/report/raster-image.js';
 import { buildReport, flattenConfig, writeReport } from '../src/report/report.js';
 import { escapeXml, histogram, logLinePlotSvg, niceTicks, rasterSvg } from '../src/report/svg.js';
+import { captureCli } from './cli-capture.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 
-let dir: string;
-let stdout: string;
-let stderr: string;
-beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'superspike-report-'));
-  stdout = '';
-  stderr = '';
-});
-afterEach((ctx) => {
-  vi.restoreAllMocks();
+const cli = captureCli('report', {
+  onlyDuringRun: true,
   // REPORT_TEST_KEEP=/some/dir keeps each test's run folder for a look at the pictures.
-  const keep = process.env.REPORT_TEST_KEEP;
-  if (keep && fs.readdirSync(dir).length > 0) fs.cpSync(dir, path.join(keep, ctx.task.name.replace(/[^\w-]+/g, '_')), { recursive: true });
-  fs.rmSync(dir, { recursive: true, force: true });
+  beforeCleanup: (dir, ctx) => {
+    const keep = process.env.REPORT_TEST_KEEP;
+    if (keep && fs.readdirSync(dir).length > 0) fs.cpSync(dir, path.join(keep, ctx.task.name.replace(/[^\w-]+/g, '_')), { recursive: true });
+  },
 });
-
-/** Runs the CLI with stdout/stderr captured. */
-async function run(...args: string[]): Promise<number> {
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stdout += String(chunk);
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stderr += String(chunk);
-    return true;
-  });
-  try {
-    return await main(['node', 'superspike', ...args]);
-  } finally {
-    vi.restoreAllMocks();
-  }
-}
 
 function lcg(seed: number): () => number {
   let s = seed >>> 0;
@@ -320,14 +296,14 @@ describe('svg helpers', () => {
 
 describe('run folder loading', () => {
   it('merges both rank files of a group within a window', async () => {
-    const info = makeRun(dir);
+    const info = makeRun(cli.dir);
     const group = findGroup(info, 'hidden2');
     expect(group.spkName).toBe('multi_hidden2');
     expect(findGroup(info, 'multi_hidden').role).toBe('hidden');
     expect(findGroup(info, 'hidden').spkName).toBe('multi_hidden');
     expect(() => findGroup(info, 'nope')).toThrow(/no group "nope".*multi_stim/);
     const w = lastWindow(info)!;
-    const s = await loadSpikes(dir, findGroup(info, 'output'), w);
+    const s = await loadSpikes(cli.dir, findGroup(info, 'output'), w);
     expect(s.files).toHaveLength(2);
     expect(s.steps.length).toBeGreaterThan(0);
     const ids = new Set(s.ids);
@@ -342,8 +318,8 @@ describe('run folder loading', () => {
 
 describe('superspike report', () => {
   it('contains one SVG per promised plot', async () => {
-    makeRun(dir, { name: 'fix<&>' });
-    const { html, plots } = await buildReport(dir);
+    makeRun(cli.dir, { name: 'fix<&>' });
+    const { html, plots } = await buildReport(cli.dir);
     expect(plots).toEqual(PROMISED);
     expect(dataPlots(html)).toEqual(PROMISED);
     expect(html.match(/<svg\b/g)).toHaveLength(PROMISED.length);
@@ -353,19 +329,19 @@ describe('superspike report', () => {
     expect(html).toContain('final frozen replay');
     expect(html).toContain('block 0');
 
-    expect(await run('report', dir)).toBe(0);
-    expect(stdout).toContain(`report.html (${PROMISED.length} plots`);
-    const written = fs.readFileSync(path.join(dir, 'report.html'), 'utf8');
+    expect(await cli.run('report', cli.dir)).toBe(0);
+    expect(cli.stdout).toContain(`report.html (${PROMISED.length} plots`);
+    const written = fs.readFileSync(path.join(cli.dir, 'report.html'), 'utf8');
     expect(dataPlots(written)).toEqual(PROMISED);
 
-    const other = path.join(dir, 'other.html');
-    expect(await writeReport(dir, other)).toBe(other);
+    const other = path.join(cli.dir, 'other.html');
+    expect(await writeReport(cli.dir, other)).toBe(other);
     expect(fs.existsSync(other)).toBe(true);
   });
 
   it('leaves out weights without a state and uses the last block without a final window', async () => {
-    makeRun(dir, { withState: false, withFinal: false });
-    const { html, plots } = await buildReport(dir);
+    makeRun(cli.dir, { withState: false, withFinal: false });
+    const { html, plots } = await buildReport(cli.dir);
     expect(plots.filter((p) => p.startsWith('weights-'))).toEqual([]);
     expect(dataPlots(html)).toEqual(plots);
     expect(html).toContain('No network state');
@@ -374,15 +350,15 @@ describe('superspike report', () => {
   });
 
   it('fails with a one-line message on a folder without run.json', async () => {
-    expect(await run('report', dir)).toBe(1);
-    expect(stderr).toMatch(/^superspike: .*run\.json.*\n$/);
+    expect(await cli.run('report', cli.dir)).toBe(1);
+    expect(cli.stderr).toMatch(/^superspike: .*run\.json.*\n$/);
   });
 
   it.skipIf(!fs.existsSync(CHROMIUM))(
     'renders in headless Chromium without errors',
     async () => {
-      makeRun(dir);
-      const file = await writeReport(dir);
+      makeRun(cli.dir);
+      const file = await writeReport(cli.dir);
       const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'superspike-chromium-'));
       try {
         const { dom, stderr: log } = await dumpDom(file, profile);
@@ -393,7 +369,7 @@ describe('superspike report', () => {
 
         // Every plot must also be well-formed XML: an XHTML page is parsed strictly.
         const svgs = fs.readFileSync(file, 'utf8').match(/<svg\b[\s\S]*?<\/svg>/g) ?? [];
-        const xhtml = path.join(dir, 'plots.xhtml');
+        const xhtml = path.join(cli.dir, 'plots.xhtml');
         fs.writeFileSync(
           xhtml,
           `<?xml version="1.0" encoding="UTF-8"?>\n<html xmlns="http://www.w3.org/1999/xhtml"><head><title>plots</title></head><body>${svgs.join('\n')}</body></html>\n`,
@@ -411,9 +387,9 @@ describe('superspike report', () => {
 
 describe('superspike animate', () => {
   it('writes a GIF with one frame per block plus the final window', async () => {
-    const info = makeRun(dir);
-    const out = path.join(dir, 'training.gif');
-    expect(await writeAnimation(dir, out, { scale: 3, delayMs: 200, align: false })).toBe(BLOCKS + 1);
+    const info = makeRun(cli.dir);
+    const out = path.join(cli.dir, 'training.gif');
+    expect(await writeAnimation(cli.dir, out, { scale: 3, delayMs: 200, align: false })).toBe(BLOCKS + 1);
     const gif = parseGif(fs.readFileSync(out));
     expect(gif.frames).toHaveLength(BLOCKS + 1);
     // Widest window: the final 1.5 s at 10 ms bins = 150 columns; 9 neurons + gap + strip rows.
@@ -424,9 +400,9 @@ describe('superspike animate', () => {
     expect(animationWindows(info)).toHaveLength(BLOCKS + 1);
 
     // Aligned (the default): one 0.2 s loop period per frame = 20 columns.
-    expect(await run('animate', dir, '-o', path.join(dir, 'cli.gif'), '--scale', '2', '--delay-ms', '100')).toBe(0);
-    expect(stdout).toContain(`(${BLOCKS + 1} frames)`);
-    const aligned = parseGif(fs.readFileSync(path.join(dir, 'cli.gif')));
+    expect(await cli.run('animate', cli.dir, '-o', path.join(cli.dir, 'cli.gif'), '--scale', '2', '--delay-ms', '100')).toBe(0);
+    expect(cli.stdout).toContain(`(${BLOCKS + 1} frames)`);
+    const aligned = parseGif(fs.readFileSync(path.join(cli.dir, 'cli.gif')));
     expect(aligned.frames).toHaveLength(BLOCKS + 1);
     expect(aligned.width).toBe(20 * 2);
     expect(frameWindow(info, info.testWindows[1]!, true)).toEqual({ block: 1, fromStep: 25000, toStep: 27000, periodSteps: 2000 });
@@ -439,18 +415,18 @@ describe('superspike animate', () => {
   });
 
   it('has one frame per block when there is no final window', async () => {
-    makeRun(dir, { withFinal: false });
-    const out = path.join(dir, 'training.gif');
-    expect(await writeAnimation(dir, out)).toBe(BLOCKS);
+    makeRun(cli.dir, { withFinal: false });
+    const out = path.join(cli.dir, 'training.gif');
+    expect(await writeAnimation(cli.dir, out)).toBe(BLOCKS);
     expect(parseGif(fs.readFileSync(out)).frames).toHaveLength(BLOCKS);
   });
 });
 
 describe('superspike plot', () => {
   it('writes a PNG raster with dark marks', async () => {
-    makeRun(dir);
-    const out = path.join(dir, 'raster.png');
-    expect(await run('plot', dir, '--group', 'output', '-o', out, '--width', '640', '--height', '200')).toBe(0);
+    makeRun(cli.dir);
+    const out = path.join(cli.dir, 'raster.png');
+    expect(await cli.run('plot', cli.dir, '--group', 'output', '-o', out, '--width', '640', '--height', '200')).toBe(0);
     const png = PNG.sync.read(fs.readFileSync(out));
     expect([png.width, png.height]).toEqual([640, 200]);
     let dark = 0;
@@ -461,9 +437,9 @@ describe('superspike plot', () => {
   });
 
   it('writes an SVG raster of any group and window', async () => {
-    makeRun(dir);
-    const out = path.join(dir, 'h2.svg');
-    const r = await writeRasterPlot(dir, { group: 'multi_hidden2', from: 1, to: 2, output: out });
+    makeRun(cli.dir);
+    const out = path.join(cli.dir, 'h2.svg');
+    const r = await writeRasterPlot(cli.dir, { group: 'multi_hidden2', from: 1, to: 2, output: out });
     expect(r.window).toEqual({ fromStep: 10000, toStep: 20000 });
     expect(r.spikes).toBeGreaterThan(0);
     const svg = fs.readFileSync(out, 'utf8');
@@ -492,22 +468,22 @@ describe('superspike plot', () => {
   });
 
   it('rejects unknown groups, bad windows and unknown formats with one-line errors', async () => {
-    makeRun(dir);
-    expect(await run('plot', dir, '--group', 'nope', '-o', path.join(dir, 'x.png'))).toBe(1);
-    expect(stderr).toMatch(/^superspike: no group "nope"[^\n]*\n$/);
-    stderr = '';
-    expect(await run('plot', dir, '--from', '3', '--to', '2', '-o', path.join(dir, 'x.png'))).toBe(1);
-    expect(stderr).toMatch(/empty time window/);
-    stderr = '';
-    expect(await run('plot', dir, '-o', path.join(dir, 'x.jpg'))).toBe(1);
-    expect(stderr).toMatch(/\.png or \.svg/);
+    makeRun(cli.dir);
+    expect(await cli.run('plot', cli.dir, '--group', 'nope', '-o', path.join(cli.dir, 'x.png'))).toBe(1);
+    expect(cli.stderr).toMatch(/^superspike: no group "nope"[^\n]*\n$/);
+    cli.stderr = '';
+    expect(await cli.run('plot', cli.dir, '--from', '3', '--to', '2', '-o', path.join(cli.dir, 'x.png'))).toBe(1);
+    expect(cli.stderr).toMatch(/empty time window/);
+    cli.stderr = '';
+    expect(await cli.run('plot', cli.dir, '-o', path.join(cli.dir, 'x.jpg'))).toBe(1);
+    expect(cli.stderr).toMatch(/\.png or \.svg/);
   });
 });
 
 describe('help', () => {
   it.each(['report', 'plot', 'animate'])('%s --help has examples', async (cmd) => {
-    expect(await run(cmd, '--help')).toBe(0);
-    expect(stdout).toContain('Examples:');
-    expect(stdout).toContain(`superspike ${cmd}`);
+    expect(await cli.run(cmd, '--help')).toBe(0);
+    expect(cli.stdout).toContain('Examples:');
+    expect(cli.stdout).toContain(`superspike ${cmd}`);
   });
 });

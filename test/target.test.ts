@@ -1,38 +1,16 @@
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PNG } from 'pngjs';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { main } from '../src/cli/program.js';
+import { describe, expect, it } from 'vitest';
 import { readRas } from '../src/io/ras.js';
 import { darkBitmapToTargetEvents, imageToTargetEvents, pixelLuminance } from '../src/tasks/image-target.js';
+import { captureCli } from './cli-capture.js';
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 const oxfordPng = path.resolve(repoRoot, '../shared/data/oxford/oxford.png');
 
-let dir: string;
-let stdout: string;
-let stderr: string;
-beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'superspike-target-'));
-  stdout = '';
-  stderr = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stdout += String(chunk);
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stderr += String(chunk);
-    return true;
-  });
-});
-afterEach(() => {
-  vi.restoreAllMocks();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
-
-const run = (...args: string[]): Promise<number> => main(['node', 'superspike', ...args]);
+const cli = captureCli('target');
 
 type Rgba = [number, number, number, number];
 const BLACK: Rgba = [0, 0, 0, 255];
@@ -55,7 +33,7 @@ const PICTURE: Rgba[][] = [
 function pngFile(name: string, rows: Rgba[][]): string {
   const png = new PNG({ width: rows[0]!.length, height: rows.length });
   rows.forEach((row, y) => row.forEach((px, x) => png.data.set(px, (y * png.width + x) * 4)));
-  const file = path.join(dir, name);
+  const file = path.join(cli.dir, name);
   fs.writeFileSync(file, PNG.sync.write(png));
   return file;
 }
@@ -122,45 +100,45 @@ describe('imageToTargetEvents', () => {
 describe('superspike target', () => {
   it('writes the raster from a PNG and reports neurons, events and grid', async () => {
     const image = pngFile('pic.png', PICTURE);
-    const out = path.join(dir, 'pic.ras');
-    expect(await run('target', image, '-o', out, '--bin-ms', '5', '--seed', '4')).toBe(0);
-    expect(stdout).toMatch(/^neurons 3 /m);
-    expect(stdout).toMatch(/^events 3 /m);
-    expect(stdout).toMatch(/^grid 0\.02 s /m);
+    const out = path.join(cli.dir, 'pic.ras');
+    expect(await cli.run('target', image, '-o', out, '--bin-ms', '5', '--seed', '4')).toBe(0);
+    expect(cli.stdout).toMatch(/^neurons 3 /m);
+    expect(cli.stdout).toMatch(/^events 3 /m);
+    expect(cli.stdout).toMatch(/^grid 0\.02 s /m);
     const ras = await readRas(out, { size: 3 });
     expect(cells(ras.times, ras.ids, 0.005)).toEqual(['0:2', '2:0', '3:2']);
     expect(fs.readFileSync(out, 'utf8')).toMatch(/^# target from .*pic\.png: neurons 3, bin 5 ms, time grid 0\.02 s, seed 4\n/);
 
     // Same seed, same file; another seed, other times.
-    const again = path.join(dir, 'again.ras');
-    await run('target', image, '-o', again, '--bin-ms', '5', '--seed', '4');
+    const again = path.join(cli.dir, 'again.ras');
+    await cli.run('target', image, '-o', again, '--bin-ms', '5', '--seed', '4');
     expect(fs.readFileSync(again, 'utf8')).toBe(fs.readFileSync(out, 'utf8'));
-    await run('target', image, '-o', again, '--bin-ms', '5', '--seed', '5');
+    await cli.run('target', image, '-o', again, '--bin-ms', '5', '--seed', '5');
     expect(fs.readFileSync(again, 'utf8')).not.toBe(fs.readFileSync(out, 'utf8'));
   });
 
   it('exits 1 for a file that is not a PNG, 2 for usage errors', async () => {
-    const notPng = path.join(dir, 'x.png');
+    const notPng = path.join(cli.dir, 'x.png');
     fs.writeFileSync(notPng, 'hello');
-    expect(await run('target', notPng, '-o', path.join(dir, 'x.ras'))).toBe(1);
-    expect(stderr).toMatch(/^superspike: .*x\.png: not a readable PNG image/);
-    expect(fs.existsSync(path.join(dir, 'x.ras'))).toBe(false);
-    expect(await run('target', notPng)).toBe(2); // -o is required
-    expect(await run('target', notPng, '-o', 'y.ras', '--bin-ms', '0')).toBe(2);
-    expect(await run('target', notPng, '-o', 'y.ras', '--threshold', '2')).toBe(2);
+    expect(await cli.run('target', notPng, '-o', path.join(cli.dir, 'x.ras'))).toBe(1);
+    expect(cli.stderr).toMatch(/^superspike: .*x\.png: not a readable PNG image/);
+    expect(fs.existsSync(path.join(cli.dir, 'x.ras'))).toBe(false);
+    expect(await cli.run('target', notPng)).toBe(2); // -o is required
+    expect(await cli.run('target', notPng, '-o', 'y.ras', '--bin-ms', '0')).toBe(2);
+    expect(await cli.run('target', notPng, '-o', 'y.ras', '--threshold', '2')).toBe(2);
   });
 
   it('prints examples in --help', async () => {
-    expect(await run('target', '--help')).toBe(0);
-    expect(stdout).toMatch(/Examples:\n\s+superspike target/);
+    expect(await cli.run('target', '--help')).toBe(0);
+    expect(cli.stdout).toMatch(/Examples:\n\s+superspike target/);
   });
 
   it.skipIf(!fs.existsSync(oxfordPng))('the paper’s picture: 200 neurons, grid 1.89 s, 10 367 dark pixels', async () => {
-    const out = path.join(dir, 'oxford-target.ras');
-    expect(await run('target', oxfordPng, '-o', out)).toBe(0);
-    expect(stdout).toMatch(/^neurons 200 /m);
-    expect(stdout).toMatch(/^grid 1\.89 s /m);
-    expect(stdout).toMatch(/^events 10367 /m);
+    const out = path.join(cli.dir, 'oxford-target.ras');
+    expect(await cli.run('target', oxfordPng, '-o', out)).toBe(0);
+    expect(cli.stdout).toMatch(/^neurons 200 /m);
+    expect(cli.stdout).toMatch(/^grid 1\.89 s /m);
+    expect(cli.stdout).toMatch(/^events 10367 /m);
     const ras = await readRas(out, { size: 200, strict: true });
     expect(ras.times.length).toBe(10_367);
     expect(ras.maxId).toBe(199);

@@ -1,6 +1,43 @@
 /** Commander argument parsers shared by the commands: each rejects with a one-line reason. */
 import { InvalidArgumentError } from 'commander';
 
+/** The finite number `value` spells, or undefined when it is blank or no finite number. */
+function finiteNumber(value: string): number | undefined {
+  const x = Number(value);
+  return value.trim() === '' || !Number.isFinite(x) ? undefined : x;
+}
+
+/** A parser of finite numbers >= 0 that rejects anything else with `message`. */
+export function nonNegativeNumber(message: string): (value: string) => number {
+  return (value) => {
+    const x = finiteNumber(value);
+    if (x === undefined || x < 0) throw new InvalidArgumentError(message);
+    return x;
+  };
+}
+
+/** A parser of finite numbers > 0 that rejects anything else with `message`. */
+export function positiveNumber(message: string): (value: string) => number {
+  return (value) => {
+    const x = finiteNumber(value);
+    if (x === undefined || x <= 0) throw new InvalidArgumentError(message);
+    return x;
+  };
+}
+
+/** A parser of whole numbers (digits only) from `min` to `max` that rejects anything else with `message`. */
+export function integerBetween(
+  min: number,
+  max: number,
+  message = `expected a whole number from ${min} to ${max}`,
+): (value: string) => number {
+  return (value) => {
+    const x = Number(value);
+    if (!/^\d+$/.test(value.trim()) || x < min || x > max) throw new InvalidArgumentError(message);
+    return x;
+  };
+}
+
 export function parseCount(value: string): number {
   if (!/^\d+$/.test(value.trim())) throw new InvalidArgumentError('expected a non-negative integer');
   return Number(value);
@@ -12,15 +49,24 @@ export function parsePositiveInt(value: string): number {
   return n;
 }
 
-export function parseNonNegative(value: string): number {
-  const x = Number(value);
-  if (value.trim() === '' || !Number.isFinite(x) || x < 0) throw new InvalidArgumentError('expected a number >= 0');
-  return x;
-}
+export const parseNonNegative = nonNegativeNumber('expected a number >= 0');
 
 export function parsePositive(value: string): number {
   const x = parseNonNegative(value);
   if (x === 0) throw new InvalidArgumentError('expected a number > 0');
+  return x;
+}
+
+/** A point in time, in seconds from the start of a run. */
+export const parseSeconds = nonNegativeNumber('expected a time in seconds >= 0');
+
+/** A duration such as a bin width, in milliseconds. */
+export const parseMilliseconds = positiveNumber('expected a positive number of milliseconds');
+
+/** A number from 0 to 1 inclusive (a threshold, a fraction). */
+export function parseUnitInterval(value: string): number {
+  const x = Number(value);
+  if (value.trim() === '' || !(x >= 0 && x <= 1)) throw new InvalidArgumentError('expected a number from 0 to 1');
   return x;
 }
 

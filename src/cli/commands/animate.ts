@@ -3,8 +3,9 @@
  * GIF frames (see src/report/animate.ts).
  */
 import * as path from 'node:path';
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 import { writeAnimation } from '../../report/animate.js';
+import { integerBetween, parseMilliseconds } from '../options.js';
 
 interface AnimateCliOptions {
   output?: string;
@@ -15,6 +16,9 @@ interface AnimateCliOptions {
   align: boolean;
 }
 
+const parseScale = integerBetween(1, 64);
+const parseDelay = integerBetween(0, 655350, 'expected milliseconds, 0 to 655350');
+
 export function register(program: Command): void {
   program
     .command('animate')
@@ -23,7 +27,7 @@ export function register(program: Command): void {
     .option('-o, --output <file>', 'GIF to write (default: DIR/training.gif)')
     .option('--scale <n>', 'pixels per raster cell (1-64)', parseScale, 4)
     .option('--delay-ms <ms>', 'time between frames; the last frame stays 5 times as long', parseDelay, 300)
-    .option('--bin-ms <ms>', "cell width in milliseconds (default: the task's bin, else 10)", parseBin)
+    .option('--bin-ms <ms>', "cell width in milliseconds (default: the task's bin, else 10)", parseMilliseconds)
     .option('-g, --group <name>', 'group to show (role or file name)', 'output')
     .option('--no-align', 'show whole test windows instead of one loop period laid out from phase 0')
     .addHelpText(
@@ -50,22 +54,4 @@ Examples:
       });
       process.stdout.write(`wrote ${output} (${frames} frame${frames === 1 ? '' : 's'})\n`);
     });
-}
-
-function parseScale(value: string): number {
-  const x = Number(value);
-  if (!/^\d+$/.test(value.trim()) || x < 1 || x > 64) throw new InvalidArgumentError('expected a whole number from 1 to 64');
-  return x;
-}
-
-function parseDelay(value: string): number {
-  const x = Number(value);
-  if (!/^\d+$/.test(value.trim()) || x > 655350) throw new InvalidArgumentError('expected milliseconds, 0 to 655350');
-  return x;
-}
-
-function parseBin(value: string): number {
-  const x = Number(value);
-  if (value.trim() === '' || !Number.isFinite(x) || x <= 0) throw new InvalidArgumentError('expected a positive number of milliseconds');
-  return x;
 }

@@ -7,9 +7,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 import { UserError } from '../../errors.js';
 import { mergeSpkFiles, readSpkSetHeader } from '../../io/spk.js';
+import { integerBetween, parseCount, parseSeconds } from '../options.js';
 
 export interface DecodeOptions {
   /** Keep events with time >= from (seconds). Default: from the start. */
@@ -21,6 +22,8 @@ export interface DecodeOptions {
   /** Digits after the decimal point of the time. Default 6. */
   decimals?: number;
 }
+
+const parseDecimals = integerBetween(0, 12);
 
 export function register(program: Command): void {
   program
@@ -206,23 +209,4 @@ export function timeFormatter(stepsPerSecond: number, decimals: number): (step: 
     };
   }
   return (step) => (step / stepsPerSecond).toFixed(decimals);
-}
-
-function parseSeconds(value: string): number {
-  const x = Number(value);
-  if (value.trim() === '' || !Number.isFinite(x) || x < 0) {
-    throw new InvalidArgumentError('expected a time in seconds >= 0');
-  }
-  return x;
-}
-
-function parseCount(value: string): number {
-  if (!/^\d+$/.test(value.trim())) throw new InvalidArgumentError('expected a non-negative integer');
-  return Number(value);
-}
-
-function parseDecimals(value: string): number {
-  const d = parseCount(value);
-  if (d > 12) throw new InvalidArgumentError('expected 0 to 12');
-  return d;
 }

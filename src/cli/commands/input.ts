@@ -1,9 +1,10 @@
 /**
  * `superspike input` — frozen Poisson input raster (see src/tasks/poisson.ts).
  */
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 import { writeRas } from '../../io/ras.js';
 import { poissonEvents } from '../../tasks/poisson.js';
+import { parseCount, parseNonNegative, parseSeed } from '../options.js';
 
 interface InputCliOptions {
   neurons: number;
@@ -47,22 +48,4 @@ Examples:
           `wrote ${opts.output}\n`,
       );
     });
-}
-
-function parseCount(value: string): number {
-  if (!/^\d+$/.test(value.trim())) throw new InvalidArgumentError('expected a non-negative integer');
-  return Number(value);
-}
-
-function parseNonNegative(value: string): number {
-  const x = Number(value);
-  if (value.trim() === '' || !Number.isFinite(x) || x < 0) throw new InvalidArgumentError('expected a number >= 0');
-  return x;
-}
-
-function parseSeed(value: string): number {
-  if (!/^\d+$/.test(value.trim()) || Number(value) > 0xffffffff) {
-    throw new InvalidArgumentError('expected an integer 0 to 4294967295');
-  }
-  return Number(value);
 }

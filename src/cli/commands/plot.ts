@@ -3,8 +3,9 @@
  * (see src/report/raster-image.ts).
  */
 import * as path from 'node:path';
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 import { writeRasterPlot } from '../../report/raster-image.js';
+import { integerBetween, parseSeconds } from '../options.js';
 
 interface PlotCliOptions {
   group: string;
@@ -14,6 +15,8 @@ interface PlotCliOptions {
   width?: number;
   height?: number;
 }
+
+const parsePixels = integerBetween(64, 20000, 'expected a whole number of pixels, 64 to 20000');
 
 export function register(program: Command): void {
   program
@@ -46,16 +49,4 @@ Examples:
           `${r.window.fromStep} to ${r.window.toStep} steps)\n`,
       );
     });
-}
-
-function parseSeconds(value: string): number {
-  const x = Number(value);
-  if (value.trim() === '' || !Number.isFinite(x) || x < 0) throw new InvalidArgumentError('expected a time in seconds >= 0');
-  return x;
-}
-
-function parsePixels(value: string): number {
-  const x = Number(value);
-  if (!/^\d+$/.test(value.trim()) || x < 64 || x > 20000) throw new InvalidArgumentError('expected a whole number of pixels, 64 to 20000');
-  return x;
 }

@@ -3,11 +3,12 @@
  * Decoding is pngjs's job; this file only reads, converts and reports.
  */
 import * as fs from 'node:fs';
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 import { PNG } from 'pngjs';
 import { UserError } from '../../errors.js';
 import { writeRas } from '../../io/ras.js';
 import { imageToTargetEvents, type TargetRaster } from '../../tasks/image-target.js';
+import { parseMilliseconds, parseSeed, parseUnitInterval } from '../options.js';
 
 interface TargetCliOptions {
   output: string;
@@ -22,9 +23,9 @@ export function register(program: Command): void {
     .description('turn a picture into a target raster: one output neuron per pixel row, one time bin per pixel column, a spike per dark pixel')
     .argument('<image>', 'PNG image (dark pixels on a light background)')
     .requiredOption('-o, --output <file>', 'target raster to write (.ras)')
-    .option('--bin-ms <ms>', 'width of one time bin (pixel column) in milliseconds', parsePositive, 10)
+    .option('--bin-ms <ms>', 'width of one time bin (pixel column) in milliseconds', parseMilliseconds, 10)
     .option('--seed <n>', 'seed of the spike-time jitter inside each bin', parseSeed, 1)
-    .option('--threshold <t>', 'a pixel is dark when its luminance (0 black, 1 white) is below this', parseThreshold, 0.5)
+    .option('--threshold <t>', 'a pixel is dark when its luminance (0 black, 1 white) is below this', parseUnitInterval, 0.5)
     .addHelpText(
       'after',
       `
@@ -78,23 +79,4 @@ export function targetFromPng(image: string, opts: Omit<TargetCliOptions, 'outpu
 /** Up to 6 decimals without trailing zeros: 189 × 0.01 prints as 1.89, not 1.8900000000000001. */
 function formatSeconds(s: number): string {
   return String(Number(s.toFixed(6)));
-}
-
-function parsePositive(value: string): number {
-  const x = Number(value);
-  if (value.trim() === '' || !Number.isFinite(x) || x <= 0) throw new InvalidArgumentError('expected a number > 0');
-  return x;
-}
-
-function parseSeed(value: string): number {
-  if (!/^\d+$/.test(value.trim()) || Number(value) > 0xffffffff) {
-    throw new InvalidArgumentError('expected an integer 0 to 4294967295');
-  }
-  return Number(value);
-}
-
-function parseThreshold(value: string): number {
-  const x = Number(value);
-  if (value.trim() === '' || !(x >= 0 && x <= 1)) throw new InvalidArgumentError('expected a number from 0 to 1');
-  return x;
 }
