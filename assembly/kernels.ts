@@ -199,6 +199,124 @@ export function eligibility(
 }
 
 // ---------------------------------------------------------------------------------------------
+// eligibilityBatch: the same per-synapse sequence for `steps` consecutive steps at once. Every
+// synapse's el/elFlt/elSum stay in registers across the steps, so memory traffic drops by the
+// batch length while each synapse still sees exactly the per-step operations of `eligibility`.
+// Step t reads p from pPtr + t·nPre·4 and s, e, h from row t (stride floats) of their buffers.
+// `anyError` is the OR over the batch: a step without error multiplies by e = +0, which leaves
+// elSum bit-identical (elFlt ≥ +0 and elSum is never −0), so the per-step skip needs no branch.
+// A row whose p is zero on every step gets no input term, exactly like the per-step skip.
+
+// Bits of 2^-118 = 256·FLT_MIN_NORMAL. A lane of el or elFlt that is 0 or at least this large cannot
+// reach the subnormal range within ELIGIBILITY_BATCH (≤ 8) steps: el decays by ≥ 0.98 per step,
+// elFlt moves by a convex step of rate 0.01 towards el, and every input term p·s is 0 or ≥ γ·σ'_min
+// (≥ 1e-7). Such vectors take the loop without flushes, which then would all be no-ops.
+// @ts-ignore: decorator
+@inline const SAFE_BITS: i32 = 0x04800000;
+
+// @ts-ignore: decorator
+@inline function batchSteps(
+  flush: bool, hasP: bool, err: bool, reg: bool, k: usize, steps: i32, pRow: usize, pStepBytes: usize, rowBytes: usize,
+  rate: v128, decay: v128, absMask: v128, minBits: v128,
+  sPtr: usize, ePtr: usize, hPtr: usize, el: usize, ef: usize, es: usize, w: usize,
+): void {
+  let x = v128.load(el + k);
+  let f = v128.load(ef + k);
+  let sum = err ? v128.load(es + k) : x;
+  const wv = reg ? v128.load(w + k) : x;
+  let pAt = pRow;
+  let row = k;
+  for (let t: i32 = 0; t < steps; t++, pAt += pStepBytes, row += rowBytes) {
+    if (hasP) x = f32x4.add(x, f32x4.mul(v128.load32_splat(pAt), v128.load(sPtr + row)));
+    f = f32x4.add(f, f32x4.mul(rate, f32x4.sub(x, f)));
+    x = f32x4.mul(x, decay);
+    if (flush) {
+      f = flush4(f, absMask, minBits);
+      x = flush4(x, absMask, minBits);
+    }
+    if (err) {
+      let inc = f32x4.mul(f, v128.load(ePtr + row));
+      if (reg) inc = f32x4.sub(inc, f32x4.mul(wv, v128.load(hPtr + row)));
+      sum = f32x4.add(sum, inc);
+    }
+  }
+  v128.store(el + k, x);
+  v128.store(ef + k, f);
+  if (err) v128.store(es + k, sum);
+}
+
+// @ts-ignore: decorator
+@inline function batchVec(
+  hasP: bool, err: bool, reg: bool, k: usize, steps: i32, pRow: usize, pStepBytes: usize, rowBytes: usize,
+  rate: v128, decay: v128, absMask: v128, minBits: v128, safeBits: v128, zero: v128,
+  sPtr: usize, ePtr: usize, hPtr: usize, el: usize, ef: usize, es: usize, w: usize,
+): void {
+  const ax = v128.and(v128.load(el + k), absMask);
+  const af = v128.and(v128.load(ef + k), absMask);
+  const safe = v128.and(
+    v128.or(i32x4.eq(ax, zero), i32x4.ge_s(ax, safeBits)),
+    v128.or(i32x4.eq(af, zero), i32x4.ge_s(af, safeBits)),
+  );
+  if (steps <= 8 && i32x4.all_true(safe)) {
+    batchSteps(false, hasP, err, reg, k, steps, pRow, pStepBytes, rowBytes, rate, decay, absMask, minBits, sPtr, ePtr, hPtr, el, ef, es, w);
+  } else {
+    batchSteps(true, hasP, err, reg, k, steps, pRow, pStepBytes, rowBytes, rate, decay, absMask, minBits, sPtr, ePtr, hPtr, el, ef, es, w);
+  }
+}
+
+// @ts-ignore: decorator
+@inline function batchRow(
+  hasP: bool, err: bool, reg: bool, steps: i32, pRow: usize, pStepBytes: usize, rowBytes: usize,
+  rate: v128, decay: v128, absMask: v128, minBits: v128,
+  sPtr: usize, ePtr: usize, hPtr: usize, el: usize, ef: usize, es: usize, w: usize,
+): void {
+  const safeBits = i32x4.splat(SAFE_BITS);
+  const zero = i32x4.splat(0);
+  for (let k: usize = 0; k < rowBytes; k += 16) {
+    batchVec(hasP, err, reg, k, steps, pRow, pStepBytes, rowBytes, rate, decay, absMask, minBits, safeBits, zero, sPtr, ePtr, hPtr, el, ef, es, w);
+  }
+}
+
+export function eligibilityBatch(
+  steps: i32, nPre: i32, stride: i32,
+  pPtr: usize, sPtr: usize, ePtr: usize, hPtr: usize, anyError: i32,
+  elPtr: usize, elFltPtr: usize, elSumPtr: usize, wPtr: usize,
+  filterRate: f32, elDecay: f32,
+): void {
+  const rowBytes = <usize>stride << 2;
+  const pStepBytes = <usize>nPre << 2;
+  const rate = f32x4.splat(filterRate);
+  const decay = f32x4.splat(elDecay);
+  const absMask = i32x4.splat(ABS_BITS);
+  const minBits = i32x4.splat(FLT_MIN_BITS);
+  const mode: i32 = anyError == 0 ? 0 : hPtr == 0 ? 1 : 2;
+  let off: usize = 0;
+  for (let j: i32 = 0; j < nPre; j++, off += rowBytes) {
+    const pRow = pPtr + (<usize>j << 2);
+    let hasP = false;
+    for (let t: i32 = 0, at = pRow; t < steps; t++, at += pStepBytes) {
+      if (load<f32>(at) != 0) {
+        hasP = true;
+        break;
+      }
+    }
+    const el = elPtr + off;
+    const ef = elFltPtr + off;
+    const es = elSumPtr + off;
+    const w = wPtr + off;
+    if (hasP) {
+      if (mode == 0) batchRow(true, false, false, steps, pRow, pStepBytes, rowBytes, rate, decay, absMask, minBits, sPtr, ePtr, hPtr, el, ef, es, w);
+      else if (mode == 1) batchRow(true, true, false, steps, pRow, pStepBytes, rowBytes, rate, decay, absMask, minBits, sPtr, ePtr, hPtr, el, ef, es, w);
+      else batchRow(true, true, true, steps, pRow, pStepBytes, rowBytes, rate, decay, absMask, minBits, sPtr, ePtr, hPtr, el, ef, es, w);
+    } else {
+      if (mode == 0) batchRow(false, false, false, steps, pRow, pStepBytes, rowBytes, rate, decay, absMask, minBits, sPtr, ePtr, hPtr, el, ef, es, w);
+      else if (mode == 1) batchRow(false, true, false, steps, pRow, pStepBytes, rowBytes, rate, decay, absMask, minBits, sPtr, ePtr, hPtr, el, ef, es, w);
+      else batchRow(false, true, true, steps, pRow, pStepBytes, rowBytes, rate, decay, absMask, minBits, sPtr, ePtr, hPtr, el, ef, es, w);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 // weightUpdate (SPEC §7.5): g = elSum/steps (a true division); grad2 = max(g², rmsMul·grad2);
 // elSum = 0; if learning: w = clip(w + η·(g/(√grad2 + ε)), ±wMax), the clip by the reference's
 // comparisons (w < −wMax ? −wMax : w > wMax ? wMax : w).

@@ -126,7 +126,7 @@ describe('kernels.wasm module', () => {
     const imports = WebAssembly.Module.imports(mod).filter((i) => !(i.module === 'env' && i.name === 'abort'));
     expect(imports).toEqual([{ module: 'env', name: 'memory', kind: 'memory' }]);
     const exports = WebAssembly.Module.exports(mod).map((e) => e.name);
-    for (const name of ['lifStep', 'forward', 'eligibility', 'weightUpdate', 'feedbackRows']) {
+    for (const name of ['lifStep', 'forward', 'eligibility', 'eligibilityBatch', 'weightUpdate', 'feedbackRows']) {
       expect(exports).toContain(name);
     }
     // walk the sections: no data (11) or data count (12) section
@@ -222,6 +222,51 @@ describe('forward', () => {
           t.both(`density ${density}`, (k) => k.forward(spikes, count, w, stride, cur));
         }
       });
+    }
+  }
+});
+
+describe('eligibilityBatch', () => {
+  // Inputs obey the engine's invariants, on which the branch-free batch relies: p, s, el, elFlt
+  // are never negative (p may be +0 or −0), elSum is never −0.
+  for (const stride of STRIDES) {
+    for (const nPre of NPRES) {
+      for (const reg of [false, true]) {
+        it(`stride ${stride}, nPre ${nPre}, ${reg ? 'with' : 'without'} regulariser: equals step-by-step`, () => {
+          const r = new Rand(5000 + stride * 100 + nPre * 3 + (reg ? 1 : 0));
+          const t = new Twin();
+          const steps = 8;
+          const syn = nPre * stride;
+          const L = {
+            p: t.alloc(steps * nPre), s: t.alloc(steps * stride), e: t.alloc(steps * stride), h: t.alloc(steps * stride),
+            el: t.alloc(syn), ef: t.alloc(syn), es: t.alloc(syn), w: t.alloc(syn),
+          };
+          const silentRows = new Set(Array.from({ length: nPre }, (_, j) => j).filter(() => r.chance(0.3)));
+          const quietSteps = new Set([1, 4]); // no error at all on these steps
+          // Around the kernel's no-flush threshold 2^-118 too, where the fast path must stay exact.
+          const nearSafe = [2 ** -118, f(2 ** -118 * 0.99), 2 ** -117, f(3e-36), f(1e-36)];
+          const nonNegative = () => (r.chance(0.1) ? 0 : r.chance(0.1) ? Math.abs(r.tiny())
+            : r.chance(0.1) ? nearSafe[r.int(nearSafe.length)]! : r.uniform(0, 1));
+          t.fillF32(L.p, steps * nPre, (i) => (silentRows.has(i % nPre) || r.chance(0.2) ? (r.chance(0.5) ? 0 : -0) : nonNegative()));
+          t.fillF32(L.s, steps * stride, () => (r.chance(0.2) ? 0 : r.uniform(0, 1000)));
+          t.fillF32(L.e, steps * stride, (i) => (quietSteps.has(Math.floor(i / stride)) || r.chance(0.3) ? 0 : r.uniform(-1, 1)));
+          t.fillF32(L.h, steps * stride, (i) => (t.f32[(L.e >> 2) + i] === 0 ? 0 : r.uniform(0, 0.01)));
+          t.fillF32(L.el, syn, nonNegative);
+          t.fillF32(L.ef, syn, nonNegative);
+          t.fillF32(L.es, syn, () => (r.chance(0.1) ? 0 : r.uniform(-1, 1)));
+          t.fillF32(L.w, syn, () => r.uniform(-0.1, 0.1));
+          t.sync();
+          for (const batch of [steps, 3, 1]) {
+            t.both(`batch of ${batch}`, (k) => k.eligibilityBatch(
+              batch, nPre, stride, L.p, L.s, L.e, reg ? L.h : 0, 1, L.el, L.ef, L.es, L.w, DECAY_RATE, RISE_DECAY,
+            ));
+          }
+          t.both('quiet batch', (k) => k.eligibilityBatch(
+            1, nPre, stride, L.p + nPre * 4, L.s + stride * 4, L.e + stride * 4, reg ? L.h + stride * 4 : 0, 0,
+            L.el, L.ef, L.es, L.w, DECAY_RATE, RISE_DECAY,
+          ));
+        });
+      }
     }
   }
 });

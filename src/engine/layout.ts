@@ -5,7 +5,7 @@
  * the same offsets. Offsets are bytes, 64-byte aligned (cache lines, so ranks never share one
  * while writing); bytes [0, 65536) belong to the WASM kernel module's own data.
  */
-import { MIN_DELAY_STEPS } from '../model/constants.js';
+import { ELIGIBILITY_BATCH, MIN_DELAY_STEPS } from '../model/constants.js';
 import { localCount, paddedStride } from './partition.js';
 import type { Topology } from './topology.js';
 
@@ -66,6 +66,7 @@ export interface ConnectionRegion {
   avgSqErr: number;
   hom: number;
   sigmaLine: number;
+  /** Batch buffers (ELIGIBILITY_BATCH rows): the eligibility kernel's per-step inputs. */
   sDelayed: number;
   eEff: number;
   h4: number;
@@ -162,11 +163,11 @@ export function computeLayout(topology: Topology, ranks: number): MemoryLayout {
         avgSqErr: perPost(plastic),
         hom: perPost(c.regulariser),
         sigmaLine: plastic ? alloc.take(c.delaySteps * stride) : 0,
-        sDelayed: perPost(plastic),
-        eEff: perPost(plastic),
-        h4: perPost(c.regulariser),
+        sDelayed: plastic ? alloc.take(ELIGIBILITY_BATCH * stride) : 0,
+        eEff: plastic ? alloc.take(ELIGIBILITY_BATCH * stride) : 0,
+        h4: c.regulariser ? alloc.take(ELIGIBILITY_BATCH * stride) : 0,
         psp: perPre(plastic),
-        pEff: perPre(plastic),
+        pEff: plastic ? alloc.take(ELIGIBILITY_BATCH * c.nPre) : 0,
         pspLine: plastic ? alloc.take(c.delaySteps * c.nPre) : 0,
         feedbackB: c.feedback?.mode === 'random' ? alloc.take(topology.shape.nOutput * stride) : 0,
         evCounts: c.emitsErrorEvents ? alloc.take(RING_SLOTS) : 0,

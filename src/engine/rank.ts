@@ -7,7 +7,7 @@
  */
 import {
   DECAY_RATE, DELTA_RANDOM, E_REST_VOLTS, EPSILON, HOM_DECAY, KAPPA_MEM, ALPHA_SYN, MIN_DELAY_STEPS, PRE_DECAY,
-  REFRACTORY_STEPS, RISE_DECAY, RISE_RATE, RMS_MUL, THRESHOLD_VOLTS, WEIGHT_UPDATE_STEPS, W_MAX,
+  ELIGIBILITY_BATCH, REFRACTORY_STEPS, RISE_DECAY, RISE_RATE, RMS_MUL, THRESHOLD_VOLTS, WEIGHT_UPDATE_STEPS, W_MAX,
 } from '../model/constants.js';
 import type { Kernels } from '../model/kernels.js';
 import { Replay, type ReplayTable } from '../model/replay.js';
@@ -90,6 +90,9 @@ export class RankEngine {
   private readonly mergedEvents: Int32Array;
   /** Element offsets of each connection's per-neuron arrays, built once (no per-step objects). */
   private readonly preArrays: PresynapticArrays[];
+  /** Per connection: steps waiting in the eligibility batch, and whether any had an error. */
+  private readonly batchSteps: Int32Array;
+  private readonly batchAnyError: Int32Array;
   private readonly postArrays: PostsynapticArrays[];
   /** Connections whose weights other ranks read for symmetric feedback. */
   private readonly sharedWeights: boolean[];
@@ -126,6 +129,8 @@ export class RankEngine {
     this.valueStarts = new Int32Array(this.ranks);
     this.mergedCount = new Int32Array(this.topology.groups.length);
     this.mergedEvents = new Int32Array(this.topology.connections.length);
+    this.batchSteps = new Int32Array(this.topology.connections.length);
+    this.batchAnyError = new Int32Array(this.topology.connections.length);
     this.preArrays = this.topology.connections.map((c, ci) => {
       const reg = this.region.connections[ci]!;
       return { psp: reg.psp >> 2, pspLine: reg.pspLine >> 2, pEff: reg.pEff >> 2, pre: this.region.groups[c.preGroup]!.pre >> 2 };
@@ -192,6 +197,7 @@ export class RankEngine {
       this.control.setRankClock(this.rank, this.clock);
       return 'target';
     } finally {
+      this.flushAllEligibility();
       this.computeSeconds += (performance.now() - started) / 1000;
     }
   }
@@ -380,7 +386,10 @@ export class RankEngine {
     const errIn = reg.errIn >> 2;
 
     // E1 with E3's post side (σ' delay line, error skip, regulariser): disjoint state, one pass.
-    const anyError = postsynapticPass(f32, this.postArrays[c]!, local, stride, info.delaySteps, n, topology.shape.partial);
+    const batchRow = this.batchSteps[c]!;
+    if (postsynapticPass(f32, this.postArrays[c]!, local, stride, info.delaySteps, n, topology.shape.partial, batchRow) !== 0) {
+      this.batchAnyError[c] = 1;
+    }
 
     // E2 — this step's error: the inbox, or for the output target minus own delayed spikes.
     if (info.isOutput) {
@@ -419,18 +428,18 @@ export class RankEngine {
 
     // E3 pre side (psp delay line and skip) with E5 (psp follows pre): psp is not read in between.
     const nPre = info.nPre;
-    presynapticPass(f32, this.preArrays[c]!, nPre, info.delaySteps, n, topology.shape.feedback === 'random' ? DELTA_RANDOM : null);
+    presynapticPass(
+      f32, this.preArrays[c]!, nPre, info.delaySteps, n, topology.shape.feedback === 'random' ? DELTA_RANDOM : null, batchRow,
+    );
 
-    // E3 — the fused eligibility pass over all synapses.
-    if (local > 0) {
-      this.kernels.eligibility(
-        nPre, stride, reg.pEff, reg.sDelayed, reg.eEff, reg.h4, anyError,
-        reg.el, reg.elFlt, reg.elSum, reg.w, DECAY_RATE, RISE_DECAY,
-      );
-    }
+    // E3 — the fused eligibility pass over all synapses, batched: it runs when the batch is full
+    // or before anything reads the synaptic traces (the weight update below, a snapshot).
+    this.batchSteps[c] = batchRow + 1;
+    if (batchRow + 1 === ELIGIBILITY_BATCH) this.flushEligibility(c);
 
     // E4 — weight update every WEIGHT_UPDATE_STEPS, n = 0 included.
     if (n % WEIGHT_UPDATE_STEPS === 0) {
+      this.flushEligibility(c);
       // Other ranks read these weights for symmetric feedback: nobody may read while they change.
       const shared = this.sharedWeights[c]! && ranks > 1;
       if (shared) this.syncBarrier();
@@ -441,6 +450,27 @@ export class RankEngine {
       if (shared) this.syncBarrier();
     }
 
+  }
+
+  /** Runs the batched eligibility pass of connection c over the steps collected so far. */
+  private flushEligibility(c: number): void {
+    const steps = this.batchSteps[c]!;
+    if (steps === 0) return;
+    const info = this.topology.connections[c]!;
+    const reg = this.region.connections[c]!;
+    if (this.region.groups[info.postGroup]!.localCount > 0) {
+      this.kernels.eligibilityBatch(
+        steps, info.nPre, reg.stride, reg.pEff, reg.sDelayed, reg.eEff, reg.h4, this.batchAnyError[c]!,
+        reg.el, reg.elFlt, reg.elSum, reg.w, DECAY_RATE, RISE_DECAY,
+      );
+    }
+    this.batchSteps[c] = 0;
+    this.batchAnyError[c] = 0;
+  }
+
+  /** Completes every pending eligibility batch: the synaptic state is then current. */
+  flushAllEligibility(): void {
+    for (let c = 0; c < this.topology.connections.length; c++) this.flushEligibility(c);
   }
 
   /** Interval exchange: after it, every rank's spikes and events of the interval are visible. */

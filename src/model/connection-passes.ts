@@ -25,18 +25,21 @@ export interface PresynapticArrays {
 }
 
 /**
+ * Outputs go to row `batchRow` of the (ELIGIBILITY_BATCH-row) output buffers.
  * For every presynaptic j: p = psp stored D steps ago; pEff = p unless p ≤ γ (or, with
  * `skipBelow` = δ for random feedback, p < δ), else 0; then psp := psp + (dt/τ_mem)·(pre − psp).
  */
 export function presynapticPass(
   heap: Float32Array, a: PresynapticArrays, nPre: number, delaySteps: number, n: number, skipBelow: number | null,
+  batchRow = 0,
 ): void {
   const row = a.pspLine + (n % delaySteps) * nPre;
+  const pEff = a.pEff + batchRow * nPre;
   for (let j = 0; j < nPre; j++) {
     const today = heap[a.psp + j]!;
     const p = heap[row + j]!;
     heap[row + j] = today;
-    heap[a.pEff + j] = (skipBelow === null ? p <= GAMMA : p < skipBelow) ? 0 : p;
+    heap[pEff + j] = (skipBelow === null ? p <= GAMMA : p < skipBelow) ? 0 : p;
     const y = f(today + f(DECAY_RATE * f(heap[a.pre + j]! - today)));
     heap[a.psp + j] = Math.abs(y) < FLT_MIN_NORMAL ? 0 : y;
   }
@@ -57,24 +60,29 @@ export interface PostsynapticArrays {
   h4: number;
 }
 
-/** Returns 1 when some post has |errFiltered| ≥ γ (the eligibility kernel must update elSum). */
+/**
+ * Outputs go to row `batchRow` (stride floats) of eEff, h4 and sDelayed. Returns 1 when some post
+ * has |errFiltered| ≥ γ (the eligibility kernel must update elSum).
+ */
 export function postsynapticPass(
   heap: Float32Array, a: PostsynapticArrays, local: number, stride: number, delaySteps: number, n: number, partial: boolean,
+  batchRow = 0,
 ): number {
   const row = a.sigmaLine + (n % delaySteps) * stride;
+  const out = batchRow * stride;
   let anyError = 0;
   for (let k = 0; k < local; k++) {
     const e = heap[a.errFiltered + k]!;
     heap[a.avgSqErr + k] = f(f(heap[a.avgSqErr + k]! * AVG_DECAY) + f(DT_F32 * f(e * e)));
     const skip = Math.abs(e) < GAMMA;
-    heap[a.eEff + k] = skip ? 0 : e;
+    heap[a.eEff + out + k] = skip ? 0 : e;
     if (!skip) anyError = 1;
     if (a.h4 !== 0) {
       const h = heap[a.hom + k]!;
       const h2 = f(h * h);
-      heap[a.h4 + k] = skip ? 0 : f(HOM_LAMBDA * f(h2 * h2));
+      heap[a.h4 + out + k] = skip ? 0 : f(HOM_LAMBDA * f(h2 * h2));
     }
-    heap[a.sDelayed + k] = heap[row + k]!;
+    heap[a.sDelayed + out + k] = heap[row + k]!;
     heap[row + k] = partial ? surrogateDerivative(heap[a.v + k]!) : 1;
   }
   return anyError;

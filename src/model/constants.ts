@@ -44,6 +44,12 @@ export const GAMMA = f(1e-7);
 export const DELTA_RANDOM = f(1e-5);
 
 export const WEIGHT_UPDATE_STEPS = 5000;
+/**
+ * Steps of eligibility input collected before one pass over the synapses (kernels.ts,
+ * eligibilityBatch). Only weight updates and snapshots read the synaptic traces, so the pass can
+ * wait; batching cuts its memory traffic by this factor.
+ */
+export const ELIGIBILITY_BATCH = 8;
 export const TAU_RMS_SECONDS = 30;
 export const RMS_MUL = f(Math.exp(-(WEIGHT_UPDATE_STEPS * DT_SECONDS) / TAU_RMS_SECONDS));
 export const EPSILON = f(1e-12);

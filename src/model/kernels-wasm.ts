@@ -28,6 +28,12 @@ interface KernelExports {
     elPtr: number, elFltPtr: number, elSumPtr: number, wPtr: number,
     filterRate: number, elDecay: number,
   ): void;
+  eligibilityBatch(
+    steps: number, nPre: number, stride: number,
+    pPtr: number, sPtr: number, ePtr: number, hPtr: number, anyError: number,
+    elPtr: number, elFltPtr: number, elSumPtr: number, wPtr: number,
+    filterRate: number, elDecay: number,
+  ): void;
   weightUpdate(
     count: number, wPtr: number, elSumPtr: number, grad2Ptr: number,
     updateSteps: number, rmsMul: number, eta: number, epsilon: number, wMax: number, learning: number,
@@ -56,6 +62,7 @@ export class WasmKernels implements Kernels {
   readonly lifStep: Kernels['lifStep'];
   readonly forward: Kernels['forward'];
   readonly eligibility: Kernels['eligibility'];
+  readonly eligibilityBatch: Kernels['eligibilityBatch'];
   readonly weightUpdate: Kernels['weightUpdate'];
   readonly feedbackRows: Kernels['feedbackRows'];
 
@@ -64,6 +71,7 @@ export class WasmKernels implements Kernels {
     this.lifStep = exports.lifStep;
     this.forward = exports.forward;
     this.eligibility = exports.eligibility;
+    this.eligibilityBatch = exports.eligibilityBatch;
     this.weightUpdate = exports.weightUpdate;
     this.feedbackRows = exports.feedbackRows;
   }

@@ -52,6 +52,20 @@ export interface Kernels {
   ): void;
 
   /**
+   * `eligibility` for `steps` consecutive steps in one pass over the synapses (the engine batches
+   * up to ELIGIBILITY_BATCH steps: nothing reads el/elFlt/elSum between weight updates and
+   * snapshots). Step t takes p from `pPtr + t·nPre·4` and s, e, h from row t (`stride` floats) of
+   * their buffers; `anyError` is 1 when any step has a nonzero e. Bit-identical to calling
+   * `eligibility` step by step with each step's own anyError.
+   */
+  eligibilityBatch(
+    steps: number, nPre: number, stride: number,
+    pPtr: number, sPtr: number, ePtr: number, hPtr: number, anyError: number,
+    elPtr: number, elFltPtr: number, elSumPtr: number, wPtr: number,
+    filterRate: number, elDecay: number,
+  ): void;
+
+  /**
    * SPEC §7.5 over `count` synapses: g = elSum/updateSteps; grad2 = max(g², rmsMul·grad2);
    * elSum = 0; if learning ≠ 0: w = clip(w + η·(g/(√grad2 + ε)), ±wMax) — in that order.
    */
