@@ -202,7 +202,9 @@ export function eligibility(
 // eligibilityBatch: the same per-synapse sequence for `steps` consecutive steps at once. Every
 // synapse's el/elFlt/elSum stay in registers across the steps, so memory traffic drops by the
 // batch length while each synapse still sees exactly the per-step operations of `eligibility`.
-// Step t reads p from pPtr + t·nPre·4 and s, e, h from row t (stride floats) of their buffers.
+// Step t reads p from pPtr + t·pPitch·4 and s, e, h from pPtr-like rows t·pitch·4 of their
+// buffers. The pitches exceed the row lengths so that the rows of a batch do not fall into the
+// same cache sets (rows 4 KiB apart would all alias in L1).
 // `anyError` is the OR over the batch: a step without error multiplies by e = +0, which leaves
 // elSum bit-identical (elFlt ≥ +0 and elSum is never −0), so the per-step skip needs no branch.
 // A row whose p is zero on every step gets no input term, exactly like the per-step skip.
@@ -266,25 +268,26 @@ export function eligibility(
 
 // @ts-ignore: decorator
 @inline function batchRow(
-  hasP: bool, err: bool, reg: bool, steps: i32, pRow: usize, pStepBytes: usize, rowBytes: usize,
+  hasP: bool, err: bool, reg: bool, steps: i32, pRow: usize, pStepBytes: usize, rowBytes: usize, batchRowBytes: usize,
   rate: v128, decay: v128, absMask: v128, minBits: v128,
   sPtr: usize, ePtr: usize, hPtr: usize, el: usize, ef: usize, es: usize, w: usize,
 ): void {
   const safeBits = i32x4.splat(SAFE_BITS);
   const zero = i32x4.splat(0);
   for (let k: usize = 0; k < rowBytes; k += 16) {
-    batchVec(hasP, err, reg, k, steps, pRow, pStepBytes, rowBytes, rate, decay, absMask, minBits, safeBits, zero, sPtr, ePtr, hPtr, el, ef, es, w);
+    batchVec(hasP, err, reg, k, steps, pRow, pStepBytes, batchRowBytes, rate, decay, absMask, minBits, safeBits, zero, sPtr, ePtr, hPtr, el, ef, es, w);
   }
 }
 
 export function eligibilityBatch(
-  steps: i32, nPre: i32, stride: i32,
+  steps: i32, nPre: i32, stride: i32, pPitch: i32, pitch: i32,
   pPtr: usize, sPtr: usize, ePtr: usize, hPtr: usize, anyError: i32,
   elPtr: usize, elFltPtr: usize, elSumPtr: usize, wPtr: usize,
   filterRate: f32, elDecay: f32,
 ): void {
   const rowBytes = <usize>stride << 2;
-  const pStepBytes = <usize>nPre << 2;
+  const batchRowBytes = <usize>pitch << 2;
+  const pStepBytes = <usize>pPitch << 2;
   const rate = f32x4.splat(filterRate);
   const decay = f32x4.splat(elDecay);
   const absMask = i32x4.splat(ABS_BITS);
@@ -305,13 +308,13 @@ export function eligibilityBatch(
     const es = elSumPtr + off;
     const w = wPtr + off;
     if (hasP) {
-      if (mode == 0) batchRow(true, false, false, steps, pRow, pStepBytes, rowBytes, rate, decay, absMask, minBits, sPtr, ePtr, hPtr, el, ef, es, w);
-      else if (mode == 1) batchRow(true, true, false, steps, pRow, pStepBytes, rowBytes, rate, decay, absMask, minBits, sPtr, ePtr, hPtr, el, ef, es, w);
-      else batchRow(true, true, true, steps, pRow, pStepBytes, rowBytes, rate, decay, absMask, minBits, sPtr, ePtr, hPtr, el, ef, es, w);
+      if (mode == 0) batchRow(true, false, false, steps, pRow, pStepBytes, rowBytes, batchRowBytes, rate, decay, absMask, minBits, sPtr, ePtr, hPtr, el, ef, es, w);
+      else if (mode == 1) batchRow(true, true, false, steps, pRow, pStepBytes, rowBytes, batchRowBytes, rate, decay, absMask, minBits, sPtr, ePtr, hPtr, el, ef, es, w);
+      else batchRow(true, true, true, steps, pRow, pStepBytes, rowBytes, batchRowBytes, rate, decay, absMask, minBits, sPtr, ePtr, hPtr, el, ef, es, w);
     } else {
-      if (mode == 0) batchRow(false, false, false, steps, pRow, pStepBytes, rowBytes, rate, decay, absMask, minBits, sPtr, ePtr, hPtr, el, ef, es, w);
-      else if (mode == 1) batchRow(false, true, false, steps, pRow, pStepBytes, rowBytes, rate, decay, absMask, minBits, sPtr, ePtr, hPtr, el, ef, es, w);
-      else batchRow(false, true, true, steps, pRow, pStepBytes, rowBytes, rate, decay, absMask, minBits, sPtr, ePtr, hPtr, el, ef, es, w);
+      if (mode == 0) batchRow(false, false, false, steps, pRow, pStepBytes, rowBytes, batchRowBytes, rate, decay, absMask, minBits, sPtr, ePtr, hPtr, el, ef, es, w);
+      else if (mode == 1) batchRow(false, true, false, steps, pRow, pStepBytes, rowBytes, batchRowBytes, rate, decay, absMask, minBits, sPtr, ePtr, hPtr, el, ef, es, w);
+      else batchRow(false, true, true, steps, pRow, pStepBytes, rowBytes, batchRowBytes, rate, decay, absMask, minBits, sPtr, ePtr, hPtr, el, ef, es, w);
     }
   }
 }

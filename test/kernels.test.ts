@@ -237,8 +237,11 @@ describe('eligibilityBatch', () => {
           const t = new Twin();
           const steps = 8;
           const syn = nPre * stride;
+          // Row pitches padded as the engine does (and unpadded for one shape).
+          const pPitch = nPre === 7 ? nPre : nPre + 16;
+          const pitch = stride === 8 ? stride : stride + 16;
           const L = {
-            p: t.alloc(steps * nPre), s: t.alloc(steps * stride), e: t.alloc(steps * stride), h: t.alloc(steps * stride),
+            p: t.alloc(steps * pPitch), s: t.alloc(steps * pitch), e: t.alloc(steps * pitch), h: t.alloc(steps * pitch),
             el: t.alloc(syn), ef: t.alloc(syn), es: t.alloc(syn), w: t.alloc(syn),
           };
           const silentRows = new Set(Array.from({ length: nPre }, (_, j) => j).filter(() => r.chance(0.3)));
@@ -247,10 +250,10 @@ describe('eligibilityBatch', () => {
           const nearSafe = [2 ** -118, f(2 ** -118 * 0.99), 2 ** -117, f(3e-36), f(1e-36)];
           const nonNegative = () => (r.chance(0.1) ? 0 : r.chance(0.1) ? Math.abs(r.tiny())
             : r.chance(0.1) ? nearSafe[r.int(nearSafe.length)]! : r.uniform(0, 1));
-          t.fillF32(L.p, steps * nPre, (i) => (silentRows.has(i % nPre) || r.chance(0.2) ? (r.chance(0.5) ? 0 : -0) : nonNegative()));
-          t.fillF32(L.s, steps * stride, () => (r.chance(0.2) ? 0 : r.uniform(0, 1000)));
-          t.fillF32(L.e, steps * stride, (i) => (quietSteps.has(Math.floor(i / stride)) || r.chance(0.3) ? 0 : r.uniform(-1, 1)));
-          t.fillF32(L.h, steps * stride, (i) => (t.f32[(L.e >> 2) + i] === 0 ? 0 : r.uniform(0, 0.01)));
+          t.fillF32(L.p, steps * pPitch, (i) => (silentRows.has(i % pPitch) || r.chance(0.2) ? (r.chance(0.5) ? 0 : -0) : nonNegative()));
+          t.fillF32(L.s, steps * pitch, () => (r.chance(0.2) ? 0 : r.uniform(0, 1000)));
+          t.fillF32(L.e, steps * pitch, (i) => (quietSteps.has(Math.floor(i / pitch)) || r.chance(0.3) ? 0 : r.uniform(-1, 1)));
+          t.fillF32(L.h, steps * pitch, (i) => (t.f32[(L.e >> 2) + i] === 0 ? 0 : r.uniform(0, 0.01)));
           t.fillF32(L.el, syn, nonNegative);
           t.fillF32(L.ef, syn, nonNegative);
           t.fillF32(L.es, syn, () => (r.chance(0.1) ? 0 : r.uniform(-1, 1)));
@@ -258,11 +261,11 @@ describe('eligibilityBatch', () => {
           t.sync();
           for (const batch of [steps, 3, 1]) {
             t.both(`batch of ${batch}`, (k) => k.eligibilityBatch(
-              batch, nPre, stride, L.p, L.s, L.e, reg ? L.h : 0, 1, L.el, L.ef, L.es, L.w, DECAY_RATE, RISE_DECAY,
+              batch, nPre, stride, pPitch, pitch, L.p, L.s, L.e, reg ? L.h : 0, 1, L.el, L.ef, L.es, L.w, DECAY_RATE, RISE_DECAY,
             ));
           }
           t.both('quiet batch', (k) => k.eligibilityBatch(
-            1, nPre, stride, L.p + nPre * 4, L.s + stride * 4, L.e + stride * 4, reg ? L.h + stride * 4 : 0, 0,
+            1, nPre, stride, pPitch, pitch, L.p + pPitch * 4, L.s + pitch * 4, L.e + pitch * 4, reg ? L.h + pitch * 4 : 0, 0,
             L.el, L.ef, L.es, L.w, DECAY_RATE, RISE_DECAY,
           ));
         });

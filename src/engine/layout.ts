@@ -66,6 +66,9 @@ export interface ConnectionRegion {
   avgSqErr: number;
   hom: number;
   sigmaLine: number;
+  /** Floats per row of the post-side batch buffers (sDelayed, eEff, h4) and of pEff. */
+  batchPitch: number;
+  prePitch: number;
   /** Batch buffers (ELIGIBILITY_BATCH rows): the eligibility kernel's per-step inputs. */
   sDelayed: number;
   eEff: number;
@@ -108,6 +111,14 @@ class Allocator {
     this.offset = align(at + count * 4);
     return at;
   }
+}
+
+/**
+ * Row pitch of batch buffers: the length rounded up to 16 floats plus 16 more, so consecutive rows
+ * never sit a multiple of 4 KiB apart (they would share L1 cache sets).
+ */
+function batchPitch(length: number): number {
+  return ((length + 15) & ~15) + 16;
 }
 
 function align(x: number): number {
@@ -163,11 +174,13 @@ export function computeLayout(topology: Topology, ranks: number): MemoryLayout {
         avgSqErr: perPost(plastic),
         hom: perPost(c.regulariser),
         sigmaLine: plastic ? alloc.take(c.delaySteps * stride) : 0,
-        sDelayed: plastic ? alloc.take(ELIGIBILITY_BATCH * stride) : 0,
-        eEff: plastic ? alloc.take(ELIGIBILITY_BATCH * stride) : 0,
-        h4: c.regulariser ? alloc.take(ELIGIBILITY_BATCH * stride) : 0,
+        batchPitch: batchPitch(stride),
+        prePitch: batchPitch(c.nPre),
+        sDelayed: plastic ? alloc.take(ELIGIBILITY_BATCH * batchPitch(stride)) : 0,
+        eEff: plastic ? alloc.take(ELIGIBILITY_BATCH * batchPitch(stride)) : 0,
+        h4: c.regulariser ? alloc.take(ELIGIBILITY_BATCH * batchPitch(stride)) : 0,
         psp: perPre(plastic),
-        pEff: plastic ? alloc.take(ELIGIBILITY_BATCH * c.nPre) : 0,
+        pEff: plastic ? alloc.take(ELIGIBILITY_BATCH * batchPitch(c.nPre)) : 0,
         pspLine: plastic ? alloc.take(c.delaySteps * c.nPre) : 0,
         feedbackB: c.feedback?.mode === 'random' ? alloc.take(topology.shape.nOutput * stride) : 0,
         evCounts: c.emitsErrorEvents ? alloc.take(RING_SLOTS) : 0,

@@ -387,7 +387,7 @@ export class RankEngine {
 
     // E1 with E3's post side (σ' delay line, error skip, regulariser): disjoint state, one pass.
     const batchRow = this.batchSteps[c]!;
-    if (postsynapticPass(f32, this.postArrays[c]!, local, stride, info.delaySteps, n, topology.shape.partial, batchRow) !== 0) {
+    if (postsynapticPass(f32, this.postArrays[c]!, local, stride, info.delaySteps, n, topology.shape.partial, batchRow * reg.batchPitch) !== 0) {
       this.batchAnyError[c] = 1;
     }
 
@@ -429,7 +429,8 @@ export class RankEngine {
     // E3 pre side (psp delay line and skip) with E5 (psp follows pre): psp is not read in between.
     const nPre = info.nPre;
     presynapticPass(
-      f32, this.preArrays[c]!, nPre, info.delaySteps, n, topology.shape.feedback === 'random' ? DELTA_RANDOM : null, batchRow,
+      f32, this.preArrays[c]!, nPre, info.delaySteps, n, topology.shape.feedback === 'random' ? DELTA_RANDOM : null,
+      batchRow * reg.prePitch,
     );
 
     // E3 — the fused eligibility pass over all synapses, batched: it runs when the batch is full
@@ -460,7 +461,7 @@ export class RankEngine {
     const reg = this.region.connections[c]!;
     if (this.region.groups[info.postGroup]!.localCount > 0) {
       this.kernels.eligibilityBatch(
-        steps, info.nPre, reg.stride, reg.pEff, reg.sDelayed, reg.eEff, reg.h4, this.batchAnyError[c]!,
+        steps, info.nPre, reg.stride, reg.prePitch, reg.batchPitch, reg.pEff, reg.sDelayed, reg.eEff, reg.h4, this.batchAnyError[c]!,
         reg.el, reg.elFlt, reg.elSum, reg.w, DECAY_RATE, RISE_DECAY,
       );
     }

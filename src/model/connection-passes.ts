@@ -25,16 +25,16 @@ export interface PresynapticArrays {
 }
 
 /**
- * Outputs go to row `batchRow` of the (ELIGIBILITY_BATCH-row) output buffers.
+ * pEff is written at element offset `outOffset` (the engine's batch row).
  * For every presynaptic j: p = psp stored D steps ago; pEff = p unless p ≤ γ (or, with
  * `skipBelow` = δ for random feedback, p < δ), else 0; then psp := psp + (dt/τ_mem)·(pre − psp).
  */
 export function presynapticPass(
   heap: Float32Array, a: PresynapticArrays, nPre: number, delaySteps: number, n: number, skipBelow: number | null,
-  batchRow = 0,
+  outOffset = 0,
 ): void {
   const row = a.pspLine + (n % delaySteps) * nPre;
-  const pEff = a.pEff + batchRow * nPre;
+  const pEff = a.pEff + outOffset;
   for (let j = 0; j < nPre; j++) {
     const today = heap[a.psp + j]!;
     const p = heap[row + j]!;
@@ -61,15 +61,15 @@ export interface PostsynapticArrays {
 }
 
 /**
- * Outputs go to row `batchRow` (stride floats) of eEff, h4 and sDelayed. Returns 1 when some post
+ * eEff, h4 and sDelayed are written at element offset `outOffset` (the engine's batch row). Returns 1 when some post
  * has |errFiltered| ≥ γ (the eligibility kernel must update elSum).
  */
 export function postsynapticPass(
   heap: Float32Array, a: PostsynapticArrays, local: number, stride: number, delaySteps: number, n: number, partial: boolean,
-  batchRow = 0,
+  outOffset = 0,
 ): number {
   const row = a.sigmaLine + (n % delaySteps) * stride;
-  const out = batchRow * stride;
+  const out = outOffset;
   let anyError = 0;
   for (let k = 0; k < local; k++) {
     const e = heap[a.errFiltered + k]!;

@@ -98,19 +98,19 @@ export class ReferenceKernels implements Kernels {
   }
 
   eligibilityBatch(
-    steps: number, nPre: number, stride: number,
+    steps: number, nPre: number, stride: number, pPitch: number, pitch: number,
     pPtr: number, sPtr: number, ePtr: number, hPtr: number, _anyError: number,
     elPtr: number, elFltPtr: number, elSumPtr: number, wPtr: number,
     filterRate: number, elDecay: number,
   ): void {
     // The oracle: literally one step after the other, each with its own error skip.
     for (let t = 0; t < steps; t++) {
-      const s = sPtr + t * stride * 4;
-      const e = ePtr + t * stride * 4;
+      const s = sPtr + t * pitch * 4;
+      const e = ePtr + t * pitch * 4;
       let anyError = 0;
       for (let k = 0; k < stride; k++) if (this.f32[(e >> 2) + k] !== 0) anyError = 1;
       this.eligibility(
-        nPre, stride, pPtr + t * nPre * 4, s, e, hPtr === 0 ? 0 : hPtr + t * stride * 4, anyError,
+        nPre, stride, pPtr + t * pPitch * 4, s, e, hPtr === 0 ? 0 : hPtr + t * pitch * 4, anyError,
         elPtr, elFltPtr, elSumPtr, wPtr, filterRate, elDecay,
       );
     }

@@ -29,7 +29,7 @@ interface KernelExports {
     filterRate: number, elDecay: number,
   ): void;
   eligibilityBatch(
-    steps: number, nPre: number, stride: number,
+    steps: number, nPre: number, stride: number, pPitch: number, pitch: number,
     pPtr: number, sPtr: number, ePtr: number, hPtr: number, anyError: number,
     elPtr: number, elFltPtr: number, elSumPtr: number, wPtr: number,
     filterRate: number, elDecay: number,

@@ -54,12 +54,12 @@ export interface Kernels {
   /**
    * `eligibility` for `steps` consecutive steps in one pass over the synapses (the engine batches
    * up to ELIGIBILITY_BATCH steps: nothing reads el/elFlt/elSum between weight updates and
-   * snapshots). Step t takes p from `pPtr + t·nPre·4` and s, e, h from row t (`stride` floats) of
-   * their buffers; `anyError` is 1 when any step has a nonzero e. Bit-identical to calling
+   * snapshots). Step t takes p from `pPtr + t·pPitch·4` (nPre floats) and s, e, h from
+   * `+ t·pitch·4` (stride floats) of their buffers — pitches padded against cache-set aliasing; `anyError` is 1 when any step has a nonzero e. Bit-identical to calling
    * `eligibility` step by step with each step's own anyError.
    */
   eligibilityBatch(
-    steps: number, nPre: number, stride: number,
+    steps: number, nPre: number, stride: number, pPitch: number, pitch: number,
     pPtr: number, sPtr: number, ePtr: number, hPtr: number, anyError: number,
     elPtr: number, elFltPtr: number, elSumPtr: number, wPtr: number,
     filterRate: number, elDecay: number,
