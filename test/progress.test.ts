@@ -1,0 +1,55 @@
+/** Progress output: line-based and parseable when stdout is not a terminal, silent with --quiet. */
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { createProgressReporter, formatProgressLine } from '../src/cli/progress.js';
+import type { ProgressEvent } from '../src/engine/coordinator.js';
+
+class Capture extends Writable {
+  text = '';
+  isTTY = false;
+  override _write(chunk: Buffer, _enc: string, done: () => void): void {
+    this.text += chunk.toString();
+    done();
+  }
+}
+
+const LINE = /^progress sim=(\d+\.\d{2})\/(\d+\.\d{2}) block=(burn-in|\d+\/\d+) speed=(\d+\.\d{3}) mse=(-|[\d.e+-]+) eta=(-|\d+)$/;
+
+function event(clock: number, mse: number): ProgressEvent {
+  return {
+    clock, endStep: 100000, simulatedSeconds: clock * 1e-4, wallSeconds: clock * 1e-5 + 0.5,
+    phase: clock < 20000 ? 'burn-in' : 'block', block: clock < 20000 ? -1 : Math.floor((clock - 20000) / 20000), blocks: 4, mse,
+  };
+}
+
+describe('progress reporter', () => {
+  it('writes one parseable line per interval and per stats line when not on a terminal', () => {
+    const out = new Capture();
+    const reporter = createProgressReporter({ quiet: false, stream: out as unknown as NodeJS.WriteStream, lineIntervalSeconds: 0 });
+    reporter.progress(event(10000, NaN));
+    reporter.stats({ block: 0, mse: 214.4, meanW: 0, meanEl: 0, meanElFlt: 0, meanElSum: 0, meanGrad2: 0, meanErrFiltered: 0 });
+    reporter.progress(event(30000, 214.4));
+    const lines = out.text.trim().split('\n');
+    expect(lines).toHaveLength(3);
+    const first = LINE.exec(lines[0]!);
+    expect(first).not.toBeNull();
+    expect(first![1]).toBe('1.00');
+    expect(first![3]).toBe('burn-in');
+    expect(lines[1]).toBe('stats block=0 mse=214.4');
+    const third = LINE.exec(lines[2]!)!;
+    expect(third[3]).toBe('0/4');
+    expect(third[5]).toBe('214.4');
+    expect(Number(third[4])).toBeCloseTo(3 / 0.8, 3);
+  });
+
+  it('says nothing with quiet', () => {
+    const out = new Capture();
+    const reporter = createProgressReporter({ quiet: true, stream: out as unknown as NodeJS.WriteStream, lineIntervalSeconds: 0 });
+    reporter.progress(event(10000, NaN));
+    expect(out.text).toBe('');
+  });
+
+  it('formats the remaining time from the measured speed', () => {
+    expect(formatProgressLine(event(50000, 12.5))).toMatch(/ eta=\d+$/);
+  });
+});
