@@ -2,7 +2,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { decodeSpkFiles, expandSpkArgs, secondsToStep, timeFormatter } from '../src/cli/commands/decode.js';
+import { decodeSpkFiles, secondsToStep, timeFormatter } from '../src/cli/commands/decode.js';
+import { expandSpkArgs } from '../src/io/spk.js';
 import { SpkWriter } from '../src/io/spk.js';
 import { captureCli } from './cli-capture.js';
 

@@ -1,11 +1,11 @@
 /** Shared fixtures for engine tests: small configs, temp folders, merged outputs as bytes. */
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { validateConfig } from '../src/config/load.js';
 import type { ConfigInput, ExperimentConfig } from '../src/config/schema.js';
 import { resolveTask, type ResolvedTask } from '../src/config/task.js';
-import { mergeSpkFiles } from '../src/io/spk.js';
+import { mergeSpkFiles, spkRankFiles } from '../src/io/spk.js';
 
 export function tempDir(prefix: string): string {
   return mkdtempSync(path.join(tmpdir(), `superspike-${prefix}-`));
@@ -31,7 +31,7 @@ export async function taskFor(config: ExperimentConfig): Promise<ResolvedTask> {
 
 /** All rank files of one group merged by (time, id), as "time id" records in one buffer. */
 export async function mergedSpikes(dir: string, spkName: string): Promise<Buffer> {
-  const files = readdirSync(dir).filter((f) => new RegExp(`^${spkName}\\.\\d+\\.spk$`).test(f)).map((f) => path.join(dir, f));
+  const files = spkRankFiles(path.join(dir, spkName));
   const parts: Buffer[] = [];
   for await (const chunk of mergeSpkFiles(files)) {
     const b = Buffer.alloc(chunk.length * 8);

@@ -7,8 +7,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  ALPHA_SYN, DECAY_RATE, EPSILON, E_REST_VOLTS, FLT_MIN_NORMAL, KAPPA_MEM, REFRACTORY_STEPS,
-  RISE_DECAY, RISE_RATE, RMS_MUL, THRESHOLD_VOLTS, WEIGHT_UPDATE_STEPS, W_MAX,
+  ALPHA_SYN, AVG_DECAY, BETA_PER_VOLT, DECAY_RATE, DELTA_RANDOM, DT_F32, EPSILON, E_REST_VOLTS, FLT_MIN_NORMAL,
+  GAMMA, HOM_DECAY, HOM_LAMBDA, KAPPA_MEM, PRE_DECAY, REFRACTORY_STEPS, RISE_DECAY, RISE_RATE, RMS_MUL,
+  SURROGATE_FLOOR_VOLTS, THRESHOLD_VOLTS, WEIGHT_UPDATE_STEPS, W_MAX,
 } from '../src/model/constants.js';
 import { ReferenceKernels } from '../src/model/kernels-ref.js';
 import { WasmKernels, createKernels } from '../src/model/kernels-wasm.js';
@@ -87,6 +88,24 @@ class Twin {
     for (let i = 0; i < n; i++) this.f32[(ptr >> 2) + i] = gen(i);
   }
 
+  private sentinels = 0;
+
+  /**
+   * `alloc` whose padding words (up to the next allocation) hold distinct nonzero sentinels, so a
+   * kernel that reads or writes past `words` changes something the memory comparison sees.
+   */
+  allocGuarded(words: number): number {
+    const ptr = this.alloc(words);
+    for (let i = (ptr >> 2) + words; i < this.top >> 2; i++) this.f32[i] = f(1000 + 0.25 * ++this.sentinels);
+    return ptr;
+  }
+
+  /** Writes one float into both memories (new inputs between steps without a full `sync`). */
+  poke(ptr: number, i: number, value: number): void {
+    this.f32[(ptr >> 2) + i] = value;
+    new Float32Array(this.memWasm.buffer)[(ptr >> 2) + i] = value;
+  }
+
   /** Copies the reference memory (where the inputs were written) into the wasm one. */
   sync(): void {
     new Uint8Array(this.memWasm.buffer).set(new Uint8Array(this.memRef.buffer));
@@ -126,7 +145,10 @@ describe('kernels.wasm module', () => {
     const imports = WebAssembly.Module.imports(mod).filter((i) => !(i.module === 'env' && i.name === 'abort'));
     expect(imports).toEqual([{ module: 'env', name: 'memory', kind: 'memory' }]);
     const exports = WebAssembly.Module.exports(mod).map((e) => e.name);
-    for (const name of ['lifStep', 'forward', 'eligibility', 'eligibilityBatch', 'weightUpdate', 'feedbackRows']) {
+    for (const name of [
+      'lifStep', 'forward', 'eligibility', 'eligibilityBatch', 'weightUpdate', 'feedbackRows',
+      'traceDecay', 'traceFollow', 'presynaptic', 'postsynaptic',
+    ]) {
       expect(exports).toContain(name);
     }
     // walk the sections: no data (11) or data count (12) section
@@ -427,4 +449,292 @@ describe('feedbackRows', () => {
       });
     }
   }
+});
+
+// ---------------------------------------------------------------------------------------------
+// The per-neuron passes: the reference kernels run the model functions of traces.ts and
+// connection-passes.ts themselves, so these cases prove the wasm ports equal to those functions.
+
+const COUNTS = [1, 3, 4, 7, 64, 133];
+
+/** The neighbouring float32 values of x (x must be finite and nonzero). */
+function nextUp(x: number): number {
+  const b = new Float32Array([x]);
+  const u = new Uint32Array(b.buffer);
+  u[0] = x > 0 ? u[0]! + 1 : u[0]! - 1;
+  return b[0]!;
+}
+function nextDown(x: number): number {
+  return -nextUp(-x);
+}
+
+/** Trace values: ordinary ones, signed zeros, and ones whose next decay lands near FLT_MIN_NORMAL. */
+function traceValue(r: Rand, decay: number): number {
+  const u = r.next();
+  if (u < 0.3) return r.tiny();
+  if (u < 0.5) return f((r.chance(0.5) ? 1 : -1) * FLT_MIN_NORMAL / decay * (0.98 + 0.04 * r.next()));
+  if (u < 0.6) return r.chance(0.5) ? 0 : -0;
+  return r.uniform(-2, 2);
+}
+
+describe('traceDecay', () => {
+  for (const count of COUNTS) {
+    it(`count ${count}`, () => {
+      const r = new Rand(7100 + count);
+      const t = new Twin();
+      const x = t.allocGuarded(count);
+      const decays = [PRE_DECAY, HOM_DECAY, f(0.5), f(0.125)];
+      t.fillF32(x, count, () => traceValue(r, PRE_DECAY));
+      t.sync();
+      for (let step = 0; step < 40; step++) {
+        const decay = decays[step % decays.length]!;
+        t.both(`step ${step}`, (k) => k.traceDecay(x, count, decay));
+        if (step % 5 === 4) for (let i = 0; i < count; i++) if (r.chance(0.3)) t.poke(x, i, traceValue(r, decay));
+      }
+    });
+  }
+
+  it('flushes below FLT_MIN_NORMAL to +0 (also from −0), keeps FLT_MIN_NORMAL', () => {
+    const t = new Twin();
+    const values = [
+      FLT_MIN_NORMAL * 2, -FLT_MIN_NORMAL * 2, f(FLT_MIN_NORMAL * 1.5), f(-FLT_MIN_NORMAL * 1.5), -0, 1e-45,
+      nextUp(FLT_MIN_NORMAL * 2), 1,
+    ].map(f);
+    const x = t.allocGuarded(values.length);
+    t.fillF32(x, values.length, (i) => values[i]!);
+    t.sync();
+    t.both('flush', (k) => k.traceDecay(x, values.length, f(0.5)));
+    const out = new Float32Array(t.memWasm.buffer, x, values.length);
+    const bits = new Uint32Array(t.memWasm.buffer, x, values.length);
+    expect(out[0]).toBe(FLT_MIN_NORMAL);
+    expect(out[1]).toBe(-FLT_MIN_NORMAL);
+    expect([bits[2], bits[3], bits[4], bits[5]]).toEqual([0, 0, 0, 0]);
+    expect(out[6]).toBeGreaterThan(FLT_MIN_NORMAL);
+  });
+});
+
+describe('traceFollow', () => {
+  for (const count of COUNTS) {
+    it(`count ${count}`, () => {
+      const r = new Rand(7200 + count);
+      const t = new Twin();
+      const x = t.allocGuarded(count);
+      const v = t.allocGuarded(count);
+      t.fillF32(x, count, () => traceValue(r, 1));
+      t.fillF32(v, count, () => (r.chance(0.5) ? traceValue(r, 1) : r.chance(0.5) ? 0 : r.uniform(-1, 1)));
+      t.sync();
+      const rates = [RISE_RATE, DECAY_RATE, f(0.5), f(1)];
+      for (let step = 0; step < 40; step++) {
+        t.both(`step ${step}`, (k) => k.traceFollow(x, v, count, rates[step % rates.length]!));
+        if (step % 4 === 3) {
+          // new targets, often zero (the error trace mostly follows no error) or tiny
+          for (let i = 0; i < count; i++) t.poke(v, i, r.chance(0.4) ? 0 : r.chance(0.4) ? r.tiny() : r.uniform(-1, 1));
+        }
+      }
+    });
+  }
+
+  it('x close to v and tiny x flush to +0', () => {
+    const t = new Twin();
+    const xs = [1e-38, -1e-38, 2e-38, FLT_MIN_NORMAL, 0.5, -0, 3e-38, -3e-38].map(f);
+    const vs = [0, 0, -2e-38, FLT_MIN_NORMAL, 0.5, 0, 0, 1e-45].map(f);
+    const x = t.allocGuarded(xs.length);
+    const v = t.allocGuarded(vs.length);
+    t.fillF32(x, xs.length, (i) => xs[i]!);
+    t.fillF32(v, vs.length, (i) => vs[i]!);
+    t.sync();
+    t.both('follow', (k) => k.traceFollow(x, v, xs.length, f(0.5)));
+    const bits = new Uint32Array(t.memWasm.buffer, x, xs.length);
+    expect([bits[0], bits[1], bits[2], bits[5]]).toEqual([0, 0, 0, 0]);
+    expect(new Float32Array(t.memWasm.buffer, x, xs.length)[3]).toBe(FLT_MIN_NORMAL);
+  });
+});
+
+describe('presynaptic', () => {
+  /** psp values: around the skip thresholds γ and δ exactly, zeros, tiny and ordinary ones. */
+  function pspValue(r: Rand): number {
+    const u = r.next();
+    if (u < 0.25) {
+      const edges = [GAMMA, DELTA_RANDOM];
+      const e = edges[r.int(2)]!;
+      return [e, nextUp(e), nextDown(e)][r.int(3)]!;
+    }
+    if (u < 0.35) return r.chance(0.5) ? 0 : -0;
+    if (u < 0.5) return Math.abs(r.tiny());
+    if (u < 0.6) return f(r.uniform(0, 1) * 1e-6);
+    return r.uniform(0, 1);
+  }
+
+  for (const count of COUNTS) {
+    for (const skipMode of [0, 1]) {
+      for (const d of [1, 3, 8]) {
+        it(`nPre ${count}, skipMode ${skipMode}, delay ${d}`, () => {
+          const r = new Rand(7300 + count * 10 + skipMode * 5 + d);
+          const t = new Twin();
+          // batch rows as the engine pitches them, and (count 7) unpadded, unaligned rows
+          const pitch = count === 7 ? count : ((count + 15) & ~15) + 16;
+          const L = {
+            psp: t.allocGuarded(count), pre: t.allocGuarded(count),
+            line: t.allocGuarded(d * count), pEff: t.allocGuarded(8 * pitch),
+          };
+          t.fillF32(L.psp, count, () => pspValue(r));
+          t.fillF32(L.pre, count, () => (r.chance(0.3) ? 0 : r.chance(0.2) ? Math.abs(r.tiny()) : r.uniform(0, 1)));
+          t.fillF32(L.line, d * count, () => pspValue(r));
+          t.sync();
+          const threshold = skipMode === 0 ? GAMMA : DELTA_RANDOM;
+          // steps from 0 on, then far ones (also past 2^31 and 2^32, where row = n mod D must still hold)
+          const steps = [...Array.from({ length: 2 * d + 5 }, (_, n) => n), 2 ** 31 - 1, 2 ** 31 + 5, 2 ** 32 + 3, 1e12 + 7];
+          steps.forEach((n, i) => {
+            const out = L.pEff + (i % 8) * pitch * 4;
+            t.both(`n ${n}`, (k) => k.presynaptic(L.psp, L.line, out, L.pre, count, d, n, skipMode, threshold, DECAY_RATE));
+            for (let j = 0; j < count; j++) {
+              if (r.chance(0.3)) t.poke(L.psp, j, pspValue(r));
+              if (r.chance(0.2)) t.poke(L.pre, j, r.chance(0.5) ? 0 : r.uniform(0, 1));
+            }
+          });
+        });
+      }
+    }
+  }
+
+  it('skips p ≤ γ (mode 0) and p < δ (mode 1), writing +0', () => {
+    for (const [skipMode, threshold] of [[0, GAMMA], [1, DELTA_RANDOM]] as const) {
+      const t = new Twin();
+      const ps = [threshold, nextUp(threshold), nextDown(threshold), -0, 0, 1, GAMMA, DELTA_RANDOM];
+      const L = { psp: t.allocGuarded(8), pre: t.allocGuarded(8), line: t.allocGuarded(8), pEff: t.allocGuarded(8) };
+      t.fillF32(L.line, 8, (i) => ps[i]!);
+      t.sync();
+      t.both(`mode ${skipMode}`, (k) => k.presynaptic(L.psp, L.line, L.pEff, L.pre, 8, 1, 5, skipMode, threshold, DECAY_RATE));
+      const out = Array.from(new Float32Array(t.memWasm.buffer, L.pEff, 8));
+      const bits = new Uint32Array(t.memWasm.buffer, L.pEff, 8);
+      expect(bits[3]).toBe(0); // −0 ≤ threshold: +0
+      if (skipMode === 0) expect(out).toEqual([0, nextUp(GAMMA), 0, 0, 0, 1, 0, DELTA_RANDOM]);
+      else expect(out).toEqual([DELTA_RANDOM, nextUp(DELTA_RANDOM), 0, 0, 0, 1, 0, DELTA_RANDOM]);
+    }
+  });
+
+  it('the reference refuses parameters its model function does not use', () => {
+    const t = new Twin();
+    expect(() => t.ref.presynaptic(PAGE, PAGE + 64, PAGE + 128, PAGE + 192, 4, 1, 0, 0, GAMMA, f(0.5))).toThrow(/rate/);
+    expect(() => t.ref.presynaptic(PAGE, PAGE + 64, PAGE + 128, PAGE + 192, 4, 1, 0, 0, DELTA_RANDOM, DECAY_RATE))
+      .toThrow(/threshold/);
+  });
+});
+
+describe('postsynaptic', () => {
+  /** Errors around ±γ exactly, zeros, tiny and ordinary ones. */
+  function errValue(r: Rand): number {
+    const u = r.next();
+    if (u < 0.3) {
+      const e = [GAMMA, nextUp(GAMMA), nextDown(GAMMA)][r.int(3)]!;
+      return r.chance(0.5) ? e : -e;
+    }
+    if (u < 0.45) return r.chance(0.5) ? 0 : -0;
+    if (u < 0.55) return r.tiny();
+    if (u < 0.65) return f(r.uniform(-1, 1) * 1e-6);
+    return r.uniform(-1, 1);
+  }
+  /** Membrane potentials below the −80 mV floor, at it, at θ, around rest, above threshold. */
+  function voltValue(r: Rand): number {
+    const u = r.next();
+    if (u < 0.2) {
+      const special = [
+        SURROGATE_FLOOR_VOLTS, nextUp(SURROGATE_FLOOR_VOLTS), nextDown(SURROGATE_FLOOR_VOLTS), f(-0.0801), f(-0.09),
+        THRESHOLD_VOLTS, nextUp(THRESHOLD_VOLTS), nextDown(THRESHOLD_VOLTS), E_REST_VOLTS, -0, 0,
+      ];
+      return special[r.int(special.length)]!;
+    }
+    if (u < 0.35) return r.uniform(-0.12, -0.08);
+    if (u < 0.7) return f(E_REST_VOLTS + r.uniform(-0.002, 0.002));
+    return r.uniform(-0.08, -0.03);
+  }
+
+  const constants = [AVG_DECAY, DT_F32, GAMMA, HOM_LAMBDA, BETA_PER_VOLT, THRESHOLD_VOLTS, SURROGATE_FLOOR_VOLTS] as const;
+
+  for (const local of COUNTS) {
+    for (const partial of [0, 1]) {
+      for (const reg of [false, true]) {
+        it(`local ${local}, partial ${partial}, ${reg ? 'with' : 'without'} regulariser`, () => {
+          const r = new Rand(7400 + local * 10 + partial * 2 + (reg ? 1 : 0));
+          const t = new Twin();
+          const stride = Math.ceil(local / 4) * 4;
+          const pitch = ((stride + 15) & ~15) + 16;
+          const d = local === 7 ? 1 : 8;
+          const L = {
+            errF: t.allocGuarded(local), avg: t.allocGuarded(local), v: t.allocGuarded(local), hom: t.allocGuarded(local),
+            line: t.allocGuarded(d * stride), eEff: t.allocGuarded(8 * pitch), sDel: t.allocGuarded(8 * pitch),
+            h4: t.allocGuarded(8 * pitch),
+          };
+          const refresh = (fresh: boolean) => {
+            for (let k = 0; k < local; k++) {
+              const set = (ptr: number, value: number) => (fresh ? (t.f32[(ptr >> 2) + k] = value) : t.poke(ptr, k, value));
+              set(L.errF, errValue(r));
+              if (fresh || r.chance(0.5)) set(L.v, voltValue(r));
+              if (fresh || r.chance(0.2)) {
+                set(L.hom, r.chance(0.2) ? 0 : r.chance(0.2) ? Math.abs(r.tiny()) : r.uniform(0, r.chance(0.5) ? 1 : 60));
+              }
+              if (fresh) set(L.avg, r.chance(0.2) ? 0 : r.chance(0.2) ? Math.abs(r.tiny()) : r.uniform(0, 1));
+            }
+          };
+          refresh(true);
+          // a partly filled line: rows of earlier σ' values, zeros of the first D steps
+          t.fillF32(L.line, d * stride, (i) => (i % stride >= local ? 0 : r.chance(0.3) ? 0 : r.uniform(0, 1000)));
+          t.sync();
+          const steps = [...Array.from({ length: d + 12 }, (_, n) => n), 2 ** 31 + 1, 2 ** 32 + 5, 1e12 + 3];
+          let anyErrors = 0;
+          steps.forEach((n, i) => {
+            const row = (i % 8) * pitch * 4;
+            // every few steps, no error at all or a single one (in the vector body or in the tail)
+            if (i % 5 === 2) for (let k = 0; k < local; k++) t.poke(L.errF, k, r.chance(0.5) ? 0 : f(GAMMA * 0.5));
+            if (i % 5 === 3) t.poke(L.errF, i % local, f(-GAMMA));
+            anyErrors += t.both(`n ${n}`, (k) => k.postsynaptic(
+              L.errF, L.avg, L.eEff + row, L.v, L.line, L.sDel + row, reg ? L.hom : 0, reg ? L.h4 + row : 0,
+              local, stride, d, n, partial, ...constants,
+            ));
+            refresh(false);
+          });
+          expect(anyErrors).toBeGreaterThan(0);
+          expect(anyErrors).toBeLessThan(steps.length);
+        });
+      }
+    }
+  }
+
+  it('σ\' is β/(1 + β|U − θ|)², 0 below the floor; errors exactly at ±γ count', () => {
+    const t = new Twin();
+    const volts = [THRESHOLD_VOLTS, E_REST_VOLTS, SURROGATE_FLOOR_VOLTS, nextDown(SURROGATE_FLOOR_VOLTS), f(-0.09)];
+    const errs = [GAMMA, -GAMMA, nextDown(GAMMA), -nextDown(GAMMA), -0];
+    const n = volts.length;
+    const L = {
+      errF: t.allocGuarded(n), avg: t.allocGuarded(n), v: t.allocGuarded(n), line: t.allocGuarded(8),
+      eEff: t.allocGuarded(8), sDel: t.allocGuarded(8),
+    };
+    t.fillF32(L.v, n, (i) => volts[i]!);
+    t.fillF32(L.errF, n, (i) => errs[i]!);
+    t.sync();
+    for (const step of [0, 1]) {
+      expect(t.both(`step ${step}`, (k) => k.postsynaptic(
+        L.errF, L.avg, L.eEff, L.v, L.line, L.sDel, 0, 0, n, 8, 1, step, 1, ...constants,
+      ))).toBe(1);
+    }
+    const sigma = Array.from(new Float32Array(t.memWasm.buffer, L.sDel, n));
+    expect(sigma[0]).toBe(1000);
+    expect(sigma[1]).toBeCloseTo(1000 / 121, 3);
+    expect(sigma[2]).toBeGreaterThan(0);
+    expect([sigma[3], sigma[4]]).toEqual([0, 0]);
+    expect(Array.from(new Float32Array(t.memWasm.buffer, L.eEff, n))).toEqual([GAMMA, -GAMMA, 0, 0, 0]);
+  });
+
+  it('the reference refuses parameters its model function does not use', () => {
+    const t = new Twin();
+    const call = (i: number) => {
+      const params = [...constants] as number[];
+      params[i] = f(params[i]! * 2);
+      return () => t.ref.postsynaptic(
+        PAGE, PAGE + 64, PAGE + 128, PAGE + 192, PAGE + 256, PAGE + 320, 0, 0, 4, 4, 1, 0, 1,
+        ...(params as [number, number, number, number, number, number, number]),
+      );
+    };
+    for (let i = 0; i < constants.length; i++) expect(call(i)).toThrow(/must be/);
+  });
 });

@@ -5,7 +5,7 @@
  * and run.json, and turns a failing or silent rank into an error that names it.
  */
 import { availableParallelism } from 'node:os';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Piscina } from 'piscina';
 import { UserError } from '../errors.js';
@@ -13,7 +13,7 @@ import type { ExperimentConfig } from '../config/schema.js';
 import type { ResolvedTask } from '../config/task.js';
 import { saveNetworkState, NETSTATE_FORMAT, NETSTATE_VERSION, type NetworkState } from '../io/netstate.js';
 import { writeRunInfo, type RunInfo } from '../io/run-info.js';
-import { truncateSpkAfter } from '../io/spk.js';
+import { spkRankFiles, truncateSpkAfter } from '../io/spk.js';
 import { formatStatsLine, type StatsLine } from '../io/stats.js';
 import { DT_SECONDS, MSE_SCALE, STEPS_PER_SECOND, TAU_AVG_SECONDS, secondsToSteps } from '../model/constants.js';
 import { RANK_WORKER_PATH } from '../paths.js';
@@ -36,6 +36,8 @@ export interface RunOptions {
   resume?: NetworkState;
   /** Stop with a checkpoint when this block is about to start (the run resumes from there). */
   stopAfterBlock?: number;
+  /** Also write `<name>.checkpoint.netstate` before every k-th block, without stopping. */
+  checkpointEveryBlocks?: number;
   /** Write .spk files (default true). */
   recordSpikes?: boolean;
   /** A rank that makes no progress for this long is declared hung. Default 60 s. */
@@ -329,6 +331,8 @@ class Coordinator {
         const blockStart = s.burnInSteps + b * s.blockSteps;
         if (clock === blockStart && this.statsLines === b) {
           if (this.options.stopAfterBlock === b) return true;
+          const every = this.options.checkpointEveryBlocks ?? 0;
+          if (every > 0 && b > 0 && b % every === 0) this.saveState(true);
           this.writeStats(b);
         }
         eta = b >= 20 ? eta0 / 10 : eta0;
@@ -395,14 +399,7 @@ class Coordinator {
 
   /** Rank files matching this network's groups, whatever rank count wrote them. */
   private existingRankFiles(): string[] {
-    if (!existsSync(this.outDir)) return [];
-    const names = new Set(this.spkNames());
-    return readdirSync(this.outDir)
-      .filter((f) => {
-        const m = /^(.+)\.(\d+)\.spk$/.exec(f);
-        return m !== null && names.has(m[1]!);
-      })
-      .map((f) => path.join(this.outDir, f));
+    return this.spkNames().flatMap((name) => spkRankFiles(path.join(this.outDir, name)));
   }
 
   private prepareFreshOutputs(): void {

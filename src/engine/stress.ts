@@ -4,11 +4,11 @@
  * waits per rank, and every output that differs from the first run's.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ExperimentConfig } from '../config/schema.js';
 import type { ResolvedTask } from '../config/task.js';
-import { mergeSpkFiles } from '../io/spk.js';
+import { mergeSpkFiles, spkRankFiles } from '../io/spk.js';
 import { runExperiment, type RunOptions } from './coordinator.js';
 import type { RankTiming } from './rank.js';
 
@@ -43,9 +43,8 @@ export interface StressReport {
 /** SHA-256 of every rank-invariant output: merged spikes per group, the stats file, the state. */
 export async function outputDigests(dir: string, spkNames: string[], name: string): Promise<Record<string, string>> {
   const digests: Record<string, string> = {};
-  const files = readdirSync(dir);
   for (const g of spkNames) {
-    const ranks = files.filter((f) => new RegExp(`^${g.replace(/[.]/g, '\\.')}\\.\\d+\\.spk$`).test(f)).map((f) => path.join(dir, f));
+    const ranks = spkRankFiles(path.join(dir, g));
     const hash = createHash('sha256');
     const record = Buffer.alloc(8);
     for await (const chunk of mergeSpkFiles(ranks)) {

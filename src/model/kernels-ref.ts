@@ -3,8 +3,13 @@
  * rounded with Math.fround: float32 inputs make double +,−,×,÷,√ followed by one rounding equal
  * to the float32 operation, so this is the bit-exact oracle the WASM kernels are tested against.
  */
-import { FLT_MIN_NORMAL } from './constants.js';
+import { postsynapticPass, presynapticPass } from './connection-passes.js';
+import {
+  AVG_DECAY, BETA_PER_VOLT, DECAY_RATE, DT_F32, FLT_MIN_NORMAL, GAMMA, HOM_LAMBDA, SURROGATE_FLOOR_VOLTS,
+  THRESHOLD_VOLTS,
+} from './constants.js';
 import type { Kernels } from './kernels.js';
+import { decayTrace, followTrace } from './traces.js';
 
 const f = Math.fround;
 
@@ -154,6 +159,61 @@ export class ReferenceKernels implements Kernels {
       for (let k = 0; k < stride; k++) f32[e0 + k] = f(f32[e0 + k]! + f(f32[row + k]! * value));
     }
   }
+
+  // The per-neuron passes: the model functions themselves (traces.ts, connection-passes.ts) on the
+  // heap, byte pointers turned into element offsets. Those functions use the constants of
+  // constants.ts, so the parameters the wasm kernels take instead must be exactly those.
+
+  traceDecay(xPtr: number, count: number, decay: number): void {
+    decayTrace(this.f32, xPtr >> 2, count, decay);
+  }
+
+  traceFollow(xPtr: number, vPtr: number, count: number, rate: number): void {
+    followTrace(this.f32, xPtr >> 2, this.f32, vPtr >> 2, count, rate);
+  }
+
+  presynaptic(
+    pspPtr: number, pspLinePtr: number, pEffOutPtr: number, prePtr: number,
+    nPre: number, delaySteps: number, n: number, skipMode: number, threshold: number, rate: number,
+  ): void {
+    requireConstant('presynaptic rate', rate, DECAY_RATE);
+    if (skipMode === 0) requireConstant('presynaptic threshold (skipMode 0)', threshold, GAMMA);
+    presynapticPass(
+      this.f32, { psp: pspPtr >> 2, pspLine: pspLinePtr >> 2, pEff: pEffOutPtr >> 2, pre: prePtr >> 2 },
+      nPre, delaySteps, n, skipMode === 0 ? null : threshold,
+    );
+  }
+
+  postsynaptic(
+    errFilteredPtr: number, avgSqErrPtr: number, eEffOutPtr: number, vPtr: number,
+    sigmaLinePtr: number, sDelayedOutPtr: number, homPtr: number, h4OutPtr: number,
+    local: number, stride: number, delaySteps: number, n: number, partial: number,
+    avgDecay: number, dt: number, gamma: number, lambda: number, beta: number, theta: number, floorVolts: number,
+  ): number {
+    requireConstant('postsynaptic avgDecay', avgDecay, AVG_DECAY);
+    requireConstant('postsynaptic dt', dt, DT_F32);
+    requireConstant('postsynaptic gamma', gamma, GAMMA);
+    requireConstant('postsynaptic lambda', lambda, HOM_LAMBDA);
+    requireConstant('postsynaptic beta', beta, BETA_PER_VOLT);
+    requireConstant('postsynaptic theta', theta, THRESHOLD_VOLTS);
+    requireConstant('postsynaptic floorVolts', floorVolts, SURROGATE_FLOOR_VOLTS);
+    return postsynapticPass(
+      this.f32,
+      {
+        errFiltered: errFilteredPtr >> 2, avgSqErr: avgSqErrPtr >> 2, eEff: eEffOutPtr >> 2, v: vPtr >> 2,
+        sigmaLine: sigmaLinePtr >> 2, sDelayed: sDelayedOutPtr >> 2, hom: homPtr >> 2, h4: h4OutPtr >> 2,
+      },
+      local, stride, delaySteps, n, partial !== 0,
+    );
+  }
+}
+
+/**
+ * The model functions the reference calls have these values built in: a kernel parameter that
+ * differs would make the wasm kernel compute something the oracle does not, so it is an error.
+ */
+function requireConstant(what: string, value: number, expected: number): void {
+  if (value !== expected) throw new Error(`superspike: ${what} must be ${expected}, got ${value}`);
 }
 
 /** Flush-to-zero of values below the smallest normal float (see FLT_MIN_NORMAL). */

@@ -42,6 +42,18 @@ interface KernelExports {
     eventIdsPtr: number, eventValuesPtr: number, eventCount: number,
     bPtr: number, stride: number, errInPtr: number,
   ): void;
+  traceDecay(xPtr: number, count: number, decay: number): void;
+  traceFollow(xPtr: number, vPtr: number, count: number, rate: number): void;
+  presynaptic(
+    pspPtr: number, pspLinePtr: number, pEffOutPtr: number, prePtr: number,
+    nPre: number, delaySteps: number, n: number, skipMode: number, threshold: number, rate: number,
+  ): void;
+  postsynaptic(
+    errFilteredPtr: number, avgSqErrPtr: number, eEffOutPtr: number, vPtr: number,
+    sigmaLinePtr: number, sDelayedOutPtr: number, homPtr: number, h4OutPtr: number,
+    local: number, stride: number, delaySteps: number, n: number, partial: number,
+    avgDecay: number, dt: number, gamma: number, lambda: number, beta: number, theta: number, floorVolts: number,
+  ): number;
 }
 
 /** The compiled module, once per thread (each worker has its own module-level state). */
@@ -65,6 +77,10 @@ export class WasmKernels implements Kernels {
   readonly eligibilityBatch: Kernels['eligibilityBatch'];
   readonly weightUpdate: Kernels['weightUpdate'];
   readonly feedbackRows: Kernels['feedbackRows'];
+  readonly traceDecay: Kernels['traceDecay'];
+  readonly traceFollow: Kernels['traceFollow'];
+  readonly presynaptic: Kernels['presynaptic'];
+  readonly postsynaptic: Kernels['postsynaptic'];
 
   private constructor(readonly memory: WebAssembly.Memory, exports: KernelExports) {
     // The exported functions themselves: calls go straight into wasm, no wrapper frame.
@@ -74,6 +90,10 @@ export class WasmKernels implements Kernels {
     this.eligibilityBatch = exports.eligibilityBatch;
     this.weightUpdate = exports.weightUpdate;
     this.feedbackRows = exports.feedbackRows;
+    this.traceDecay = exports.traceDecay;
+    this.traceFollow = exports.traceFollow;
+    this.presynaptic = exports.presynaptic;
+    this.postsynaptic = exports.postsynaptic;
   }
 
   static load(memory: WebAssembly.Memory): WasmKernels {

@@ -82,4 +82,45 @@ export interface Kernels {
     eventIdsPtr: number, eventValuesPtr: number, eventCount: number,
     bPtr: number, stride: number, errInPtr: number,
   ): void;
+
+  // --- Per-neuron passes of every step (SPEC §6, §7.2). The TypeScript functions of traces.ts and
+  // connection-passes.ts are their definition (the reference kernels call them); the arrays
+  // named by different pointers must not overlap. Elements at or past `count` are not touched.
+
+  /** SPEC §6, `decayTrace`: x = flush(x·decay) over `count` floats. */
+  traceDecay(xPtr: number, count: number, decay: number): void;
+
+  /** SPEC §6, `followTrace`: x = flush(x + rate·(v − x)) over `count` floats. */
+  traceFollow(xPtr: number, vPtr: number, count: number, rate: number): void;
+
+  /**
+   * SPEC §7.2 E3 pre side with E5, `presynapticPass` for `nPre` presynaptic neurons. The psp delay
+   * line's row is `pspLinePtr + (n mod delaySteps)·nPre·4`: it returns the psp stored D steps ago
+   * and takes today's. pEff (at `pEffOutPtr`, the batch row already added) = that delayed p, or +0
+   * where skipMode 0: p ≤ threshold (= γ), skipMode 1: p < threshold (= δ, random feedback).
+   * Then psp = flush(psp + rate·(pre − psp)) with rate = DECAY_RATE. `n` is the step number (any
+   * non-negative integer, also past 2³¹).
+   */
+  presynaptic(
+    pspPtr: number, pspLinePtr: number, pEffOutPtr: number, prePtr: number,
+    nPre: number, delaySteps: number, n: number, skipMode: number, threshold: number, rate: number,
+  ): void;
+
+  /**
+   * SPEC §7.2 E1 and E3 post side, `postsynapticPass` for `local` posts:
+   *   avgSqErr = avgSqErr·avgDecay + dt·e²;  eEff = |e| < γ ? 0 : e;
+   *   h4 = |e| < γ ? 0 : λ·(hom²)²  (only when h4OutPtr ≠ 0; homPtr and h4OutPtr are both 0 when
+   *   there is no regulariser);
+   *   sDelayed = σ' row (n mod delaySteps) of the delay line (rows of `stride` floats), which then
+   *   takes partial ≠ 0 ? σ'(V) : 1 with σ'(U) = U < floorVolts ? 0 : β/(1 + β·|U − θ|)².
+   * The output pointers eEffOutPtr, sDelayedOutPtr and h4OutPtr already include the batch row.
+   * Returns 1 when some |e| ≥ γ, else 0. The float parameters are the constants of constants.ts
+   * (AVG_DECAY, DT_F32, GAMMA, HOM_LAMBDA, BETA_PER_VOLT, THRESHOLD_VOLTS, SURROGATE_FLOOR_VOLTS).
+   */
+  postsynaptic(
+    errFilteredPtr: number, avgSqErrPtr: number, eEffOutPtr: number, vPtr: number,
+    sigmaLinePtr: number, sDelayedOutPtr: number, homPtr: number, h4OutPtr: number,
+    local: number, stride: number, delaySteps: number, n: number, partial: number,
+    avgDecay: number, dt: number, gamma: number, lambda: number, beta: number, theta: number, floorVolts: number,
+  ): number;
 }

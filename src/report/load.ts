@@ -8,7 +8,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UserError } from '../errors.js';
-import { expandSpkArgs } from '../cli/commands/decode.js';
+import { expandSpkArgs } from '../io/spk.js';
 import { loadNetworkState } from '../io/netstate.js';
 import { readRunInfo, type RunInfo, type RunInfoGroup, type RunInfoWindow } from '../io/run-info.js';
 import { mergeSpkFiles } from '../io/spk.js';

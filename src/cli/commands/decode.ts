@@ -9,7 +9,7 @@ import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import type { Command } from 'commander';
 import { UserError } from '../../errors.js';
-import { mergeSpkFiles, readSpkSetHeader } from '../../io/spk.js';
+import { expandSpkArgs, mergeSpkFiles, readSpkSetHeader } from '../../io/spk.js';
 import { integerBetween, parseCount, parseSeconds } from '../options.js';
 
 export interface DecodeOptions {
@@ -64,47 +64,6 @@ Examples:
         process.stdout.write(`wrote ${count} events from ${paths.length} file${paths.length === 1 ? '' : 's'} to ${out}\n`);
       }
     });
-}
-
-/**
- * Resolves command-line names to spike files: an existing file is taken as is; a name without
- * `.spk` stands for its rank files `<name>.<r>.spk` (in rank order) when those exist.
- */
-export function expandSpkArgs(args: readonly string[]): string[] {
-  const result: string[] = [];
-  for (const arg of args) {
-    if (!arg.endsWith('.spk')) {
-      const ranks = rankFiles(arg);
-      if (ranks.length > 0) {
-        result.push(...ranks);
-        continue;
-      }
-    }
-    if (!fs.existsSync(arg)) {
-      const hint = arg.endsWith('.spk') ? '' : ` (nor ${arg}.<rank>.spk)`;
-      throw new UserError(`no such spike file: ${arg}${hint}`);
-    }
-    result.push(arg);
-  }
-  return result;
-}
-
-function rankFiles(prefix: string): string[] {
-  const dir = path.dirname(prefix);
-  const base = path.basename(prefix);
-  let names: string[];
-  try {
-    names = fs.readdirSync(dir);
-  } catch {
-    return [];
-  }
-  const found: Array<[number, string]> = [];
-  for (const name of names) {
-    if (!name.startsWith(`${base}.`) || !name.endsWith('.spk')) continue;
-    const rank = name.slice(base.length + 1, -4);
-    if (/^\d+$/.test(rank)) found.push([Number(rank), path.join(dir, name)]);
-  }
-  return found.sort((a, b) => a[0] - b[0]).map(([, p]) => p);
 }
 
 function openOutput(file: string): fs.WriteStream {

@@ -38,6 +38,7 @@ interface RunCliOptions {
   kernels: 'wasm' | 'reference';
   resume?: string;
   stopAfterBlock?: number;
+  checkpointEvery?: number;
   quiet?: boolean;
   report?: boolean;
   hangTimeout: number;
@@ -72,6 +73,7 @@ export function register(program: Command): void {
     .addOption(new Option('--kernels <kind>', 'kernel implementation').choices(['wasm', 'reference']).default('wasm'))
     .option('--resume <state>', 'continue a saved run (.netstate); works with any --workers')
     .option('--stop-after-block <n>', 'checkpoint and stop when block n is about to start', parseCount)
+    .option('--checkpoint-every <k>', 'write <name>.checkpoint.netstate before every k-th block and keep going', parsePositiveInt)
     .option('-q, --quiet', 'no progress output')
     .option('--report', 'write report.html into the output folder at the end')
     .option('--hang-timeout <s>', 'declare a rank hung after this long without progress', parsePositive, 60)
@@ -137,6 +139,7 @@ Examples:
         kernels: opts.kernels,
         resume,
         stopAfterBlock: opts.stopAfterBlock,
+        checkpointEveryBlocks: opts.checkpointEvery,
         hangTimeoutSeconds: opts.hangTimeout,
         stopSignal: stop.signal,
         fault: opts.injectFault ?? null,

@@ -1,0 +1,68 @@
+/** Config files: defaults, and errors that name the file, the key and the problem. */
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config/load.js';
+import { resolveTask } from '../src/config/task.js';
+import { PACKAGE_ROOT } from '../src/paths.js';
+import { captureCli } from './cli-capture.js';
+import { tempDir } from './helpers.js';
+
+function configFile(content: unknown): string {
+  const file = path.join(tempDir('config'), 'c.json');
+  writeFileSync(file, typeof content === 'string' ? content : JSON.stringify(content));
+  return file;
+}
+
+describe('loadConfig', () => {
+  it('documents the paper defaults', () => {
+    const { config } = loadConfig(undefined);
+    expect(config).toMatchObject({ hidden: [256], feedback: 'symmetric', eta: 1e-3, w0: 0.05, blockSeconds: 20, blocks: 50, partial: true, learnHidden: true });
+    expect(config.task?.text).toBe('SUPERSPIKE');
+  });
+
+  it('rejects unknown keys, naming them and the known ones', () => {
+    const file = configFile({ hiden: [10], task: {} });
+    expect(() => loadConfig(file)).toThrow(ConfigError);
+    expect(() => loadConfig(file)).toThrow(new RegExp(`${file.replace(/[.]/g, '\\.')}: unknown key "hiden" \\(known: name, input,`));
+  });
+
+  it('rejects wrong types with the key path', () => {
+    expect(() => loadConfig(configFile({ hidden: 'many', task: {} }))).toThrow(/hidden: .*expected array/i);
+    expect(() => loadConfig(configFile({ feedback: 'backprop', task: {} }))).toThrow(/feedback: /);
+    expect(() => loadConfig(configFile({ task: { scale: -1 } }))).toThrow(/task\.scale: /);
+  });
+
+  it('rejects invalid JSON and a config that names no task', () => {
+    expect(() => loadConfig(configFile('{ "blocks": 2, }'))).toThrow(/is not valid JSON/);
+    expect(() => loadConfig(configFile({ blocks: 2 }))).toThrow(/names no task: give --input and --target/);
+  });
+
+  it('rejects sizes that do not match the task', async () => {
+    const { config } = loadConfig(configFile({ nOutput: 200, task: { text: 'HI', scale: 1 } }));
+    await expect(resolveTask(config)).rejects.toThrow(/nOutput is 200 but the built-in picture of "HI" has 9 rows/);
+  });
+
+  it('resolves raster paths against the config file and infers sizes from the files', async () => {
+    const dir = tempDir('config-files');
+    writeFileSync(path.join(dir, 'in.ras'), '0.001 0\n0.002 4\n');
+    writeFileSync(path.join(dir, 'target.ras'), '0.003 2\n');
+    writeFileSync(path.join(dir, 'c.json'), JSON.stringify({ input: 'in.ras', target: 'target.ras', gridSeconds: 0.01 }));
+    const { config } = loadConfig(path.join(dir, 'c.json'));
+    const task = await resolveTask(config);
+    expect([task.nInput, task.nOutput, task.gridSteps, task.input.periodSteps]).toEqual([5, 3, 100, 100]);
+  });
+});
+
+describe('superspike inspect', () => {
+  const cli = captureCli('inspect');
+  it('shows the partition of every layer, synapse counts and expected files', async () => {
+    const code = await cli.run('inspect', path.join(PACKAGE_ROOT, 'config', 'default.json'), '--workers', '3');
+    expect(code).toBe(0);
+    expect(cli.stdout).toMatch(/multi_hidden\s+hidden\s+256 neurons\s+per rank: 86 85 85/);
+    expect(cli.stdout).toMatch(/multi_stim → multi_hidden: 25,600 synapses, plastic, eligibility delay 16 steps/);
+    expect(cli.stdout).toMatch(/multi_hidden → output: 5,888 synapses/);
+    expect(cli.stdout).toContain('output.0.spk output.1.spk output.2.spk');
+    expect(cli.stdout).toMatch(/shared memory: [\d.]+ MiB/);
+  });
+});
