@@ -112,3 +112,138 @@ for (const [nPre, nPost] of shapes) {
   }
   console.log(`200×256 + 256×200, input+error, wasm: ${(total * 1e3).toFixed(0)} ms per 10 000 steps`);
 }
+
+// ---------------------------------------------------------------------------------------------
+// The per-neuron passes of every step (traceDecay, traceFollow, presynaptic, postsynaptic): time
+// per call for `count` neurons, three ways: the model functions as the engine calls them today
+// (traces.ts / connection-passes.ts with prebuilt offset objects), the ReferenceKernels (the same
+// functions behind the Kernels interface: pointer conversion, parameter checks) and the wasm
+// kernels. The delay-line row rotates with n, as in a run (D = 8).
+{
+  const { decayTrace, followTrace } = await import(path.join(dist, 'traces.js'));
+  const { presynapticPass, postsynapticPass } = await import(path.join(dist, 'connection-passes.js'));
+  const C = await import(path.join(dist, 'constants.js'));
+  const D = 8;
+
+  /** Best seconds per call over ~20 ms windows, after warm-up (as `bench` above). */
+  function perCall(call) {
+    for (let i = 0; i < 2000; i++) call();
+    let calls = 1;
+    for (;;) {
+      const t = process.hrtime.bigint();
+      for (let i = 0; i < calls; i++) call();
+      if (Number(process.hrtime.bigint() - t) > 2e7) break;
+      calls *= 2;
+    }
+    let best = Infinity;
+    const end = Date.now() + seconds * 1000;
+    while (Date.now() < end) {
+      const t = process.hrtime.bigint();
+      for (let i = 0; i < calls; i++) call();
+      best = Math.min(best, Number(process.hrtime.bigint() - t) / 1e9);
+    }
+    return best / calls;
+  }
+
+  function neuronSetup(count) {
+    const stride = Math.ceil(count / 4) * 4;
+    let offset = PAGE;
+    const take = (floats) => {
+      const ptr = offset;
+      offset += Math.ceil((floats * 4) / 64) * 64;
+      return ptr;
+    };
+    const ptr = {
+      x: take(count), v: take(count), psp: take(count), pre: take(count), pspLine: take(D * count), pEff: take(count),
+      errF: take(count), avg: take(count), volts: take(count), hom: take(count), sigmaLine: take(D * stride),
+      eEff: take(stride), sDel: take(stride), h4: take(stride),
+    };
+    const pages = Math.ceil(offset / PAGE) + 1;
+    const memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
+    const f32 = new Float32Array(memory.buffer);
+    let seed = 4242;
+    const rnd = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    const fill = (p, n, fn) => { for (let i = 0; i < n; i++) f32[(p >> 2) + i] = Math.fround(fn(i)); };
+    fill(ptr.x, count, () => rnd());
+    fill(ptr.v, count, () => (rnd() < 0.5 ? 0 : rnd() - 0.5));
+    fill(ptr.psp, count, () => rnd() * 0.05);
+    fill(ptr.pre, count, () => rnd() * 0.2);
+    fill(ptr.pspLine, D * count, () => (rnd() < 0.3 ? 0 : rnd() * 0.05));
+    fill(ptr.errF, count, () => (rnd() < 0.5 ? 0 : (rnd() - 0.5) * 1e-3));
+    fill(ptr.avg, count, () => rnd() * 1e-4);
+    fill(ptr.volts, count, () => -0.075 + rnd() * 0.03);
+    fill(ptr.hom, count, () => rnd() * 20);
+    fill(ptr.sigmaLine, D * stride, () => rnd() * 100);
+    return { memory, f32, count, stride, ptr };
+  }
+
+  const post = [C.AVG_DECAY, C.DT_F32, C.GAMMA, C.HOM_LAMBDA, C.BETA_PER_VOLT, C.THRESHOLD_VOLTS, C.SURROGATE_FLOOR_VOLTS];
+  const cases = [
+    {
+      name: 'traceDecay',
+      fn: (env) => { const x = env.ptr.x >> 2; return () => decayTrace(env.f32, x, env.count, C.PRE_DECAY); },
+      kernel: (k, env) => () => k.traceDecay(env.ptr.x, env.count, C.PRE_DECAY),
+    },
+    {
+      name: 'traceFollow',
+      fn: (env) => {
+        const x = env.ptr.x >> 2;
+        const v = env.ptr.v >> 2;
+        return () => followTrace(env.f32, x, env.f32, v, env.count, C.DECAY_RATE);
+      },
+      kernel: (k, env) => () => k.traceFollow(env.ptr.x, env.ptr.v, env.count, C.DECAY_RATE),
+    },
+    ...[[0, C.GAMMA], [1, C.DELTA_RANDOM]].map(([mode, threshold]) => ({
+      name: `presynaptic, skipMode ${mode}`,
+      fn: (env) => {
+        const { ptr } = env;
+        const a = { psp: ptr.psp >> 2, pspLine: ptr.pspLine >> 2, pEff: ptr.pEff >> 2, pre: ptr.pre >> 2 };
+        let n = 0;
+        return () => presynapticPass(env.f32, a, env.count, D, n++, mode === 0 ? null : threshold);
+      },
+      kernel: (k, env) => {
+        const { ptr } = env;
+        let n = 0;
+        return () => k.presynaptic(ptr.psp, ptr.pspLine, ptr.pEff, ptr.pre, env.count, D, n++, mode, threshold, C.DECAY_RATE);
+      },
+    })),
+    ...[[1, false], [1, true], [0, false]].map(([partial, reg]) => ({
+      name: `postsynaptic, partial ${partial}${reg ? ', reg' : ''}`,
+      fn: (env) => {
+        const { ptr } = env;
+        const a = {
+          errFiltered: ptr.errF >> 2, avgSqErr: ptr.avg >> 2, eEff: ptr.eEff >> 2, v: ptr.volts >> 2,
+          sigmaLine: ptr.sigmaLine >> 2, sDelayed: ptr.sDel >> 2, hom: reg ? ptr.hom >> 2 : 0, h4: reg ? ptr.h4 >> 2 : 0,
+        };
+        let n = 0;
+        return () => postsynapticPass(env.f32, a, env.count, env.stride, D, n++, partial === 1);
+      },
+      kernel: (k, env) => {
+        const { ptr } = env;
+        let n = 0;
+        return () => k.postsynaptic(
+          ptr.errF, ptr.avg, ptr.eEff, ptr.volts, ptr.sigmaLine, ptr.sDel, reg ? ptr.hom : 0, reg ? ptr.h4 : 0,
+          env.count, env.stride, D, n++, partial, ...post,
+        );
+      },
+    })),
+  ];
+
+  console.log('');
+  console.log(`per-neuron passes, ns per call (one core, best ~20 ms window over ${seconds} s per case)`);
+  console.log('kernel                          count  TS function  reference    wasm         speed-up vs TS fn / vs ref');
+  for (const count of [256, 1024]) {
+    for (const c of cases) {
+      const tsFn = perCall(c.fn(neuronSetup(count)));
+      const envRef = neuronSetup(count);
+      const ref = perCall(c.kernel(new ReferenceKernels(envRef.memory.buffer), envRef));
+      const envWasm = neuronSetup(count);
+      const wasm = perCall(c.kernel(WasmKernels.load(envWasm.memory), envWasm));
+      console.log(
+        `${c.name.padEnd(32)}${String(count).padStart(5)}  ${(tsFn * 1e9).toFixed(0).padStart(11)}  ` +
+        `${(ref * 1e9).toFixed(0).padStart(9)}  ${(wasm * 1e9).toFixed(0).padStart(10)}  ` +
+        `${(tsFn / wasm).toFixed(1).padStart(10)}× / ${(ref / wasm).toFixed(1)}×`,
+      );
+    }
+  }
+}

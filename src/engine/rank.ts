@@ -6,16 +6,14 @@
  * feedback) weights after a barrier.
  */
 import {
+  AVG_DECAY, BETA_PER_VOLT, DT_F32, GAMMA, HOM_LAMBDA, SURROGATE_FLOOR_VOLTS,
   DECAY_RATE, DELTA_RANDOM, E_REST_VOLTS, EPSILON, HOM_DECAY, KAPPA_MEM, ALPHA_SYN, MIN_DELAY_STEPS, PRE_DECAY,
   ELIGIBILITY_BATCH, REFRACTORY_STEPS, RISE_DECAY, RISE_RATE, RMS_MUL, THRESHOLD_VOLTS, WEIGHT_UPDATE_STEPS, W_MAX,
 } from '../model/constants.js';
 import type { Kernels } from '../model/kernels.js';
 import { Replay, type ReplayTable } from '../model/replay.js';
 import { counterNormal, Xoshiro128 } from '../model/rng.js';
-import { bumpTrace, decayTrace, followTrace } from '../model/traces.js';
-import {
-  postsynapticPass, presynapticPass, type PostsynapticArrays, type PresynapticArrays,
-} from '../model/connection-passes.js';
+import { bumpTrace } from '../model/traces.js';
 import { ControlBlock, mergeRankLists } from './exchange.js';
 import { RING_SLOTS, type ConnectionRegion, type GroupRegion, type MemoryLayout } from './layout.js';
 import { globalId } from './partition.js';
@@ -88,12 +86,9 @@ export class RankEngine {
   private readonly mergedCount: Int32Array;
   /** Per emitting connection: length of this step's merged delayed error events. */
   private readonly mergedEvents: Int32Array;
-  /** Element offsets of each connection's per-neuron arrays, built once (no per-step objects). */
-  private readonly preArrays: PresynapticArrays[];
   /** Per connection: steps waiting in the eligibility batch, and whether any had an error. */
   private readonly batchSteps: Int32Array;
   private readonly batchAnyError: Int32Array;
-  private readonly postArrays: PostsynapticArrays[];
   /** Connections whose weights other ranks read for symmetric feedback. */
   private readonly sharedWeights: boolean[];
   private waitsMs = new Float64Array(1024);
@@ -131,17 +126,6 @@ export class RankEngine {
     this.mergedEvents = new Int32Array(this.topology.connections.length);
     this.batchSteps = new Int32Array(this.topology.connections.length);
     this.batchAnyError = new Int32Array(this.topology.connections.length);
-    this.preArrays = this.topology.connections.map((c, ci) => {
-      const reg = this.region.connections[ci]!;
-      return { psp: reg.psp >> 2, pspLine: reg.pspLine >> 2, pEff: reg.pEff >> 2, pre: this.region.groups[c.preGroup]!.pre >> 2 };
-    });
-    this.postArrays = this.topology.connections.map((c, ci) => {
-      const reg = this.region.connections[ci]!;
-      return {
-        errFiltered: reg.errFiltered >> 2, avgSqErr: reg.avgSqErr >> 2, eEff: reg.eEff >> 2, v: this.region.groups[c.postGroup]!.v >> 2,
-        sigmaLine: reg.sigmaLine >> 2, sDelayed: reg.sDelayed >> 2, hom: reg.hom >> 2, h4: reg.h4 >> 2,
-      };
-    });
     this.sharedWeights = this.topology.connections.map((c) =>
       this.topology.connections.some((r) => r.feedback?.mode === 'symmetric' && r.feedback.source === c.index));
   }
@@ -351,13 +335,13 @@ export class RankEngine {
   }
 
   private updateTraces(slot: number): void {
-    const { f32, topology } = this;
+    const { f32, topology, kernels } = this;
     for (let g = 0; g < topology.groups.length; g++) {
       const info = topology.groups[g]!;
       if (!info.presynaptic) continue;
       const reg = this.region.groups[g]!;
       bumpTrace(f32, reg.pre >> 2, this.u32, reg.merged >> 2, this.mergedCount[g]!, 1);
-      decayTrace(f32, reg.pre >> 2, info.size, PRE_DECAY);
+      kernels.traceDecay(reg.pre, info.size, PRE_DECAY);
     }
     for (let c = 0; c < topology.connections.length; c++) {
       const info = topology.connections[c]!;
@@ -367,10 +351,10 @@ export class RankEngine {
       if (reg.hom !== 0) {
         const count = this.i32[(post.ringCounts >> 2) + slot]!;
         bumpTrace(f32, reg.hom >> 2, this.u32, (post.ringIds >> 2) + slot * post.localCap, count, this.ranks);
-        decayTrace(f32, reg.hom >> 2, post.localCount, HOM_DECAY);
+        kernels.traceDecay(reg.hom, post.localCount, HOM_DECAY);
       }
-      followTrace(f32, reg.errTrace >> 2, f32, reg.err >> 2, post.localCount, RISE_RATE);
-      followTrace(f32, reg.errFiltered >> 2, f32, reg.errTrace >> 2, post.localCount, DECAY_RATE);
+      kernels.traceFollow(reg.errTrace, reg.err, post.localCount, RISE_RATE);
+      kernels.traceFollow(reg.errFiltered, reg.errTrace, post.localCount, DECAY_RATE);
     }
   }
 
@@ -387,9 +371,13 @@ export class RankEngine {
 
     // E1 with E3's post side (σ' delay line, error skip, regulariser): disjoint state, one pass.
     const batchRow = this.batchSteps[c]!;
-    if (postsynapticPass(f32, this.postArrays[c]!, local, stride, info.delaySteps, n, topology.shape.partial, batchRow * reg.batchPitch) !== 0) {
-      this.batchAnyError[c] = 1;
-    }
+    const out = batchRow * reg.batchPitch * 4;
+    const anyError = this.kernels.postsynaptic(
+      reg.errFiltered, reg.avgSqErr, reg.eEff + out, post.v, reg.sigmaLine, reg.sDelayed + out,
+      reg.hom, reg.h4 === 0 ? 0 : reg.h4 + out, local, stride, info.delaySteps, n, topology.shape.partial ? 1 : 0,
+      AVG_DECAY, DT_F32, GAMMA, HOM_LAMBDA, BETA_PER_VOLT, THRESHOLD_VOLTS, SURROGATE_FLOOR_VOLTS,
+    );
+    if (anyError !== 0) this.batchAnyError[c] = 1;
 
     // E2 — this step's error: the inbox, or for the output target minus own delayed spikes.
     if (info.isOutput) {
@@ -428,9 +416,10 @@ export class RankEngine {
 
     // E3 pre side (psp delay line and skip) with E5 (psp follows pre): psp is not read in between.
     const nPre = info.nPre;
-    presynapticPass(
-      f32, this.preArrays[c]!, nPre, info.delaySteps, n, topology.shape.feedback === 'random' ? DELTA_RANDOM : null,
-      batchRow * reg.prePitch,
+    const random = topology.shape.feedback === 'random';
+    this.kernels.presynaptic(
+      reg.psp, reg.pspLine, reg.pEff + batchRow * reg.prePitch * 4, this.region.groups[info.preGroup]!.pre,
+      nPre, info.delaySteps, n, random ? 1 : 0, random ? DELTA_RANDOM : GAMMA, DECAY_RATE,
     );
 
     // E3 — the fused eligibility pass over all synapses, batched: it runs when the batch is full
