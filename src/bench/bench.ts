@@ -21,7 +21,11 @@ export interface BenchResult extends BenchCase {
   network: string;
   synapses: number;
   simulatedSeconds: number;
+  /** Median over the repeats, and the spread (this machine's neighbours make timings noisy). */
   wallSecondsPerSimSecond: number;
+  wallMin: number;
+  wallMax: number;
+  repeats: number;
   synapseUpdatesPerSecond: number;
   speedupOver1: number | null;
   peakRssMiB: number;
@@ -33,6 +37,8 @@ export interface BenchOptions {
   seconds?: number;
   /** Warm-up simulated seconds. Default 0.4. */
   warmupSeconds?: number;
+  /** Runs per case; the table reports the median. Default 3. */
+  repeat?: number;
   kernels?: 'wasm' | 'reference';
   cases?: BenchCase[];
   onResult?: (r: BenchResult) => void;
@@ -77,27 +83,34 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult[
     const sizes = [200, ...c.hidden, 200];
     let synapses = 0;
     for (let l = 1; l < sizes.length; l++) synapses += sizes[l - 1]! * sizes[l]!;
-    globalThis.gc?.();
-    const baseline = process.memoryUsage().rss;
-    let peak = baseline;
-    const statsTimes: number[] = [];
-    const result = await runExperiment(config, task, {
-      workers: c.workers,
-      recordSpikes: false,
-      kernels: options.kernels ?? 'wasm',
-      outDir: `output/bench-tmp`,
-      progressIntervalMs: 100,
-      onProgress: () => {
-        peak = Math.max(peak, process.memoryUsage().rss);
-      },
-      onStats: () => {
-        statsTimes.push(performance.now());
-        peak = Math.max(peak, process.memoryUsage().rss);
-      },
-    });
-    void result;
-    const wall = (statsTimes[1]! - statsTimes[0]!) / 1000;
-    const perSim = wall / block;
+    const walls: number[] = [];
+    let peak = 0;
+    let growth = 0;
+    for (let rep = 0; rep < (options.repeat ?? 3); rep++) {
+      globalThis.gc?.();
+      const baseline = process.memoryUsage().rss;
+      let runPeak = baseline;
+      const statsTimes: number[] = [];
+      await runExperiment(config, task, {
+        workers: c.workers,
+        recordSpikes: false,
+        kernels: options.kernels ?? 'wasm',
+        outDir: 'output/bench-tmp',
+        progressIntervalMs: 100,
+        onProgress: () => {
+          runPeak = Math.max(runPeak, process.memoryUsage().rss);
+        },
+        onStats: () => {
+          statsTimes.push(performance.now());
+          runPeak = Math.max(runPeak, process.memoryUsage().rss);
+        },
+      });
+      walls.push((statsTimes[1]! - statsTimes[0]!) / 1000 / block);
+      peak = Math.max(peak, runPeak);
+      growth = Math.max(growth, runPeak - baseline);
+    }
+    walls.sort((a, b) => a - b);
+    const perSim = walls[walls.length >> 1]!;
     const one = results.find((r) => r.workers === 1 && r.hidden.join() === c.hidden.join() && r.feedback === c.feedback);
     const r: BenchResult = {
       ...c,
@@ -105,10 +118,13 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult[
       synapses,
       simulatedSeconds: block,
       wallSecondsPerSimSecond: perSim,
+      wallMin: walls[0]!,
+      wallMax: walls[walls.length - 1]!,
+      repeats: walls.length,
       synapseUpdatesPerSecond: (synapses * 10000) / perSim,
       speedupOver1: one ? one.wallSecondsPerSimSecond / perSim : c.workers === 1 ? 1 : null,
       peakRssMiB: peak / 2 ** 20,
-      bytesPerSynapse: Math.max(0, peak - baseline) / synapses,
+      bytesPerSynapse: growth / synapses,
     };
     results.push(r);
     options.onResult?.(r);
@@ -123,9 +139,9 @@ export function benchHeader(): string {
 
 export function formatBenchTable(results: BenchResult[]): string {
   const rows = [
-    ['network', 'feedback', 'workers', 'wall s / sim s', 'synapse updates/s', 'speedup vs 1', 'peak RSS MiB', 'bytes/synapse'],
+    ['network', 'feedback', 'workers', 'wall s / sim s (median)', 'min–max', 'synapse updates/s', 'speedup vs 1', 'peak RSS MiB', 'RSS growth B/synapse'],
     ...results.map((r) => [
-      r.network, r.feedback, String(r.workers), r.wallSecondsPerSimSecond.toFixed(3),
+      r.network, r.feedback, String(r.workers), r.wallSecondsPerSimSecond.toFixed(3), `${r.wallMin.toFixed(3)}–${r.wallMax.toFixed(3)}`,
       r.synapseUpdatesPerSecond.toExponential(2), r.speedupOver1 === null ? '-' : `${r.speedupOver1.toFixed(2)}×`,
       r.peakRssMiB.toFixed(0), r.bytesPerSynapse.toFixed(1),
     ]),

@@ -1,12 +1,13 @@
 /** `superspike bench` — print the engine's measured speed (see src/bench/bench.ts). */
 import { Option, type Command } from 'commander';
 import { DEFAULT_CASES, benchHeader, formatBenchTable, runBench, type BenchCase } from '../../bench/bench.js';
-import { parseCountList, parsePositive, parseSizeList } from '../options.js';
+import { parseCountList, parsePositive, parsePositiveInt, parseSizeList } from '../options.js';
 
 interface BenchCliOptions {
   seconds: number;
   warmup: number;
   json?: boolean;
+  repeat: number;
   kernels: 'wasm' | 'reference';
   hidden?: number[];
   workers?: number[];
@@ -19,6 +20,7 @@ export function register(program: Command): void {
     .description('measure wall time per simulated second, synapse updates/s, scaling and memory')
     .option('--seconds <s>', 'measured simulated seconds per case', parsePositive, 2)
     .option('--warmup <s>', 'warm-up simulated seconds per case (the burn-in)', parsePositive, 0.4)
+    .option('--repeat <k>', 'runs per case; the table shows the median and the spread', parsePositiveInt, 3)
     .option('--json', 'print the results as JSON instead of a table')
     .addOption(new Option('--kernels <kind>', 'kernel implementation').choices(['wasm', 'reference']).default('wasm'))
     .option('--hidden <sizes>', 'run only this network (with --workers), e.g. 4096', parseSizeList)
@@ -41,9 +43,11 @@ Examples:
       if (opts.hidden !== undefined) {
         cases = (opts.workers ?? [1, 2]).map((workers) => ({ label: 'custom', hidden: opts.hidden!, feedback: opts.feedback, workers }));
       }
-      if (!opts.json) process.stdout.write(`${benchHeader()}\n${opts.seconds} simulated s per case after ${opts.warmup} s warm-up\n\n`);
+      if (!opts.json) {
+        process.stdout.write(`${benchHeader()}\n${opts.seconds} simulated s per run after ${opts.warmup} s warm-up, ${opts.repeat} runs per case\n\n`);
+      }
       const results = await runBench({
-        seconds: opts.seconds, warmupSeconds: opts.warmup, kernels: opts.kernels, cases,
+        seconds: opts.seconds, warmupSeconds: opts.warmup, kernels: opts.kernels, cases, repeat: opts.repeat,
         onResult: (r) => {
           if (!opts.json) process.stderr.write(`  ${r.network} ${r.feedback} ×${r.workers}: ${r.wallSecondsPerSimSecond.toFixed(3)} s/s\n`);
         },
