@@ -15,46 +15,8 @@ import type { Kernels } from './kernels.js';
 /** Reserved bytes at the bottom of the shared memory, owned by the wasm module. */
 export const WASM_RESERVED_BYTES = 65536;
 
-interface KernelExports {
-  lifStep(
-    vPtr: number, iPtr: number, refPtr: number, count: number,
-    spikeOutPtr: number, rank: number, ranks: number,
-    kappa: number, restVolts: number, thresholdVolts: number, alphaSyn: number, refractorySteps: number,
-  ): number;
-  forward(spikesPtr: number, spikeCount: number, wPtr: number, stride: number, iPtr: number): void;
-  eligibility(
-    nPre: number, stride: number,
-    pPtr: number, sPtr: number, ePtr: number, hPtr: number, anyError: number,
-    elPtr: number, elFltPtr: number, elSumPtr: number, wPtr: number,
-    filterRate: number, elDecay: number,
-  ): void;
-  eligibilityBatch(
-    steps: number, nPre: number, stride: number, pPitch: number, pitch: number,
-    pPtr: number, sPtr: number, ePtr: number, hPtr: number, anyError: number,
-    elPtr: number, elFltPtr: number, elSumPtr: number, wPtr: number,
-    filterRate: number, elDecay: number,
-  ): void;
-  weightUpdate(
-    count: number, wPtr: number, elSumPtr: number, grad2Ptr: number,
-    updateSteps: number, rmsMul: number, eta: number, epsilon: number, wMax: number, learning: number,
-  ): void;
-  feedbackRows(
-    eventIdsPtr: number, eventValuesPtr: number, eventCount: number,
-    bPtr: number, stride: number, errInPtr: number,
-  ): void;
-  traceDecay(xPtr: number, count: number, decay: number): void;
-  traceFollow(xPtr: number, vPtr: number, count: number, rate: number): void;
-  presynaptic(
-    pspPtr: number, pspLinePtr: number, pEffOutPtr: number, prePtr: number,
-    nPre: number, delaySteps: number, n: number, skipMode: number, threshold: number, rate: number,
-  ): void;
-  postsynaptic(
-    errFilteredPtr: number, avgSqErrPtr: number, eEffOutPtr: number, vPtr: number,
-    sigmaLinePtr: number, sDelayedOutPtr: number, homPtr: number, h4OutPtr: number,
-    local: number, stride: number, delaySteps: number, n: number, partial: number,
-    avgDecay: number, dt: number, gamma: number, lambda: number, beta: number, theta: number, floorVolts: number,
-  ): number;
-}
+/** The module's exports carry exactly the interface's functions (test/kernels.test.ts checks the names). */
+type KernelExports = Omit<Kernels, 'name'>;
 
 /** The compiled module, once per thread (each worker has its own module-level state). */
 let cachedModule: WebAssembly.Module | undefined;

@@ -10,16 +10,10 @@ import { UserError } from '../errors.js';
 import type { RunInfo, RunInfoGroup } from '../io/run-info.js';
 import { drawText } from '../tasks/pixel-font.js';
 import { findGroup, groupLabel, loadRunInfo, loadSpikes, wholeRun, type StepWindow } from './load.js';
-import { formatTick, niceTicks, rasterSvg, type SpikeArrays } from './svg.js';
+import { formatTick, niceTicks, rasterSvg, type RasterFrame, type SpikeArrays } from './svg.js';
 
-export interface RasterImageOptions {
-  fromStep: number;
-  toStep: number;
-  stepsPerSecond: number;
-  neurons: number;
-  /** Image size in pixels. Default 800 × (a height that suits the neuron count). */
-  width?: number;
-  height?: number;
+/** Image size in pixels: default 800 × (a height that suits the neuron count). */
+export interface RasterImageOptions extends RasterFrame {
   /** Drawn above the plot (letters, digits, '.', '-' and '!'; others become spaces). */
   title?: string;
 }

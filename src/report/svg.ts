@@ -122,10 +122,8 @@ export interface SpikeArrays {
   ids: ArrayLike<number>;
 }
 
-export interface RasterSvgOptions {
-  /** `data-plot` name. */
-  plot: string;
-  title: string;
+/** What any raster picture shows: a time window, a neuron range, a size in pixels. */
+export interface RasterFrame {
   /** Time window [fromStep, toStep) shown on the x axis. */
   fromStep: number;
   toStep: number;
@@ -134,6 +132,12 @@ export interface RasterSvgOptions {
   neurons: number;
   width?: number;
   height?: number;
+}
+
+export interface RasterSvgOptions extends RasterFrame {
+  /** `data-plot` name. */
+  plot: string;
+  title: string;
   /** Mark colour. Default black. */
   color?: string;
   /** Shown in the plot area, e.g. why there are no spikes. */
