@@ -43,7 +43,6 @@ export function createProgressReporter(options: ProgressReporterOptions): Progre
   const interval = (options.lineIntervalSeconds ?? 5) * 1000;
   let bar: cliProgress.SingleBar | null = null;
   let lastLine = 0;
-  let lastEvent: ProgressEvent | null = null;
   const write = (s: string) => {
     if (!options.quiet) stream.write(`${s}\n`);
   };
@@ -62,7 +61,6 @@ export function createProgressReporter(options: ProgressReporterOptions): Progre
       }, cliProgress.Presets.shades_classic);
     },
     progress(event) {
-      lastEvent = event;
       if (options.quiet) return;
       const speed = event.wallSeconds > 0 ? event.simulatedSeconds / event.wallSeconds : 0;
       if (bar) {
@@ -97,7 +95,6 @@ export function createProgressReporter(options: ProgressReporterOptions): Progre
       const first = result.stats[0];
       const last = result.stats[result.stats.length - 1];
       const speed = result.wallSeconds > 0 ? result.simulatedSeconds / result.wallSeconds : 0;
-      void lastEvent;
       write('');
       write(result.interrupted ? `interrupted at ${result.simulatedSeconds.toFixed(3)} s simulated — resume with --resume ${path.relative(process.cwd(), result.stateFile ?? '')}` : 'done');
       if (first && last) write(`  MSE ${formatG6(first.mse)} (block ${first.block}) → ${formatG6(last.mse)} (block ${last.block})`);

@@ -61,7 +61,6 @@ export function runRankTask(data: RankTaskData): RankTiming {
     data.outDir === null
       ? null
       : new SpkSink(new SpkWriter(path.join(data.outDir, `${g.spkName}.${data.rank}.spk`), { append: data.appendSpikes })));
-  const sampleTable = (t: EventTable) => ({ steps: t.steps, ids: t.ids, periodSteps: t.periodSteps });
   const engine = new RankEngine({
     rank: data.rank,
     ranks: data.ranks,
@@ -69,8 +68,8 @@ export function runRankTask(data: RankTaskData): RankTiming {
     layout,
     memory: data.memory,
     kernels: createKernels(data.kernels, data.memory),
-    inputReplay: sampleTable(data.inputReplay),
-    targetReplay: sampleTable(data.targetReplay),
+    inputReplay: data.inputReplay,
+    targetReplay: data.targetReplay,
     sinks,
     rankOrderMerge: data.rankOrderMerge,
     barrierSpin: data.barrierSpin,

@@ -4,7 +4,6 @@
  * through a stream with backpressure, so multi-GB files decode in constant memory.
  */
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import type { Command } from 'commander';
