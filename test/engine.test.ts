@@ -84,3 +84,22 @@ describe('kernels', () => {
     expect(b.state.equals(a.state)).toBe(true);
   });
 });
+
+describe('more ranks than neurons', () => {
+  it('16 workers, where most ranks own no hidden or output neuron, equal 1 worker', async () => {
+    const config = smallConfig({ hidden: [5, 3], w0: 1.0, task: { text: 'AB', scale: 1, inputNeurons: 12, inputRateHz: 30, taskSeed: 5 } });
+    const task = await taskFor(config);
+    const one = tempDir('many-1');
+    const many = tempDir('many-16');
+    await runExperiment(config, task, { workers: 1, outDir: one });
+    await runExperiment(config, task, { workers: 16, outDir: many });
+    const a = await outputsOf(one);
+    const b = await outputsOf(many);
+    for (const g of GROUPS) {
+      expect(a.spikes[g]!.length, `${g} spikes`).toBeGreaterThan(0);
+      expect(b.spikes[g]!.equals(a.spikes[g]!), `${g} spikes`).toBe(true);
+    }
+    expect(b.stats.equals(a.stats)).toBe(true);
+    expect(b.state.equals(a.state)).toBe(true);
+  });
+});
