@@ -103,3 +103,23 @@ describe('more ranks than neurons', () => {
     expect(b.state.equals(a.state)).toBe(true);
   });
 });
+
+describe('shared eligibility passes', () => {
+  it('ranks that compute chunks of other ranks\' passes change no byte', async () => {
+    const config = smallConfig({ feedback: 'random', blocks: 2 });
+    const task = await taskFor(config);
+    const one = tempDir('share-1');
+    await runExperiment(config, task, { workers: 1, outDir: one });
+    const base = await outputsOf(one);
+    for (const workers of [2, 3]) {
+      const dir = tempDir(`share-${workers}`);
+      // Tiny chunks and random delays: ranks waiting at the barrier take chunks of the others.
+      const result = await runExperiment(config, task, { workers, outDir: dir, chunkSynapses: 8, jitterMicros: 200 });
+      for (const t of result.timings) expect(t.chunksHelped, `chunks taken by rank ${t.rank}`).toBeGreaterThan(50);
+      const other = await outputsOf(dir);
+      for (const g of GROUPS) expect(other.spikes[g]!.equals(base.spikes[g]!), `${g} spikes on ${workers} workers`).toBe(true);
+      expect(other.stats.equals(base.stats)).toBe(true);
+      expect(other.state.equals(base.state)).toBe(true);
+    }
+  });
+});

@@ -172,6 +172,7 @@ function makeRun(target: string, opts: FixtureOptions = {}): RunInfo {
       waitMinMs: 0.001,
       waitMedianMs: 0.2,
       waitMaxMs: 5.5,
+      chunksHelped: 10 * rank,
     })),
   };
   writeRunInfo(target, info);

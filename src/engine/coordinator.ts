@@ -54,6 +54,10 @@ export interface RunOptions {
   rankOrderMerge?: boolean;
   /** Test-only: make one rank fail at a step. */
   fault?: { rank: number; step: number; kind: 'throw' | 'hang' } | null;
+  /** Ranks waiting at a barrier compute chunks of slower ranks' eligibility passes (default true). */
+  shareWork?: boolean;
+  /** Synapses per shared chunk (default 16384; tests use tiny chunks to share a lot). */
+  chunkSynapses?: number;
   /** Stress testing: random sleeps of up to this many µs before every exchange. */
   jitterMicros?: number;
   jitterSeed?: number;
@@ -221,6 +225,8 @@ class Coordinator {
       rankOrderMerge: this.options.rankOrderMerge ?? false,
       fault: this.options.fault && this.options.fault.rank === rank ? { step: this.options.fault.step, kind: this.options.fault.kind } : null,
       jitterMicros: this.options.jitterMicros ?? 0,
+      shareWork: this.options.shareWork ?? true,
+      chunkSynapses: this.options.chunkSynapses ?? 16384,
       jitterSeed: this.options.jitterSeed ?? 0,
     });
 

@@ -85,7 +85,7 @@ export class ControlBlock {
    * All ranks meet at `clock`. At interval ends (`decide`) the last to arrive turns a pending stop
    * request into a stop at this clock; returns true when the ranks agreed to stop here.
    */
-  intervalBarrier(clock: number, spin: number, decide: boolean): boolean {
+  intervalBarrier(clock: number, spin: number, decide: boolean, helpOthers?: () => boolean): boolean {
     const ints = this.ints;
     const generation = Atomics.load(ints, CTRL.barrierGeneration);
     if (Atomics.add(ints, CTRL.barrierCount, 1) === this.ranks - 1) {
@@ -96,6 +96,13 @@ export class ControlBlock {
       Atomics.add(ints, CTRL.barrierGeneration, 1);
       Atomics.notify(ints, CTRL.barrierGeneration);
     } else {
+      // While waiting, take chunks of slower ranks' eligibility passes (results do not depend on
+      // who computes a synapse), then spin and sleep as usual.
+      if (helpOthers) {
+        while (Atomics.load(ints, CTRL.barrierGeneration) === generation && helpOthers()) {
+          /* helped with one chunk */
+        }
+      }
       this.waitWhile(CTRL.barrierGeneration, generation, spin);
     }
     return Atomics.load(ints, CTRL.stopAtStep) === clock;

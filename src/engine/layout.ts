@@ -82,6 +82,8 @@ export interface ConnectionRegion {
   evValues: number;
   mergedEvIds: number;
   mergedEvValues: number;
+  /** Shared descriptor of the current batched eligibility pass (see rank.ts, PASS). */
+  pass: number;
 }
 
 export interface RankRegion {
@@ -188,6 +190,7 @@ export function computeLayout(topology: Topology, ranks: number): MemoryLayout {
         evValues: c.emitsErrorEvents ? alloc.take(RING_SLOTS * localCap) : 0,
         mergedEvIds: c.emitsErrorEvents ? alloc.take(c.nPost) : 0,
         mergedEvValues: c.emitsErrorEvents ? alloc.take(c.nPost) : 0,
+        pass: plastic ? alloc.take(16) : 0,
       };
     });
     rankRegions.push({ groups, connections });

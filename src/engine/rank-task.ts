@@ -32,6 +32,8 @@ export interface RankTaskData {
   fault: { step: number; kind: 'throw' | 'hang' } | null;
   jitterMicros: number;
   jitterSeed: number;
+  shareWork: boolean;
+  chunkSynapses: number;
 }
 
 export class RankFailedError extends Error {
@@ -76,6 +78,8 @@ export function runRankTask(data: RankTaskData): RankTiming {
     fault: data.fault,
     jitterMicros: data.jitterMicros,
     jitterSeed: data.jitterSeed,
+    shareWork: data.shareWork,
+    chunkSynapses: data.chunkSynapses,
   });
   engine.clock = data.startClock;
   const control = engine.control;

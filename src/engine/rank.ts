@@ -14,7 +14,7 @@ import type { Kernels } from '../model/kernels.js';
 import { Replay, type ReplayTable } from '../model/replay.js';
 import { counterNormal, Xoshiro128 } from '../model/rng.js';
 import { bumpTrace } from '../model/traces.js';
-import { ControlBlock, mergeRankLists } from './exchange.js';
+import { ControlBlock, RankAbortedError, mergeRankLists } from './exchange.js';
 import { RING_SLOTS, type ConnectionRegion, type GroupRegion, type MemoryLayout } from './layout.js';
 import { globalId } from './partition.js';
 import type { Topology } from './topology.js';
@@ -22,6 +22,11 @@ import type { RunInfoRankTiming } from '../io/run-info.js';
 
 const f = Math.fround;
 const SLOT_MASK = RING_SLOTS - 1;
+/** Int32 fields of a connection's shared pass descriptor (layout.ts, `pass`). */
+const PASS = { taken: 0, done: 1, total: 2, steps: 3, anyError: 4, rows: 5 } as const;
+/** `taken` of a finished pass: claims on it are out of range whatever `total` reads. */
+const PASS_CLOSED = 1 << 30;
+
 
 /** Where a rank's spikes go (a buffered .spk writer, or nothing). */
 export interface SpikeSink {
@@ -48,7 +53,14 @@ export interface RankOptions {
   barrierSpin?: number;
   /** Test-only fault injection. */
   fault?: { step: number; kind: 'throw' | 'hang' } | null;
-  /** Stress testing: sleep a random 0…jitterMicros µs before every exchange (seeded per rank). */
+  /** Let ranks waiting at a barrier take chunks of slower ranks' eligibility passes (default true). */
+  shareWork?: boolean;
+  /** Synapses per chunk of a shared eligibility pass (default 16384). */
+  chunkSynapses?: number;
+  /**
+   * Stress testing: sleep a random 0…jitterMicros µs (seeded per rank) before every exchange and
+   * after publishing each shared eligibility pass.
+   */
   jitterMicros?: number;
   jitterSeed?: number;
 }
@@ -95,6 +107,10 @@ export class RankEngine {
   private waitCount = 0;
   private computeSeconds = 0;
   private readonly jitterMicros: number;
+  private readonly shareWork: boolean;
+  private readonly chunkSynapses: number;
+  private readonly helpOthersBound: () => boolean;
+  private chunksHelped = 0;
   private readonly jitterRng: Xoshiro128;
   private readonly sleepCell = new Int32Array(new SharedArrayBuffer(4));
   private stepsRun = 0;
@@ -118,6 +134,9 @@ export class RankEngine {
     this.barrierSpin = options.barrierSpin ?? 0;
     this.fault = options.fault ?? null;
     this.jitterMicros = options.jitterMicros ?? 0;
+    this.shareWork = options.shareWork ?? true;
+    this.chunkSynapses = options.chunkSynapses ?? 16384;
+    this.helpOthersBound = () => this.helpOthers();
     this.jitterRng = new Xoshiro128(((options.jitterSeed ?? 0) * 7919 + options.rank) >>> 0);
     this.listStarts = new Int32Array(this.ranks);
     this.listCounts = new Int32Array(this.ranks);
@@ -442,20 +461,80 @@ export class RankEngine {
 
   }
 
-  /** Runs the batched eligibility pass of connection c over the steps collected so far. */
+  /**
+   * Runs the batched eligibility pass of connection c over the steps collected so far. With
+   * several ranks the pass is cut into chunks of rows published in the connection's shared pass
+   * descriptor: ranks that wait at the barrier take chunks too (`helpOthers`), which evens out
+   * ranks that run slower. Every synapse still gets exactly the same operations, so the result
+   * does not depend on who computed it; the owner returns only when every chunk is done.
+   */
   private flushEligibility(c: number): void {
     const steps = this.batchSteps[c]!;
     if (steps === 0) return;
+    this.batchSteps[c] = 0;
+    const anyError = this.batchAnyError[c]!;
+    this.batchAnyError[c] = 0;
     const info = this.topology.connections[c]!;
     const reg = this.region.connections[c]!;
-    if (this.region.groups[info.postGroup]!.localCount > 0) {
-      this.kernels.eligibilityBatch(
-        steps, info.nPre, reg.stride, reg.prePitch, reg.batchPitch, reg.pEff, reg.sDelayed, reg.eEff, reg.h4, this.batchAnyError[c]!,
-        reg.el, reg.elFlt, reg.elSum, reg.w, DECAY_RATE, RISE_DECAY,
-      );
+    if (this.region.groups[info.postGroup]!.localCount === 0) return;
+    if (this.ranks === 1 || !this.shareWork) {
+      this.eligibilityRows(this.rank, c, 0, info.nPre, steps, anyError);
+      return;
     }
-    this.batchSteps[c] = 0;
-    this.batchAnyError[c] = 0;
+    const { i32 } = this;
+    const pass = reg.pass >> 2;
+    const rows = Math.max(1, Math.ceil(this.chunkSynapses / reg.stride));
+    const total = Math.ceil(info.nPre / rows);
+    i32[pass + PASS.steps] = steps;
+    i32[pass + PASS.anyError] = anyError;
+    i32[pass + PASS.rows] = rows;
+    Atomics.store(i32, pass + PASS.total, total);
+    Atomics.store(i32, pass + PASS.done, 0);
+    Atomics.store(i32, pass + PASS.taken, 0); // publishes the pass
+    if (this.jitterMicros > 0) this.sleepJitter(); // stress testing: let waiting ranks take chunks
+    for (;;) {
+      const chunk = Atomics.add(i32, pass + PASS.taken, 1);
+      if (chunk >= total) break;
+      this.eligibilityRows(this.rank, c, chunk * rows, Math.min(info.nPre, (chunk + 1) * rows), steps, anyError);
+      Atomics.add(i32, pass + PASS.done, 1);
+    }
+    while (Atomics.load(i32, pass + PASS.done) < total) {
+      if (this.control.aborted) throw new RankAbortedError();
+    }
+    Atomics.store(i32, pass + PASS.taken, PASS_CLOSED);
+  }
+
+  /** Takes one open chunk of another rank's eligibility pass; false when there is none. */
+  private helpOthers(): boolean {
+    const { i32, ranks, topology } = this;
+    for (let k = 1; k < ranks; k++) {
+      const owner = (this.rank + k) % ranks;
+      for (let c = 0; c < topology.connections.length; c++) {
+        if (!topology.connections[c]!.plastic) continue;
+        const pass = this.layout.rankRegions[owner]!.connections[c]!.pass >> 2;
+        if (Atomics.load(i32, pass + PASS.taken) >= Atomics.load(i32, pass + PASS.total)) continue;
+        const chunk = Atomics.add(i32, pass + PASS.taken, 1);
+        const total = Atomics.load(i32, pass + PASS.total);
+        if (chunk >= total) continue;
+        const rows = i32[pass + PASS.rows]!;
+        const nPre = topology.connections[c]!.nPre;
+        this.eligibilityRows(owner, c, chunk * rows, Math.min(nPre, (chunk + 1) * rows), i32[pass + PASS.steps]!, i32[pass + PASS.anyError]!);
+        Atomics.add(i32, pass + PASS.done, 1);
+        this.chunksHelped++;
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** The eligibility kernel on presynaptic rows [j0, j1) of `owner`'s part of connection c. */
+  private eligibilityRows(owner: number, c: number, j0: number, j1: number, steps: number, anyError: number): void {
+    const reg = this.layout.rankRegions[owner]!.connections[c]!;
+    const row = j0 * reg.stride * 4;
+    this.kernels.eligibilityBatch(
+      steps, j1 - j0, reg.stride, reg.prePitch, reg.batchPitch, reg.pEff + j0 * 4, reg.sDelayed, reg.eEff, reg.h4, anyError,
+      reg.el + row, reg.elFlt + row, reg.elSum + row, reg.w === 0 ? 0 : reg.w + row, DECAY_RATE, RISE_DECAY,
+    );
   }
 
   /** Completes every pending eligibility batch: the synaptic state is then current. */
@@ -465,11 +544,16 @@ export class RankEngine {
 
   /** Interval exchange: after it, every rank's spikes and events of the interval are visible. */
   private exchange(): boolean {
-    if (this.jitterMicros > 0) Atomics.wait(this.sleepCell, 0, 0, (this.jitterRng.nextUnit() * this.jitterMicros) / 1000);
+    if (this.jitterMicros > 0) this.sleepJitter();
     const t0 = performance.now();
-    const stop = this.control.intervalBarrier(this.clock, this.barrierSpin, true);
+    const stop = this.control.intervalBarrier(this.clock, this.barrierSpin, true, this.shareWork ? this.helpOthersBound : undefined);
     this.noteWait(performance.now() - t0);
     return stop;
+  }
+
+  /** Stress testing: a seeded random sleep of up to jitterMicros µs. */
+  private sleepJitter(): void {
+    Atomics.wait(this.sleepCell, 0, 0, (this.jitterRng.nextUnit() * this.jitterMicros) / 1000);
   }
 
   private syncBarrier(): void {
@@ -516,6 +600,7 @@ export class RankEngine {
       waitMinMs: waits.length ? waits[0]! : 0,
       waitMedianMs: waits.length ? waits[waits.length >> 1]! : 0,
       waitMaxMs: waits.length ? waits[waits.length - 1]! : 0,
+      chunksHelped: this.chunksHelped,
     };
   }
 }

@@ -34,6 +34,8 @@ export interface RunInfoRankTiming {
   waitMinMs: number;
   waitMedianMs: number;
   waitMaxMs: number;
+  /** Chunks of other ranks' eligibility passes this rank computed while waiting at barriers. */
+  chunksHelped: number;
 }
 
 export interface RunInfo {
