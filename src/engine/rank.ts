@@ -498,8 +498,11 @@ export class RankEngine {
       this.eligibilityRows(this.rank, c, chunk * rows, Math.min(info.nPre, (chunk + 1) * rows), steps, anyError);
       Atomics.add(i32, pass + PASS.done, 1);
     }
-    while (Atomics.load(i32, pass + PASS.done) < total) {
+    // Chunks taken by other ranks take microseconds: spin briefly, then sleep until notified
+    // (a descheduled helper must not cost a busy core when ranks outnumber cores).
+    for (let spins = 0, done = Atomics.load(i32, pass + PASS.done); done < total; done = Atomics.load(i32, pass + PASS.done)) {
       if (this.control.aborted) throw new RankAbortedError();
+      if (++spins > 1000) Atomics.wait(i32, pass + PASS.done, done, 1);
     }
     Atomics.store(i32, pass + PASS.taken, PASS_CLOSED);
   }
@@ -520,6 +523,7 @@ export class RankEngine {
         const nPre = topology.connections[c]!.nPre;
         this.eligibilityRows(owner, c, chunk * rows, Math.min(nPre, (chunk + 1) * rows), i32[pass + PASS.steps]!, i32[pass + PASS.anyError]!);
         Atomics.add(i32, pass + PASS.done, 1);
+        Atomics.notify(i32, pass + PASS.done);
         this.chunksHelped++;
         return true;
       }
