@@ -22,6 +22,7 @@ import { computeLayout, createSharedMemory, type MemoryLayout } from './layout.j
 import type { RankTiming } from './rank.js';
 import type { RankTaskData } from './rank-task.js';
 import { NetworkView } from './snapshot.js';
+import { ownerRank } from './partition.js';
 import { buildTopology, type NetworkShape, type Topology } from './topology.js';
 
 /** How a run is executed. Nothing here changes the results. */
@@ -149,7 +150,7 @@ export function networkShape(config: ExperimentConfig, task: ResolvedTask): Netw
 /** Per-rank slice of a replay table: the events of the neurons rank r owns. */
 function partitionTable(table: ResolvedTask['input'], rank: number, ranks: number): ResolvedTask['input'] {
   const keep: number[] = [];
-  for (let e = 0; e < table.ids.length; e++) if (table.ids[e]! % ranks === rank) keep.push(e);
+  for (let e = 0; e < table.ids.length; e++) if (ownerRank(table.ids[e]!, ranks) === rank) keep.push(e);
   return {
     steps: Int32Array.from(keep, (e) => table.steps[e]!),
     ids: Uint32Array.from(keep, (e) => table.ids[e]!),
@@ -322,6 +323,8 @@ class Coordinator {
   private async drive(): Promise<boolean> {
     const s = this.schedule;
     const eta0 = this.config.eta;
+    // SPEC §8: from block 20 on, η₀/10 (not cumulative).
+    const etaOfBlock = (b: number) => (b >= 20 ? eta0 / 10 : eta0);
     for (;;) {
       const clock = this.clock;
       if (this.control.stopRequested) return true;
@@ -341,13 +344,13 @@ class Coordinator {
           if (every > 0 && b > 0 && b % every === 0) this.saveState(true);
           this.writeStats(b);
         }
-        eta = b >= 20 ? eta0 / 10 : eta0;
+        eta = etaOfBlock(b);
         target = blockStart + s.blockSteps;
       } else if (clock < s.endStep) {
         if (this.statsLines === s.blocks) this.writeStats(s.blocks);
         frozen = true;
         learning = false;
-        eta = s.blocks > 20 ? eta0 / 10 : eta0;
+        eta = etaOfBlock(s.blocks - 1);
         target = s.endStep;
       } else {
         if (this.statsLines === s.blocks) this.writeStats(s.blocks);

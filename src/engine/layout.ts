@@ -6,12 +6,12 @@
  * while writing); bytes [0, 65536) belong to the WASM kernel module's own data.
  */
 import { ELIGIBILITY_BATCH, MIN_DELAY_STEPS } from '../model/constants.js';
+import { WASM_RESERVED_BYTES } from '../model/kernels-wasm.js';
 import { localCount, paddedStride } from './partition.js';
 import type { Topology } from './topology.js';
 
 /** Steps of spikes kept per rank: the interval being written and the one being read. */
 export const RING_SLOTS = 2 * MIN_DELAY_STEPS;
-export const WASM_RESERVED_BYTES = 65536;
 const ALIGN = 64;
 const PAGE = 65536;
 

@@ -16,7 +16,7 @@ import { counterNormal, Xoshiro128 } from '../model/rng.js';
 import { bumpTrace } from '../model/traces.js';
 import { ControlBlock, RankAbortedError, mergeRankLists } from './exchange.js';
 import { RING_SLOTS, type ConnectionRegion, type GroupRegion, type MemoryLayout } from './layout.js';
-import { globalId } from './partition.js';
+import { globalId, localIndex, ownerRank } from './partition.js';
 import type { Topology } from './topology.js';
 import type { RunInfoRankTiming } from '../io/run-info.js';
 
@@ -332,8 +332,8 @@ export class RankEngine {
         for (let ev = 0; ev < events; ev++) {
           const k = u32[ids + ev]!;
           const e = f32[values + ev]!;
-          const owner = this.layout.rankRegions[k % ranks]!.connections[source]!;
-          const column = (owner.w >> 2) + Math.floor(k / ranks);
+          const owner = this.layout.rankRegions[ownerRank(k, ranks)]!.connections[source]!;
+          const column = (owner.w >> 2) + localIndex(k, ranks);
           const rowStep = owner.stride * ranks;
           let at = column + rank * owner.stride;
           for (let jl = 0; jl < localPosts; jl++, at += rowStep) {
@@ -404,13 +404,13 @@ export class RankEngine {
       const own = (post.ringCounts >> 2) + delayedSlot;
       const ownIds = (post.ringIds >> 2) + delayedSlot * post.localCap;
       for (let s = 0, cnt = i32[own]!; s < cnt; s++) {
-        const kl = Math.floor(u32[ownIds + s]! / ranks);
+        const kl = localIndex(u32[ownIds + s]!, ranks);
         f32[err + kl] = f(f32[err + kl]! - 1);
       }
       const target = this.region.groups[topology.targetGroup]!;
       const tIds = (target.ringIds >> 2) + delayedSlot * target.localCap;
       for (let s = 0, cnt = i32[(target.ringCounts >> 2) + delayedSlot]!; s < cnt; s++) {
-        const kl = Math.floor(u32[tIds + s]! / ranks);
+        const kl = localIndex(u32[tIds + s]!, ranks);
         f32[err + kl] = f(f32[err + kl]! + 1);
       }
     } else {
@@ -426,7 +426,7 @@ export class RankEngine {
       for (let kl = 0; kl < local; kl++) {
         const e = f32[err + kl]!;
         if (e !== 0) {
-          u32[evIds + count] = kl * ranks + rank;
+          u32[evIds + count] = globalId(kl, rank, ranks);
           f32[evValues + count++] = e;
         }
       }

@@ -6,6 +6,7 @@
 import { MIN_DELAY_STEPS } from '../model/constants.js';
 import type { ConnectionState, GroupState, SpikeRing } from '../io/netstate.js';
 import { RING_SLOTS, type ConnectionRegion, type GroupRegion, type MemoryLayout } from './layout.js';
+import { globalId, localIndex, ownerRank } from './partition.js';
 import type { Topology } from './topology.js';
 
 type SynField = 'w' | 'el' | 'elFlt' | 'elSum' | 'grad2';
@@ -40,8 +41,8 @@ export class NetworkView {
     const regs = Array.from({ length: ranks }, (_, r) => this.conn(r, c));
     for (let j = 0; j < info.nPre; j++) {
       for (let k = 0; k < info.nPost; k++) {
-        const reg = regs[k % ranks]!;
-        sum += f32[(reg[field] >> 2) + j * reg.stride + Math.floor(k / ranks)]!;
+        const reg = regs[ownerRank(k, ranks)]!;
+        sum += f32[(reg[field] >> 2) + j * reg.stride + localIndex(k, ranks)]!;
       }
     }
     return sum;
@@ -77,7 +78,7 @@ export class NetworkView {
       const local = this.group(r, info.postGroup).localCount;
       const base = reg[field] >> 2;
       for (let j = 0; j < info.nPre; j++) {
-        for (let kl = 0; kl < local; kl++) visit(base + j * reg.stride + kl, j * info.nPost + kl * this.ranks + r);
+        for (let kl = 0; kl < local; kl++) visit(base + j * reg.stride + kl, j * info.nPost + globalId(kl, r, this.ranks));
       }
     }
   }
@@ -108,7 +109,7 @@ export class NetworkView {
       const base = offset(r) >> 2;
       const s = stride(r);
       for (let row = 0; row < rows; row++) {
-        for (let kl = 0; kl < local; kl++) visit(base + row * s + kl, row * size + kl * this.ranks + r);
+        for (let kl = 0; kl < local; kl++) visit(base + row * s + kl, row * size + globalId(kl, r, this.ranks));
       }
     }
   }
@@ -166,7 +167,7 @@ export class NetworkView {
   private scatterRing(ring: SpikeRing, lists: (r: number) => { counts: number; ids: number; values: number; cap: number }): void {
     for (let e = 0; e < ring.steps.length; e++) {
       const id = ring.ids[e]!;
-      const l = lists(id % this.ranks);
+      const l = lists(ownerRank(id, this.ranks));
       const slot = ring.steps[e]! & (RING_SLOTS - 1);
       const at = slot * l.cap + this.i32[(l.counts >> 2) + slot]!++;
       this.u32[(l.ids >> 2) + at] = id;

@@ -80,15 +80,6 @@ export class Xoshiro128 {
   nextExponential(rate: number): number {
     return -Math.log(this.nextUnit()) / rate;
   }
-
-  /** Snapshot for checkpoints. */
-  getState(): [number, number, number, number] {
-    return [this.s0, this.s1, this.s2, this.s3];
-  }
-
-  setState(state: readonly number[]): void {
-    [this.s0, this.s1, this.s2, this.s3] = state.map((v) => v >>> 0) as [number, number, number, number];
-  }
 }
 
 function rotl(x: number, k: number): number {
