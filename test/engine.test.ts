@@ -19,6 +19,15 @@ async function outputsOf(dir: string, name = 'superspike') {
   return { spikes, stats: fileBytes(path.join(dir, `${name}.stats`)), state: fileBytes(path.join(dir, `${name}.netstate`)) };
 }
 
+type Outputs = Awaited<ReturnType<typeof outputsOf>>;
+
+/** Merged spikes of every group, the stats file and the state: byte for byte. */
+function expectSameOutputs(actual: Outputs, expected: Outputs, label: string): void {
+  for (const g of GROUPS) expect(actual.spikes[g]!.equals(expected.spikes[g]!), `${g} spikes, ${label}`).toBe(true);
+  expect(actual.stats.equals(expected.stats), `stats, ${label}`).toBe(true);
+  expect(actual.state.equals(expected.state), `state, ${label}`).toBe(true);
+}
+
 describe.each(['symmetric', 'random', 'uniform'] as const)('rank-count invariance, %s feedback', (feedback) => {
   it('gives byte-identical spikes, stats and state on 1, 2, 3, 4 and 7 workers', async () => {
     const config = smallConfig({ feedback });
@@ -38,9 +47,7 @@ describe.each(['symmetric', 'random', 'uniform'] as const)('rank-count invarianc
       const dir = tempDir(`inv-${feedback}-${workers}`);
       await runExperiment(config, task, { workers, outDir: dir });
       const other = await outputsOf(dir);
-      for (const g of GROUPS) expect(other.spikes[g]!.equals(base.spikes[g]!), `${g} on ${workers} workers`).toBe(true);
-      expect(other.stats.equals(base.stats), `stats on ${workers} workers`).toBe(true);
-      expect(other.state.equals(base.state), `state on ${workers} workers`).toBe(true);
+      expectSameOutputs(other, base, `${workers} workers`);
     }
   });
 });
@@ -63,9 +70,8 @@ describe('resume', () => {
 
     const a = await outputsOf(whole);
     const b = await outputsOf(split);
-    for (const g of GROUPS) expect(b.spikes[g]!.equals(a.spikes[g]!), `${g} spikes`).toBe(true);
-    expect(b.stats.toString()).toBe(a.stats.toString());
-    expect(b.state.equals(a.state)).toBe(true);
+    expect(b.stats.toString()).toBe(a.stats.toString()); // shows the differing lines on failure
+    expectSameOutputs(b, a, 'resumed vs uninterrupted');
   });
 });
 
@@ -79,9 +85,7 @@ describe('kernels', () => {
     await runExperiment(config, task, { workers: 3, outDir: reference, kernels: 'reference' });
     const a = await outputsOf(wasm);
     const b = await outputsOf(reference);
-    for (const g of GROUPS) expect(b.spikes[g]!.equals(a.spikes[g]!), `${g} spikes`).toBe(true);
-    expect(b.stats.equals(a.stats)).toBe(true);
-    expect(b.state.equals(a.state)).toBe(true);
+    expectSameOutputs(b, a, 'reference vs wasm');
   });
 });
 
@@ -95,12 +99,8 @@ describe('more ranks than neurons', () => {
     await runExperiment(config, task, { workers: 16, outDir: many });
     const a = await outputsOf(one);
     const b = await outputsOf(many);
-    for (const g of GROUPS) {
-      expect(a.spikes[g]!.length, `${g} spikes`).toBeGreaterThan(0);
-      expect(b.spikes[g]!.equals(a.spikes[g]!), `${g} spikes`).toBe(true);
-    }
-    expect(b.stats.equals(a.stats)).toBe(true);
-    expect(b.state.equals(a.state)).toBe(true);
+    for (const g of GROUPS) expect(a.spikes[g]!.length, `${g} spikes`).toBeGreaterThan(0);
+    expectSameOutputs(b, a, '16 workers');
   });
 });
 
@@ -117,9 +117,7 @@ describe('shared eligibility passes', () => {
       const result = await runExperiment(config, task, { workers, outDir: dir, chunkSynapses: 8, jitterMicros: 200 });
       for (const t of result.timings) expect(t.chunksHelped, `chunks taken by rank ${t.rank}`).toBeGreaterThan(50);
       const other = await outputsOf(dir);
-      for (const g of GROUPS) expect(other.spikes[g]!.equals(base.spikes[g]!), `${g} spikes on ${workers} workers`).toBe(true);
-      expect(other.stats.equals(base.stats)).toBe(true);
-      expect(other.state.equals(base.state)).toBe(true);
+      expectSameOutputs(other, base, `${workers} workers, shared passes`);
     }
   });
 });
