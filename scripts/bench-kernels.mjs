@@ -21,6 +21,29 @@ const { RISE_DECAY, DECAY_RATE } = await import(path.join(dist, 'constants.js'))
 const seconds = Number(process.argv[2] ?? 0.5);
 const PAGE = 65536;
 
+/**
+ * Warms up (tier-up to the optimising compiler), then times windows of ~20 ms for `seconds` and
+ * keeps the best: the machine is shared, so the best window is the kernel's own speed.
+ */
+function bestSecondsPerCall(call, warmupCalls) {
+  for (let i = 0; i < warmupCalls; i++) call();
+  let calls = 1;
+  for (;;) {
+    const t = process.hrtime.bigint();
+    for (let i = 0; i < calls; i++) call();
+    if (Number(process.hrtime.bigint() - t) > 2e7) break;
+    calls *= 2;
+  }
+  let best = Infinity;
+  const end = Date.now() + seconds * 1000;
+  while (Date.now() < end) {
+    const t = process.hrtime.bigint();
+    for (let i = 0; i < calls; i++) call();
+    best = Math.min(best, Number(process.hrtime.bigint() - t) / 1e9);
+  }
+  return best / calls;
+}
+
 /** Lays out one connection's state above the reserved 64 KiB and fills it with plausible values. */
 function setup(nPre, nPost) {
   const stride = Math.ceil(nPost / 4) * 4;
@@ -59,24 +82,7 @@ function bench(kernels, env, variant) {
   const call = () => kernels.eligibility(
     nPre, stride, p, ptr.s, ptr.e, h, anyError, ptr.el, ptr.ef, ptr.es, ptr.w, DECAY_RATE, RISE_DECAY,
   );
-  // warm up (tier-up to the optimising compiler), then time windows of ~20 ms for `seconds` and
-  // keep the best one: the machine is shared, the best window is the kernel's own speed
-  for (let i = 0; i < 50; i++) call();
-  let calls = 1;
-  for (;;) {
-    const t = process.hrtime.bigint();
-    for (let i = 0; i < calls; i++) call();
-    if (Number(process.hrtime.bigint() - t) > 2e7) break;
-    calls *= 2;
-  }
-  let best = Infinity;
-  const end = Date.now() + seconds * 1000;
-  while (Date.now() < end) {
-    const t = process.hrtime.bigint();
-    for (let i = 0; i < calls; i++) call();
-    best = Math.min(best, Number(process.hrtime.bigint() - t) / 1e9);
-  }
-  return (calls * nPre * stride) / best;
+  return (nPre * stride) / bestSecondsPerCall(call, 50);
 }
 
 const shapes = [[200, 256], [256, 200], [200, 1024]];
@@ -125,25 +131,7 @@ for (const [nPre, nPost] of shapes) {
   const C = await import(path.join(dist, 'constants.js'));
   const D = 8;
 
-  /** Best seconds per call over ~20 ms windows, after warm-up (as `bench` above). */
-  function perCall(call) {
-    for (let i = 0; i < 2000; i++) call();
-    let calls = 1;
-    for (;;) {
-      const t = process.hrtime.bigint();
-      for (let i = 0; i < calls; i++) call();
-      if (Number(process.hrtime.bigint() - t) > 2e7) break;
-      calls *= 2;
-    }
-    let best = Infinity;
-    const end = Date.now() + seconds * 1000;
-    while (Date.now() < end) {
-      const t = process.hrtime.bigint();
-      for (let i = 0; i < calls; i++) call();
-      best = Math.min(best, Number(process.hrtime.bigint() - t) / 1e9);
-    }
-    return best / calls;
-  }
+  const perCall = (call) => bestSecondsPerCall(call, 2000);
 
   function neuronSetup(count) {
     const stride = Math.ceil(count / 4) * 4;
