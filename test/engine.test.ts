@@ -114,7 +114,7 @@ describe('shared eligibility passes', () => {
     for (const workers of [2, 3]) {
       const dir = tempDir(`share-${workers}`);
       // Tiny chunks and random delays: ranks waiting at the barrier take chunks of the others.
-      const result = await runExperiment(config, task, { workers, outDir: dir, chunkSynapses: 8, jitterMicros: 200 });
+      const result = await runExperiment(config, task, { workers, outDir: dir, chunkSynapses: 8, testHooks: { jitterMicros: 200 } });
       for (const t of result.timings) expect(t.chunksHelped, `chunks taken by rank ${t.rank}`).toBeGreaterThan(50);
       const other = await outputsOf(dir);
       expectSameOutputs(other, base, `${workers} workers, shared passes`);

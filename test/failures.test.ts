@@ -27,7 +27,7 @@ describe('failing ranks', () => {
     const dir = tempDir('throw');
     const started = performance.now();
     await expect(runExperiment(config, await taskFor(config), {
-      workers: 3, outDir: dir, fault: { rank: 1, step: 3005, kind: 'throw' },
+      workers: 3, outDir: dir, testHooks: { fault: { rank: 1, step: 3005, kind: 'throw' } },
     })).rejects.toThrow(/rank 1 failed at step 3005: injected fault/);
     expect(performance.now() - started).toBeLessThan(10_000);
     expect(expectDecodableSpikeFiles(dir)).toBeGreaterThan(0);
@@ -38,7 +38,7 @@ describe('failing ranks', () => {
     const dir = tempDir('hang');
     const started = performance.now();
     await expect(runExperiment(config, await taskFor(config), {
-      workers: 2, outDir: dir, hangTimeoutSeconds: 2, fault: { rank: 0, step: 2500, kind: 'hang' },
+      workers: 2, outDir: dir, hangTimeoutSeconds: 2, testHooks: { fault: { rank: 0, step: 2500, kind: 'hang' } },
     })).rejects.toThrow(/rank 0 stopped answering after step 2496/);
     expect(performance.now() - started).toBeLessThan(10_000);
     expectDecodableSpikeFiles(dir);

@@ -8,7 +8,7 @@ import { validateConfig } from '../config/load.js';
 import { toTable, type ResolvedTask } from '../config/task.js';
 import { runExperiment } from '../engine/coordinator.js';
 import { poissonEvents } from '../tasks/poisson.js';
-import { secondsToSteps } from '../model/constants.js';
+import { STEPS_PER_SECOND, secondsToSteps } from '../model/constants.js';
 
 export interface BenchCase {
   label: string;
@@ -121,7 +121,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult[
       wallMin: walls[0]!,
       wallMax: walls[walls.length - 1]!,
       repeats: walls.length,
-      synapseUpdatesPerSecond: (synapses * 10000) / perSim,
+      synapseUpdatesPerSecond: (synapses * STEPS_PER_SECOND) / perSim,
       speedupOver1: one ? one.wallSecondsPerSimSecond / perSim : c.workers === 1 ? 1 : null,
       peakRssMiB: peak / 2 ** 20,
       bytesPerSynapse: growth / synapses,

@@ -5,18 +5,14 @@
  */
 import { readRas } from '../io/ras.js';
 import { DT_SECONDS, secondsToSteps } from '../model/constants.js';
-import { replayPeriod } from '../model/replay.js';
+import { replayPeriod, type EventTable } from '../model/replay.js';
 import { drawText } from '../tasks/pixel-font.js';
 import { darkBitmapToTargetEvents } from '../tasks/image-target.js';
 import { poissonEvents } from '../tasks/poisson.js';
 import { ConfigError } from './load.js';
 import type { BuiltinTask, ExperimentConfig } from './schema.js';
 
-export interface EventTable {
-  steps: Int32Array;
-  ids: Uint32Array;
-  periodSteps: number;
-}
+export type { EventTable } from '../model/replay.js';
 
 export interface ResolvedTask {
   input: EventTable;

@@ -2,9 +2,10 @@
  * Synchronisation between ranks and the coordinator, all through Atomics on the control block of
  * the shared memory (layout.ts, CTRL):
  *
- * - `intervalBarrier`: every MIN_DELAY steps all ranks meet once; the writes of spikes and error
- *   events made before it are visible to every rank after it. The last rank to arrive also takes
- *   the decisions every rank must agree on (stop early on Ctrl-C) before it releases the others.
+ * - `barrier`: every MIN_DELAY steps all ranks of the process meet once; the writes of spikes and
+ *   error events made before it are visible to every rank after it. The last rank to arrive also
+ *   takes the decisions every rank must agree on (stop early on Ctrl-C) before it releases the
+ *   others. The rank loop reaches it through a transport (transport.ts), never directly.
  * - `park`: at the end of a segment the ranks report to the coordinator and sleep until it posts
  *   the next command (new target step, η, learning flags) or tells them to finish.
  *
@@ -82,30 +83,43 @@ export class ControlBlock {
   // ---- ranks ----
 
   /**
-   * All ranks meet at `clock`. At interval ends (`decide`) the last to arrive turns a pending stop
-   * request into a stop at this clock; returns true when the ranks agreed to stop here.
+   * All ranks of this process meet at `clock`. The last to arrive runs `onLastArrival` (decide a
+   * pending stop; with several processes, the inter-process exchange) before it releases the
+   * others; the others take chunks of slower ranks' work (`whileWaiting`) until released.
+   * Returns true when the ranks agreed to stop at this clock.
    */
-  intervalBarrier(clock: number, spin: number, decide: boolean, helpOthers?: () => boolean): boolean {
+  barrier(clock: number, spin: number, onLastArrival: ((clock: number) => void) | null, whileWaiting: (() => boolean) | null): boolean {
     const ints = this.ints;
     const generation = Atomics.load(ints, CTRL.barrierGeneration);
     if (Atomics.add(ints, CTRL.barrierCount, 1) === this.ranks - 1) {
       Atomics.store(ints, CTRL.barrierCount, 0);
-      if (decide && Atomics.load(ints, CTRL.stopRequested) !== 0 && Atomics.load(ints, CTRL.stopAtStep) < 0) {
-        Atomics.store(ints, CTRL.stopAtStep, clock);
-      }
+      if (onLastArrival !== null) onLastArrival(clock);
       Atomics.add(ints, CTRL.barrierGeneration, 1);
       Atomics.notify(ints, CTRL.barrierGeneration);
     } else {
-      // While waiting, take chunks of slower ranks' eligibility passes (results do not depend on
-      // who computes a synapse), then spin and sleep as usual.
-      if (helpOthers) {
-        while (Atomics.load(ints, CTRL.barrierGeneration) === generation && helpOthers()) {
+      // Results do not depend on who computes a synapse, so waiting ranks may help.
+      if (whileWaiting !== null) {
+        while (Atomics.load(ints, CTRL.barrierGeneration) === generation && whileWaiting()) {
           /* helped with one chunk */
         }
       }
       this.waitWhile(CTRL.barrierGeneration, generation, spin);
     }
     return Atomics.load(ints, CTRL.stopAtStep) === clock;
+  }
+
+  /** Last arrival at an interval end: a pending stop request becomes a stop at this clock. */
+  decideStop(clock: number): boolean {
+    const ints = this.ints;
+    if (Atomics.load(ints, CTRL.stopRequested) !== 0 && Atomics.load(ints, CTRL.stopAtStep) < 0) {
+      Atomics.store(ints, CTRL.stopAtStep, clock);
+    }
+    return Atomics.load(ints, CTRL.stopAtStep) === clock;
+  }
+
+  /** Sets the agreed stop clock (used when processes agree on a stop). */
+  stopAt(clock: number): void {
+    Atomics.store(this.ints, CTRL.stopAtStep, clock);
   }
 
   /** Reports this rank parked and sleeps until the coordinator posts the next command. */

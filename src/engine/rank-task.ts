@@ -1,17 +1,21 @@
 /**
  * What one rank does from start to finish, independent of how it is hosted (a piscina worker in
- * runs, or called directly in tests): build its view of the shared memory, open its spike files,
- * initialise or adopt its state, then obey the coordinator's segment commands until told to
- * finish. Errors leave with the rank and the step in their message; files are flushed first.
+ * runs, or called directly in tests): build its view of the shared memory and its transport, open
+ * its spike files, initialise or adopt its state, then obey the coordinator's segment commands
+ * until told to finish. It ends with a RankOutcome (rank-errors.ts), plain data that survives
+ * the thread boundary: finished with timings, aborted, or failed at a step; files are flushed first.
  */
 import path from 'node:path';
-import { SpkWriter } from '../io/spk.js';
+import { SpkWriter, spkRankFileName } from '../io/spk.js';
 import { createKernels } from '../model/kernels-wasm.js';
-import { RankAbortedError } from './exchange.js';
+import type { EventTable } from '../model/replay.js';
+import { ControlBlock, RankAbortedError } from './exchange.js';
 import { computeLayout } from './layout.js';
-import { RankEngine, type RankTiming, type SpikeSink } from './rank.js';
+import type { RankSettings } from './options.js';
+import { RankEngine, type SpikeSink } from './rank.js';
+import { rankFailure, type RankOutcome } from './rank-errors.js';
 import { buildTopology, type NetworkShape } from './topology.js';
-import type { EventTable } from '../config/task.js';
+import { SharedMemoryTransport } from './transport.js';
 
 export interface RankTaskData {
   rank: number;
@@ -23,24 +27,10 @@ export interface RankTaskData {
   /** Folder for `<group>.<rank>.spk`, or null to record nothing. */
   outDir: string | null;
   appendSpikes: boolean;
-  kernels: 'wasm' | 'reference';
-  barrierSpin: number;
   startClock: number;
   /** Fresh network: draw the initial state from this seed. Null when the coordinator restored one. */
   initialise: { seed: number; w0: number } | null;
-  rankOrderMerge: boolean;
-  fault: { step: number; kind: 'throw' | 'hang' } | null;
-  jitterMicros: number;
-  jitterSeed: number;
-  shareWork: boolean;
-  chunkSynapses: number;
-}
-
-export class RankFailedError extends Error {
-  constructor(readonly rank: number, readonly step: number, cause: unknown) {
-    super(`rank ${rank} failed at step ${step}: ${(cause as Error)?.message ?? String(cause)}`, { cause });
-    this.name = 'RankFailedError';
-  }
+  settings: RankSettings;
 }
 
 class SpkSink implements SpikeSink {
@@ -56,54 +46,47 @@ class SpkSink implements SpikeSink {
   }
 }
 
-export function runRankTask(data: RankTaskData): RankTiming {
+export function runRankTask(data: RankTaskData): RankOutcome {
   const topology = buildTopology(data.shape);
   const layout = computeLayout(topology, data.ranks);
+  const outDir = data.outDir;
   const sinks = topology.groups.map((g) =>
-    data.outDir === null
+    outDir === null
       ? null
-      : new SpkSink(new SpkWriter(path.join(data.outDir, `${g.spkName}.${data.rank}.spk`), { append: data.appendSpikes })));
+      : new SpkSink(new SpkWriter(path.join(outDir, spkRankFileName(g.spkName, data.rank)), { append: data.appendSpikes })));
+  const control = new ControlBlock(data.memory.buffer, layout);
+  const transport = new SharedMemoryTransport(data.rank, control, data.settings.barrierSpin);
   const engine = new RankEngine({
     rank: data.rank,
     ranks: data.ranks,
+    localRanks: Array.from({ length: data.ranks }, (_, r) => r),
     topology,
     layout,
     memory: data.memory,
-    kernels: createKernels(data.kernels, data.memory),
+    kernels: createKernels(data.settings.kernels, data.memory),
+    transport,
     inputReplay: data.inputReplay,
     targetReplay: data.targetReplay,
     sinks,
-    rankOrderMerge: data.rankOrderMerge,
-    barrierSpin: data.barrierSpin,
-    fault: data.fault,
-    jitterMicros: data.jitterMicros,
-    jitterSeed: data.jitterSeed,
-    shareWork: data.shareWork,
-    chunkSynapses: data.chunkSynapses,
+    settings: data.settings,
   });
   engine.clock = data.startClock;
-  const control = engine.control;
   try {
     if (data.initialise) engine.initialise(data.initialise.seed, data.initialise.w0);
-    let seen = control.park(0);
-    for (;;) {
-      const command = control.readCommand();
-      if (command.finish) break;
+    for (let command = transport.awaitCommand(); !command.finish; command = transport.awaitCommand()) {
       engine.eta = command.eta;
       engine.learning = command.learning;
       engine.frozen = command.frozen;
       engine.runUntil(command.targetStep);
       engine.flushSinks();
-      seen = control.park(seen);
     }
   } catch (err) {
     safely(() => engine.flushSinks());
-    if (err instanceof RankAbortedError) throw err;
-    throw new RankFailedError(data.rank, engine.clock, err);
+    return err instanceof RankAbortedError ? { code: 'aborted', rank: data.rank } : rankFailure(data.rank, engine.clock, err);
   } finally {
     safely(() => engine.closeSinks());
   }
-  return engine.timing();
+  return { code: 'finished', timing: engine.timing() };
 }
 
 function safely(action: () => void): void {

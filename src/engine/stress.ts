@@ -10,7 +10,7 @@ import type { ExperimentConfig } from '../config/schema.js';
 import type { ResolvedTask } from '../config/task.js';
 import { mergeSpkFiles, spkRankFiles } from '../io/spk.js';
 import { runExperiment, type RunOptions } from './coordinator.js';
-import type { RankTiming } from './rank.js';
+import type { RankTiming } from './wait-log.js';
 
 export interface StressOptions {
   workers: number[];
@@ -73,10 +73,12 @@ export async function runStress(config: ExperimentConfig, task: ResolvedTask, op
         workers,
         outDir: dir,
         kernels: options.kernels,
-        jitterMicros: options.jitterMicros,
-        jitterSeed: repeat * 1000 + workers,
         hangTimeoutSeconds: options.hangTimeoutSeconds ?? 30,
-        rankOrderMerge: (options.rankOrderMerge ?? false) && workers > 1,
+        testHooks: {
+          jitterMicros: options.jitterMicros,
+          jitterSeed: repeat * 1000 + workers,
+          rankOrderMerge: (options.rankOrderMerge ?? false) && workers > 1,
+        },
       };
       let run: StressRun;
       try {

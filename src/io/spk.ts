@@ -10,11 +10,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UserError } from '../errors.js';
+import { STEPS_PER_SECOND } from '../model/constants.js';
 
 /** Bytes per record (header and data alike). */
 export const SPK_RECORD_BYTES = 8;
 /** Header time field: steps per second (dt = 0.1 ms). */
-export const SPK_STEPS_PER_SECOND = 10000;
+export const SPK_STEPS_PER_SECOND = STEPS_PER_SECOND;
 /** Header id field: Auryn's v0.8.4 version tag, as written by superspike. */
 export const SPK_TAG = 287960084;
 /** Every Auryn release writes a tag whose value div 1000 is this. */
@@ -553,6 +554,11 @@ export function expandSpkArgs(args: readonly string[]): string[] {
     result.push(arg);
   }
   return result;
+}
+
+/** The name of rank `rank`'s spike file of a group: `<spkName>.<rank>.spk` (Auryn's convention). */
+export function spkRankFileName(spkName: string, rank: number): string {
+  return `${spkName}.${rank}.spk`;
 }
 
 /** `<prefix>.<rank>.spk` files that exist, in rank order. */

@@ -8,8 +8,8 @@ const f = Math.fround;
 export const DT_SECONDS = 1e-4;
 /** Axonal delay of every spike and the exchange interval between ranks (SPEC §1, §10). */
 export const MIN_DELAY_STEPS = 8;
-/** Steps per second, also the `time` field of the .spk header. */
-export const STEPS_PER_SECOND = 10000;
+/** Steps per second (10 000), also the `time` field of the .spk header: derived, never re-typed. */
+export const STEPS_PER_SECOND = Math.round(1 / DT_SECONDS);
 
 export const E_REST_VOLTS = f(-0.06);
 export const THRESHOLD_VOLTS = f(-0.05);
@@ -77,8 +77,6 @@ export const MSE_SCALE = (() => {
   return 1 / (amp * amp * (a / 2 + b / 2 - (2 * a * b) / (a + b))) / TAU_AVG_SECONDS;
 })();
 
-/** Auryn spike-file header tag (v0.8.4). */
-export const SPK_HEADER_TAG = 287960084;
 
 /** Steps for a duration in seconds, rounded (SPEC §4, §12). */
 export function secondsToSteps(seconds: number): number {

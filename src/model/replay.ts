@@ -3,7 +3,8 @@
  * once when there is no loop grid. Each rank replays only the events of its own neurons.
  */
 
-export interface ReplayTable {
+/** Spike events of a file-driven group: the one event-table shape of the project. */
+export interface EventTable {
   /** Event steps, ascending; equal steps in ascending id. */
   steps: Int32Array;
   /** Global neuron ids. */
@@ -22,7 +23,7 @@ export class Replay {
   private cursor = 0;
   private lastLocal = -1;
 
-  constructor(private readonly table: ReplayTable) {}
+  constructor(private readonly table: EventTable) {}
 
   /** Writes the ids of events at clock `n` into `out` from `at`; returns how many. */
   emit(n: number, out: Uint32Array, at: number): number {

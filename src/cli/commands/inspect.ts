@@ -3,10 +3,12 @@ import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/load.js';
 import { resolveTask } from '../../config/task.js';
-import { computeSchedule, networkShape } from '../../engine/coordinator.js';
+import { networkShape, scheduleFor } from '../../engine/setup.js';
+import { spkRankFileName } from '../../io/spk.js';
 import { computeLayout } from '../../engine/layout.js';
 import { localCount } from '../../engine/partition.js';
 import { buildTopology } from '../../engine/topology.js';
+import { STEPS_PER_SECOND } from '../../model/constants.js';
 import { parsePositiveInt } from '../options.js';
 
 export function register(program: Command): void {
@@ -26,7 +28,7 @@ Examples:
       const task = await resolveTask(config);
       const topology = buildTopology(networkShape(config, task));
       const layout = computeLayout(topology, opts.workers);
-      const schedule = computeSchedule(config, task);
+      const schedule = scheduleFor(config, task);
       const R = opts.workers;
       const out: string[] = [];
       out.push(`task: ${task.description}`);
@@ -46,10 +48,10 @@ Examples:
       }
       out.push(`  total ${total.toLocaleString('en')} synapses`);
       out.push('', `shared memory: ${(layout.totalBytes / 2 ** 20).toFixed(1)} MiB (${(layout.totalBytes / Math.max(1, total)).toFixed(1)} bytes per synapse)`);
-      out.push(`schedule: burn-in ${schedule.burnInSteps / 1e4} s, ${schedule.blocks} blocks of ${schedule.blockSteps / 1e4} s, ` +
-        `frozen replay to ${(schedule.endStep / 1e4).toFixed(4)} s (period ${schedule.periodSteps / 1e4} s)`);
+      out.push(`schedule: burn-in ${schedule.burnInSteps / STEPS_PER_SECOND} s, ${schedule.blocks} blocks of ${schedule.blockSteps / STEPS_PER_SECOND} s, ` +
+        `frozen replay to ${(schedule.endStep / STEPS_PER_SECOND).toFixed(4)} s (period ${schedule.periodSteps / STEPS_PER_SECOND} s)`);
       out.push('', 'files:');
-      for (const g of topology.groups) out.push(`  ${Array.from({ length: R }, (_, r) => `${g.spkName}.${r}.spk`).join(' ')}`);
+      for (const g of topology.groups) out.push(`  ${Array.from({ length: R }, (_, r) => spkRankFileName(g.spkName, r)).join(' ')}`);
       out.push(`  ${config.name}.stats ${config.name}.netstate run.json`);
       process.stdout.write(`${out.join('\n')}\n`);
     });

@@ -142,8 +142,7 @@ Examples:
         checkpointEveryBlocks: opts.checkpointEvery,
         hangTimeoutSeconds: opts.hangTimeout,
         stopSignal: stop.signal,
-        fault: opts.injectFault ?? null,
-        rankOrderMerge: opts.rankOrderMerge ?? false,
+        testHooks: { fault: opts.injectFault ?? null, rankOrderMerge: opts.rankOrderMerge ?? false },
         onProgress: reporter.progress,
         onStats: reporter.stats,
       };

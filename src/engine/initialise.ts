@@ -1,0 +1,54 @@
+/**
+ * The fresh state of a new network (docs/model.md §3, §5.3): membranes at rest, no current, and
+ * weights and random-feedback matrices drawn from counter-based normals. Every value is a pure
+ * function of (seed, connection, pre id, post id), so a rank draws exactly the values the same
+ * neurons get under any other partition.
+ */
+import { E_REST_VOLTS, W_MAX } from '../model/constants.js';
+import { counterNormal } from '../model/rng.js';
+import type { RankRegion } from './layout.js';
+import { globalId } from './partition.js';
+import type { Topology } from './topology.js';
+
+const f = Math.fround;
+
+/** Streams of counterNormal: weights use the connection index, feedback matrices this offset. */
+const FEEDBACK_STREAM_OFFSET = 1000;
+
+export function initialiseRank(
+  f32: Float32Array, i32: Int32Array, topology: Topology, region: RankRegion,
+  rank: number, ranks: number, seed: number, w0: number,
+): void {
+  topology.groups.forEach((g, gi) => {
+    const at = region.groups[gi]!;
+    if (g.kind === 'lif') {
+      f32.fill(E_REST_VOLTS, at.v >> 2, (at.v >> 2) + at.localCount);
+      f32.fill(0, at.i >> 2, (at.i >> 2) + at.stride);
+      i32.fill(0, at.ref >> 2, (at.ref >> 2) + at.stride);
+    }
+  });
+  topology.connections.forEach((c, ci) => {
+    const at = region.connections[ci]!;
+    const post = region.groups[c.postGroup]!;
+    const sigma = w0 / Math.sqrt(c.nPre);
+    const w = at.w >> 2;
+    for (let j = 0; j < c.nPre; j++) {
+      for (let kl = 0; kl < at.stride; kl++) {
+        let value = 0;
+        if (kl < post.localCount) {
+          const z = f(sigma * counterNormal(seed, ci, j, globalId(kl, rank, ranks)));
+          value = z > W_MAX ? W_MAX : z < -W_MAX ? -W_MAX : z;
+        }
+        f32[w + j * at.stride + kl] = value;
+      }
+    }
+    if (at.feedbackB !== 0) {
+      const b = at.feedbackB >> 2;
+      for (let k = 0; k < topology.shape.nOutput; k++) {
+        for (let kl = 0; kl < post.localCount; kl++) {
+          f32[b + k * at.stride + kl] = f(counterNormal(seed, FEEDBACK_STREAM_OFFSET + ci, k, globalId(kl, rank, ranks)));
+        }
+      }
+    }
+  });
+}

@@ -1,0 +1,130 @@
+/**
+ * How a run is executed — one options object with every default written once, here (as piscina
+ * does with its default options). Nothing in it changes a result byte: the same config and seed
+ * give the same outputs for any of these settings. `resolveRunOptions` fills the defaults once;
+ * the part the ranks need (`RankSettings`) travels to them as is.
+ */
+import { availableParallelism } from 'node:os';
+import { UserError } from '../errors.js';
+import type { NetworkState } from '../io/netstate.js';
+import type { StatsLine } from '../io/stats.js';
+
+export type KernelKind = 'wasm' | 'reference';
+
+/**
+ * Knobs that exist only to test the engine. Absent in production, where they cost one null check
+ * per interval; each one is named after what it breaks or provokes.
+ */
+export interface TestHooks {
+  /** Merge spike lists in rank order instead of ascending id (breaks invariance; stress must notice). */
+  rankOrderMerge?: boolean;
+  /** Make rank `rank` throw or hang when its clock reaches `step`. */
+  fault?: { rank: number; step: number; kind: 'throw' | 'hang' } | null;
+  /** Sleep a seeded random 0…jitterMicros µs before every exchange and after publishing a shared pass. */
+  jitterMicros?: number;
+  jitterSeed?: number;
+}
+
+export interface ProgressEvent {
+  clock: number;
+  endStep: number;
+  simulatedSeconds: number;
+  wallSeconds: number;
+  phase: 'burn-in' | 'block' | 'final';
+  block: number;
+  blocks: number;
+  /** MSE of the latest stats line (NaN before the first). */
+  mse: number;
+}
+
+export interface RunOptions {
+  /** Ranks (worker threads) in this process. */
+  workers?: number;
+  /** Output folder. */
+  outDir?: string;
+  /** Kernel implementation; both give the same bits. */
+  kernels?: KernelKind;
+  /** Continue from this saved state instead of a fresh network. */
+  resume?: NetworkState;
+  /** Stop with a checkpoint when this block is about to start (the run resumes from there). */
+  stopAfterBlock?: number | null;
+  /** Also write `<name>.checkpoint.netstate` before every k-th block, without stopping (0: never). */
+  checkpointEveryBlocks?: number;
+  /** Write .spk files. */
+  recordSpikes?: boolean;
+  /** A rank that makes no progress for this long is declared hung. */
+  hangTimeoutSeconds?: number;
+  /** Busy-wait iterations at a barrier before sleeping; `auto`: spin unless ranks outnumber cores. */
+  barrierSpin?: number | 'auto';
+  /** Progress events every this many milliseconds. */
+  progressIntervalMs?: number;
+  /** Ranks waiting at a barrier compute chunks of slower ranks' eligibility passes. */
+  shareWork?: boolean;
+  /** Synapses per chunk of a shared eligibility pass. */
+  chunkSynapses?: number;
+  onProgress?: ((event: ProgressEvent) => void) | null;
+  onStats?: ((line: StatsLine) => void) | null;
+  /** Aborting it asks the ranks to stop at the next interval and checkpoint (Ctrl-C, SIGTERM). */
+  stopSignal?: AbortSignal | null;
+  testHooks?: TestHooks | null;
+}
+
+/** Spin iterations at a barrier when every rank has a core of its own. */
+const BARRIER_SPIN_WHEN_CORES_SUFFICE = 20000;
+
+/** Every default, once. `workers` is the core count of the machine running the coordinator. */
+export const DEFAULT_RUN_OPTIONS = Object.freeze({
+  workers: availableParallelism(),
+  outDir: 'output',
+  kernels: 'wasm' as KernelKind,
+  resume: undefined as NetworkState | undefined,
+  stopAfterBlock: null as number | null,
+  checkpointEveryBlocks: 0,
+  recordSpikes: true,
+  hangTimeoutSeconds: 60,
+  barrierSpin: 'auto' as number | 'auto',
+  progressIntervalMs: 250,
+  shareWork: true,
+  chunkSynapses: 16384,
+  onProgress: null as ((event: ProgressEvent) => void) | null,
+  onStats: null as ((line: StatsLine) => void) | null,
+  stopSignal: null as AbortSignal | null,
+  testHooks: null as TestHooks | null,
+});
+
+export type ResolvedRunOptions = { -readonly [K in keyof typeof DEFAULT_RUN_OPTIONS]: (typeof DEFAULT_RUN_OPTIONS)[K] } & {
+  barrierSpin: number;
+};
+
+/** What every rank needs to know about how to run; structured-cloneable, handed over as is. */
+export interface RankSettings {
+  kernels: KernelKind;
+  barrierSpin: number;
+  shareWork: boolean;
+  chunkSynapses: number;
+  testHooks: TestHooks | null;
+}
+
+export function resolveRunOptions(options: RunOptions = {}): ResolvedRunOptions {
+  const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
+  const merged = { ...DEFAULT_RUN_OPTIONS, ...defined } as typeof DEFAULT_RUN_OPTIONS;
+  if (!Number.isInteger(merged.workers) || merged.workers < 1) {
+    throw new UserError(`workers must be a positive integer, got ${options.workers}`);
+  }
+  const barrierSpin = merged.barrierSpin === 'auto'
+    ? (merged.workers <= availableParallelism() ? BARRIER_SPIN_WHEN_CORES_SUFFICE : 0)
+    : merged.barrierSpin;
+  const hooks = merged.testHooks;
+  const hasHooks = hooks !== null && Object.values(hooks).some((v) => v !== undefined && v !== null && v !== false && v !== 0);
+  return { ...merged, barrierSpin, testHooks: hasHooks ? hooks : null };
+}
+
+export function rankSettings(options: ResolvedRunOptions): RankSettings {
+  return {
+    kernels: options.kernels,
+    barrierSpin: options.barrierSpin,
+    shareWork: options.shareWork,
+    chunkSynapses: options.chunkSynapses,
+    testHooks: options.testHooks,
+  };
+}

@@ -1,0 +1,128 @@
+/**
+ * Everything a run writes into its output folder besides the ranks' spike files: the stats file,
+ * the network state (final and checkpoints) and run.json — and the preparation of the folder for
+ * a fresh or a resumed run (stale rank files removed, or truncated to the saved clock). The
+ * coordinator decides when; this module knows names and formats.
+ */
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { UserError } from '../errors.js';
+import type { ExperimentConfig } from '../config/schema.js';
+import type { ResolvedTask } from '../config/task.js';
+import { saveNetworkState, NETSTATE_FORMAT, NETSTATE_VERSION, type NetworkState } from '../io/netstate.js';
+import { RUN_INFO_FILE, writeRunInfo, type RunInfo } from '../io/run-info.js';
+import { spkRankFiles, truncateSpkAfter } from '../io/spk.js';
+import { formatStatsLine, type StatsLine } from '../io/stats.js';
+import { DT_SECONDS, STEPS_PER_SECOND } from '../model/constants.js';
+import { finalWindow, testWindows, type Schedule } from './schedule.js';
+import type { NetworkView } from './snapshot.js';
+import type { Topology } from './topology.js';
+import type { RankTiming } from './wait-log.js';
+
+export class RunOutputs {
+  readonly statsFile: string;
+
+  constructor(
+    readonly outDir: string,
+    private readonly config: ExperimentConfig,
+    private readonly task: ResolvedTask,
+    private readonly topology: Topology,
+  ) {
+    this.statsFile = path.join(outDir, `${config.name}.stats`);
+  }
+
+  /** Rank files of this network's groups that exist, whatever rank count wrote them. */
+  existingRankFiles(): string[] {
+    return this.topology.groups.flatMap((g) => spkRankFiles(path.join(this.outDir, g.spkName)));
+  }
+
+  prepareFresh(): void {
+    // Stale files of an earlier run with more ranks would otherwise join every merge.
+    for (const f of this.existingRankFiles()) rmSync(f);
+    writeFileSync(this.statsFile, '');
+  }
+
+  /** Cuts the folder back to the saved clock: rank files truncated, stats lines kept up to it. */
+  prepareResumed(clock: number, statsLines: number): void {
+    for (const f of this.existingRankFiles()) truncateSpkAfter(f, clock);
+    const kept = existsSync(this.statsFile)
+      ? readFileSync(this.statsFile, 'utf8').split('\n').filter((l) => l !== '').slice(0, statsLines)
+      : [];
+    if (kept.length < statsLines) {
+      throw new UserError(
+        `${this.statsFile} has ${kept.length} lines but the state was saved after ${statsLines}: resume into the run's own output folder`,
+      );
+    }
+    writeFileSync(this.statsFile, kept.map((l) => `${l}\n`).join(''));
+  }
+
+  appendStats(line: StatsLine): void {
+    writeFileSync(this.statsFile, `${formatStatsLine(line)}\n`, { flag: 'a' });
+  }
+
+  stateFile(checkpoint: boolean): string {
+    return path.join(this.outDir, checkpoint ? `${this.config.name}.checkpoint.netstate` : `${this.config.name}.netstate`);
+  }
+
+  /** Writes the network state in global order; a checkpoint when the run is not over. */
+  saveState(view: NetworkView, clock: number, statsLines: number, checkpoint: boolean): string {
+    const state: NetworkState = {
+      format: NETSTATE_FORMAT,
+      version: NETSTATE_VERSION,
+      config: this.config as unknown as Record<string, unknown>,
+      task: this.task,
+      clock,
+      statsLines,
+      groups: view.captureGroups(clock),
+      connections: view.captureConnections(clock),
+    };
+    const file = this.stateFile(checkpoint);
+    saveNetworkState(file, state);
+    return file;
+  }
+
+  writeRunInfo(run: {
+    schedule: Schedule; ranks: number; kernels: string; clock: number; interrupted: boolean;
+    stateFile: string | null; wallSeconds: number; timings: RankTiming[];
+  }): RunInfo {
+    const s = run.schedule;
+    const { topology } = this;
+    const info: RunInfo = {
+      name: this.config.name,
+      config: this.config as unknown as Record<string, unknown>,
+      taskDescription: this.task.description,
+      ranks: run.ranks,
+      kernels: run.kernels,
+      groups: topology.groups.map((g) => ({ spkName: g.spkName, role: g.role, size: g.size })),
+      connections: topology.connections.map((c) => ({
+        pre: topology.groups[c.preGroup]!.spkName,
+        post: topology.groups[c.postGroup]!.spkName,
+        synapses: c.nPre * c.nPost,
+        plastic: c.plastic,
+      })),
+      stepsPerSecond: STEPS_PER_SECOND,
+      burnInSteps: s.burnInSteps,
+      blockSteps: s.blockSteps,
+      blocks: s.blocks,
+      gridSteps: this.task.gridSteps,
+      periodSteps: s.periodSteps,
+      endStep: s.endStep,
+      clock: run.clock,
+      interrupted: run.interrupted,
+      testWindows: testWindows(s, run.clock),
+      finalWindow: run.interrupted ? null : finalWindow(s),
+      statsFile: path.basename(this.statsFile),
+      stateFile: run.stateFile ? path.basename(run.stateFile) : null,
+      wallSeconds: run.wallSeconds,
+      simulatedSeconds: run.clock * DT_SECONDS,
+      rankTimings: run.timings,
+    };
+    writeRunInfo(this.outDir, info);
+    return info;
+  }
+
+  /** Every file of the run, for the summary. */
+  files(stateFile: string | null): string[] {
+    return [...this.existingRankFiles().sort(), this.statsFile, ...(stateFile ? [stateFile] : []), path.join(this.outDir, RUN_INFO_FILE)];
+  }
+}

@@ -1,0 +1,125 @@
+/**
+ * The ranks of this process as threads: one long-lived piscina task per rank, their outcomes,
+ * and the hang watchdog. A rank that fails ends the run with its name and step; a rank that makes
+ * no progress for `hangTimeoutSeconds` is named by the watchdog and the pool is destroyed (its
+ * threads terminated), so a run never hangs for ever.
+ */
+import { existsSync } from 'node:fs';
+import { Piscina } from 'piscina';
+import { UserError } from '../errors.js';
+import { RANK_WORKER_PATH } from '../paths.js';
+import type { ControlBlock } from './exchange.js';
+import { RunFailedError, describeRankFailure, type RankOutcome } from './rank-errors.js';
+import type { RankTaskData } from './rank-task.js';
+import type { RankTiming } from './wait-log.js';
+
+/** How often the coordinator looks at the ranks while it waits for them to park. */
+const WATCH_POLL_MS = 50;
+/** How long an aborted run waits for its ranks to notice before the threads are terminated. */
+const ABORT_GRACE_MS = 2000;
+
+export class RankPool {
+  private readonly pool: Piscina;
+  private readonly tasks: Array<Promise<RankOutcome>>;
+  private failure: Error | null = null;
+
+  constructor(
+    private readonly control: ControlBlock,
+    private readonly ranks: readonly number[],
+    taskData: (rank: number) => RankTaskData,
+    /** Names a rank in messages (with several processes: its process and host too). */
+    private readonly where: (rank: number) => string = () => '',
+  ) {
+    if (!existsSync(RANK_WORKER_PATH)) {
+      throw new UserError(`the worker entry ${RANK_WORKER_PATH} is missing: run \`npm run build\` first`);
+    }
+    this.pool = new Piscina({
+      filename: RANK_WORKER_PATH,
+      minThreads: ranks.length,
+      maxThreads: ranks.length,
+      concurrentTasksPerWorker: 1,
+      idleTimeout: 60_000,
+      atomics: 'disabled',
+    });
+    this.tasks = ranks.map((rank) => this.pool.run(taskData(rank)) as Promise<RankOutcome>);
+    this.tasks.forEach((task, i) => {
+      task.then((outcome) => {
+        if (outcome.code === 'failed') this.fail(new RunFailedError(describeRankFailure(outcome, this.where(outcome.rank))));
+      }, (err: unknown) => {
+        const rank = ranks[i]!;
+        this.fail(new RunFailedError(
+          `rank ${rank}${this.where(rank)} failed at step ≈${this.control.rankClock(rank)}: ${(err as Error)?.message ?? String(err)}`, err,
+        ));
+      });
+    });
+  }
+
+  get failed(): Error | null {
+    return this.failure;
+  }
+
+  /** Records the first failure and aborts every rank. */
+  fail(error: Error): void {
+    if (this.failure) return;
+    this.failure = error;
+    this.control.abort();
+  }
+
+  /** Waits until all ranks parked; fails on a rank error or when no rank moves for too long. */
+  async waitParked(hangTimeoutSeconds: number): Promise<void> {
+    const timeoutMs = hangTimeoutSeconds * 1000;
+    let lastSignature = -1;
+    let lastChange = performance.now();
+    const ok = await this.control.waitAllParked(WATCH_POLL_MS, () => {
+      if (this.failure) return true;
+      let signature = this.control.parkedCount;
+      for (const r of this.ranks) signature = (signature * 31 + this.control.rankClock(r)) % 2147483647;
+      const now = performance.now();
+      if (signature !== lastSignature) {
+        lastSignature = signature;
+        lastChange = now;
+      } else if (now - lastChange > timeoutMs) {
+        this.fail(this.hangError(hangTimeoutSeconds));
+        return true;
+      }
+      return false;
+    });
+    if (!ok) throw this.failure ?? new RunFailedError('ranks stopped answering');
+  }
+
+  private hangError(seconds: number): RunFailedError {
+    const clocks = this.ranks.map((r) => this.control.rankClock(r));
+    const min = Math.min(...clocks);
+    const laggards = this.ranks.filter((_, i) => clocks[i] === min);
+    const who = laggards.length === this.ranks.length
+      ? `all ${this.ranks.length} ranks`
+      : `rank${laggards.length > 1 ? 's' : ''} ${laggards.join(', ')}${this.where(laggards[0]!)}`;
+    return new RunFailedError(
+      `${who} stopped answering after step ${min} (no progress for ${seconds} s; the others wait at the barrier of step ${Math.max(...clocks)})`,
+    );
+  }
+
+  /** Timings of every rank once they all finished. */
+  async finished(): Promise<RankTiming[]> {
+    const outcomes = await Promise.all(this.tasks);
+    if (this.failure) throw this.failure;
+    return outcomes.map((o) => {
+      if (o.code !== 'finished') throw new RunFailedError(`rank ${o.rank} ended without finishing (${o.code})`);
+      return o.timing;
+    });
+  }
+
+  /** After a failure: give the ranks a moment to notice the abort, then end the threads. */
+  async abandon(): Promise<void> {
+    this.control.abort();
+    await Promise.race([Promise.allSettled(this.tasks), sleep(ABORT_GRACE_MS)]);
+  }
+
+  async destroy(): Promise<void> {
+    await this.pool.destroy();
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}

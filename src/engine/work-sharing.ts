@@ -1,0 +1,119 @@
+/**
+ * Batched eligibility passes, shared between the ranks of one process.
+ *
+ * A rank collects up to ELIGIBILITY_BATCH steps of per-neuron inputs and then makes one pass over
+ * its synapses (kernels.ts, `eligibilityBatch`). With several local ranks the pass is cut into
+ * chunks of presynaptic rows published in the connection's pass descriptor (layout.ts, `pass`):
+ * ranks that wait at a barrier take chunks too (`helpOthers`), which evens out ranks that run
+ * slower. Every synapse still gets exactly the same operations, so the result does not depend on
+ * who computed it; the owner returns only when every chunk is done.
+ */
+import { DECAY_RATE, RISE_DECAY } from '../model/constants.js';
+import type { Kernels } from '../model/kernels.js';
+import { RankAbortedError } from './exchange.js';
+import type { MemoryLayout } from './layout.js';
+import type { Topology } from './topology.js';
+
+/** Int32 fields of a connection's shared pass descriptor. */
+const PASS = { taken: 0, done: 1, total: 2, steps: 3, anyError: 4, rows: 5 } as const;
+/** `taken` of a finished pass: claims on it are out of range whatever `total` reads. */
+const PASS_CLOSED = 1 << 30;
+
+export interface WorkSharingOptions {
+  rank: number;
+  /** Ranks whose passes live in this process's memory (the helpers and the helped). */
+  localRanks: readonly number[];
+  topology: Topology;
+  layout: MemoryLayout;
+  i32: Int32Array;
+  kernels: Kernels;
+  /** Cut passes into chunks for other ranks (false: every rank computes its own pass alone). */
+  share: boolean;
+  chunkSynapses: number;
+  isAborted: () => boolean;
+  /** Stress testing: called after a pass is published, to let waiting ranks take chunks. */
+  afterPublish: (() => void) | null;
+}
+
+export class EligibilityPasses {
+  chunksHelped = 0;
+  /** Bound once: handed to every barrier as its `whileWaiting`. */
+  readonly helpOthers: (() => boolean) | null;
+  private readonly others: number[];
+
+  constructor(private readonly o: WorkSharingOptions) {
+    const n = o.localRanks.length;
+    const me = o.localRanks.indexOf(o.rank);
+    // Each rank visits the others starting after itself, so helpers spread over the owners.
+    this.others = Array.from({ length: n - 1 }, (_, k) => o.localRanks[(me + 1 + k) % n]!);
+    this.helpOthers = o.share && n > 1 ? () => this.helpOne() : null;
+  }
+
+  /** Runs connection c's pass over `steps` batched steps; returns when all its chunks are done. */
+  run(c: number, steps: number, anyError: number): void {
+    const { o } = this;
+    const nPre = o.topology.connections[c]!.nPre;
+    if (this.helpOthers === null) {
+      this.rows(o.rank, c, 0, nPre, steps, anyError);
+      return;
+    }
+    const { i32 } = o;
+    const reg = o.layout.rankRegions[o.rank]!.connections[c]!;
+    const pass = reg.pass >> 2;
+    const rows = Math.max(1, Math.ceil(o.chunkSynapses / reg.stride));
+    const total = Math.ceil(nPre / rows);
+    i32[pass + PASS.steps] = steps;
+    i32[pass + PASS.anyError] = anyError;
+    i32[pass + PASS.rows] = rows;
+    Atomics.store(i32, pass + PASS.total, total);
+    Atomics.store(i32, pass + PASS.done, 0);
+    Atomics.store(i32, pass + PASS.taken, 0); // publishes the pass
+    o.afterPublish?.();
+    for (;;) {
+      const chunk = Atomics.add(i32, pass + PASS.taken, 1);
+      if (chunk >= total) break;
+      this.rows(o.rank, c, chunk * rows, Math.min(nPre, (chunk + 1) * rows), steps, anyError);
+      Atomics.add(i32, pass + PASS.done, 1);
+    }
+    // Chunks taken by other ranks take microseconds: spin briefly, then sleep until notified
+    // (a descheduled helper must not cost a busy core when ranks outnumber cores).
+    for (let spins = 0, done = Atomics.load(i32, pass + PASS.done); done < total; done = Atomics.load(i32, pass + PASS.done)) {
+      if (o.isAborted()) throw new RankAbortedError();
+      if (++spins > 1000) Atomics.wait(i32, pass + PASS.done, done, 1);
+    }
+    Atomics.store(i32, pass + PASS.taken, PASS_CLOSED);
+  }
+
+  /** Takes one open chunk of another local rank's pass; false when there is none. */
+  private helpOne(): boolean {
+    const { i32, topology, layout } = this.o;
+    for (const owner of this.others) {
+      for (let c = 0; c < topology.connections.length; c++) {
+        if (!topology.connections[c]!.plastic) continue;
+        const pass = layout.rankRegions[owner]!.connections[c]!.pass >> 2;
+        if (Atomics.load(i32, pass + PASS.taken) >= Atomics.load(i32, pass + PASS.total)) continue;
+        const chunk = Atomics.add(i32, pass + PASS.taken, 1);
+        const total = Atomics.load(i32, pass + PASS.total);
+        if (chunk >= total) continue;
+        const rows = i32[pass + PASS.rows]!;
+        const nPre = topology.connections[c]!.nPre;
+        this.rows(owner, c, chunk * rows, Math.min(nPre, (chunk + 1) * rows), i32[pass + PASS.steps]!, i32[pass + PASS.anyError]!);
+        Atomics.add(i32, pass + PASS.done, 1);
+        Atomics.notify(i32, pass + PASS.done);
+        this.chunksHelped++;
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** The eligibility kernel on presynaptic rows [j0, j1) of `owner`'s part of connection c. */
+  private rows(owner: number, c: number, j0: number, j1: number, steps: number, anyError: number): void {
+    const reg = this.o.layout.rankRegions[owner]!.connections[c]!;
+    const row = j0 * reg.stride * 4;
+    this.o.kernels.eligibilityBatch(
+      steps, j1 - j0, reg.stride, reg.prePitch, reg.batchPitch, reg.pEff + j0 * 4, reg.sDelayed, reg.eEff, reg.h4, anyError,
+      reg.el + row, reg.elFlt + row, reg.elSum + row, reg.w === 0 ? 0 : reg.w + row, DECAY_RATE, RISE_DECAY,
+    );
+  }
+}
