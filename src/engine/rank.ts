@@ -13,12 +13,12 @@ import {
 import { emitErrorEvents, outputError, symmetricFeedbackEvent, takeInbox, uniformFeedback } from '../model/error-signal.js';
 import type { Kernels } from '../model/kernels.js';
 import { Replay, type EventTable } from '../model/replay.js';
-import { Xoshiro128 } from '../model/rng.js';
 import { bumpTrace } from '../model/traces.js';
-import { mergeRankLists } from './exchange.js';
 import { initialiseRank } from './initialise.js';
+import { DelayedLists } from './merge.js';
 import { RING_SLOTS, type MemoryLayout, type RankRegion } from './layout.js';
-import type { RankSettings, TestHooks } from './options.js';
+import type { RankSettings } from './options.js';
+import { RankHooks } from './rank-hooks.js';
 import { globalId, localIndex, ownerRank } from './partition.js';
 import type { Topology } from './topology.js';
 import type { RankTransport } from './transport.js';
@@ -75,11 +75,7 @@ export class RankEngine {
   private readonly sinks: Array<SpikeSink | null>;
   private readonly passes: EligibilityPasses;
   private readonly hooks: RankHooks | null;
-  private readonly rankOrderMerge: boolean;
-  /** Merge scratch: list starts and counts per rank. */
-  private readonly listStarts: Int32Array;
-  private readonly listCounts: Int32Array;
-  private readonly valueStarts: Int32Array;
+  private readonly delayed: DelayedLists;
   /** Per presynaptic group: length of this step's merged delayed list. */
   private readonly mergedCount: Int32Array;
   /** Per emitting connection: length of this step's merged delayed error events. */
@@ -112,7 +108,6 @@ export class RankEngine {
     this.sinks = options.sinks;
     const { settings } = options;
     this.hooks = settings.testHooks === null ? null : new RankHooks(settings.testHooks, options.rank);
-    this.rankOrderMerge = settings.testHooks?.rankOrderMerge ?? false;
     this.passes = new EligibilityPasses({
       rank: options.rank, localRanks: options.localRanks, topology: options.topology, layout: options.layout,
       i32: this.i32, kernels: options.kernels, share: settings.shareWork, chunkSynapses: settings.chunkSynapses,
@@ -121,9 +116,7 @@ export class RankEngine {
     const ranks = this.ranks;
     this.localOf = (id) => localIndex(id, ranks);
     this.globalOf = (local) => globalId(local, options.rank, ranks);
-    this.listStarts = new Int32Array(ranks);
-    this.listCounts = new Int32Array(ranks);
-    this.valueStarts = new Int32Array(ranks);
+    this.delayed = new DelayedLists(options.layout, this.region, this.topology, this.i32, this.u32, this.f32, settings.testHooks?.rankOrderMerge ?? false);
     this.mergedCount = new Int32Array(this.topology.groups.length);
     this.mergedEvents = new Int32Array(this.topology.connections.length);
     this.batchSteps = new Int32Array(this.topology.connections.length);
@@ -169,10 +162,10 @@ export class RankEngine {
     // B — propagate delayed(n) spikes and delayed error events (every rank's lists: the
     // transport made them current at the last interval exchange).
     for (let g = 0; g < groups; g++) {
-      if (topology.groups[g]!.presynaptic) this.mergedCount[g] = this.mergeSpikes(g, delayedSlot);
+      if (topology.groups[g]!.presynaptic) this.mergedCount[g] = this.delayed.spikes(g, delayedSlot);
     }
     for (let c = 0; c < connections; c++) {
-      if (topology.connections[c]!.emitsErrorEvents) this.mergedEvents[c] = this.mergeErrorEvents(c, delayedSlot);
+      if (topology.connections[c]!.emitsErrorEvents) this.mergedEvents[c] = this.delayed.errorEvents(c, delayedSlot);
     }
     for (let c = 0; c < connections; c++) {
       this.transmitForward(c);
@@ -225,35 +218,6 @@ export class RankEngine {
       );
     }
     this.i32[(reg.ringCounts >> 2) + slot] = count;
-  }
-
-  /** Merges every rank's spikes of group g at ring slot `s` into the group's merged list. */
-  private mergeSpikes(g: number, s: number): number {
-    const { listStarts, listCounts } = this;
-    for (let r = 0; r < this.ranks; r++) {
-      const reg = this.layout.rankRegions[r]!.groups[g]!;
-      listStarts[r] = (reg.ringIds >> 2) + s * reg.localCap;
-      listCounts[r] = this.i32[(reg.ringCounts >> 2) + s]!;
-    }
-    const out = this.region.groups[g]!.merged >> 2;
-    return mergeRankLists(this.u32, listStarts, listCounts, this.ranks, out, this.rankOrderMerge, null, null, 0);
-  }
-
-  private mergeErrorEvents(c: number, s: number): number {
-    const { listStarts, listCounts, valueStarts } = this;
-    const post = this.topology.connections[c]!.postGroup;
-    for (let r = 0; r < this.ranks; r++) {
-      const reg = this.layout.rankRegions[r]!.connections[c]!;
-      const cap = this.layout.rankRegions[r]!.groups[post]!.localCap;
-      listStarts[r] = (reg.evIds >> 2) + s * cap;
-      valueStarts[r] = (reg.evValues >> 2) + s * cap;
-      listCounts[r] = this.i32[(reg.evCounts >> 2) + s]!;
-    }
-    const own = this.region.connections[c]!;
-    return mergeRankLists(
-      this.u32, listStarts, listCounts, this.ranks, own.mergedEvIds >> 2, this.rankOrderMerge,
-      this.f32, valueStarts, own.mergedEvValues >> 2,
-    );
   }
 
   private transmitForward(c: number): void {
@@ -417,33 +381,5 @@ export class RankEngine {
 
   timing(): RankTiming {
     return this.waits.summary(this.rank, this.stepsRun, this.passes.chunksHelped);
-  }
-}
-
-/** The test hooks of one rank: fault injection and seeded jitter. */
-class RankHooks {
-  private readonly fault: { step: number; kind: 'throw' | 'hang' } | null;
-  private readonly jitterMicros: number;
-  private readonly rng: Xoshiro128;
-  private readonly sleepCell = new Int32Array(new SharedArrayBuffer(4));
-  /** Sleeps a seeded random 0…jitterMicros µs, or null when there is no jitter. */
-  readonly jitter: (() => void) | null;
-
-  constructor(hooks: TestHooks, rank: number) {
-    this.fault = hooks.fault && hooks.fault.rank === rank ? { step: hooks.fault.step, kind: hooks.fault.kind } : null;
-    this.jitterMicros = hooks.jitterMicros ?? 0;
-    this.rng = new Xoshiro128(((hooks.jitterSeed ?? 0) * 7919 + rank) >>> 0);
-    this.jitter = this.jitterMicros > 0
-      ? () => void Atomics.wait(this.sleepCell, 0, 0, (this.rng.nextUnit() * this.jitterMicros) / 1000)
-      : null;
-  }
-
-  beforeStep(n: number): void {
-    if (this.fault === null || this.fault.step !== n) return;
-    if (this.fault.kind === 'throw') throw new Error(`injected fault at step ${n}`);
-    // A rank that stops answering: spin for ever (the watchdog must notice and terminate it).
-    for (;;) {
-      /* hang */
-    }
   }
 }

@@ -1,0 +1,33 @@
+/**
+ * The test hooks of one rank (options.ts, TestHooks): fault injection at a step and seeded random
+ * sleeps. The rank holds `null` when a run has no hooks, so production pays one null check.
+ */
+import { Xoshiro128 } from '../model/rng.js';
+import type { TestHooks } from './options.js';
+
+export class RankHooks {
+  private readonly fault: { step: number; kind: 'throw' | 'hang' } | null;
+  private readonly jitterMicros: number;
+  private readonly rng: Xoshiro128;
+  private readonly sleepCell = new Int32Array(new SharedArrayBuffer(4));
+  /** Sleeps a seeded random 0…jitterMicros µs, or null when there is no jitter. */
+  readonly jitter: (() => void) | null;
+
+  constructor(hooks: TestHooks, rank: number) {
+    this.fault = hooks.fault && hooks.fault.rank === rank ? { step: hooks.fault.step, kind: hooks.fault.kind } : null;
+    this.jitterMicros = hooks.jitterMicros ?? 0;
+    this.rng = new Xoshiro128(((hooks.jitterSeed ?? 0) * 7919 + rank) >>> 0);
+    this.jitter = this.jitterMicros > 0
+      ? () => void Atomics.wait(this.sleepCell, 0, 0, (this.rng.nextUnit() * this.jitterMicros) / 1000)
+      : null;
+  }
+
+  beforeStep(n: number): void {
+    if (this.fault === null || this.fault.step !== n) return;
+    if (this.fault.kind === 'throw') throw new Error(`injected fault at step ${n}`);
+    // A rank that stops answering: spin for ever (the watchdog must notice and terminate it).
+    for (;;) {
+      /* hang */
+    }
+  }
+}
