@@ -1,0 +1,465 @@
+// superspike's MPI binding: a small Node-API addon (node-addon-api, no C++ exceptions) over the
+// system's MPI (OpenMPI or MPICH), built by scripts/build-mpi.mjs into build/mpi.node.
+//
+// It binds only what the engine's process-level exchange needs: init/finalize with an explicit
+// thread level, rank/size, barrier, allgatherv/gatherv/bcast of bytes, int32 allgather/allreduce,
+// abort and wtime. Byte collectives write in place into caller-provided typed arrays (any view:
+// the view's byte offset and byte length are used), so a call allocates nothing: the engine calls
+// allgatherv every 0.8 ms of simulated time.
+//
+// Node-API addons are context-aware: each worker thread that requires the module gets its own
+// exports object, but the state below is process-wide (MPI is initialised once per process), so
+// `init` is idempotent and safe to call from any thread. Misuse of the provided thread level
+// (two threads inside MPI at once under SERIALIZED, a non-init thread under SINGLE/FUNNELED) is
+// detected and thrown as a JS error instead of becoming undefined behaviour.
+#include <dlfcn.h>
+#include <mpi.h>
+#include <napi.h>
+
+#include <atomic>
+#include <climits>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <mutex>
+#include <string>
+#include <thread>
+
+namespace {
+
+const char* const kThreadLevelNames[] = {"single", "funneled", "serialized", "multiple"};
+const int kThreadLevels[] = {MPI_THREAD_SINGLE, MPI_THREAD_FUNNELED, MPI_THREAD_SERIALIZED,
+                             MPI_THREAD_MULTIPLE};
+
+// ---- process-wide state (shared by every Node environment / worker thread) ----
+std::mutex gInitMutex;                 // serialises init/finalize
+std::atomic<bool> gReady{false};       // initialised by us and not yet finalized
+int gRank = -1, gSize = 0, gProvided = MPI_THREAD_SINGLE;
+std::string gProcessorName;
+std::thread::id gInitThread;           // the MPI "main thread"
+std::atomic<int> gCallsInFlight{0};    // threads currently inside an MPI call
+
+const char* LevelName(int level) {
+  for (int i = 0; i < 4; i++)
+    if (kThreadLevels[i] == level) return kThreadLevelNames[i];
+  return "unknown";
+}
+
+std::string MpiErrorText(int code) {
+  char text[MPI_MAX_ERROR_STRING];
+  int len = 0;
+  if (MPI_Error_string(code, text, &len) != MPI_SUCCESS) return "MPI error " + std::to_string(code);
+  return std::string(text, len);
+}
+
+// Throws a JS Error "superspike mpi: <what>: <MPI_Error_string>" and returns false on failure.
+bool Check(Napi::Env env, int code, const char* what) {
+  if (code == MPI_SUCCESS) return true;
+  Napi::Error::New(env, std::string("superspike mpi: ") + what + ": " + MpiErrorText(code))
+      .ThrowAsJavaScriptException();
+  return false;
+}
+
+void ThrowError(Napi::Env env, const std::string& msg) {
+  Napi::Error::New(env, "superspike mpi: " + msg).ThrowAsJavaScriptException();
+}
+void ThrowType(Napi::Env env, const std::string& msg) {
+  Napi::TypeError::New(env, "superspike mpi: " + msg).ThrowAsJavaScriptException();
+}
+
+// Guards one MPI call: MPI must be initialised and the provided thread level respected.
+class CallGuard {
+ public:
+  CallGuard(Napi::Env env, const char* fn) {
+    if (!gReady.load(std::memory_order_acquire)) {
+      ThrowError(env, std::string(fn) + ": MPI is not initialised (call init first) or already finalized");
+      return;
+    }
+    if (gProvided <= MPI_THREAD_FUNNELED && std::this_thread::get_id() != gInitThread) {
+      ThrowError(env, std::string(fn) + ": called from a thread other than the one that called init, "
+                      "but the provided thread level is " + LevelName(gProvided));
+      return;
+    }
+    entered_ = true;
+    if (gCallsInFlight.fetch_add(1, std::memory_order_acq_rel) != 0 && gProvided < MPI_THREAD_MULTIPLE) {
+      ThrowError(env, std::string(fn) + ": another thread is inside an MPI call at the same time, "
+                      "but the provided thread level is " + LevelName(gProvided));
+      return;
+    }
+    ok_ = true;
+  }
+  ~CallGuard() {
+    if (entered_) gCallsInFlight.fetch_sub(1, std::memory_order_acq_rel);
+  }
+  bool ok() const { return ok_; }
+
+ private:
+  bool entered_ = false, ok_ = false;
+};
+
+struct Bytes {
+  uint8_t* data = nullptr;
+  size_t length = 0;  // in bytes
+};
+
+size_t ElementBytes(napi_typedarray_type type) {
+  switch (type) {
+    case napi_int8_array: case napi_uint8_array: case napi_uint8_clamped_array: return 1;
+    case napi_int16_array: case napi_uint16_array: return 2;
+#ifdef NODE_API_HAS_FLOAT16_ARRAY
+    case napi_float16_array: return 2;
+#endif
+    case napi_int32_array: case napi_uint32_array: case napi_float32_array: return 4;
+    case napi_float64_array: case napi_bigint64_array: case napi_biguint64_array: return 8;
+    default: return 0;
+  }
+}
+
+// The bytes of any TypedArray or DataView (data already points at the view's byte offset).
+// No handles beyond the argument are created and nothing is allocated.
+bool GetBytes(Napi::Env env, napi_value value, const char* fn, const char* arg, Bytes* out) {
+  bool is = false;
+  napi_is_typedarray(env, value, &is);
+  if (is) {
+    napi_typedarray_type type;
+    size_t length = 0;
+    void* data = nullptr;
+    napi_get_typedarray_info(env, value, &type, &length, &data, nullptr, nullptr);
+    size_t element = ElementBytes(type);
+    if (element == 0) { ThrowType(env, std::string(fn) + ": " + arg + " has an unsupported element type"); return false; }
+    out->data = static_cast<uint8_t*>(data);
+    out->length = length * element;
+  } else {
+    napi_is_dataview(env, value, &is);
+    if (!is) { ThrowType(env, std::string(fn) + ": " + arg + " must be a TypedArray or DataView"); return false; }
+    void* data = nullptr;
+    napi_get_dataview_info(env, value, &out->length, &data, nullptr, nullptr);
+    out->data = static_cast<uint8_t*>(data);
+  }
+  if (out->length > static_cast<size_t>(INT_MAX)) {
+    ThrowType(env, std::string(fn) + ": " + arg + " is longer than 2^31-1 bytes (MPI counts are int)");
+    return false;
+  }
+  return true;
+}
+
+// An Int32Array of exactly `expected` elements (counts, displacements, allgatherInt32's output).
+bool GetInt32s(Napi::Env env, napi_value value, const char* fn, const char* arg, size_t expected, int** out) {
+  bool is = false;
+  napi_is_typedarray(env, value, &is);
+  napi_typedarray_type type = napi_uint8_array;
+  size_t length = 0;
+  void* data = nullptr;
+  if (is) napi_get_typedarray_info(env, value, &type, &length, &data, nullptr, nullptr);
+  if (!is || type != napi_int32_array) { ThrowType(env, std::string(fn) + ": " + arg + " must be an Int32Array"); return false; }
+  if (length != expected) {
+    ThrowType(env, std::string(fn) + ": " + arg + " has " + std::to_string(length) + " elements, expected " +
+                       std::to_string(expected) + " (one per MPI process)");
+    return false;
+  }
+  *out = static_cast<int*>(data);
+  return true;
+}
+
+bool GetInt(Napi::Env env, const Napi::Value& value, const char* fn, const char* arg, int* out) {
+  double d = value.IsNumber() ? value.As<Napi::Number>().DoubleValue() : 0.5;
+  // The range test is false for NaN, and comes before the cast (out-of-range casts are undefined).
+  if (!(d >= INT32_MIN && d <= INT32_MAX) || d != std::trunc(d)) {
+    ThrowType(env, std::string(fn) + ": " + arg + " must be an int32 number");
+    return false;
+  }
+  *out = static_cast<int>(d);
+  return true;
+}
+
+bool GetRoot(Napi::Env env, const Napi::Value& value, const char* fn, int* root) {
+  if (!GetInt(env, value, fn, "root", root)) return false;
+  if (*root < 0 || *root >= gSize) { ThrowType(env, std::string(fn) + ": root " + std::to_string(*root) + " is not a rank of " + std::to_string(gSize)); return false; }
+  return true;
+}
+
+// Every block [displs[i], displs[i] + counts[i]) must lie inside the receive buffer.
+bool CheckLayout(Napi::Env env, const char* fn, const Bytes& recv, const int* counts, const int* displs) {
+  for (int i = 0; i < gSize; i++) {
+    if (counts[i] < 0 || displs[i] < 0 ||
+        static_cast<size_t>(displs[i]) + static_cast<size_t>(counts[i]) > recv.length) {
+      ThrowType(env, std::string(fn) + ": block of rank " + std::to_string(i) + " (displ " + std::to_string(displs[i]) +
+                         ", count " + std::to_string(counts[i]) + ") does not fit the " + std::to_string(recv.length) +
+                         "-byte receive buffer");
+      return false;
+    }
+  }
+  return true;
+}
+
+// The send bytes may be exactly this rank's block of the receive buffer (then MPI_IN_PLACE is
+// used); any other overlap would be undefined behaviour in MPI, so it is refused.
+bool SendPointer(Napi::Env env, const char* fn, const Bytes& send, const Bytes& recv, int displ, const void** out) {
+  const uint8_t* s = send.data;
+  const uint8_t* r = recv.data;
+  bool overlap = send.length > 0 && recv.length > 0 && s < r + recv.length && r < s + send.length;
+  if (!overlap) { *out = s; return true; }
+  if (s == r + displ) { *out = MPI_IN_PLACE; return true; }
+  ThrowType(env, std::string(fn) + ": send overlaps the receive buffer outside this rank's own block");
+  return false;
+}
+
+// Before MPI_Init: make libmpi's symbols global. Node loads addons with RTLD_LOCAL, and MPI
+// implementations that dlopen their own plugins (OpenMPI's mca_*.so) need libmpi's symbols to be
+// visible to them (mpi4py does the same promotion).
+void PromoteLibMpiToGlobal() {
+  Dl_info info;
+  if (dladdr(reinterpret_cast<void*>(&MPI_Init_thread), &info) != 0 && info.dli_fname != nullptr)
+    dlopen(info.dli_fname, RTLD_NOW | RTLD_GLOBAL | RTLD_NOLOAD);
+}
+
+Napi::Object InfoObject(Napi::Env env) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("rank", gRank);
+  o.Set("size", gSize);
+  o.Set("providedThreadLevel", LevelName(gProvided));
+  o.Set("processorName", gProcessorName);
+  return o;
+}
+
+// init(threadLevel) -> { rank, size, providedThreadLevel, processorName }. Idempotent.
+Napi::Value Init(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int required = -1;
+  if (info.Length() >= 1 && info[0].IsString()) {
+    std::string name = info[0].As<Napi::String>().Utf8Value();
+    for (int i = 0; i < 4; i++)
+      if (name == kThreadLevelNames[i]) required = kThreadLevels[i];
+  }
+  if (required < 0) { ThrowType(env, "init: threadLevel must be 'single', 'funneled', 'serialized' or 'multiple'"); return env.Undefined(); }
+  std::lock_guard<std::mutex> lock(gInitMutex);
+  if (gReady.load()) return InfoObject(env);
+  int flag = 0;
+  MPI_Finalized(&flag);
+  if (flag) { ThrowError(env, "init: MPI was already finalized in this process; it cannot be initialised again"); return env.Undefined(); }
+  MPI_Initialized(&flag);
+  PromoteLibMpiToGlobal();
+  int provided = MPI_THREAD_SINGLE;
+  if (!flag) {
+    if (!Check(env, MPI_Init_thread(nullptr, nullptr, required, &provided), "MPI_Init_thread")) return env.Undefined();
+  } else if (!Check(env, MPI_Query_thread(&provided), "MPI_Query_thread")) {
+    return env.Undefined();
+  }
+  // Errors become return codes (then JS exceptions) instead of MPI's default abort.
+  if (!Check(env, MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN), "MPI_Comm_set_errhandler") ||
+      !Check(env, MPI_Comm_rank(MPI_COMM_WORLD, &gRank), "MPI_Comm_rank") ||
+      !Check(env, MPI_Comm_size(MPI_COMM_WORLD, &gSize), "MPI_Comm_size"))
+    return env.Undefined();
+  char name[MPI_MAX_PROCESSOR_NAME];
+  int nameLength = 0;
+  if (!Check(env, MPI_Get_processor_name(name, &nameLength), "MPI_Get_processor_name")) return env.Undefined();
+  gProcessorName.assign(name, nameLength);
+  gProvided = provided;
+  gInitThread = std::this_thread::get_id();
+  gReady.store(true, std::memory_order_release);
+  return InfoObject(env);
+}
+
+Napi::Value Initialized(const Napi::CallbackInfo& info) {
+  int flag = 0;
+  MPI_Initialized(&flag);
+  return Napi::Boolean::New(info.Env(), flag != 0);
+}
+
+Napi::Value Finalized(const Napi::CallbackInfo& info) {
+  int flag = 0;
+  MPI_Finalized(&flag);
+  return Napi::Boolean::New(info.Env(), flag != 0);
+}
+
+Napi::Value IsThreadMain(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), gReady.load() && std::this_thread::get_id() == gInitThread);
+}
+
+// finalize(): idempotent; a no-op when MPI was never initialised by init().
+Napi::Value Finalize(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::lock_guard<std::mutex> lock(gInitMutex);
+  if (!gReady.load()) return env.Undefined();
+  {
+    CallGuard guard(env, "finalize");
+    if (!guard.ok()) return env.Undefined();
+    gReady.store(false, std::memory_order_release);
+    if (!Check(env, MPI_Finalize(), "MPI_Finalize")) return env.Undefined();
+  }
+  return env.Undefined();
+}
+
+Napi::Value Rank(const Napi::CallbackInfo& info) {
+  if (!gReady.load()) { ThrowError(info.Env(), "rank: MPI is not initialised"); return info.Env().Undefined(); }
+  return Napi::Number::New(info.Env(), gRank);
+}
+
+Napi::Value Size(const Napi::CallbackInfo& info) {
+  if (!gReady.load()) { ThrowError(info.Env(), "size: MPI is not initialised"); return info.Env().Undefined(); }
+  return Napi::Number::New(info.Env(), gSize);
+}
+
+Napi::Value Wtime(const Napi::CallbackInfo& info) {
+  CallGuard guard(info.Env(), "wtime");
+  if (!guard.ok()) return info.Env().Undefined();
+  return Napi::Number::New(info.Env(), MPI_Wtime());
+}
+
+Napi::Value Barrier(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  CallGuard guard(env, "barrier");
+  if (guard.ok()) Check(env, MPI_Barrier(MPI_COMM_WORLD), "MPI_Barrier");
+  return env.Undefined();
+}
+
+// allgatherv(send, recv, counts, displs): counts/displs in bytes, one per process.
+Napi::Value Allgatherv(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const char* fn = "allgatherv";
+  CallGuard guard(env, fn);
+  if (!guard.ok()) return env.Undefined();
+  Bytes send, recv;
+  int *counts = nullptr, *displs = nullptr;
+  if (info.Length() < 4 || !GetBytes(env, info[0], fn, "send", &send) || !GetBytes(env, info[1], fn, "recv", &recv) ||
+      !GetInt32s(env, info[2], fn, "counts", gSize, &counts) || !GetInt32s(env, info[3], fn, "displs", gSize, &displs) ||
+      !CheckLayout(env, fn, recv, counts, displs))
+    return env.Undefined();
+  if (send.length != static_cast<size_t>(counts[gRank])) {
+    ThrowType(env, std::string(fn) + ": send has " + std::to_string(send.length) + " bytes but counts[" +
+                       std::to_string(gRank) + "] is " + std::to_string(counts[gRank]));
+    return env.Undefined();
+  }
+  const void* sendPtr = nullptr;
+  if (!SendPointer(env, fn, send, recv, displs[gRank], &sendPtr)) return env.Undefined();
+  Check(env, MPI_Allgatherv(sendPtr, counts[gRank], MPI_BYTE, recv.data, counts, displs, MPI_BYTE, MPI_COMM_WORLD),
+        "MPI_Allgatherv");
+  return env.Undefined();
+}
+
+// gatherv(send, recv | null, counts | null, displs | null, root): recv/counts/displs matter at root only.
+Napi::Value Gatherv(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const char* fn = "gatherv";
+  CallGuard guard(env, fn);
+  if (!guard.ok()) return env.Undefined();
+  Bytes send, recv;
+  int root = 0;
+  int *counts = nullptr, *displs = nullptr;
+  if (info.Length() < 5 || !GetBytes(env, info[0], fn, "send", &send) || !GetRoot(env, info[4], fn, &root))
+    return env.Undefined();
+  const void* sendPtr = send.data;
+  if (gRank == root) {
+    if (!GetBytes(env, info[1], fn, "recv", &recv) || !GetInt32s(env, info[2], fn, "counts", gSize, &counts) ||
+        !GetInt32s(env, info[3], fn, "displs", gSize, &displs) || !CheckLayout(env, fn, recv, counts, displs))
+      return env.Undefined();
+    if (send.length != static_cast<size_t>(counts[gRank])) {
+      ThrowType(env, std::string(fn) + ": at the root, send has " + std::to_string(send.length) + " bytes but counts[root] is " + std::to_string(counts[gRank]));
+      return env.Undefined();
+    }
+    if (!SendPointer(env, fn, send, recv, displs[gRank], &sendPtr)) return env.Undefined();
+  }
+  Check(env, MPI_Gatherv(sendPtr, static_cast<int>(send.length), MPI_BYTE, recv.data, counts, displs, MPI_BYTE, root,
+                         MPI_COMM_WORLD), "MPI_Gatherv");
+  return env.Undefined();
+}
+
+// bcast(buf, root): the root's bytes overwrite buf on every other process (same length everywhere).
+Napi::Value Bcast(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const char* fn = "bcast";
+  CallGuard guard(env, fn);
+  if (!guard.ok()) return env.Undefined();
+  Bytes buf;
+  int root = 0;
+  if (info.Length() < 2 || !GetBytes(env, info[0], fn, "buf", &buf) || !GetRoot(env, info[1], fn, &root))
+    return env.Undefined();
+  Check(env, MPI_Bcast(buf.data, static_cast<int>(buf.length), MPI_BYTE, root, MPI_COMM_WORLD), "MPI_Bcast");
+  return env.Undefined();
+}
+
+// allgatherInt32(value, out): out[i] = value of process i.
+Napi::Value AllgatherInt32(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const char* fn = "allgatherInt32";
+  CallGuard guard(env, fn);
+  if (!guard.ok()) return env.Undefined();
+  int value = 0;
+  int* out = nullptr;
+  if (info.Length() < 2 || !GetInt(env, info[0], fn, "value", &value) || !GetInt32s(env, info[1], fn, "out", gSize, &out))
+    return env.Undefined();
+  Check(env, MPI_Allgather(&value, 1, MPI_INT, out, 1, MPI_INT, MPI_COMM_WORLD), "MPI_Allgather");
+  return env.Undefined();
+}
+
+// allreduceInt32(value, op: 'max' | 'min' | 'sum') -> number (sum must not overflow int32).
+Napi::Value AllreduceInt32(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const char* fn = "allreduceInt32";
+  CallGuard guard(env, fn);
+  if (!guard.ok()) return env.Undefined();
+  int value = 0;
+  if (info.Length() < 2 || !GetInt(env, info[0], fn, "value", &value)) return env.Undefined();
+  char opName[8] = {0};
+  size_t opLength = 0;
+  MPI_Op op = MPI_OP_NULL;
+  if (info[1].IsString() && napi_get_value_string_utf8(env, info[1], opName, sizeof opName, &opLength) == napi_ok) {
+    if (std::strcmp(opName, "max") == 0) op = MPI_MAX;
+    else if (std::strcmp(opName, "min") == 0) op = MPI_MIN;
+    else if (std::strcmp(opName, "sum") == 0) op = MPI_SUM;
+  }
+  if (op == MPI_OP_NULL) { ThrowType(env, "allreduceInt32: op must be 'max', 'min' or 'sum'"); return env.Undefined(); }
+  int result = 0;
+  if (!Check(env, MPI_Allreduce(&value, &result, 1, MPI_INT, op, MPI_COMM_WORLD), "MPI_Allreduce")) return env.Undefined();
+  return Napi::Number::New(env, result);
+}
+
+// abort(code): ends every process of the job (MPI_Abort on MPI_COMM_WORLD); does not return.
+Napi::Value Abort(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int code = 1;
+  if (info.Length() >= 1 && !GetInt(env, info[0], "abort", "code", &code)) return env.Undefined();
+  int initialized = 0, finalized = 0;
+  MPI_Initialized(&initialized);
+  MPI_Finalized(&finalized);
+  if (!initialized || finalized) { ThrowError(env, "abort: MPI is not initialised (or already finalized)"); return env.Undefined(); }
+  MPI_Abort(MPI_COMM_WORLD, code);
+  return env.Undefined();
+}
+
+std::string LibraryVersion() {
+  char text[MPI_MAX_LIBRARY_VERSION_STRING];
+  int len = 0;
+  if (MPI_Get_library_version(text, &len) != MPI_SUCCESS) return "unknown";
+  std::string s(text, len);
+  size_t end = s.find_first_of("\r\n,");  // first line / clause only ("Open MPI v4.1.4", "MPICH Version: 4.0.2")
+  return end == std::string::npos ? s : s.substr(0, end);
+}
+
+Napi::Object ModuleInit(Napi::Env env, Napi::Object exports) {
+  Napi::Array names = Napi::Array::New(env, 4);
+  for (uint32_t i = 0; i < 4; i++) names.Set(i, kThreadLevelNames[i]);
+  names.Freeze();
+  exports.Set("threadLevelNames", names);
+  exports.Set("libraryVersion", LibraryVersion());
+  exports.Set("init", Napi::Function::New(env, Init, "init"));
+  exports.Set("initialized", Napi::Function::New(env, Initialized, "initialized"));
+  exports.Set("finalized", Napi::Function::New(env, Finalized, "finalized"));
+  exports.Set("isThreadMain", Napi::Function::New(env, IsThreadMain, "isThreadMain"));
+  exports.Set("finalize", Napi::Function::New(env, Finalize, "finalize"));
+  exports.Set("rank", Napi::Function::New(env, Rank, "rank"));
+  exports.Set("size", Napi::Function::New(env, Size, "size"));
+  exports.Set("wtime", Napi::Function::New(env, Wtime, "wtime"));
+  exports.Set("barrier", Napi::Function::New(env, Barrier, "barrier"));
+  exports.Set("allgatherv", Napi::Function::New(env, Allgatherv, "allgatherv"));
+  exports.Set("gatherv", Napi::Function::New(env, Gatherv, "gatherv"));
+  exports.Set("bcast", Napi::Function::New(env, Bcast, "bcast"));
+  exports.Set("allgatherInt32", Napi::Function::New(env, AllgatherInt32, "allgatherInt32"));
+  exports.Set("allreduceInt32", Napi::Function::New(env, AllreduceInt32, "allreduceInt32"));
+  exports.Set("abort", Napi::Function::New(env, Abort, "abort"));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(superspike_mpi, ModuleInit)
