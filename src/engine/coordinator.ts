@@ -5,19 +5,23 @@
  * orchestrates; it neither formats files nor knows the protocol's arithmetic.
  */
 import { mkdirSync } from 'node:fs';
+import { hostname } from 'node:os';
 import path from 'node:path';
 import { UserError } from '../errors.js';
 import type { ExperimentConfig } from '../config/schema.js';
 import type { ResolvedTask } from '../config/task.js';
 import type { RunInfo } from '../io/run-info.js';
 import type { StatsLine } from '../io/stats.js';
-import { DT_SECONDS } from '../model/constants.js';
+import { DT_SECONDS, MIN_DELAY_STEPS } from '../model/constants.js';
 import { ControlBlock } from './exchange.js';
 import { computeLayout, createSharedMemory, type MemoryLayout } from './layout.js';
 import { rankSettings, resolveRunOptions, type ResolvedRunOptions, type RunOptions } from './options.js';
 import { RunOutputs } from './outputs.js';
 import { RankPool } from './rank-pool.js';
+import { MpiLink } from './mpi-link.js';
+import { CollectiveFetcher, ROOT_PROCESS, gatherJson, localRanksOf, whereIs } from './process-group.js';
 import { RunFailedError } from './rank-errors.js';
+import { restoreNetwork } from './restore.js';
 import type { RankTaskData } from './rank-task.js';
 import { nextSegment, phaseAt, type Schedule } from './schedule.js';
 import { networkShape, partitionTable, scheduleFor } from './setup.js';
@@ -49,7 +53,12 @@ export async function runExperiment(config: ExperimentConfig, task: ResolvedTask
 }
 
 class Coordinator {
+  /** Ranks of the whole run, and those this process holds. */
   private readonly ranks: number;
+  private readonly localRanks: number[];
+  private readonly isRoot: boolean;
+  /** With several processes: the coordinator's own link, for a run that ends inside an interval. */
+  private readonly link: MpiLink | null;
   private readonly topology: Topology;
   private readonly layout: MemoryLayout;
   private readonly schedule: Schedule;
@@ -67,15 +76,21 @@ class Coordinator {
     private readonly task: ResolvedTask,
     private readonly options: ResolvedRunOptions,
   ) {
-    this.ranks = options.workers;
+    const runtime = options.processes;
+    const placement = runtime?.placement ?? null;
+    this.ranks = placement === null ? options.workers : placement.processes * placement.ranksPerProcess;
+    this.localRanks = placement === null ? Array.from({ length: this.ranks }, (_, r) => r) : localRanksOf(placement);
+    this.isRoot = placement === null || placement.process === ROOT_PROCESS;
     this.topology = buildTopology(networkShape(config, task));
-    this.layout = computeLayout(this.topology, this.ranks);
+    this.layout = computeLayout(this.topology, this.ranks, this.localRanks);
     this.schedule = scheduleFor(config, task);
     this.memory = createSharedMemory(this.layout);
     this.control = new ControlBlock(this.memory.buffer, this.layout);
     this.control.reset();
-    this.view = new NetworkView(this.memory, this.layout, this.topology);
-    this.outputs = new RunOutputs(path.resolve(options.outDir), config, task, this.topology);
+    this.view = new NetworkView(this.memory, this.layout, this.topology,
+      runtime ? new CollectiveFetcher(runtime, this.layout, this.memory) : undefined);
+    this.link = runtime && placement!.processes > 1 ? new MpiLink(runtime.comm, placement!, this.layout, this.topology, this.memory) : null;
+    this.outputs = new RunOutputs(path.resolve(options.outDir), config, task, this.topology, this.isRoot, this.ranks, new Set(this.localRanks));
   }
 
   async run(): Promise<RunResult> {
@@ -85,11 +100,13 @@ class Coordinator {
     if (resume) {
       this.clock = resume.clock;
       this.statsLines = resume.statsLines;
-      this.view.restore(resume.groups, resume.connections);
+      restoreNetwork(this.memory, this.layout, this.topology, resume.groups, resume.connections);
       outputs.prepareResumed(this.clock, this.statsLines);
     } else {
       outputs.prepareFresh();
     }
+    // Nobody writes a rank file before every process has cleared its stale ones.
+    options.processes?.comm.barrier();
     const settings = rankSettings(options);
     const taskData = (rank: number): RankTaskData => ({
       rank,
@@ -106,7 +123,8 @@ class Coordinator {
     });
 
     this.startWall = performance.now();
-    const pool = new RankPool(this.control, Array.from({ length: this.ranks }, (_, r) => r), taskData);
+    const placement = options.processes?.placement ?? null;
+    const pool = new RankPool(this.control, this.localRanks, taskData, (rank) => whereIs(placement, rank));
     const progressTimer = setInterval(() => this.emitProgress(), options.progressIntervalMs);
     const onStop = () => this.control.requestStop();
     options.stopSignal?.addEventListener('abort', onStop);
@@ -117,9 +135,14 @@ class Coordinator {
     try {
       await this.waitParked(pool);
       interrupted = await this.drive(pool);
+      // A run that ends inside an interval: complete the mirrors' rings before saving them.
+      if (this.link !== null && this.clock % MIN_DELAY_STEPS !== 0) {
+        this.link.exchangeSteps(this.clock - (this.clock % MIN_DELAY_STEPS), this.clock, false);
+      }
       stateFile = this.saveState(interrupted);
       this.control.post({ targetStep: this.clock, eta: 0, learning: false, frozen: true, finish: true });
       timings = await pool.finished();
+      if (options.processes) timings = (gatherJson(options.processes, timings) ?? []).flat();
     } catch (err) {
       await pool.abandon();
       throw err instanceof UserError ? err : new RunFailedError((err as Error).message, err);
@@ -133,7 +156,10 @@ class Coordinator {
 
   private async waitParked(pool: RankPool): Promise<void> {
     await pool.waitParked(this.options.hangTimeoutSeconds);
-    this.clock = this.control.rankClock(0) || this.clock;
+    this.clock = this.control.rankClock(this.localRanks[0]!) || this.clock;
+    // Every process must take the same decision at every park: a stop asked for anywhere holds everywhere.
+    const comm = this.options.processes?.comm;
+    if (comm && comm.allreduceInt32(this.control.stopRequested ? 1 : 0, 'max') === 1) this.control.requestStop();
   }
 
   /** The protocol from the current clock on; the ranks are parked at every await. True when interrupted. */
@@ -157,21 +183,22 @@ class Coordinator {
 
   private writeStats(block: number): void {
     const line = statsLine(this.view, this.topology, block, this.clock);
-    this.outputs.appendStats(line);
+    if (this.isRoot) this.outputs.appendStats(line);
     this.stats.push(line);
     this.statsLines++;
     this.options.onStats?.(line);
   }
 
   private saveState(checkpoint: boolean): string {
-    return this.outputs.saveState(this.view, this.clock, this.statsLines, checkpoint);
+    const state = this.outputs.captureState(this.view, this.clock, this.statsLines);
+    return this.isRoot ? this.outputs.saveState(state, checkpoint) : this.outputs.stateFile(checkpoint);
   }
 
   private emitProgress(): void {
     if (!this.options.onProgress) return;
     const s = this.schedule;
     let clock = Infinity;
-    for (let r = 0; r < this.ranks; r++) clock = Math.min(clock, this.control.rankClock(r));
+    for (const r of this.localRanks) clock = Math.min(clock, this.control.rankClock(r));
     if (!Number.isFinite(clock)) clock = this.clock;
     const { phase, block } = phaseAt(s, clock);
     this.options.onProgress({
@@ -188,10 +215,13 @@ class Coordinator {
 
   private finish(interrupted: boolean, stateFile: string | null, timings: RankTiming[]): RunResult {
     const wallSeconds = (performance.now() - this.startWall) / 1000;
-    const info = this.outputs.writeRunInfo({
+    const placement = this.options.processes?.placement ?? null;
+    const info = this.outputs.runInfo({
       schedule: this.schedule, ranks: this.ranks, kernels: this.options.kernels, clock: this.clock,
       interrupted, stateFile, wallSeconds, timings,
+      placement: placement ?? { processes: 1, process: 0, ranksPerProcess: this.ranks, hosts: [hostname()] },
     });
+    if (this.isRoot) this.outputs.writeRunInfo(info);
     return {
       interrupted,
       clock: this.clock,

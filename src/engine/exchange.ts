@@ -35,12 +35,13 @@ export interface SegmentCommand {
 export class ControlBlock {
   readonly ints: Int32Array;
   readonly params: Float64Array;
+  /** Ranks of this process: the count every barrier and park waits for. */
   readonly ranks: number;
 
   constructor(buffer: ArrayBufferLike, layout: MemoryLayout) {
     this.ints = new Int32Array(buffer, layout.control, layout.controlInts);
     this.params = new Float64Array(buffer, layout.params, 2);
-    this.ranks = layout.ranks;
+    this.ranks = layout.localRanks.length;
   }
 
   reset(): void {

@@ -1,9 +1,12 @@
 /**
  * Where every array lives in the run's one shared WebAssembly.Memory (struct of arrays).
  *
- * The layout is a pure function of (topology, ranks): the coordinator and every rank compute
- * the same offsets. Offsets are bytes, 64-byte aligned (cache lines, so ranks never share one
- * while writing); bytes [0, 65536) belong to the WASM kernel module's own data.
+ * The layout is a pure function of (topology, ranks, local ranks): the coordinator and every
+ * rank of a process compute the same offsets. Offsets are bytes, 64-byte aligned (cache lines, so
+ * ranks never share one while writing); bytes [0, 65536) belong to the WASM kernel module's own
+ * data. A process that holds only some ranks (several MPI processes) allocates full regions for
+ * its own ranks and *mirrors* for the others: just what the transport copies in — spike rings,
+ * error-event rings, and the weights symmetric feedback reads. Absent arrays have offset 0.
  */
 import { ELIGIBILITY_BATCH, MIN_DELAY_STEPS } from '../model/constants.js';
 import { WASM_RESERVED_BYTES } from '../model/kernels-wasm.js';
@@ -87,12 +90,17 @@ export interface ConnectionRegion {
 }
 
 export interface RankRegion {
+  /** A mirror of a rank held by another process (only rings and shared weights are present). */
+  mirror: boolean;
   groups: GroupRegion[];
   connections: ConnectionRegion[];
 }
 
 export interface MemoryLayout {
+  /** Ranks in the whole run (all processes). */
   ranks: number;
+  /** Ranks held by this process, ascending. */
+  localRanks: readonly number[];
   control: number;
   controlInts: number;
   params: number;
@@ -127,18 +135,29 @@ function align(x: number): number {
   return Math.ceil(x / ALIGN) * ALIGN;
 }
 
-export function computeLayout(topology: Topology, ranks: number): MemoryLayout {
+/** Connections whose weights other ranks read (sources of symmetric feedback). */
+export function sharedWeightConnections(topology: Topology): number[] {
+  return topology.connections
+    .filter((c) => topology.connections.some((r) => r.feedback?.mode === 'symmetric' && r.feedback.source === c.index))
+    .map((c) => c.index);
+}
+
+export function computeLayout(topology: Topology, ranks: number, localRanks?: readonly number[]): MemoryLayout {
+  const local = localRanks ?? Array.from({ length: ranks }, (_, r) => r);
+  const isLocal = new Set(local);
+  const shared = new Set(sharedWeightConnections(topology));
   const alloc = new Allocator(WASM_RESERVED_BYTES);
   const controlInts = CTRL.rankClocks + ranks;
   const control = alloc.take(controlInts);
   const params = alloc.take(2 * 8);
   const rankRegions: RankRegion[] = [];
   for (let r = 0; r < ranks; r++) {
+    const full = isLocal.has(r);
     const groups = topology.groups.map((g): GroupRegion => {
       const local = localCount(g.size, r, ranks);
       const localCap = Math.max(1, local);
       const stride = paddedStride(local);
-      const lif = g.kind === 'lif';
+      const lif = g.kind === 'lif' && full;
       return {
         localCount: local,
         localCap,
@@ -148,15 +167,15 @@ export function computeLayout(topology: Topology, ranks: number): MemoryLayout {
         ref: lif ? alloc.take(stride) : 0,
         ringCounts: alloc.take(RING_SLOTS),
         ringIds: alloc.take(RING_SLOTS * localCap),
-        pre: g.presynaptic ? alloc.take(g.size) : 0,
-        merged: g.presynaptic ? alloc.take(g.size) : 0,
+        pre: g.presynaptic && full ? alloc.take(g.size) : 0,
+        merged: g.presynaptic && full ? alloc.take(g.size) : 0,
       };
     });
     const connections = topology.connections.map((c): ConnectionRegion => {
       const post = groups[c.postGroup]!;
       const stride = post.stride;
       const synapses = c.nPre * stride;
-      const plastic = c.plastic;
+      const plastic = c.plastic && full;
       const syn = (on: boolean) => (on ? alloc.take(synapses) : 0);
       const perPost = (on: boolean) => (on ? alloc.take(stride) : 0);
       const perPre = (on: boolean) => (on ? alloc.take(c.nPre) : 0);
@@ -164,7 +183,7 @@ export function computeLayout(topology: Topology, ranks: number): MemoryLayout {
       return {
         stride,
         synapses,
-        w: syn(true),
+        w: syn(full || shared.has(c.index)),
         el: syn(plastic),
         elFlt: syn(plastic),
         elSum: syn(plastic),
@@ -174,33 +193,33 @@ export function computeLayout(topology: Topology, ranks: number): MemoryLayout {
         errTrace: perPost(plastic),
         errFiltered: perPost(plastic),
         avgSqErr: perPost(plastic),
-        hom: perPost(c.regulariser),
+        hom: perPost(c.regulariser && full),
         sigmaLine: plastic ? alloc.take(c.delaySteps * stride) : 0,
         batchPitch: batchPitch(stride),
         prePitch: batchPitch(c.nPre),
         sDelayed: plastic ? alloc.take(ELIGIBILITY_BATCH * batchPitch(stride)) : 0,
         eEff: plastic ? alloc.take(ELIGIBILITY_BATCH * batchPitch(stride)) : 0,
-        h4: c.regulariser ? alloc.take(ELIGIBILITY_BATCH * batchPitch(stride)) : 0,
+        h4: c.regulariser && full ? alloc.take(ELIGIBILITY_BATCH * batchPitch(stride)) : 0,
         psp: perPre(plastic),
         pEff: plastic ? alloc.take(ELIGIBILITY_BATCH * batchPitch(c.nPre)) : 0,
         pspLine: plastic ? alloc.take(c.delaySteps * c.nPre) : 0,
-        feedbackB: c.feedback?.mode === 'random' ? alloc.take(topology.shape.nOutput * stride) : 0,
+        feedbackB: c.feedback?.mode === 'random' && full ? alloc.take(topology.shape.nOutput * stride) : 0,
         evCounts: c.emitsErrorEvents ? alloc.take(RING_SLOTS) : 0,
         evIds: c.emitsErrorEvents ? alloc.take(RING_SLOTS * localCap) : 0,
         evValues: c.emitsErrorEvents ? alloc.take(RING_SLOTS * localCap) : 0,
-        mergedEvIds: c.emitsErrorEvents ? alloc.take(c.nPost) : 0,
-        mergedEvValues: c.emitsErrorEvents ? alloc.take(c.nPost) : 0,
+        mergedEvIds: c.emitsErrorEvents && full ? alloc.take(c.nPost) : 0,
+        mergedEvValues: c.emitsErrorEvents && full ? alloc.take(c.nPost) : 0,
         pass: plastic ? alloc.take(16) : 0,
       };
     });
-    rankRegions.push({ groups, connections });
+    rankRegions.push({ mirror: !full, groups, connections });
   }
   const totalBytes = alloc.offset;
   const pages = Math.ceil(totalBytes / PAGE);
   if (pages > 65536) {
     throw new RangeError(`network needs ${(totalBytes / 2 ** 30).toFixed(2)} GiB of shared memory, more than the 4 GiB a WebAssembly memory can hold`);
   }
-  return { ranks, control, controlInts, params, rankRegions, totalBytes, pages };
+  return { ranks, localRanks: local, control, controlInts, params, rankRegions, totalBytes, pages };
 }
 
 export function createSharedMemory(layout: MemoryLayout): WebAssembly.Memory {

@@ -8,6 +8,7 @@ import { availableParallelism } from 'node:os';
 import { UserError } from '../errors.js';
 import type { NetworkState } from '../io/netstate.js';
 import type { StatsLine } from '../io/stats.js';
+import type { Placement, ProcessRuntime } from './process-group.js';
 
 export type KernelKind = 'wasm' | 'reference';
 
@@ -67,6 +68,11 @@ export interface RunOptions {
   /** Aborting it asks the ranks to stop at the next interval and checkpoint (Ctrl-C, SIGTERM). */
   stopSignal?: AbortSignal | null;
   testHooks?: TestHooks | null;
+  /**
+   * Ranks in several processes (MPI): this process's placement and collectives. `workers` is then
+   * the number of ranks in this process; the run has processes × workers ranks.
+   */
+  processes?: ProcessRuntime | null;
 }
 
 /** Spin iterations at a barrier when every rank has a core of its own. */
@@ -90,6 +96,7 @@ export const DEFAULT_RUN_OPTIONS = Object.freeze({
   onStats: null as ((line: StatsLine) => void) | null,
   stopSignal: null as AbortSignal | null,
   testHooks: null as TestHooks | null,
+  processes: null as ProcessRuntime | null,
 });
 
 export type ResolvedRunOptions = { -readonly [K in keyof typeof DEFAULT_RUN_OPTIONS]: (typeof DEFAULT_RUN_OPTIONS)[K] } & {
@@ -103,6 +110,8 @@ export interface RankSettings {
   shareWork: boolean;
   chunkSynapses: number;
   testHooks: TestHooks | null;
+  /** Null in a one-process run. */
+  placement: Placement | null;
 }
 
 export function resolveRunOptions(options: RunOptions = {}): ResolvedRunOptions {
@@ -126,5 +135,6 @@ export function rankSettings(options: ResolvedRunOptions): RankSettings {
     shareWork: options.shareWork,
     chunkSynapses: options.chunkSynapses,
     testHooks: options.testHooks,
+    placement: options.processes?.placement ?? null,
   };
 }

@@ -10,7 +10,7 @@ import { UserError } from '../errors.js';
 import type { ExperimentConfig } from '../config/schema.js';
 import type { ResolvedTask } from '../config/task.js';
 import { saveNetworkState, NETSTATE_FORMAT, NETSTATE_VERSION, type NetworkState } from '../io/netstate.js';
-import { RUN_INFO_FILE, writeRunInfo, type RunInfo } from '../io/run-info.js';
+import { RUN_INFO_FILE, writeRunInfo, type RunInfo, type RunInfoLayout } from '../io/run-info.js';
 import { spkRankFiles, truncateSpkAfter } from '../io/spk.js';
 import { formatStatsLine, type StatsLine } from '../io/stats.js';
 import { DT_SECONDS, STEPS_PER_SECOND } from '../model/constants.js';
@@ -18,6 +18,7 @@ import { finalWindow, testWindows, type Schedule } from './schedule.js';
 import type { NetworkView } from './snapshot.js';
 import type { Topology } from './topology.js';
 import type { RankTiming } from './wait-log.js';
+import type { Placement } from './process-group.js';
 
 export class RunOutputs {
   readonly statsFile: string;
@@ -27,6 +28,11 @@ export class RunOutputs {
     private readonly config: ExperimentConfig,
     private readonly task: ResolvedTask,
     private readonly topology: Topology,
+    /** The process that writes stats, states and run.json (the only one in a one-process run). */
+    private readonly isRoot = true,
+    /** Ranks of the run, and those whose spike files this process writes. */
+    private readonly ranks = Infinity,
+    private readonly ownRanks: ReadonlySet<number> | null = null,
   ) {
     this.statsFile = path.join(outDir, `${config.name}.stats`);
   }
@@ -36,15 +42,28 @@ export class RunOutputs {
     return this.topology.groups.flatMap((g) => spkRankFiles(path.join(this.outDir, g.spkName)));
   }
 
+  /**
+   * The existing rank files this process answers for: those of its own ranks, and — at the root —
+   * those of ranks this run does not have (left by a run with more ranks).
+   */
+  private ownRankFiles(): string[] {
+    return this.existingRankFiles().filter((f) => {
+      const rank = Number(/\.(\d+)\.spk$/.exec(f)![1]);
+      return this.ownRanks === null || this.ownRanks.has(rank) || (this.isRoot && rank >= this.ranks);
+    });
+  }
+
   prepareFresh(): void {
     // Stale files of an earlier run with more ranks would otherwise join every merge.
-    for (const f of this.existingRankFiles()) rmSync(f);
-    writeFileSync(this.statsFile, '');
+    for (const f of this.ownRankFiles()) rmSync(f, { force: true });
+    if (this.isRoot) writeFileSync(this.statsFile, '');
   }
 
   /** Cuts the folder back to the saved clock: rank files truncated, stats lines kept up to it. */
   prepareResumed(clock: number, statsLines: number): void {
-    for (const f of this.existingRankFiles()) truncateSpkAfter(f, clock);
+    // Files of ranks this run does not have still hold the spikes before the checkpoint: keep them.
+    for (const f of this.ownRankFiles()) truncateSpkAfter(f, clock);
+    if (!this.isRoot) return;
     const kept = existsSync(this.statsFile)
       ? readFileSync(this.statsFile, 'utf8').split('\n').filter((l) => l !== '').slice(0, statsLines)
       : [];
@@ -64,9 +83,9 @@ export class RunOutputs {
     return path.join(this.outDir, checkpoint ? `${this.config.name}.checkpoint.netstate` : `${this.config.name}.netstate`);
   }
 
-  /** Writes the network state in global order; a checkpoint when the run is not over. */
-  saveState(view: NetworkView, clock: number, statsLines: number, checkpoint: boolean): string {
-    const state: NetworkState = {
+  /** The network state in global order (a collective with several processes; complete at the root). */
+  captureState(view: NetworkView, clock: number, statsLines: number): NetworkState {
+    return {
       format: NETSTATE_FORMAT,
       version: NETSTATE_VERSION,
       config: this.config as unknown as Record<string, unknown>,
@@ -76,14 +95,18 @@ export class RunOutputs {
       groups: view.captureGroups(clock),
       connections: view.captureConnections(clock),
     };
+  }
+
+  /** Writes the network state; a checkpoint when the run is not over. */
+  saveState(state: NetworkState, checkpoint: boolean): string {
     const file = this.stateFile(checkpoint);
     saveNetworkState(file, state);
     return file;
   }
 
-  writeRunInfo(run: {
+  runInfo(run: {
     schedule: Schedule; ranks: number; kernels: string; clock: number; interrupted: boolean;
-    stateFile: string | null; wallSeconds: number; timings: RankTiming[];
+    stateFile: string | null; wallSeconds: number; timings: RankTiming[]; placement: Placement;
   }): RunInfo {
     const s = run.schedule;
     const { topology } = this;
@@ -116,13 +139,30 @@ export class RunOutputs {
       wallSeconds: run.wallSeconds,
       simulatedSeconds: run.clock * DT_SECONDS,
       rankTimings: run.timings,
+      layout: layoutInfo(run.placement, run.timings),
     };
-    writeRunInfo(this.outDir, info);
     return info;
+  }
+
+  writeRunInfo(info: RunInfo): void {
+    writeRunInfo(this.outDir, info);
   }
 
   /** Every file of the run, for the summary. */
   files(stateFile: string | null): string[] {
     return [...this.existingRankFiles().sort(), this.statsFile, ...(stateFile ? [stateFile] : []), path.join(this.outDir, RUN_INFO_FILE)];
   }
+}
+
+/** run.json's layout: processes × ranks, and what crossed between processes per interval. */
+function layoutInfo(placement: Placement, timings: RankTiming[]): RunInfoLayout {
+  const exchanges = timings.reduce((sum, t) => sum + (t.mpiExchanges ?? 0), 0);
+  const bytes = timings.reduce((sum, t) => sum + (t.mpiBytesSent ?? 0), 0);
+  return {
+    processes: placement.processes,
+    ranksPerProcess: placement.ranksPerProcess,
+    hosts: placement.hosts,
+    bytesPerIntervalPerProcess: exchanges > 0 ? bytes / exchanges : 0,
+    mpiSeconds: timings.reduce((sum, t) => sum + (t.mpiSeconds ?? 0), 0),
+  };
 }

@@ -10,10 +10,11 @@ export type RankOutcome =
   | { code: 'finished'; timing: RankTiming }
   /** The rank stopped because the run was aborted elsewhere (not the cause of anything). */
   | { code: 'aborted'; rank: number }
-  | { code: 'failed'; rank: number; step: number; message: string };
+  | { code: 'failed'; rank: number; step: number; message: string; where: string };
 
-export function rankFailure(rank: number, step: number, cause: unknown): RankOutcome {
-  return { code: 'failed', rank, step, message: (cause as Error)?.message ?? String(cause) };
+/** `where`: ` (process p on host h)` with several processes, else empty. */
+export function rankFailure(rank: number, step: number, cause: unknown, where = ''): RankOutcome {
+  return { code: 'failed', rank, step, message: (cause as Error)?.message ?? String(cause), where };
 }
 
 export class RunFailedError extends UserError {
@@ -23,7 +24,7 @@ export class RunFailedError extends UserError {
   }
 }
 
-/** The one-line message of a rank failure; `where` adds process and host with several processes. */
-export function describeRankFailure(outcome: Extract<RankOutcome, { code: 'failed' }>, where = ''): string {
-  return `rank ${outcome.rank}${where} failed at step ${outcome.step}: ${outcome.message}`;
+/** The one-line message of a rank failure, naming process and host with several processes. */
+export function describeRankFailure(outcome: Extract<RankOutcome, { code: 'failed' }>): string {
+  return `rank ${outcome.rank}${outcome.where} failed at step ${outcome.step}: ${outcome.message}`;
 }

@@ -44,7 +44,7 @@ export class RankPool {
     this.tasks = ranks.map((rank) => this.pool.run(taskData(rank)) as Promise<RankOutcome>);
     this.tasks.forEach((task, i) => {
       task.then((outcome) => {
-        if (outcome.code === 'failed') this.fail(new RunFailedError(describeRankFailure(outcome, this.where(outcome.rank))));
+        if (outcome.code === 'failed') this.fail(new RunFailedError(describeRankFailure(outcome)));
       }, (err: unknown) => {
         const rank = ranks[i]!;
         this.fail(new RunFailedError(

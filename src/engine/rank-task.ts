@@ -16,6 +16,9 @@ import { RankEngine, type SpikeSink } from './rank.js';
 import { rankFailure, type RankOutcome } from './rank-errors.js';
 import { buildTopology, type NetworkShape } from './topology.js';
 import { SharedMemoryTransport } from './transport.js';
+import { MpiLink } from './mpi-link.js';
+import { localRanksOf, whereIs, type Collectives } from './process-group.js';
+import { requireMpi } from '../mpi/binding.js';
 
 export interface RankTaskData {
   rank: number;
@@ -48,18 +51,24 @@ class SpkSink implements SpikeSink {
 
 export function runRankTask(data: RankTaskData): RankOutcome {
   const topology = buildTopology(data.shape);
-  const layout = computeLayout(topology, data.ranks);
+  const placement = data.settings.placement;
+  const localRanks = placement === null ? Array.from({ length: data.ranks }, (_, r) => r) : localRanksOf(placement);
+  const layout = computeLayout(topology, data.ranks, localRanks);
   const outDir = data.outDir;
   const sinks = topology.groups.map((g) =>
     outDir === null
       ? null
       : new SpkSink(new SpkWriter(path.join(outDir, spkRankFileName(g.spkName, data.rank)), { append: data.appendSpikes })));
   const control = new ControlBlock(data.memory.buffer, layout);
-  const transport = new SharedMemoryTransport(data.rank, control, data.settings.barrierSpin);
+  // Several processes: this thread may be the one that drives an exchange (process-group.ts).
+  const link = placement !== null && placement.processes > 1
+    ? new MpiLink(requireMpi('ranks in several processes') as Collectives, placement, layout, topology, data.memory)
+    : null;
+  const transport = new SharedMemoryTransport(data.rank, control, data.settings.barrierSpin, link);
   const engine = new RankEngine({
     rank: data.rank,
     ranks: data.ranks,
-    localRanks: Array.from({ length: data.ranks }, (_, r) => r),
+    localRanks,
     topology,
     layout,
     memory: data.memory,
@@ -73,6 +82,7 @@ export function runRankTask(data: RankTaskData): RankOutcome {
   engine.clock = data.startClock;
   try {
     if (data.initialise) engine.initialise(data.initialise.seed, data.initialise.w0);
+    engine.shareInitialWeights();
     for (let command = transport.awaitCommand(); !command.finish; command = transport.awaitCommand()) {
       engine.eta = command.eta;
       engine.learning = command.learning;
@@ -82,11 +92,21 @@ export function runRankTask(data: RankTaskData): RankOutcome {
     }
   } catch (err) {
     safely(() => engine.flushSinks());
-    return err instanceof RankAbortedError ? { code: 'aborted', rank: data.rank } : rankFailure(data.rank, engine.clock, err);
+    return err instanceof RankAbortedError ? { code: 'aborted', rank: data.rank } : rankFailure(data.rank, engine.clock, err, whereIs(placement, data.rank));
   } finally {
     safely(() => engine.closeSinks());
   }
-  return { code: 'finished', timing: engine.timing() };
+  const timing = engine.timing();
+  if (placement !== null && placement.processes > 1) {
+    Object.assign(timing, {
+      process: placement.process,
+      host: placement.hosts[placement.process],
+      mpiExchanges: link?.stats.exchanges ?? 0,
+      mpiBytesSent: link?.stats.bytesSent ?? 0,
+      mpiSeconds: link?.stats.mpiSeconds ?? 0,
+    });
+  }
+  return { code: 'finished', timing };
 }
 
 function safely(action: () => void): void {

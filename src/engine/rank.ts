@@ -16,7 +16,7 @@ import { Replay, type EventTable } from '../model/replay.js';
 import { bumpTrace } from '../model/traces.js';
 import { initialiseRank } from './initialise.js';
 import { DelayedLists } from './merge.js';
-import { RING_SLOTS, type MemoryLayout, type RankRegion } from './layout.js';
+import { RING_SLOTS, sharedWeightConnections, type MemoryLayout, type RankRegion } from './layout.js';
 import type { RankSettings } from './options.js';
 import { RankHooks } from './rank-hooks.js';
 import { globalId, localIndex, ownerRank } from './partition.js';
@@ -121,12 +121,20 @@ export class RankEngine {
     this.mergedEvents = new Int32Array(this.topology.connections.length);
     this.batchSteps = new Int32Array(this.topology.connections.length);
     this.batchAnyError = new Int32Array(this.topology.connections.length);
-    this.fenceWeightUpdates = ranks > 1 && this.topology.connections.some((c) => c.feedback?.mode === 'symmetric');
+    this.fenceWeightUpdates = ranks > 1 && sharedWeightConnections(this.topology).length > 0;
   }
 
   /** Fresh state of a new network: every value a pure function of the seed. */
   initialise(seed: number, w0: number): void {
     initialiseRank(this.f32, this.i32, this.topology, this.region, this.rank, this.ranks, seed, w0);
+  }
+
+  /**
+   * Before the first step: other processes' mirrors of the weights that symmetric feedback reads
+   * get this rank's initial (or restored) values.
+   */
+  shareInitialWeights(): void {
+    if (this.fenceWeightUpdates) this.transport.fenceAfterWeightUpdate(this.clock);
   }
 
   /** Runs steps until the clock reaches `targetStep` or the ranks agree to stop early. */

@@ -1,7 +1,14 @@
 /**
- * Between the ranks' shared memory (partitioned, padded) and the global-order view of the
- * network: network states (SPEC §11.5) and the coordinator's statistics read through here.
- * Only valid while every rank is parked.
+ * Between the ranks' memory (partitioned, padded) and the global-order view of the network:
+ * network states (docs/model.md §11.5) and the coordinator's statistics read through here. Only
+ * valid while every rank is parked.
+ *
+ * Each per-rank array is obtained through a `RegionFetcher`. In one process it is a view of the
+ * shared memory. With ranks in several processes every process calls the same sequence of
+ * fetches (a collective each); the root process receives the other processes' arrays and
+ * assembles the global order, the others only contribute and get empty results. Spike and event
+ * rings and replicated arrays need no fetch: the transport mirrors every rank's rings, and the
+ * replicated arrays of rank 0 live in process 0.
  */
 import { MIN_DELAY_STEPS } from '../model/constants.js';
 import type { ConnectionState, GroupState, SpikeRing } from '../io/netstate.js';
@@ -12,13 +19,47 @@ import type { Topology } from './topology.js';
 type SynField = 'w' | 'el' | 'elFlt' | 'elSum' | 'grad2';
 type PostField = 'err' | 'errIn' | 'errTrace' | 'errFiltered' | 'avgSqErr' | 'hom';
 
+/** One rank's array: element `base + i` of f32/i32 (two views of the same bytes). */
+export interface RankArray {
+  f32: Float32Array;
+  i32: Int32Array;
+  base: number;
+}
+
+export interface RegionFetcher {
+  /** False on processes that only contribute: their fetch results are empty and not read. */
+  readonly assembles: boolean;
+  /** Every rank's array of `elements(r)` 4-byte elements at byte `offset(r)` of its region. */
+  fetch(offset: (r: number) => number, elements: (r: number) => number): RankArray[];
+}
+
+/** One process holds every rank: arrays are views of the shared memory. */
+export class MemoryFetcher implements RegionFetcher {
+  readonly assembles = true;
+  private readonly array: RankArray;
+  constructor(memory: WebAssembly.Memory, private readonly ranks: number) {
+    this.array = { f32: new Float32Array(memory.buffer), i32: new Int32Array(memory.buffer), base: 0 };
+  }
+  fetch(offset: (r: number) => number): RankArray[] {
+    return Array.from({ length: this.ranks }, (_, r) => ({ ...this.array, base: offset(r) >> 2 }));
+  }
+}
+
+const EMPTY_F32 = new Float32Array(0);
+const EMPTY_I32 = new Int32Array(0);
+
 export class NetworkView {
   private readonly f32: Float32Array;
   private readonly i32: Int32Array;
   private readonly u32: Uint32Array;
   private readonly ranks: number;
 
-  constructor(memory: WebAssembly.Memory, private readonly layout: MemoryLayout, private readonly topology: Topology) {
+  constructor(
+    memory: WebAssembly.Memory,
+    private readonly layout: MemoryLayout,
+    private readonly topology: Topology,
+    private readonly fetcher: RegionFetcher = new MemoryFetcher(memory, layout.ranks),
+  ) {
     this.f32 = new Float32Array(memory.buffer);
     this.i32 = new Int32Array(memory.buffer);
     this.u32 = new Uint32Array(memory.buffer);
@@ -33,16 +74,24 @@ export class NetworkView {
     return this.layout.rankRegions[r]!.groups[g]!;
   }
 
+  private synapseArrays(c: number, field: SynField): RankArray[] {
+    const nPre = this.topology.connections[c]!.nPre;
+    return this.fetcher.fetch((r) => this.conn(r, c)[field], (r) => nPre * this.conn(r, c).stride);
+  }
+
   /** Sum of a synaptic field over all synapses in ascending (j, k), in float64. */
   sumSynapses(c: number, field: SynField): number {
     const info = this.topology.connections[c]!;
-    const { f32, ranks } = this;
+    const arrays = this.synapseArrays(c, field);
+    if (!this.fetcher.assembles) return 0;
+    const { ranks } = this;
+    const strides = Array.from({ length: ranks }, (_, r) => this.conn(r, c).stride);
     let sum = 0;
-    const regs = Array.from({ length: ranks }, (_, r) => this.conn(r, c));
     for (let j = 0; j < info.nPre; j++) {
       for (let k = 0; k < info.nPost; k++) {
-        const reg = regs[ownerRank(k, ranks)]!;
-        sum += f32[(reg[field] >> 2) + j * reg.stride + localIndex(k, ranks)]!;
+        const r = ownerRank(k, ranks);
+        const a = arrays[r]!;
+        sum += a.f32[a.base + j * strides[r]! + localIndex(k, ranks)]!;
       }
     }
     return sum;
@@ -58,87 +107,60 @@ export class NetworkView {
 
   gatherSynapses(c: number, field: SynField): Float32Array {
     const info = this.topology.connections[c]!;
+    const arrays = this.synapseArrays(c, field);
+    if (!this.fetcher.assembles) return EMPTY_F32;
     const out = new Float32Array(info.nPre * info.nPost);
-    this.mapSynapses(c, field, (heap, global) => {
-      out[global] = this.f32[heap]!;
-    });
+    for (let r = 0; r < this.ranks; r++) {
+      const { f32, base } = arrays[r]!;
+      const stride = this.conn(r, c).stride;
+      const local = this.group(r, info.postGroup).localCount;
+      for (let j = 0; j < info.nPre; j++) {
+        for (let kl = 0; kl < local; kl++) out[j * info.nPost + globalId(kl, r, this.ranks)] = f32[base + j * stride + kl]!;
+      }
+    }
     return out;
   }
 
-  scatterSynapses(c: number, field: SynField, values: Float32Array): void {
-    this.mapSynapses(c, field, (heap, global) => {
-      this.f32[heap] = values[global]!;
-    });
-  }
-
-  private mapSynapses(c: number, field: SynField, visit: (heap: number, global: number) => void): void {
-    const info = this.topology.connections[c]!;
+  /**
+   * Per-post values in global order: `rows` rows of the group's size, row `row` of rank r at
+   * element `row·stride(r)` of its array (delay lines, feedback matrices; rows = 1 otherwise).
+   */
+  private gatherRows(group: number, offset: (r: number) => number, stride: (r: number) => number, rows: number, kind: 'f32' | 'i32'): Float32Array | Int32Array {
+    const size = this.topology.groups[group]!.size;
+    const arrays = this.fetcher.fetch(offset, (r) => (rows - 1) * stride(r) + this.group(r, group).localCount);
+    if (!this.fetcher.assembles) return kind === 'f32' ? EMPTY_F32 : EMPTY_I32;
+    const out = kind === 'f32' ? new Float32Array(rows * size) : new Int32Array(rows * size);
     for (let r = 0; r < this.ranks; r++) {
-      const reg = this.conn(r, c);
-      const local = this.group(r, info.postGroup).localCount;
-      const base = reg[field] >> 2;
-      for (let j = 0; j < info.nPre; j++) {
-        for (let kl = 0; kl < local; kl++) visit(base + j * reg.stride + kl, j * info.nPost + globalId(kl, r, this.ranks));
+      const a = arrays[r]!;
+      const heap = kind === 'f32' ? a.f32 : a.i32;
+      const local = this.group(r, group).localCount;
+      const s = stride(r);
+      for (let row = 0; row < rows; row++) {
+        for (let kl = 0; kl < local; kl++) out[row * size + globalId(kl, r, this.ranks)] = heap[a.base + row * s + kl]!;
       }
     }
+    return out;
   }
 
   /** Per-post values (or per-post delay lines of `rows` slots) of connection c, global order. */
   gatherPost(c: number, field: PostField | 'sigmaLine', rows = 1): Float32Array {
     const info = this.topology.connections[c]!;
-    const out = new Float32Array(rows * info.nPost);
-    this.mapPost(info.postGroup, (r) => this.conn(r, c)[field], (r) => this.conn(r, c).stride, rows, info.nPost, (heap, global) => {
-      out[global] = this.f32[heap]!;
-    });
-    return out;
-  }
-
-  scatterPost(c: number, field: PostField | 'sigmaLine', values: Float32Array, rows = 1): void {
-    const info = this.topology.connections[c]!;
-    this.mapPost(info.postGroup, (r) => this.conn(r, c)[field], (r) => this.conn(r, c).stride, rows, info.nPost, (heap, global) => {
-      this.f32[heap] = values[global]!;
-    });
-  }
-
-  private mapPost(
-    group: number, offset: (r: number) => number, stride: (r: number) => number, rows: number, size: number,
-    visit: (heap: number, global: number) => void,
-  ): void {
-    for (let r = 0; r < this.ranks; r++) {
-      const local = this.group(r, group).localCount;
-      const base = offset(r) >> 2;
-      const s = stride(r);
-      for (let row = 0; row < rows; row++) {
-        for (let kl = 0; kl < local; kl++) visit(base + row * s + kl, row * size + globalId(kl, r, this.ranks));
-      }
-    }
+    return this.gatherRows(info.postGroup, (r) => this.conn(r, c)[field], (r) => this.conn(r, c).stride, rows, 'f32') as Float32Array;
   }
 
   private gatherNeurons(g: number, field: 'v' | 'i' | 'ref'): Float32Array | Int32Array {
-    const size = this.topology.groups[g]!.size;
-    const out = field === 'ref' ? new Int32Array(size) : new Float32Array(size);
-    const heap = field === 'ref' ? this.i32 : this.f32;
-    this.mapPost(g, (r) => this.group(r, g)[field], () => 0, 1, size, (h, global) => {
-      out[global] = heap[h]!;
-    });
-    return out;
+    return this.gatherRows(g, (r) => this.group(r, g)[field], () => 0, 1, field === 'ref' ? 'i32' : 'f32');
   }
 
-  private scatterNeurons(g: number, field: 'v' | 'i' | 'ref', values: Float32Array | Int32Array): void {
-    const size = this.topology.groups[g]!.size;
-    const heap = field === 'ref' ? this.i32 : this.f32;
-    this.mapPost(g, (r) => this.group(r, g)[field], () => 0, 1, size, (h, global) => {
-      heap[h] = values[global]!;
-    });
+  private gatherFeedback(c: number): Float32Array {
+    const info = this.topology.connections[c]!;
+    const nOut = this.topology.shape.nOutput;
+    return this.gatherRows(info.postGroup, (r) => this.conn(r, c).feedbackB, (r) => this.conn(r, c).stride, nOut, 'f32') as Float32Array;
   }
 
   /** Replicated per-presynaptic arrays: every rank holds the same values; rank 0's are saved. */
   private gatherReplicated(offset: number, count: number): Float32Array {
     return this.f32.slice(offset >> 2, (offset >> 2) + count);
-  }
-
-  private scatterReplicated(offsets: number[], values: Float32Array): void {
-    for (const o of offsets) this.f32.set(values, o >> 2);
   }
 
   /**
@@ -162,17 +184,6 @@ export class NetworkView {
     const ring: SpikeRing = { steps: Int32Array.from(events, (e) => e[0]), ids: Uint32Array.from(events, (e) => e[1]) };
     if (lists(0).values) ring.values = Float32Array.from(events, (e) => e[2]);
     return ring;
-  }
-
-  private scatterRing(ring: SpikeRing, lists: (r: number) => { counts: number; ids: number; values: number; cap: number }): void {
-    for (let e = 0; e < ring.steps.length; e++) {
-      const id = ring.ids[e]!;
-      const l = lists(ownerRank(id, this.ranks));
-      const slot = ring.steps[e]! & (RING_SLOTS - 1);
-      const at = slot * l.cap + this.i32[(l.counts >> 2) + slot]!++;
-      this.u32[(l.ids >> 2) + at] = id;
-      if (l.values && ring.values) this.f32[(l.values >> 2) + at] = ring.values[e]!;
-    }
   }
 
   private groupRing(g: number) {
@@ -223,58 +234,4 @@ export class NetworkView {
       return state;
     });
   }
-
-  private gatherFeedback(c: number): Float32Array {
-    const info = this.topology.connections[c]!;
-    const nOut = this.topology.shape.nOutput;
-    const out = new Float32Array(nOut * info.nPost);
-    this.mapPost(info.postGroup, (r) => this.conn(r, c).feedbackB, (r) => this.conn(r, c).stride, nOut, info.nPost, (h, g) => {
-      out[g] = this.f32[h]!;
-    });
-    return out;
-  }
-
-  private scatterFeedback(c: number, values: Float32Array): void {
-    const info = this.topology.connections[c]!;
-    const nOut = this.topology.shape.nOutput;
-    this.mapPost(info.postGroup, (r) => this.conn(r, c).feedbackB, (r) => this.conn(r, c).stride, nOut, info.nPost, (h, g) => {
-      this.f32[h] = values[g]!;
-    });
-  }
-
-  /** Loads a saved state into freshly zeroed memory. */
-  restore(groups: GroupState[], connections: ConnectionState[]): void {
-    const allRanks = Array.from({ length: this.ranks }, (_, r) => r);
-    this.topology.groups.forEach((g, gi) => {
-      const s = groups[gi]!;
-      if (g.kind === 'lif') {
-        this.scatterNeurons(gi, 'v', need(s.v, `group ${gi} v`));
-        this.scatterNeurons(gi, 'i', need(s.i, `group ${gi} i`));
-        this.scatterNeurons(gi, 'ref', need(s.ref, `group ${gi} ref`));
-      }
-      if (g.presynaptic) this.scatterReplicated(allRanks.map((r) => this.group(r, gi).pre), need(s.pre, `group ${gi} pre`));
-      this.scatterRing(s.ring, this.groupRing(gi));
-    });
-    this.topology.connections.forEach((c, ci) => {
-      const s = connections[ci]!;
-      this.scatterSynapses(ci, 'w', s.w);
-      if (c.plastic) {
-        for (const field of ['el', 'elFlt', 'elSum', 'grad2'] as const) this.scatterSynapses(ci, field, need(s[field], `connection ${ci} ${field}`));
-        for (const field of ['err', 'errIn', 'errTrace', 'errFiltered', 'avgSqErr'] as const) {
-          this.scatterPost(ci, field, need(s[field], `connection ${ci} ${field}`));
-        }
-        this.scatterPost(ci, 'sigmaLine', need(s.sigmaLine, `connection ${ci} sigmaLine`), c.delaySteps);
-        this.scatterReplicated(allRanks.map((r) => this.conn(r, ci).psp), need(s.psp, `connection ${ci} psp`));
-        this.scatterReplicated(allRanks.map((r) => this.conn(r, ci).pspLine), need(s.pspLine, `connection ${ci} pspLine`));
-      }
-      if (c.regulariser) this.scatterPost(ci, 'hom', need(s.hom, `connection ${ci} hom`));
-      if (c.feedback?.mode === 'random') this.scatterFeedback(ci, need(s.feedbackB, `connection ${ci} feedbackB`));
-      if (c.emitsErrorEvents) this.scatterRing(need(s.events, `connection ${ci} events`), this.eventRing(ci));
-    });
-  }
-}
-
-function need<T>(value: T | undefined, what: string): T {
-  if (value === undefined) throw new Error(`network state lacks ${what}`);
-  return value;
 }

@@ -36,6 +36,23 @@ export interface RunInfoRankTiming {
   waitMaxMs: number;
   /** Chunks of other ranks' eligibility passes this rank computed while waiting at barriers. */
   chunksHelped: number;
+  /** With ranks in several processes: the process and host of the rank, and the MPI exchanges it drove. */
+  process?: number;
+  host?: string;
+  mpiExchanges?: number;
+  mpiBytesSent?: number;
+  mpiSeconds?: number;
+}
+
+/** How the ranks were laid out over processes (MPI) and threads, and what crossed between processes. */
+export interface RunInfoLayout {
+  processes: number;
+  ranksPerProcess: number;
+  hosts: string[];
+  /** Bytes every process sent per interval exchange, averaged over the run (0 with one process). */
+  bytesPerIntervalPerProcess: number;
+  /** Seconds all ranks of all processes spent inside MPI collectives (interval and weight exchanges). */
+  mpiSeconds: number;
 }
 
 export interface RunInfo {
@@ -44,6 +61,8 @@ export interface RunInfo {
   config: Record<string, unknown>;
   taskDescription: string;
   ranks: number;
+  /** Processes × ranks per process (absent in runs made before layouts existed). */
+  layout?: RunInfoLayout;
   kernels: string;
   groups: RunInfoGroup[];
   /** Synapses per connection, input side first. */

@@ -7,6 +7,7 @@ import { loadConfig, validateConfig } from '../../config/load.js';
 import type { ConfigInput } from '../../config/schema.js';
 import { resolveTask, type ResolvedTask } from '../../config/task.js';
 import { runExperiment, type RunOptions } from '../../engine/coordinator.js';
+import { joinMpiJob } from '../../engine/mpi-session.js';
 import { loadNetworkState } from '../../io/netstate.js';
 import { UserError } from '../../errors.js';
 import { writeReport } from '../../report/report.js';
@@ -132,9 +133,13 @@ Examples:
         }
       };
       process.on('SIGINT', onSigint);
-      const reporter = createProgressReporter({ quiet: opts.quiet ?? false, stream: process.stderr });
+      // Under an MPI launcher this process is one of several; each runs --workers ranks.
+      const mpi = joinMpiJob(opts.workers ?? defaultRanksPerProcess());
+      const isRoot = mpi === null || mpi.placement.process === 0;
+      const reporter = createProgressReporter({ quiet: (opts.quiet ?? false) || !isRoot, stream: process.stderr });
       const options: RunOptions = {
-        workers: opts.workers,
+        workers: mpi === null ? opts.workers : mpi.placement.ranksPerProcess,
+        processes: mpi,
         outDir: opts.out,
         kernels: opts.kernels,
         resume,
@@ -146,10 +151,13 @@ Examples:
         onProgress: reporter.progress,
         onStats: reporter.stats,
       };
-      reporter.start({ config, task, workers: opts.workers ?? availableParallelism(), resumedFrom: opts.resume });
+      const workers = mpi === null ? opts.workers ?? availableParallelism() : mpi.placement.processes * mpi.placement.ranksPerProcess;
+      reporter.start({ config, task, workers, resumedFrom: opts.resume });
       try {
         const result = await runExperiment(config, task, options);
         reporter.stop();
+        mpi?.finalize();
+        if (!isRoot) return;
         if (opts.report) {
           const file = await writeReport(result.outDir);
           result.files.push(file);
@@ -158,6 +166,11 @@ Examples:
         if (result.interrupted) process.exitCode = stop.signal.aborted ? 130 : 0;
       } catch (err) {
         reporter.stop();
+        if (mpi !== null) {
+          // One failing process ends the whole job: say why here, then let the launcher stop the others.
+          process.stderr.write(`superspike: ${(err as Error).message}${mpi.placement.processes > 1 ? ` [process ${mpi.placement.process} of ${mpi.placement.processes} on ${mpi.placement.hosts[mpi.placement.process]}]` : ''}\n`);
+          mpi.abort(err instanceof UserError ? err.exitCode : 1);
+        }
         throw err;
       } finally {
         process.off('SIGINT', onSigint);
@@ -173,4 +186,10 @@ function parseFault(value: string): { rank: number; step: number; kind: 'throw' 
   const m = /^(\d+):(\d+):(throw|hang)$/.exec(value);
   if (!m) throw new InvalidArgumentError('expected rank:step:throw|hang');
   return { rank: Number(m[1]), step: Number(m[2]), kind: m[3] as 'throw' | 'hang' };
+}
+
+/** Under MPI without --workers: the cores shared by the processes on this host (at least 1). */
+function defaultRanksPerProcess(): number {
+  const local = Number(process.env.OMPI_COMM_WORLD_LOCAL_SIZE ?? process.env.MPI_LOCALNRANKS ?? process.env.SLURM_NTASKS_PER_NODE ?? 1);
+  return Math.max(1, Math.floor(availableParallelism() / (Number.isInteger(local) && local > 0 ? local : 1)));
 }

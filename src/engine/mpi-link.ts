@@ -1,0 +1,193 @@
+/**
+ * The inter-process half of the transport (transport.ts, InterProcessLink) over MPI collectives.
+ * Called by the last rank of a process to arrive at a barrier, while the others wait.
+ *
+ * Interval exchange: the process packs, for each of its ranks and each step of the interval that
+ * just ended, every group's spike list and every emitting connection's error events (count, ids,
+ * values), plus one stop flag; one allgather of the sizes and one allgatherv later every process
+ * unpacks the others' lists into its mirrors of their ranks at the same ring slots. The rank
+ * loop then merges exactly the lists it would have read in one process: same bytes.
+ *
+ * Weight exchange (symmetric feedback): after a weight update, each process's ranks' weights of
+ * the shared connections go to every other process's mirrors (sizes fixed by the layout).
+ */
+import { MIN_DELAY_STEPS } from '../model/constants.js';
+import { RING_SLOTS, sharedWeightConnections, type MemoryLayout } from './layout.js';
+import { processOfRank, ranksOfProcess } from './partition.js';
+import { displacements, type Collectives, type Placement } from './process-group.js';
+import type { Topology } from './topology.js';
+import type { InterProcessLink } from './transport.js';
+
+/** What one link moved and how long it spent in MPI (summed into run.json per rank). */
+export interface LinkStats {
+  exchanges: number;
+  bytesSent: number;
+  bytesReceived: number;
+  mpiSeconds: number;
+}
+
+export class MpiLink implements InterProcessLink {
+  readonly stats: LinkStats = { exchanges: 0, bytesSent: 0, bytesReceived: 0, mpiSeconds: 0 };
+  private readonly i32: Int32Array;
+  private readonly u32: Uint32Array;
+  private readonly send: Uint32Array;
+  private readonly recv: Uint32Array;
+  private readonly sizes: Int32Array;
+  private readonly emitting: number[];
+  private readonly shared: number[];
+  private readonly processRanks: number[][];
+
+  constructor(
+    private readonly comm: Collectives,
+    private readonly placement: Placement,
+    private readonly layout: MemoryLayout,
+    private readonly topology: Topology,
+    memory: WebAssembly.Memory,
+  ) {
+    this.i32 = new Int32Array(memory.buffer);
+    this.u32 = new Uint32Array(memory.buffer);
+    this.emitting = topology.connections.filter((c) => c.emitsErrorEvents).map((c) => c.index);
+    this.shared = sharedWeightConnections(topology);
+    this.processRanks = Array.from({ length: placement.processes }, (_, p) => ranksOfProcess(p, placement.ranksPerProcess));
+    const capacity = this.processRanks.map((ranks) => 1 + ranks.reduce((sum, r) => sum + this.intervalWords(r), 0));
+    const weights = this.processRanks.map((ranks) => ranks.reduce((sum, r) => sum + this.weightWords(r), 0));
+    this.send = new Uint32Array(Math.max(capacity[placement.process]!, weights[placement.process]!));
+    this.recv = new Uint32Array(Math.max(capacity.reduce((a, b) => a + b, 0), weights.reduce((a, b) => a + b, 0)));
+    this.sizes = new Int32Array(placement.processes);
+  }
+
+  /** Largest payload of rank r for one interval, in 4-byte words. */
+  private intervalWords(r: number): number {
+    const region = this.layout.rankRegions[r]!;
+    let words = 0;
+    for (const g of region.groups) words += 1 + g.localCap;
+    for (const c of this.emitting) words += 1 + 2 * region.groups[this.topology.connections[c]!.postGroup]!.localCap;
+    return MIN_DELAY_STEPS * words;
+  }
+
+  private weightWords(r: number): number {
+    const region = this.layout.rankRegions[r]!;
+    return this.shared.reduce((sum, c) => sum + region.connections[c]!.synapses, 0);
+  }
+
+  exchangeInterval(clock: number, stopHere: boolean): boolean {
+    return this.exchangeSteps(clock - MIN_DELAY_STEPS, clock, stopHere);
+  }
+
+  /**
+   * The lists of steps [from, to) (at most one interval). Besides interval ends, the coordinator
+   * uses it once when a run ends inside an interval, so that the saved rings are complete.
+   */
+  exchangeSteps(fromStep: number, to: number, stopHere: boolean): boolean {
+    const { i32, u32, send, layout } = this;
+    send[0] = stopHere ? 1 : 0;
+    let at = 1;
+    for (const r of layout.localRanks) {
+      const region = layout.rankRegions[r]!;
+      for (let step = fromStep; step < to; step++) {
+        const slot = step & (RING_SLOTS - 1);
+        for (const g of region.groups) {
+          const count = step < 0 ? 0 : i32[(g.ringCounts >> 2) + slot]!;
+          send[at++] = count;
+          const ids = (g.ringIds >> 2) + slot * g.localCap;
+          send.set(u32.subarray(ids, ids + count), at);
+          at += count;
+        }
+        for (const c of this.emitting) {
+          const reg = region.connections[c]!;
+          const cap = region.groups[this.topology.connections[c]!.postGroup]!.localCap;
+          const count = step < 0 ? 0 : i32[(reg.evCounts >> 2) + slot]!;
+          send[at++] = count;
+          const ids = (reg.evIds >> 2) + slot * cap;
+          const values = (reg.evValues >> 2) + slot * cap;
+          send.set(u32.subarray(ids, ids + count), at);
+          send.set(u32.subarray(values, values + count), at + count);
+          at += 2 * count;
+        }
+      }
+    }
+    const t0 = performance.now();
+    this.comm.allgatherInt32(at * 4, this.sizes);
+    const displs = displacements(this.sizes);
+    this.comm.allgatherv(send.subarray(0, at), this.recv, this.sizes, displs);
+    this.noteExchange(t0, at * 4);
+    let stop = false;
+    for (let p = 0; p < this.placement.processes; p++) {
+      let from = displs[p]! >> 2;
+      if (this.recv[from++] !== 0) stop = true;
+      if (p === this.placement.process) continue;
+      for (const r of this.processRanks[p]!) from = this.unpackRank(r, from, fromStep, to);
+    }
+    return stop;
+  }
+
+  /** Writes rank r's lists of steps [fromStep, toStep) from recv[at…] into its mirror. */
+  private unpackRank(r: number, at: number, fromStep: number, toStep: number): number {
+    let from = at;
+    const { i32, u32, recv } = this;
+    const region = this.layout.rankRegions[r]!;
+    for (let step = fromStep; step < toStep; step++) {
+      const slot = (step & (RING_SLOTS - 1));
+      for (const g of region.groups) {
+        const count = recv[from++]!;
+        if (step >= 0) i32[(g.ringCounts >> 2) + slot] = count;
+        u32.set(recv.subarray(from, from + count), (g.ringIds >> 2) + slot * g.localCap);
+        from += count;
+      }
+      for (const c of this.emitting) {
+        const reg = region.connections[c]!;
+        const cap = region.groups[this.topology.connections[c]!.postGroup]!.localCap;
+        const count = recv[from++]!;
+        if (step >= 0) i32[(reg.evCounts >> 2) + slot] = count;
+        u32.set(recv.subarray(from, from + count), (reg.evIds >> 2) + slot * cap);
+        u32.set(recv.subarray(from + count, from + 2 * count), (reg.evValues >> 2) + slot * cap);
+        from += 2 * count;
+      }
+    }
+    return from;
+  }
+
+  exchangeWeights(): void {
+    const { u32, send, layout, placement } = this;
+    let at = 0;
+    for (const r of layout.localRanks) {
+      for (const c of this.shared) {
+        const reg = layout.rankRegions[r]!.connections[c]!;
+        send.set(u32.subarray(reg.w >> 2, (reg.w >> 2) + reg.synapses), at);
+        at += reg.synapses;
+      }
+    }
+    for (let p = 0; p < placement.processes; p++) {
+      this.sizes[p] = this.processRanks[p]!.reduce((sum, r) => sum + this.weightWords(r), 0) * 4;
+    }
+    const displs = displacements(this.sizes);
+    const t0 = performance.now();
+    this.comm.allgatherv(send.subarray(0, at), this.recv, this.sizes, displs);
+    this.noteExchange(t0, at * 4);
+    for (let p = 0; p < placement.processes; p++) {
+      if (p === placement.process) continue;
+      let from = displs[p]! >> 2;
+      for (const r of this.processRanks[p]!) {
+        for (const c of this.shared) {
+          const reg = layout.rankRegions[r]!.connections[c]!;
+          u32.set(this.recv.subarray(from, from + reg.synapses), reg.w >> 2);
+          from += reg.synapses;
+        }
+      }
+    }
+  }
+
+  private noteExchange(t0: number, bytesSent: number): void {
+    this.stats.mpiSeconds += (performance.now() - t0) / 1000;
+    this.stats.exchanges++;
+    this.stats.bytesSent += bytesSent;
+    let total = 0;
+    for (let p = 0; p < this.sizes.length; p++) total += this.sizes[p]!;
+    this.stats.bytesReceived += total - bytesSent;
+  }
+}
+
+/** True when rank r is held by this process (the others' regions are mirrors). */
+export function isLocalRank(placement: Placement, rank: number): boolean {
+  return processOfRank(rank, placement.ranksPerProcess) === placement.process;
+}

@@ -1,0 +1,60 @@
+/**
+ * Joining an MPI job: when an MPI launcher (mpirun, srun, MPICH's mpiexec) started this process,
+ * initialise MPI at MPI_THREAD_SERIALIZED (see process-group.ts for why that level), learn this
+ * process's place and every host, and check that all processes agree on the ranks per process.
+ * Without a launcher nothing here runs and MPI is never loaded.
+ */
+import { UserError } from '../errors.js';
+import { requireMpi, type MpiBinding } from '../mpi/binding.js';
+import { detectMpiLaunch, type MpiLaunch } from '../mpi/launcher.js';
+import { displacements, type ProcessRuntime } from './process-group.js';
+
+export interface MpiSession extends ProcessRuntime {
+  launch: MpiLaunch;
+  binding: MpiBinding;
+  /** Ends the whole job (every process) after a failure; the launcher reports the exit code. */
+  abort(code: number): never;
+  finalize(): void;
+}
+
+const LEVELS = ['single', 'funneled', 'serialized', 'multiple'];
+
+/** Null when no MPI launcher started this process (then the run is one process, as always). */
+export function joinMpiJob(ranksPerProcess: number, env: Record<string, string | undefined> = process.env): MpiSession | null {
+  const launch = detectMpiLaunch(env);
+  if (launch.problem) throw new UserError(launch.problem);
+  if (launch.launcher === null) return null;
+  const binding = requireMpi(`started by ${launch.launcher} as process ${launch.rank} of ${launch.size}`);
+  const info = binding.init('serialized');
+  if (LEVELS.indexOf(info.providedThreadLevel) < LEVELS.indexOf('serialized')) {
+    throw new UserError(`the MPI library grants thread level ${info.providedThreadLevel}; superspike needs serialized (rank threads call MPI one at a time)`);
+  }
+  const all = new Int32Array(info.size);
+  binding.allgatherInt32(ranksPerProcess, all);
+  const differing = Array.from(all).findIndex((t) => t !== ranksPerProcess);
+  if (differing >= 0) {
+    const message = `process ${differing} runs ${all[differing]} ranks but process ${info.rank} runs ${ranksPerProcess}: give every process the same --workers`;
+    if (info.rank === 0) process.stderr.write(`superspike: ${message}\n`);
+    binding.abort(1);
+  }
+  const hosts = allgatherStrings(binding, info.size, info.processorName);
+  return {
+    launch,
+    binding,
+    comm: binding,
+    placement: { processes: info.size, process: info.rank, ranksPerProcess, hosts },
+    abort: (code) => binding.abort(code),
+    finalize: () => binding.finalize(),
+  };
+}
+
+function allgatherStrings(binding: MpiBinding, size: number, value: string): string[] {
+  const bytes = new TextEncoder().encode(value);
+  const counts = new Int32Array(size);
+  binding.allgatherInt32(bytes.length, counts);
+  const displs = displacements(counts);
+  const recv = new Uint8Array(displs[size - 1]! + counts[size - 1]!);
+  binding.allgatherv(bytes, recv, counts, displs);
+  const decoder = new TextDecoder();
+  return Array.from(counts, (n, p) => decoder.decode(recv.subarray(displs[p]!, displs[p]! + n)));
+}

@@ -1,0 +1,122 @@
+/**
+ * Ranks in several processes: where this process stands (`Placement`, plain data that also
+ * travels to its rank threads), the collectives the engine needs between processes
+ * (`Collectives`, implemented by the MPI binding in src/mpi), and the two coordinator-side uses
+ * of them — fetching other processes' rank arrays for statistics and network states
+ * (`CollectiveFetcher`), and gathering small JSON values at the root.
+ *
+ * Thread model (MPI_THREAD_SERIALIZED): while ranks run, only the last rank thread to arrive at
+ * a process-local barrier calls MPI (the others are waiting); while every rank is parked, only
+ * the coordinator's main thread does. So no two threads of a process are ever inside MPI at once,
+ * and every process makes the same collective calls in the same order.
+ */
+import type { MemoryLayout } from './layout.js';
+import { processOfRank, ranksOfProcess } from './partition.js';
+import type { RankArray, RegionFetcher } from './snapshot.js';
+
+export interface Placement {
+  processes: number;
+  process: number;
+  ranksPerProcess: number;
+  /** Host name of every process (MPI_Get_processor_name), for messages naming where a rank runs. */
+  hosts: string[];
+}
+
+/** The collectives of src/mpi/binding.ts that the engine uses (all on every process, in order). */
+export interface Collectives {
+  allgatherv(send: ArrayBufferView, recv: ArrayBufferView, counts: Int32Array, displs: Int32Array): void;
+  gatherv(send: ArrayBufferView, recv: ArrayBufferView | null, counts: Int32Array | null, displs: Int32Array | null, root: number): void;
+  allgatherInt32(value: number, out: Int32Array): void;
+  allreduceInt32(value: number, op: 'max' | 'min' | 'sum'): number;
+  barrier(): void;
+}
+
+/** The processes of a run as the coordinator sees them: placement plus main-thread collectives. */
+export interface ProcessRuntime {
+  placement: Placement;
+  comm: Collectives;
+}
+
+export const ROOT_PROCESS = 0;
+
+export function localRanksOf(placement: Placement): number[] {
+  return ranksOfProcess(placement.process, placement.ranksPerProcess);
+}
+
+/** ` (process p on host h)`, to follow a rank number in messages; empty with one process. */
+export function whereIs(placement: Placement | null, rank: number): string {
+  if (placement === null || placement.processes <= 1) return '';
+  const p = processOfRank(rank, placement.ranksPerProcess);
+  return ` (process ${p} on ${placement.hosts[p] ?? 'unknown host'})`;
+}
+
+/** Displacements of consecutive blocks of the given byte counts. */
+export function displacements(counts: Int32Array): Int32Array {
+  const displs = new Int32Array(counts.length);
+  for (let p = 1; p < counts.length; p++) displs[p] = displs[p - 1]! + counts[p - 1]!;
+  return displs;
+}
+
+/**
+ * Rank arrays from every process at the root. Byte counts are pure functions of the layout, so
+ * one gatherv suffices: every process knows how much every other one sends.
+ */
+export class CollectiveFetcher implements RegionFetcher {
+  readonly assembles: boolean;
+  private readonly f32: Float32Array;
+
+  constructor(
+    private readonly runtime: ProcessRuntime,
+    private readonly layout: MemoryLayout,
+    memory: WebAssembly.Memory,
+  ) {
+    this.assembles = runtime.placement.process === ROOT_PROCESS;
+    this.f32 = new Float32Array(memory.buffer);
+  }
+
+  fetch(offset: (r: number) => number, elements: (r: number) => number): RankArray[] {
+    const { placement, comm } = this.runtime;
+    const counts = new Int32Array(placement.processes);
+    for (let r = 0; r < this.layout.ranks; r++) counts[processOfRank(r, placement.ranksPerProcess)]! += elements(r) * 4;
+    const send = new Float32Array(counts[placement.process]! / 4);
+    let at = 0;
+    for (const r of this.layout.localRanks) {
+      const base = offset(r) >> 2;
+      send.set(this.f32.subarray(base, base + elements(r)), at);
+      at += elements(r);
+    }
+    if (!this.assembles) {
+      comm.gatherv(send, null, null, null, ROOT_PROCESS);
+      return [];
+    }
+    const displs = displacements(counts);
+    const recv = new ArrayBuffer(displs[placement.processes - 1]! + counts[placement.processes - 1]!);
+    comm.gatherv(send, new Uint8Array(recv), counts, displs, ROOT_PROCESS);
+    const views = { f32: new Float32Array(recv), i32: new Int32Array(recv) };
+    const arrays: RankArray[] = [];
+    const cursor = Int32Array.from(displs, (d) => d >> 2);
+    for (let r = 0; r < this.layout.ranks; r++) {
+      const p = processOfRank(r, placement.ranksPerProcess);
+      arrays.push({ ...views, base: cursor[p]! });
+      cursor[p]! += elements(r);
+    }
+    return arrays;
+  }
+}
+
+/** Every process's JSON value at the root (in process order); null elsewhere. */
+export function gatherJson<T>(runtime: ProcessRuntime, value: T): T[] | null {
+  const { placement, comm } = runtime;
+  const bytes = new TextEncoder().encode(JSON.stringify(value));
+  const counts = new Int32Array(placement.processes);
+  comm.allgatherInt32(bytes.length, counts);
+  if (placement.process !== ROOT_PROCESS) {
+    comm.gatherv(bytes, null, null, null, ROOT_PROCESS);
+    return null;
+  }
+  const displs = displacements(counts);
+  const recv = new Uint8Array(displs[placement.processes - 1]! + counts[placement.processes - 1]!);
+  comm.gatherv(bytes, recv, counts, displs, ROOT_PROCESS);
+  const decoder = new TextDecoder();
+  return Array.from(counts, (n, p) => JSON.parse(decoder.decode(recv.subarray(displs[p]!, displs[p]! + n))) as T);
+}
