@@ -118,6 +118,14 @@ export class ControlBlock {
     return Atomics.load(ints, CTRL.stopAtStep) === clock;
   }
 
+  get linkBusy(): boolean {
+    return Atomics.load(this.ints, CTRL.linkBusy) !== 0;
+  }
+
+  setLinkBusy(busy: boolean): void {
+    Atomics.store(this.ints, CTRL.linkBusy, busy ? 1 : 0);
+  }
+
   /** Sets the agreed stop clock (used when processes agree on a stop). */
   stopAt(clock: number): void {
     Atomics.store(this.ints, CTRL.stopAtStep, clock);

@@ -32,6 +32,8 @@ export const CTRL = {
   learning: 8,
   frozen: 9,
   finish: 10,
+  /** Nonzero while a rank of this process is inside an inter-process exchange (the watchdog asks). */
+  linkBusy: 11,
   /** First of `ranks` per-rank clocks (progress and watchdog). */
   rankClocks: 16,
 } as const;

@@ -70,6 +70,7 @@ export class RankPool {
     const timeoutMs = hangTimeoutSeconds * 1000;
     let lastSignature = -1;
     let lastChange = performance.now();
+    let waitedForOthers = false;
     const ok = await this.control.waitAllParked(WATCH_POLL_MS, () => {
       if (this.failure) return true;
       let signature = this.control.parkedCount;
@@ -78,8 +79,16 @@ export class RankPool {
       if (signature !== lastSignature) {
         lastSignature = signature;
         lastChange = now;
+        waitedForOthers = false;
       } else if (now - lastChange > timeoutMs) {
-        this.fail(this.hangError(hangTimeoutSeconds));
+        if (this.control.linkBusy && !waitedForOthers) {
+          // This process waits inside an exchange with the others: the hung rank is elsewhere,
+          // and its own process names it. Give that one time to do so before ending the job.
+          waitedForOthers = true;
+          lastChange = now;
+          return false;
+        }
+        this.fail(this.control.linkBusy ? this.waitError(2 * hangTimeoutSeconds) : this.hangError(hangTimeoutSeconds));
         return true;
       }
       return false;
@@ -91,11 +100,17 @@ export class RankPool {
     const clocks = this.ranks.map((r) => this.control.rankClock(r));
     const min = Math.min(...clocks);
     const laggards = this.ranks.filter((_, i) => clocks[i] === min);
-    const who = laggards.length === this.ranks.length
-      ? `all ${this.ranks.length} ranks`
+    const who = laggards.length === this.ranks.length && laggards.length > 1
+      ? `all ${this.ranks.length} ranks${this.where(laggards[0]!)}`
       : `rank${laggards.length > 1 ? 's' : ''} ${laggards.join(', ')}${this.where(laggards[0]!)}`;
+    const others = laggards.length < this.ranks.length ? `; the others wait at the barrier of step ${Math.max(...clocks)}` : '';
+    return new RunFailedError(`${who} stopped answering after step ${min} (no progress for ${seconds} s${others})`);
+  }
+
+  private waitError(seconds: number): RunFailedError {
+    const clock = Math.max(...this.ranks.map((r) => this.control.rankClock(r)));
     return new RunFailedError(
-      `${who} stopped answering after step ${min} (no progress for ${seconds} s; the others wait at the barrier of step ${Math.max(...clocks)})`,
+      `ranks ${this.ranks.join(', ')}${this.where(this.ranks[0]!)} waited ${seconds} s for the other processes at the exchange of step ${clock}`,
     );
   }
 

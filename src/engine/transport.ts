@@ -53,9 +53,17 @@ export class SharedMemoryTransport implements RankTransport {
     this.decideStop = link === null
       ? (clock) => void control.decideStop(clock)
       : (clock) => {
-        if (link.exchangeInterval(clock, control.decideStop(clock))) control.stopAt(clock);
+        const stopHere = control.decideStop(clock);
+        control.setLinkBusy(true);
+        const anyStop = link.exchangeInterval(clock, stopHere);
+        control.setLinkBusy(false);
+        if (anyStop) control.stopAt(clock);
       };
-    this.exchangeWeights = link === null ? null : (clock) => link.exchangeWeights(clock);
+    this.exchangeWeights = link === null ? null : (clock) => {
+      control.setLinkBusy(true);
+      link.exchangeWeights(clock);
+      control.setLinkBusy(false);
+    };
   }
 
   get aborted(): boolean {

@@ -168,7 +168,8 @@ Examples:
         reporter.stop();
         if (mpi !== null) {
           // One failing process ends the whole job: say why here, then let the launcher stop the others.
-          process.stderr.write(`superspike: ${(err as Error).message}${mpi.placement.processes > 1 ? ` [process ${mpi.placement.process} of ${mpi.placement.processes} on ${mpi.placement.hosts[mpi.placement.process]}]` : ''}\n`);
+          const message = (err as Error).message;
+          process.stderr.write(`superspike: ${message}${mpi.placement.processes > 1 && !message.includes('(process ') ? ` [process ${mpi.placement.process} of ${mpi.placement.processes} on ${mpi.placement.hosts[mpi.placement.process]}]` : ''}\n`);
           mpi.abort(err instanceof UserError ? err.exitCode : 1);
         }
         throw err;

@@ -1,0 +1,120 @@
+/**
+ * Ranks in several processes (mpirun) give the same bytes as one process: merged spikes of every
+ * group, the stats file and the network state, for layouts processes × threads of 1×1, 1×4, 2×1,
+ * 2×2, 3×1 and 4×1 over shared memory, and 2×1 and 3×1 forced over TCP loopback; a checkpoint
+ * saved on 2×2 resumes on 1×3 and on 3×1 and equals the uninterrupted run; a rank that throws or
+ * hangs in one process ends the whole job within seconds, naming rank, process and host.
+ */
+import { spawnSync } from 'node:child_process';
+import { cpSync, readdirSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { fileBytes, mergedSpikes, tempDir } from './helpers.js';
+import { CLI, TCP_ONLY, mpiGate, mpirun, type JobOutput } from './mpi-helpers.js';
+
+const gate = mpiGate('mpi-engine.test.ts');
+const GROUPS = ['multi_stim', 'multi_hidden', 'multi_hidden2', 'output', 'target'];
+
+/** Small, active network: every layer spikes and learns; 2 hidden layers share weights across ranks. */
+function configFile(feedback: 'symmetric' | 'random'): string {
+  const file = path.join(tempDir(`mpi-config-${feedback}`), `${feedback}.json`);
+  writeFileSync(file, JSON.stringify({
+    hidden: [14, 9], blocks: 4, blockSeconds: 0.2, w0: 0.6, eta: 5e-3, seed: 3, feedback,
+    task: { text: 'AB', scale: 1, inputNeurons: 24, inputRateHz: 20, taskSeed: 5 },
+  }));
+  return file;
+}
+
+async function outputsOf(dir: string) {
+  const spikes: Record<string, Buffer> = {};
+  for (const g of GROUPS) spikes[g] = await mergedSpikes(dir, g);
+  return { spikes, stats: fileBytes(path.join(dir, 'superspike.stats')), state: fileBytes(path.join(dir, 'superspike.netstate')) };
+}
+
+async function expectSame(dir: string, reference: string, label: string): Promise<void> {
+  const [a, b] = [await outputsOf(dir), await outputsOf(reference)];
+  for (const g of GROUPS) expect(a.spikes[g]!.equals(b.spikes[g]!), `${g} spikes, ${label}`).toBe(true);
+  expect(a.stats.equals(b.stats), `stats, ${label}`).toBe(true);
+  expect(a.state.equals(b.state), `state, ${label}`).toBe(true);
+}
+
+/** One process, no launcher: the plain CLI. */
+function threads(args: string[]): void {
+  const result = spawnSync(process.execPath, [CLI, 'run', ...args, '-q'], { encoding: 'utf8' });
+  expect(result.status, result.stderr).toBe(0);
+}
+
+async function processes(np: number, args: string[], mca: string[] = []): Promise<JobOutput> {
+  const job = await mpirun(np, [CLI, 'run', ...args, '-q'], { mca });
+  expect(job.code, `mpirun -np ${np} ${args.join(' ')}:\n${job.stderr}`).toBe(0);
+  return job;
+}
+
+describe.skipIf(gate.skip)('ranks in several processes (MPI)', () => {
+  it('is available here', () => {
+    expect(gate.missing, 'MPI must be installed for these tests (see the warning above)').toBeNull();
+  });
+
+  it('gives the same bytes for layouts 1×1, 1×4, 2×1, 2×2, 3×1 and 4×1', async () => {
+    const config = configFile('symmetric');
+    const reference = tempDir('mpi-ref');
+    threads([config, '--workers', '1', '--out', reference]);
+    const base = await outputsOf(reference);
+    for (const g of GROUPS) expect(base.spikes[g]!.length, `${g} spiked`).toBeGreaterThan(0);
+
+    const oneByFour = tempDir('mpi-1x4');
+    threads([config, '--workers', '4', '--out', oneByFour]);
+    await expectSame(oneByFour, reference, '1×4');
+    for (const [np, t] of [[2, 1], [2, 2], [3, 1], [4, 1]] as const) {
+      const dir = tempDir(`mpi-${np}x${t}`);
+      await processes(np, [config, '--workers', String(t), '--out', dir]);
+      await expectSame(dir, reference, `${np}×${t}`);
+      // Rank files are numbered by global rank, one per rank and group.
+      expect(readdirSync(dir).filter((f) => f.startsWith('output.')).sort())
+        .toEqual(Array.from({ length: np * t }, (_, r) => `output.${r}.spk`).sort());
+    }
+  });
+
+  it('gives the same bytes forced over TCP loopback (random feedback)', async () => {
+    const config = configFile('random');
+    const reference = tempDir('mpi-tcp-ref');
+    threads([config, '--workers', '1', '--out', reference]);
+    for (const np of [2, 3]) {
+      const dir = tempDir(`mpi-tcp-${np}`);
+      await processes(np, [config, '--workers', '1', '--out', dir], TCP_ONLY);
+      await expectSame(dir, reference, `${np}×1 over TCP`);
+    }
+  });
+
+  it('resumes a 2×2 checkpoint on 1×3 and on 3×1, equal to the uninterrupted run', async () => {
+    const config = configFile('symmetric');
+    const whole = tempDir('mpi-resume-whole');
+    threads([config, '--workers', '2', '--out', whole]);
+    const split = tempDir('mpi-resume-split');
+    await processes(2, [config, '--workers', '2', '--out', split, '--stop-after-block', '2']);
+    const again = tempDir('mpi-resume-split-3x1');
+    cpSync(split, again, { recursive: true });
+    threads(['--resume', path.join(split, 'superspike.checkpoint.netstate'), '--workers', '3', '--out', split]);
+    await expectSame(split, whole, 'resumed on 1×3');
+    await processes(3, ['--resume', path.join(again, 'superspike.checkpoint.netstate'), '--workers', '1', '--out', again]);
+    await expectSame(again, whole, 'resumed on 3×1');
+  });
+
+  it('ends the whole job within seconds when a rank of one process throws, naming rank, process and host', async () => {
+    const config = configFile('symmetric');
+    const job = await mpirun(2, [CLI, 'run', config, '--workers', '1', '--out', tempDir('mpi-throw'), '-q', '--inject-fault', '1:700:throw']);
+    expect(job.code).not.toBe(0);
+    expect(job.stderr).toContain(`rank 1 (process 1 on ${hostname()}) failed at step 700: injected fault at step 700`);
+    expect(job.seconds).toBeLessThan(30);
+  });
+
+  it('names a rank that hangs in another process and ends the job', async () => {
+    const config = configFile('symmetric');
+    const job = await mpirun(2, [CLI, 'run', config, '--workers', '1', '--out', tempDir('mpi-hang'), '-q',
+      '--inject-fault', '1:700:hang', '--hang-timeout', '2']);
+    expect(job.code).not.toBe(0);
+    expect(job.stderr).toMatch(/rank 1 \(process 1 on [^)]+\) stopped answering after step \d+ \(no progress for 2 s\)/);
+    expect(job.seconds).toBeLessThan(40);
+  });
+});

@@ -1,0 +1,75 @@
+/**
+ * Launching real `mpirun` jobs from tests (root allowed, oversubscribed: this machine has 2
+ * cores), and the one rule for machines without MPI: the tests FAIL with a loud reason unless
+ * SUPERSPIKE_ALLOW_NO_MPI=1 says this machine is meant to run threads only (then they are
+ * reported as skipped, with the reason).
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { MPI_ADDON_PATH } from '../src/mpi/binding.js';
+import { PACKAGE_ROOT } from '../src/paths.js';
+
+export const TCP_ONLY = ['--mca', 'btl', 'tcp,self'];
+export const CLI = path.join(PACKAGE_ROOT, 'dist', 'src', 'cli', 'main.js');
+
+export function mpiMissingReason(): string | null {
+  const probe = spawnSync('mpirun', ['--version'], { encoding: 'utf8' });
+  if (probe.error || probe.status !== 0) return 'mpirun is not on PATH (Debian: apt-get install openmpi-bin libopenmpi-dev)';
+  if (!existsSync(MPI_ADDON_PATH)) return `${MPI_ADDON_PATH} was not built (install libopenmpi-dev, then npm run build:mpi)`;
+  return null;
+}
+
+/** The reason MPI tests cannot run here, printed loudly; null when they can. */
+export function mpiGate(what: string): { skip: boolean; missing: string | null } {
+  const missing = mpiMissingReason();
+  if (missing !== null) {
+    const allowed = process.env.SUPERSPIKE_ALLOW_NO_MPI === '1';
+    console.warn(`\n*** ${what}: MPI is missing: ${missing}. ${allowed
+      ? 'SUPERSPIKE_ALLOW_NO_MPI=1: these tests are SKIPPED.'
+      : 'These tests FAIL; set SUPERSPIKE_ALLOW_NO_MPI=1 on a machine meant to run threads only.'} ***\n`);
+    return { skip: allowed, missing };
+  }
+  return { skip: false, missing: null };
+}
+
+export interface JobOutput {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  seconds: number;
+}
+
+export interface MpirunOptions {
+  /** Extra mpirun arguments (e.g. TCP_ONLY). */
+  mca?: string[];
+  timeoutMs?: number;
+  /** Called once the job has started (e.g. to send it a signal later). */
+  onSpawn?: (pid: number) => void;
+}
+
+/** `mpirun -np N … node ARGS`; rejects only when the job outlives its time limit. */
+export function mpirun(np: number, args: string[], options: MpirunOptions = {}): Promise<JobOutput> {
+  const full = ['-np', String(np), '--oversubscribe', '--bind-to', 'none', '--mca', 'mpi_yield_when_idle', '1',
+    ...(options.mca ?? []), process.execPath, ...args];
+  const env = { ...process.env, OMPI_ALLOW_RUN_AS_ROOT: '1', OMPI_ALLOW_RUN_AS_ROOT_CONFIRM: '1' };
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn('mpirun', full, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    if (child.pid !== undefined) options.onSpawn?.(child.pid);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`mpirun ${full.join(' ')} hung:\n${stdout}\n${stderr}`));
+    }, options.timeoutMs ?? 120_000);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr, seconds: (performance.now() - started) / 1000 });
+    });
+  });
+}
