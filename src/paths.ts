@@ -21,3 +21,5 @@ export const PACKAGE_ROOT = findPackageRoot(path.dirname(fileURLToPath(import.me
 export const KERNELS_WASM_PATH = path.join(PACKAGE_ROOT, 'build', 'kernels.wasm');
 /** The piscina worker entry of one rank (built by `npm run build:ts`). */
 export const RANK_WORKER_PATH = path.join(PACKAGE_ROOT, 'dist', 'workers', 'rank-worker.js');
+/** The command-line entry (built by `npm run build:ts`): what mpirun starts in every process. */
+export const CLI_PATH = path.join(PACKAGE_ROOT, 'dist', 'src', 'cli', 'main.js');

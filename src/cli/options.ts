@@ -1,5 +1,6 @@
 /** Commander argument parsers shared by the commands: each rejects with a one-line reason. */
 import { InvalidArgumentError } from 'commander';
+import type { Layout } from '../engine/mpi-launch.js';
 
 /** The finite number `value` spells, or undefined when it is blank or no finite number. */
 function finiteNumber(value: string): number | undefined {
@@ -91,4 +92,13 @@ export function parseSizeList(value: string): number[] {
 /** "1,2,3,8" → [1, 2, 3, 8] */
 export function parseCountList(value: string): number[] {
   return value.split(',').map((part) => parsePositiveInt(part));
+}
+
+/** `1x2,2x1,2x2/tcp` → layouts of processes × threads; `/tcp` forces MPI over TCP loopback. */
+export function parseLayoutList(value: string): Layout[] {
+  return value.split(',').map((item) => {
+    const m = /^(\d+)x(\d+)(\/tcp)?$/.exec(item.trim());
+    if (!m || Number(m[1]) < 1 || Number(m[2]) < 1) throw new InvalidArgumentError(`expected layouts like 1x2,2x1,2x2/tcp (processes x threads), got "${item}"`);
+    return { processes: Number(m[1]), threads: Number(m[2]), tcp: m[3] !== undefined };
+  });
 }

@@ -45,6 +45,8 @@ interface RunCliOptions {
   hangTimeout: number;
   injectFault?: { rank: number; step: number; kind: 'throw' | 'hang' };
   rankOrderMerge?: boolean;
+  jitterUs?: number;
+  jitterSeed?: number;
 }
 
 export function register(program: Command): void {
@@ -80,6 +82,8 @@ export function register(program: Command): void {
     .option('--hang-timeout <s>', 'declare a rank hung after this long without progress', parsePositive, 60)
     .addOption(new Option('--inject-fault <rank:step:kind>', 'test only: make a rank throw or hang').argParser(parseFault).hideHelp())
     .addOption(new Option('--rank-order-merge', 'test only: merge spikes in rank order').hideHelp())
+    .addOption(new Option('--jitter-us <us>', 'test only: random sleeps before exchanges').argParser(parseNonNegative).hideHelp())
+    .addOption(new Option('--jitter-seed <n>', 'test only: seed of the sleeps').argParser(parseSeed).hideHelp())
     .addHelpText(
       'after',
       `
@@ -147,7 +151,7 @@ Examples:
         checkpointEveryBlocks: opts.checkpointEvery,
         hangTimeoutSeconds: opts.hangTimeout,
         stopSignal: stop.signal,
-        testHooks: { fault: opts.injectFault ?? null, rankOrderMerge: opts.rankOrderMerge ?? false },
+        testHooks: { fault: opts.injectFault ?? null, rankOrderMerge: opts.rankOrderMerge ?? false, jitterMicros: opts.jitterUs, jitterSeed: opts.jitterSeed },
         onProgress: reporter.progress,
         onStats: reporter.stats,
       };

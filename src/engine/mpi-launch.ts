@@ -1,0 +1,54 @@
+/**
+ * Starting superspike itself as an MPI job of P processes × T rank threads, for the tools that
+ * compare layouts (`stress --layouts`, `bench --layouts`). mpirun runs the command-line entry in
+ * every process; root is allowed (containers), oversubscription too (more ranks than cores), and
+ * idle processes yield their core rather than spin.
+ */
+import { spawn } from 'node:child_process';
+import { UserError } from '../errors.js';
+import { CLI_PATH } from '../paths.js';
+
+export interface Layout {
+  processes: number;
+  threads: number;
+  /** Force MPI over TCP loopback instead of shared memory (`--mca btl tcp,self`). */
+  tcp: boolean;
+}
+
+export function formatLayout(l: Layout): string {
+  return `${l.processes}x${l.threads}${l.tcp ? '/tcp' : ''}`;
+}
+
+export interface JobResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  wallSeconds: number;
+}
+
+/** `mpirun -np P node CLI ARGS…` (ARGS must carry `--workers T`); resolves when the job ends. */
+export function runUnderMpirun(layout: Layout, args: string[], timeoutSeconds = 3600): Promise<JobResult> {
+  const full = [
+    '-np', String(layout.processes), '--oversubscribe', '--bind-to', 'none', '--mca', 'mpi_yield_when_idle', '1',
+    ...(layout.tcp ? ['--mca', 'btl', 'tcp,self'] : []),
+    process.execPath, CLI_PATH, ...args,
+  ];
+  const env = { ...process.env, OMPI_ALLOW_RUN_AS_ROOT: '1', OMPI_ALLOW_RUN_AS_ROOT_CONFIRM: '1' };
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn('mpirun', full, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutSeconds * 1000);
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      reject(new UserError(`cannot start mpirun (install openmpi-bin, or MPICH's mpiexec as mpirun): ${err.message}`));
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr, wallSeconds: (performance.now() - started) / 1000 });
+    });
+  });
+}
