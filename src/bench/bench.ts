@@ -7,6 +7,7 @@ import { availableParallelism, cpus } from 'node:os';
 import { validateConfig } from '../config/load.js';
 import { toTable, type ResolvedTask } from '../config/task.js';
 import { runExperiment } from '../engine/coordinator.js';
+import { gatherJson, type ProcessRuntime } from '../engine/process-group.js';
 import { poissonEvents } from '../tasks/poisson.js';
 import { STEPS_PER_SECOND, secondsToSteps } from '../model/constants.js';
 
@@ -14,7 +15,15 @@ export interface BenchCase {
   label: string;
   hidden: number[];
   feedback: 'symmetric' | 'random' | 'uniform';
+  /** Rank threads per process. */
   workers: number;
+  /** Input and output neurons (default 200 each: the paper-like task). */
+  nInput?: number;
+  nOutput?: number;
+  /** Processes (MPI); 1 unless the case ran under mpirun. */
+  processes?: number;
+  /** MPI forced over TCP loopback. */
+  tcp?: boolean;
 }
 
 export interface BenchResult extends BenchCase {
@@ -30,6 +39,11 @@ export interface BenchResult extends BenchCase {
   speedupOver1: number | null;
   peakRssMiB: number;
   bytesPerSynapse: number;
+  /** Peak RSS of each process (one entry without MPI). */
+  peakRssMiBPerProcess: number[];
+  /** Bytes each process sent per interval exchange, and seconds in MPI per simulated second (MPI only). */
+  bytesPerInterval: number;
+  mpiSecondsPerSimSecond: number;
 }
 
 export interface BenchOptions {
@@ -42,6 +56,8 @@ export interface BenchOptions {
   kernels?: 'wasm' | 'reference';
   cases?: BenchCase[];
   onResult?: (r: BenchResult) => void;
+  /** Under mpirun: every case runs as this MPI job (see engine/mpi-session.ts). */
+  processes?: ProcessRuntime | null;
 }
 
 export const DEFAULT_CASES: BenchCase[] = [
@@ -55,43 +71,46 @@ export const DEFAULT_CASES: BenchCase[] = [
   { label: 'deep', hidden: [1024, 1024], feedback: 'random', workers: 2 },
 ];
 
-/** The paper-like synthetic task: 200 Poisson inputs at 10 Hz, 200 targets at 5 Hz, grid 1 s. */
-export function benchTask(): ResolvedTask {
+/** The paper-like synthetic task: Poisson inputs at 10 Hz, Poisson targets at 5 Hz (200 each by default), grid 1 s. */
+export function benchTask(nInput = 200, nOutput = 200): ResolvedTask {
   const gridSteps = secondsToSteps(1);
-  const input = poissonEvents({ neurons: 200, rateHz: 10, durationSeconds: 1, seed: 11 });
-  const target = poissonEvents({ neurons: 200, rateHz: 5, durationSeconds: 1, seed: 12 });
+  const input = poissonEvents({ neurons: nInput, rateHz: 10, durationSeconds: 1, seed: 11 });
+  const target = poissonEvents({ neurons: nOutput, rateHz: 5, durationSeconds: 1, seed: 12 });
   const quiet = () => {};
   return {
     input: toTable(input.times, input.ids, gridSteps, 'bench input', quiet),
     target: toTable(target.times, target.ids, gridSteps, 'bench target', quiet),
-    nInput: 200,
-    nOutput: 200,
+    nInput,
+    nOutput,
     gridSteps,
-    description: 'bench: 200 Poisson inputs (10 Hz) → 200 Poisson targets (5 Hz)',
+    description: `bench: ${nInput} Poisson inputs (10 Hz) → ${nOutput} Poisson targets (5 Hz)`,
   };
 }
 
 export async function runBench(options: BenchOptions = {}): Promise<BenchResult[]> {
   const seconds = options.seconds ?? 2;
   const warmup = options.warmupSeconds ?? 0.4;
-  const task = benchTask();
   const results: BenchResult[] = [];
   for (const c of options.cases ?? DEFAULT_CASES) {
+    const task = benchTask(c.nInput ?? 200, c.nOutput ?? 200);
     // blockSeconds is the warm-up (burn-in) and the measured block alike; round to 0.8 ms.
     const block = Math.round(Math.max(seconds, warmup) / 0.0008) * 0.0008;
     const config = validateConfig({ hidden: c.hidden, feedback: c.feedback, blocks: 1, blockSeconds: block, eta: 1e-3, w0: 0.05, seed: 1, name: 'bench' }, 'bench');
-    const sizes = [200, ...c.hidden, 200];
+    const sizes = [c.nInput ?? 200, ...c.hidden, c.nOutput ?? 200];
     let synapses = 0;
     for (let l = 1; l < sizes.length; l++) synapses += sizes[l - 1]! * sizes[l]!;
     const walls: number[] = [];
     let peak = 0;
     let growth = 0;
+    let bytesPerInterval = 0;
+    let mpiSeconds = 0;
     for (let rep = 0; rep < (options.repeat ?? 3); rep++) {
       globalThis.gc?.();
       const baseline = process.memoryUsage().rss;
       let runPeak = baseline;
       const statsTimes: number[] = [];
-      await runExperiment(config, task, {
+      const result = await runExperiment(config, task, {
+        processes: options.processes ?? null,
         workers: c.workers,
         recordSpikes: false,
         kernels: options.kernels ?? 'wasm',
@@ -108,10 +127,14 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult[
       walls.push((statsTimes[1]! - statsTimes[0]!) / 1000 / block);
       peak = Math.max(peak, runPeak);
       growth = Math.max(growth, runPeak - baseline);
+      bytesPerInterval = result.info.layout?.bytesPerIntervalPerProcess ?? 0;
+      mpiSeconds = Math.max(mpiSeconds, (result.info.layout?.mpiSeconds ?? 0) / result.simulatedSeconds);
     }
+    // Under MPI every process measured its own memory: the root reports them all.
+    const perProcess = options.processes ? gatherJson(options.processes, { peak, growth }) ?? [{ peak, growth }] : [{ peak, growth }];
     walls.sort((a, b) => a - b);
     const perSim = walls[walls.length >> 1]!;
-    const one = results.find((r) => r.workers === 1 && r.hidden.join() === c.hidden.join() && r.feedback === c.feedback);
+    const one = results.find((r) => r.workers === 1 && (r.processes ?? 1) === 1 && r.network === sizes.join('-') && r.feedback === c.feedback);
     const r: BenchResult = {
       ...c,
       network: sizes.join('-'),
@@ -122,9 +145,13 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult[
       wallMax: walls[walls.length - 1]!,
       repeats: walls.length,
       synapseUpdatesPerSecond: (synapses * STEPS_PER_SECOND) / perSim,
+      processes: options.processes?.placement.processes ?? 1,
       speedupOver1: one ? one.wallSecondsPerSimSecond / perSim : c.workers === 1 ? 1 : null,
-      peakRssMiB: peak / 2 ** 20,
-      bytesPerSynapse: growth / synapses,
+      peakRssMiB: Math.max(...perProcess.map((p) => p.peak)) / 2 ** 20,
+      bytesPerSynapse: perProcess.reduce((sum, p) => sum + p.growth, 0) / synapses,
+      peakRssMiBPerProcess: perProcess.map((p) => p.peak / 2 ** 20),
+      bytesPerInterval,
+      mpiSecondsPerSimSecond: mpiSeconds,
     };
     results.push(r);
     options.onResult?.(r);
@@ -138,14 +165,25 @@ export function benchHeader(): string {
 }
 
 export function formatBenchTable(results: BenchResult[]): string {
-  const rows = [
-    ['network', 'feedback', 'workers', 'wall s / sim s (median)', 'min–max', 'synapse updates/s', 'speedup vs 1', 'peak RSS MiB', 'RSS growth B/synapse'],
-    ...results.map((r) => [
-      r.network, r.feedback, String(r.workers), r.wallSecondsPerSimSecond.toFixed(3), `${r.wallMin.toFixed(3)}–${r.wallMax.toFixed(3)}`,
-      r.synapseUpdatesPerSecond.toExponential(2), r.speedupOver1 === null ? '-' : `${r.speedupOver1.toFixed(2)}×`,
-      r.peakRssMiB.toFixed(0), r.bytesPerSynapse.toFixed(1),
-    ]),
-  ];
+  const layouts = results.some((r) => (r.processes ?? 1) > 1);
+  const rows = layouts
+    ? [
+      ['network', 'feedback', 'layout P×T', 'transport', 'wall s / sim s (median)', 'min–max', 'speedup vs 1×1', 'peak RSS MiB per process', 'bytes / interval / process', 'MPI s / sim s'],
+      ...results.map((r) => [
+        r.network, r.feedback, `${r.processes ?? 1}×${r.workers}`, (r.processes ?? 1) === 1 ? 'threads' : r.tcp ? 'MPI, TCP loopback' : 'MPI, shared memory',
+        r.wallSecondsPerSimSecond.toFixed(3), `${r.wallMin.toFixed(3)}–${r.wallMax.toFixed(3)}`,
+        r.speedupOver1 === null ? '-' : `${r.speedupOver1.toFixed(2)}×`,
+        r.peakRssMiBPerProcess.map((m) => m.toFixed(0)).join(' / '), r.bytesPerInterval.toFixed(0), r.mpiSecondsPerSimSecond.toFixed(3),
+      ]),
+    ]
+    : [
+      ['network', 'feedback', 'workers', 'wall s / sim s (median)', 'min–max', 'synapse updates/s', 'speedup vs 1', 'peak RSS MiB', 'RSS growth B/synapse'],
+      ...results.map((r) => [
+        r.network, r.feedback, String(r.workers), r.wallSecondsPerSimSecond.toFixed(3), `${r.wallMin.toFixed(3)}–${r.wallMax.toFixed(3)}`,
+        r.synapseUpdatesPerSecond.toExponential(2), r.speedupOver1 === null ? '-' : `${r.speedupOver1.toFixed(2)}×`,
+        r.peakRssMiB.toFixed(0), r.bytesPerSynapse.toFixed(1),
+      ]),
+    ];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
   const line = (row: string[]) => `| ${row.map((cell, i) => cell.padEnd(widths[i]!)).join(' | ')} |`;
   return [line(rows[0]!), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.slice(1).map(line)].join('\n');

@@ -1,7 +1,10 @@
 /** `superspike bench` — print the engine's measured speed (see src/bench/bench.ts). */
-import { Option, type Command } from 'commander';
-import { DEFAULT_CASES, benchHeader, formatBenchTable, runBench, type BenchCase } from '../../bench/bench.js';
-import { parseCountList, parsePositive, parsePositiveInt, parseSizeList } from '../options.js';
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { DEFAULT_CASES, benchHeader, formatBenchTable, runBench, type BenchCase, type BenchResult } from '../../bench/bench.js';
+import { formatLayout, runUnderMpirun, type Layout } from '../../engine/mpi-launch.js';
+import { joinMpiJob } from '../../engine/mpi-session.js';
+import { UserError } from '../../errors.js';
+import { parseCountList, parseLayoutList, parsePositive, parsePositiveInt, parseSizeList } from '../options.js';
 
 interface BenchCliOptions {
   seconds: number;
@@ -12,6 +15,8 @@ interface BenchCliOptions {
   hidden?: number[];
   workers?: number[];
   feedback: 'symmetric' | 'random' | 'uniform';
+  layouts?: Layout[];
+  network?: number[];
 }
 
 export function register(program: Command): void {
@@ -26,6 +31,8 @@ export function register(program: Command): void {
     .option('--hidden <sizes>', 'run only this network (with --workers), e.g. 4096', parseSizeList)
     .option('--workers <list>', 'worker counts for --hidden, e.g. 1,2,4,8,16', parseCountList)
     .addOption(new Option('--feedback <mode>', 'feedback for --hidden').choices(['symmetric', 'random', 'uniform']).default('symmetric'))
+    .option('--network <sizes>', 'the whole network, input-hidden…-output, e.g. 1000-8192-1000 (instead of --hidden)', parseNetwork)
+    .option('--layouts <list>', 'processes x threads to compare, e.g. 1x2,2x1,2x1/tcp (processes > 1 run under mpirun)', parseLayoutList)
     .addHelpText(
       'after',
       `
@@ -36,22 +43,73 @@ feedback) on 2 workers. Task: 200 Poisson inputs at 10 Hz, 200 Poisson targets a
 Examples:
   npm run bench
   superspike bench --seconds 1 --json > bench.json
-  superspike bench --hidden 4096 --workers 1,2,4,8,16`,
+  superspike bench --hidden 4096 --workers 1,2,4,8,16
+  superspike bench --hidden 1024 --layouts 1x2,2x1,2x1/tcp        # MPI processes × threads
+  superspike bench --network 1000-8192-1000 --layouts 1x1,2x1 --repeat 1   # memory per process`,
     )
     .action(async (opts: BenchCliOptions) => {
+      const hidden = opts.network ? opts.network.slice(1, -1) : opts.hidden;
+      const ends = opts.network ? { nInput: opts.network[0], nOutput: opts.network[opts.network.length - 1] } : {};
+      const custom = (workers: number): BenchCase => ({ label: 'custom', hidden: hidden!, feedback: opts.feedback, workers, ...ends });
       let cases: BenchCase[] = DEFAULT_CASES;
-      if (opts.hidden !== undefined) {
-        cases = (opts.workers ?? [1, 2]).map((workers) => ({ label: 'custom', hidden: opts.hidden!, feedback: opts.feedback, workers }));
+      if (hidden !== undefined) cases = (opts.workers ?? [1, 2]).map(custom);
+      const settings = { seconds: opts.seconds, warmupSeconds: opts.warmup, kernels: opts.kernels, repeat: opts.repeat };
+      const progress = (r: BenchResult) => {
+        if (!opts.json) process.stderr.write(`  ${r.network} ${r.feedback} ${r.processes ?? 1}×${r.workers}${r.tcp ? ' tcp' : ''}: ${r.wallSecondsPerSimSecond.toFixed(3)} s/s\n`);
+      };
+
+      // Started by mpirun: this process is one of the job; the root prints the results.
+      const mpi = joinMpiJob(cases[0]!.workers);
+      if (mpi !== null) {
+        const results = await runBench({ ...settings, cases, processes: mpi });
+        mpi.finalize();
+        if (mpi.placement.process === 0) process.stdout.write(`${JSON.stringify(results)}\n`);
+        return;
       }
       if (!opts.json) {
         process.stdout.write(`${benchHeader()}\n${opts.seconds} simulated s per run after ${opts.warmup} s warm-up, ${opts.repeat} runs per case\n\n`);
       }
-      const results = await runBench({
-        seconds: opts.seconds, warmupSeconds: opts.warmup, kernels: opts.kernels, cases, repeat: opts.repeat,
-        onResult: (r) => {
-          if (!opts.json) process.stderr.write(`  ${r.network} ${r.feedback} ×${r.workers}: ${r.wallSecondsPerSimSecond.toFixed(3)} s/s\n`);
-        },
-      });
+      let results: BenchResult[];
+      if (opts.layouts) {
+        if (hidden === undefined) throw new UserError('--layouts needs one network: --hidden or --network');
+        results = [];
+        for (const layout of opts.layouts) {
+          const run = layout.processes === 1
+            ? await runBench({ ...settings, cases: [custom(layout.threads)] })
+            : await benchUnderMpirun(layout, opts, hidden);
+          for (const r of run) {
+            r.tcp = layout.tcp;
+            const one = results.find((x) => (x.processes ?? 1) === 1 && x.workers === 1 && x.network === r.network);
+            r.speedupOver1 = one ? one.wallSecondsPerSimSecond / r.wallSecondsPerSimSecond : r.speedupOver1;
+            results.push(r);
+            progress(r);
+          }
+        }
+      } else {
+        results = await runBench({ ...settings, cases, onResult: progress });
+      }
       process.stdout.write(opts.json ? `${JSON.stringify(results, null, 2)}\n` : `${formatBenchTable(results)}\n`);
     });
+}
+
+/** One bench case as an MPI job: the same command under mpirun, its root's JSON read back. */
+async function benchUnderMpirun(layout: Layout, opts: BenchCliOptions, hidden: number[]): Promise<BenchResult[]> {
+  const job = await runUnderMpirun(layout, [
+    'bench', '--json', '--workers', String(layout.threads), '--seconds', String(opts.seconds), '--warmup', String(opts.warmup),
+    '--repeat', String(opts.repeat), '--kernels', opts.kernels, '--feedback', opts.feedback,
+    ...(opts.network ? ['--network', opts.network.join('-')] : ['--hidden', hidden.join(',')]),
+  ]);
+  const json = job.stdout.split('\n').find((l) => l.startsWith('['));
+  if (job.code !== 0 || json === undefined) {
+    throw new UserError(`bench under mpirun ${formatLayout(layout)} failed (exit ${job.code}): ${job.stderr.trim().split('\n').pop() ?? ''}`);
+  }
+  return JSON.parse(json) as BenchResult[];
+}
+
+function parseNetwork(value: string): number[] {
+  const sizes = value.split('-').map(Number);
+  if (sizes.length < 3 || sizes.some((n) => !Number.isInteger(n) || n < 1)) {
+    throw new InvalidArgumentError(`expected input-hidden…-output sizes like 1000-8192-1000, got "${value}"`);
+  }
+  return sizes;
 }
