@@ -122,6 +122,8 @@ export interface PlotResult {
   format: 'png' | 'svg';
   group: RunInfoGroup;
   window: StepWindow;
+  /** The run's clock rate, to report the window in seconds. */
+  stepsPerSecond: number;
   spikes: number;
 }
 
@@ -192,5 +194,5 @@ export async function writeRasterPlot(dir: string, opts: PlotOptions): Promise<P
   } catch (err) {
     throw new UserError(`cannot write ${opts.output}: ${(err as Error).message}`, { cause: err });
   }
-  return { file: opts.output, format: ext === '.svg' ? 'svg' : 'png', group, window, spikes: spikes.steps.length };
+  return { file: opts.output, format: ext === '.svg' ? 'svg' : 'png', group, window, stepsPerSecond: sps, spikes: spikes.steps.length };
 }
