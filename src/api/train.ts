@@ -36,7 +36,10 @@ export interface TrainOptions {
 }
 
 export interface TrainResult {
-  /** The MSE of every stats line, in order: one per block, then the final frozen replay. */
+  /**
+   * The MSE of every stats line, in order: one per block, then the final frozen replay. Full
+   * double precision (the stats file prints 6 significant digits, as Auryn's does).
+   */
   mse: number[];
   /** Absolute path of the output folder. */
   outDir: string;
