@@ -13,7 +13,8 @@ import { COLORS, frameSvg, type FramePanel } from '../src/report/animate-frame.j
 import { findGroup, lastWindow, loadSpikes } from '../src/report/load.js';
 import { writeRasterPlot } from '../src/report/raster-image.js';
 import { svgToRgba } from '../src/report/render.js';
-import { buildReport, flattenConfig, writeReport } from '../src/report/report.js';
+import { buildReport, flattenConfig, MSE_DEFINITION, reportWindows, writeReport } from '../src/report/report.js';
+import { groupRates } from '../src/report/rates.js';
 import { escapeXml, histogram, logLinePlotSvg, niceTicks, rasterSvg } from '../src/report/svg.js';
 import { captureCli } from './cli-capture.js';
 
@@ -186,6 +187,9 @@ function makeRun(target: string, opts: FixtureOptions = {}): RunInfo {
 const LAYERS = ['input', 'hidden1', 'hidden2', 'output', 'target'];
 const PROMISED = [
   'learning-curve',
+  'overlay-first',
+  'overlay-last',
+  'rates',
   ...LAYERS.flatMap((l) => [`raster-${l}-first`, `raster-${l}-last`]),
   'weights-0',
   'weights-1',
@@ -342,6 +346,46 @@ describe('superspike report', () => {
     const other = path.join(cli.dir, 'other.html');
     expect(await writeReport(cli.dir, other)).toBe(other);
     expect(fs.existsSync(other)).toBe(true);
+  });
+
+  it('compares equal windows of one loop period: hits and misses counted cell by cell, rates per block', async () => {
+    const info = makeRun(cli.dir);
+    const w = reportWindows(info)!;
+    // One 0.2 s loop period in both: from the first test window, and the final replay's last period.
+    expect(w.first).toEqual({ block: 0, final: false, fromStep: BURN_IN, toStep: BURN_IN + 2000, periodSteps: 2000 });
+    expect(w.last).toEqual({ block: BLOCKS, final: true, fromStep: END - 2000, toStep: END, periodSteps: 2000 });
+
+    const { html } = await buildReport(cli.dir);
+    expect(html).toContain(MSE_DEFINITION.slice(0, 60));
+    // Every raster pair shows windows of the same length.
+    const spans = [...html.matchAll(/data-plot="raster-[a-z0-9]+-(first|last)"[^>]*aria-label="[^"]*?(\d[\d.]*)–(\d[\d.]*) s/g)];
+    expect(spans).toHaveLength(LAYERS.length * 2);
+    for (const m of spans) expect(Number(m[3]) - Number(m[2])).toBeCloseTo(0.2, 6);
+    // Hits, misses, extras of the last window, counted here from the merged spike files.
+    const cellsOf = async (group: string) => {
+      const sp = await loadSpikes(cli.dir, findGroup(info, group), w.last);
+      return new Set(Array.from(sp.steps, (st, i) => `${sp.ids[i]}:${Math.floor((st % 2000) / 100)}`));
+    };
+    const out = await cellsOf('output');
+    const tgt = await cellsOf('target');
+    const hits = [...out].filter((c) => tgt.has(c)).length;
+    const misses = [...tgt].filter((c) => !out.has(c)).length;
+    const extra = [...out].filter((c) => !tgt.has(c)).length;
+    expect(hits).toBeGreaterThan(0);
+    const overlay = html.match(/<svg[^>]*data-plot="overlay-last"[\s\S]*?<\/svg>/)![0];
+    expect(overlay).toContain(`>hit ${hits}<`);
+    expect(overlay).toContain(`>missed target ${misses}<`);
+    expect(overlay).toContain(`>extra output ${extra}<`);
+    expect(overlay).toContain(`${Math.round((100 * hits) / (hits + misses))} % of target cells hit`);
+
+    // Rates: block 1 of the hidden layer, counted here from the merged files.
+    const hidden = findGroup(info, 'hidden');
+    const from = BURN_IN + BLOCK_STEPS;
+    const sp = await loadSpikes(cli.dir, hidden, { fromStep: from, toStep: from + BLOCK_STEPS });
+    const rates = groupRates(cli.dir, info, hidden).rateHz;
+    expect(rates).toHaveLength(BLOCKS + 1);
+    expect(rates[1]).toBeCloseTo(sp.steps.length / (hidden.size * (BLOCK_STEPS / SPS)), 9);
+    expect(rates[1]).toBeGreaterThan(0);
   });
 
   it('leaves out weights without a state and uses the last block without a final window', async () => {
