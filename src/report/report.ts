@@ -16,13 +16,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UserError } from '../errors.js';
-import type { RunInfo, RunInfoGroup, RunInfoWindow } from '../io/run-info.js';
+import type { RunInfo, RunInfoGroup } from '../io/run-info.js';
 import { formatG6 } from '../io/stats.js';
 import { cellBitmap, defaultBinMs, frameColumns } from './animate.js';
 import {
-  firstWindow,
   groupLabel,
-  lastWindow,
   loadRunInfo,
   loadSpikes,
   loadStats,
@@ -31,8 +29,11 @@ import {
   type StepWindow,
 } from './load.js';
 import { groupRates } from './rates.js';
+import { reportWindows, windowLabel, type ReportWindow } from './report-windows.js';
 import { barChartSvg, escapeXml, formatTick, histogramSvg, logLinePlotSvg, rasterSvg } from './svg.js';
 import { hitMiss, linesSvg, overlaySvg, type Series } from './svg-plots.js';
+
+export { reportWindows, type ReportWindow } from './report-windows.js';
 
 export const REPORT_FILE = 'report.html';
 
@@ -55,50 +56,6 @@ function orderedGroups(info: RunInfo): RunInfoGroup[] {
     .map((g, i) => ({ g, i }))
     .sort((a, b) => rank[a.g.role] - rank[b.g.role] || a.i - b.i)
     .map((x) => x.g);
-}
-
-/** A window the report shows: part of a test window or of the final replay. */
-export interface ReportWindow extends StepWindow {
-  block: number;
-  final: boolean;
-  /** Set when the window is exactly one loop period (cells laid out by phase). */
-  periodSteps?: number;
-}
-
-/**
- * The first and the last window the report compares, of equal length: one loop period from the
- * start of the first test window and the final replay's period (the last test window's without
- * a final replay) when the task loops and the run got that far; otherwise both cut to the
- * shorter of the two. Null for a run without windows (the rasters show the whole run).
- */
-export function reportWindows(info: RunInfo): { first: ReportWindow; last: ReportWindow } | null {
-  const first = firstWindow(info);
-  const last = lastWindow(info);
-  if (first === null || last === null) return null;
-  const end = info.clock > 0 ? info.clock : info.endStep;
-  const final = (w: RunInfoWindow) => info.finalWindow !== null && info.finalWindow !== undefined && w === info.finalWindow;
-  const period = info.periodSteps;
-  if (period > 0) {
-    const lastFrom = final(last) ? last.toStep - period : last.fromStep;
-    if (first.fromStep + period <= end && lastFrom >= 0 && lastFrom + period <= end) {
-      return {
-        first: { block: first.block, final: final(first), fromStep: first.fromStep, toStep: first.fromStep + period, periodSteps: period },
-        last: { block: last.block, final: final(last), fromStep: lastFrom, toStep: lastFrom + period, periodSteps: period },
-      };
-    }
-  }
-  const length = Math.min(first.toStep - first.fromStep, last.toStep - last.fromStep);
-  return {
-    first: { block: first.block, final: final(first), fromStep: first.fromStep, toStep: first.fromStep + length },
-    last: { block: last.block, final: final(last), fromStep: last.fromStep, toStep: last.fromStep + length },
-  };
-}
-
-function windowLabel(info: RunInfo, w: ReportWindow | null): string {
-  if (w === null) return 'whole run';
-  const sps = info.stepsPerSecond;
-  const span = `${formatTick(w.fromStep / sps)}–${formatTick(w.toStep / sps)} s`;
-  return `${w.final ? 'final frozen replay' : `block ${w.block}`}, ${span}${w.periodSteps ? ' (one loop period)' : ''}`;
 }
 
 /** The MSE in words (SPEC §7.6), shown under the learning curve. */
@@ -245,7 +202,8 @@ export async function buildReport(dir: string): Promise<BuiltReport> {
             fromSeconds: w.periodSteps ? 0 : w.fromStep / sps,
             toSeconds: w.periodSteps ? seconds : w.fromStep / sps + seconds,
             xLabel: w.periodSteps ? 'time within the loop period (s)' : 'time (s)',
-            height: rasterHeight(output.size) + 20,
+            width: 560,
+            height: Math.max(260, rasterHeight(output.size) + 40),
           }),
           `overlay-${which}`,
         ),
