@@ -50,4 +50,13 @@ describe('small CLI promises', () => {
       expect(spkRankFiles(path.join(out, base)), `decode --help names output/${p}`).not.toEqual([]);
     }
   });
+
+  it('run given a folder says it is a folder, not EISDIR', async () => {
+    expect(await cli.run('run', cli.dir, '-q')).toBe(1);
+    expect(cli.stderr).toMatch(/^superspike: .* is a folder, not a config file [^\n]*superspike report [^\n]*\n$/);
+    expect(cli.stderr).not.toContain('EISDIR');
+    cli.stderr = '';
+    expect(await cli.run('run', path.join(cli.dir, 'nope.json'), '-q')).toBe(1);
+    expect(cli.stderr).toMatch(/^superspike: no such config file: .*nope\.json\n$/);
+  });
 });
