@@ -54,8 +54,9 @@ export function linesSvg(series: readonly Series[], opts: LinesOptions): string 
     xMin -= 1;
     xMax += 1;
   }
-  const yTicks = niceTicks(0, Math.max(...pts.map((p) => p.y), 1e-9), 5);
-  const yMax = Math.max(yTicks[yTicks.length - 1] ?? 1, ...pts.map((p) => p.y));
+  // 8 % headroom so that the highest line does not run along the frame.
+  const yMax = Math.max(...pts.map((p) => p.y), 1e-9) * 1.08;
+  const yTicks = niceTicks(0, yMax, 5);
   const px = (x: number) => f.left + ((x - xMin) / (xMax - xMin)) * (f.right - f.left);
   const py = (y: number) => f.bottom - (y / yMax) * (f.bottom - f.top);
   for (const t of yTicks) s += yTick(f, py(t), formatTick(t), true);
