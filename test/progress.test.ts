@@ -1,12 +1,13 @@
 /** Progress output: line-based and parseable when stdout is not a terminal, silent with --quiet. */
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createProgressReporter, formatProgressLine } from '../src/cli/progress.js';
+import { createEtaEstimator, createProgressReporter, formatDuration, formatProgressLine } from '../src/cli/progress.js';
 import type { ProgressEvent } from '../src/engine/coordinator.js';
 
 class Capture extends Writable {
   text = '';
   isTTY = false;
+  columns = 200;
   override _write(chunk: Buffer, _enc: string, done: () => void): void {
     this.text += chunk.toString();
     done();
@@ -51,5 +52,36 @@ describe('progress reporter', () => {
 
   it('formats the remaining time from the measured speed', () => {
     expect(formatProgressLine(event(50000, 12.5))).toMatch(/ eta=\d+$/);
+  });
+
+  it('shows the totals in seconds on the terminal bar, not in steps', () => {
+    const out = new Capture();
+    out.isTTY = true;
+    const reporter = createProgressReporter({ quiet: false, stream: out as unknown as NodeJS.WriteStream, lines: false });
+    reporter.start({
+      config: { hidden: [4], feedback: 'symmetric', blocks: 4, blockSeconds: 2 } as never,
+      task: { description: 'test task', nInput: 3, nOutput: 2 } as never,
+      workers: 1,
+    });
+    reporter.progress(event(30000, 214.4));
+    reporter.stop();
+    // endStep 100000 steps = 10 s; the bug printed "sim 3.0/100000 s".
+    expect(out.text).toContain('sim 3.0/10.0 s');
+    expect(out.text).not.toContain('100000');
+    expect(out.text).toContain('MSE 214.4');
+    expect(out.text).toContain('ETA –'); // one event: no estimate yet
+  });
+
+  it('estimates the remaining time only after a few seconds of measurement, from the speed since then', () => {
+    const eta = createEtaEstimator(3);
+    const at = (clock: number, wall: number): ProgressEvent => ({ ...event(clock, NaN), wallSeconds: wall });
+    // Start-up took 2 s of wall time for 0.05 s simulated: a naive estimate would be hours.
+    expect(eta(at(500, 2))).toBeNaN();
+    expect(eta(at(10500, 4))).toBeNaN(); // 2 s measured < 3 s
+    // From wall 2 to 6: 2 s simulated in 4 s → 0.5 sim-s per wall-s; 10 − 2.05 s left → 15.9 s.
+    expect(eta(at(20500, 6))).toBeCloseTo((10 - 2.05) / 0.5, 6);
+    expect(formatDuration(75)).toBe('1m15s');
+    expect(formatDuration(3 * 3600 + 7 * 60)).toBe('3h07m');
+    expect(formatDuration(NaN)).toBe('–');
   });
 });

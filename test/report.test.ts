@@ -9,13 +9,18 @@ import { writeRunInfo, type RunInfo, type RunInfoGroup } from '../src/io/run-inf
 import { SpkWriter } from '../src/io/spk.js';
 import { formatStatsLine } from '../src/io/stats.js';
 import { animationWindows, cellBitmap, frameWindow, writeAnimation } from '../src/report/animate.js';
+import { COLORS, frameSvg, type FramePanel } from '../src/report/animate-frame.js';
 import { findGroup, lastWindow, loadSpikes } from '../src/report/load.js';
-import { rasterRgba, writeRasterPlot } from '../src/report/raster-image.js';
-import { buildReport, flattenConfig, writeReport } from '../src/report/report.js';
+import { writeRasterPlot } from '../src/report/raster-image.js';
+import { svgToRgba } from '../src/report/render.js';
+import { buildReport, flattenConfig, MSE_DEFINITION, reportWindows, writeReport } from '../src/report/report.js';
+import { groupRates } from '../src/report/rates.js';
 import { escapeXml, histogram, logLinePlotSvg, niceTicks, rasterSvg } from '../src/report/svg.js';
 import { captureCli } from './cli-capture.js';
 
 const CHROMIUM = '/usr/bin/chromium';
+/** Left and right margins of an animation frame around its time axis (animate-frame.ts). */
+const FRAME_MARGINS_PX = 64 + 14;
 
 const cli = captureCli('report', {
   onlyDuringRun: true,
@@ -182,6 +187,9 @@ function makeRun(target: string, opts: FixtureOptions = {}): RunInfo {
 const LAYERS = ['input', 'hidden1', 'hidden2', 'output', 'target'];
 const PROMISED = [
   'learning-curve',
+  'overlay-first',
+  'overlay-last',
+  'rates',
   ...LAYERS.flatMap((l) => [`raster-${l}-first`, `raster-${l}-last`]),
   'weights-0',
   'weights-1',
@@ -340,6 +348,46 @@ describe('superspike report', () => {
     expect(fs.existsSync(other)).toBe(true);
   });
 
+  it('compares equal windows of one loop period: hits and misses counted cell by cell, rates per block', async () => {
+    const info = makeRun(cli.dir);
+    const w = reportWindows(info)!;
+    // One 0.2 s loop period in both: from the first test window, and the final replay's last period.
+    expect(w.first).toEqual({ block: 0, final: false, fromStep: BURN_IN, toStep: BURN_IN + 2000, periodSteps: 2000 });
+    expect(w.last).toEqual({ block: BLOCKS, final: true, fromStep: END - 2000, toStep: END, periodSteps: 2000 });
+
+    const { html } = await buildReport(cli.dir);
+    expect(html).toContain(MSE_DEFINITION.slice(0, 60));
+    // Every raster pair shows windows of the same length.
+    const spans = [...html.matchAll(/data-plot="raster-[a-z0-9]+-(first|last)"[^>]*aria-label="[^"]*?(\d[\d.]*)–(\d[\d.]*) s/g)];
+    expect(spans).toHaveLength(LAYERS.length * 2);
+    for (const m of spans) expect(Number(m[3]) - Number(m[2])).toBeCloseTo(0.2, 6);
+    // Hits, misses, extras of the last window, counted here from the merged spike files.
+    const cellsOf = async (group: string) => {
+      const sp = await loadSpikes(cli.dir, findGroup(info, group), w.last);
+      return new Set(Array.from(sp.steps, (st, i) => `${sp.ids[i]}:${Math.floor((st % 2000) / 100)}`));
+    };
+    const out = await cellsOf('output');
+    const tgt = await cellsOf('target');
+    const hits = [...out].filter((c) => tgt.has(c)).length;
+    const misses = [...tgt].filter((c) => !out.has(c)).length;
+    const extra = [...out].filter((c) => !tgt.has(c)).length;
+    expect(hits).toBeGreaterThan(0);
+    const overlay = html.match(/<svg[^>]*data-plot="overlay-last"[\s\S]*?<\/svg>/)![0];
+    expect(overlay).toContain(`>hit ${hits}<`);
+    expect(overlay).toContain(`>missed target ${misses}<`);
+    expect(overlay).toContain(`>extra output ${extra}<`);
+    expect(overlay).toContain(`${Math.round((100 * hits) / (hits + misses))} % of target cells hit`);
+
+    // Rates: block 1 of the hidden layer, counted here from the merged files.
+    const hidden = findGroup(info, 'hidden');
+    const from = BURN_IN + BLOCK_STEPS;
+    const sp = await loadSpikes(cli.dir, hidden, { fromStep: from, toStep: from + BLOCK_STEPS });
+    const rates = groupRates(cli.dir, info, hidden).rateHz;
+    expect(rates).toHaveLength(BLOCKS + 1);
+    expect(rates[1]).toBeCloseTo(sp.steps.length / (hidden.size * (BLOCK_STEPS / SPS)), 9);
+    expect(rates[1]).toBeGreaterThan(0);
+  });
+
   it('leaves out weights without a state and uses the last block without a final window', async () => {
     makeRun(cli.dir, { withState: false, withFinal: false });
     const { html, plots } = await buildReport(cli.dir);
@@ -387,25 +435,33 @@ describe('superspike report', () => {
 });
 
 describe('superspike animate', () => {
-  it('writes a GIF with one frame per block plus the final window', async () => {
+  it('writes a GIF with one captioned frame per block plus the final window', async () => {
     const info = makeRun(cli.dir);
     const out = path.join(cli.dir, 'training.gif');
-    expect(await writeAnimation(cli.dir, out, { scale: 3, delayMs: 200, align: false })).toBe(BLOCKS + 1);
+    const r = await writeAnimation(cli.dir, out, { scale: 3, delayMs: 200, align: false });
+    expect(r.frames).toBe(BLOCKS + 1);
     const gif = parseGif(fs.readFileSync(out));
     expect(gif.frames).toHaveLength(BLOCKS + 1);
-    // Widest window: the final 1.5 s at 10 ms bins = 150 columns; 9 neurons + gap + strip rows.
-    expect(gif.width).toBe(150 * 3);
-    expect(gif.height).toBe((9 + 2) * 3);
+    // Widest window: the final 1.5 s at 10 ms bins = 150 columns of 3 px, plus the margins.
+    expect([gif.width, gif.height]).toEqual([r.width, r.height]);
+    expect(gif.width - FRAME_MARGINS_PX).toBe(150 * 3);
     for (const f of gif.frames) expect([f.width, f.height]).toEqual([gif.width, gif.height]);
     expect(gif.frames.map((f) => f.delay)).toEqual([200, 200, 200, 1000]);
     expect(animationWindows(info)).toHaveLength(BLOCKS + 1);
+    // Block k/N and the MSE of the stats line written as block k began (fixture: 2.5 / (1 + k)²).
+    expect(r.captions).toEqual([
+      'block 0/3 · MSE 2.5',
+      'block 1/3 · MSE 0.625',
+      'block 2/3 · MSE 0.277778',
+      'final replay after 3/3 blocks · MSE 0.15625',
+    ]);
 
     // Aligned (the default): one 0.2 s loop period per frame = 20 columns.
     expect(await cli.run('animate', cli.dir, '-o', path.join(cli.dir, 'cli.gif'), '--scale', '2', '--delay-ms', '100')).toBe(0);
-    expect(cli.stdout).toContain(`(${BLOCKS + 1} frames)`);
+    expect(cli.stdout).toContain(`(${BLOCKS + 1} frames`);
     const aligned = parseGif(fs.readFileSync(path.join(cli.dir, 'cli.gif')));
     expect(aligned.frames).toHaveLength(BLOCKS + 1);
-    expect(aligned.width).toBe(20 * 2);
+    expect(aligned.width - FRAME_MARGINS_PX).toBe(20 * 2);
     expect(frameWindow(info, info.testWindows[1]!, true)).toEqual({ block: 1, fromStep: 25000, toStep: 27000, periodSteps: 2000 });
     expect(frameWindow(info, { block: 9, fromStep: 100, toStep: 1000 }, true)).toEqual({ block: 9, fromStep: 100, toStep: 1000 });
     // Laid out by phase: a spike at phase 50 lands in column 0 whatever the window's start.
@@ -413,12 +469,45 @@ describe('superspike animate', () => {
     expect(cells[1 * 20 + 0]).toBe(1); // neuron 0 (bottom row), column 0
     expect(cells[0 * 20 + 19]).toBe(1); // neuron 1 (top row), phase 1950 -> column 19
     expect(cells.reduce((a, v) => a + v, 0)).toBe(2);
+
+    // Default: a readable size — about 560 px of time axis, cells at most 24 px wide — and taller
+    // than the output panel alone (input and hidden panels above it).
+    const big = await writeAnimation(cli.dir, path.join(cli.dir, 'default.gif'));
+    expect(big.width - FRAME_MARGINS_PX).toBe(20 * 24);
+    const outputOnly = await writeAnimation(cli.dir, path.join(cli.dir, 'output.gif'), { groups: ['output'] });
+    expect(big.height - outputOnly.height).toBeGreaterThan(100);
+  });
+
+  it('draws the caption as text and the target faintly behind the output', () => {
+    const columns = 4;
+    const output: FramePanel = {
+      label: 'output (2)', neurons: 2, rowPx: 10,
+      cells: Uint8Array.from([1, 0, 0, 2, 0, 0, 0, 0]), // top row: spike in bin 0, 2+ spikes in bin 3
+      target: Uint8Array.from([1, 1, 0, 0, 0, 0, 0, 0]), // the target wants bins 0 and 1
+    };
+    const svg = frameSvg([output], { columns, cellPx: 20, fromSeconds: 0, toSeconds: 0.04, timeLabel: 'time (s)' }, {
+      caption: 'block 7/9 · MSE 1.5', detail: 'detail', progress: 0.5,
+    });
+    expect(svg).toContain('block 7/9 · MSE 1.5');
+    // Target first (behind), then the output's spikes over it.
+    const targetAt = svg.indexOf(`fill="${COLORS.target}"`);
+    const spikeAt = svg.indexOf(`fill="${COLORS.spike}"`);
+    expect(targetAt).toBeGreaterThan(0);
+    expect(spikeAt).toBeGreaterThan(targetAt);
+    const img = svgToRgba(svg);
+    const px = (x: number, y: number) => [...img.data.subarray((y * img.width + x) * 4, (y * img.width + x) * 4 + 3)];
+    let ink = 0;
+    for (let y = 4; y < 24; y++) for (let x = 60; x < img.width; x++) if (img.data[(y * img.width + x) * 4]! < 100) ink++;
+    expect(ink).toBeGreaterThan(50); // the caption is rendered text
+    // Panel starts at x 64, y 68: bin 1 of the top row is target only (pink), bin 0 is a spike (black).
+    expect(px(64 + 20 + 10, 68 + 5)).toEqual([0xf2, 0xb8, 0xb0]);
+    expect(px(64 + 10, 68 + 5)).toEqual([0, 0, 0]);
   });
 
   it('has one frame per block when there is no final window', async () => {
     makeRun(cli.dir, { withFinal: false });
     const out = path.join(cli.dir, 'training.gif');
-    expect(await writeAnimation(cli.dir, out)).toBe(BLOCKS);
+    expect((await writeAnimation(cli.dir, out)).frames).toBe(BLOCKS);
     expect(parseGif(fs.readFileSync(out)).frames).toHaveLength(BLOCKS);
   });
 });
@@ -450,22 +539,26 @@ describe('superspike plot', () => {
     expect(svg).toMatch(/<path d="M/);
   });
 
-  it('draws marks where the spikes are', () => {
-    const img = rasterRgba(
+  it('renders the SVG drawing to pixels: marks where the spikes are, and real text from the bundled font', () => {
+    const svg = rasterSvg(
       { steps: [50], ids: [0] },
-      { fromStep: 0, toStep: 100, stepsPerSecond: 10000, neurons: 2, width: 200, height: 100 },
+      { plot: 'p', title: 'output 0-0.01 s', fromStep: 0, toStep: 100, stepsPerSecond: 10000, neurons: 2, width: 200, height: 100 },
     );
-    // Neuron 0 is the lower row; the mark sits mid-plot in x.
-    let darkLower = 0;
-    let darkUpper = 0;
-    const midY = 18 + (100 - 18 - 26) / 2;
-    for (let y = 18; y < 100 - 26; y++) {
-      for (let x = 60; x < 180; x++) {
-        if (img.data[(y * 200 + x) * 4]! === 0) (y < midY ? darkUpper++ : darkLower++);
-      }
-    }
-    expect(darkLower).toBeGreaterThan(0);
-    expect(darkUpper).toBe(0);
+    const img = svgToRgba(svg);
+    expect([img.width, img.height]).toEqual([200, 100]);
+    const dark = (x0: number, x1: number, y0: number, y1: number) => {
+      let n = 0;
+      for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) if (img.data[(y * 200 + x) * 4]! < 100) n++;
+      return n;
+    };
+    // Plot area: x 48..188, y 24..64; neuron 0 is the lower row (y 44..64), the mark at x ≈ 118.
+    expect(dark(60, 180, 45, 63)).toBeGreaterThan(0);
+    expect(dark(60, 180, 26, 43)).toBe(0);
+    expect(dark(112, 124, 45, 63)).toBe(dark(60, 180, 45, 63));
+    // Text: the title above the plot and the axis label below it (system fonts are never loaded,
+    // so this ink comes from the bundled DejaVu Sans).
+    expect(dark(0, 200, 2, 20)).toBeGreaterThan(40);
+    expect(dark(60, 180, 86, 100)).toBeGreaterThan(20);
   });
 
   it('rejects unknown groups, bad windows and unknown formats with one-line errors', async () => {

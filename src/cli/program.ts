@@ -7,6 +7,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { UserError } from '../errors.js';
+import { PACKAGE_VERSION } from '../paths.js';
 import { commands } from './commands/index.js';
 
 export function buildProgram(): Command {
@@ -14,6 +15,7 @@ export function buildProgram(): Command {
   program
     .name('superspike')
     .description('Train multilayer spiking networks with SuperSpike on worker-thread ranks (Auryn-compatible outputs)')
+    .version(PACKAGE_VERSION, '-V, --version', 'print the version')
     .option('--debug', 'print stack traces of errors')
     .showHelpAfterError('(add --help for usage)')
     .exitOverride();

@@ -3,8 +3,12 @@
  * lines otherwise (CI logs), nothing with --quiet; and a one-screen summary at the end.
  *
  * Non-TTY line format (one per block and at most one every `lineIntervalSeconds`):
- *   progress sim=<s>/<s> block=<b>/<B> speed=<sim s per wall s> mse=<x|-> eta=<s>
+ *   progress sim=<s>/<s> block=<b>/<B> speed=<sim s per wall s> mse=<x|-> eta=<s|->
  *   stats block=<b> mse=<x>
+ *
+ * The remaining time is estimated from the speed measured since the first event (worker start-up
+ * and the first interval's warm-up are left out) and shown only after `ETA_WARMUP_SECONDS` of
+ * measurement: an estimate from the first quarter second said "7h20m" for a run of minutes.
  */
 import path from 'node:path';
 import cliProgress from 'cli-progress';
@@ -12,6 +16,7 @@ import type { ExperimentConfig } from '../config/schema.js';
 import type { ResolvedTask } from '../config/task.js';
 import type { ProgressEvent, RunResult } from '../engine/coordinator.js';
 import { formatG6, type StatsLine } from '../io/stats.js';
+import { DT_SECONDS } from '../model/constants.js';
 
 export interface ProgressReporterOptions {
   quiet: boolean;
@@ -29,11 +34,55 @@ export interface ProgressReporter {
   summary(result: RunResult): void;
 }
 
-export function formatProgressLine(e: ProgressEvent): string {
+/** Wall seconds of measurement before a remaining time is shown. */
+export const ETA_WARMUP_SECONDS = 3;
+
+/**
+ * Remaining wall seconds from the speed since the first event seen; NaN until the measurement
+ * is `ETA_WARMUP_SECONDS` long and the clock has moved.
+ */
+export function createEtaEstimator(warmupSeconds = ETA_WARMUP_SECONDS): (e: ProgressEvent) => number {
+  let first: { wall: number; sim: number } | null = null;
+  return (e) => {
+    if (first === null) first = { wall: e.wallSeconds, sim: e.simulatedSeconds };
+    const wall = e.wallSeconds - first.wall;
+    const sim = e.simulatedSeconds - first.sim;
+    if (wall < warmupSeconds || sim <= 0) return NaN;
+    return Math.max(0, (e.endStep * DT_SECONDS - e.simulatedSeconds) * (wall / sim));
+  };
+}
+
+/** "45s", "12m05s", "3h07m"; "–" when unknown. */
+export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds)) return '–';
+  const s = Math.round(seconds);
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+}
+
+/**
+ * The bar's tokens. Names must not collide with cli-progress's own (`total`, `value`, `eta`,
+ * `percentage`, `duration`): those override the payload, which once printed the total in steps.
+ */
+export function barPayload(e: ProgressEvent, remainingSeconds: number): Record<string, string> {
   const speed = e.wallSeconds > 0 ? e.simulatedSeconds / e.wallSeconds : 0;
-  const remaining = speed > 0 ? (e.endStep - e.clock) * 1e-4 / speed : NaN;
+  return {
+    block: e.phase === 'burn-in' ? 'burn-in' : e.phase === 'final' ? 'final replay' : `block ${e.block}/${e.blocks}`,
+    simSeconds: e.simulatedSeconds.toFixed(1),
+    endSeconds: (e.endStep * DT_SECONDS).toFixed(1),
+    speed: speed.toFixed(2),
+    mse: Number.isNaN(e.mse) ? '-' : formatG6(e.mse),
+    remaining: formatDuration(remainingSeconds),
+  };
+}
+
+/** One non-TTY progress line; `remainingSeconds` NaN prints `eta=-`. */
+export function formatProgressLine(e: ProgressEvent, remainingSeconds?: number): string {
+  const speed = e.wallSeconds > 0 ? e.simulatedSeconds / e.wallSeconds : 0;
+  const remaining = remainingSeconds ?? (speed > 0 ? (e.endStep - e.clock) * DT_SECONDS / speed : NaN);
   const block = e.phase === 'burn-in' ? 'burn-in' : `${Math.min(e.block, e.blocks)}/${e.blocks}`;
-  return `progress sim=${e.simulatedSeconds.toFixed(2)}/${(e.endStep * 1e-4).toFixed(2)} block=${block} ` +
+  return `progress sim=${e.simulatedSeconds.toFixed(2)}/${(e.endStep * DT_SECONDS).toFixed(2)} block=${block} ` +
     `speed=${speed.toFixed(3)} mse=${Number.isNaN(e.mse) ? '-' : formatG6(e.mse)} eta=${Number.isFinite(remaining) ? Math.round(remaining) : '-'}`;
 }
 
@@ -43,6 +92,7 @@ export function createProgressReporter(options: ProgressReporterOptions): Progre
   const interval = (options.lineIntervalSeconds ?? 5) * 1000;
   let bar: cliProgress.SingleBar | null = null;
   let lastLine = 0;
+  const estimateRemaining = createEtaEstimator();
   const write = (s: string) => {
     if (!options.quiet) stream.write(`${s}\n`);
   };
@@ -54,23 +104,16 @@ export function createProgressReporter(options: ProgressReporterOptions): Progre
         `${config.blocks} blocks of ${config.blockSeconds} s, ${workers} worker${workers > 1 ? 's' : ''}${resumedFrom ? `, resumed from ${resumedFrom}` : ''}`);
       if (options.quiet || lineMode) return;
       bar = new cliProgress.SingleBar({
-        format: ' {bar} {percentage}% | {block} | sim {sim}/{total} s | {speed} sim-s/s | MSE {mse} | ETA {eta_formatted}',
+        format: ' {bar} {percentage}% | {block} | sim {simSeconds}/{endSeconds} s | {speed} sim-s/s | MSE {mse} | ETA {remaining}',
         hideCursor: true,
-        etaBuffer: 20,
         stream,
       }, cliProgress.Presets.shades_classic);
     },
     progress(event) {
       if (options.quiet) return;
-      const speed = event.wallSeconds > 0 ? event.simulatedSeconds / event.wallSeconds : 0;
+      const remaining = estimateRemaining(event);
       if (bar) {
-        const payload = {
-          block: event.phase === 'burn-in' ? 'burn-in' : event.phase === 'final' ? 'final replay' : `block ${event.block}/${event.blocks}`,
-          sim: event.simulatedSeconds.toFixed(1),
-          total: (event.endStep * 1e-4).toFixed(1),
-          speed: speed.toFixed(2),
-          mse: Number.isNaN(event.mse) ? '-' : formatG6(event.mse),
-        };
+        const payload = barPayload(event, remaining);
         if (bar.getTotal() !== event.endStep) bar.start(event.endStep, event.clock, payload);
         else bar.update(event.clock, payload);
         return;
@@ -78,7 +121,7 @@ export function createProgressReporter(options: ProgressReporterOptions): Progre
       const now = performance.now();
       if (now - lastLine >= interval) {
         lastLine = now;
-        write(formatProgressLine(event));
+        write(formatProgressLine(event, remaining));
       }
     },
     stats(line) {

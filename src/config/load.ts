@@ -62,7 +62,14 @@ export function loadConfig(file: string | undefined, overrides: Partial<ConfigIn
     try {
       text = readFileSync(file, 'utf8');
     } catch (err) {
-      throw new ConfigError(`cannot read config ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EISDIR') {
+        throw new ConfigError(
+          `${file} is a folder, not a config file (give a .json config; to look at a finished run there: superspike report ${file})`,
+        );
+      }
+      if (code === 'ENOENT') throw new ConfigError(`no such config file: ${file}`);
+      throw new ConfigError(`cannot read config ${file}: ${code ?? (err as Error).message}`);
     }
     try {
       raw = JSON.parse(text) as Record<string, unknown>;

@@ -1,46 +1,45 @@
 /**
- * `superspike animate`: the output raster of every block's test window as one GIF frame, then
- * the final frozen replay, so the target picture visibly emerges during training (the paper's
- * Radcliffe Camera animation). Each frame is a bitmap of (time bin × neuron) cells, the highest
- * neuron id at the top like the target picture, in a fixed 4-colour palette:
- *
- *   white   no spike in the bin
- *   black   one spike (what the target asks for)
- *   blue    two or more spikes
- *   grey    the progress strip under the raster (blocks trained / blocks)
+ * `superspike animate`: one GIF frame per block's test window, then the final frozen replay, so
+ * the target picture visibly emerges during training (the paper's Radcliffe Camera animation).
+ * Each frame (drawn by animate-frame.ts as SVG, rendered by render.ts) has a caption with the
+ * block and the MSE at that point, a training-progress strip, and raster panels of (time bin ×
+ * neuron) cells — input, hidden and output by default — with the target faintly behind the
+ * output: black one spike in the bin, blue more than one, pink where the target spikes.
  *
  * gifenc is plain CommonJS without types; it is loaded through `createRequire` so the same code
- * works under Node's ESM loader and under vitest (types: gifenc.d.ts).
+ * works under Node's ESM loader and under vitest (types: gifenc.d.ts). Each frame gets its own
+ * 256-colour palette (the text is antialiased).
  */
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import { UserError } from '../errors.js';
-import type { RunInfo, RunInfoWindow } from '../io/run-info.js';
-import { findGroup, groupSpikeFiles, loadRunInfo, loadSpikes } from './load.js';
+import type { RunInfo, RunInfoGroup, RunInfoWindow } from '../io/run-info.js';
+import { formatG6 } from '../io/stats.js';
+import { frameSize, frameSvg, type FrameLayout, type FramePanel } from './animate-frame.js';
+import { findGroup, groupLabel, groupSpikeFiles, loadRunInfo, loadSpikes, loadStats } from './load.js';
+import { svgToRgba } from './render.js';
 
 const requireCjs = createRequire(import.meta.url);
 const gifenc = requireCjs('gifenc') as typeof import('gifenc');
 
-export const PALETTE: number[][] = [
-  [255, 255, 255],
-  [0, 0, 0],
-  [31, 79, 160],
-  [200, 200, 200],
-];
 const WHITE = 0;
 const BLACK = 1;
 const MANY = 2;
-const GREY = 3;
+
+/** Groups a frame shows without --group: the layers of the public SuperSpike animation. */
+export const DEFAULT_PANELS = ['input', 'hidden', 'output'];
+/** Pixel width the time axis aims at when no --scale is given. */
+const DEFAULT_PLOT_WIDTH = 560;
 
 export interface AnimateOptions {
-  /** Pixels per cell side. Default 4. */
+  /** Pixels per cell side (time bin width and output row height). Default: about 560 px of time axis. */
   scale?: number;
   /** Delay between frames in ms. Default 300; the last frame is held 5 times as long. */
   delayMs?: number;
   /** Time bin (cell width) in ms. Default: the built-in task's bin, else 10 ms. */
   binMs?: number;
-  /** Group to animate (role or spkName). Default "output". */
-  group?: string;
+  /** Groups to show, top to bottom (roles or spkNames). Default input, hidden (if any), output. */
+  groups?: string[];
   /**
    * Show one loop period of each window, starting on a period boundary, so every frame shows
    * the picture in the same place (default true). Windows shorter than a period stay whole.
@@ -117,11 +116,32 @@ export function cellBitmap(
   return counts;
 }
 
-/** Writes the animation of run folder `dir` to `outFile`; returns the number of frames. */
-export async function writeAnimation(dir: string, outFile: string, opts: AnimateOptions = {}): Promise<number> {
+export interface AnimationResult {
+  frames: number;
+  width: number;
+  height: number;
+  /** Each frame's caption, in order. */
+  captions: string[];
+}
+
+/** The groups named in `names`; defaults drop a hidden layer the network does not have. */
+function panelGroups(info: RunInfo, names: string[] | undefined): RunInfoGroup[] {
+  if (names !== undefined && names.length > 0) return names.map((n) => findGroup(info, n));
+  const hasHidden = info.groups.some((g) => g.role === 'hidden');
+  return DEFAULT_PANELS.filter((n) => n !== 'hidden' || hasHidden).map((n) => findGroup(info, n));
+}
+
+/** The frame's caption: block k/N and the MSE of the stats line written as that block began. */
+export function frameCaption(info: RunInfo, w: RunInfoWindow, mse: number | undefined): string {
+  const mseText = mse === undefined ? 'MSE –' : `MSE ${formatG6(mse)}`;
+  const isFinal = info.finalWindow !== null && w.block >= info.blocks;
+  return isFinal ? `final replay after ${info.blocks}/${info.blocks} blocks · ${mseText}` : `block ${w.block}/${info.blocks} · ${mseText}`;
+}
+
+/** Writes the animation of run folder `dir` to `outFile`. */
+export async function writeAnimation(dir: string, outFile: string, opts: AnimateOptions = {}): Promise<AnimationResult> {
   const info = loadRunInfo(dir);
-  const group = findGroup(info, opts.group ?? 'output');
-  const scale = Math.max(1, Math.floor(opts.scale ?? 4));
+  const groups = panelGroups(info, opts.groups);
   const delay = Math.max(0, opts.delayMs ?? 300);
   const binMs = opts.binMs ?? defaultBinMs(info);
   if (!(binMs > 0)) throw new UserError(`the time bin must be positive (got ${binMs} ms)`);
@@ -133,44 +153,60 @@ export async function writeAnimation(dir: string, outFile: string, opts: Animate
   if (windows.length === 0) {
     throw new UserError(`${dir}: the run recorded no test windows (run.json testWindows is empty), nothing to animate`);
   }
-  if (groupSpikeFiles(dir, group).length === 0) {
-    throw new UserError(`${dir} has no spike files ${group.spkName}.<rank>.spk to animate`);
+  for (const g of groups) {
+    if (groupSpikeFiles(dir, g).length === 0) throw new UserError(`${dir} has no spike files ${g.spkName}.<rank>.spk to animate`);
   }
-  const neurons = Math.max(1, group.size);
+  const target = info.groups.find((g) => g.role === 'target');
+  const withTarget = target !== undefined && groupSpikeFiles(dir, target).length > 0;
+  const stats = loadStats(dir, info) ?? [];
+
   const columns = Math.max(1, ...windows.map((w) => frameColumns(w, binSteps)));
-  const width = columns * scale;
-  // Raster, one blank cell row, then a one-cell progress strip.
-  const rows = neurons + 2;
-  const height = rows * scale;
-  if (width > 65535 || height > 65535) {
-    throw new UserError(`frames of ${width}×${height} pixels exceed the GIF limit of 65535: use a smaller --scale or a larger --bin-ms`);
-  }
+  const scale = opts.scale === undefined ? undefined : Math.max(1, Math.floor(opts.scale));
+  const cellPx = scale ?? Math.max(1, Math.min(24, Math.round(DEFAULT_PLOT_WIDTH / columns)));
+  const last = groups.length - 1;
+  // The last panel (the output) gets readable rows; the others share about 110 px each.
+  const rowPx = (g: RunInfoGroup, k: number) =>
+    k === last ? (scale ?? Math.max(2, Math.min(12, Math.round(220 / Math.max(1, g.size))))) : Math.min(scale ?? 4, 110 / Math.max(1, g.size));
 
   const gif = gifenc.GIFEncoder();
-  const blocks = Math.max(1, info.blocks);
+  const captions: string[] = [];
+  let size = { width: 0, height: 0 };
   for (let f = 0; f < windows.length; f++) {
     const w = windows[f]!;
-    const spikes = await loadSpikes(dir, group, w);
-    const cells = cellBitmap(spikes.steps, spikes.ids, w, binSteps, neurons, columns);
-    const index = new Uint8Array(width * height); // WHITE = 0
-    for (let r = 0; r < neurons; r++) {
-      for (let c = 0; c < columns; c++) {
-        const v = cells[r * columns + c]!;
-        if (v === WHITE) continue;
-        for (let dy = 0; dy < scale; dy++) index.fill(v, (r * scale + dy) * width + c * scale, (r * scale + dy) * width + (c + 1) * scale);
+    const panels: FramePanel[] = [];
+    for (const [k, g] of groups.entries()) {
+      const spikes = await loadSpikes(dir, g, w);
+      const panel: FramePanel = {
+        label: `${groupLabel(info, g)} (${g.size})`,
+        neurons: Math.max(1, g.size),
+        cells: cellBitmap(spikes.steps, spikes.ids, w, binSteps, Math.max(1, g.size), columns),
+        rowPx: rowPx(g, k),
+      };
+      if (g.role === 'output' && withTarget) {
+        const t = await loadSpikes(dir, target, w);
+        panel.target = cellBitmap(t.steps, t.ids, w, binSteps, Math.max(1, g.size), columns);
       }
+      panels.push(panel);
     }
-    // Progress strip: the share of training done before this window (the final one: all).
-    const done = Math.min(1, Math.max(0, w.block / blocks));
-    const filled = Math.round(done * width);
-    for (let dy = 0; dy < scale; dy++) {
-      const y = (neurons + 1) * scale + dy;
-      index.fill(GREY, y * width, y * width + filled);
+    const binSeconds = binSteps / sps;
+    const layout: FrameLayout = w.periodSteps !== undefined
+      ? { columns, cellPx, fromSeconds: 0, toSeconds: columns * binSeconds, timeLabel: 'time within the loop period (s)' }
+      : { columns, cellPx, fromSeconds: w.fromStep / sps, toSeconds: w.fromStep / sps + columns * binSeconds, timeLabel: 'time (s)' };
+    const caption = frameCaption(info, w, stats.find((l) => l.block === w.block)?.mse);
+    captions.push(caption);
+    const detail =
+      `${(w.fromStep / sps).toFixed(2)}–${(w.toStep / sps).toFixed(2)} s, ${binMs} ms bins · black: spike, blue: 2+` +
+      `${withTarget ? ', pink: target' : ''}`;
+    size = frameSize(panels, layout);
+    if (size.width > 65535 || size.height > 65535) {
+      throw new UserError(`frames of ${size.width}×${size.height} pixels exceed the GIF limit of 65535: use a smaller --scale or a larger --bin-ms`);
     }
-    const last = f === windows.length - 1;
-    gif.writeFrame(index, width, height, {
-      palette: f === 0 ? PALETTE : undefined,
-      delay: last ? delay * 5 : delay,
+    const image = svgToRgba(frameSvg(panels, layout, { caption, detail, progress: Math.min(1, w.block / Math.max(1, info.blocks)) }));
+    const palette = gifenc.quantize(image.data, 256);
+    const index = gifenc.applyPalette(image.data, palette);
+    gif.writeFrame(index, image.width, image.height, {
+      palette,
+      delay: f === windows.length - 1 ? delay * 5 : delay,
       repeat: 0,
     });
   }
@@ -180,5 +216,5 @@ export async function writeAnimation(dir: string, outFile: string, opts: Animate
   } catch (err) {
     throw new UserError(`cannot write ${outFile}: ${(err as Error).message}`, { cause: err });
   }
-  return windows.length;
+  return { frames: windows.length, width: size.width, height: size.height, captions };
 }

@@ -1,10 +1,14 @@
 /**
  * `superspike report DIR`: one self-contained HTML page about a run (inline SVG and CSS, no
- * scripts, nothing fetched): the learning curve, spike rasters of every layer for the first and
- * the last test window side by side, weight distributions, per-rank timing and the run's
- * parameters. Each plot is one `<svg data-plot="NAME">`:
+ * scripts, nothing fetched): the learning curve with the MSE defined in words, the output over
+ * the target with hits and misses coloured, the firing rate of every layer per block, spike
+ * rasters of every layer for the first and the last test window side by side (windows of equal
+ * length: one loop period when the task loops), weight distributions, per-rank timing and the
+ * run's parameters. Each plot is one `<svg data-plot="NAME">`:
  *
  *   learning-curve                    MSE per block, log scale
+ *   overlay-first / overlay-last      output over target, one loop period, hits/misses coloured
+ *   rates                             mean rate per neuron of each layer per block
  *   raster-<layer>-first / -last      layer = input, hidden1, hidden2, …, output, target
  *   weights-<c>                       connection c, input side first (when a state was saved)
  *   rank-timing                       compute vs barrier wait per rank
@@ -12,12 +16,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UserError } from '../errors.js';
-import type { RunInfo, RunInfoGroup, RunInfoWindow } from '../io/run-info.js';
+import type { RunInfo, RunInfoGroup } from '../io/run-info.js';
 import { formatG6 } from '../io/stats.js';
+import { cellBitmap, defaultBinMs, frameColumns } from './animate.js';
 import {
-  firstWindow,
   groupLabel,
-  lastWindow,
   loadRunInfo,
   loadSpikes,
   loadStats,
@@ -25,7 +28,12 @@ import {
   wholeRun,
   type StepWindow,
 } from './load.js';
+import { groupRates } from './rates.js';
+import { reportWindows, windowLabel, type ReportWindow } from './report-windows.js';
 import { barChartSvg, escapeXml, formatTick, histogramSvg, logLinePlotSvg, rasterSvg } from './svg.js';
+import { hitMiss, linesSvg, overlaySvg, type Series } from './svg-plots.js';
+
+export { reportWindows, type ReportWindow } from './report-windows.js';
 
 export const REPORT_FILE = 'report.html';
 
@@ -50,13 +58,16 @@ function orderedGroups(info: RunInfo): RunInfoGroup[] {
     .map((x) => x.g);
 }
 
-function windowLabel(info: RunInfo, w: RunInfoWindow | null): string {
-  if (w === null) return 'whole run';
-  const sps = info.stepsPerSecond;
-  const span = `${formatTick(w.fromStep / sps)}–${formatTick(w.toStep / sps)} s`;
-  const isFinal = info.finalWindow !== null && info.finalWindow !== undefined && w === info.finalWindow;
-  return `${isFinal ? 'final frozen replay' : `block ${w.block}`}, ${span}`;
-}
+/** The MSE in words (SPEC §7.6), shown under the learning curve. */
+export const MSE_DEFINITION =
+  'MSE: how far the output spikes are from the target spikes. For each output neuron the error signal ' +
+  '(target spikes minus output spikes) is filtered with a double-exponential kernel (5 ms rise, 10 ms ' +
+  'decay, the van Rossum distance); its square is averaged over the output neurons and over the past ' +
+  'with a 10 s exponential window, and scaled so that one unmatched spike per second per neuron adds ' +
+  'about 4. 0 means every target spike is produced on time and nothing else. Each value is taken as its ' +
+  'block begins (the last one after the final replay), from the stats file.';
+
+const LAYER_COLORS = ['#4a7fb5', '#e08a3c', '#6aa84f', '#a64d79', '#8e7cc3', '#c27c0e', '#3d85c6'];
 
 function rasterHeight(neurons: number): number {
   return Math.min(320, Math.max(170, 70 + neurons * 3));
@@ -101,6 +112,7 @@ th, td { border: 1px solid #ddd; padding: 3px 8px; text-align: left; }
 th { background: #f0f0f0; }
 td.num, table.num td { font-variant-numeric: tabular-nums; }
 .note { color: #777; font-style: italic; }
+p.def { max-width: 640px; font-size: 13px; color: #333; background: #fff; border-left: 3px solid #1f5fa8; padding: 6px 10px; }
 dl.summary { display: grid; grid-template-columns: max-content auto; gap: 2px 16px; margin: 8px 0; font-size: 14px; }
 dl.summary dt { color: #555; }
 dl.summary dd { margin: 0; }
@@ -151,13 +163,85 @@ export async function buildReport(dir: string): Promise<BuiltReport> {
         }),
         'learning-curve',
       ) +
-      (stats === null ? '\n<p class="note">No stats file found.</p>' : ''),
+      (stats === null ? '\n<p class="note">No stats file found.</p>' : '') +
+      `\n<p class="def">${escapeXml(MSE_DEFINITION)}</p>`,
+  );
+
+  const windows = reportWindows(info);
+  const first = windows?.first ?? null;
+  const last = windows?.last ?? null;
+  const windowOf = (w: ReportWindow | null): StepWindow => (w === null ? wholeRun(info) : w);
+
+  // Output over target.
+  const output = info.groups.find((g) => g.role === 'output');
+  const target = info.groups.find((g) => g.role === 'target');
+  let osec = '<h2>Output over target</h2>\n';
+  if (output && target && first && last) {
+    const binMs = defaultBinMs(info);
+    const binSteps = Math.max(1, Math.round((binMs / 1000) * sps));
+    osec +=
+      `<p class="sub">Cells of ${formatTick(binMs)} ms × one output neuron, in the first and the last window: green where output ` +
+      'and target both spike (hit), pink where the target spikes and the output does not (missed), black where the output ' +
+      'spikes without the target (extra).</p>\n';
+    const cells: string[] = [];
+    for (const [which, w] of [['first', first], ['last', last]] as const) {
+      const columns = frameColumns(w, binSteps);
+      const o = await loadSpikes(dir, output, w);
+      const t = await loadSpikes(dir, target, w);
+      const neurons = Math.max(1, output.size);
+      const h = hitMiss(cellBitmap(o.steps, o.ids, w, binSteps, neurons, columns), cellBitmap(t.steps, t.ids, w, binSteps, neurons, columns));
+      const share = h.hits + h.misses > 0 ? `, ${Math.round((100 * h.hits) / (h.hits + h.misses))} % of target cells hit` : '';
+      const seconds = (columns * binSteps) / sps;
+      cells.push(
+        track(
+          overlaySvg(h, {
+            plot: `overlay-${which}`,
+            title: `${windowLabel(info, w)}${share}`,
+            neurons,
+            columns,
+            fromSeconds: w.periodSteps ? 0 : w.fromStep / sps,
+            toSeconds: w.periodSteps ? seconds : w.fromStep / sps + seconds,
+            xLabel: w.periodSteps ? 'time within the loop period (s)' : 'time (s)',
+            width: 560,
+            height: Math.max(260, rasterHeight(output.size) + 40),
+          }),
+          `overlay-${which}`,
+        ),
+      );
+    }
+    osec += `<div class="row">${cells.join('\n')}</div>`;
+  } else {
+    osec += '<p class="note">The run has no output, target or test window to compare.</p>';
+  }
+  sections.push(osec);
+
+  // Rates per layer per block.
+  const series: Series[] = orderedGroups(info).map((g, k) => {
+    const r = groupRates(dir, info, g);
+    return {
+      label: groupLabel(info, g),
+      color: g.role === 'target' ? '#b03a2e' : LAYER_COLORS[k % LAYER_COLORS.length]!,
+      dashed: g.role === 'target',
+      points: r.rateHz.map((y, b) => ({ x: b, y })),
+    };
+  });
+  sections.push(
+    '<h2>Firing rate per layer</h2>\n' +
+      track(
+        linesSvg(series, {
+          plot: 'rates',
+          title: 'Mean rate per neuron in each block (Hz)',
+          xLabel: `block (${info.blocks} = the final replay)`,
+          yLabel: 'rate (Hz)',
+          width: 640,
+          height: 300,
+        }),
+        'rates',
+      ) +
+      '\n<p class="sub">Counted from the spike files over whole blocks (the burn-in is left out); the target is dashed.</p>',
   );
 
   // Rasters.
-  const first = firstWindow(info);
-  const last = lastWindow(info);
-  const windowOf = (w: RunInfoWindow | null): StepWindow => (w === null ? wholeRun(info) : w);
   let rasters = '<h2>Spike rasters: first and last test window</h2>\n';
   rasters += `<p class="sub">Left: ${escapeXml(windowLabel(info, first))}. Right: ${escapeXml(windowLabel(info, last))}.</p>\n`;
   for (const group of orderedGroups(info)) {

@@ -42,11 +42,15 @@ export function register(program: Command): void {
       `
 The window is half-open: --from 1 --to 2 keeps 1 <= time < 2 (times are step * dt).
 
+A run writes one file per group and rank into its output folder: multi_stim.<rank>.spk (input),
+multi_hidden.<rank>.spk (multi_hidden2, … for more hidden layers), output.<rank>.spk and
+target.<rank>.spk.
+
 Examples:
-  superspike decode output/oxford.0.spk                 one rank file to stdout
-  superspike decode output/oxford                       all ranks: output/oxford.*.spk
-  superspike decode output/oxford --from 45 --to 46.89 --max-id 199 -o last-loop.ras
-  superspike decode a.0.spk a.1.spk | head              pipes stop cleanly`,
+  superspike decode output/output.0.spk                 rank 0's output spikes to stdout
+  superspike decode output/output                       all ranks: output/output.*.spk
+  superspike decode output/output --from 45 --to 46.89 --max-id 199 -o last-loop.ras
+  superspike decode output/multi_hidden | head          pipes stop cleanly`,
     )
     .action(async (files: string[], opts: DecodeOptions & { output?: string }) => {
       const paths = expandSpkArgs(files);

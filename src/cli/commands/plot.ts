@@ -46,7 +46,12 @@ Examples:
       const r = await writeRasterPlot(dir, { ...opts, output });
       process.stdout.write(
         `wrote ${r.file} (${r.format.toUpperCase()}, group ${r.group.spkName}, ${r.spikes} spikes, ` +
-          `${r.window.fromStep} to ${r.window.toStep} steps)\n`,
+          `${seconds(r.window.fromStep, r.stepsPerSecond)} to ${seconds(r.window.toStep, r.stepsPerSecond)} s)\n`,
       );
     });
+}
+
+/** A step as seconds, exact to the step (0.1 ms) and without float noise: 45.0001, 0.0008. */
+function seconds(step: number, stepsPerSecond: number): string {
+  return String(Number((step / stepsPerSecond).toFixed(6)));
 }

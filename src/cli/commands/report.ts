@@ -11,16 +11,19 @@ import { buildReport, REPORT_FILE } from '../../report/report.js';
 export function register(program: Command): void {
   program
     .command('report')
-    .description('write a self-contained HTML report of a run: learning curve, rasters, weights, timing, parameters')
+    .description('write a self-contained HTML report of a run: learning curve, output vs target, rates, rasters, weights, timing')
     .argument('<dir>', "a run's output folder (holds run.json)")
     .option('-o, --output <file>', `HTML file to write (default: DIR/${REPORT_FILE})`)
     .addHelpText(
       'after',
       `
 The page needs no network and no scripts: plots are inline SVG. It shows the MSE per block
-(log scale), spike rasters of input, hidden layers, output and target for the first test
-window and the last one (the final frozen replay when the run has one), weight histograms
-from the final network state, per-rank compute and barrier-wait times, and the config.
+(log scale) with the MSE defined in words; the output over the target with hits, misses and
+extra spikes coloured, over one loop period of the first test window and of the last one (the
+final frozen replay when the run has one); the mean firing rate of every layer per block;
+spike rasters of input, hidden layers, output and target for the same two windows (of equal
+length); weight histograms from the final network state; per-rank compute and barrier-wait
+times; and the config.
 
 Examples:
   superspike report output                      writes output/report.html

@@ -10,6 +10,7 @@ import { runExperiment, type RunOptions } from '../../engine/coordinator.js';
 import { joinMpiJob } from '../../engine/mpi-session.js';
 import { loadNetworkState } from '../../io/netstate.js';
 import { UserError } from '../../errors.js';
+import { DEFAULT_CONFIG_PATH } from '../../paths.js';
 import { writeReport } from '../../report/report.js';
 import { createProgressReporter } from '../progress.js';
 import {
@@ -53,7 +54,7 @@ export function register(program: Command): void {
   program
     .command('run')
     .description('train a spiking network with SuperSpike on worker-thread ranks')
-    .argument('[config]', 'experiment config (JSON); default: the built-in task')
+    .argument('[config]', 'experiment config (JSON); default: config/default.json (the built-in task, as `npm start`)')
     .option('-w, --workers <n>', `ranks (worker threads); default: the core count (${availableParallelism()} here)`, parsePositiveInt)
     .option('-o, --out <dir>', 'output folder', 'output')
     .option('--seed <n>', 'network seed (initial weights, feedback matrices)', parseSeed)
@@ -91,8 +92,12 @@ Outputs in the output folder: <group>.<rank>.spk per rank (multi_stim, multi_hid
 target), <name>.stats, <name>.netstate and run.json. Ctrl-C stops at the next 0.8 ms interval,
 writes <name>.checkpoint.netstate and exits 130; continue with --resume.
 
+Without a config file and without --input/--target, run trains config/default.json: the
+built-in SUPERSPIKE task that \`npm start\` runs (flags still override it). With --input and
+--target but no config, the schema defaults apply (see README).
+
 Examples:
-  superspike run                                   # built-in task, all cores
+  superspike run                                   # built-in task (config/default.json), all cores
   superspike run config/default.json --workers 2
   superspike run config/oxford.json --input ../shared/data/oxford/oxford-input.ras \\
       --target ../shared/data/oxford/oxford-target.ras --blocks 10 --out output/oxford
@@ -121,7 +126,9 @@ Examples:
           partial: opts.partial === false ? false : undefined,
           learnHidden: opts.learnHidden === false ? false : undefined,
         };
-        config = loadConfig(configFile, overrides).config;
+        // A bare `run` trains what `npm start` trains, not the schema defaults (a much longer task).
+        const file = configFile ?? (opts.input === undefined && opts.target === undefined ? DEFAULT_CONFIG_PATH : undefined);
+        config = loadConfig(file, overrides).config;
         task = await resolveTask(config);
       }
       const stop = new AbortController();

@@ -1,0 +1,24 @@
+/**
+ * superspike as a library: `import { train, loadRun, decodeSpikes } from 'superspike'`.
+ *
+ *   const run = await train('config/default.json', { workers: 4, out: 'output' });
+ *   run.mse;                                   // one MSE per stats line (block), then the final one
+ *   const spikes = await decodeSpikes(`${run.outDir}/output`, { from: 10, to: 11 });
+ *
+ * Everything here is a thin layer over the modules the CLI uses, so a library run and a
+ * `superspike run` write the same files. Errors a caller can act on are `UserError`s.
+ */
+export { train, resolveTrainConfig, type TrainConfig, type TrainOptions, type TrainResult } from './api/train.js';
+export {
+  decodeSpikes, loadRun, type DecodedSpikes, type DecodeSpikesOptions, type LoadedRun, type RunGroup,
+} from './api/run-folder.js';
+export { exportNpz, type ExportNpzOptions, type ExportNpzResult } from './export/npz.js';
+export { writeReport } from './report/report.js';
+export { loadConfig, validateConfig, ConfigError, type LoadedConfig } from './config/load.js';
+export { ConfigSchema, BuiltinTaskSchema, type BuiltinTask, type ConfigInput, type ExperimentConfig } from './config/schema.js';
+export type { ProgressEvent } from './engine/coordinator.js';
+export { UserError } from './errors.js';
+export { loadNetworkState, type NetworkState, type ConnectionState, type GroupState } from './io/netstate.js';
+export type { RunInfo, RunInfoGroup, RunInfoWindow, RunInfoRankTiming } from './io/run-info.js';
+export { readStatsFile, type StatsLine } from './io/stats.js';
+export { DEFAULT_CONFIG_PATH, PACKAGE_ROOT, PACKAGE_VERSION as version } from './paths.js';

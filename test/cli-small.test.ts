@@ -1,0 +1,62 @@
+/**
+ * The CLI's small promises (issue 12): `--version`, a bare `run` trains config/default.json (the
+ * task `npm start` runs, not the schema defaults), `plot` reports its window in seconds, and
+ * `decode --help` names files that runs really write.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readRunInfo } from '../src/io/run-info.js';
+import { spkRankFiles } from '../src/io/spk.js';
+import { DEFAULT_CONFIG_PATH, PACKAGE_ROOT } from '../src/paths.js';
+import { captureCli } from './cli-capture.js';
+
+const cli = captureCli('cli-small');
+
+describe('small CLI promises', () => {
+  it('prints the package version', async () => {
+    const { version } = JSON.parse(fs.readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string };
+    expect(await cli.run('--version')).toBe(0);
+    expect(cli.stdout.trim()).toBe(version);
+  });
+
+  it('trains config/default.json when run is given no config', async () => {
+    const out = path.join(cli.dir, 'run');
+    // Only the first exchange interval of the burn-in: enough to see which config was used.
+    expect(await cli.run('run', '--block-seconds', '0.0008', '--stop-after-block', '0', '--workers', '1', '-q', '-o', out)).toBe(0);
+    const info = readRunInfo(out);
+    const defaults = JSON.parse(fs.readFileSync(DEFAULT_CONFIG_PATH, 'utf8')) as { task: { scale: number }; hidden: number[]; eta: number };
+    const config = info.config as { task: { scale: number }; hidden: number[]; eta: number; blockSeconds: number };
+    expect(config.task.scale).toBe(defaults.task.scale); // schema default: 2
+    expect(config.hidden).toEqual(defaults.hidden);
+    expect(config.eta).toBe(defaults.eta); // schema default: 1e-3
+    expect(config.blockSeconds).toBe(0.0008); // flags still override
+
+    // plot says its window in seconds (it used to print steps).
+    cli.stdout = '';
+    expect(await cli.run('plot', out, '-o', path.join(cli.dir, 'o.svg'))).toBe(0);
+    expect(cli.stdout).toMatch(/, 0 to 0\.0008 s\)\n$/);
+  });
+
+  it("decode's help names files a run writes", async () => {
+    const out = path.join(cli.dir, 'run');
+    expect(await cli.run('run', '--block-seconds', '0.0008', '--stop-after-block', '0', '--workers', '1', '-q', '-o', out)).toBe(0);
+    cli.stdout = '';
+    expect(await cli.run('decode', '--help')).toBe(0);
+    const prefixes = [...cli.stdout.matchAll(/superspike decode output\/(\w+)/g)].map((m) => m[1]!);
+    expect(prefixes.length).toBeGreaterThan(2);
+    for (const p of prefixes) {
+      const base = p.replace(/\.\d+$/, '');
+      expect(spkRankFiles(path.join(out, base)), `decode --help names output/${p}`).not.toEqual([]);
+    }
+  });
+
+  it('run given a folder says it is a folder, not EISDIR', async () => {
+    expect(await cli.run('run', cli.dir, '-q')).toBe(1);
+    expect(cli.stderr).toMatch(/^superspike: .* is a folder, not a config file [^\n]*superspike report [^\n]*\n$/);
+    expect(cli.stderr).not.toContain('EISDIR');
+    cli.stderr = '';
+    expect(await cli.run('run', path.join(cli.dir, 'nope.json'), '-q')).toBe(1);
+    expect(cli.stderr).toMatch(/^superspike: no such config file: .*nope\.json\n$/);
+  });
+});

@@ -1,0 +1,170 @@
+/**
+ * `superspike export` and the .npy encoder: numpy (python3-numpy, installed by .ci/run) loads the
+ * .npz of a real small run, and its names, shapes and values must equal what the run wrote
+ * (stats file, merged spike files, final network state, a monitor file).
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { decodeSpikes, loadRun, train } from '../src/index.js';
+import { encodeNpy, npyPrefix } from '../src/export/npy.js';
+import { weightsArrayName } from '../src/export/npz.js';
+import { loadNetworkState } from '../src/io/netstate.js';
+import { captureCli } from './cli-capture.js';
+import { tempDir } from './helpers.js';
+
+const cli = captureCli('export', { onlyDuringRun: true });
+
+function hasNumpy(): boolean {
+  return spawnSync('python3', ['-c', 'import numpy'], { stdio: 'ignore' }).status === 0;
+}
+const NUMPY = hasNumpy();
+const ALLOW_NO_NUMPY = process.env.SUPERSPIKE_ALLOW_NO_NUMPY === '1';
+if (!NUMPY) {
+  console.warn(
+    '\n*** export.test: python3 with numpy is MISSING (apt-get install -y python3-numpy): the .npz is NOT checked with numpy. ' +
+      (ALLOW_NO_NUMPY ? 'SUPERSPIKE_ALLOW_NO_NUMPY=1 is set, so this is reported and not failed. ***\n' : 'Failing (set SUPERSPIKE_ALLOW_NO_NUMPY=1 to allow). ***\n'),
+  );
+}
+
+describe('npy encoder', () => {
+  it('writes the v1.0 preamble and a 64-byte aligned header', () => {
+    const bytes = encodeNpy({ data: new Float64Array([1, 2, 3, 4, 5, 6]), shape: [3, 2] });
+    expect([...bytes.subarray(0, 8)]).toEqual([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0]);
+    const headerLength = bytes[8]! | (bytes[9]! << 8);
+    expect((10 + headerLength) % 64).toBe(0);
+    const header = Buffer.from(bytes.subarray(10, 10 + headerLength)).toString('latin1');
+    expect(header).toMatch(/^\{'descr': '<f8', 'fortran_order': False, 'shape': \(3, 2\), \} *\n$/);
+    expect(new Float64Array(bytes.slice(10 + headerLength).buffer)).toEqual(new Float64Array([1, 2, 3, 4, 5, 6]));
+    expect(Buffer.from(npyPrefix({ data: new Uint32Array(7), shape: [7] })).toString('latin1')).toContain("'<u4'");
+    expect(Buffer.from(npyPrefix({ data: new Float32Array(7), shape: [7] })).toString('latin1')).toContain("'shape': (7,)");
+    expect(() => npyPrefix({ data: new Float32Array(7), shape: [2, 3] })).toThrow(/does not hold 7/);
+  });
+});
+
+describe('superspike export', () => {
+  let runDir = '';
+  beforeAll(async () => {
+    runDir = tempDir('export-run');
+    await train(
+      {
+        hidden: [14], blocks: 2, blockSeconds: 0.2, w0: 0.6, eta: 5e-3, seed: 3,
+        task: { text: 'AB', scale: 1, inputNeurons: 24, inputRateHz: 20, taskSeed: 5 },
+      },
+      { workers: 2, out: runDir, quiet: true },
+    );
+    // A monitor file as the engine's --record will write it (see src/export/monitors.ts).
+    fs.writeFileSync(path.join(runDir, 'output.membrane'), '# time v0 v1 v2\n0.0001 -70 -69.5 -70\n0.0002 -68.25 -69 -71\n0.0003 -67 -68 -72.5\n');
+  });
+
+  it.skipIf(!NUMPY && ALLOW_NO_NUMPY)('numpy loads names, shapes and values equal to the run', async () => {
+    expect(NUMPY, 'python3 with numpy is required for this test (apt-get install -y python3-numpy)').toBe(true);
+    const out = path.join(cli.dir, 'run.npz');
+    expect(await cli.run('export', runDir, '-o', out)).toBe(0);
+    expect(cli.stdout).toContain('wrote');
+    // Same run → same bytes (fixed zip timestamps).
+    const again = path.join(cli.dir, 'again.npz');
+    expect(await cli.run('export', runDir, '-o', again)).toBe(0);
+    expect(fs.readFileSync(again).equals(fs.readFileSync(out))).toBe(true);
+
+    const script = `
+import json, sys, numpy as np
+z = np.load(sys.argv[1])
+res = {}
+for k in z.files:
+    a = z[k]
+    res[k] = {"dtype": a.dtype.str, "shape": list(a.shape), "sum": float(np.asarray(a, dtype=np.float64).sum()),
+              "first": a.ravel()[:4].astype(np.float64).tolist(), "last": a.ravel()[-4:].astype(np.float64).tolist()}
+print(json.dumps(res))
+`;
+    const got = JSON.parse(execFileSync('python3', ['-c', script, out], { encoding: 'utf8' })) as Record<
+      string,
+      { dtype: string; shape: number[]; sum: number; first: number[]; last: number[] }
+    >;
+    const run = loadRun(runDir);
+    const expected = [
+      'mse',
+      ...run.groups.map((g) => `spikes_${g.spkName}`),
+      weightsArrayName('multi_stim', 'multi_hidden'),
+      weightsArrayName('multi_hidden', 'output'),
+      'membrane_output',
+      't_membrane_output',
+    ];
+    expect(Object.keys(got).sort()).toEqual([...expected].sort());
+
+    expect(got.mse!.shape).toEqual([3]); // 2 blocks + the final line
+    expect(got.mse!.dtype).toBe('<f8');
+    expect(got.mse!.first).toEqual(run.mse.slice(0, 4));
+
+    for (const g of run.groups) {
+      const a = got[`spikes_${g.spkName}`]!;
+      const s = await decodeSpikes(g.spikePrefix);
+      expect(a.shape, g.spkName).toEqual([s.times.length, 2]);
+      expect(a.dtype).toBe('<f8');
+      expect(s.times.length, `${g.spkName} spiked`).toBeGreaterThan(0);
+      expect(a.first).toEqual([s.times[0], s.ids[0], s.times[1], s.ids[1]]);
+      const n = s.times.length;
+      expect(a.last).toEqual([s.times[n - 2], s.ids[n - 2], s.times[n - 1], s.ids[n - 1]]);
+      let sum = 0;
+      for (let i = 0; i < n; i++) sum += s.times[i]! + s.ids[i]!;
+      expect(a.sum).toBeCloseTo(sum, 6);
+    }
+
+    const state = loadNetworkState(run.stateFile!);
+    const sizes = Object.fromEntries(run.groups.map((g) => [g.spkName, g.size]));
+    for (const [c, [pre, post]] of [['multi_stim', 'multi_hidden'], ['multi_hidden', 'output']].entries()) {
+      const a = got[weightsArrayName(pre!, post!)]!;
+      const nPre = sizes[pre!]!;
+      const nPost = sizes[post!]!;
+      expect(a.shape).toEqual([nPost, nPre]);
+      expect(a.dtype).toBe('<f4');
+      const w = state.connections[c]!.w; // j-major: w[j * nPost + i]
+      // Row 0 of W[post, pre]: synapses from pre 0..3 onto post 0.
+      expect(a.first).toEqual([0, 1, 2, 3].map((j) => w[j * nPost]!));
+      expect(a.last).toEqual([nPre - 4, nPre - 3, nPre - 2, nPre - 1].map((j) => w[j * nPost + nPost - 1]!));
+      expect(a.sum).toBeCloseTo(w.reduce((x, v) => x + v, 0), 3);
+    }
+
+    expect(got.membrane_output!.shape).toEqual([3, 3]);
+    expect(got.membrane_output!.first).toEqual([-70, -69.5, -70, -68.25]);
+    expect(got.t_membrane_output!.first).toEqual([0.0001, 0.0002, 0.0003]);
+  });
+
+  it('rejects a non-.npz name and a folder without run.json with one-line errors', async () => {
+    expect(await cli.run('export', runDir, '-o', path.join(cli.dir, 'x.zip'))).toBe(1);
+    expect(cli.stderr).toMatch(/^superspike: .*x\.zip: the output must be a \.npz file[^\n]*\n$/);
+    cli.stderr = '';
+    expect(await cli.run('export', cli.dir, '-o', path.join(cli.dir, 'x.npz'))).toBe(1);
+    expect(cli.stderr).toMatch(/^superspike: .*run\.json[^\n]*\n$/);
+    expect(fs.existsSync(path.join(cli.dir, 'x.npz.tmp'))).toBe(false);
+  });
+
+  it.skipIf(!NUMPY && ALLOW_NO_NUMPY)('the recipes of docs/python.md run and read the same values', async () => {
+    expect(NUMPY, 'python3 with numpy is required for this test (apt-get install -y python3-numpy)').toBe(true);
+    const doc = fs.readFileSync(path.join(__dirname, '..', 'docs', 'python.md'), 'utf8');
+    const blocks = [...doc.matchAll(/```python\n([\s\S]*?)```/g)].map((m) => m[1]!);
+    expect(blocks.length).toBe(4);
+    // The recipes use the paths of a default run: output/… and run.npz in the working folder.
+    const work = cli.dir;
+    fs.symlinkSync(runDir, path.join(work, 'output'));
+    expect(await cli.run('export', runDir, '-o', path.join(work, 'run.npz'))).toBe(0);
+    const script = `${blocks.join('\n')}
+import json
+print(json.dumps({"t": [float(x) for x in t], "i": [int(x) for x in i], "mse": [float(x) for x in mse],
+                  "block": [int(x) for x in block], "W": list(W.shape), "v": v.tolist()}))
+`;
+    const printed = execFileSync('python3', ['-c', script], { cwd: work, encoding: 'utf8' }).trim().split('\n');
+    const got = JSON.parse(printed[printed.length - 1]!) as {
+      t: number[]; i: number[]; mse: number[]; block: number[]; W: number[]; v: number[][];
+    };
+    const run = loadRun(runDir);
+    const out = await decodeSpikes(path.join(runDir, 'output'));
+    expect(got.t).toEqual([...out.times]); // the .spk recipe (last assignment of t, i)
+    expect(got.i).toEqual([...out.ids]);
+    expect(got.mse).toEqual(run.mse); // the stats recipe
+    expect(got.block).toEqual(run.stats.map((l) => l.block));
+    expect(got.W).toEqual([run.groups.find((g) => g.role === 'output')!.size, 14]);
+    expect(got.v[1]).toEqual([-68.25, -69, -71]); // the monitor recipe
+  });
+});
