@@ -130,8 +130,10 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult[
       bytesPerInterval = result.info.layout?.bytesPerIntervalPerProcess ?? 0;
       mpiSeconds = Math.max(mpiSeconds, (result.info.layout?.mpiSeconds ?? 0) / result.simulatedSeconds);
     }
-    // Under MPI every process measured its own memory: the root reports them all.
-    const perProcess = options.processes ? gatherJson(options.processes, { peak, growth }) ?? [{ peak, growth }] : [{ peak, growth }];
+    // Lifetime peak of this process (ru_maxrss): exact when the case ran in a fresh process, as
+    // `bench --layouts` arranges. Under MPI every process reports its own; the root gathers them.
+    const lifetime = { peak: Math.max(peak, process.resourceUsage().maxRSS * 1024), growth };
+    const perProcess = options.processes ? gatherJson(options.processes, lifetime) ?? [lifetime] : [lifetime];
     walls.sort((a, b) => a - b);
     const perSim = walls[walls.length >> 1]!;
     const one = results.find((r) => r.workers === 1 && (r.processes ?? 1) === 1 && r.network === sizes.join('-') && r.feedback === c.feedback);
@@ -147,7 +149,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult[
       synapseUpdatesPerSecond: (synapses * STEPS_PER_SECOND) / perSim,
       processes: options.processes?.placement.processes ?? 1,
       speedupOver1: one ? one.wallSecondsPerSimSecond / perSim : c.workers === 1 ? 1 : null,
-      peakRssMiB: Math.max(...perProcess.map((p) => p.peak)) / 2 ** 20,
+      peakRssMiB: peak / 2 ** 20,
       bytesPerSynapse: perProcess.reduce((sum, p) => sum + p.growth, 0) / synapses,
       peakRssMiBPerProcess: perProcess.map((p) => p.peak / 2 ** 20),
       bytesPerInterval,

@@ -34,9 +34,18 @@ export function runUnderMpirun(layout: Layout, args: string[], timeoutSeconds = 
     process.execPath, CLI_PATH, ...args,
   ];
   const env = { ...process.env, OMPI_ALLOW_RUN_AS_ROOT: '1', OMPI_ALLOW_RUN_AS_ROOT_CONFIRM: '1' };
+  return runJob('mpirun', full, env, timeoutSeconds);
+}
+
+/** The same command in one new process without MPI (a one-process layout, measured alone). */
+export function runInNewProcess(_layout: Layout, args: string[], timeoutSeconds = 3600): Promise<JobResult> {
+  return runJob(process.execPath, ['--expose-gc', CLI_PATH, ...args], process.env, timeoutSeconds);
+}
+
+function runJob(command: string, args: string[], env: NodeJS.ProcessEnv, timeoutSeconds: number): Promise<JobResult> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn('mpirun', full, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
@@ -44,7 +53,7 @@ export function runUnderMpirun(layout: Layout, args: string[], timeoutSeconds = 
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutSeconds * 1000);
     child.on('error', (err) => {
       clearTimeout(timer);
-      reject(new UserError(`cannot start mpirun (install openmpi-bin, or MPICH's mpiexec as mpirun): ${err.message}`));
+      reject(new UserError(`cannot start ${command === 'mpirun' ? 'mpirun (install openmpi-bin)' : command}: ${err.message}`));
     });
     child.on('close', (code) => {
       clearTimeout(timer);

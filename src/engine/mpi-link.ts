@@ -20,14 +20,17 @@ import type { InterProcessLink } from './transport.js';
 
 /** What one link moved and how long it spent in MPI (summed into run.json per rank). */
 export interface LinkStats {
-  exchanges: number;
-  bytesSent: number;
-  bytesReceived: number;
+  /** Interval exchanges this link drove, and the bytes this process sent in them. */
+  intervals: number;
+  intervalBytesSent: number;
+  /** Weight exchanges (symmetric feedback) and their bytes. */
+  weightExchanges: number;
+  weightBytesSent: number;
   mpiSeconds: number;
 }
 
 export class MpiLink implements InterProcessLink {
-  readonly stats: LinkStats = { exchanges: 0, bytesSent: 0, bytesReceived: 0, mpiSeconds: 0 };
+  readonly stats: LinkStats = { intervals: 0, intervalBytesSent: 0, weightExchanges: 0, weightBytesSent: 0, mpiSeconds: 0 };
   private readonly i32: Int32Array;
   private readonly u32: Uint32Array;
   private readonly send: Uint32Array;
@@ -110,7 +113,9 @@ export class MpiLink implements InterProcessLink {
     this.comm.allgatherInt32(at * 4, this.sizes);
     const displs = displacements(this.sizes);
     this.comm.allgatherv(send.subarray(0, at), this.recv, this.sizes, displs);
-    this.noteExchange(t0, at * 4);
+    this.stats.mpiSeconds += (performance.now() - t0) / 1000;
+    this.stats.intervals++;
+    this.stats.intervalBytesSent += at * 4;
     let stop = false;
     for (let p = 0; p < this.placement.processes; p++) {
       let from = displs[p]! >> 2;
@@ -163,7 +168,9 @@ export class MpiLink implements InterProcessLink {
     const displs = displacements(this.sizes);
     const t0 = performance.now();
     this.comm.allgatherv(send.subarray(0, at), this.recv, this.sizes, displs);
-    this.noteExchange(t0, at * 4);
+    this.stats.mpiSeconds += (performance.now() - t0) / 1000;
+    this.stats.weightExchanges++;
+    this.stats.weightBytesSent += at * 4;
     for (let p = 0; p < placement.processes; p++) {
       if (p === placement.process) continue;
       let from = displs[p]! >> 2;
@@ -175,15 +182,6 @@ export class MpiLink implements InterProcessLink {
         }
       }
     }
-  }
-
-  private noteExchange(t0: number, bytesSent: number): void {
-    this.stats.mpiSeconds += (performance.now() - t0) / 1000;
-    this.stats.exchanges++;
-    this.stats.bytesSent += bytesSent;
-    let total = 0;
-    for (let p = 0; p < this.sizes.length; p++) total += this.sizes[p]!;
-    this.stats.bytesReceived += total - bytesSent;
   }
 }
 

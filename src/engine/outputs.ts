@@ -156,13 +156,15 @@ export class RunOutputs {
 
 /** run.json's layout: processes × ranks, and what crossed between processes per interval. */
 function layoutInfo(placement: Placement, timings: RankTiming[]): RunInfoLayout {
-  const exchanges = timings.reduce((sum, t) => sum + (t.mpiExchanges ?? 0), 0);
-  const bytes = timings.reduce((sum, t) => sum + (t.mpiBytesSent ?? 0), 0);
+  const total = (key: 'mpiIntervals' | 'mpiIntervalBytesSent' | 'mpiWeightExchanges' | 'mpiWeightBytesSent') =>
+    timings.reduce((sum, t) => sum + (t[key] ?? 0), 0);
+  const per = (bytes: number, count: number) => (count > 0 ? bytes / count : 0);
   return {
     processes: placement.processes,
     ranksPerProcess: placement.ranksPerProcess,
     hosts: placement.hosts,
-    bytesPerIntervalPerProcess: exchanges > 0 ? bytes / exchanges : 0,
+    bytesPerIntervalPerProcess: per(total('mpiIntervalBytesSent'), total('mpiIntervals')),
+    bytesPerWeightExchangePerProcess: per(total('mpiWeightBytesSent'), total('mpiWeightExchanges')),
     mpiSeconds: timings.reduce((sum, t) => sum + (t.mpiSeconds ?? 0), 0),
   };
 }

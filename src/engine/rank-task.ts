@@ -101,8 +101,10 @@ export function runRankTask(data: RankTaskData): RankOutcome {
     Object.assign(timing, {
       process: placement.process,
       host: placement.hosts[placement.process],
-      mpiExchanges: link?.stats.exchanges ?? 0,
-      mpiBytesSent: link?.stats.bytesSent ?? 0,
+      mpiIntervals: link?.stats.intervals ?? 0,
+      mpiIntervalBytesSent: link?.stats.intervalBytesSent ?? 0,
+      mpiWeightExchanges: link?.stats.weightExchanges ?? 0,
+      mpiWeightBytesSent: link?.stats.weightBytesSent ?? 0,
       mpiSeconds: link?.stats.mpiSeconds ?? 0,
     });
   }

@@ -39,8 +39,13 @@ export interface RunInfoRankTiming {
   /** With ranks in several processes: the process and host of the rank, and the MPI exchanges it drove. */
   process?: number;
   host?: string;
-  mpiExchanges?: number;
-  mpiBytesSent?: number;
+  /** Interval exchanges this rank drove for its process (it arrived last), and the bytes sent in them. */
+  mpiIntervals?: number;
+  mpiIntervalBytesSent?: number;
+  /** Weight exchanges (symmetric feedback) it drove, and their bytes. */
+  mpiWeightExchanges?: number;
+  mpiWeightBytesSent?: number;
+  /** Seconds inside MPI collectives, waiting for the other processes included. */
   mpiSeconds?: number;
 }
 
@@ -51,6 +56,8 @@ export interface RunInfoLayout {
   hosts: string[];
   /** Bytes every process sent per interval exchange, averaged over the run (0 with one process). */
   bytesPerIntervalPerProcess: number;
+  /** Bytes every process sent per weight exchange (symmetric feedback; 0 without). */
+  bytesPerWeightExchangePerProcess: number;
   /** Seconds all ranks of all processes spent inside MPI collectives (interval and weight exchanges). */
   mpiSeconds: number;
 }

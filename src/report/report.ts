@@ -333,6 +333,19 @@ export async function buildReport(dir: string): Promise<BuiltReport> {
       ) +
       '\n<p class="note">loop s: time in the step loop, barrier waits included; compute s = loop s − wait s.</p>';
   }
+  const layout = info.layout;
+  if (layout !== undefined) {
+    tsec += `\n<h3>Layout</h3>\n<p>${layout.processes} process${layout.processes > 1 ? 'es' : ''} × ${layout.ranksPerProcess} rank thread${layout.ranksPerProcess > 1 ? 's' : ''} = ${info.ranks} ranks` +
+      ` on ${[...new Set(layout.hosts)].map((h) => escapeXml(h)).join(', ')}.</p>\n`;
+    if (layout.processes > 1) {
+      tsec += table(['between processes', 'value'], [
+        ['bytes sent per interval exchange, per process', fmt(layout.bytesPerIntervalPerProcess)],
+        ['bytes sent per weight exchange, per process', fmt(layout.bytesPerWeightExchangePerProcess)],
+        ['seconds inside MPI, all ranks (waiting included)', fmt(layout.mpiSeconds)],
+        ['share of the step-loop time', `${((layout.mpiSeconds / Math.max(1e-9, timings.reduce((sum, t) => sum + t.computeSeconds, 0))) * 100).toFixed(1)} %`],
+      ], 'num');
+    }
+  }
   sections.push(tsec);
 
   // Parameters.

@@ -1,7 +1,7 @@
 /** `superspike bench` — print the engine's measured speed (see src/bench/bench.ts). */
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { DEFAULT_CASES, benchHeader, formatBenchTable, runBench, type BenchCase, type BenchResult } from '../../bench/bench.js';
-import { formatLayout, runUnderMpirun, type Layout } from '../../engine/mpi-launch.js';
+import { formatLayout, runInNewProcess, runUnderMpirun, type Layout } from '../../engine/mpi-launch.js';
 import { joinMpiJob } from '../../engine/mpi-session.js';
 import { UserError } from '../../errors.js';
 import { parseCountList, parseLayoutList, parsePositive, parsePositiveInt, parseSizeList } from '../options.js';
@@ -74,9 +74,8 @@ Examples:
         if (hidden === undefined) throw new UserError('--layouts needs one network: --hidden or --network');
         results = [];
         for (const layout of opts.layouts) {
-          const run = layout.processes === 1
-            ? await runBench({ ...settings, cases: [custom(layout.threads)] })
-            : await benchUnderMpirun(layout, opts, hidden);
+          // Every case in a fresh process (or MPI job), so its peak memory is its own.
+          const run = await benchInNewProcesses(layout, opts, hidden);
           for (const r of run) {
             r.tcp = layout.tcp;
             const one = results.find((x) => (x.processes ?? 1) === 1 && x.workers === 1 && x.network === r.network);
@@ -92,16 +91,18 @@ Examples:
     });
 }
 
-/** One bench case as an MPI job: the same command under mpirun, its root's JSON read back. */
-async function benchUnderMpirun(layout: Layout, opts: BenchCliOptions, hidden: number[]): Promise<BenchResult[]> {
-  const job = await runUnderMpirun(layout, [
+/** One bench case in a new process (P = 1) or as an MPI job: the same command, its (root's) JSON read back. */
+async function benchInNewProcesses(layout: Layout, opts: BenchCliOptions, hidden: number[]): Promise<BenchResult[]> {
+  const run = layout.processes === 1 ? runInNewProcess : runUnderMpirun;
+  const job = await run(layout, [
     'bench', '--json', '--workers', String(layout.threads), '--seconds', String(opts.seconds), '--warmup', String(opts.warmup),
     '--repeat', String(opts.repeat), '--kernels', opts.kernels, '--feedback', opts.feedback,
     ...(opts.network ? ['--network', opts.network.join('-')] : ['--hidden', hidden.join(',')]),
   ]);
-  const json = job.stdout.split('\n').find((l) => l.startsWith('['));
+  const start = job.stdout.indexOf('[');
+  const json = start < 0 ? undefined : job.stdout.slice(start);
   if (job.code !== 0 || json === undefined) {
-    throw new UserError(`bench under mpirun ${formatLayout(layout)} failed (exit ${job.code}): ${job.stderr.trim().split('\n').pop() ?? ''}`);
+    throw new UserError(`bench ${formatLayout(layout)} failed (exit ${job.code}): ${job.stderr.trim().split('\n').pop() ?? ''}`);
   }
   return JSON.parse(json) as BenchResult[];
 }

@@ -4,10 +4,11 @@ import type { Command } from 'commander';
 import { loadConfig } from '../../config/load.js';
 import { resolveTask } from '../../config/task.js';
 import { networkShape, scheduleFor } from '../../engine/setup.js';
+import { MIN_DELAY_STEPS, WEIGHT_UPDATE_STEPS } from '../../model/constants.js';
 import { spkRankFileName } from '../../io/spk.js';
-import { computeLayout } from '../../engine/layout.js';
-import { localCount } from '../../engine/partition.js';
-import { buildTopology } from '../../engine/topology.js';
+import { computeLayout, sharedWeightConnections, type MemoryLayout } from '../../engine/layout.js';
+import { localCount, ranksOfProcess } from '../../engine/partition.js';
+import { buildTopology, type Topology } from '../../engine/topology.js';
 import { STEPS_PER_SECOND } from '../../model/constants.js';
 import { parsePositiveInt } from '../options.js';
 
@@ -20,16 +21,19 @@ export function register(program: Command): void {
     .addHelpText('after', `
 Examples:
   superspike inspect
-  superspike inspect config/oxford.json --input in.ras --target target.ras --workers 4`)
+  superspike inspect config/oxford.json --input in.ras --target target.ras --workers 4
+  superspike inspect --processes 4 --workers 2          # as under mpirun -np 4 … --workers 2`)
     .option('--input <file>', 'input raster (.ras)')
     .option('--target <file>', 'target raster (.ras)')
-    .action(async (configFile: string | undefined, opts: { workers: number; input?: string; target?: string }) => {
+    .option('--processes <p>', 'MPI processes, each with --workers rank threads (mpirun -np P)', parsePositiveInt, 1)
+    .action(async (configFile: string | undefined, opts: { workers: number; processes: number; input?: string; target?: string }) => {
       const { config } = loadConfig(configFile, { input: opts.input, target: opts.target });
       const task = await resolveTask(config);
       const topology = buildTopology(networkShape(config, task));
-      const layout = computeLayout(topology, opts.workers);
+      const R = opts.workers * opts.processes;
+      const P = opts.processes;
+      const layouts = Array.from({ length: P }, (_, p) => computeLayout(topology, R, ranksOfProcess(p, opts.workers)));
       const schedule = scheduleFor(config, task);
-      const R = opts.workers;
       const out: string[] = [];
       out.push(`task: ${task.description}`);
       out.push(`feedback ${config.feedback}, partial ${config.partial}, learnHidden ${config.learnHidden}, η ${config.eta}, w0 ${config.w0}, seed ${config.seed}`);
@@ -47,7 +51,21 @@ Examples:
           `${c.plastic ? `plastic, eligibility delay ${c.delaySteps} steps` : 'static'}${c.feedback ? `, ${c.feedback.mode} feedback` : ''}`);
       }
       out.push(`  total ${total.toLocaleString('en')} synapses`);
-      out.push('', `shared memory: ${(layout.totalBytes / 2 ** 20).toFixed(1)} MiB (${(layout.totalBytes / Math.max(1, total)).toFixed(1)} bytes per synapse)`);
+      const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
+      if (P === 1) {
+        const bytes = layouts[0]!.totalBytes;
+        out.push('', `shared memory: ${mib(bytes)} MiB (${(bytes / Math.max(1, total)).toFixed(1)} bytes per synapse)`);
+      } else {
+        out.push('', `layout: ${P} processes × ${opts.workers} rank threads = ${R} ranks (rank r in process ⌊r/${opts.workers}⌋)`);
+        out.push(`shared memory per process: ${layouts.map((l) => mib(l.totalBytes)).join(' / ')} MiB (mirrors of other processes' ranks hold only rings and shared weights)`);
+        out.push(`largest interval exchange per process: ${layouts.map((l) => maxIntervalBytes(l, topology)).map((b) => `${(b / 1024).toFixed(1)} KiB`).join(' / ')} ` +
+          '(every spike and error event of 8 steps; real exchanges carry only what fired)');
+        const shared = sharedWeightConnections(topology);
+        if (shared.length > 0) {
+          out.push(`weight exchange after each update (every ${WEIGHT_UPDATE_STEPS} steps): ${layouts.map((l) => mib(
+            l.localRanks.reduce((sum, r) => sum + shared.reduce((s2, c) => s2 + l.rankRegions[r]!.connections[c]!.synapses * 4, 0), 0))).join(' / ')} MiB per process`);
+        }
+      }
       out.push(`schedule: burn-in ${schedule.burnInSteps / STEPS_PER_SECOND} s, ${schedule.blocks} blocks of ${schedule.blockSteps / STEPS_PER_SECOND} s, ` +
         `frozen replay to ${(schedule.endStep / STEPS_PER_SECOND).toFixed(4)} s (period ${schedule.periodSteps / STEPS_PER_SECOND} s)`);
       out.push('', 'files:');
@@ -55,4 +73,16 @@ Examples:
       out.push(`  ${config.name}.stats ${config.name}.netstate run.json`);
       process.stdout.write(`${out.join('\n')}\n`);
     });
+}
+
+/** Bytes one process sends at most in one interval exchange (mpi-link.ts packs exactly this shape). */
+function maxIntervalBytes(layout: MemoryLayout, topology: Topology): number {
+  const emitting = topology.connections.filter((c) => c.emitsErrorEvents);
+  let words = 1;
+  for (const r of layout.localRanks) {
+    const region = layout.rankRegions[r]!;
+    for (const g of region.groups) words += MIN_DELAY_STEPS * (1 + g.localCap);
+    for (const c of emitting) words += MIN_DELAY_STEPS * (1 + 2 * region.groups[c.postGroup]!.localCap);
+  }
+  return words * 4;
 }
