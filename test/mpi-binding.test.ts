@@ -26,6 +26,8 @@ const TCP_ONLY = ['--mca', 'btl', 'tcp,self'];
 function mpiMissingReason(): string | null {
   const probe = spawnSync('mpirun', ['--version'], { encoding: 'utf8' });
   if (probe.error || probe.status !== 0) return 'mpirun is not on PATH (Debian: apt-get install openmpi-bin libopenmpi-dev)';
+  // The options below (--oversubscribe, --bind-to, --mca btl) are Open MPI's.
+  if (!/Open MPI|OpenRTE/.test(probe.stdout)) return `mpirun is not Open MPI's (${probe.stdout.split('\n')[0]}); these tests use Open MPI options`;
   if (!existsSync(MPI_ADDON_PATH)) return `${MPI_ADDON_PATH} was not built (install libopenmpi-dev, then npm run build:mpi)`;
   return null;
 }
