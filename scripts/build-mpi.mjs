@@ -1,4 +1,4 @@
-// Compiles the MPI binding (native/mpi/mpi_addon.cc) to build/mpi.node with the system's MPI
+// Compiles the MPI binding (native/mpi/mpi_addon.cc, with its header js_args.h) to build/mpi.node with the system's MPI
 // C++ wrapper compiler. Runs from `npm run build` (so from `npm ci` via prepare).
 //
 // MPI support is optional: where no MPI compiler is found this prints one line and exits 0, so
@@ -7,7 +7,7 @@
 // wrapper from `node-addon-api`, both plain dependencies. No node-gyp: one compiler call.
 // The same flags work with OpenMPI's and MPICH's mpicxx. The compile (~10 s) is skipped when
 // build/mpi.node is newer than every input, to keep `npm run build` fast.
-import { existsSync, mkdirSync, statSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync, renameSync, rmSync } from 'node:fs';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
@@ -43,7 +43,9 @@ if (compiler === null) {
 // include_dir may be relative to the current directory: resolve it now.
 const addonDir = path.resolve(require('node-addon-api').include_dir);          // napi.h, napi-inl.h
 const nodeApiInclude = path.resolve(require('node-api-headers').include_dir);  // node_api.h, js_native_api.h
-const inputs = [source, path.join(addonDir, 'napi.h'), path.join(addonDir, 'napi-inl.h'),
+const nativeDir = path.dirname(source);
+const inputs = [...readdirSync(nativeDir).map((f) => path.join(nativeDir, f)),
+  path.join(addonDir, 'napi.h'), path.join(addonDir, 'napi-inl.h'),
   path.join(nodeApiInclude, 'node_api.h'), fileURLToPath(import.meta.url)];
 
 const newestInput = Math.max(...inputs.map((f) => statSync(f).mtimeMs));
