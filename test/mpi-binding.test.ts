@@ -5,9 +5,8 @@
  * and prints what it received; the expected bytes are derived here, independently, from the
  * payload rules written at the top of the fixture.
  *
- * Where MPI is missing (no mpirun on PATH, or the package was built without MPI) these tests FAIL
- * with a loud warning, so CI cannot pass by silently skipping them; set SUPERSPIKE_ALLOW_NO_MPI=1
- * to turn that into an explicitly reported skip (for machines that are meant to run threads only).
+ * Where MPI is missing (no mpirun on PATH, or the package was built without MPI) they print a
+ * loud warning and are reported as skipped, or fail where SUPERSPIKE_REQUIRE_MPI=1 (CI).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -19,18 +18,11 @@ import { describe, expect, it } from 'vitest';
 import { UserError } from '../src/errors.js';
 import { loadMpi, MPI_ADDON_PATH, requireMpi } from '../src/mpi/binding.js';
 import { detectMpiLaunch } from '../src/mpi/launcher.js';
+import { mpiGate } from './mpi-helpers.js';
 
 const FIXTURE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'mpi-collectives.mjs');
 const TCP_ONLY = ['--mca', 'btl', 'tcp,self'];
 
-function mpiMissingReason(): string | null {
-  const probe = spawnSync('mpirun', ['--version'], { encoding: 'utf8' });
-  if (probe.error || probe.status !== 0) return 'mpirun is not on PATH (Debian: apt-get install openmpi-bin libopenmpi-dev)';
-  // The options below (--oversubscribe, --bind-to, --mca btl) are Open MPI's.
-  if (!/Open MPI|OpenRTE/.test(probe.stdout)) return `mpirun is not Open MPI's (${probe.stdout.split('\n')[0]}); these tests use Open MPI options`;
-  if (!existsSync(MPI_ADDON_PATH)) return `${MPI_ADDON_PATH} was not built (install libopenmpi-dev, then npm run build:mpi)`;
-  return null;
-}
 
 interface JobOutput { code: number | null; stdout: string; stderr: string; seconds: number; abortSeenSeconds: number | null }
 
@@ -142,21 +134,12 @@ describe('loadMpi / requireMpi', () => {
   });
 });
 
-const missing = mpiMissingReason();
-if (missing !== null) {
-  console.warn(`\n${'!'.repeat(78)}\n!!! MPI binding tests NOT RUN: ${missing}\n` +
-    `!!! ${process.env.SUPERSPIKE_ALLOW_NO_MPI === '1' ? 'skipped because SUPERSPIKE_ALLOW_NO_MPI=1' : 'failing; set SUPERSPIKE_ALLOW_NO_MPI=1 on machines meant to run threads only'}\n${'!'.repeat(78)}\n`);
-}
+const gate = mpiGate('MPI binding tests');
 
 describe('MPI binding under mpirun', () => {
-  if (missing !== null) {
-    if (process.env.SUPERSPIKE_ALLOW_NO_MPI === '1') {
-      it.skip(`needs MPI: ${missing} (skipped: SUPERSPIKE_ALLOW_NO_MPI=1)`, () => {});
-    } else {
-      it('needs MPI (set SUPERSPIKE_ALLOW_NO_MPI=1 to skip on a threads-only machine)', () => {
-        throw new Error(`MPI binding tests cannot run: ${missing}`);
-      });
-    }
+  if (gate.missing !== null) {
+    if (gate.skip) it.skip(`needs MPI: ${gate.missing}`, () => {});
+    else it('needs MPI (SUPERSPIKE_REQUIRE_MPI=1)', () => { throw new Error(`MPI binding tests cannot run: ${gate.missing}`); });
     return;
   }
 
