@@ -1,0 +1,78 @@
+// The scaling model of ranks in several processes (run by hand: `node scripts/scaling-model.mjs`):
+// predicted wall time per simulated second and speedup for 16, 64 and 256 ranks, from numbers
+// measured on this project's machine and stated assumptions about the interconnect. Prints tables;
+// every input is a flag, so other measurements can be plugged in.
+//
+// Model, per 0.8 ms exchange interval (8 steps):
+//   compute(R)  = 8·[ S/(R·ν) + N·c_n + c_step ]   S synapses, ν synapse updates/s of one rank; work every
+//                                             rank repeats whatever R: N presynaptic neurons (their
+//                                             traces and psp are replicated) at c_n each, and c_step,
+//                                             the fixed cost of one step (the loop, kernel calls, merges)
+//   bytes(P, T) = 4·(1 + T·8·(G + E)) + 4·spikes/P + 8·events/P   (mpi-link.ts packs exactly this:
+//                                             a count per group and emitting connection per rank and
+//                                             step, then the ids and error values that fired)
+//   exchange(P) = 2·⌈log₂P⌉·α + (P − 1)·bytes/β   (allgather of the sizes, then allgatherv of the lists;
+//                                             recursive doubling for latency, ring for bandwidth)
+//   wall(R)     = compute(R) + exchange(P)     with P = R/T processes of T threads
+// Weight exchanges (symmetric feedback, once per 5000 steps) add (P−1)·w·4/β per 625 intervals and
+// are included; load imbalance and OS noise are not (the measured s absorbs some of them).
+import { parseArgs } from 'node:util';
+
+const { values: o } = parseArgs({
+  options: {
+    // Measured here with `superspike bench --network … --workers 1` (README, Scaling model):
+    'synapse-rate': { type: 'string', default: '2.74e9' },   // 200-1024-200: synapse updates/s of one rank
+    'step-us': { type: 'string', default: '10' },            // 10-8-1: wall per step of a network with no work
+    'neuron-ns': { type: 'string', default: '3' },           // 4000-4-1 minus 10-8-1, per presynaptic neuron
+    // Measured here (docs/mpi-binding.md, fastest batches): shared memory 1.8–3.3 µs, TCP loopback 13 µs.
+    'alpha-us': { type: 'string', default: '1.5' },         // InfiniBand HDR, MPI small-message latency
+    'beta-gbs': { type: 'string', default: '20' },           // InfiniBand HDR 200 Gb/s, achievable
+    'threads': { type: 'string', default: '16' },            // rank threads per process (one process per 16-core host)
+    'rates': { type: 'string', default: '10,10,5,5' },       // Hz: input, hidden, output, target
+  },
+});
+const num = (k) => Number(o[k]);
+const [rIn, rHid, rOut, rTgt] = o.rates.split(',').map(Number);
+const alpha = num('alpha-us') * 1e-6;
+const beta = num('beta-gbs') * 1e9;
+const INTERVAL = 8e-4;
+
+const networks = [[200, 1024, 200], [1000, 8192, 1000], [1000, 65536, 1000]];
+const rankCounts = [16, 64, 256];
+
+function model(sizes, R, T) {
+  const [nIn, nHid, nOut] = sizes;
+  const synapses = nIn * nHid + nHid * nOut;
+  const replicated = 8 * ((nIn + nHid) * num('neuron-ns') * 1e-9 + num('step-us') * 1e-6);
+  const T1 = (synapses * 8) / num('synapse-rate') + replicated;   // wall seconds for 8 steps on one rank
+  const compute = (synapses * 8) / (R * num('synapse-rate')) + replicated;
+  const P = Math.max(1, R / T);
+  const G = 4; // groups: input, hidden, output, target
+  const E = 1; // emitting connections (symmetric, one hidden layer: the output connection)
+  const spikes = (nIn * rIn + nHid * rHid + nOut * rOut + nOut * rTgt) * INTERVAL;
+  const events = nOut * (rOut + rTgt) * INTERVAL;     // an output error is nonzero where a spike or target fell
+  const bytes = 4 * (1 + T * 8 * (G + E)) + (4 * spikes) / P + (8 * events) / P;
+  const weightBytes = (nHid * nOut * 4) / P;          // shared output weights per process, every 625 intervals
+  const exchange = P === 1 ? 0 : 2 * Math.ceil(Math.log2(P)) * alpha + ((P - 1) * bytes) / beta + ((P - 1) * weightBytes) / beta / 625;
+  const wall = compute + exchange;
+  return { synapses, T1, compute, exchange, bytes, P, wallPerSimSecond: wall / INTERVAL, speedup: T1 / wall };
+}
+
+console.log(`scaling model: α = ${o['alpha-us']} µs, β = ${o['beta-gbs']} GB/s (InfiniBand HDR), ` +
+  `${o['synapse-rate']} synapse updates/s per rank, ${o['step-us']} µs per step, ${o['neuron-ns']} ns per presynaptic neuron per step, ` +
+  `rates ${o.rates} Hz (input, hidden, output, target)\n`);
+for (const T of [1, num('threads')]) {
+  console.log(T === 1 ? '## one rank per process (P = R)' : `## hybrid: ${T} rank threads per process (P = R/${T} hosts)`);
+  console.log('| network | synapses | ranks | processes | bytes/interval/process | compute µs/interval | exchange µs/interval | wall s / sim s | speedup | efficiency |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|');
+  for (const sizes of networks) {
+    const one = model(sizes, 1, 1);
+    for (const R of rankCounts) {
+      const m = model(sizes, R, Math.min(T, R));
+      console.log(`| ${sizes.join('-')} | ${(m.synapses / 1e6).toFixed(1)} M | ${R} | ${m.P} | ${m.bytes.toFixed(0)} | ` +
+        `${(m.compute * 1e6).toFixed(1)} | ${(m.exchange * 1e6).toFixed(1)} | ${m.wallPerSimSecond.toFixed(3)} (1 rank: ${one.wallPerSimSecond.toFixed(2)}) | ` +
+        `${m.speedup.toFixed(1)}× | ${((m.speedup / R) * 100).toFixed(0)} % |`);
+    }
+  }
+  console.log('');
+}
