@@ -53,8 +53,11 @@ export interface RunOptions {
   checkpointEveryBlocks?: number;
   /** Write .spk files. */
   recordSpikes?: boolean;
-  /** A rank that makes no progress for this long is declared hung. */
-  hangTimeoutSeconds?: number;
+  /**
+   * A rank that makes no progress for this long is declared hung. `auto`: generous during
+   * start-up, then 20× the slowest progress seen so far, at least 5 s (rank-pool.ts).
+   */
+  hangTimeoutSeconds?: number | 'auto';
   /** Busy-wait iterations at a barrier before sleeping; `auto`: spin unless ranks outnumber cores. */
   barrierSpin?: number | 'auto';
   /** Progress events every this many milliseconds. */
@@ -87,7 +90,7 @@ export const DEFAULT_RUN_OPTIONS = Object.freeze({
   stopAfterBlock: null as number | null,
   checkpointEveryBlocks: 0,
   recordSpikes: true,
-  hangTimeoutSeconds: 60,
+  hangTimeoutSeconds: 'auto' as number | 'auto',
   barrierSpin: 'auto' as number | 'auto',
   progressIntervalMs: 250,
   shareWork: true,
