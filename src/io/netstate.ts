@@ -6,9 +6,10 @@
  * Encoding is msgpackr with typed arrays as binary extensions; the same state always gives the
  * same bytes (no timestamps, no rank count, fixed key order).
  */
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { Packr } from 'msgpackr';
 import { UserError } from '../errors.js';
+import { writeFileAtomic } from './atomic.js';
 
 export const NETSTATE_FORMAT = 'superspike-netstate';
 export const NETSTATE_VERSION = 1;
@@ -98,11 +99,12 @@ export function decodeNetworkState(bytes: Uint8Array, file = 'network state'): N
   return state;
 }
 
-/** Writes atomically (temp file + rename), so an interrupted save never leaves half a state. */
+/**
+ * Writes atomically (exclusive random temp file + fsync + rename, see io/atomic.ts), so an
+ * interrupted save never leaves half a state and a symlink at the destination is refused.
+ */
 export function saveNetworkState(file: string, state: NetworkState): void {
-  const tmp = `${file}.tmp`;
-  writeFileSync(tmp, encodeNetworkState(state));
-  renameSync(tmp, file);
+  writeFileAtomic(file, encodeNetworkState(state));
 }
 
 export function loadNetworkState(file: string): NetworkState {

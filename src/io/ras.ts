@@ -9,6 +9,7 @@
  */
 import * as fs from 'node:fs';
 import { UserError } from '../errors.js';
+import { AtomicFile } from './atomic.js';
 
 /** A malformed `.ras` line, or (with `strict`) an out-of-range id. */
 export class RasFormatError extends UserError {
@@ -219,8 +220,8 @@ export interface RasWriteOptions {
 }
 
 /**
- * Writes events as `<time> <id>` lines, in the order given. Builds the text in ~64 KiB pieces,
- * so memory stays flat for large rasters.
+ * Writes events as `<time> <id>` lines, in the order given, atomically (io/atomic.ts). Builds the
+ * text in ~64 KiB pieces, so memory stays flat for large rasters.
  */
 export function writeRas(
   path: string,
@@ -232,25 +233,22 @@ export function writeRas(
     throw new RangeError(`writeRas: ${times.length} times but ${ids.length} ids`);
   }
   const decimals = opts.decimals ?? 6;
-  let fd: number;
-  try {
-    fd = fs.openSync(path, 'w');
-  } catch (err) {
-    throw new UserError(`cannot write ${path}: ${(err as Error).message}`, { cause: err });
-  }
+  // Atomic: a failed write (full disk) leaves the old file, never half a raster.
+  const file = AtomicFile.create(path);
   try {
     let piece = '';
     for (const c of opts.comments ?? []) piece += `# ${c}\n`;
     for (let i = 0; i < times.length; i++) {
       piece += `${times[i]!.toFixed(decimals)} ${ids[i]}\n`;
       if (piece.length >= 65536) {
-        fs.writeSync(fd, piece);
+        file.write(piece);
         piece = '';
       }
     }
-    if (piece !== '') fs.writeSync(fd, piece);
+    if (piece !== '') file.write(piece);
+    file.commit();
   } finally {
-    fs.closeSync(fd);
+    file.abort();
   }
 }
 

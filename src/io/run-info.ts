@@ -3,9 +3,10 @@
  * (`report`, `plot`, `animate`, `inspect`) know the groups, windows and timings without the
  * config. Not part of the rank-invariant outputs: it holds wall-clock timings.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../errors.js';
+import { writeFileAtomic } from './atomic.js';
 
 export const RUN_INFO_FILE = 'run.json';
 
@@ -68,8 +69,9 @@ export interface RunInfo {
   rankTimings: RunInfoRankTiming[];
 }
 
+/** Written atomically: a reader never sees half a run.json (io/atomic.ts). */
 export function writeRunInfo(dir: string, info: RunInfo): void {
-  writeFileSync(path.join(dir, RUN_INFO_FILE), `${JSON.stringify(info, null, 2)}\n`);
+  writeFileAtomic(path.join(dir, RUN_INFO_FILE), `${JSON.stringify(info, null, 2)}\n`);
 }
 
 export function readRunInfo(dir: string): RunInfo {

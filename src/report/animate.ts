@@ -12,11 +12,11 @@
  * gifenc is plain CommonJS without types; it is loaded through `createRequire` so the same code
  * works under Node's ESM loader and under vitest (types: gifenc.d.ts).
  */
-import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import { UserError } from '../errors.js';
 import type { RunInfo, RunInfoWindow } from '../io/run-info.js';
 import { findGroup, groupSpikeFiles, loadRunInfo, loadSpikes } from './load.js';
+import { writeFileAtomic } from '../io/atomic.js';
 
 const requireCjs = createRequire(import.meta.url);
 const gifenc = requireCjs('gifenc') as typeof import('gifenc');
@@ -175,10 +175,6 @@ export async function writeAnimation(dir: string, outFile: string, opts: Animate
     });
   }
   gif.finish();
-  try {
-    fs.writeFileSync(outFile, gif.bytesView());
-  } catch (err) {
-    throw new UserError(`cannot write ${outFile}: ${(err as Error).message}`, { cause: err });
-  }
+  writeFileAtomic(outFile, gif.bytesView());
   return windows.length;
 }

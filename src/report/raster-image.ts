@@ -3,7 +3,6 @@
  * into an RGBA buffer and encoded with pngjs — white background, black marks, a frame with time
  * and neuron ticks labelled in the project's 5×7 pixel font.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { PNG } from 'pngjs';
 import { UserError } from '../errors.js';
@@ -11,6 +10,7 @@ import type { RunInfo, RunInfoGroup } from '../io/run-info.js';
 import { drawText } from '../tasks/pixel-font.js';
 import { findGroup, groupLabel, loadRunInfo, loadSpikes, wholeRun, type StepWindow } from './load.js';
 import { formatTick, niceTicks, rasterSvg, type RasterFrame, type SpikeArrays } from './svg.js';
+import { writeFileAtomic } from '../io/atomic.js';
 
 /** Image size in pixels: default 800 × (a height that suits the neuron count). */
 export interface RasterImageOptions extends RasterFrame {
@@ -187,10 +187,6 @@ export async function writeRasterPlot(dir: string, opts: PlotOptions): Promise<P
       title,
     });
   }
-  try {
-    fs.writeFileSync(opts.output, bytes);
-  } catch (err) {
-    throw new UserError(`cannot write ${opts.output}: ${(err as Error).message}`, { cause: err });
-  }
+  writeFileAtomic(opts.output, bytes);
   return { file: opts.output, format: ext === '.svg' ? 'svg' : 'png', group, window, spikes: spikes.steps.length };
 }

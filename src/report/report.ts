@@ -9,9 +9,7 @@
  *   weights-<c>                       connection c, input side first (when a state was saved)
  *   rank-timing                       compute vs barrier wait per rank
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { UserError } from '../errors.js';
 import type { RunInfo, RunInfoGroup, RunInfoWindow } from '../io/run-info.js';
 import { formatG6 } from '../io/stats.js';
 import {
@@ -26,6 +24,7 @@ import {
   type StepWindow,
 } from './load.js';
 import { barChartSvg, escapeXml, formatTick, histogramSvg, logLinePlotSvg, rasterSvg } from './svg.js';
+import { writeFileAtomic } from '../io/atomic.js';
 
 export const REPORT_FILE = 'report.html';
 
@@ -282,10 +281,6 @@ export async function buildReport(dir: string): Promise<BuiltReport> {
 export async function writeReport(dir: string, outFile?: string): Promise<string> {
   const { html } = await buildReport(dir);
   const file = outFile ?? path.join(dir, REPORT_FILE);
-  try {
-    fs.writeFileSync(file, html);
-  } catch (err) {
-    throw new UserError(`cannot write ${file}: ${(err as Error).message}`, { cause: err });
-  }
+  writeFileAtomic(file, html);
   return file;
 }
