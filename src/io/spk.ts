@@ -85,11 +85,17 @@ export function readSpkHeader(path: string): SpkHeader {
 }
 
 function openForRead(path: string): number {
+  let fd: number;
   try {
-    return fs.openSync(path, 'r');
+    fd = fs.openSync(path, 'r');
   } catch (err) {
-    throw new UserError(`cannot open spike file ${path}: ${(err as Error).message}`, { cause: err });
+    throw new UserError(`cannot open spike file ${path}: ${describeErrno(err)}`, { cause: err });
   }
+  if (fs.fstatSync(fd).isDirectory()) {
+    fs.closeSync(fd);
+    throw new UserError(`${path} is a folder, not a spike file`);
+  }
+  return fd;
 }
 
 /**
