@@ -10,3 +10,15 @@ export class UserError extends Error {
     this.exitCode = options?.exitCode ?? 1;
   }
 }
+
+/**
+ * `text` with every control character (C0, DEL, C1) spelled out JSON-style (`\n`, `\u001b`), so
+ * a message that quotes file content stays on one line and cannot drive the terminal.
+ */
+export function printable(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => {
+    const named: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+    return named[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+  });
+}
