@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { UserError } from '../errors.js';
+import { checkConfigLimits } from './limits.js';
 import { ConfigSchema, type ConfigInput, type ExperimentConfig } from './schema.js';
 
 export class ConfigError extends UserError {
@@ -92,5 +93,7 @@ export function loadConfig(file: string | undefined, overrides: Partial<ConfigIn
     }
     config.task = validateConfig({ task: {} }, source).task;
   }
+  // Before any raster is read or anything allocated (config/limits.ts).
+  checkConfigLimits(config, source);
   return { config, baseDir, source };
 }

@@ -6,7 +6,8 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { loadConfig, validateConfig } from '../../config/load.js';
 import type { ConfigInput } from '../../config/schema.js';
 import { resolveTask, type ResolvedTask } from '../../config/task.js';
-import { runExperiment, type RunOptions } from '../../engine/coordinator.js';
+import { networkShape, runExperiment, type RunOptions } from '../../engine/coordinator.js';
+import { checkNetworkMemory, checkWorkers, LIMITS } from '../../config/limits.js';
 import { loadNetworkState } from '../../io/netstate.js';
 import { UserError } from '../../errors.js';
 import { writeReport } from '../../report/report.js';
@@ -42,6 +43,7 @@ interface RunCliOptions {
   quiet?: boolean;
   report?: boolean;
   hangTimeout: number;
+  maxMemoryGib?: number;
   injectFault?: { rank: number; step: number; kind: 'throw' | 'hang' };
   rankOrderMerge?: boolean;
 }
@@ -77,6 +79,7 @@ export function register(program: Command): void {
     .option('-q, --quiet', 'no progress output')
     .option('--report', 'write report.html into the output folder at the end')
     .option('--hang-timeout <s>', 'declare a rank hung after this long without progress', parsePositive, 60)
+    .option('--max-memory-gib <n>', `refuse networks estimated above this much memory (default ${LIMITS.defaultMaxMemoryGiB}, or the config's maxMemoryGiB)`, parsePositive)
     .addOption(new Option('--inject-fault <rank:step:kind>', 'test only: make a rank throw or hang').argParser(parseFault).hideHelp())
     .addOption(new Option('--rank-order-merge', 'test only: merge spikes in rank order').hideHelp())
     .addHelpText(
@@ -95,6 +98,8 @@ Examples:
   superspike run --resume output/a/superspike.checkpoint.netstate --out output/a --workers 3`,
     )
     .action(async (configFile: string | undefined, opts: RunCliOptions) => {
+      const workers = opts.workers ?? availableParallelism();
+      checkWorkers(workers, null);
       let config;
       let task: ResolvedTask;
       let resume;
@@ -119,6 +124,12 @@ Examples:
         config = loadConfig(configFile, overrides).config;
         task = await resolveTask(config);
       }
+      // Limits before anything is allocated or --out is touched (config/limits.ts).
+      const shape = networkShape(config, task);
+      const warning = checkWorkers(workers, shape);
+      if (warning) process.stderr.write(`superspike: warning: ${warning}\n`);
+      const replayEvents = task.input.steps.length + task.target.steps.length;
+      checkNetworkMemory(shape, workers, replayEvents, opts.maxMemoryGib ?? config.maxMemoryGiB);
       const stop = new AbortController();
       let interrupts = 0;
       const onSigint = () => {
