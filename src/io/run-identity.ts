@@ -1,0 +1,79 @@
+/**
+ * Which run an output folder and a network state belong to. A fresh run draws a random `runId`;
+ * it is written into the folder's run.json at the start (a marker with `completed: false`,
+ * replaced by the full run.json with `completed: true` when the run ends) and into every state
+ * the run saves. A resume is refused unless the state's runId is the folder's: a checkpoint of
+ * one network continued in another run's folder would splice the two runs' outputs.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { UserError } from '../errors.js';
+import { writeFileAtomic } from './atomic.js';
+import { RUN_INFO_FILE } from './run-info.js';
+
+export function newRunId(): string {
+  return randomBytes(16).toString('hex');
+}
+
+/** What a folder's run.json says about the run that owns the folder. */
+export interface FolderRun {
+  /** The folder has a run.json. */
+  hasRunJson: boolean;
+  runId?: string;
+  /** Absent: written by an older build that did not record it. */
+  completed?: boolean;
+}
+
+export function readFolderRun(dir: string): FolderRun {
+  const file = path.join(dir, RUN_INFO_FILE);
+  if (!existsSync(file)) return { hasRunJson: false };
+  let parsed: { runId?: unknown; completed?: unknown };
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8')) as typeof parsed;
+  } catch {
+    return { hasRunJson: true };
+  }
+  return {
+    hasRunJson: true,
+    runId: typeof parsed?.runId === 'string' ? parsed.runId : undefined,
+    completed: typeof parsed?.completed === 'boolean' ? parsed.completed : undefined,
+  };
+}
+
+/**
+ * Marks `dir` as belonging to run `runId`, not completed: replaces run.json (atomically) before
+ * any other output is touched, so a folder whose run fails or is killed never shows an old
+ * run.json beside new spike files, and `report`/`plot`/`animate` refuse it.
+ */
+export function writeRunStartMarker(dir: string, runId: string): void {
+  const marker = { format: 'superspike-run', completed: false, runId, pid: process.pid, startedAt: new Date().toISOString() };
+  writeFileAtomic(path.join(dir, RUN_INFO_FILE), `${JSON.stringify(marker, null, 2)}\n`);
+}
+
+/** The run id recorded in `dir` (run.json), if any. */
+export function folderRunId(dir: string): string | undefined {
+  return readFolderRun(dir).runId;
+}
+
+/**
+ * Refuses to resume the state of run `stateRunId` (from `stateFile`) into `dir` when the folder
+ * belongs to another run, or holds outputs (`statsFile`) of a run it cannot identify.
+ */
+export function checkResumeFolder(dir: string, stateRunId: string | undefined, stateFile: string, statsFile: string): void {
+  const folder = readFolderRun(dir);
+  const short = (id: string) => id.slice(0, 12);
+  if (folder.runId !== undefined && stateRunId !== undefined && folder.runId !== stateRunId) {
+    throw new UserError(
+      `${dir} holds run ${short(folder.runId)}, but ${stateFile} belongs to run ${short(stateRunId)}: resume into that run's own output folder (or a new one)`,
+    );
+  }
+  if (folder.runId !== undefined && stateRunId === undefined) {
+    throw new UserError(`${dir} holds run ${short(folder.runId)}, but ${stateFile} records no run: resume into a new output folder`);
+  }
+  if (folder.runId === undefined && stateRunId !== undefined && existsSync(statsFile)) {
+    throw new UserError(
+      `${dir} holds outputs (${path.basename(statsFile)}) of a run that cannot be identified (no run id in ${RUN_INFO_FILE}): resume into the run's own output folder`,
+    );
+  }
+}
