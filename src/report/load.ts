@@ -14,7 +14,7 @@ import { readRunInfo, type RunInfo, type RunInfoGroup, type RunInfoWindow } from
 import { mergeSpkFiles } from '../io/spk.js';
 import { readStatsFile, type StatsLine } from '../io/stats.js';
 
-/** Reads `DIR/run.json`; a missing folder or file is a `UserError`. */
+/** Reads `DIR/run.json`; a missing folder or file, or an incomplete run, is a `UserError`. */
 export function loadRunInfo(dir: string): RunInfo {
   let st: fs.Stats;
   try {
@@ -24,6 +24,14 @@ export function loadRunInfo(dir: string): RunInfo {
   }
   if (!st.isDirectory()) throw new UserError(`${dir} is not a folder (expected a run's output folder)`);
   const info = readRunInfo(dir);
+  // A folder whose run is running, failed or was killed holds a start marker (or a run.json
+  // saying completed: false): its files may be half-written or another run's leftovers.
+  if (info.completed === false) {
+    throw new UserError(
+      `${dir}: the run in this folder has not completed (it is still running, failed or was killed); ` +
+        'resume it from its checkpoint or run it again before reporting on it',
+    );
+  }
   if (!Array.isArray(info.groups) || typeof info.stepsPerSecond !== 'number') {
     throw new UserError(`${path.join(dir, 'run.json')} lacks groups or stepsPerSecond: not a superspike run description`);
   }

@@ -1,7 +1,9 @@
 /**
  * `superspike run` — train a network: parse flags into a config, then hand over to the engine.
  */
+import * as fs from 'node:fs';
 import { availableParallelism } from 'node:os';
+import path from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { loadConfig, validateConfig } from '../../config/load.js';
 import type { ConfigInput } from '../../config/schema.js';
@@ -9,6 +11,8 @@ import { resolveTask, type ResolvedTask } from '../../config/task.js';
 import { networkShape, runExperiment, type RunOptions } from '../../engine/coordinator.js';
 import { checkNetworkMemory, checkWorkers, LIMITS } from '../../config/limits.js';
 import { loadNetworkState } from '../../io/netstate.js';
+import { acquireOutLock } from '../../io/out-lock.js';
+import { checkResumeFolder, newRunId, writeRunStartMarker } from '../../io/run-identity.js';
 import { UserError } from '../../errors.js';
 import { writeReport } from '../../report/report.js';
 import { createProgressReporter } from '../progress.js';
@@ -86,8 +90,9 @@ export function register(program: Command): void {
       'after',
       `
 Outputs in the output folder: <group>.<rank>.spk per rank (multi_stim, multi_hidden, …, output,
-target), <name>.stats, <name>.netstate and run.json. Ctrl-C stops at the next 0.8 ms interval,
-writes <name>.checkpoint.netstate and exits 130; continue with --resume.
+target), <name>.stats, <name>.netstate and run.json. Ctrl-C (or SIGTERM) stops at the next
+0.8 ms interval, writes <name>.checkpoint.netstate and exits 130 (143); continue with --resume,
+into the same output folder. One run at a time per folder (a lock file .superspike.lock).
 
 Examples:
   superspike run                                   # built-in task, all cores
@@ -130,21 +135,27 @@ Examples:
       if (warning) process.stderr.write(`superspike: warning: ${warning}\n`);
       const replayEvents = task.input.steps.length + task.target.steps.length;
       checkNetworkMemory(shape, workers, replayEvents, opts.maxMemoryGib ?? config.maxMemoryGiB);
+      // Only now is --out touched: locked against a concurrent run, checked to belong to the
+      // resumed run, and marked as holding an incomplete run until run.json is rewritten last.
+      const outDir = path.resolve(opts.out);
+      const lock = acquireOutLock(outDir);
+      let runId: string;
+      try {
+        if (resume) checkResumeFolder(outDir, resume.runId, opts.resume!, path.join(outDir, `${config.name}.stats`));
+        runId = resume?.runId ?? newRunId();
+        writeRunStartMarker(outDir, runId);
+      } catch (err) {
+        lock.release();
+        throw err;
+      }
+      const checkpointFile = path.join(outDir, `${config.name}.checkpoint.netstate`);
       const stop = new AbortController();
-      let interrupts = 0;
-      const onSigint = () => {
-        interrupts++;
-        if (interrupts === 1) {
-          process.stderr.write('\nsuperspike: stopping at the next interval and writing a checkpoint (Ctrl-C again to abort)\n');
-          stop.abort();
-        } else {
-          process.stderr.write('superspike: aborted without checkpoint\n');
-          process.exit(130);
-        }
-      };
-      process.on('SIGINT', onSigint);
+      const signals = createSignalHandling(stop, checkpointFile);
       const reporter = createProgressReporter({ quiet: opts.quiet ?? false, stream: process.stderr });
-      const options: RunOptions = {
+      // `runId` is read by a coordinator that knows it (RunOptions.runId); until then the state
+      // and run.json take it from the start marker (io/netstate.ts, io/run-info.ts).
+      const options: RunOptions & { runId: string } = {
+        runId,
         workers: opts.workers,
         outDir: opts.out,
         kernels: opts.kernels,
@@ -167,14 +178,65 @@ Examples:
           result.files.push(file);
         }
         reporter.summary(result);
-        if (result.interrupted) process.exitCode = stop.signal.aborted ? 130 : 0;
+        if (result.interrupted) process.exitCode = stop.signal.aborted ? signals.exitCode() : 0;
       } catch (err) {
         reporter.stop();
         throw err;
       } finally {
-        process.off('SIGINT', onSigint);
+        signals.dispose();
+        lock.release();
       }
     });
+}
+
+const SIGNAL_EXIT_CODES = { SIGINT: 130, SIGTERM: 143 } as const;
+type StopSignal = keyof typeof SIGNAL_EXIT_CODES;
+
+/**
+ * SIGINT (Ctrl-C) and SIGTERM (what batch schedulers send before killing a job) both stop the
+ * run at the next interval with a checkpoint; the exit code is 128 + the signal number (130,
+ * 143). A second signal aborts at once and says truthfully whether a checkpoint of this stop
+ * (or an older one) is on disk, judged by the checkpoint file's modification time.
+ */
+function createSignalHandling(stop: AbortController, checkpointFile: string) {
+  let first: StopSignal | null = null;
+  let firstAt = 0;
+  const handler = (signal: StopSignal) => {
+    if (first === null) {
+      first = signal;
+      firstAt = Date.now();
+      const how = signal === 'SIGINT' ? 'Ctrl-C' : signal;
+      process.stderr.write(`\nsuperspike: ${signal}: stopping at the next interval and writing a checkpoint (${how} again to abort)\n`);
+      stop.abort();
+      return;
+    }
+    process.stderr.write(`superspike: aborted by a second ${signal}; ${checkpointTruth(checkpointFile, firstAt)}\n`);
+    process.exit(SIGNAL_EXIT_CODES[signal]);
+  };
+  const onInt = () => handler('SIGINT');
+  const onTerm = () => handler('SIGTERM');
+  process.on('SIGINT', onInt);
+  process.on('SIGTERM', onTerm);
+  return {
+    exitCode: () => SIGNAL_EXIT_CODES[first ?? 'SIGINT'],
+    dispose: () => {
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onTerm);
+    },
+  };
+}
+
+/** What is on disk after an abort: this stop's checkpoint, an older one, or none. */
+function checkpointTruth(file: string, stopRequestedAt: number): string {
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(file);
+  } catch {
+    return 'no checkpoint was written';
+  }
+  // Coarse file-system clocks: a second of slack counts a just-written file as this stop's.
+  if (st.mtimeMs >= stopRequestedAt - 1000) return `the checkpoint of this stop was written: continue with --resume ${file}`;
+  return `this stop's checkpoint was not written; ${file} is an earlier checkpoint (saved ${st.mtime.toISOString()}) that --resume can continue`;
 }
 
 function kebab(key: string): string {
