@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { UserError } from '../errors.js';
+import { describeErrno } from '../io/fs-errors.js';
 import { checkConfigLimits } from './limits.js';
 import { ConfigSchema, type ConfigInput, type ExperimentConfig } from './schema.js';
 
@@ -63,7 +64,7 @@ export function loadConfig(file: string | undefined, overrides: Partial<ConfigIn
     try {
       text = readFileSync(file, 'utf8');
     } catch (err) {
-      throw new ConfigError(`cannot read config ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      throw new ConfigError(`cannot read config ${file}: ${describeErrno(err)}`);
     }
     try {
       raw = JSON.parse(text) as Record<string, unknown>;
