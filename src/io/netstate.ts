@@ -125,11 +125,19 @@ export function saveNetworkState(file: string, state: NetworkState): void {
  * whatever the file holds, the result is safe to restore or a one-line NetstateError.
  */
 export function loadNetworkState(file: string): NetworkState {
+  return validateNetworkState(readNetworkStateFile(file), { file });
+}
+
+/**
+ * Reads and decodes a state file, checking only its format and version: for tools that look at
+ * a few arrays (the report's weights) and check those themselves. Never for a resume.
+ */
+export function readNetworkStateFile(file: string): NetworkState {
   let bytes: Buffer;
   try {
     bytes = readFileSync(file);
   } catch (err) {
     throw new NetstateError(file, `cannot read (${describeErrno(err)})`);
   }
-  return validateNetworkState(decodeNetworkState(bytes, file), { file });
+  return decodeNetworkState(bytes, file);
 }

@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UserError } from '../errors.js';
 import { expandSpkArgs } from '../io/spk.js';
-import { loadNetworkState } from '../io/netstate.js';
+import { NetstateError, readNetworkStateFile } from '../io/netstate.js';
 import { readRunInfo, type RunInfo, type RunInfoGroup, type RunInfoWindow } from '../io/run-info.js';
 import { mergeSpkFiles } from '../io/spk.js';
 import { readStatsFile, type StatsLine } from '../io/stats.js';
@@ -186,10 +186,16 @@ export function loadWeights(dir: string, info: RunInfo): LayerWeights[] | null {
   if (!info.stateFile) return null;
   const file = resolveRunFile(dir, info.stateFile);
   if (!fs.existsSync(file)) return null;
-  const state = loadNetworkState(file);
+  // Only the weights are read, so only they are checked (the resume path validates in full).
+  const state = readNetworkStateFile(file);
+  if (!Array.isArray(state.connections)) throw new NetstateError(file, 'connections: missing');
   const layers = info.groups.filter((g) => g.role !== 'target');
   return state.connections.map((c, i) => {
     const meta = info.connections?.[i];
+    if (!(c?.w instanceof Float32Array)) throw new NetstateError(file, `connections[${i}].w: must be a Float32Array`);
+    if (meta && meta.synapses !== c.w.length) {
+      throw new NetstateError(file, `connections[${i}].w: has ${c.w.length} values, run.json says ${meta.synapses} synapses`);
+    }
     return {
       index: i,
       pre: meta?.pre ?? layers[i]?.spkName ?? `layer ${i}`,
