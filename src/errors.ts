@@ -1,11 +1,13 @@
 /**
  * Errors a user can act on. The CLI prints their message on one line and exits with `exitCode`
- * (1 for bad input or a failed run); anything else is a bug and keeps its stack trace.
+ * (1 for bad input or a failed run); anything else is a bug and keeps its stack trace. The
+ * message often quotes file content (a JSON parser's excerpt, a raster line): its control
+ * characters are spelled out here, once for all, so it stays one line and harmless to print.
  */
 export class UserError extends Error {
   readonly exitCode: number;
   constructor(message: string, options?: { cause?: unknown; exitCode?: number }) {
-    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    super(printable(message), options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'UserError';
     this.exitCode = options?.exitCode ?? 1;
   }
