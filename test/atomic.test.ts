@@ -163,3 +163,25 @@ describe('writers use atomic writes', () => {
     expect(fs.readFileSync(file, 'utf8')).toBe('old');
   });
 });
+
+describe('stats file writers', () => {
+  it('appendStatsLine names the file on a full disk; writeStatsFile is atomic', async () => {
+    const { appendStatsLine, writeStatsFile } = await import('../src/io/stats.js');
+    const dir = tempDir('stats-write');
+    const file = path.join(dir, 'superspike.stats');
+    writeStatsFile(file, ['0 1 2', '1 3 4']);
+    appendStatsLine(file, '2 5 6');
+    expect(fs.readFileSync(file, 'utf8')).toBe('0 1 2\n1 3 4\n2 5 6\n');
+    vi.mocked(fs.writeSync).mockImplementationOnce(() => {
+      throw enospc();
+    });
+    expect(() => appendStatsLine(file, '3 7 8')).toThrow(`cannot write ${file}: no space left on the device (ENOSPC)`);
+    const victim = path.join(dir, 'victim');
+    fs.writeFileSync(victim, 'precious');
+    const link = path.join(dir, 'link.stats');
+    fs.symlinkSync(victim, link);
+    expect(() => appendStatsLine(link, 'x')).toThrow(/symbolic link/);
+    expect(() => writeStatsFile(link, ['x'])).toThrow(/symbolic link/);
+    expect(fs.readFileSync(victim, 'utf8')).toBe('precious');
+  });
+});
