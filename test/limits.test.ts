@@ -68,6 +68,10 @@ describe('limits', () => {
   it('config files: too many layers, a huge layer, a huge feedback delay are refused at load', () => {
     const many = configFile({ hidden: Array(LIMITS.maxHiddenLayers + 1).fill(2), task: {} });
     expect(() => loadConfig(many)).toThrow(/65 hidden layers is above the limit of 64/);
+    const millions = configFile({ hidden: Array(5_000_000).fill(1), task: {} });
+    const started = performance.now();
+    expect(() => loadConfig(millions)).toThrow(/5000000 hidden layers is above the limit of 64/);
+    expect(performance.now() - started).toBeLessThan(3000);
     const huge = configFile({ hidden: [25_000_000], task: {} });
     expect(() => loadConfig(huge)).toThrow(/hidden\[0\] = 25000000 neurons is above the limit of 16777216/);
     const delay = configFile({ feedbackDelaySeconds: 1000, task: {} });

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { UserError } from '../errors.js';
 import { describeErrno } from '../io/fs-errors.js';
-import { checkConfigLimits } from './limits.js';
+import { checkConfigLimits, checkShapeLimits, LIMITS } from './limits.js';
 import { ConfigSchema, type ConfigInput, type ExperimentConfig } from './schema.js';
 
 export class ConfigError extends UserError {
@@ -26,6 +26,11 @@ export interface LoadedConfig {
 
 /** Validates a plain object; `source` names it in error messages. */
 export function validateConfig(raw: unknown, source: string): ExperimentConfig {
+  // 25 million hidden layers would cost gigabytes in the schema check itself: count them first.
+  const hidden = (raw as { hidden?: unknown } | null)?.hidden;
+  if (Array.isArray(hidden) && hidden.length > LIMITS.maxHiddenLayers) {
+    checkShapeLimits({ hidden: hidden as number[], feedbackDelaySeconds: 0 }, source);
+  }
   const parsed = ConfigSchema.safeParse(raw);
   if (!parsed.success) throw new ConfigError(`${source}: ${describeIssues(parsed.error)}`);
   return parsed.data;
