@@ -102,4 +102,11 @@ describe('run refuses before allocating', () => {
     expect(await cli.run('run', '--hidden', '3000,3000', '--max-memory-gib', '0.05', '--workers', '2', '--out', path.join(cli.dir, 'o'), '-q')).toBe(1);
     expect(cli.stderr).toMatch(/^superspike: the 100-3000-3000-16 network on 2 ranks would need about .* above the memory limit of 0\.05 GiB \(raise it with --max-memory-gib/);
   });
+
+  it('inspect applies the same limits and reports the estimate', async () => {
+    expect(await cli.run('inspect', '--workers', '100000')).toBe(1);
+    expect(cli.stderr).toMatch(/^superspike: --workers 100000 is above the limit of 256/);
+    expect(await cli.run('inspect', '--workers', '2')).toBe(0);
+    expect(cli.stdout).toMatch(/estimated memory of a run: \d+ MiB \(limit 16 GiB\)/);
+  });
 });

@@ -8,6 +8,7 @@ import { computeLayout } from '../../engine/layout.js';
 import { localCount } from '../../engine/partition.js';
 import { buildTopology } from '../../engine/topology.js';
 import { parsePositiveInt } from '../options.js';
+import { checkNetworkMemory, checkWorkers, formatBytes, LIMITS } from '../../config/limits.js';
 
 export function register(program: Command): void {
   program
@@ -24,7 +25,12 @@ Examples:
     .action(async (configFile: string | undefined, opts: { workers: number; input?: string; target?: string }) => {
       const { config } = loadConfig(configFile, { input: opts.input, target: opts.target });
       const task = await resolveTask(config);
-      const topology = buildTopology(networkShape(config, task));
+      const shape = networkShape(config, task);
+      // The same limits as `run`, before laying anything out; only the adjustable memory limit is
+      // reported rather than enforced, since inspecting allocates nothing.
+      checkWorkers(opts.workers, null);
+      const estimate = checkNetworkMemory(shape, opts.workers, task.input.steps.length + task.target.steps.length, Infinity);
+      const topology = buildTopology(shape);
       const layout = computeLayout(topology, opts.workers);
       const schedule = computeSchedule(config, task);
       const R = opts.workers;
@@ -46,6 +52,8 @@ Examples:
       }
       out.push(`  total ${total.toLocaleString('en')} synapses`);
       out.push('', `shared memory: ${(layout.totalBytes / 2 ** 20).toFixed(1)} MiB (${(layout.totalBytes / Math.max(1, total)).toFixed(1)} bytes per synapse)`);
+      const limitGiB = config.maxMemoryGiB ?? LIMITS.defaultMaxMemoryGiB;
+      out.push(`estimated memory of a run: ${formatBytes(estimate.totalBytes)} (limit ${limitGiB} GiB${estimate.totalBytes > limitGiB * 2 ** 30 ? ': run would refuse it, see --max-memory-gib' : ''})`);
       out.push(`schedule: burn-in ${schedule.burnInSteps / 1e4} s, ${schedule.blocks} blocks of ${schedule.blockSteps / 1e4} s, ` +
         `frozen replay to ${(schedule.endStep / 1e4).toFixed(4)} s (period ${schedule.periodSteps / 1e4} s)`);
       out.push('', 'files:');
