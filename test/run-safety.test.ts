@@ -48,6 +48,19 @@ describe('run identity', () => {
   });
 });
 
+describe('resume into a folder without the stats it needs', () => {
+  it('is refused before run.json or anything else changes', async () => {
+    const a = path.join(cli.dir, 'A');
+    expect(await cli.run('run', '--hidden', '4', ...SMALL, '--blocks', '3', '--stop-after-block', '2', '--out', a), cli.stderr).toBe(0);
+    fs.writeFileSync(path.join(a, 'superspike.stats'), '');
+    const before = snapshot(a);
+    cli.stderr = '';
+    expect(await cli.run('run', '--resume', path.join(a, 'superspike.checkpoint.netstate'), '--out', a, '-q')).toBe(1);
+    expect(cli.stderr).toMatch(/superspike\.stats has 0 lines but the state was saved after 2: resume into the run's own output folder\n$/);
+    expect(snapshot(a)).toEqual(before);
+  });
+});
+
 describe('incomplete folders', () => {
   it('report, plot and animate refuse a folder whose run has not completed', async () => {
     const out = path.join(cli.dir, 'half');

@@ -137,7 +137,7 @@ export function readNetworkStateFile(file: string): NetworkState {
   try {
     bytes = readFileSync(file);
   } catch (err) {
-    throw new NetstateError(file, `cannot read (${describeErrno(err)})`);
+    throw new NetstateError(file, `cannot read: ${describeErrno(err)}`);
   }
   return decodeNetworkState(bytes, file);
 }

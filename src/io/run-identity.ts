@@ -58,9 +58,10 @@ export function folderRunId(dir: string): string | undefined {
 
 /**
  * Refuses to resume the state of run `stateRunId` (from `stateFile`) into `dir` when the folder
- * belongs to another run, or holds outputs (`statsFile`) of a run it cannot identify.
+ * belongs to another run, holds outputs (`statsFile`) of a run it cannot identify, or has fewer
+ * stats lines than the state was saved after (`statsLines`). Reads only: nothing is touched.
  */
-export function checkResumeFolder(dir: string, stateRunId: string | undefined, stateFile: string, statsFile: string): void {
+export function checkResumeFolder(dir: string, stateRunId: string | undefined, stateFile: string, statsFile: string, statsLines = 0): void {
   const folder = readFolderRun(dir);
   const short = (id: string) => id.slice(0, 12);
   if (folder.runId !== undefined && stateRunId !== undefined && folder.runId !== stateRunId) {
@@ -75,5 +76,11 @@ export function checkResumeFolder(dir: string, stateRunId: string | undefined, s
     throw new UserError(
       `${dir} holds outputs (${path.basename(statsFile)}) of a run that cannot be identified (no run id in ${RUN_INFO_FILE}): resume into the run's own output folder`,
     );
+  }
+  if (statsLines > 0) {
+    const kept = existsSync(statsFile) ? readFileSync(statsFile, 'utf8').split('\n').filter((l) => l !== '').length : 0;
+    if (kept < statsLines) {
+      throw new UserError(`${statsFile} has ${kept} lines but the state was saved after ${statsLines}: resume into the run's own output folder`);
+    }
   }
 }

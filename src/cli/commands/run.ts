@@ -141,7 +141,7 @@ Examples:
       const lock = acquireOutLock(outDir);
       let runId: string;
       try {
-        if (resume) checkResumeFolder(outDir, resume.runId, opts.resume!, path.join(outDir, `${config.name}.stats`));
+        if (resume) checkResumeFolder(outDir, resume.runId, opts.resume!, path.join(outDir, `${config.name}.stats`), resume.statsLines);
         runId = resume?.runId ?? newRunId();
         writeRunStartMarker(outDir, runId);
       } catch (err) {
