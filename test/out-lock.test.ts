@@ -16,11 +16,13 @@ const LOCK_JS = path.join(PACKAGE_ROOT, 'dist', 'src', 'io', 'out-lock.js');
 
 /** A second node process that takes the lock, says "locked" and waits to be killed. */
 function holder(dir: string): Promise<ChildProcess> {
+  // The SIGTERM handler is in place before "locked" is said: a pipe write is synchronous, so the
+  // parent may signal before the next line runs.
   const script = `import { acquireOutLock } from ${JSON.stringify(LOCK_JS)};
+process.on('SIGTERM', () => process.exit(0));
 acquireOutLock(${JSON.stringify(dir)});
-process.stdout.write('locked\\n');
 setInterval(() => {}, 1000);
-process.on('SIGTERM', () => process.exit(0));`;
+process.stdout.write('locked\\n');`;
   const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     child.stdout!.on('data', (d: Buffer) => {
