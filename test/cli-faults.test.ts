@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { checkpointTruth } from '../src/cli/commands/run.js';
 import { PACKAGE_ROOT } from '../src/paths.js';
 import { tempDir } from './helpers.js';
 
@@ -115,6 +116,8 @@ describe('signals', () => {
     const run = startLongRun(dir);
     await run.started;
     run.child.kill('SIGINT');
+    // Signals sent back to back may merge into one: the second goes after the first was handled.
+    while (!/stopping at the next interval/.test(run.out.stderr)) await new Promise((r) => setTimeout(r, 5));
     run.child.kill('SIGINT');
     const code = await run.closed;
     expect(code).toBe(130);
@@ -128,5 +131,20 @@ describe('signals', () => {
       expect(exists).toBe(true);
     }
     expect(run.out.stderr).not.toMatch(/aborted without checkpoint/);
+  });
+});
+
+describe('what a second signal says', () => {
+  it('tells this stop\'s checkpoint, an earlier one and none apart', () => {
+    const dir = tempDir('truth');
+    const file = path.join(dir, 'superspike.checkpoint.netstate');
+    expect(checkpointTruth(file, Date.now())).toBe('no checkpoint was written');
+    fs.writeFileSync(file, 'x');
+    const old = new Date(Date.now() - 60_000);
+    fs.utimesSync(file, old, old);
+    expect(checkpointTruth(file, Date.now())).toMatch(/^this stop's checkpoint was not written; .* is an earlier checkpoint \(saved .*\) that --resume can continue$/);
+    const stopAt = Date.now() - 5000;
+    fs.utimesSync(file, new Date(), new Date());
+    expect(checkpointTruth(file, stopAt)).toBe(`the checkpoint of this stop was written: continue with --resume ${file}`);
   });
 });

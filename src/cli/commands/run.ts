@@ -227,7 +227,7 @@ function createSignalHandling(stop: AbortController, checkpointFile: string) {
 }
 
 /** What is on disk after an abort: this stop's checkpoint, an older one, or none. */
-function checkpointTruth(file: string, stopRequestedAt: number): string {
+export function checkpointTruth(file: string, stopRequestedAt: number): string {
   let st: fs.Stats;
   try {
     st = fs.statSync(file);
