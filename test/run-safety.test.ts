@@ -48,6 +48,22 @@ describe('run identity', () => {
   });
 });
 
+describe('a fresh run into a used folder', () => {
+  it('removes the previous run\'s states and stray temp files before writing', async () => {
+    const out = path.join(cli.dir, 'reused');
+    expect(await cli.run('run', '--hidden', '4', ...SMALL, '--blocks', '3', '--stop-after-block', '2', '--out', out), cli.stderr).toBe(0);
+    expect(fs.existsSync(path.join(out, 'superspike.checkpoint.netstate'))).toBe(true);
+    fs.writeFileSync(path.join(out, '.superspike.netstate.0123456789abcdef.tmp'), 'left by kill -9');
+    fs.writeFileSync(path.join(out, 'notes.txt'), 'mine');
+    expect(await cli.run('run', '--hidden', '4', ...SMALL, '--out', out), cli.stderr).toBe(0);
+    const names = fs.readdirSync(out);
+    expect(names).not.toContain('superspike.checkpoint.netstate');
+    expect(names.filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    expect(names).toContain('notes.txt');
+    expect(names).toContain('superspike.netstate');
+  });
+});
+
 describe('resume into a folder without the stats it needs', () => {
   it('is refused before run.json or anything else changes', async () => {
     const a = path.join(cli.dir, 'A');

@@ -6,7 +6,7 @@
  * one network continued in another run's folder would splice the two runs' outputs.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../errors.js';
 import { writeFileAtomic } from './atomic.js';
@@ -83,4 +83,24 @@ export function checkResumeFolder(dir: string, stateRunId: string | undefined, s
       throw new UserError(`${statsFile} has ${kept} lines but the state was saved after ${statsLines}: resume into the run's own output folder`);
     }
   }
+}
+
+/** Temp files of io/atomic.ts (`.<name>.<16 hex>.tmp`) and of the lock (`.superspike.lock.<hex>.tmp`). */
+const TEMP_FILE = /^\..+\.[0-9a-f]{16}\.tmp$/;
+
+/**
+ * Before a fresh run writes anything else: removes the previous run's network states (they
+ * belong to another run id and could never be resumed here, but would sit beside the new spike
+ * files) and temp files a killed process left. Returns the names removed.
+ */
+export function removeStaleOutputs(dir: string, name: string): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const stale = names.filter((f) => f === `${name}.netstate` || f === `${name}.checkpoint.netstate` || TEMP_FILE.test(f));
+  for (const f of stale) rmSync(path.join(dir, f), { force: true });
+  return stale;
 }

@@ -12,7 +12,7 @@ import { networkShape, runExperiment, type RunOptions } from '../../engine/coord
 import { checkNetworkMemory, checkWorkers, LIMITS } from '../../config/limits.js';
 import { loadNetworkState } from '../../io/netstate.js';
 import { acquireOutLock } from '../../io/out-lock.js';
-import { checkResumeFolder, newRunId, writeRunStartMarker } from '../../io/run-identity.js';
+import { checkResumeFolder, newRunId, removeStaleOutputs, writeRunStartMarker } from '../../io/run-identity.js';
 import { UserError } from '../../errors.js';
 import { writeReport } from '../../report/report.js';
 import { createProgressReporter } from '../progress.js';
@@ -144,6 +144,7 @@ Examples:
         if (resume) checkResumeFolder(outDir, resume.runId, opts.resume!, path.join(outDir, `${config.name}.stats`), resume.statsLines);
         runId = resume?.runId ?? newRunId();
         writeRunStartMarker(outDir, runId);
+        if (!resume) removeStaleOutputs(outDir, config.name);
       } catch (err) {
         lock.release();
         throw err;
