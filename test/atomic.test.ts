@@ -59,6 +59,17 @@ describe('writeFileAtomic', () => {
     expect(fs.readdirSync(dir).sort()).toEqual(['out.txt', 'victim']);
   });
 
+  it('writes a device such as /dev/null directly, never replacing it', () => {
+    writeFileAtomic('/dev/null', 'discarded');
+    expect(fs.lstatSync('/dev/null').isCharacterDevice()).toBe(true);
+    const dir = tempDir('atomic-devlink');
+    const link = path.join(dir, 'sink');
+    fs.symlinkSync('/dev/null', link);
+    writeFileAtomic(link, 'discarded');
+    expect(fs.lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(fs.readdirSync(dir)).toEqual(['sink']);
+  });
+
   it('uses an unpredictable temp name, created exclusively', () => {
     const dir = tempDir('atomic-temp');
     const file = path.join(dir, 'x.bin');

@@ -80,6 +80,12 @@ describe('decode -o safety', () => {
     expect(cli.stderr).toBe(`superspike: cannot write ${cli.dir}: it is a folder, not a file\n`);
   });
 
+  it('-o /dev/null writes to the device and leaves it a device', async () => {
+    const file = spk(path.join(cli.dir, 'n.spk'), 3);
+    expect(await cli.run('decode', file, '-o', '/dev/null'), cli.stderr).toBe(0);
+    expect(fs.lstatSync('/dev/null').isCharacterDevice()).toBe(true);
+  });
+
   it('a good decode still replaces the output', async () => {
     const file = spk(path.join(cli.dir, 'ok.spk'), 3);
     const out = path.join(cli.dir, 'ok.ras');

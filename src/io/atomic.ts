@@ -6,6 +6,9 @@
  * destination. A destination that is a symbolic link is refused rather than followed or
  * replaced: writing "through" a link is how a careless or hostile setup redirects outputs.
  *
+ * A device or FIFO at the destination (`-o /dev/null`) is written directly: it cannot be renamed
+ * over, and replacing it by a regular file would be a disaster when running as root.
+ *
  * Failures (full disk, no permission, read-only folder, name too long) are one-line
  * `UserError`s naming the destination; the temp file is removed. Temp files of a process that
  * exits mid-write (process.exit from a signal handler) are removed on exit.
@@ -40,24 +43,36 @@ function trackTemp(file: string): void {
   liveTemps.add(file);
 }
 
+/** What stands at a destination: nothing, a regular file, or a device / FIFO / socket. */
+export type WriteTarget = { kind: 'absent' } | { kind: 'file'; stats: fs.Stats } | { kind: 'special' };
+
 /**
- * Throws a one-line UserError when `file` is a symbolic link or a folder; returns its stats
- * when it is an existing file, null when it does not exist.
+ * Classifies the destination `file`, throwing a one-line UserError for a folder or for a
+ * symbolic link to a file, a folder or nothing. A device, FIFO or socket (`/dev/null`, a named
+ * pipe, `/dev/stdout` on a terminal or pipe) cannot be replaced by a rename: it is written
+ * directly, and may be reached through a link, since no file can be overwritten that way.
  */
-export function checkWritableTarget(file: string): fs.Stats | null {
+export function checkWritableTarget(file: string): WriteTarget {
   let st: fs.Stats;
   try {
     st = fs.lstatSync(file);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return null;
+    if (code === 'ENOENT') return { kind: 'absent' };
     throw fsUserError('write', file, err);
   }
   if (st.isSymbolicLink()) {
+    let target: fs.Stats | null = null;
+    try {
+      target = fs.statSync(file);
+    } catch {
+      // dangling: refused below
+    }
+    if (target && !target.isFile() && !target.isDirectory()) return { kind: 'special' };
     throw new UserError(`refusing to write ${file}: it is a symbolic link (remove it or choose another name)`);
   }
   if (st.isDirectory()) throw new UserError(`cannot write ${file}: it is a folder, not a file`);
-  return st;
+  return st.isFile() ? { kind: 'file', stats: st } : { kind: 'special' };
 }
 
 /** A temp name beside `file`: hidden, random, short enough for any file system's name limit. */
@@ -76,6 +91,8 @@ export class AtomicFile {
   readonly tempPath: string;
   private fdValue: number;
   private done = false;
+  /** Writing straight into a device or FIFO: nothing to rename or remove. */
+  private direct = false;
 
   private constructor(file: string, tempPath: string, fd: number) {
     this.file = file;
@@ -83,9 +100,23 @@ export class AtomicFile {
     this.fdValue = fd;
   }
 
-  /** Creates the temp file beside `file` (after refusing a symlink or folder at `file`). */
+  /**
+   * Creates the temp file beside `file` (after refusing a symlink or folder at `file`); for a
+   * device or FIFO at `file`, opens it for writing directly (tempPath is then `file` itself).
+   */
   static create(file: string): AtomicFile {
-    const existing = checkWritableTarget(file);
+    const target = checkWritableTarget(file);
+    if (target.kind === 'special') {
+      let fd: number;
+      try {
+        fd = fs.openSync(file, fs.constants.O_WRONLY);
+      } catch (err) {
+        throw fsUserError('write', file, err);
+      }
+      const direct = new AtomicFile(file, file, fd);
+      direct.direct = true;
+      return direct;
+    }
     const temp = tempNameFor(file);
     let fd: number;
     try {
@@ -96,9 +127,9 @@ export class AtomicFile {
     trackTemp(temp);
     const handle = new AtomicFile(file, temp, fd);
     // Keep the permissions of the file being replaced (umask applies to new files only).
-    if (existing) {
+    if (target.kind === 'file') {
       try {
-        fs.fchmodSync(fd, existing.mode & 0o7777);
+        fs.fchmodSync(fd, target.stats.mode & 0o7777);
       } catch {
         // not ours to change: keep the default mode
       }
@@ -125,6 +156,12 @@ export class AtomicFile {
   /** fsync, close, rename over the destination, fsync the folder (best effort). */
   commit(): void {
     if (this.done) throw new Error(`AtomicFile(${this.file}): commit after commit/abort`);
+    if (this.direct) {
+      this.done = true;
+      fs.closeSync(this.fdValue);
+      this.fdValue = -1;
+      return;
+    }
     try {
       fs.fsyncSync(this.fdValue);
       fs.closeSync(this.fdValue);
@@ -154,6 +191,7 @@ export class AtomicFile {
       }
       this.fdValue = -1;
     }
+    if (this.direct) return; // never remove the device itself
     try {
       fs.unlinkSync(this.tempPath);
     } catch {
