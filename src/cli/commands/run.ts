@@ -46,7 +46,8 @@ interface RunCliOptions {
   checkpointEvery?: number;
   quiet?: boolean;
   report?: boolean;
-  hangTimeout: number;
+  /** Undefined: the engine's default (RunOptions.hangTimeoutSeconds). */
+  hangTimeout?: number;
   maxMemoryGib?: number;
   injectFault?: { rank: number; step: number; kind: 'throw' | 'hang' };
   rankOrderMerge?: boolean;
@@ -82,7 +83,7 @@ export function register(program: Command): void {
     .option('--checkpoint-every <k>', 'write <name>.checkpoint.netstate before every k-th block and keep going', parsePositiveInt)
     .option('-q, --quiet', 'no progress output')
     .option('--report', 'write report.html into the output folder at the end')
-    .option('--hang-timeout <s>', 'declare a rank hung after this long without progress', parsePositive, 60)
+    .option('--hang-timeout <s>', "declare a rank hung after this long without progress (default: the engine's)", parsePositive)
     .option('--max-memory-gib <n>', `refuse networks estimated above this much memory (default ${LIMITS.defaultMaxMemoryGiB}, or the config's maxMemoryGiB)`, parsePositive)
     .addOption(new Option('--inject-fault <rank:step:kind>', 'test only: make a rank throw or hang').argParser(parseFault).hideHelp())
     .addOption(new Option('--rank-order-merge', 'test only: merge spikes in rank order').hideHelp())
