@@ -94,6 +94,20 @@ describe('output folder lock', () => {
     expect(() => acquireOutLock(path.join(dir, 'n'.repeat(300)))).toThrow(/ENAMETOOLONG/);
   });
 
+  it('a lock whose pid now belongs to an unrelated program is stale', () => {
+    const dir = tempDir('lock-reused');
+    const sleeper = spawn('sleep', ['30']);
+    try {
+      const info = { pid: sleeper.pid, host: os.hostname(), startedAt: '2020-01-01T00:00:00.000Z', token: 'feedfeedfeedfeed' };
+      fs.writeFileSync(path.join(dir, OUT_LOCK_FILE), JSON.stringify(info));
+      const warnings: string[] = [];
+      acquireOutLock(dir, { onWarning: (m) => warnings.push(m) }).release();
+      expect(warnings).toEqual([expect.stringMatching(new RegExp(`stale lock of process ${sleeper.pid} `))]);
+    } finally {
+      sleeper.kill();
+    }
+  });
+
   it('refuses a symlinked lock file', () => {
     const dir = tempDir('lock-link');
     fs.symlinkSync(path.join(dir, 'elsewhere'), path.join(dir, OUT_LOCK_FILE));

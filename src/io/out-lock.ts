@@ -59,15 +59,25 @@ export function ensureOutDir(dir: string): void {
   }
 }
 
-/** True when a process with this pid exists (EPERM: it exists but belongs to another user). */
+/**
+ * True when a process with this pid exists (EPERM: it exists but belongs to another user) and,
+ * where /proc tells, runs node or superspike: a pid reused by an unrelated program after the
+ * holder died does not keep the lock.
+ */
 export function processAlive(pid: number): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
+  let cmdline: string;
+  try {
+    cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'latin1');
+  } catch {
+    return true; // no /proc (macOS) or not readable: trust the pid
+  }
+  return cmdline === '' || /node|superspike/i.test(cmdline);
 }
 
 /** Writes `info` into a fresh exclusive temp file in `dir` and returns its path. */
@@ -144,7 +154,10 @@ export function acquireOutLock(dir: string, opts: OutLockOptions = {}): OutLock 
         );
       }
       if (processAlive(holder.pid) || attempt > 0) {
-        throw new UserError(`${dir} is in use by superspike process ${holder.pid} on ${holder.host}${since}: wait for it or choose another --out`);
+        throw new UserError(
+          `${dir} is in use by superspike process ${holder.pid} on ${holder.host}${since}: wait for it or choose another --out ` +
+            `(remove ${OUT_LOCK_FILE} only if that process is not a superspike run)`,
+        );
       }
       const warn = opts.onWarning ?? ((m: string) => process.stderr.write(`superspike: warning: ${m}\n`));
       warn(`${dir}: taking over the stale lock of process ${holder.pid} (started ${holder.startedAt ?? '?'}), which is no longer running`);
