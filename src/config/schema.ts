@@ -56,6 +56,11 @@ export const ConfigSchema = z.strictObject({
   seed: z.number().int().nonnegative().max(0xffffffff).default(1),
   /** Out-of-range ids in .ras files are an error instead of a warning. */
   strict: z.boolean().default(false),
+  /**
+   * Refuse networks whose estimated memory exceeds this many GiB (default 16, config/limits.ts).
+   * A safety limit, not a semantic option: absent unless given, so it never changes outputs.
+   */
+  maxMemoryGiB: z.number().positive().optional(),
 });
 
 export type ExperimentConfig = z.infer<typeof ConfigSchema>;

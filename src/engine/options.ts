@@ -47,6 +47,8 @@ export interface RunOptions {
   kernels?: KernelKind;
   /** Continue from this saved state instead of a fresh network. */
   resume?: NetworkState;
+  /** Where `resume` was read from (for messages). */
+  resumeFile?: string;
   /** Stop with a checkpoint when this block is about to start (the run resumes from there). */
   stopAfterBlock?: number | null;
   /** Also write `<name>.checkpoint.netstate` before every k-th block, without stopping (0: never). */
@@ -87,6 +89,7 @@ export const DEFAULT_RUN_OPTIONS = Object.freeze({
   outDir: 'output',
   kernels: 'wasm' as KernelKind,
   resume: undefined as NetworkState | undefined,
+  resumeFile: undefined as string | undefined,
   stopAfterBlock: null as number | null,
   checkpointEveryBlocks: 0,
   recordSpikes: true,
