@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkpointTruth } from '../src/cli/commands/run.js';
+import { checkpointTruth } from '../src/cli/signals.js';
 import { PACKAGE_ROOT } from '../src/paths.js';
 import { tempDir } from './helpers.js';
 
@@ -42,8 +42,8 @@ describe('predictable conditions are one line', () => {
 
   it('a folder as config, a missing config', async () => {
     const dir = tempDir('cli-config');
-    expectOneLine(await runCli(['run', dir]), /^superspike: cannot read config .*: it is a folder, not a file \(EISDIR\)$/m);
-    expectOneLine(await runCli(['run', path.join(dir, 'nope.json')]), /^superspike: cannot read config .*nope\.json: no such file or folder \(ENOENT\)$/m);
+    expectOneLine(await runCli(['run', dir]), /^superspike: .* is a folder, not a config file \(give a \.json config; to look at a finished run there: superspike report .*\)$/m);
+    expectOneLine(await runCli(['run', path.join(dir, 'nope.json')]), /^superspike: no such config file: .*nope\.json$/m);
   });
 
   it('a bin width below the time step in target', async () => {

@@ -100,7 +100,7 @@ describe('run refuses before allocating', () => {
 
   it('a network above --max-memory-gib: one line naming the way past', async () => {
     expect(await cli.run('run', '--hidden', '3000,3000', '--max-memory-gib', '0.05', '--workers', '2', '--out', path.join(cli.dir, 'o'), '-q')).toBe(1);
-    expect(cli.stderr).toMatch(/^superspike: the 100-3000-3000-16 network on 2 ranks would need about .* above the memory limit of 0\.05 GiB \(raise it with --max-memory-gib/);
+    expect(cli.stderr).toMatch(/^superspike: the 100-3000-3000-23 network on 2 ranks would need about .* above the memory limit of 0\.05 GiB \(raise it with --max-memory-gib/);
   });
 
   it('inspect applies the same limits and reports the estimate', async () => {

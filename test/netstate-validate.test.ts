@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { runExperiment } from '../src/engine/coordinator.js';
 import { decodeNetworkState, encodeNetworkState, loadNetworkState, NetstateError, type NetworkState } from '../src/io/netstate.js';
 import { scheduleEndStep, validateNetworkState } from '../src/io/netstate-validate.js';
-import { computeSchedule } from '../src/engine/coordinator.js';
+import { scheduleFor } from '../src/engine/setup.js';
 import { smallConfig, taskFor, tempDir } from './helpers.js';
 
 let bytes: Buffer;
@@ -50,7 +50,7 @@ describe('validateNetworkState', () => {
   it('the end step matches the coordinator schedule', async () => {
     const s = state();
     const config = smallConfig({ blocks: 2, feedback: 'random' });
-    expect(scheduleEndStep(config, s.task)).toBe(computeSchedule(config, await taskFor(config)).endStep);
+    expect(scheduleEndStep(config, s.task)).toBe(scheduleFor(config, await taskFor(config)).endStep);
   });
 
   it('a config saying 16 hidden with arrays for 14', () => {

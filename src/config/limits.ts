@@ -3,8 +3,8 @@
  * `feedbackDelaySeconds: 1000`, `--workers 1000`) is refused up front with one line that names
  * the limit and what the request would cost, instead of swapping the machine for minutes.
  *
- * The memory estimate mirrors engine/layout.ts `computeLayout` (the one shared WebAssembly
- * memory, byte for byte; a test compares the two) plus what lives outside it: one worker
+ * The memory estimate is engine/layout.ts `computeLayout`'s total (the one shared WebAssembly
+ * memory of a process) plus what lives outside it: one worker
  * thread per rank, its spike-file buffers, the replay tables and a network-state snapshot.
  * The default memory limit can be raised with `--max-memory-gib N` or the config key
  * `maxMemoryGiB`; the 4 GiB of one WebAssembly memory cannot.
@@ -13,10 +13,7 @@ import { UserError } from '../errors.js';
 import type { ExperimentConfig } from './schema.js';
 import { DT_SECONDS } from '../model/constants.js';
 import { GLYPH_HEIGHT, GLYPH_WIDTH } from '../tasks/pixel-font.js';
-import { ELIGIBILITY_BATCH } from '../model/constants.js';
-import { WASM_RESERVED_BYTES } from '../model/kernels-wasm.js';
-import { RING_SLOTS } from '../engine/layout.js';
-import { localCount, paddedStride } from '../engine/partition.js';
+import { computeLayout } from '../engine/layout.js';
 import { buildTopology, type NetworkShape } from '../engine/topology.js';
 
 export const GiB = 2 ** 30;
@@ -45,12 +42,6 @@ export const LIMITS = {
 export const WORKER_BYTES = 8 * MiB;
 /** Buffer of one rank's spike writer per group (io/spk.ts default). */
 const SPK_BUFFER_BYTES = 64 * 1024;
-const ALIGN = 64;
-
-function align(x: number): number {
-  return Math.ceil(x / ALIGN) * ALIGN;
-}
-
 /** "3.2 GiB", "512 MiB". */
 export function formatBytes(bytes: number): string {
   if (bytes >= GiB) return `${(bytes / GiB).toFixed(bytes >= 10 * GiB ? 0 : 1)} GiB`;
@@ -58,67 +49,12 @@ export function formatBytes(bytes: number): string {
 }
 
 /**
- * Bytes of the run's shared WebAssembly memory for this shape on `ranks` ranks, exactly as
- * computeLayout lays it out (before rounding up to 64 KiB pages). O(ranks × layers).
+ * Bytes of the shared WebAssembly memory of one process for this shape on `ranks` ranks, of
+ * which it holds `localRanks` (all by default): computeLayout's own total. Laying out allocates
+ * nothing (offsets only), so any size can be asked about.
  */
-export function sharedMemoryBytes(shape: NetworkShape, ranks: number): number {
-  const topology = buildTopology(shape);
-  let offset = WASM_RESERVED_BYTES;
-  const take = (count: number): void => {
-    if (count > 0) offset = align(offset + count * 4);
-  };
-  const batchPitch = (length: number): number => ((length + 15) & ~15) + 16;
-  take(16 + ranks); // control block: CTRL.rankClocks + ranks
-  take(2 * 8); // parameter block
-  for (let r = 0; r < ranks; r++) {
-    const strides: number[] = [];
-    const caps: number[] = [];
-    for (const g of topology.groups) {
-      const local = localCount(g.size, r, ranks);
-      const cap = Math.max(1, local);
-      const stride = paddedStride(local);
-      strides.push(stride);
-      caps.push(cap);
-      if (g.kind === 'lif') {
-        take(stride);
-        take(stride);
-        take(stride);
-      }
-      take(RING_SLOTS);
-      take(RING_SLOTS * cap);
-      if (g.presynaptic) {
-        take(g.size);
-        take(g.size);
-      }
-    }
-    for (const c of topology.connections) {
-      const stride = strides[c.postGroup]!;
-      const cap = caps[c.postGroup]!;
-      const synapses = c.nPre * stride;
-      const p = c.plastic;
-      take(synapses); // w
-      if (p) for (let k = 0; k < 4; k++) take(synapses); // el, elFlt, elSum, grad2
-      if (p) for (let k = 0; k < 5; k++) take(stride); // err, errIn, errTrace, errFiltered, avgSqErr
-      if (c.regulariser) take(stride); // hom
-      if (p) take(c.delaySteps * stride); // sigmaLine
-      if (p) take(ELIGIBILITY_BATCH * batchPitch(stride)); // sDelayed
-      if (p) take(ELIGIBILITY_BATCH * batchPitch(stride)); // eEff
-      if (c.regulariser) take(ELIGIBILITY_BATCH * batchPitch(stride)); // h4
-      if (p) take(c.nPre); // psp
-      if (p) take(ELIGIBILITY_BATCH * batchPitch(c.nPre)); // pEff
-      if (p) take(c.delaySteps * c.nPre); // pspLine
-      if (c.feedback?.mode === 'random') take(shape.nOutput * stride); // feedbackB
-      if (c.emitsErrorEvents) {
-        take(RING_SLOTS);
-        take(RING_SLOTS * cap);
-        take(RING_SLOTS * cap);
-        take(c.nPost);
-        take(c.nPost);
-      }
-      if (p) take(16); // pass descriptor
-    }
-  }
-  return offset;
+export function sharedMemoryBytes(shape: NetworkShape, ranks: number, localRanks?: readonly number[]): number {
+  return computeLayout(buildTopology(shape), ranks, localRanks).totalBytes;
 }
 
 /** Bytes of one network-state snapshot (global arrays, float32/int32): what a checkpoint holds. */
@@ -152,10 +88,10 @@ export interface NetworkBytes {
  * Estimated memory of a run of `shape` on `ranks` ranks with `replayEvents` input + target
  * events. Pure arithmetic on the shape; call it before computeLayout.
  */
-export function estimateNetworkBytes(shape: NetworkShape, ranks: number, replayEvents = 0): NetworkBytes {
+export function estimateNetworkBytes(shape: NetworkShape, ranks: number, replayEvents = 0, localRanks?: readonly number[]): NetworkBytes {
   const groups = shape.hidden.length + 3;
-  const sharedBytes = sharedMemoryBytes(shape, ranks);
-  const workerBytes = ranks * (WORKER_BYTES + groups * SPK_BUFFER_BYTES);
+  const sharedBytes = sharedMemoryBytes(shape, ranks, localRanks);
+  const workerBytes = (localRanks?.length ?? ranks) * (WORKER_BYTES + groups * SPK_BUFFER_BYTES);
   const snapshotBytes = 2 * stateBytes(shape);
   const replayBytes = 2 * 8 * replayEvents;
   return { sharedBytes, workerBytes, snapshotBytes, replayBytes, totalBytes: sharedBytes + workerBytes + snapshotBytes + replayBytes };
@@ -204,14 +140,18 @@ export function checkShapeLimits(req: ShapeRequest, source: string): void {
 }
 
 /** Refuses more ranks than LIMITS.maxWorkers; returns a warning when ranks exceed the largest group. */
-export function checkWorkers(ranks: number, shape: NetworkShape | null): string | null {
-  if (ranks > LIMITS.maxWorkers) {
-    throw new LimitError(`--workers ${ranks} is above the limit of ${LIMITS.maxWorkers} (each worker thread costs about ${formatBytes(WORKER_BYTES)}; ${ranks} would need ${formatBytes(ranks * WORKER_BYTES)} before the network)`);
+/**
+ * `ranks`: of the whole run; `threads`: of this process (the same without MPI), which is what the
+ * worker limit bounds. Returns a warning when some rank would own no neuron at all.
+ */
+export function checkWorkers(ranks: number, shape: NetworkShape | null, threads = ranks): string | null {
+  if (threads > LIMITS.maxWorkers) {
+    throw new LimitError(`--workers ${threads} is above the limit of ${LIMITS.maxWorkers} (each worker thread costs about ${formatBytes(WORKER_BYTES)}; ${threads} would need ${formatBytes(threads * WORKER_BYTES)} before the network)`);
   }
   if (!shape) return null;
   const largest = Math.max(shape.nInput, shape.nOutput, ...shape.hidden);
   if (ranks > largest) {
-    return `--workers ${ranks} is more than the largest layer (${largest} neurons): ${ranks - largest} rank(s) will own no neuron of any layer and only wait at barriers`;
+    return `${ranks} ranks are more than the largest layer (${largest} neurons): ${ranks - largest} rank(s) will own no neuron of any layer and only wait at barriers`;
   }
   return null;
 }
@@ -220,9 +160,11 @@ export function checkWorkers(ranks: number, shape: NetworkShape | null): string 
  * Refuses a network whose shared memory exceeds what one WebAssembly memory holds, or whose
  * estimated total exceeds `maxMemoryGiB` (default LIMITS.defaultMaxMemoryGiB).
  */
-export function checkNetworkMemory(shape: NetworkShape, ranks: number, replayEvents: number, maxMemoryGiB?: number): NetworkBytes {
-  const est = estimateNetworkBytes(shape, ranks, replayEvents);
-  const describe = `${shape.nInput}-${[...shape.hidden, shape.nOutput].join('-')} network on ${ranks} rank${ranks === 1 ? '' : 's'}`;
+/** The memory limits of one process, which holds `localRanks` of the run's `ranks` (all without MPI). */
+export function checkNetworkMemory(shape: NetworkShape, ranks: number, replayEvents: number, maxMemoryGiB?: number, localRanks?: readonly number[]): NetworkBytes {
+  const est = estimateNetworkBytes(shape, ranks, replayEvents, localRanks);
+  const share = localRanks && localRanks.length < ranks ? ` (per process, ${localRanks.length} of them)` : '';
+  const describe = `${shape.nInput}-${[...shape.hidden, shape.nOutput].join('-')} network on ${ranks} rank${ranks === 1 ? '' : 's'}${share}`;
   if (est.sharedBytes > LIMITS.wasmMaxBytes) {
     throw new LimitError(
       `the ${describe} needs ${formatBytes(est.sharedBytes)} of shared memory, above the ${formatBytes(LIMITS.wasmMaxBytes)} one WebAssembly memory can hold: use smaller layers`,

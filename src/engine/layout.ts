@@ -218,12 +218,12 @@ export function computeLayout(topology: Topology, ranks: number, localRanks?: re
   }
   const totalBytes = alloc.offset;
   const pages = Math.ceil(totalBytes / PAGE);
-  if (pages > 65536) {
-    throw new RangeError(`network needs ${(totalBytes / 2 ** 30).toFixed(2)} GiB of shared memory, more than the 4 GiB a WebAssembly memory can hold`);
-  }
   return { ranks, localRanks: local, control, controlInts, params, rankRegions, totalBytes, pages };
 }
 
 export function createSharedMemory(layout: MemoryLayout): WebAssembly.Memory {
+  if (layout.pages > 65536) {
+    throw new RangeError(`network needs ${(layout.totalBytes / 2 ** 30).toFixed(2)} GiB of shared memory, more than the 4 GiB a WebAssembly memory can hold`);
+  }
   return new WebAssembly.Memory({ initial: layout.pages, maximum: layout.pages, shared: true });
 }

@@ -9,6 +9,7 @@ import type { ConfigInput } from '../../config/schema.js';
 import { resolveTask, type ResolvedTask } from '../../config/task.js';
 import { runExperiment, type RunOptions } from '../../engine/coordinator.js';
 import { networkShape } from '../../engine/setup.js';
+import { ranksOfProcess } from '../../engine/partition.js';
 import { checkNetworkMemory, checkWorkers, LIMITS } from '../../config/limits.js';
 import { createSignalHandling } from '../signals.js';
 import { joinMpiJob } from '../../engine/mpi-session.js';
@@ -115,7 +116,7 @@ Examples:
   superspike run --resume output/a/superspike.checkpoint.netstate --out output/a --workers 3`,
     )
     .action(async (configFile: string | undefined, opts: RunCliOptions) => {
-      checkWorkers(opts.workers ?? availableParallelism(), null);
+      checkWorkers(opts.workers ?? availableParallelism(), null); // threads of this process, before anything is read
       let config;
       let task: ResolvedTask;
       let resume;
@@ -148,9 +149,10 @@ Examples:
       const workers = mpi === null ? opts.workers ?? availableParallelism() : mpi.placement.processes * mpi.placement.ranksPerProcess;
       // Limits before anything is allocated or --out is touched (config/limits.ts).
       const shape = networkShape(config, task);
-      const warning = checkWorkers(workers, shape);
+      const localRanks = mpi === null ? undefined : ranksOfProcess(mpi.placement.process, mpi.placement.ranksPerProcess);
+      const warning = checkWorkers(workers, shape, localRanks?.length ?? workers);
       if (warning && isRoot) process.stderr.write(`superspike: warning: ${warning}\n`);
-      checkNetworkMemory(shape, workers, task.input.steps.length + task.target.steps.length, opts.maxMemoryGib ?? config.maxMemoryGiB);
+      checkNetworkMemory(shape, workers, task.input.steps.length + task.target.steps.length, opts.maxMemoryGib ?? config.maxMemoryGiB, localRanks);
       const stop = new AbortController();
       const signals = createSignalHandling(stop, path.resolve(opts.out, `${config.name}.checkpoint.netstate`));
       const reporter = createProgressReporter({ quiet: (opts.quiet ?? false) || !isRoot, stream: process.stderr });
