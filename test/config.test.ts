@@ -52,6 +52,27 @@ describe('loadConfig', () => {
     const task = await resolveTask(config);
     expect([task.nInput, task.nOutput, task.gridSteps, task.input.periodSteps]).toEqual([5, 3, 100, 100]);
   });
+
+  it('config/oxford.json names the repository\'s SSBM Oxford rasters, whatever the working directory', async () => {
+    const cwd = process.cwd();
+    process.chdir(tempDir('config-cwd'));
+    try {
+      const { config } = loadConfig(path.join(PACKAGE_ROOT, 'config', 'oxford.json'));
+      expect(config.input).toBe(path.join(PACKAGE_ROOT, 'data/ssbm/precise_timing/oxford/input.ras'));
+      expect(config.target).toBe(path.join(PACKAGE_ROOT, 'data/ssbm/precise_timing/oxford/target.ras'));
+      const task = await resolveTask(config, { onWarning: () => {} });
+      expect([task.nInput, task.nOutput, task.gridSteps]).toEqual([200, 200, 18900]);
+    } finally {
+      process.chdir(cwd);
+    }
+  });
+
+  it('a raster the config names but that is missing is an error naming it', async () => {
+    const dir = tempDir('config-missing');
+    writeFileSync(path.join(dir, 'c.json'), JSON.stringify({ input: 'gone.ras', target: 'gone-too.ras' }));
+    const { config } = loadConfig(path.join(dir, 'c.json'));
+    await expect(resolveTask(config)).rejects.toThrow(/gone\.ras/);
+  });
 });
 
 describe('superspike inspect', () => {

@@ -89,8 +89,8 @@ writes <name>.checkpoint.netstate and exits 130; continue with --resume.
 Examples:
   superspike run                                   # built-in task, all cores
   superspike run config/default.json --workers 2
-  superspike run config/oxford.json --input ../shared/data/oxford/oxford-input.ras \\
-      --target ../shared/data/oxford/oxford-target.ras --blocks 10 --out output/oxford
+  superspike run config/oxford.json --blocks 10 --out output/oxford   # data/ssbm rasters
+  superspike run config/oxford.json --input my-input.ras --target my-target.ras --grid 2
   superspike run config/default.json --stop-after-block 2 --out output/a
   superspike run --resume output/a/superspike.checkpoint.netstate --out output/a --workers 3`,
     )

@@ -34,7 +34,7 @@ covers [c*bin, (c+1)*bin). Transparent pixels count as white. It prints the numb
 neurons and the loop grid (width * bin) to configure the run with.
 
 Examples:
-  superspike target ../shared/data/oxford/oxford.png -o config/oxford-target.ras
+  superspike target data/ssbm/precise_timing/oxford/oxford.png -o output/oxford-target.ras
   superspike target logo.png -o logo.ras --bin-ms 5 --seed 7 --threshold 0.3`,
     )
     .action((image: string, opts: TargetCliOptions) => {
