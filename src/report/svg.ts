@@ -24,8 +24,8 @@ export function escapeXml(text: string): string {
   });
 }
 
-/** Coordinates with at most 2 decimals and no trailing zeros (keeps big plots small). */
-function n(x: number): string {
+/** Coordinates with at most 2 decimals (exported with the frame helpers below for other plot modules) and no trailing zeros (keeps big plots small). */
+export function n(x: number): string {
   const r = Math.round(x * 100) / 100;
   return Object.is(r, -0) ? '0' : String(r);
 }
@@ -57,7 +57,7 @@ export function niceTicks(min: number, max: number, count = 5): number[] {
   return ticks;
 }
 
-interface Frame {
+export interface Frame {
   width: number;
   height: number;
   /** Plot area. */
@@ -67,11 +67,11 @@ interface Frame {
   bottom: number;
 }
 
-function frameOf(width: number, height: number, margin: { l: number; t: number; r: number; b: number }): Frame {
+export function frameOf(width: number, height: number, margin: { l: number; t: number; r: number; b: number }): Frame {
   return { width, height, left: margin.l, top: margin.t, right: width - margin.r, bottom: height - margin.b };
 }
 
-function open(plot: string, f: Frame, title: string): string {
+export function open(plot: string, f: Frame, title: string): string {
   return (
     `<svg xmlns="http://www.w3.org/2000/svg" data-plot="${escapeXml(plot)}" width="${f.width}" height="${f.height}" ` +
     `viewBox="0 0 ${f.width} ${f.height}" role="img" aria-label="${escapeXml(title)}" ` +
@@ -82,18 +82,18 @@ function open(plot: string, f: Frame, title: string): string {
   );
 }
 
-function axesBox(f: Frame): string {
+export function axesBox(f: Frame): string {
   return `<rect x="${n(f.left)}" y="${n(f.top)}" width="${n(f.right - f.left)}" height="${n(f.bottom - f.top)}" fill="none" stroke="#444" stroke-width="1"/>`;
 }
 
-function xTick(f: Frame, x: number, label: string): string {
+export function xTick(f: Frame, x: number, label: string): string {
   return (
     `<line x1="${n(x)}" y1="${n(f.bottom)}" x2="${n(x)}" y2="${n(f.bottom + 4)}" stroke="#444"/>` +
     `<text x="${n(x)}" y="${n(f.bottom + 15)}" text-anchor="middle">${escapeXml(label)}</text>`
   );
 }
 
-function yTick(f: Frame, y: number, label: string, grid = false): string {
+export function yTick(f: Frame, y: number, label: string, grid = false): string {
   const g = grid ? `<line x1="${n(f.left)}" y1="${n(y)}" x2="${n(f.right)}" y2="${n(y)}" stroke="#e4e4e4"/>` : '';
   return (
     g +
@@ -102,7 +102,7 @@ function yTick(f: Frame, y: number, label: string, grid = false): string {
   );
 }
 
-function axisLabels(f: Frame, xLabel: string, yLabel: string): string {
+export function axisLabels(f: Frame, xLabel: string, yLabel: string): string {
   const cy = (f.top + f.bottom) / 2;
   let s = '';
   if (xLabel) s += `<text x="${n((f.left + f.right) / 2)}" y="${n(f.height - 5)}" text-anchor="middle">${escapeXml(xLabel)}</text>`;
@@ -110,7 +110,7 @@ function axisLabels(f: Frame, xLabel: string, yLabel: string): string {
   return s;
 }
 
-function centredNote(f: Frame, note: string): string {
+export function centredNote(f: Frame, note: string): string {
   return `<text x="${n((f.left + f.right) / 2)}" y="${n((f.top + f.bottom) / 2)}" text-anchor="middle" fill="#888">${escapeXml(note)}</text>`;
 }
 

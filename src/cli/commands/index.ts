@@ -10,5 +10,6 @@ import { register as registerTarget } from './target.js';
 import { register as registerReport } from './report.js';
 import { register as registerPlot } from './plot.js';
 import { register as registerAnimate } from './animate.js';
+import { register as registerExperiment } from './experiment.js';
 
-export const commands: Array<(program: Command) => void> = [registerRun, registerTarget, registerInput, registerDecode, registerReport, registerPlot, registerAnimate, registerBench, registerStress, registerInspect];
+export const commands: Array<(program: Command) => void> = [registerRun, registerTarget, registerInput, registerDecode, registerReport, registerPlot, registerAnimate, registerExperiment, registerBench, registerStress, registerInspect];
