@@ -14,6 +14,8 @@ import type { ClaimResult, Plan, PlanOptions, Preset, RunResult } from './types.
 const MODES = ['symmetric', 'random'] as const;
 /** Largest relative deviation from Auryn's MSE, per compared block, for "matches". */
 const TOLERANCE = 0.1;
+/** The block length of Auryn's reference runs (config/oxford.json). */
+const AURYN_BLOCK_SECONDS = 20;
 
 export const oxford: Preset = {
   name: 'oxford',
@@ -51,6 +53,9 @@ export const oxford: Preset = {
     const matches = (mode: (typeof MODES)[number]): ClaimResult => {
       const runs = runsOf(results, mode);
       const auryn = AURYN_OXFORD_MSE[mode];
+      if (runs.some((r) => r.spec.config.blockSeconds !== AURYN_BLOCK_SECONDS)) {
+        return { id: `oxford-${mode}-matches-auryn`, status: 'not tested', numbers: `Auryn's curve is for ${AURYN_BLOCK_SECONDS} s blocks; this size uses ${runs[0]?.spec.config.blockSeconds} s` };
+      }
       const dev: Array<{ block: number; ours: number; auryn: number; rel: number }> = [];
       for (const r of runs) {
         for (const p of r.curve) {
