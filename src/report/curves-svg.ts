@@ -29,7 +29,7 @@ export interface BandPlotOptions {
 
 const COLORS = ['#1f5fa8', '#d1495b', '#2e933c', '#edae49', '#7b4fa0', '#00798c', '#6c6c6c', '#b5651d'];
 
-/** Log-y plot of mean lines with min–max bands; values ≤ 0 are clamped to the smallest positive one. */
+/** Log-y plot of mean lines with min–max bands; values below the floor (≤ 0 included) are drawn at it. */
 export function bandPlotSvg(series: readonly BandSeries[], opts: BandPlotOptions): string {
   const legendRows = Math.ceil(series.length / 3);
   const f = frameOf(opts.width ?? 640, (opts.height ?? 300) + legendRows * 16, { l: 60, t: 24, r: 16, b: 38 + legendRows * 16 });
@@ -38,7 +38,9 @@ export function bandPlotSvg(series: readonly BandSeries[], opts: BandPlotOptions
   const all = series.flatMap((c) => [...c.lo, ...c.hi, ...c.mean]).filter((y) => Number.isFinite(y) && y > 0);
   const xs = series.flatMap((c) => c.x).filter(Number.isFinite);
   if (all.length === 0 || xs.length === 0) return `${s + centredNote(f, 'no positive values to plot')}</svg>`;
-  const floor = Math.min(...all);
+  // Five decades below the largest value at most: a perfectly learned run's cost of 1e-8 would
+  // otherwise squash every other curve into the top of the plot.
+  const floor = Math.max(Math.min(...all), Math.max(...all) * 1e-5);
   let lo = Math.floor(Math.log10(floor));
   let hi = Math.ceil(Math.log10(Math.max(...all)));
   if (hi === lo) {
