@@ -23,7 +23,7 @@ export const singleNeuron: Preset = {
   ],
   plan({ size, seeds }: PlanOptions): Plan {
     const n = seeds ?? { full: 10, quick: 3, tiny: 2 }[size];
-    const blocks = { full: 30, quick: 24, tiny: 2 }[size];
+    const blocks = { full: 30, quick: 20, tiny: 2 }[size];
     const blockSeconds = size === 'tiny' ? 1 : BLOCK_SECONDS;
     const condition = { id: 'single', label: '100 → 1 (no hidden layer)', panel: 'single neuron', hiddenNeurons: 0 };
     return {
