@@ -39,7 +39,7 @@ export function meanHiddenRate(results: readonly RunResult[], condition: string)
   return mean(valuesOf(results, condition, (r) => r.hiddenRateHz));
 }
 
-/** A number with 3 significant digits for claim lines and tables ("nan" when undefined). */
+/** A number with 3 significant digits for claim lines and tables ("n/a" when undefined). */
 export function fmt(x: number | null | undefined): string {
   if (x === null || x === undefined || !Number.isFinite(x)) return 'n/a';
   if (x === 0) return '0';
