@@ -111,7 +111,8 @@ built-in SUPERSPIKE task that \`npm start\` runs (flags still override it). With
 Examples:
   superspike run                                   # built-in task (config/default.json), all cores
   superspike run config/default.json --workers 2
-  superspike run config/oxford.json --blocks 10 --out output/oxford
+  superspike run config/oxford.json --blocks 10 --out output/oxford   # data/ssbm rasters
+  superspike run config/oxford.json --input my-input.ras --target my-target.ras --grid 2
   superspike run config/default.json --stop-after-block 2 --out output/a
   superspike run --resume output/a/superspike.checkpoint.netstate --out output/a --workers 3`,
     )

@@ -39,7 +39,7 @@ ${LIMITS.maxImagePixels} pixels are refused (read from the PNG header, before de
 must be at least the 0.1 ms time step.
 
 Examples:
-  superspike target ../shared/data/oxford/oxford.png -o config/oxford-target.ras
+  superspike target data/ssbm/precise_timing/oxford/oxford.png -o output/oxford-target.ras
   superspike target logo.png -o logo.ras --bin-ms 5 --seed 7 --threshold 0.3`,
     )
     .action((image: string, opts: TargetCliOptions) => {
