@@ -12,6 +12,8 @@ import {
   DECAY_RATE, DELTA_RANDOM, E_REST_VOLTS, FLT_MIN_NORMAL, GAMMA, HOM_DECAY, PRE_DECAY, REFRACTORY_STEPS,
   RISE_RATE, SURROGATE_FLOOR_VOLTS, THRESHOLD_VOLTS, W_MAX,
 } from '../src/model/constants.js';
+import { computeLayout, kernelRegionOf } from '../src/engine/layout.js';
+import { buildTopology } from '../src/engine/topology.js';
 import { ReferenceKernels } from '../src/model/kernels-ref.js';
 import { WasmKernels, createKernels } from '../src/model/kernels-wasm.js';
 import {
@@ -824,4 +826,48 @@ describe('postsynaptic', () => {
     for (const name of constants) expect(call(name), name).toThrow(new RegExp(`${name} must be`));
     expect(() => t.ref.postsynaptic(region, 0, 0, 1)).not.toThrow();
   });
+});
+
+describe('kernel regions in the layout', () => {
+  // 20-12-6-5, random feedback (regulariser on the hidden layers), the input layer static when
+  // hidden learning is off; ranks 0 and 1 local, rank 2 a mirror of another process.
+  for (const learnHidden of [true, false]) {
+    it(`one region per plastic connection of a local rank, none for mirrors (learnHidden ${learnHidden})`, () => {
+      const topology = buildTopology({
+        nInput: 20, hidden: [12, 6], nOutput: 5, feedback: 'random', partial: true, learnHidden, feedbackDelaySteps: 8,
+      });
+      const layout = computeLayout(topology, 3, [0, 1]);
+      const seen = new Set<number>();
+      let regions = 0;
+      for (let r = 0; r < 3; r++) {
+        const region = layout.rankRegions[r]!;
+        for (const info of topology.connections) {
+          const at = region.connections[info.index]!.kernelRegion;
+          if (region.mirror || !info.plastic) {
+            expect(at, `rank ${r} connection ${info.index}`).toBe(0);
+            continue;
+          }
+          regions++;
+          expect(at % 16).toBe(0);
+          expect(seen.has(at)).toBe(false);
+          seen.add(at);
+          const words = kernelRegionOf(topology, region, info.index);
+          const reg = region.connections[info.index]!;
+          const post = region.groups[info.postGroup]!;
+          expect(words).toMatchObject({
+            el: reg.el, elSum: reg.elSum, w: reg.w, grad2: reg.grad2, eEff: reg.eEff, h4: reg.h4, pEff: reg.pEff,
+            v: post.v, local: post.localCount, stride: reg.stride, nPre: info.nPre, delaySteps: info.delaySteps,
+            pre: region.groups[info.preGroup]!.pre, synapses: info.nPre * reg.stride,
+          });
+          // every array a kernel reads is present (h4 and hom only with the regulariser)
+          for (const [name, value] of Object.entries(words)) {
+            if (name === 'hom' || name === 'h4') expect(value !== 0, name).toBe(info.regulariser);
+            else if (name !== 'local') expect(value, name).toBeGreaterThan(0);
+          }
+        }
+      }
+      expect(regions).toBe(2 * topology.connections.filter((c) => c.plastic).length);
+      expect(regions).toBeGreaterThan(learnHidden ? 4 : 1);
+    });
+  }
 });
