@@ -21,7 +21,7 @@ export type MonitorKind = (typeof MONITOR_KINDS)[number];
 
 /** Unit of each kind's values in the files (rate rank files hold spike counts; merged: Hz). */
 export const MONITOR_UNITS: Record<MonitorKind, string> = {
-  membrane: 'V', current: 'A', sigma: '1/V', error: '1', eligibility: '1', rate: 'Hz', weights: '1',
+  membrane: 'V', current: 'V', sigma: '1/V', error: '1', eligibility: '1', rate: 'Hz', weights: '1',
 };
 
 /** Auryn's file suffixes of the `auryn` set, and the kind each stands for. */

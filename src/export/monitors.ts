@@ -33,6 +33,8 @@ export interface MonitorSeries extends MonitorFile {
   /** Row-major samples × columns. */
   values: Float64Array;
   columns: number;
+  /** Column names: neuron ids or PRE-POST synapses (merged rank files), else 0, 1, …. */
+  columnIds?: string[];
 }
 
 /** Monitor files present in a run folder, in group order then kind order. */
@@ -60,5 +62,5 @@ export function findMonitorFiles(dir: string, info: RunInfo): MonitorFile[] {
 export function readMonitorFile(monitor: MonitorFile): MonitorSeries {
   const text = monitor.rankFiles.length > 0 ? mergeMonitorRankFiles(monitor.rankFiles) : fs.readFileSync(monitor.file, 'utf8');
   const parsed = parseMergedMonitor(text, monitor.rankFiles.length > 0 ? `${monitor.file}.*` : monitor.file);
-  return { ...monitor, times: parsed.times, values: parsed.values, columns: parsed.columns.length };
+  return { ...monitor, times: parsed.times, values: parsed.values, columns: parsed.columns.length, columnIds: parsed.columns };
 }
