@@ -18,7 +18,7 @@ import { loadNetworkState } from '../src/io/netstate.js';
 import { E_REST_VOLTS, STEPS_PER_SECOND } from '../src/model/constants.js';
 import { surrogateDerivative } from '../src/model/surrogate.js';
 import { captureCli } from './cli-capture.js';
-import { smallConfig, taskFor, tempDir } from './helpers.js';
+import { mergedSpikes, smallConfig, taskFor, tempDir } from './helpers.js';
 
 const cli = captureCli('monitors', { onlyDuringRun: true });
 
@@ -169,6 +169,19 @@ describe('recorded state', () => {
       expect(Math.fround(w.values[last * 81 + c]!)).toBe(saved[pre! * 9 + post!]);
     });
   });
+
+  it('recording changes no result: spikes and final state equal those of a run without monitors', async () => {
+    const task = await taskFor(config);
+    const plain = tempDir('monitors-none');
+    await runExperiment({ ...config, record: undefined }, task, { workers: 2, outDir: plain });
+    expect(mergedAll(plain).size).toBe(0);
+    for (const group of ['multi_stim', 'multi_hidden', 'multi_hidden2', 'output']) {
+      expect((await mergedSpikes(plain, group)).equals(await mergedSpikes(dirs[2]!, group)), group).toBe(true);
+    }
+    const a = loadNetworkState(path.join(plain, 'superspike.netstate'));
+    const b = loadNetworkState(path.join(dirs[2]!, 'superspike.netstate'));
+    for (let c = 0; c < a.connections.length; c++) expect(b.connections[c]!.w).toEqual(a.connections[c]!.w);
+  }, 60_000);
 
   it('a run stopped and resumed records the same', async () => {
     const task = await taskFor(config);
