@@ -1,7 +1,7 @@
 /**
  * `superspike export` and the .npy encoder: numpy (python3-numpy, installed by .ci/run) loads the
  * .npz of a real small run, and its names, shapes and values must equal what the run wrote
- * (stats file, merged spike files, final network state, a monitor file).
+ * (stats file, merged spike files, final network state, recorded monitors merged over ranks).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -10,6 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeSpikes, loadRun, train } from '../src/index.js';
 import { encodeNpy, npyPrefix } from '../src/export/npy.js';
 import { weightsArrayName } from '../src/export/npz.js';
+import { findMonitorRankFiles, mergeMonitorRankFiles, parseMergedMonitor } from '../src/io/monitor-files.js';
 import { loadNetworkState } from '../src/io/netstate.js';
 import { captureCli } from './cli-capture.js';
 import { tempDir } from './helpers.js';
@@ -51,12 +52,16 @@ describe('superspike export', () => {
       {
         hidden: [14], blocks: 2, blockSeconds: 0.2, w0: 0.6, eta: 5e-3, seed: 3,
         task: { text: 'AB', scale: 1, inputNeurons: 24, inputRateHz: 20, taskSeed: 5 },
+        record: ['membrane:output:0-2@all', 'rate:hidden', 'weights:output'],
       },
       { workers: 2, out: runDir, quiet: true },
     );
-    // A monitor file as the engine's --record will write it (see src/export/monitors.ts).
-    fs.writeFileSync(path.join(runDir, 'output.membrane'), '# time v0 v1 v2\n0.0001 -70 -69.5 -70\n0.0002 -68.25 -69 -71\n0.0003 -67 -68 -72.5\n');
   });
+
+  /** A monitor merged by the io module (what the export must hold). */
+  function monitor(key: string) {
+    return parseMergedMonitor(mergeMonitorRankFiles(findMonitorRankFiles(runDir, ['membrane', 'rate', 'weights']).get(key)!), key);
+  }
 
   it.skipIf(!NUMPY && ALLOW_NO_NUMPY)('numpy loads names, shapes and values equal to the run', async () => {
     expect(NUMPY, 'python3 with numpy is required for this test (apt-get install -y python3-numpy)').toBe(true);
@@ -88,8 +93,7 @@ print(json.dumps(res))
       ...run.groups.map((g) => `spikes_${g.spkName}`),
       weightsArrayName('multi_stim', 'multi_hidden'),
       weightsArrayName('multi_hidden', 'output'),
-      'membrane_output',
-      't_membrane_output',
+      'membrane_output', 't_membrane_output', 'weights_output', 't_weights_output', 'rate_multi_hidden', 't_rate_multi_hidden',
     ];
     expect(Object.keys(got).sort()).toEqual([...expected].sort());
 
@@ -126,9 +130,19 @@ print(json.dumps(res))
       expect(a.sum).toBeCloseTo(w.reduce((x, v) => x + v, 0), 3);
     }
 
-    expect(got.membrane_output!.shape).toEqual([3, 3]);
-    expect(got.membrane_output!.first).toEqual([-70, -69.5, -70, -68.25]);
-    expect(got.t_membrane_output!.first).toEqual([0.0001, 0.0002, 0.0003]);
+    const steps = run.info.endStep;
+    expect(got.membrane_output!.shape).toEqual([steps / 10, 3]); // every 1 ms of the whole run
+    expect(got.membrane_output!.first).toEqual([-0.06, -0.06, -0.06, monitor('output.membrane').values[3]]);
+    expect(got.t_membrane_output!.first).toEqual([0, 0.001, 0.002, 0.003]);
+    const v = monitor('output.membrane').values;
+    expect(got.membrane_output!.last).toEqual([...v.slice(-4)]);
+    const rate = monitor('multi_hidden.rate');
+    expect(got.rate_multi_hidden!.shape).toEqual([rate.times.length, 1]);
+    expect(rate.times.length).toBeGreaterThan(0);
+    expect(got.rate_multi_hidden!.sum).toBeCloseTo(rate.values.reduce((a, b) => a + b, 0), 9);
+    expect(got.t_rate_multi_hidden!.first).toEqual([...rate.times.slice(0, 4)]);
+    const w = monitor('output.weights');
+    expect(got.weights_output!.shape).toEqual([w.times.length, 14 * run.groups.find((g) => g.role === 'output')!.size]);
   });
 
   it('rejects a non-.npz name and a folder without run.json with one-line errors', async () => {
@@ -165,6 +179,9 @@ print(json.dumps({"t": [float(x) for x in t], "i": [int(x) for x in i], "mse": [
     expect(got.mse).toEqual(run.mse); // the stats recipe
     expect(got.block).toEqual(run.stats.map((l) => l.block));
     expect(got.W).toEqual([run.groups.find((g) => g.role === 'output')!.size, 14]);
-    expect(got.v[1]).toEqual([-68.25, -69, -71]); // the monitor recipe
+    const v = monitor('output.membrane');
+    expect(got.v.length).toBe(v.times.length); // the monitor recipe: rank files merged by id
+    expect(got.v[1]).toEqual([...v.values.slice(3, 6)]);
+    expect(got.v[got.v.length - 1]).toEqual([...v.values.slice(-3)]);
   });
 });

@@ -388,6 +388,38 @@ describe('superspike report', () => {
     expect(rates[1]).toBeGreaterThan(0);
   });
 
+  it('adds membrane traces with the threshold and weights over the run when monitors were recorded', async () => {
+    const info = makeRun(cli.dir);
+    // Rank files as `run --record membrane:output:0-5@all --record weights:output` writes them (2 ranks).
+    const w = reportWindows(info)!;
+    for (const rank of [0, 1]) {
+      const ids = [0, 1, 2, 3, 4, 5].filter((id) => id % 2 === rank);
+      let text = `# superspike-monitor kind=membrane group=output unit=V every=100\n# columns ${ids.join(' ')}\n`;
+      for (let step = 0; step < END; step += 100) text += `${(step / SPS).toFixed(4)} ${ids.map((id) => -0.06 + 0.001 * id + 1e-7 * step).join(' ')}\n`;
+      fs.writeFileSync(path.join(cli.dir, `output.membrane.${rank}`), text);
+      const pairs = [0, 1, 2].flatMap((pre) => ids.map((post) => `${pre}-${post}`));
+      text = `# superspike-monitor kind=weights group=output unit=1 every=5000\n# columns ${pairs.join(' ')}\n`;
+      for (let step = 0; step < END; step += 5000) text += `${(step / SPS).toFixed(4)} ${pairs.map((_, k) => (k - 4) * 0.01 * (1 + step / END)).join(' ')}\n`;
+      fs.writeFileSync(path.join(cli.dir, `output.weights.${rank}`), text);
+    }
+    const { html, plots } = await buildReport(cli.dir);
+    const added = ['membrane-first', 'membrane-last', 'weight-samples-output'];
+    expect(plots).toEqual([...PROMISED.slice(0, PROMISED.indexOf('weights-0')), ...added, ...PROMISED.slice(PROMISED.indexOf('weights-0'))]);
+    expect(dataPlots(html)).toEqual(plots);
+    for (const which of ['first', 'last'] as const) {
+      const svg = html.match(new RegExp(`<svg[^>]*data-plot="membrane-${which}"[\\s\\S]*?</svg>`))![0];
+      expect(svg).toContain('threshold -50 mV');
+      expect(svg.match(/<path d="M/g)).toHaveLength(4); // 4 of the 6 recorded neurons
+      expect(svg).toContain('>neuron 3<');
+      // Only samples inside the window: (toStep − fromStep) / 100 points per trace.
+      const points = svg.match(/<path d="(M[^"]*)"/)![1]!.split(/[ML]/).filter((x) => x !== '').length;
+      expect(points).toBe((w[which].toStep - w[which].fromStep) / 100);
+    }
+    const weights = html.match(/<svg[^>]*data-plot="weight-samples-output"[\s\S]*?<\/svg>/)![0];
+    expect(weights).toContain('18 synapses');
+    expect(weights).toContain(`${Math.ceil(END / 5000)} samples`);
+  });
+
   it('leaves out weights without a state and uses the last block without a final window', async () => {
     makeRun(cli.dir, { withState: false, withFinal: false });
     const { html, plots } = await buildReport(cli.dir);

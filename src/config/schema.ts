@@ -54,6 +54,8 @@ export const ConfigSchema = z.strictObject({
   blockSeconds: z.number().positive().default(20),
   blocks: z.number().int().nonnegative().default(50),
   seed: z.number().int().nonnegative().max(0xffffffff).default(1),
+  /** State monitors, as `run --record` takes them (docs/monitors.md); never changes a result. */
+  record: z.array(z.string()).optional(),
   /** Out-of-range ids in .ras files are an error instead of a warning. */
   strict: z.boolean().default(false),
   /**

@@ -19,6 +19,7 @@ import { rankSettings, resolveRunOptions, type ResolvedRunOptions, type RunOptio
 import { RunOutputs } from './outputs.js';
 import { RankPool } from './rank-pool.js';
 import { MpiLink } from './mpi-link.js';
+import { msToSteps, planMonitors, type MonitorPlan } from './monitor-plan.js';
 import { CollectiveFetcher, ROOT_PROCESS, gatherJson, localRanksOf, whereIs } from './process-group.js';
 import { RunFailedError } from './rank-errors.js';
 import { acquireOutLock } from '../io/out-lock.js';
@@ -71,6 +72,8 @@ class Coordinator {
   private readonly control: ControlBlock;
   private readonly view: NetworkView;
   private readonly outputs: RunOutputs;
+  /** State monitors of `record` (config and options), or null. */
+  private readonly monitors: MonitorPlan[] | null;
   private readonly stats: StatsLine[] = [];
   private statsLines = 0;
   private clock = 0;
@@ -90,6 +93,11 @@ class Coordinator {
     this.topology = buildTopology(networkShape(config, task));
     this.layout = computeLayout(this.topology, this.ranks, this.localRanks);
     this.schedule = scheduleFor(config, task);
+    const record = [...(config.record ?? []), ...options.record];
+    this.monitors = record.length === 0 || !options.recordSpikes ? null : planMonitors(record, this.topology, this.schedule, {
+      everySteps: msToSteps(options.recordEveryMs, '--record-every-ms'),
+      rateBinSteps: msToSteps(options.recordRateBinMs, '--record-rate-bin-ms'),
+    });
     this.memory = createSharedMemory(this.layout);
     this.control = new ControlBlock(this.memory.buffer, this.layout);
     this.control.reset();
@@ -143,7 +151,7 @@ class Coordinator {
   private async execute(): Promise<RunResult> {
     const { options, outputs } = this;
     const resume = options.resume;
-    const settings = rankSettings(options);
+    const settings = { ...rankSettings(options), monitors: this.monitors };
     const taskData = (rank: number): RankTaskData => ({
       rank,
       ranks: this.ranks,

@@ -8,6 +8,7 @@ import { availableParallelism } from 'node:os';
 import { UserError } from '../errors.js';
 import type { NetworkState } from '../io/netstate.js';
 import type { StatsLine } from '../io/stats.js';
+import type { MonitorPlan } from './monitor-plan.js';
 import type { Placement, ProcessRuntime } from './process-group.js';
 
 export type KernelKind = 'wasm' | 'reference';
@@ -55,6 +56,12 @@ export interface RunOptions {
   checkpointEveryBlocks?: number;
   /** Write .spk files. */
   recordSpikes?: boolean;
+  /** State monitors, `KIND:GROUP[:IDS][@WINDOW]` or `auryn` (monitor-plan.ts); added to the config's `record`. */
+  record?: string[];
+  /** Sampling interval of state monitors, ms. */
+  recordEveryMs?: number;
+  /** Bin of rate monitors, ms. */
+  recordRateBinMs?: number;
   /**
    * A rank that makes no progress for this long is declared hung. `auto`: generous during
    * start-up, then 20× the slowest progress seen so far, at least 5 s (rank-pool.ts).
@@ -93,6 +100,9 @@ export const DEFAULT_RUN_OPTIONS = Object.freeze({
   stopAfterBlock: null as number | null,
   checkpointEveryBlocks: 0,
   recordSpikes: true,
+  record: [] as string[],
+  recordEveryMs: 1,
+  recordRateBinMs: 10,
   hangTimeoutSeconds: 'auto' as number | 'auto',
   barrierSpin: 'auto' as number | 'auto',
   progressIntervalMs: 250,
@@ -118,6 +128,8 @@ export interface RankSettings {
   testHooks: TestHooks | null;
   /** Null in a one-process run. */
   placement: Placement | null;
+  /** State monitors; null when nothing is recorded (then ranks create no monitor object). */
+  monitors: MonitorPlan[] | null;
 }
 
 export function resolveRunOptions(options: RunOptions = {}): ResolvedRunOptions {
@@ -142,5 +154,6 @@ export function rankSettings(options: ResolvedRunOptions): RankSettings {
     chunkSynapses: options.chunkSynapses,
     testHooks: options.testHooks,
     placement: options.processes?.placement ?? null,
+    monitors: null,
   };
 }

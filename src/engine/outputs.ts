@@ -11,10 +11,12 @@ import type { ExperimentConfig } from '../config/schema.js';
 import type { ResolvedTask } from '../config/task.js';
 import { saveNetworkState, NETSTATE_FORMAT, NETSTATE_VERSION, type NetworkState } from '../io/netstate.js';
 import { RUN_INFO_FILE, writeRunInfo, type RunInfo, type RunInfoLayout } from '../io/run-info.js';
+import { findMonitorRankFiles, truncateMonitorFileAt } from '../io/monitor-files.js';
 import { spkRankFiles, truncateSpkAfter } from '../io/spk.js';
 import { appendStatsLine, formatStatsLine, writeStatsFile, type StatsLine } from '../io/stats.js';
 import { checkResumeFolder, removeStaleOutputs, writeRunStartMarker } from '../io/run-identity.js';
 import { DT_SECONDS, STEPS_PER_SECOND } from '../model/constants.js';
+import { AURYN_SUFFIXES, MONITOR_KINDS } from './monitor-plan.js';
 import { finalWindow, testWindows, type Schedule } from './schedule.js';
 import type { NetworkView } from './snapshot.js';
 import type { Topology } from './topology.js';
@@ -43,6 +45,20 @@ export class RunOutputs {
     return this.topology.groups.flatMap((g) => spkRankFiles(path.join(this.outDir, g.spkName)));
   }
 
+  /** State monitor rank files (`<spkName>.<suffix>.<rank>`) of this network's groups that exist. */
+  existingMonitorFiles(): string[] {
+    const names = new Set(this.topology.groups.map((g) => g.spkName));
+    const sets = findMonitorRankFiles(this.outDir, [...MONITOR_KINDS, ...Object.keys(AURYN_SUFFIXES)]);
+    return [...sets].filter(([key]) => names.has(key.slice(0, key.lastIndexOf('.')))).flatMap(([, files]) => files);
+  }
+
+  private ownMonitorFiles(): string[] {
+    return this.existingMonitorFiles().filter((f) => {
+      const rank = Number(/\.(\d+)$/.exec(f)![1]);
+      return this.ownRanks === null || this.ownRanks.has(rank) || (this.isRoot && rank >= this.ranks);
+    });
+  }
+
   /**
    * The existing rank files this process answers for: those of its own ranks, and — at the root —
    * those of ranks this run does not have (left by a run with more ranks).
@@ -67,7 +83,7 @@ export class RunOutputs {
 
   prepareFresh(): void {
     // Stale files of an earlier run with more ranks would otherwise join every merge.
-    for (const f of this.ownRankFiles()) rmSync(f, { force: true });
+    for (const f of [...this.ownRankFiles(), ...this.ownMonitorFiles()]) rmSync(f, { force: true });
     if (this.isRoot) writeStatsFile(this.statsFile, []);
   }
 
@@ -75,6 +91,7 @@ export class RunOutputs {
   prepareResumed(clock: number, statsLines: number): void {
     // Files of ranks this run does not have still hold the spikes before the checkpoint: keep them.
     for (const f of this.ownRankFiles()) truncateSpkAfter(f, clock);
+    for (const f of this.ownMonitorFiles()) truncateMonitorFileAt(f, clock);
     if (!this.isRoot) return;
     const kept = existsSync(this.statsFile)
       ? readFileSync(this.statsFile, 'utf8').split('\n').filter((l) => l !== '').slice(0, statsLines)
@@ -164,7 +181,7 @@ export class RunOutputs {
 
   /** Every file of the run, for the summary. */
   files(stateFile: string | null): string[] {
-    return [...this.existingRankFiles().sort(), this.statsFile, ...(stateFile ? [stateFile] : []), path.join(this.outDir, RUN_INFO_FILE)];
+    return [...this.existingRankFiles().sort(), ...this.existingMonitorFiles().sort(), this.statsFile, ...(stateFile ? [stateFile] : []), path.join(this.outDir, RUN_INFO_FILE)];
   }
 }
 

@@ -11,6 +11,7 @@ import { createKernels } from '../model/kernels-wasm.js';
 import type { EventTable } from '../model/replay.js';
 import { ControlBlock, RankAbortedError } from './exchange.js';
 import { computeLayout } from './layout.js';
+import { RankMonitors } from './monitors.js';
 import type { RankSettings } from './options.js';
 import { RankEngine, type SpikeSink } from './rank.js';
 import { rankFailure, type RankOutcome } from './rank-errors.js';
@@ -80,7 +81,16 @@ export function runRankTask(data: RankTaskData): RankOutcome {
     settings: data.settings,
   });
   engine.clock = data.startClock;
+  let monitors: RankMonitors | null = null;
   try {
+    if (outDir !== null && data.settings.monitors !== null) {
+      monitors = RankMonitors.create({
+        plans: data.settings.monitors, rank: data.rank, ranks: data.ranks, topology, region: layout.rankRegions[data.rank]!,
+        f32: new Float32Array(data.memory.buffer), i32: new Int32Array(data.memory.buffer), outDir,
+        append: data.appendSpikes, flushEligibility: () => engine.flushAllEligibility(),
+      });
+      engine.monitors = monitors;
+    }
     if (data.initialise) engine.initialise(data.initialise.seed, data.initialise.w0);
     engine.shareInitialWeights();
     for (let command = transport.awaitCommand(); !command.finish; command = transport.awaitCommand()) {
@@ -89,12 +99,15 @@ export function runRankTask(data: RankTaskData): RankOutcome {
       engine.frozen = command.frozen;
       engine.runUntil(command.targetStep);
       engine.flushSinks();
+      monitors?.flush();
     }
   } catch (err) {
     safely(() => engine.flushSinks());
+    safely(() => monitors?.flush());
     return err instanceof RankAbortedError ? { code: 'aborted', rank: data.rank } : rankFailure(data.rank, engine.clock, err, whereIs(placement, data.rank));
   } finally {
     safely(() => engine.closeSinks());
+    safely(() => monitors?.close());
   }
   const timing = engine.timing();
   if (placement !== null && placement.processes > 1) {

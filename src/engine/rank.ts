@@ -15,6 +15,7 @@ import { bumpTrace } from '../model/traces.js';
 import { initialiseRank } from './initialise.js';
 import { DelayedLists } from './merge.js';
 import { RING_SLOTS, kernelRegionOf, sharedWeightConnections, type MemoryLayout, type RankRegion } from './layout.js';
+import type { RankMonitors } from './monitors.js';
 import type { RankSettings } from './options.js';
 import { RankHooks } from './rank-hooks.js';
 import { globalId, localIndex, ownerRank } from './partition.js';
@@ -59,6 +60,8 @@ export class RankEngine {
   eta = 0;
   learning = false;
   frozen = false;
+  /** State monitors (monitors.ts), set by the rank task; null when nothing is recorded. */
+  monitors: RankMonitors | null = null;
 
   private readonly topology: Topology;
   private readonly layout: MemoryLayout;
@@ -185,6 +188,7 @@ export class RankEngine {
 
     // C — monitors record immediate(n).
     for (let g = 0; g < groups; g++) this.record(g, n, slot);
+    if (this.monitors !== null) this.monitors.record(n, slot);
 
     // D1 — traces of every group before any plastic connection evolves.
     this.updateTraces(slot);

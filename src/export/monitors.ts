@@ -1,29 +1,30 @@
 /**
- * State monitor files for `superspike export` — the extension point for the monitors of issue 12
- * (`run --record KIND:GROUP`, written by the engine). This module only finds and reads them;
- * the engine side defines what is recorded.
- *
- * Assumed layout until the engine writes monitors (change `findMonitorFiles` and
- * `readMonitorFile` here, nothing else, when the format is settled):
- *   `<dir>/<spkName>.<kind>`  one file per group and kind, ranks already merged,
- *   kind ∈ MONITOR_KINDS, in Auryn's text style: one sample per line,
- *   `<time in s> <value of neuron/synapse 0> <value 1> …`, `#` starts a comment line.
- * Each becomes `<kind>_<group>` (samples × columns) and `t_<kind>_<group>` (sample times, s) in
- * the `.npz`.
+ * State monitor files for `superspike export`: the run's per-rank files
+ * `<dir>/<spkName>.<suffix>.<rank>` (written by `run --record`, format in io/monitor-files.ts and
+ * docs/monitors.md), merged in global id order; or an already merged `<dir>/<spkName>.<suffix>`
+ * (any `time value…` text file). The suffix is the kind's name or Auryn's (mem, par, err, cur,
+ * prate, syn). Each becomes `<kind>_<group>` (samples × columns) and `t_<kind>_<group>`
+ * (sample times, s) in the `.npz`; an Auryn-suffixed file whose kind is also recorded under its
+ * own name keeps its suffix (`mem_output`).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { UserError } from '../errors.js';
+import { findMonitorRankFiles, mergeMonitorRankFiles, parseMergedMonitor } from '../io/monitor-files.js';
 import type { RunInfo } from '../io/run-info.js';
+import { AURYN_SUFFIXES } from '../engine/monitor-plan.js';
 
-/** Kinds of `run --record` (issue 12); the file suffix is the kind's name. */
+/** Kinds of `run --record` (issue 12), in the order the export lists them. */
 export const MONITOR_KINDS = ['membrane', 'sigma', 'error', 'current', 'eligibility', 'rate', 'weights'] as const;
+const SUFFIXES = [...MONITOR_KINDS, ...Object.keys(AURYN_SUFFIXES)];
 
 export interface MonitorFile {
   kind: string;
   /** The group's spkName. */
   group: string;
+  /** The merged file, or the rank files' common prefix `<dir>/<spkName>.<suffix>`. */
   file: string;
+  /** Rank files to merge (empty: `file` is already merged). */
+  rankFiles: string[];
 }
 
 export interface MonitorSeries extends MonitorFile {
@@ -32,38 +33,34 @@ export interface MonitorSeries extends MonitorFile {
   /** Row-major samples × columns. */
   values: Float64Array;
   columns: number;
+  /** Column names: neuron ids or PRE-POST synapses (merged rank files), else 0, 1, …. */
+  columnIds?: string[];
 }
 
 /** Monitor files present in a run folder, in group order then kind order. */
 export function findMonitorFiles(dir: string, info: RunInfo): MonitorFile[] {
+  const rankSets = findMonitorRankFiles(dir, SUFFIXES);
   const found: MonitorFile[] = [];
   for (const g of info.groups) {
-    for (const kind of MONITOR_KINDS) {
-      const file = path.join(dir, `${g.spkName}.${kind}`);
-      if (fs.existsSync(file)) found.push({ kind, group: g.spkName, file });
+    const here: Array<{ suffix: string; file: string; rankFiles: string[] }> = [];
+    for (const suffix of SUFFIXES) {
+      const file = path.join(dir, `${g.spkName}.${suffix}`);
+      const rankFiles = rankSets.get(`${g.spkName}.${suffix}`) ?? [];
+      if (rankFiles.length > 0 || fs.existsSync(file)) here.push({ suffix, file, rankFiles });
+    }
+    const kinds = new Set(here.map((m) => m.suffix));
+    for (const m of here) {
+      const kind = AURYN_SUFFIXES[m.suffix];
+      const name = kind === undefined || kinds.has(kind) ? m.suffix : kind;
+      found.push({ kind: name, group: g.spkName, file: m.file, rankFiles: m.rankFiles });
     }
   }
   return found;
 }
 
-/** Parses one `time value…` text file; ragged rows and non-numbers are `UserError`s naming the line. */
+/** Merges (rank files) and parses one monitor; ragged rows and non-numbers are `UserError`s naming the line. */
 export function readMonitorFile(monitor: MonitorFile): MonitorSeries {
-  const text = fs.readFileSync(monitor.file, 'utf8');
-  const times: number[] = [];
-  const values: number[] = [];
-  let columns = -1;
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!.trim();
-    if (line === '' || line.startsWith('#')) continue;
-    const fields = line.split(/\s+/).map(Number);
-    if (fields.some((x) => Number.isNaN(x))) throw new UserError(`${monitor.file}:${i + 1}: not a line of numbers: ${JSON.stringify(line.slice(0, 60))}`);
-    if (columns < 0) columns = fields.length - 1;
-    if (fields.length - 1 !== columns) {
-      throw new UserError(`${monitor.file}:${i + 1}: ${fields.length - 1} values after the time, earlier lines have ${columns}`);
-    }
-    times.push(fields[0]!);
-    for (let k = 1; k < fields.length; k++) values.push(fields[k]!);
-  }
-  return { ...monitor, times: Float64Array.from(times), values: Float64Array.from(values), columns: Math.max(0, columns) };
+  const text = monitor.rankFiles.length > 0 ? mergeMonitorRankFiles(monitor.rankFiles) : fs.readFileSync(monitor.file, 'utf8');
+  const parsed = parseMergedMonitor(text, monitor.rankFiles.length > 0 ? `${monitor.file}.*` : monitor.file);
+  return { ...monitor, times: parsed.times, values: parsed.values, columns: parsed.columns.length, columnIds: parsed.columns };
 }

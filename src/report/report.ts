@@ -10,6 +10,8 @@
  *   overlay-first / overlay-last      output over target, one loop period, hits/misses coloured
  *   rates                             mean rate per neuron of each layer per block
  *   raster-<layer>-first / -last      layer = input, hidden1, hidden2, …, output, target
+ *   membrane-first / membrane-last    output membrane traces with threshold (when recorded)
+ *   weight-samples-<group>            weights into the group over the run (when recorded)
  *   weights-<c>                       connection c, input side first (when a state was saved)
  *   rank-timing                       compute vs barrier wait per rank
  */
@@ -26,6 +28,7 @@ import {
   wholeRun,
   type StepWindow,
 } from './load.js';
+import { monitorSection } from './monitor-plots.js';
 import { groupRates } from './rates.js';
 import { reportWindows, windowLabel, type ReportWindow } from './report-windows.js';
 import { barChartSvg, escapeXml, formatTick, histogramSvg, logLinePlotSvg, rasterSvg } from './svg.js';
@@ -271,6 +274,10 @@ export async function buildReport(dir: string): Promise<BuiltReport> {
     rasters += `<h3>${escapeXml(label)} — ${group.size} neurons</h3>\n<div class="row">${cells.join('\n')}</div>\n`;
   }
   sections.push(rasters);
+
+  // Recorded state monitors (only when the run recorded them).
+  const monitors = monitorSection(dir, info, first, last, track);
+  if (monitors !== '') sections.push(monitors);
 
   // Weights.
   const weights = loadWeights(dir, info);

@@ -55,6 +55,9 @@ interface RunCliOptions {
   rankOrderMerge?: boolean;
   jitterUs?: number;
   jitterSeed?: number;
+  record: string[];
+  recordEveryMs?: number;
+  recordRateBinMs?: number;
 }
 
 export function register(program: Command): void {
@@ -85,6 +88,9 @@ export function register(program: Command): void {
     .option('--resume <state>', 'continue a saved run (.netstate); works with any --workers')
     .option('--stop-after-block <n>', 'checkpoint and stop when block n is about to start', parseCount)
     .option('--checkpoint-every <k>', 'write <name>.checkpoint.netstate before every k-th block and keep going', parsePositiveInt)
+    .option('--record <monitor>', 'record state: KIND:GROUP[:IDS][@WINDOW] or auryn (repeatable; see docs/monitors.md)', (v: string, all: string[]) => [...all, v], [] as string[])
+    .option('--record-every-ms <ms>', 'sampling interval of recorded state (default 1)', parsePositive)
+    .option('--record-rate-bin-ms <ms>', 'bin of recorded population rates (default 10)', parsePositive)
     .option('-q, --quiet', 'no progress output')
     .option('--report', 'write report.html into the output folder at the end')
     .option('--hang-timeout <s>', 'declare a rank hung after this long without progress (default: automatic, from the measured progress)', parsePositive)
@@ -97,7 +103,8 @@ export function register(program: Command): void {
       'after',
       `
 Outputs in the output folder: <group>.<rank>.spk per rank (multi_stim, multi_hidden, …, output,
-target), <name>.stats, <name>.netstate and run.json. Ctrl-C (or SIGTERM) stops at the next
+target), <name>.stats, <name>.netstate and run.json; with --record, <group>.<kind>.<rank> monitor
+files (docs/monitors.md). Ctrl-C (or SIGTERM) stops at the next
 0.8 ms interval, writes <name>.checkpoint.netstate and exits 130 (143); continue with --resume,
 into the same output folder. One run at a time per folder (a lock file .superspike.lock).
 
@@ -113,6 +120,7 @@ Examples:
   superspike run config/default.json --workers 2
   superspike run config/oxford.json --blocks 10 --out output/oxford   # data/ssbm rasters
   superspike run config/oxford.json --input my-input.ras --target my-target.ras --grid 2
+  superspike run --record membrane:output:0-3 --record rate:hidden --record auryn
   superspike run config/default.json --stop-after-block 2 --out output/a
   superspike run --resume output/a/superspike.checkpoint.netstate --out output/a --workers 3`,
     )
@@ -168,6 +176,9 @@ Examples:
         hangTimeoutSeconds: opts.hangTimeout,
         stopSignal: stop.signal,
         resumeFile: opts.resume,
+        record: opts.record,
+        recordEveryMs: opts.recordEveryMs,
+        recordRateBinMs: opts.recordRateBinMs,
         testHooks: { fault: opts.injectFault ?? null, rankOrderMerge: opts.rankOrderMerge ?? false, jitterMicros: opts.jitterUs, jitterSeed: opts.jitterSeed },
         onProgress: reporter.progress,
         onStats: reporter.stats,

@@ -1,0 +1,227 @@
+/**
+ * State monitors (`run --record KIND:GROUP[:IDS][@WINDOW]`, config key `record`): the syntax,
+ * parsed and checked against the network once, into plain plans every rank receives as is
+ * (structured-cloneable). What a rank does with a plan is in monitors.ts; the file format in
+ * io/monitor-files.ts. Pure: no threads, no files. Every mistake is a one-line UserError.
+ *
+ *   KIND    membrane | current | sigma | error | eligibility | rate | weights
+ *   GROUP   a group's file name (multi_hidden, output, …) or its role (input, hidden, output, target)
+ *   IDS     neurons `0-4,9` (default 0-3); for eligibility and weights synapses `pre-post,…`
+ *           (eligibility default: pre 0-3 onto post 0; weights default: all)
+ *   WINDOW  tests (default: the first second of every block and the final replay) | all | FROM-TO (s)
+ *   auryn[@WINDOW]  the set the public SuperSpike simulation records (docs/monitors.md)
+ */
+import { UserError } from '../errors.js';
+import { DT_SECONDS, WEIGHT_UPDATE_STEPS, secondsToSteps } from '../model/constants.js';
+import { finalWindow, testWindows, type Schedule } from './schedule.js';
+import type { Topology } from './topology.js';
+
+export const MONITOR_KINDS = ['membrane', 'current', 'sigma', 'error', 'eligibility', 'rate', 'weights'] as const;
+export type MonitorKind = (typeof MONITOR_KINDS)[number];
+
+/** Unit of each kind's values in the files (rate rank files hold spike counts; merged: Hz). */
+export const MONITOR_UNITS: Record<MonitorKind, string> = {
+  membrane: 'V', current: 'V', sigma: '1/V', error: '1', eligibility: '1', rate: 'Hz', weights: '1',
+};
+
+/** Auryn's file suffixes of the `auryn` set, and the kind each stands for. */
+export const AURYN_SUFFIXES: Record<string, MonitorKind> = {
+  mem: 'membrane', cur: 'current', par: 'sigma', err: 'error', prate: 'rate', syn: 'weights',
+};
+
+/** One monitor, resolved against the network: identical on every rank. */
+export interface MonitorPlan {
+  kind: MonitorKind;
+  /** File suffix: the kind's name, or Auryn's for the `auryn` set. */
+  suffix: string;
+  group: number;
+  spkName: string;
+  groupSize: number;
+  /** Connection into the group (error, eligibility, weights), else −1. */
+  connection: number;
+  /** Neuron ids (membrane, current, sigma, error), ascending. */
+  ids: number[];
+  /** Synapses as [pre, post] (eligibility, weights), ascending by pre then post. */
+  pairs: Array<[number, number]>;
+  /** Half-open step ranges [from, to), ascending and disjoint. */
+  windows: Array<[number, number]>;
+  /** Sample every this many steps (rate: the bin length). */
+  everySteps: number;
+}
+
+export interface MonitorDefaults {
+  /** Sampling interval of membrane, current, sigma, error and eligibility. */
+  everySteps: number;
+  /** Bin of rate monitors. */
+  rateBinSteps: number;
+}
+
+export const DEFAULT_RECORD_EVERY_MS = 1;
+export const DEFAULT_RATE_BIN_MS = 10;
+
+const NEURON_KINDS: ReadonlySet<MonitorKind> = new Set(['membrane', 'current', 'sigma', 'error']);
+const DEFAULT_NEURONS = 4;
+
+/** Plans of every `--record` string; the same kind twice in one group is an error (one file each). */
+export function planMonitors(specs: readonly string[], topology: Topology, schedule: Schedule, defaults: MonitorDefaults): MonitorPlan[] {
+  const plans: MonitorPlan[] = [];
+  for (const spec of specs) plans.push(...planOne(spec, topology, schedule, defaults));
+  const seen = new Set<string>();
+  for (const p of plans) {
+    const key = `${p.spkName}.${p.suffix}`;
+    if (seen.has(key)) throw new UserError(`--record: ${p.kind} of ${p.spkName} is recorded twice (one monitor per kind and group)`);
+    seen.add(key);
+  }
+  return plans;
+}
+
+/** Milliseconds to a positive whole number of steps, or a UserError naming the option. */
+export function msToSteps(ms: number, option: string): number {
+  const steps = secondsToSteps(ms / 1000);
+  if (!(steps >= 1) || Math.abs(steps * DT_SECONDS * 1000 - ms) > 1e-9 * Math.max(1, ms)) {
+    throw new UserError(`${option} ${ms}: must be a positive multiple of ${DT_SECONDS * 1000} ms (one step)`);
+  }
+  return steps;
+}
+
+function planOne(spec: string, topology: Topology, schedule: Schedule, defaults: MonitorDefaults): MonitorPlan[] {
+  const fail = (why: string): never => {
+    throw new UserError(`--record ${JSON.stringify(spec)}: ${why}`);
+  };
+  const at = spec.lastIndexOf('@');
+  const body = at < 0 ? spec : spec.slice(0, at);
+  const windows = parseWindow(at < 0 ? 'tests' : spec.slice(at + 1), schedule, fail);
+  if (body === 'auryn') return aurynSet(topology, windows);
+  const parts = body.split(':');
+  if (parts.length < 2 || parts.length > 3) fail('expected KIND:GROUP[:IDS][@WINDOW] or auryn[@WINDOW]');
+  const kind = parts[0] as MonitorKind;
+  if (!MONITOR_KINDS.includes(kind)) fail(`unknown kind "${parts[0]}" (one of ${MONITOR_KINDS.join(', ')})`);
+  const group = findGroup(parts[1]!, topology, fail);
+  const info = topology.groups[group]!;
+  const idsText = parts[2];
+  const connection = group > 0 && info.kind === 'lif' ? group - 1 : -1;
+  if ((NEURON_KINDS.has(kind) || kind === 'eligibility' || kind === 'weights') && info.kind !== 'lif') {
+    fail(`${info.spkName} is replayed from a file: it has no ${kind} (only rate)`);
+  }
+  if ((kind === 'error' || kind === 'eligibility') && !topology.connections[connection]!.plastic) {
+    fail(`the connection into ${info.spkName} does not learn: it has no ${kind}`);
+  }
+  const plan: MonitorPlan = {
+    kind, suffix: kind, group, spkName: info.spkName, groupSize: info.size, connection: NEURON_KINDS.has(kind) && kind !== 'error' ? -1 : connection,
+    ids: [], pairs: [], windows, everySteps: defaults.everySteps,
+  };
+  if (kind === 'rate') {
+    if (idsText !== undefined) fail('rate is of the whole group: no ids');
+    plan.connection = -1;
+    plan.everySteps = defaults.rateBinSteps;
+  } else if (NEURON_KINDS.has(kind)) {
+    plan.ids = idsText === undefined ? range(Math.min(DEFAULT_NEURONS, info.size)) : parseIds(idsText, info.size, fail);
+  } else {
+    const nPre = topology.connections[connection]!.nPre;
+    if (idsText !== undefined) plan.pairs = parsePairs(idsText, nPre, info.size, fail);
+    else if (kind === 'eligibility') plan.pairs = range(Math.min(DEFAULT_NEURONS, nPre)).map((p) => [p, 0]);
+    else plan.pairs = allPairs(nPre, info.size);
+    if (kind === 'weights') plan.everySteps = WEIGHT_UPDATE_STEPS;
+  }
+  return [plan];
+}
+
+/**
+ * Auryn's SuperSpike example records the hidden population rate in 0.1 s bins, membrane, σ′,
+ * filtered error and current of the first output and first hidden neuron, and weight samples
+ * every 0.1 s; here the weights are those into the output layer.
+ */
+function aurynSet(topology: Topology, windows: Array<[number, number]>): MonitorPlan[] {
+  const plans: MonitorPlan[] = [];
+  const hidden = topology.groups.find((g) => g.role === 'hidden');
+  const output = topology.groups[topology.outputGroup]!;
+  const base = (g: number, kind: MonitorKind, suffix: string) => ({
+    kind, suffix, group: g, spkName: topology.groups[g]!.spkName, groupSize: topology.groups[g]!.size,
+    connection: -1, ids: [] as number[], pairs: [] as Array<[number, number]>, windows, everySteps: secondsToSteps(1e-3),
+  });
+  if (hidden) plans.push({ ...base(hidden.index, 'rate', 'prate'), everySteps: secondsToSteps(0.1) });
+  for (const g of [output, hidden]) {
+    if (!g) continue;
+    const plastic = topology.connections[g.index - 1]!.plastic;
+    plans.push({ ...base(g.index, 'membrane', 'mem'), ids: [0] });
+    plans.push({ ...base(g.index, 'sigma', 'par'), ids: [0] });
+    if (plastic) plans.push({ ...base(g.index, 'error', 'err'), connection: g.index - 1, ids: [0] });
+    plans.push({ ...base(g.index, 'current', 'cur'), ids: [0] });
+  }
+  const into = topology.connections[topology.outputConnection]!;
+  plans.push({ ...base(output.index, 'weights', 'syn'), connection: into.index, pairs: allPairs(into.nPre, output.size), everySteps: secondsToSteps(0.1) });
+  return plans;
+}
+
+function findGroup(name: string, topology: Topology, fail: (why: string) => never): number {
+  const byName = topology.groups.find((g) => g.spkName === name);
+  if (byName) return byName.index;
+  const byRole = topology.groups.find((g) => g.role === name);
+  if (byRole) return byRole.index;
+  return fail(`no group "${name}" (groups: ${topology.groups.map((g) => g.spkName).join(', ')})`);
+}
+
+function parseWindow(text: string, schedule: Schedule, fail: (why: string) => never): Array<[number, number]> {
+  if (text === 'all') return [[0, schedule.endStep]];
+  if (text === 'tests') {
+    const windows = testWindows(schedule, schedule.endStep).map((w): [number, number] => [w.fromStep, w.toStep]);
+    const last = finalWindow(schedule);
+    windows.push([last.fromStep, last.toStep]);
+    return mergeRanges(windows);
+  }
+  const m = /^(\d+(?:\.\d+)?)-(\d+(?:\.\d+)?)$/.exec(text);
+  if (!m) return fail(`window "${text}" is not tests, all or FROM-TO in seconds`);
+  const from = secondsToSteps(Number(m[1]));
+  const to = secondsToSteps(Number(m[2]));
+  if (to <= from) fail(`window "${text}" is empty`);
+  return [[from, Math.min(to, schedule.endStep)]];
+}
+
+function mergeRanges(ranges: Array<[number, number]>): Array<[number, number]> {
+  const sorted = ranges.filter(([a, b]) => b > a).sort((x, y) => x[0] - y[0]);
+  const out: Array<[number, number]> = [];
+  for (const r of sorted) {
+    const last = out[out.length - 1];
+    if (last && r[0] <= last[1]) last[1] = Math.max(last[1], r[1]);
+    else out.push([r[0], r[1]]);
+  }
+  return out;
+}
+
+function parseIds(text: string, size: number, fail: (why: string) => never): number[] {
+  const ids = new Set<number>();
+  for (const part of text.split(',')) {
+    const m = /^(\d+)(?:-(\d+))?$/.exec(part);
+    if (!m) fail(`ids "${part}" is not N or N-M`);
+    const a = Number(m![1]);
+    const b = m![2] === undefined ? a : Number(m![2]);
+    if (b < a) fail(`ids "${part}": range runs backwards`);
+    if (b >= size) fail(`id ${b} is outside the group (size ${size})`);
+    for (let k = a; k <= b; k++) ids.add(k);
+  }
+  return [...ids].sort((x, y) => x - y);
+}
+
+function parsePairs(text: string, nPre: number, nPost: number, fail: (why: string) => never): Array<[number, number]> {
+  const keys = new Map<string, [number, number]>();
+  for (const part of text.split(',')) {
+    const m = /^(\d+)-(\d+)$/.exec(part);
+    if (!m) fail(`synapse "${part}" is not PRE-POST`);
+    const pre = Number(m![1]);
+    const post = Number(m![2]);
+    if (pre >= nPre) fail(`presynaptic id ${pre} is outside the layer (size ${nPre})`);
+    if (post >= nPost) fail(`postsynaptic id ${post} is outside the group (size ${nPost})`);
+    keys.set(`${pre}-${post}`, [pre, post]);
+  }
+  return [...keys.values()].sort((x, y) => x[0] - y[0] || x[1] - y[1]);
+}
+
+function range(n: number): number[] {
+  return Array.from({ length: n }, (_, k) => k);
+}
+
+function allPairs(nPre: number, nPost: number): Array<[number, number]> {
+  const pairs: Array<[number, number]> = [];
+  for (let pre = 0; pre < nPre; pre++) for (let post = 0; post < nPost; post++) pairs.push([pre, post]);
+  return pairs;
+}

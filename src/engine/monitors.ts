@@ -1,0 +1,156 @@
+/**
+ * One rank's state monitors: at step phase C it samples what it owns of each plan (monitor-plan.ts)
+ * straight from the shared memory and appends `time value…` lines to its own rank file
+ * (io/monitor-files.ts). Created only when something is recorded, so a run without monitors pays
+ * one null check per step (rank.ts, phase C).
+ *
+ * What a sample at step n holds (phase C, after A and B of step n):
+ *   membrane  V after step n's update;  current  I after step n's delayed spikes arrived;
+ *   sigma     σ′(V) of that V, SuperSpike's surrogate (σ′ ≡ 1 with partial off);
+ *   error     errFiltered as left by step n−1 (D1 runs after C);
+ *   eligibility  elFlt as left by step n−1 (the pending batch is completed first);
+ *   weights   w in force during step n (updates happen later in the step, at E4).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { MONITOR_MAGIC, formatFloat32, formatStepTime, monitorRankFileName } from '../io/monitor-files.js';
+import { surrogateDerivative } from '../model/surrogate.js';
+import type { RankRegion } from './layout.js';
+import { MONITOR_UNITS, type MonitorPlan } from './monitor-plan.js';
+import { localIndex, ownerRank } from './partition.js';
+import type { Topology } from './topology.js';
+
+const FLUSH_CHARS = 1 << 16;
+
+export interface RankMonitorsOptions {
+  plans: readonly MonitorPlan[];
+  rank: number;
+  ranks: number;
+  topology: Topology;
+  region: RankRegion;
+  f32: Float32Array;
+  i32: Int32Array;
+  outDir: string;
+  /** A resumed run appends to the files it truncated (outputs.ts). */
+  append: boolean;
+  /** Completes the pending eligibility batches (elFlt is current only after it). */
+  flushEligibility: () => void;
+}
+
+class RankMonitor {
+  /** f32 indices of the columns this rank owns (not rate). */
+  readonly at: Int32Array;
+  private window = 0;
+  private binCount = 0;
+  private binOpen = false;
+  private text = '';
+  private readonly fd: number;
+
+  constructor(readonly plan: MonitorPlan, private readonly o: RankMonitorsOptions, append: boolean, private readonly ringCounts: number) {
+    const { rank, ranks, region } = o;
+    const keys: string[] = [];
+    const at: number[] = [];
+    const conn = plan.connection >= 0 ? region.connections[plan.connection]! : null;
+    const group = region.groups[plan.group]!;
+    for (const id of plan.ids) {
+      if (ownerRank(id, ranks) !== rank) continue;
+      keys.push(String(id));
+      const base = plan.kind === 'membrane' || plan.kind === 'sigma' ? group.v : plan.kind === 'current' ? group.i : conn!.errFiltered;
+      at.push((base >> 2) + localIndex(id, ranks));
+    }
+    for (const [pre, post] of plan.pairs) {
+      if (ownerRank(post, ranks) !== rank) continue;
+      keys.push(`${pre}-${post}`);
+      const base = plan.kind === 'weights' ? conn!.w : conn!.elFlt;
+      at.push((base >> 2) + pre * conn!.stride + localIndex(post, ranks));
+    }
+    this.at = Int32Array.from(at);
+    const file = path.join(o.outDir, monitorRankFileName(plan.spkName, plan.suffix, rank));
+    this.fd = plan.kind === 'rate' || at.length > 0 ? fs.openSync(file, append ? 'a' : 'w') : -1;
+    const rate = plan.kind === 'rate';
+    const header = `${MONITOR_MAGIC} kind=${plan.kind} group=${plan.spkName} unit=${MONITOR_UNITS[plan.kind]} every=${plan.everySteps}`
+      + `${rate ? ` size=${plan.groupSize}` : ''}\n${rate ? '# counts' : `# columns ${keys.join(' ')}`}\n`;
+    if (this.fd >= 0 && append && fs.fstatSync(this.fd).size > 0) {
+      // A resumed run continues the file only if it records the same columns (same rank count).
+      if (!fs.readFileSync(file, 'utf8').startsWith(header)) {
+        throw new Error(`${file} was recorded with other monitors or another rank count: resume with the same --workers and --record`);
+      }
+    } else if (this.fd >= 0) {
+      this.text = header;
+    }
+  }
+
+  get active(): boolean {
+    return this.fd >= 0;
+  }
+
+  record(n: number, slot: number): void {
+    const { windows, everySteps } = this.plan;
+    while (this.window < windows.length && n >= windows[this.window]![1]) this.window++;
+    if (this.window === windows.length || n < windows[this.window]![0]) return;
+    if (this.plan.kind === 'rate') {
+      // Bins start at multiples of everySteps inside a window; a partial first bin is not written.
+      if (n % everySteps === 0) {
+        this.binOpen = true;
+        this.binCount = 0;
+      }
+      this.binCount += this.o.i32[this.ringCounts + slot]!;
+      if ((n + 1) % everySteps === 0 && this.binOpen) {
+        this.text += `${formatStepTime(n + 1 - everySteps)} ${this.binCount}\n`;
+        this.binOpen = false;
+      }
+    } else {
+      if (n % everySteps !== 0) return;
+      if (this.plan.kind === 'eligibility') this.o.flushEligibility();
+      const f32 = this.o.f32;
+      let line = formatStepTime(n);
+      const sigma = this.plan.kind === 'sigma';
+      const partial = this.o.topology.shape.partial;
+      for (let k = 0; k < this.at.length; k++) {
+        const x = f32[this.at[k]!]!;
+        line += ` ${formatFloat32(sigma ? (partial ? surrogateDerivative(x) : 1) : x)}`;
+      }
+      this.text += `${line}\n`;
+    }
+    if (this.text.length > FLUSH_CHARS) this.flush();
+  }
+
+  flush(): void {
+    if (this.fd < 0 || this.text === '') return;
+    fs.writeSync(this.fd, this.text);
+    this.text = '';
+  }
+
+  close(): void {
+    this.flush();
+    if (this.fd >= 0) fs.closeSync(this.fd);
+  }
+}
+
+/** All monitors of one rank; null (no object at all) when nothing is recorded. */
+export class RankMonitors {
+  private readonly monitors: RankMonitor[];
+
+  private constructor(o: RankMonitorsOptions) {
+    this.monitors = o.plans
+      .map((plan) => new RankMonitor(plan, o, o.append, o.region.groups[plan.group]!.ringCounts >> 2))
+      .filter((m) => m.active);
+  }
+
+  static create(o: RankMonitorsOptions): RankMonitors | null {
+    return o.plans.length === 0 ? null : new RankMonitors(o);
+  }
+
+  /** Phase C of step n (`slot` = n's ring slot). */
+  record(n: number, slot: number): void {
+    for (let m = 0; m < this.monitors.length; m++) this.monitors[m]!.record(n, slot);
+  }
+
+  flush(): void {
+    for (const m of this.monitors) m.flush();
+  }
+
+  close(): void {
+    for (const m of this.monitors) m.close();
+  }
+}
