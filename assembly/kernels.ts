@@ -148,7 +148,7 @@ export function configure(
 }
 
 // ---------------------------------------------------------------------------------------------
-// lifStep (SPEC §3, phase A)
+// lifStep (docs/model.md §3, phase A)
 
 export function lifStep(
   vPtr: usize, iPtr: usize, refPtr: usize, count: i32,
@@ -218,7 +218,7 @@ export function lifStep(
 }
 
 // ---------------------------------------------------------------------------------------------
-// forward (SPEC §5.2, phase B): I[k] += w[j, k] for each spike j, in list order. Rows are taken
+// forward (docs/model.md §5.2, phase B): I[k] += w[j, k] for each spike j, in list order. Rows are taken
 // two at a time, I[k] = (I[k] + w[j1, k]) + w[j2, k]: the same sums in the same order.
 
 export function forward(spikesPtr: usize, spikeCount: i32, wPtr: usize, stride: i32, iPtr: usize): void {
@@ -242,7 +242,7 @@ export function forward(spikesPtr: usize, spikeCount: i32, wPtr: usize, stride: 
 }
 
 // ---------------------------------------------------------------------------------------------
-// eligibility (SPEC §7.2 E3), fused per synapse:
+// eligibility (docs/model.md §7.2 E3), fused per synapse:
 //   el += p·s;  elFlt = flush(elFlt + rate·(el − elFlt));  el = flush(el·decay);
 //   elSum += elFlt·e − w·h
 // One row (pre j) at a time; six specialised row loops (input p ≠ 0 or not × no error / error /
@@ -473,7 +473,7 @@ export function eligibilityBatch(region: usize, steps: i32, j0: i32, j1: i32, an
 }
 
 // ---------------------------------------------------------------------------------------------
-// weightUpdate (SPEC §7.5): g = elSum/steps (a true division); grad2 = max(g², rmsMul·grad2);
+// weightUpdate (docs/model.md §7.5): g = elSum/steps (a true division); grad2 = max(g², rmsMul·grad2);
 // elSum = 0; if learning: w = clip(w + η·(g/(√grad2 + ε)), ±wMax), the clip by the reference's
 // comparisons (w < −wMax ? −wMax : w > wMax ? wMax : w).
 
@@ -524,7 +524,7 @@ export function weightUpdate(region: usize, eta: f32, learning: i32): void {
 }
 
 // ---------------------------------------------------------------------------------------------
-// feedbackRows (SPEC §7.4): errIn[k] += B[id, k]·e per event, in list order (two at a time:
+// feedbackRows (docs/model.md §7.4): errIn[k] += B[id, k]·e per event, in list order (two at a time:
 // errIn = (errIn + B1·e1) + B2·e2, the same operations in the same order).
 
 export function feedbackRows(
@@ -555,7 +555,7 @@ export function feedbackRows(
 }
 
 // ---------------------------------------------------------------------------------------------
-// The per-neuron passes of every step (SPEC §6, §7.2), bit for bit the TypeScript functions of
+// The per-neuron passes of every step (docs/model.md §6, §7.2), bit for bit the TypeScript functions of
 // src/model/traces.ts and src/model/connection-passes.ts (which the reference kernels call): the
 // same float32 operations in the same order. Vectors of four while four elements remain, then a
 // scalar tail, so nothing at or past `count` is read or written. Rows computed inside (the delay

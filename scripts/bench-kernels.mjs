@@ -1,4 +1,4 @@
-// Micro-benchmark of the eligibility pass (SPEC §7.2 E3), the kernel that touches every synapse
+// Micro-benchmark of the eligibility pass (docs/model.md §7.2 E3), the kernel that touches every synapse
 // every step: synapse-updates per second of the reference and the WASM kernels, one core.
 // Needs the build: `node scripts/build-wasm.mjs && npx tsc -p .`, then
 //   node scripts/bench-kernels.mjs [seconds-per-case]

@@ -1,5 +1,5 @@
 /**
- * The engine's contract (SPEC §10): for a given config and seed, merged spikes of every group,
+ * The engine's contract (docs/model.md §10): for a given config and seed, merged spikes of every group,
  * the stats file and the saved network state are byte-identical for every worker count; a run
  * stopped and resumed with another worker count equals an uninterrupted one.
  */

@@ -1,5 +1,5 @@
 /**
- * Kernels against closed forms (SPEC §3, §6, §7): membrane, refractoriness, current and trace
+ * Kernels against closed forms (docs/model.md §3, §6, §7): membrane, refractoriness, current and trace
  * decay, the surrogate derivative, delay lines and the bounded max-norm weight update. Run on the
  * reference kernels; test/kernels.test.ts proves the WASM kernels equal them bit for bit.
  */

@@ -1,5 +1,5 @@
 /**
- * Experiment configuration (SPEC §8, §9): the schema, its documented defaults, and the error a
+ * Experiment configuration (docs/model.md §8, §9): the schema, its documented defaults, and the error a
  * user sees for a bad file. Semantic options only: how a run is executed (workers, output
  * directory, kernels) is in `RunOptions` (engine/coordinator.ts) and never changes results.
  */
@@ -31,7 +31,7 @@ export const ConfigSchema = z.strictObject({
   target: z.string().optional(),
   /** Built-in generated task, used when no input/target files are given. */
   task: BuiltinTaskSchema.optional(),
-  /** Loop grid in seconds shared by input and target (SPEC §4); null plays the files once. */
+  /** Loop grid in seconds shared by input and target (docs/model.md §4); null plays the files once. */
   gridSeconds: z.number().positive().nullable().default(null),
   /** Input neurons; default: the input file's largest id + 1. */
   nInput: positiveInt.optional(),
@@ -48,7 +48,7 @@ export const ConfigSchema = z.strictObject({
   eta: z.number().positive().default(1e-3),
   /** Initial weight scale: w ~ N(0, (w0/√fan_in)²). */
   w0: z.number().nonnegative().default(0.05),
-  /** Extra eligibility delay per hidden layer (SPEC §7.1). */
+  /** Extra eligibility delay per hidden layer (docs/model.md §7.1). */
   feedbackDelaySeconds: z.number().nonnegative().default(0.8e-3),
   /** Block length in seconds (also the burn-in length). */
   blockSeconds: z.number().positive().default(20),

@@ -1,6 +1,6 @@
 /**
  * Turns a config's task into replay tables: the input and target rasters as sorted (step, id)
- * events with their sizes and replay periods (SPEC §4, §11.1) — read from .ras files or generated
+ * events with their sizes and replay periods (docs/model.md §4, §11.1) — read from .ras files or generated
  * by the built-in task (a word in a pixel font as target, frozen Poisson input).
  */
 import { readRas } from '../io/ras.js';

@@ -1,5 +1,5 @@
 /**
- * Round-robin ownership (SPEC §10): global id g lives on rank g mod R at local index ⌊g/R⌋, and
+ * Round-robin ownership (docs/model.md §10): global id g lives on rank g mod R at local index ⌊g/R⌋, and
  * rank r in process ⌊r/T⌋ when T ranks share a process.
  * The only place that knows how neurons map to ranks; everything else asks here.
  */

@@ -1,7 +1,7 @@
 /**
  * The shape of a SuperSpike network as the engine sees it: groups in creation order and the
  * all-to-all connections between consecutive layers, with their delays and feedback wiring
- * (SPEC §5, §7.1, §7.4, §9). Pure data derived from the run options; no memory, no threads.
+ * (docs/model.md §5, §7.1, §7.4, §9). Pure data derived from the run options; no memory, no threads.
  */
 import { MIN_DELAY_STEPS } from '../model/constants.js';
 
@@ -37,7 +37,7 @@ export interface ConnectionInfo {
   nPre: number;
   nPost: number;
   plastic: boolean;
-  /** Delay D of the σ' and psp delay lines (SPEC §7.1). */
+  /** Delay D of the σ' and psp delay lines (docs/model.md §7.1). */
   delaySteps: number;
   /** Its post layer's nonzero errors are events for some other connection's inbox. */
   emitsErrorEvents: boolean;

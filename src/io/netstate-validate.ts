@@ -53,7 +53,7 @@ class Checker {
   }
 }
 
-/** End of the run in steps, as the coordinator's computeSchedule has it (SPEC §8). */
+/** End of the run in steps, as the coordinator's computeSchedule has it (docs/model.md §8). */
 export function scheduleEndStep(config: ExperimentConfig, task: NetworkState['task']): number {
   const blockSteps = secondsToSteps(config.blockSeconds);
   const trainingEnd = blockSteps + config.blocks * blockSteps;

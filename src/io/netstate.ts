@@ -1,5 +1,5 @@
 /**
- * Network state files (SPEC §11.5): every value needed to continue a run, in global order, so a
+ * Network state files (docs/model.md §11.5): every value needed to continue a run, in global order, so a
  * state saved with R ranks resumes with any other R. This module only encodes and decodes; the
  * engine turns its shared memory into a `NetworkState` and back (engine/snapshot.ts).
  *

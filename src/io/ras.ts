@@ -1,5 +1,5 @@
 /**
- * `.ras` spike rasters (SPEC §11.1): text, one event per line, `<time in seconds> <neuron id>`.
+ * `.ras` spike rasters (docs/model.md §11.1): text, one event per line, `<time in seconds> <neuron id>`.
  *
  * The reader streams (a file of any size is read in chunks, never whole into a string) and keeps
  * the events in growable typed arrays, so a few million events cost 12 bytes each. Every error

@@ -1,5 +1,5 @@
 /**
- * Auryn binary spike files (SPEC §11.2): little-endian 8-byte records `uint32 step; uint32 id`,
+ * Auryn binary spike files (docs/model.md §11.2): little-endian 8-byte records `uint32 step; uint32 id`,
  * record 0 a header `{steps per second, version tag}`, data records non-decreasing in step.
  *
  * Everything here streams through fixed-size buffers: simulations write hundreds of millions of

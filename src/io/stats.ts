@@ -1,5 +1,5 @@
 /**
- * The stats file `<name>.stats` (SPEC §11.4): one line per block, written before the block runs,
+ * The stats file `<name>.stats` (docs/model.md §11.4): one line per block, written before the block runs,
  * plus a final line:
  *   <block> <MSE> <mean w> <mean el> <mean elFlt> <mean elSum> <mean grad2> err <mean errFiltered>
  * MSE with 6 significant digits (C's %g), means in C's %.5e. Writers (for the coordinator) never

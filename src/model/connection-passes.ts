@@ -1,5 +1,5 @@
 /**
- * The per-neuron parts of a SuperSpike connection's evolve (SPEC §7.2), each fused into one pass
+ * The per-neuron parts of a SuperSpike connection's evolve (docs/model.md §7.2), each fused into one pass
  * because the steps they combine touch disjoint state:
  * - `presynapticPass`: E3's psp delay line and quasi-zero skip, then E5's psp update;
  * - `postsynapticPass`: E1's running square error, E3's σ' delay line, the error skip and the

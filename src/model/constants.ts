@@ -1,12 +1,12 @@
 /**
- * Model constants of SPEC §1, all in SI units (seconds, volts). Values that enter float32
+ * Model constants of docs/model.md §1, all in SI units (seconds, volts). Values that enter float32
  * arithmetic are rounded to float32 once, here, so that every kernel (TypeScript reference or
  * WASM) multiplies by exactly the same numbers.
  */
 const f = Math.fround;
 
 export const DT_SECONDS = 1e-4;
-/** Axonal delay of every spike and the exchange interval between ranks (SPEC §1, §10). */
+/** Axonal delay of every spike and the exchange interval between ranks (docs/model.md §1, §10). */
 export const MIN_DELAY_STEPS = 8;
 /** Steps per second (10 000), also the `time` field of the .spk header: derived, never re-typed. */
 export const STEPS_PER_SECOND = Math.round(1 / DT_SECONDS);
@@ -59,7 +59,7 @@ export const TAU_AVG_SECONDS = 10;
 export const AVG_DECAY = f(Math.exp(-DT_SECONDS / TAU_AVG_SECONDS));
 export const DT_F32 = f(DT_SECONDS);
 
-/** Default hidden feedback delay per layer (SPEC §7.1): 0.8 ms. */
+/** Default hidden feedback delay per layer (docs/model.md §7.1): 0.8 ms. */
 export const DEFAULT_FEEDBACK_DELAY_SECONDS = 0.8e-3;
 
 /**
@@ -69,7 +69,7 @@ export const DEFAULT_FEEDBACK_DELAY_SECONDS = 0.8e-3;
  */
 export const FLT_MIN_NORMAL = 1.1754943508222875e-38;
 
-/** MSE normaliser c of SPEC §7.6 (≈ 1.2e6). */
+/** MSE normaliser c of docs/model.md §7.6 (≈ 1.2e6). */
 export const MSE_SCALE = (() => {
   const a = 10e-3;
   const b = 5e-3;
@@ -78,7 +78,7 @@ export const MSE_SCALE = (() => {
 })();
 
 
-/** Steps for a duration in seconds, rounded (SPEC §4, §12). */
+/** Steps for a duration in seconds, rounded (docs/model.md §4, §12). */
 export function secondsToSteps(seconds: number): number {
   return Math.round(seconds / DT_SECONDS);
 }

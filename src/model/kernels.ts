@@ -23,7 +23,7 @@ import {
  * order is the argument order of the wasm module's `configure`.
  */
 export interface KernelConstants {
-  // lifStep (SPEC §3)
+  // lifStep (docs/model.md §3)
   /** κ = dt/τ_mem. */
   kappa: number;
   restVolts: number;
@@ -31,7 +31,7 @@ export interface KernelConstants {
   thresholdVolts: number;
   alphaSyn: number;
   refractorySteps: number;
-  // postsynaptic (SPEC §7.2 E1, E3)
+  // postsynaptic (docs/model.md §7.2 E1, E3)
   avgDecay: number;
   dtSeconds: number;
   /** Quasi-zero threshold γ: error skip, and the psp skip of skipMode 0. */
@@ -39,17 +39,17 @@ export interface KernelConstants {
   homLambda: number;
   betaPerVolt: number;
   surrogateFloorVolts: number;
-  // presynaptic (SPEC §7.2 E3, E5)
+  // presynaptic (docs/model.md §7.2 E3, E5)
   /** Rate of psp following pre (dt/τ_mem). */
   pspRate: number;
   /** Quasi-zero threshold δ of the psp skip of skipMode 1 (random feedback). */
   deltaRandom: number;
-  // eligibility (SPEC §7.2 E3)
+  // eligibility (docs/model.md §7.2 E3)
   /** Rate of elFlt following el (dt/τ_mem). */
   filterRate: number;
   /** Decay of el per step (exp(−dt/τ_syn)). */
   elDecay: number;
-  // weightUpdate (SPEC §7.5)
+  // weightUpdate (docs/model.md §7.5)
   updateSteps: number;
   rmsMul: number;
   epsilon: number;
@@ -146,7 +146,7 @@ export interface Kernels {
   readonly name: string;
 
   /**
-   * SPEC §3, phase A: updates `count` neurons (V, I float32; ref int32) and writes the global id
+   * docs/model.md §3, phase A: updates `count` neurons (V, I float32; ref int32) and writes the global id
    * `local·ranks + rank` of every spiking neuron, ascending, at `spikeOutPtr` (uint32).
    * Returns the number of spikes. Constants: kappa, restVolts, thresholdVolts, alphaSyn,
    * refractorySteps.
@@ -154,13 +154,13 @@ export interface Kernels {
   lifStep(vPtr: number, iPtr: number, refPtr: number, count: number, spikeOutPtr: number, rank: number, ranks: number): number;
 
   /**
-   * SPEC §5.2, phase B: for each presynaptic id j in the list (uint32, ascending), adds weight row
+   * docs/model.md §5.2, phase B: for each presynaptic id j in the list (uint32, ascending), adds weight row
    * j (`stride` floats) to the currents `I[0..stride)`.
    */
   forward(spikesPtr: number, spikeCount: number, wPtr: number, stride: number, iPtr: number): void;
 
   /**
-   * SPEC §7.2 E3 after the delay lines, fused per synapse, for `steps` consecutive batch rows
+   * docs/model.md §7.2 E3 after the delay lines, fused per synapse, for `steps` consecutive batch rows
    * (t = 0 … steps−1) in one pass over the presynaptic rows [j0, j1) of the region's synapses
    * (the engine batches up to ELIGIBILITY_BATCH steps: nothing reads el/elFlt/elSum between
    * weight updates and snapshots). Per step t:
@@ -174,13 +174,13 @@ export interface Kernels {
   eligibilityBatch(regionPtr: number, steps: number, j0: number, j1: number, anyError: number): void;
 
   /**
-   * SPEC §7.5 over the region's synapses: g = elSum/updateSteps; grad2 = max(g², rmsMul·grad2);
+   * docs/model.md §7.5 over the region's synapses: g = elSum/updateSteps; grad2 = max(g², rmsMul·grad2);
    * elSum = 0; if learning ≠ 0: w = clip(w + η·(g/(√grad2 + ε)), ±wMax) — in that order.
    */
   weightUpdate(regionPtr: number, eta: number, learning: number): void;
 
   /**
-   * SPEC §7.4 random feedback: for each event (k, e) (ids uint32 / values float32, ascending k):
+   * docs/model.md §7.4 random feedback: for each event (k, e) (ids uint32 / values float32, ascending k):
    * errIn[0..stride) += B[k·stride ..]·e.
    */
   feedbackRows(
@@ -188,19 +188,19 @@ export interface Kernels {
     bPtr: number, stride: number, errInPtr: number,
   ): void;
 
-  // --- Per-neuron passes of every step (SPEC §6, §7.2). The TypeScript functions of traces.ts and
+  // --- Per-neuron passes of every step (docs/model.md §6, §7.2). The TypeScript functions of traces.ts and
   // connection-passes.ts are their definition (the reference kernels call them); the arrays
   // named by different pointers must not overlap. Elements at or past `count` are not touched.
   // The traces take their rate: which trace (pre, hom, error filters) is the caller's choice.
 
-  /** SPEC §6, `decayTrace`: x = flush(x·decay) over `count` floats. */
+  /** docs/model.md §6, `decayTrace`: x = flush(x·decay) over `count` floats. */
   traceDecay(xPtr: number, count: number, decay: number): void;
 
-  /** SPEC §6, `followTrace`: x = flush(x + rate·(v − x)) over `count` floats. */
+  /** docs/model.md §6, `followTrace`: x = flush(x + rate·(v − x)) over `count` floats. */
   traceFollow(xPtr: number, vPtr: number, count: number, rate: number): void;
 
   /**
-   * SPEC §7.2 E3 pre side with E5, `presynapticPass` for the region's `nPre` presynaptic neurons.
+   * docs/model.md §7.2 E3 pre side with E5, `presynapticPass` for the region's `nPre` presynaptic neurons.
    * The psp delay line's row is `pspLine + (n mod delaySteps)·nPre·4`: it returns the psp stored
    * D steps ago and takes today's. pEff row `batchRow` = that delayed p, or +0 where
    * skipMode 0: p ≤ γ, skipMode 1: p < δ (random feedback). Then psp = flush(psp + pspRate·(pre − psp)).
@@ -209,7 +209,7 @@ export interface Kernels {
   presynaptic(regionPtr: number, batchRow: number, n: number, skipMode: number): void;
 
   /**
-   * SPEC §7.2 E1 and E3 post side, `postsynapticPass` for the region's `local` posts:
+   * docs/model.md §7.2 E1 and E3 post side, `postsynapticPass` for the region's `local` posts:
    *   avgSqErr = avgSqErr·avgDecay + dt·e²;  eEff = |e| < γ ? 0 : e;
    *   h4 = |e| < γ ? 0 : λ·(hom²)²  (only when the region has an h4 buffer);
    *   sDelayed = σ' row (n mod delaySteps) of the delay line (rows of `stride` floats), which then

@@ -1,5 +1,5 @@
 /**
- * File-driven spike groups (SPEC §4): a sorted event table replayed with period P for ever, or
+ * File-driven spike groups (docs/model.md §4): a sorted event table replayed with period P for ever, or
  * once when there is no loop grid. Each rank replays only the events of its own neurons.
  */
 

@@ -3,7 +3,7 @@
  *
  * Two kinds, both pure functions of their inputs:
  * - `counterNormal(seed, stream, a, b)`: a counter-based draw, so that synapse (a, b) of stream
- *   `stream` gets the same value whatever the partition or the order of evaluation (SPEC §5.3).
+ *   `stream` gets the same value whatever the partition or the order of evaluation (docs/model.md §5.3).
  * - `Xoshiro128`: a small sequential generator for task generation (Poisson input, jitter).
  */
 

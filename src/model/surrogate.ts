@@ -1,5 +1,5 @@
 /**
- * SuperSpike's surrogate derivative σ'(U) = β/(1 + β·|U − θ|)², zero below −80 mV (SPEC §7.2),
+ * SuperSpike's surrogate derivative σ'(U) = β/(1 + β·|U − θ|)², zero below −80 mV (docs/model.md §7.2),
  * evaluated in float32 in a fixed operation order.
  */
 import { BETA_PER_VOLT, SURROGATE_FLOOR_VOLTS, THRESHOLD_VOLTS } from './constants.js';

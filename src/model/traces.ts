@@ -1,5 +1,5 @@
 /**
- * Per-neuron traces of SPEC §6 on float32 arrays, every operation rounded to float32 and
+ * Per-neuron traces of docs/model.md §6 on float32 arrays, every operation rounded to float32 and
  * decayed values flushed to zero below the smallest normal float (see FLT_MIN_NORMAL).
  */
 import { FLT_MIN_NORMAL } from './constants.js';
@@ -14,7 +14,7 @@ export function decayTrace(x: Float32Array, start: number, count: number, decay:
   }
 }
 
-/** x += rate·(v − x) elementwise (`follow` of SPEC §6), for `count` entries. */
+/** x += rate·(v − x) elementwise (`follow` of docs/model.md §6), for `count` entries. */
 export function followTrace(x: Float32Array, xStart: number, v: Float32Array, vStart: number, count: number, rate: number): void {
   for (let i = 0; i < count; i++) {
     const xi = x[xStart + i]!;

@@ -60,7 +60,7 @@ function orderedGroups(info: RunInfo): RunInfoGroup[] {
     .map((x) => x.g);
 }
 
-/** The MSE in words (SPEC §7.6), shown under the learning curve. */
+/** The MSE in words (docs/model.md §7.6), shown under the learning curve. */
 export const MSE_DEFINITION =
   'MSE: how far the output spikes are from the target spikes. For each output neuron the error signal ' +
   '(target spikes minus output spikes) is filtered with a double-exponential kernel (5 ms rise, 10 ms ' +

@@ -20,7 +20,7 @@ export interface ImageTargetOptions {
   threshold?: number;
   /**
    * Simulation step in seconds. Default `DT_SECONDS` (1e-4). Jitter is drawn in [0, bin − step/2) so that a
-   * time rounded to the step grid (SPEC §12) never lands in the next bin — or, for the last
+   * time rounded to the step grid (docs/model.md §12) never lands in the next bin — or, for the last
    * column, on the loop grid itself, where it would wrap to step 0.
    */
   stepSeconds?: number;

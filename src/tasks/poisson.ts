@@ -17,7 +17,7 @@ export interface PoissonOptions {
   seed?: number;
   /**
    * Simulation step in seconds; times are rounded to this grid (what the simulator does with
-   * them anyway, SPEC §12), so the file states exactly what will be replayed. A second spike of
+   * them anyway, docs/model.md §12), so the file states exactly what will be replayed. A second spike of
    * the same neuron in the same step is dropped (a neuron spikes at most once per step): at 5 Hz
    * and 0.1 ms that happens with probability 5e-4 per spike. 0 disables rounding. Default `DT_SECONDS` (1e-4).
    */
