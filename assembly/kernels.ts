@@ -5,7 +5,126 @@
 // IEEE round-to-nearest like the reference's Math.fround of the double result.
 //
 // Rules for this module: no allocation, no static data (bytes [0, 65536) of the memory belong to
-// the module, network state lives above), so no strings, arrays or throwing code.
+// the module, network state lives above), so no strings, arrays or throwing code. The model
+// constants live in module globals (one copy per instance, not in memory), set once by
+// `configure` when src/model/kernels-wasm.ts creates the instance. Kernels of one plastic
+// connection take a *kernel region*: a block of uint32 words in memory naming its arrays and
+// sizes (indices R_* below = KERNEL_REGION of src/model/kernels.ts).
+
+// ---------------------------------------------------------------------------------------------
+// Constants (KernelConstants of src/model/kernels.ts), bound by `configure`.
+
+let KAPPA_MEM: f32 = 0;
+let E_REST_VOLTS: f32 = 0;
+let THRESHOLD_VOLTS: f32 = 0;
+let ALPHA_SYN: f32 = 0;
+let REFRACTORY_STEPS: i32 = 0;
+let AVG_DECAY: f32 = 0;
+let DT: f32 = 0;
+let GAMMA: f32 = 0;
+let HOM_LAMBDA: f32 = 0;
+let BETA_PER_VOLT: f32 = 0;
+let SURROGATE_FLOOR_VOLTS: f32 = 0;
+let PSP_RATE: f32 = 0;
+let DELTA_RANDOM: f32 = 0;
+let FILTER_RATE: f32 = 0;
+let EL_DECAY: f32 = 0;
+let UPDATE_STEPS: f32 = 0;
+let RMS_MUL: f32 = 0;
+let EPSILON: f32 = 0;
+let W_MAX: f32 = 0;
+
+/** Binds the constants, in the order of `kernelConstantArgs` (src/model/kernels.ts). */
+export function configure(
+  kappa: f32, restVolts: f32, thresholdVolts: f32, alphaSyn: f32, refractorySteps: i32,
+  avgDecay: f32, dtSeconds: f32, gamma: f32, homLambda: f32, betaPerVolt: f32, surrogateFloorVolts: f32,
+  pspRate: f32, deltaRandom: f32, filterRate: f32, elDecay: f32,
+  updateSteps: f32, rmsMul: f32, epsilon: f32, wMax: f32,
+): void {
+  KAPPA_MEM = kappa;
+  E_REST_VOLTS = restVolts;
+  THRESHOLD_VOLTS = thresholdVolts;
+  ALPHA_SYN = alphaSyn;
+  REFRACTORY_STEPS = refractorySteps;
+  AVG_DECAY = avgDecay;
+  DT = dtSeconds;
+  GAMMA = gamma;
+  HOM_LAMBDA = homLambda;
+  BETA_PER_VOLT = betaPerVolt;
+  SURROGATE_FLOOR_VOLTS = surrogateFloorVolts;
+  PSP_RATE = pspRate;
+  DELTA_RANDOM = deltaRandom;
+  FILTER_RATE = filterRate;
+  EL_DECAY = elDecay;
+  UPDATE_STEPS = updateSteps;
+  RMS_MUL = rmsMul;
+  EPSILON = epsilon;
+  W_MAX = wMax;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Kernel regions: word indices (KERNEL_REGION of src/model/kernels.ts).
+
+// @ts-ignore: decorator
+@inline const R_ERR_FILTERED = 0;
+// @ts-ignore: decorator
+@inline const R_AVG_SQ_ERR = 1;
+// @ts-ignore: decorator
+@inline const R_E_EFF = 2;
+// @ts-ignore: decorator
+@inline const R_V = 3;
+// @ts-ignore: decorator
+@inline const R_SIGMA_LINE = 4;
+// @ts-ignore: decorator
+@inline const R_S_DELAYED = 5;
+// @ts-ignore: decorator
+@inline const R_HOM = 6;
+// @ts-ignore: decorator
+@inline const R_H4 = 7;
+// @ts-ignore: decorator
+@inline const R_LOCAL = 8;
+// @ts-ignore: decorator
+@inline const R_STRIDE = 9;
+// @ts-ignore: decorator
+@inline const R_DELAY_STEPS = 10;
+// @ts-ignore: decorator
+@inline const R_BATCH_PITCH = 11;
+// @ts-ignore: decorator
+@inline const R_PSP = 12;
+// @ts-ignore: decorator
+@inline const R_PSP_LINE = 13;
+// @ts-ignore: decorator
+@inline const R_P_EFF = 14;
+// @ts-ignore: decorator
+@inline const R_PRE = 15;
+// @ts-ignore: decorator
+@inline const R_N_PRE = 16;
+// @ts-ignore: decorator
+@inline const R_PRE_PITCH = 17;
+// @ts-ignore: decorator
+@inline const R_EL = 18;
+// @ts-ignore: decorator
+@inline const R_EL_FLT = 19;
+// @ts-ignore: decorator
+@inline const R_EL_SUM = 20;
+// @ts-ignore: decorator
+@inline const R_W = 21;
+// @ts-ignore: decorator
+@inline const R_GRAD2 = 22;
+// @ts-ignore: decorator
+@inline const R_SYNAPSES = 23;
+
+/** Word `index` of the kernel region at `region` (a pointer or a size). */
+// @ts-ignore: decorator
+@inline function word(region: usize, index: i32): usize {
+  return <usize>load<u32>(region + (<usize>index << 2));
+}
+
+/** Row `row` of a batch buffer with rows of `pitch` floats (0 stays 0: an absent buffer). */
+// @ts-ignore: decorator
+@inline function batchRowAt(buffer: usize, row: i32, pitch: usize): usize {
+  return buffer == 0 ? 0 : buffer + ((<usize>row * pitch) << 2);
+}
 
 // Bits of the smallest normal float32 (FLT_MIN_NORMAL = 2^-126).
 // @ts-ignore: decorator
@@ -34,8 +153,12 @@
 export function lifStep(
   vPtr: usize, iPtr: usize, refPtr: usize, count: i32,
   spikeOutPtr: usize, rank: i32, ranks: i32,
-  kappa: f32, restVolts: f32, thresholdVolts: f32, alphaSyn: f32, refractorySteps: i32,
 ): i32 {
+  const kappa = KAPPA_MEM;
+  const restVolts = E_REST_VOLTS;
+  const thresholdVolts = THRESHOLD_VOLTS;
+  const alphaSyn = ALPHA_SYN;
+  const refractorySteps = REFRACTORY_STEPS;
   let spikes: i32 = 0;
   let li: i32 = 0;
   if (count >= 4) {
@@ -166,7 +289,7 @@ export function forward(spikesPtr: usize, spikeCount: i32, wPtr: usize, stride: 
   }
 }
 
-export function eligibility(
+function eligibilityRows(
   nPre: i32, stride: i32,
   pPtr: usize, sPtr: usize, ePtr: usize, hPtr: usize, anyError: i32,
   elPtr: usize, elFltPtr: usize, elSumPtr: usize, wPtr: usize,
@@ -196,6 +319,24 @@ export function eligibility(
       else elRow(false, true, true, rowBytes, rate, rate, decay, absMask, minBits, sPtr, ePtr, hPtr, el, ef, es, w);
     }
   }
+}
+
+/**
+ * One step (batch row `batchRow`) over the presynaptic rows [j0, j1) of a kernel region: the
+ * definition eligibilityBatch is tested against (test-only).
+ */
+export function eligibility(region: usize, batchRow: i32, j0: i32, j1: i32, anyError: i32): void {
+  const pitch = word(region, R_BATCH_PITCH);
+  const row = <usize>j0 * (word(region, R_STRIDE) << 2);
+  const w = word(region, R_W);
+  eligibilityRows(
+    j1 - j0, <i32>word(region, R_STRIDE),
+    batchRowAt(word(region, R_P_EFF), batchRow, word(region, R_PRE_PITCH)) + (<usize>j0 << 2),
+    batchRowAt(word(region, R_S_DELAYED), batchRow, pitch), batchRowAt(word(region, R_E_EFF), batchRow, pitch),
+    batchRowAt(word(region, R_H4), batchRow, pitch), anyError,
+    word(region, R_EL) + row, word(region, R_EL_FLT) + row, word(region, R_EL_SUM) + row, w == 0 ? 0 : w + row,
+    FILTER_RATE, EL_DECAY,
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -279,7 +420,7 @@ export function eligibility(
   }
 }
 
-export function eligibilityBatch(
+function eligibilityBatchRows(
   steps: i32, nPre: i32, stride: i32, pPitch: i32, pitch: i32,
   pPtr: usize, sPtr: usize, ePtr: usize, hPtr: usize, anyError: i32,
   elPtr: usize, elFltPtr: usize, elSumPtr: usize, wPtr: usize,
@@ -319,15 +460,32 @@ export function eligibilityBatch(
   }
 }
 
+/** `steps` batch rows from row 0 over the presynaptic rows [j0, j1) of a kernel region. */
+export function eligibilityBatch(region: usize, steps: i32, j0: i32, j1: i32, anyError: i32): void {
+  const row = <usize>j0 * (word(region, R_STRIDE) << 2);
+  const w = word(region, R_W);
+  eligibilityBatchRows(
+    steps, j1 - j0, <i32>word(region, R_STRIDE), <i32>word(region, R_PRE_PITCH), <i32>word(region, R_BATCH_PITCH),
+    word(region, R_P_EFF) + (<usize>j0 << 2), word(region, R_S_DELAYED), word(region, R_E_EFF), word(region, R_H4), anyError,
+    word(region, R_EL) + row, word(region, R_EL_FLT) + row, word(region, R_EL_SUM) + row, w == 0 ? 0 : w + row,
+    FILTER_RATE, EL_DECAY,
+  );
+}
+
 // ---------------------------------------------------------------------------------------------
 // weightUpdate (SPEC §7.5): g = elSum/steps (a true division); grad2 = max(g², rmsMul·grad2);
 // elSum = 0; if learning: w = clip(w + η·(g/(√grad2 + ε)), ±wMax), the clip by the reference's
 // comparisons (w < −wMax ? −wMax : w > wMax ? wMax : w).
 
-export function weightUpdate(
-  count: i32, wPtr: usize, elSumPtr: usize, grad2Ptr: usize,
-  updateSteps: f32, rmsMul: f32, eta: f32, epsilon: f32, wMax: f32, learning: i32,
-): void {
+export function weightUpdate(region: usize, eta: f32, learning: i32): void {
+  const count = <i32>word(region, R_SYNAPSES);
+  const wPtr = word(region, R_W);
+  const elSumPtr = word(region, R_EL_SUM);
+  const grad2Ptr = word(region, R_GRAD2);
+  const updateSteps = UPDATE_STEPS;
+  const rmsMul = RMS_MUL;
+  const epsilon = EPSILON;
+  const wMax = W_MAX;
   const negMax: f32 = -wMax;
   let i: i32 = 0;
   if (count >= 4) {
@@ -508,11 +666,14 @@ export function traceFollow(xPtr: usize, vPtr: usize, count: i32, rate: f32): vo
   }
 }
 
-export function presynaptic(
-  pspPtr: usize, pspLinePtr: usize, pEffOutPtr: usize, prePtr: usize,
-  nPre: i32, delaySteps: i32, n: f64, skipMode: i32, threshold: f32, rate: f32,
-): void {
-  const row = delayRow(pspLinePtr, n, delaySteps, nPre);
+export function presynaptic(region: usize, batchRow: i32, n: f64, skipMode: i32): void {
+  const pspPtr = word(region, R_PSP);
+  const pEffOutPtr = batchRowAt(word(region, R_P_EFF), batchRow, word(region, R_PRE_PITCH));
+  const prePtr = word(region, R_PRE);
+  const nPre = <i32>word(region, R_N_PRE);
+  const threshold = skipMode == 0 ? GAMMA : DELTA_RANDOM;
+  const rate = PSP_RATE;
+  const row = delayRow(word(region, R_PSP_LINE), n, <i32>word(region, R_DELAY_STEPS), nPre);
   if (skipMode == 0) preRun(true, nPre, pspPtr, row, pEffOutPtr, prePtr, threshold, rate);
   else preRun(false, nPre, pspPtr, row, pEffOutPtr, prePtr, threshold, rate);
 }
@@ -588,13 +749,24 @@ export function presynaptic(
   return any;
 }
 
-export function postsynaptic(
-  errFilteredPtr: usize, avgSqErrPtr: usize, eEffOutPtr: usize, vPtr: usize,
-  sigmaLinePtr: usize, sDelayedOutPtr: usize, homPtr: usize, h4OutPtr: usize,
-  local: i32, stride: i32, delaySteps: i32, n: f64, partial: i32,
-  avgDecay: f32, dt: f32, gamma: f32, lambda: f32, beta: f32, theta: f32, floorVolts: f32,
-): i32 {
-  const row = delayRow(sigmaLinePtr, n, delaySteps, stride);
+export function postsynaptic(region: usize, batchRow: i32, n: f64, partial: i32): i32 {
+  const pitch = word(region, R_BATCH_PITCH);
+  const errFilteredPtr = word(region, R_ERR_FILTERED);
+  const avgSqErrPtr = word(region, R_AVG_SQ_ERR);
+  const eEffOutPtr = batchRowAt(word(region, R_E_EFF), batchRow, pitch);
+  const vPtr = word(region, R_V);
+  const sDelayedOutPtr = batchRowAt(word(region, R_S_DELAYED), batchRow, pitch);
+  const homPtr = word(region, R_HOM);
+  const h4OutPtr = batchRowAt(word(region, R_H4), batchRow, pitch);
+  const local = <i32>word(region, R_LOCAL);
+  const avgDecay = AVG_DECAY;
+  const dt = DT;
+  const gamma = GAMMA;
+  const lambda = HOM_LAMBDA;
+  const beta = BETA_PER_VOLT;
+  const theta = THRESHOLD_VOLTS;
+  const floorVolts = SURROGATE_FLOOR_VOLTS;
+  const row = delayRow(word(region, R_SIGMA_LINE), n, <i32>word(region, R_DELAY_STEPS), <i32>word(region, R_STRIDE));
   // As in postsynapticPass, the h4 output pointer alone says whether there is a regulariser.
   if (h4OutPtr != 0) {
     if (partial != 0) {

@@ -16,10 +16,17 @@ for (const file of [path.join(dist, 'kernels-wasm.js'), path.join(root, 'build',
 }
 const { WasmKernels } = await import(path.join(dist, 'kernels-wasm.js'));
 const { ReferenceKernels } = await import(path.join(dist, 'kernels-ref.js'));
-const { RISE_DECAY, DECAY_RATE } = await import(path.join(dist, 'constants.js'));
+const { KERNEL_REGION, KERNEL_REGION_WORDS, kernelRegionWords } = await import(path.join(dist, 'kernels.js'));
 
 const seconds = Number(process.argv[2] ?? 0.5);
 const PAGE = 65536;
+
+/** Writes a kernel region (fields not given are 0) at byte `at` of `memory`. */
+function writeRegion(memory, at, fields) {
+  const all = Object.fromEntries(Object.keys(KERNEL_REGION).map((name) => [name, 0]));
+  new Uint32Array(memory.buffer).set(kernelRegionWords({ ...all, ...fields }), at >> 2);
+  return at;
+}
 
 /**
  * Warms up (tier-up to the optimising compiler), then times windows of ~20 ms for `seconds` and
@@ -56,7 +63,7 @@ function setup(nPre, nPost) {
   };
   const ptr = {
     p: take(nPre), p0: take(nPre), s: take(stride), e: take(stride), h: take(stride),
-    el: take(syn), ef: take(syn), es: take(syn), w: take(syn),
+    el: take(syn), ef: take(syn), es: take(syn), w: take(syn), region: take(KERNEL_REGION_WORDS),
   };
   const pages = Math.ceil(offset / PAGE) + 1;
   const memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
@@ -76,12 +83,13 @@ function setup(nPre, nPost) {
 
 function bench(kernels, env, variant) {
   const { nPre, stride, ptr } = env;
-  const h = variant.reg ? ptr.h : 0;
   const anyError = variant.err ? 1 : 0;
-  const p = variant.input ? ptr.p : ptr.p0;
-  const call = () => kernels.eligibility(
-    nPre, stride, p, ptr.s, ptr.e, h, anyError, ptr.el, ptr.ef, ptr.es, ptr.w, DECAY_RATE, RISE_DECAY,
-  );
+  const region = writeRegion(env.memory, ptr.region, {
+    nPre, stride, prePitch: nPre, batchPitch: stride, synapses: nPre * stride,
+    pEff: variant.input ? ptr.p : ptr.p0, sDelayed: ptr.s, eEff: ptr.e, h4: variant.reg ? ptr.h : 0,
+    el: ptr.el, elFlt: ptr.ef, elSum: ptr.es, w: ptr.w,
+  });
+  const call = () => kernels.eligibility(region, 0, 0, nPre, anyError);
   return (nPre * stride) / bestSecondsPerCall(call, 50);
 }
 
@@ -123,7 +131,7 @@ for (const [nPre, nPost] of shapes) {
 // The per-neuron passes of every step (traceDecay, traceFollow, presynaptic, postsynaptic): time
 // per call for `count` neurons, three ways: the model functions as the engine calls them today
 // (traces.ts / connection-passes.ts with prebuilt offset objects), the ReferenceKernels (the same
-// functions behind the Kernels interface: pointer conversion, parameter checks) and the wasm
+// functions behind the Kernels interface: reading the kernel region) and the wasm
 // kernels. The delay-line row rotates with n, as in a run (D = 8).
 {
   const { decayTrace, followTrace } = await import(path.join(dist, 'traces.js'));
@@ -144,7 +152,7 @@ for (const [nPre, nPost] of shapes) {
     const ptr = {
       x: take(count), v: take(count), psp: take(count), pre: take(count), pspLine: take(D * count), pEff: take(count),
       errF: take(count), avg: take(count), volts: take(count), hom: take(count), sigmaLine: take(D * stride),
-      eEff: take(stride), sDel: take(stride), h4: take(stride),
+      eEff: take(stride), sDel: take(stride), h4: take(stride), region: take(KERNEL_REGION_WORDS),
     };
     const pages = Math.ceil(offset / PAGE) + 1;
     const memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
@@ -165,7 +173,6 @@ for (const [nPre, nPost] of shapes) {
     return { memory, f32, count, stride, ptr };
   }
 
-  const post = [C.AVG_DECAY, C.DT_F32, C.GAMMA, C.HOM_LAMBDA, C.BETA_PER_VOLT, C.THRESHOLD_VOLTS, C.SURROGATE_FLOOR_VOLTS];
   const cases = [
     {
       name: 'traceDecay',
@@ -191,8 +198,11 @@ for (const [nPre, nPost] of shapes) {
       },
       kernel: (k, env) => {
         const { ptr } = env;
+        const region = writeRegion(env.memory, ptr.region, {
+          psp: ptr.psp, pspLine: ptr.pspLine, pEff: ptr.pEff, pre: ptr.pre, nPre: env.count, delaySteps: D, prePitch: env.count,
+        });
         let n = 0;
-        return () => k.presynaptic(ptr.psp, ptr.pspLine, ptr.pEff, ptr.pre, env.count, D, n++, mode, threshold, C.DECAY_RATE);
+        return () => k.presynaptic(region, 0, n++, mode);
       },
     })),
     ...[[1, false], [1, true], [0, false]].map(([partial, reg]) => ({
@@ -209,10 +219,12 @@ for (const [nPre, nPost] of shapes) {
       kernel: (k, env) => {
         const { ptr } = env;
         let n = 0;
-        return () => k.postsynaptic(
-          ptr.errF, ptr.avg, ptr.eEff, ptr.volts, ptr.sigmaLine, ptr.sDel, reg ? ptr.hom : 0, reg ? ptr.h4 : 0,
-          env.count, env.stride, D, n++, partial, ...post,
-        );
+        const region = writeRegion(env.memory, ptr.region, {
+          errFiltered: ptr.errF, avgSqErr: ptr.avg, eEff: ptr.eEff, v: ptr.volts, sigmaLine: ptr.sigmaLine, sDelayed: ptr.sDel,
+          hom: reg ? ptr.hom : 0, h4: reg ? ptr.h4 : 0, local: env.count, stride: env.stride, delaySteps: D,
+          batchPitch: env.stride,
+        });
+        return () => k.postsynaptic(region, 0, n++, partial);
       },
     })),
   ];

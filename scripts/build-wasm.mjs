@@ -23,7 +23,8 @@ execFileSync(process.execPath, [
   // No --memoryBase: without it asc tells Binaryen that memory below 1024 is never touched
   // ("low memory unused"), which lets it fold `ptr + constant` into load/store offset
   // immediates (the unrolled kernel loops rely on it). The kernels have no static data at all
-  // (check build/kernels.wat: no `(data`, no globals); the engine keeps [0, 65536) for the module.
+  // (check build/kernels.wat: no `(data`; the only globals are the constants `configure` sets,
+  // outside memory); the engine keeps [0, 65536) for the module.
 ], { stdio: 'inherit', cwd: root });
 
 // Every worker instantiates the module on the same shared memory, so an active data segment would

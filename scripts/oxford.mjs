@@ -1,42 +1,49 @@
 #!/usr/bin/env node
-// The paper's Oxford run (SPEC §8, §13), by hand — not part of CI:
+// The paper's Oxford run (docs/model.md §8, §13), by hand — not part of CI:
 //   node scripts/oxford.mjs [--blocks 10] [--workers 2] [--feedback symmetric|random] [--out output/oxford]
-// Trains on ../shared/data/oxford, then prints the MSE per block next to Auryn 6f88977's figures
-// and the wall time. Exits 0 without running when the data is absent.
+// Trains config/oxford.json on the SSBM Oxford rasters shipped in data/ssbm/precise_timing/oxford,
+// then prints the MSE per block next to Auryn 6f88977's figures and the wall time. A missing data
+// file or a failed run exits 1: silence must never look like success.
 import { existsSync, readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const data = path.resolve(root, '..', 'shared', 'data', 'oxford');
+const configFile = path.join(root, 'config', 'oxford.json');
+const config = JSON.parse(readFileSync(configFile, 'utf8'));
+for (const key of ['input', 'target']) {
+  // Relative raster paths in a config are resolved against the config's folder (src/config/load.ts).
+  const file = path.resolve(path.dirname(configFile), config[key] ?? '');
+  if (!config[key] || !existsSync(file)) {
+    console.error(`oxford: ${configFile}: ${key} raster ${file} not found (it ships in data/ssbm; is this a complete clone?)`);
+    process.exit(1);
+  }
+}
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? process.argv[i + 1] : fallback;
 };
-if (!existsSync(path.join(data, 'oxford-input.ras'))) {
-  console.log(`oxford: ${data} not found; nothing to do`);
-  process.exit(0);
-}
 const blocks = arg('blocks', '10');
 const workers = arg('workers', '2');
 const feedback = arg('feedback', 'symmetric');
 const out = path.resolve(arg('out', path.join(root, 'output', 'oxford')));
 const started = Date.now();
 const run = spawnSync(process.execPath, [
-  path.join(root, 'dist', 'src', 'cli', 'main.js'), 'run', path.join(root, 'config', 'oxford.json'),
-  '--input', path.join(data, 'oxford-input.ras'), '--target', path.join(data, 'oxford-target.ras'),
+  path.join(root, 'dist', 'src', 'cli', 'main.js'), 'run', configFile,
   '--blocks', blocks, '--workers', workers, '--feedback', feedback, '--out', out,
 ], { stdio: 'inherit' });
-if (run.status !== 0) process.exit(run.status ?? 1);
+if (run.status !== 0) process.exit(run.status || 1);
 const wall = (Date.now() - started) / 1000;
 
-// SPEC §13: Auryn 6f88977, one rank.
-const auryn = {
-  symmetric: { 0: 214.4, 1: 105.5, 2: 57.3, 3: 45.8, 4: 40.2, 5: 37.6, 6: 35.4, 7: 33.3, 8: 30.9, 10: 28.8, 12: 28.6, 15: 25.9, 20: 23.6, 21: 18.4, 22: 16.4, 24: 16.7 },
-  random: { 0: 214.4, 1: 150.0, 2: 103.2, 3: 95.6, 4: 90.3, 5: 87.0, 6: 85.3, 7: 82.8, 8: 76.5, 10: 77.7, 12: 77.0, 15: 78.7 },
-}[feedback] ?? {};
-const stats = readFileSync(path.join(out, 'oxford.stats'), 'utf8').trim().split('\n').map((l) => l.split(/\s+/));
+const { AURYN_OXFORD_MSE } = await import(path.join(root, 'dist', 'src', 'experiments', 'auryn-reference.js'));
+const auryn = AURYN_OXFORD_MSE[feedback] ?? {};
+const statsFile = path.join(out, 'oxford.stats');
+if (!existsSync(statsFile)) {
+  console.error(`oxford: the run wrote no ${statsFile}`);
+  process.exit(1);
+}
+const stats = readFileSync(statsFile, 'utf8').trim().split('\n').map((l) => l.split(/\s+/));
 console.log(`\nOxford, ${feedback} feedback, ${workers} workers, ${blocks} blocks: wall ${wall.toFixed(0)} s`);
 console.log('| block | superspike MSE | Auryn MSE |');
 console.log('|---|---|---|');

@@ -1,5 +1,6 @@
 /** Config files: defaults, and errors that name the file, the key and the problem. */
-import { writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config/load.js';
@@ -51,6 +52,39 @@ describe('loadConfig', () => {
     const { config } = loadConfig(path.join(dir, 'c.json'));
     const task = await resolveTask(config);
     expect([task.nInput, task.nOutput, task.gridSteps, task.input.periodSteps]).toEqual([5, 3, 100, 100]);
+  });
+
+  it('config/oxford.json names the repository\'s SSBM Oxford rasters, whatever the working directory', async () => {
+    const cwd = process.cwd();
+    process.chdir(tempDir('config-cwd'));
+    try {
+      const { config } = loadConfig(path.join(PACKAGE_ROOT, 'config', 'oxford.json'));
+      expect(config.input).toBe(path.join(PACKAGE_ROOT, 'data/ssbm/precise_timing/oxford/input.ras'));
+      expect(config.target).toBe(path.join(PACKAGE_ROOT, 'data/ssbm/precise_timing/oxford/target.ras'));
+      const task = await resolveTask(config, { onWarning: () => {} });
+      expect([task.nInput, task.nOutput, task.gridSteps]).toEqual([200, 200, 18900]);
+    } finally {
+      process.chdir(cwd);
+    }
+  });
+
+  it('npm run oxford (scripts/oxford.mjs) exits 1 naming the raster when a data file is missing', () => {
+    // A copy of the script in a tree whose config names a raster that is not there.
+    const root = tempDir('oxford-script');
+    mkdirSync(path.join(root, 'scripts'));
+    mkdirSync(path.join(root, 'config'));
+    copyFileSync(path.join(PACKAGE_ROOT, 'scripts', 'oxford.mjs'), path.join(root, 'scripts', 'oxford.mjs'));
+    writeFileSync(path.join(root, 'config', 'oxford.json'), JSON.stringify({ input: '../data/in.ras', target: '../data/target.ras' }));
+    const run = spawnSync(process.execPath, [path.join(root, 'scripts', 'oxford.mjs'), '--blocks', '0'], { encoding: 'utf8' });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/input raster .*data\/in\.ras not found/);
+  });
+
+  it('a raster the config names but that is missing is an error naming it', async () => {
+    const dir = tempDir('config-missing');
+    writeFileSync(path.join(dir, 'c.json'), JSON.stringify({ input: 'gone.ras', target: 'gone-too.ras' }));
+    const { config } = loadConfig(path.join(dir, 'c.json'));
+    await expect(resolveTask(config)).rejects.toThrow(/gone\.ras/);
   });
 });
 

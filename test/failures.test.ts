@@ -44,6 +44,17 @@ describe('failing ranks', () => {
     expectDecodableSpikeFiles(dir);
   });
 
+  it('at default settings (automatic hang timeout) a hung rank is named within seconds', async () => {
+    const config = smallConfig({ blocks: 20 });
+    const dir = tempDir('hang-auto');
+    const started = performance.now();
+    await expect(runExperiment(config, await taskFor(config), {
+      workers: 2, outDir: dir, testHooks: { fault: { rank: 1, step: 2500, kind: 'hang' } },
+    })).rejects.toThrow(/rank 1 stopped answering after step 2496 \(no progress for \d+(\.\d)? s; the others wait/);
+    // Progress of this network is quick, so the floor of 5 s applies (plus start-up and the grace).
+    expect(performance.now() - started).toBeLessThan(20_000);
+  });
+
   it('the CLI exits 1 with a one-line message naming the rank', async () => {
     const dir = tempDir('cli-fault');
     const result = await runCli(['run', '--workers', '2', '--out', dir, '--blocks', '2', '--block-seconds', '0.2', '--hidden', '10',

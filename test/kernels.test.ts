@@ -2,18 +2,24 @@
  * WasmKernels ≡ ReferenceKernels, bit for bit. Every case lays its arrays out above the 64 KiB the
  * wasm module reserves, in two shared memories with identical contents; the reference runs on one,
  * the wasm kernels on the other, and the two memories are then compared whole as uint32 words
- * (which also catches any stray write outside the arrays).
+ * (which also catches any stray write outside the arrays). Connection kernels get their arrays
+ * through a kernel region written into both memories; cases that need other constants than the
+ * model's create kernels bound to them.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  ALPHA_SYN, AVG_DECAY, BETA_PER_VOLT, DECAY_RATE, DELTA_RANDOM, DT_F32, EPSILON, E_REST_VOLTS, FLT_MIN_NORMAL,
-  GAMMA, HOM_DECAY, HOM_LAMBDA, KAPPA_MEM, PRE_DECAY, REFRACTORY_STEPS, RISE_DECAY, RISE_RATE, RMS_MUL,
-  SURROGATE_FLOOR_VOLTS, THRESHOLD_VOLTS, WEIGHT_UPDATE_STEPS, W_MAX,
+  DECAY_RATE, DELTA_RANDOM, E_REST_VOLTS, FLT_MIN_NORMAL, GAMMA, HOM_DECAY, PRE_DECAY, REFRACTORY_STEPS,
+  RISE_RATE, SURROGATE_FLOOR_VOLTS, THRESHOLD_VOLTS, W_MAX,
 } from '../src/model/constants.js';
+import { computeLayout, kernelRegionOf } from '../src/engine/layout.js';
+import { buildTopology } from '../src/engine/topology.js';
 import { ReferenceKernels } from '../src/model/kernels-ref.js';
 import { WasmKernels, createKernels } from '../src/model/kernels-wasm.js';
-import type { Kernels } from '../src/model/kernels.js';
+import {
+  KERNEL_FUNCTIONS, KERNEL_REGION, KERNEL_REGION_WORDS, MODEL_KERNEL_CONSTANTS, TEST_KERNEL_FUNCTIONS, kernelRegionWords,
+  type KernelConstants, type KernelRegion, type TestKernels,
+} from '../src/model/kernels.js';
 import { KERNELS_WASM_PATH } from '../src/paths.js';
 
 const f = Math.fround;
@@ -65,16 +71,50 @@ class Rand {
   }
 }
 
+/** The model's constants with some changed. */
+function constantsWith(changes: Partial<KernelConstants>): KernelConstants {
+  return { ...MODEL_KERNEL_CONSTANTS, ...changes };
+}
+
+/** Both implementations, bound to the same constants, one on each memory of a Twin. */
+interface KernelPair {
+  ref: TestKernels;
+  wasm: TestKernels;
+}
+
 /** Two identically laid out memories, one per implementation. */
 class Twin {
   readonly memRef = new WebAssembly.Memory({ initial: PAGES, maximum: PAGES, shared: true });
   readonly memWasm = new WebAssembly.Memory({ initial: PAGES, maximum: PAGES, shared: true });
-  readonly ref: Kernels = new ReferenceKernels(this.memRef.buffer);
-  readonly wasm: Kernels = WasmKernels.load(this.memWasm);
+  readonly ref: TestKernels;
+  readonly wasm: TestKernels;
   private top = PAGE;
   readonly f32 = new Float32Array(this.memRef.buffer);
   readonly i32 = new Int32Array(this.memRef.buffer);
   readonly u32 = new Uint32Array(this.memRef.buffer);
+
+  constructor(constants: Partial<KernelConstants> = {}) {
+    ({ ref: this.ref, wasm: this.wasm } = this.kernelsWith(constants));
+  }
+
+  /** Further kernels on the same two memories, bound to the model's constants with `changes`. */
+  kernelsWith(changes: Partial<KernelConstants>): KernelPair {
+    const constants = constantsWith(changes);
+    return { ref: new ReferenceKernels(this.memRef.buffer, constants), wasm: WasmKernels.load(this.memWasm, constants) };
+  }
+
+  /**
+   * A kernel region (absent fields 0) written into both memories; returns its pointer. Sizes
+   * given by the arrays' shapes: stride, nPre, local, delaySteps, pitches, synapses.
+   */
+  region(fields: Partial<KernelRegion>): number {
+    const at = this.alloc(KERNEL_REGION_WORDS);
+    const all = Object.fromEntries(Object.keys(KERNEL_REGION).map((name) => [name, 0])) as KernelRegion;
+    const words = kernelRegionWords({ ...all, ...fields });
+    new Uint32Array(this.memRef.buffer).set(words, at >> 2);
+    new Uint32Array(this.memWasm.buffer).set(words, at >> 2);
+    return at;
+  }
 
   /** Reserves `words` 4-byte words, 16-byte aligned (with a gap so overruns show up). */
   alloc(words: number): number {
@@ -111,10 +151,13 @@ class Twin {
     new Uint8Array(this.memWasm.buffer).set(new Uint8Array(this.memRef.buffer));
   }
 
-  /** Runs `call` on both implementations and requires equal results and equal memories. */
-  both<T>(label: string, call: (k: Kernels) => T): T {
-    const a = call(this.ref);
-    const b = call(this.wasm);
+  /**
+   * Runs `call` on both implementations (this twin's, or the `kernels` pair bound to other
+   * constants) and requires equal results and equal memories.
+   */
+  both<T>(label: string, call: (k: TestKernels) => T, kernels: KernelPair = this): T {
+    const a = call(kernels.ref);
+    const b = call(kernels.wasm);
     expect(b, `${label}: return value`).toEqual(a);
     this.expectSame(label);
     return a;
@@ -139,18 +182,18 @@ const STRIDES = [4, 8, 132];
 const NPRES = [1, 7, 64];
 
 describe('kernels.wasm module', () => {
-  it('imports only the memory and has no data segment', () => {
+  it('imports only the memory, exports exactly the kernels and configure, and has no data segment', () => {
     const bytes = readFileSync(KERNELS_WASM_PATH);
     const mod = new WebAssembly.Module(bytes);
     const imports = WebAssembly.Module.imports(mod).filter((i) => !(i.module === 'env' && i.name === 'abort'));
     expect(imports).toEqual([{ module: 'env', name: 'memory', kind: 'memory' }]);
-    const exports = WebAssembly.Module.exports(mod).map((e) => e.name);
-    for (const name of [
-      'lifStep', 'forward', 'eligibility', 'eligibilityBatch', 'weightUpdate', 'feedbackRows',
-      'traceDecay', 'traceFollow', 'presynaptic', 'postsynaptic',
-    ]) {
-      expect(exports).toContain(name);
-    }
+    // KERNEL_FUNCTIONS and TEST_KERNEL_FUNCTIONS list the interfaces' functions (kernels.ts makes
+    // the compiler check that), so this compares the module with Kernels and TestKernels.
+    const exports = WebAssembly.Module.exports(mod).filter((e) => e.kind === 'function').map((e) => e.name);
+    expect([...exports].sort()).toEqual([...KERNEL_FUNCTIONS, ...TEST_KERNEL_FUNCTIONS, 'configure'].sort());
+    expect(KERNEL_FUNCTIONS as readonly string[]).not.toContain('eligibility');
+    const ref = new ReferenceKernels(new ArrayBuffer(16));
+    for (const name of [...KERNEL_FUNCTIONS, ...TEST_KERNEL_FUNCTIONS]) expect(typeof ref[name], name).toBe('function');
     // walk the sections: no data (11) or data count (12) section
     const ids: number[] = [];
     let pos = 8;
@@ -176,6 +219,23 @@ describe('kernels.wasm module', () => {
     expect(createKernels('wasm', memory).name).toBe('wasm');
     expect(createKernels('reference', memory).name).toBe('reference');
   });
+
+  it('binds the constants per instance: two wasm instances on one memory keep their own', () => {
+    // Same inputs, α_syn of the model and 1/2: only the current decay differs, in each memory.
+    const t = new Twin();
+    const half = t.kernelsWith({ alphaSyn: f(0.5) });
+    const cur = t.alloc(4);
+    const other = t.alloc(4);
+    for (const at of [cur, other]) t.fillF32(at, 4, () => 1);
+    t.sync();
+    const v = t.alloc(4);
+    const ref = t.alloc(4);
+    const out = t.alloc(4);
+    t.both('model α', (k) => k.lifStep(v, cur, ref, 4, out, 0, 1));
+    t.both('α = 1/2', (k) => k.lifStep(v, other, ref, 4, out, 0, 1), half);
+    expect(Array.from(new Float32Array(t.memWasm.buffer, cur, 4))).toEqual(Array(4).fill(MODEL_KERNEL_CONSTANTS.alphaSyn));
+    expect(Array.from(new Float32Array(t.memWasm.buffer, other, 4))).toEqual([0.5, 0.5, 0.5, 0.5]);
+  });
 });
 
 describe('lifStep', () => {
@@ -194,7 +254,7 @@ describe('lifStep', () => {
       let spikes = 0;
       for (let step = 0; step < 60; step++) {
         spikes += t.both(`step ${step}`, (k) =>
-          k.lifStep(v, cur, ref, count, out, 2, 3, KAPPA_MEM, E_REST_VOLTS, THRESHOLD_VOLTS, ALPHA_SYN, REFRACTORY_STEPS));
+          k.lifStep(v, cur, ref, count, out, 2, 3));
         if (step % 7 === 3) {
           // kick some neurons over the threshold again, identically in both memories
           for (let i = 0; i < count; i++) if (r.chance(0.3)) t.f32[(cur >> 2) + i] = r.uniform(0, 0.2);
@@ -216,7 +276,7 @@ describe('lifStep', () => {
     t.i32[(ref >> 2) + 4] = 3; // above threshold but refractory: no spike
     t.sync();
     const spikes = t.both('spikes', (k) =>
-      k.lifStep(v, cur, ref, n, out, 1, 4, KAPPA_MEM, E_REST_VOLTS, THRESHOLD_VOLTS, ALPHA_SYN, REFRACTORY_STEPS));
+      k.lifStep(v, cur, ref, n, out, 1, 4));
     expect(spikes).toBe(4);
     expect(Array.from(new Uint32Array(t.memWasm.buffer, out, 4))).toEqual([1, 9, 25, 33]);
     const ri = new Int32Array(t.memWasm.buffer, ref, n);
@@ -281,15 +341,20 @@ describe('eligibilityBatch', () => {
           t.fillF32(L.es, syn, () => (r.chance(0.1) ? 0 : r.uniform(-1, 1)));
           t.fillF32(L.w, syn, () => r.uniform(-0.1, 0.1));
           t.sync();
+          const region = (row: number) => t.region({
+            nPre, stride, prePitch: pPitch, batchPitch: pitch, synapses: syn,
+            pEff: L.p + row * pPitch * 4, sDelayed: L.s + row * pitch * 4, eEff: L.e + row * pitch * 4,
+            h4: reg ? L.h + row * pitch * 4 : 0, el: L.el, elFlt: L.ef, elSum: L.es, w: L.w,
+          });
+          const whole = region(0);
           for (const batch of [steps, 3, 1]) {
-            t.both(`batch of ${batch}`, (k) => k.eligibilityBatch(
-              batch, nPre, stride, pPitch, pitch, L.p, L.s, L.e, reg ? L.h : 0, 1, L.el, L.ef, L.es, L.w, DECAY_RATE, RISE_DECAY,
-            ));
+            t.both(`batch of ${batch}`, (k) => k.eligibilityBatch(whole, batch, 0, nPre, 1));
           }
-          t.both('quiet batch', (k) => k.eligibilityBatch(
-            1, nPre, stride, pPitch, pitch, L.p + pPitch * 4, L.s + pitch * 4, L.e + pitch * 4, reg ? L.h + pitch * 4 : 0, 0,
-            L.el, L.ef, L.es, L.w, DECAY_RATE, RISE_DECAY,
-          ));
+          // in chunks of rows, as work sharing cuts a pass
+          const cut = Math.min(nPre, 3);
+          t.both('rows [0, 3)', (k) => k.eligibilityBatch(whole, steps, 0, cut, 1));
+          t.both('rows [3, nPre)', (k) => k.eligibilityBatch(whole, steps, cut, nPre, 1));
+          t.both('quiet batch', (k) => k.eligibilityBatch(region(1), 1, 0, nPre, 0));
         });
       }
     }
@@ -298,6 +363,14 @@ describe('eligibilityBatch', () => {
 
 describe('eligibility', () => {
   interface Layout { p: number; s: number; e: number; h: number; el: number; ef: number; es: number; w: number }
+
+  /** The kernel region of a one-row batch over L (h4 only with the regulariser). */
+  function regionOf(t: Twin, L: Layout, nPre: number, stride: number, reg: boolean): number {
+    return t.region({
+      nPre, stride, prePitch: nPre, batchPitch: stride, synapses: nPre * stride,
+      pEff: L.p, sDelayed: L.s, eEff: L.e, h4: reg ? L.h : 0, el: L.el, elFlt: L.ef, elSum: L.es, w: L.w,
+    });
+  }
 
   function setup(t: Twin, r: Rand, nPre: number, stride: number, pZero: number): Layout {
     const syn = nPre * stride;
@@ -327,13 +400,12 @@ describe('eligibility', () => {
             const t = new Twin();
             const L = setup(t, r, nPre, stride, 0.3);
             t.sync();
+            const region = regionOf(t, L, nPre, stride, reg);
+            // alternate the filters: rise (τ_syn) and decay (τ_mem) rates
+            const rise = t.kernelsWith({ filterRate: RISE_RATE });
+            expect(MODEL_KERNEL_CONSTANTS.filterRate).toBe(DECAY_RATE);
             for (let step = 0; step < 8; step++) {
-              // alternate the filters: rise (τ_syn) and decay (τ_mem) rates
-              const rate = step % 2 === 0 ? DECAY_RATE : RISE_RATE;
-              t.both(`step ${step}`, (k) => k.eligibility(
-                nPre, stride, L.p, L.s, L.e, reg ? L.h : 0, anyError,
-                L.el, L.ef, L.es, L.w, rate, RISE_DECAY,
-              ));
+              t.both(`step ${step}`, (k) => k.eligibility(region, 0, 0, nPre, anyError), step % 2 === 0 ? t : rise);
             }
           });
         }
@@ -343,20 +415,19 @@ describe('eligibility', () => {
 
   it('rows of all zero p and of all nonzero p, with a fast decay into the subnormal range', () => {
     const r = new Rand(77);
-    const t = new Twin();
+    const t = new Twin({ filterRate: f(0.25), elDecay: f(0.125) });
     const nPre = 64;
     const stride = 132;
     const L = setup(t, r, nPre, stride, 0.5);
+    const withH = regionOf(t, L, nPre, stride, true);
+    const withoutH = regionOf(t, L, nPre, stride, false);
     for (let i = 0; i < nPre * stride; i++) {
       t.f32[(L.el >> 2) + i] = f(r.uniform(-1, 1) * 1e-30);
       t.f32[(L.ef >> 2) + i] = f(r.uniform(-1, 1) * 1e-30);
     }
     t.sync();
     for (let step = 0; step < 40; step++) {
-      t.both(`step ${step}`, (k) => k.eligibility(
-        nPre, stride, L.p, L.s, L.e, step % 3 === 0 ? 0 : L.h, step % 2,
-        L.el, L.ef, L.es, L.w, f(0.25), f(0.125),
-      ));
+      t.both(`step ${step}`, (k) => k.eligibility(step % 3 === 0 ? withoutH : withH, 0, 0, nPre, step % 2));
     }
     // with decay 1/8 per step and no input, every row without input is flushed to +0 by now
     const el = new Uint32Array(t.memWasm.buffer, L.el, nPre * stride);
@@ -367,18 +438,22 @@ describe('eligibility', () => {
   });
 
   it('flushes el and elFlt below FLT_MIN_NORMAL to +0 (never -0), keeps FLT_MIN_NORMAL', () => {
-    const t = new Twin();
+    const t = new Twin({ filterRate: f(0.01), elDecay: f(0.5) });
     const stride = 8;
     const L = {
       p: t.alloc(1), s: t.alloc(stride), e: t.alloc(stride), el: t.alloc(stride), ef: t.alloc(stride),
       es: t.alloc(stride),
     };
+    const region = t.region({
+      nPre: 1, stride, prePitch: 1, batchPitch: stride, synapses: stride,
+      pEff: L.p, sDelayed: L.s, eEff: L.e, el: L.el, elFlt: L.ef, elSum: L.es,
+    });
     const el = [1.5e-38, -1.5e-38, 3e-38, -3e-38, 1e-39, 0, FLT_MIN_NORMAL * 2, -FLT_MIN_NORMAL * 2].map(f);
     const ef = [1e-38, -1e-38, FLT_MIN_NORMAL, -FLT_MIN_NORMAL, -1e-39, 1e-45, 0, 1e-37].map(f);
     t.fillF32(L.el, stride, (i) => el[i]!);
     t.fillF32(L.ef, stride, (i) => ef[i]!);
     t.sync();
-    t.both('flush', (k) => k.eligibility(1, stride, L.p, L.s, L.e, 0, 0, L.el, L.ef, L.es, 0, f(0.01), f(0.5)));
+    t.both('flush', (k) => k.eligibility(region, 0, 0, 1, 0));
     const elOut = Array.from(new Uint32Array(t.memWasm.buffer, L.el, stride));
     // el·0.5: 7.5e-39 (flushed), −7.5e-39 (flushed to +0), 1.5e-38 (kept), …
     expect(elOut[0]).toBe(0);
@@ -404,14 +479,14 @@ describe('weightUpdate', () => {
         const w = t.alloc(count);
         const es = t.alloc(count);
         const g2 = t.alloc(count);
+        const region = t.region({ synapses: count, w, elSum: es, grad2: g2 });
         let clipped = 0;
         for (const eta of [f(1e-3), f(0.05)]) {
           t.fillF32(w, count, () => (r.chance(0.15) ? (r.chance(0.5) ? W_MAX : -W_MAX) : r.uniform(-0.1, 0.1)));
           t.fillF32(es, count, () => (r.chance(0.1) ? 0 : r.chance(0.1) ? r.tiny() : r.uniform(-5, 5)));
           t.fillF32(g2, count, () => (r.chance(0.2) ? 0 : r.uniform(0, 1e-6)));
           t.sync();
-          t.both(`eta ${eta}`, (k) =>
-            k.weightUpdate(count, w, es, g2, WEIGHT_UPDATE_STEPS, RMS_MUL, eta, EPSILON, W_MAX, learning));
+          t.both(`eta ${eta}`, (k) => k.weightUpdate(region, eta, learning));
           const wOut = new Float32Array(t.memRef.buffer, w, count);
           clipped += wOut.filter((x) => Math.abs(x) === W_MAX).length;
           expect(Array.from(new Float32Array(t.memRef.buffer, es, count)).every((x) => x === 0)).toBe(true);
@@ -582,12 +657,13 @@ describe('presynaptic', () => {
           t.fillF32(L.pre, count, () => (r.chance(0.3) ? 0 : r.chance(0.2) ? Math.abs(r.tiny()) : r.uniform(0, 1)));
           t.fillF32(L.line, d * count, () => pspValue(r));
           t.sync();
-          const threshold = skipMode === 0 ? GAMMA : DELTA_RANDOM;
+          const region = t.region({
+            psp: L.psp, pspLine: L.line, pEff: L.pEff, pre: L.pre, nPre: count, delaySteps: d, prePitch: pitch,
+          });
           // steps from 0 on, then far ones (also past 2^31 and 2^32, where row = n mod D must still hold)
           const steps = [...Array.from({ length: 2 * d + 5 }, (_, n) => n), 2 ** 31 - 1, 2 ** 31 + 5, 2 ** 32 + 3, 1e12 + 7];
           steps.forEach((n, i) => {
-            const out = L.pEff + (i % 8) * pitch * 4;
-            t.both(`n ${n}`, (k) => k.presynaptic(L.psp, L.line, out, L.pre, count, d, n, skipMode, threshold, DECAY_RATE));
+            t.both(`n ${n}`, (k) => k.presynaptic(region, i % 8, n, skipMode));
             for (let j = 0; j < count; j++) {
               if (r.chance(0.3)) t.poke(L.psp, j, pspValue(r));
               if (r.chance(0.2)) t.poke(L.pre, j, r.chance(0.5) ? 0 : r.uniform(0, 1));
@@ -605,7 +681,8 @@ describe('presynaptic', () => {
       const L = { psp: t.allocGuarded(8), pre: t.allocGuarded(8), line: t.allocGuarded(8), pEff: t.allocGuarded(8) };
       t.fillF32(L.line, 8, (i) => ps[i]!);
       t.sync();
-      t.both(`mode ${skipMode}`, (k) => k.presynaptic(L.psp, L.line, L.pEff, L.pre, 8, 1, 5, skipMode, threshold, DECAY_RATE));
+      const region = t.region({ psp: L.psp, pspLine: L.line, pEff: L.pEff, pre: L.pre, nPre: 8, delaySteps: 1, prePitch: 8 });
+      t.both(`mode ${skipMode}`, (k) => k.presynaptic(region, 0, 5, skipMode));
       const out = Array.from(new Float32Array(t.memWasm.buffer, L.pEff, 8));
       const bits = new Uint32Array(t.memWasm.buffer, L.pEff, 8);
       expect(bits[3]).toBe(0); // −0 ≤ threshold: +0
@@ -614,11 +691,16 @@ describe('presynaptic', () => {
     }
   });
 
-  it('the reference refuses parameters its model function does not use', () => {
+  it('the reference refuses constants its model function does not use', () => {
     const t = new Twin();
-    expect(() => t.ref.presynaptic(PAGE, PAGE + 64, PAGE + 128, PAGE + 192, 4, 1, 0, 0, GAMMA, f(0.5))).toThrow(/rate/);
-    expect(() => t.ref.presynaptic(PAGE, PAGE + 64, PAGE + 128, PAGE + 192, 4, 1, 0, 0, DELTA_RANDOM, DECAY_RATE))
-      .toThrow(/threshold/);
+    const region = t.region({ psp: PAGE, pspLine: PAGE + 64, pEff: PAGE + 128, pre: PAGE + 192, nPre: 4, delaySteps: 1, prePitch: 4 });
+    const bound = (changes: Partial<KernelConstants>) => t.kernelsWith(changes).ref;
+    expect(() => bound({ pspRate: f(0.5) }).presynaptic(region, 0, 0, 0)).toThrow(/pspRate/);
+    expect(() => bound({ pspRate: f(0.5) }).presynaptic(region, 0, 0, 1)).toThrow(/pspRate/);
+    // γ is built into the skip of mode 0 only: mode 1 compares with the bound δ
+    expect(() => bound({ gamma: DELTA_RANDOM }).presynaptic(region, 0, 0, 0)).toThrow(/gamma/);
+    expect(() => bound({ gamma: DELTA_RANDOM }).presynaptic(region, 0, 0, 1)).not.toThrow();
+    expect(() => bound({}).presynaptic(region, 0, 0, 0)).not.toThrow();
   });
 });
 
@@ -650,7 +732,10 @@ describe('postsynaptic', () => {
     return r.uniform(-0.08, -0.03);
   }
 
-  const constants = [AVG_DECAY, DT_F32, GAMMA, HOM_LAMBDA, BETA_PER_VOLT, THRESHOLD_VOLTS, SURROGATE_FLOOR_VOLTS] as const;
+  /** The constants postsynaptic uses (postsynapticPass has them built in). */
+  const constants = [
+    'avgDecay', 'dtSeconds', 'gamma', 'homLambda', 'betaPerVolt', 'thresholdVolts', 'surrogateFloorVolts',
+  ] as const satisfies ReadonlyArray<keyof KernelConstants>;
 
   for (const local of COUNTS) {
     for (const partial of [0, 1]) {
@@ -681,17 +766,17 @@ describe('postsynaptic', () => {
           // a partly filled line: rows of earlier σ' values, zeros of the first D steps
           t.fillF32(L.line, d * stride, (i) => (i % stride >= local ? 0 : r.chance(0.3) ? 0 : r.uniform(0, 1000)));
           t.sync();
+          const region = t.region({
+            errFiltered: L.errF, avgSqErr: L.avg, eEff: L.eEff, v: L.v, sigmaLine: L.line, sDelayed: L.sDel,
+            hom: reg ? L.hom : 0, h4: reg ? L.h4 : 0, local, stride, delaySteps: d, batchPitch: pitch,
+          });
           const steps = [...Array.from({ length: d + 12 }, (_, n) => n), 2 ** 31 + 1, 2 ** 32 + 5, 1e12 + 3];
           let anyErrors = 0;
           steps.forEach((n, i) => {
-            const row = (i % 8) * pitch * 4;
             // every few steps, no error at all or a single one (in the vector body or in the tail)
             if (i % 5 === 2) for (let k = 0; k < local; k++) t.poke(L.errF, k, r.chance(0.5) ? 0 : f(GAMMA * 0.5));
             if (i % 5 === 3) t.poke(L.errF, i % local, f(-GAMMA));
-            anyErrors += t.both(`n ${n}`, (k) => k.postsynaptic(
-              L.errF, L.avg, L.eEff + row, L.v, L.line, L.sDel + row, reg ? L.hom : 0, reg ? L.h4 + row : 0,
-              local, stride, d, n, partial, ...constants,
-            ));
+            anyErrors += t.both(`n ${n}`, (k) => k.postsynaptic(region, i % 8, n, partial));
             refresh(false);
           });
           expect(anyErrors).toBeGreaterThan(0);
@@ -713,10 +798,12 @@ describe('postsynaptic', () => {
     t.fillF32(L.v, n, (i) => volts[i]!);
     t.fillF32(L.errF, n, (i) => errs[i]!);
     t.sync();
+    const region = t.region({
+      errFiltered: L.errF, avgSqErr: L.avg, eEff: L.eEff, v: L.v, sigmaLine: L.line, sDelayed: L.sDel,
+      local: n, stride: 8, delaySteps: 1, batchPitch: 8,
+    });
     for (const step of [0, 1]) {
-      expect(t.both(`step ${step}`, (k) => k.postsynaptic(
-        L.errF, L.avg, L.eEff, L.v, L.line, L.sDel, 0, 0, n, 8, 1, step, 1, ...constants,
-      ))).toBe(1);
+      expect(t.both(`step ${step}`, (k) => k.postsynaptic(region, 0, step, 1))).toBe(1);
     }
     const sigma = Array.from(new Float32Array(t.memWasm.buffer, L.sDel, n));
     expect(sigma[0]).toBe(1000);
@@ -726,16 +813,61 @@ describe('postsynaptic', () => {
     expect(Array.from(new Float32Array(t.memWasm.buffer, L.eEff, n))).toEqual([GAMMA, -GAMMA, 0, 0, 0]);
   });
 
-  it('the reference refuses parameters its model function does not use', () => {
+  it('the reference refuses constants its model function does not use', () => {
     const t = new Twin();
-    const call = (i: number) => {
-      const params = [...constants] as number[];
-      params[i] = f(params[i]! * 2);
-      return () => t.ref.postsynaptic(
-        PAGE, PAGE + 64, PAGE + 128, PAGE + 192, PAGE + 256, PAGE + 320, 0, 0, 4, 4, 1, 0, 1,
-        ...(params as [number, number, number, number, number, number, number]),
-      );
+    const region = t.region({
+      errFiltered: PAGE, avgSqErr: PAGE + 64, eEff: PAGE + 128, v: PAGE + 192, sigmaLine: PAGE + 256, sDelayed: PAGE + 320,
+      local: 4, stride: 4, delaySteps: 1, batchPitch: 4,
+    });
+    const call = (name: (typeof constants)[number]) => {
+      const ref = t.kernelsWith({ [name]: f(MODEL_KERNEL_CONSTANTS[name] * 2) }).ref;
+      return () => ref.postsynaptic(region, 0, 0, 1);
     };
-    for (let i = 0; i < constants.length; i++) expect(call(i)).toThrow(/must be/);
+    for (const name of constants) expect(call(name), name).toThrow(new RegExp(`${name} must be`));
+    expect(() => t.ref.postsynaptic(region, 0, 0, 1)).not.toThrow();
   });
+});
+
+describe('kernel regions in the layout', () => {
+  // 20-12-6-5, random feedback (regulariser on the hidden layers), the input layer static when
+  // hidden learning is off; ranks 0 and 1 local, rank 2 a mirror of another process.
+  for (const learnHidden of [true, false]) {
+    it(`one region per plastic connection of a local rank, none for mirrors (learnHidden ${learnHidden})`, () => {
+      const topology = buildTopology({
+        nInput: 20, hidden: [12, 6], nOutput: 5, feedback: 'random', partial: true, learnHidden, feedbackDelaySteps: 8,
+      });
+      const layout = computeLayout(topology, 3, [0, 1]);
+      const seen = new Set<number>();
+      let regions = 0;
+      for (let r = 0; r < 3; r++) {
+        const region = layout.rankRegions[r]!;
+        for (const info of topology.connections) {
+          const at = region.connections[info.index]!.kernelRegion;
+          if (region.mirror || !info.plastic) {
+            expect(at, `rank ${r} connection ${info.index}`).toBe(0);
+            continue;
+          }
+          regions++;
+          expect(at % 16).toBe(0);
+          expect(seen.has(at)).toBe(false);
+          seen.add(at);
+          const words = kernelRegionOf(topology, region, info.index);
+          const reg = region.connections[info.index]!;
+          const post = region.groups[info.postGroup]!;
+          expect(words).toMatchObject({
+            el: reg.el, elSum: reg.elSum, w: reg.w, grad2: reg.grad2, eEff: reg.eEff, h4: reg.h4, pEff: reg.pEff,
+            v: post.v, local: post.localCount, stride: reg.stride, nPre: info.nPre, delaySteps: info.delaySteps,
+            pre: region.groups[info.preGroup]!.pre, synapses: info.nPre * reg.stride,
+          });
+          // every array a kernel reads is present (h4 and hom only with the regulariser)
+          for (const [name, value] of Object.entries(words)) {
+            if (name === 'hom' || name === 'h4') expect(value !== 0, name).toBe(info.regulariser);
+            else if (name !== 'local') expect(value, name).toBeGreaterThan(0);
+          }
+        }
+      }
+      expect(regions).toBe(2 * topology.connections.filter((c) => c.plastic).length);
+      expect(regions).toBeGreaterThan(learnHidden ? 4 : 1);
+    });
+  }
 });

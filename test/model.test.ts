@@ -5,10 +5,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
-  ALPHA_SYN, DECAY_RATE, E_REST_VOLTS, EPSILON, KAPPA_MEM, PRE_DECAY, REFRACTORY_STEPS, RMS_MUL, THRESHOLD_VOLTS, W_MAX,
+  ALPHA_SYN, DECAY_RATE, E_REST_VOLTS, KAPPA_MEM, PRE_DECAY, REFRACTORY_STEPS, THRESHOLD_VOLTS, W_MAX,
 } from '../src/model/constants.js';
 import { postsynapticPass, presynapticPass } from '../src/model/connection-passes.js';
 import { ReferenceKernels } from '../src/model/kernels-ref.js';
+import { KERNEL_REGION, MODEL_KERNEL_CONSTANTS, kernelRegionWords, type KernelRegion } from '../src/model/kernels.js';
 import { surrogateDerivative } from '../src/model/surrogate.js';
 import { decayTrace } from '../src/model/traces.js';
 import { Xoshiro128 } from '../src/model/rng.js';
@@ -23,8 +24,19 @@ const I = 1024;
 const REF = 2048;
 const OUT = 3072;
 
-function lif(h: ReturnType<typeof heap>, count: number, alphaSyn = ALPHA_SYN): number {
-  return h.k.lifStep(V * 4, I * 4, REF * 4, count, OUT * 4, 0, 1, KAPPA_MEM, E_REST_VOLTS, THRESHOLD_VOLTS, alphaSyn, REFRACTORY_STEPS);
+/** Reference kernels with α_syn = 1: a constant current (the other constants are the model's). */
+const constantCurrent = (h: ReturnType<typeof heap>) =>
+  new ReferenceKernels(h.buffer, { ...MODEL_KERNEL_CONSTANTS, alphaSyn: 1 });
+
+function lif(h: ReturnType<typeof heap>, count: number, k = h.k): number {
+  return k.lifStep(V * 4, I * 4, REF * 4, count, OUT * 4, 0, 1);
+}
+
+/** A kernel region at element `at` of the heap naming `fields` (the rest 0); its byte pointer. */
+function kernelRegion(h: ReturnType<typeof heap>, at: number, fields: Partial<KernelRegion>): number {
+  const all = Object.fromEntries(Object.keys(KERNEL_REGION).map((name) => [name, 0])) as KernelRegion;
+  h.u32.set(kernelRegionWords({ ...all, ...fields }), at);
+  return at * 4;
 }
 
 describe('LIF neuron', () => {
@@ -33,8 +45,9 @@ describe('LIF neuron', () => {
     h.f32[V] = E_REST_VOLTS;
     const current = 0.008; // 8 mV: asymptote −52 mV, below threshold
     h.f32[I] = current;
+    const k = constantCurrent(h);
     for (let n = 1; n <= 2000; n++) {
-      expect(lif(h, 1, 1)).toBe(0); // α = 1 keeps the current constant
+      expect(lif(h, 1, k)).toBe(0); // α = 1 keeps the current constant
       const exact = E_REST_VOLTS + current * (1 - (1 - KAPPA_MEM) ** n);
       expect(Math.abs(h.f32[V]! - exact)).toBeLessThan(2e-7);
     }
@@ -70,7 +83,7 @@ describe('LIF neuron', () => {
       h.f32[V + i] = E_REST_VOLTS;
       h.f32[I + i] = i % 3 === 0 ? 1 : 0;
     }
-    const count = h.k.lifStep(V * 4, I * 4, REF * 4, 8, OUT * 4, 2, 5, KAPPA_MEM, E_REST_VOLTS, THRESHOLD_VOLTS, ALPHA_SYN, REFRACTORY_STEPS);
+    const count = h.k.lifStep(V * 4, I * 4, REF * 4, 8, OUT * 4, 2, 5);
     expect(Array.from(h.u32.subarray(OUT, OUT + count))).toEqual([0, 3, 6].map((l) => l * 5 + 2));
   });
 });
@@ -139,6 +152,7 @@ describe('weight update', () => {
     const count = 4096;
     const [W, SUM, G2] = [4096, 8192, 12288];
     const eta = 1e-3;
+    const region = kernelRegion(h, 60000, { synapses: count, w: W * 4, elSum: SUM * 4, grad2: G2 * 4 });
     for (let round = 0; round < 20; round++) {
       for (let i = 0; i < count; i++) {
         h.f32[W + i] = round === 0 ? (rng.nextUnit() * 2 - 1) * W_MAX : h.f32[W + i]!;
@@ -147,7 +161,7 @@ describe('weight update', () => {
         h.f32[SUM + i] = u < 0.1 ? 0 : (rng.nextUnit() - 0.5) * 10 ** (rng.nextUnit() * 12 - 4);
       }
       const before = h.f32.slice(W, W + count);
-      h.k.weightUpdate(count, W * 4, SUM * 4, G2 * 4, 5000, RMS_MUL, eta, EPSILON, W_MAX, 1);
+      h.k.weightUpdate(region, eta, 1);
       for (let i = 0; i < count; i++) {
         const w = h.f32[W + i]!;
         // The increment itself is at most η (float32 η·(g/(√grad2+ε)) with a quotient ≤ 1);
@@ -164,7 +178,9 @@ describe('weight update', () => {
     const h = heap();
     h.f32[0] = 0.05;
     h.f32[4] = 2500;
-    h.k.weightUpdate(4, 0, 16, 32, 5000, RMS_MUL, 1e-3, EPSILON, W_MAX, 0);
+    // updateSteps 5000 of the model: g = 2500/5000
+    expect(MODEL_KERNEL_CONSTANTS.updateSteps).toBe(5000);
+    h.k.weightUpdate(kernelRegion(h, 1024, { synapses: 4, w: 0, elSum: 16, grad2: 32 }), 1e-3, 0);
     expect(h.f32[0]).toBe(Math.fround(0.05));
     expect(h.f32[8]).toBe(0.25); // g = 0.5, grad2 = g²
     expect(h.f32[4]).toBe(0);

@@ -6,10 +6,11 @@
  * hangs in one process ends the whole job within seconds, naming rank, process and host.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, readdirSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { loadNetworkState } from '../src/io/netstate.js';
 import { fileBytes, mergedSpikes, tempDir } from './helpers.js';
 import { CLI, TCP_ONLY, mpiGate, mpirun, type JobOutput } from './mpi-helpers.js';
 
@@ -116,5 +117,30 @@ describe.skipIf(gate.skip)('ranks in several processes (MPI)', () => {
     expect(job.code).not.toBe(0);
     expect(job.stderr).toMatch(/rank 1 \(process 1 on [^)]+\) stopped answering after step \d+ \(no progress for 2 s\)/);
     expect(job.seconds).toBeLessThan(40);
+  });
+
+  it('SIGTERM to mpirun (what Slurm and Ctrl-C on mpirun become) leaves a checkpoint that resumes', async () => {
+    const file = path.join(tempDir('mpi-sigterm-config'), 'long.json');
+    writeFileSync(file, JSON.stringify({
+      hidden: [14, 9], blocks: 400, blockSeconds: 0.2, w0: 0.6, eta: 5e-3, seed: 3, feedback: 'symmetric',
+      task: { text: 'AB', scale: 1, inputNeurons: 24, inputRateHz: 20, taskSeed: 5 },
+    }));
+    const dir = tempDir('mpi-sigterm');
+    const stats = path.join(dir, 'superspike.stats');
+    let mpirunPid = 0;
+    const job = mpirun(2, [CLI, 'run', file, '--workers', '1', '--out', dir, '-q'], { onSpawn: (pid) => { mpirunPid = pid; } });
+    // Signal once a few blocks have run.
+    for (let waited = 0; waited < 60_000; waited += 200) {
+      await new Promise((r) => setTimeout(r, 200));
+      if (existsSync(stats) && readFileSync(stats, 'utf8').split('\n').filter(Boolean).length >= 3) break;
+    }
+    process.kill(mpirunPid, 'SIGTERM');
+    const done = await job;
+    expect(done.stderr).toContain('SIGTERM: stopping at the next interval and writing a checkpoint');
+    const checkpoint = path.join(dir, 'superspike.checkpoint.netstate');
+    const state = loadNetworkState(checkpoint);
+    expect(state.statsLines).toBeGreaterThanOrEqual(3);
+    threads(['--resume', checkpoint, '--workers', '2', '--out', dir, '--stop-after-block', String(state.statsLines + 1)]);
+    expect(readFileSync(stats, 'utf8').split('\n').filter(Boolean)).toHaveLength(state.statsLines + 1);
   });
 });

@@ -7,8 +7,8 @@ import { UserError } from '../src/errors.js';
 import { RasFormatError, parseRasText, readRas, sortEvents, writeRas } from '../src/io/ras.js';
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
-const oxfordDir = path.resolve(repoRoot, '../shared/data/oxford');
-const oxfordTarget = path.join(oxfordDir, 'oxford-target.ras');
+// The paper's Oxford target, shipped with the SSBM stimuli (data/ssbm/README.md).
+const oxfordTarget = path.resolve(repoRoot, 'data/ssbm/precise_timing/oxford/target.ras');
 
 let dir: string;
 beforeEach(() => {
@@ -158,7 +158,7 @@ describe('sortEvents', () => {
   });
 });
 
-describe.skipIf(!fs.existsSync(oxfordTarget))('the paper’s oxford-target.ras', () => {
+describe('the paper’s oxford target.ras (data/ssbm)', () => {
   it('has 10 357 in-range events for 200 neurons and one warning for the 10 with id 200', async () => {
     const warnings: string[] = [];
     const r = await readRas(oxfordTarget, { size: 200, onWarning: (m) => warnings.push(m) });

@@ -8,7 +8,7 @@ import { darkBitmapToTargetEvents, imageToTargetEvents, pixelLuminance } from '.
 import { captureCli } from './cli-capture.js';
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
-const oxfordPng = path.resolve(repoRoot, '../shared/data/oxford/oxford.png');
+const oxfordPng = path.resolve(repoRoot, 'data/ssbm/precise_timing/oxford/oxford.png');
 
 const cli = captureCli('target');
 
@@ -133,7 +133,7 @@ describe('superspike target', () => {
     expect(cli.stdout).toMatch(/Examples:\n\s+superspike target/);
   });
 
-  it.skipIf(!fs.existsSync(oxfordPng))('the paper’s picture: 200 neurons, grid 1.89 s, 10 367 dark pixels', async () => {
+  it('the paper’s picture: 200 neurons, grid 1.89 s, 10 367 dark pixels', async () => {
     const out = path.join(cli.dir, 'oxford-target.ras');
     expect(await cli.run('target', oxfordPng, '-o', out)).toBe(0);
     expect(cli.stdout).toMatch(/^neurons 200 /m);

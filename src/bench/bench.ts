@@ -39,8 +39,13 @@ export interface BenchResult extends BenchCase {
   speedupOver1: number | null;
   peakRssMiB: number;
   bytesPerSynapse: number;
-  /** Peak RSS of each process (one entry without MPI). */
+  /** Peak RSS of each process while the network ran (sampled; one entry without MPI). */
   peakRssMiBPerProcess: number[];
+  /**
+   * Lifetime peak RSS of each process (ru_maxrss), which includes writing the final network state
+   * (gathered at the root in global order). Exact when the case ran in a fresh process.
+   */
+  lifetimePeakRssMiBPerProcess: number[];
   /** Bytes each process sent per interval exchange, and seconds in MPI per simulated second (MPI only). */
   bytesPerInterval: number;
   mpiSecondsPerSimSecond: number;
@@ -132,8 +137,8 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult[
     }
     // Lifetime peak of this process (ru_maxrss): exact when the case ran in a fresh process, as
     // `bench --layouts` arranges. Under MPI every process reports its own; the root gathers them.
-    const lifetime = { peak: Math.max(peak, process.resourceUsage().maxRSS * 1024), growth };
-    const perProcess = options.processes ? gatherJson(options.processes, lifetime) ?? [lifetime] : [lifetime];
+    const mine = { peak, lifetime: Math.max(peak, process.resourceUsage().maxRSS * 1024), growth };
+    const perProcess = options.processes ? gatherJson(options.processes, mine) ?? [mine] : [mine];
     walls.sort((a, b) => a - b);
     const perSim = walls[walls.length >> 1]!;
     const one = results.find((r) => r.workers === 1 && (r.processes ?? 1) === 1 && r.network === sizes.join('-') && r.feedback === c.feedback);
@@ -152,6 +157,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult[
       peakRssMiB: peak / 2 ** 20,
       bytesPerSynapse: perProcess.reduce((sum, p) => sum + p.growth, 0) / synapses,
       peakRssMiBPerProcess: perProcess.map((p) => p.peak / 2 ** 20),
+      lifetimePeakRssMiBPerProcess: perProcess.map((p) => p.lifetime / 2 ** 20),
       bytesPerInterval,
       mpiSecondsPerSimSecond: mpiSeconds,
     };
@@ -170,12 +176,12 @@ export function formatBenchTable(results: BenchResult[]): string {
   const layouts = results.some((r) => (r.processes ?? 1) > 1);
   const rows = layouts
     ? [
-      ['network', 'feedback', 'layout P×T', 'transport', 'wall s / sim s (median)', 'min–max', 'speedup vs 1×1', 'peak RSS MiB per process', 'bytes / interval / process', 'MPI s / sim s'],
+      ['network', 'feedback', 'layout P×T', 'transport', 'wall s / sim s (median)', 'min–max', 'speedup vs 1×1', 'peak RSS MiB per process: running (with final save)', 'bytes / interval / process', 'MPI s / sim s'],
       ...results.map((r) => [
         r.network, r.feedback, `${r.processes ?? 1}×${r.workers}`, (r.processes ?? 1) === 1 ? 'threads' : r.tcp ? 'MPI, TCP loopback' : 'MPI, shared memory',
         r.wallSecondsPerSimSecond.toFixed(3), `${r.wallMin.toFixed(3)}–${r.wallMax.toFixed(3)}`,
         r.speedupOver1 === null ? '-' : `${r.speedupOver1.toFixed(2)}×`,
-        r.peakRssMiBPerProcess.map((m) => m.toFixed(0)).join(' / '), r.bytesPerInterval.toFixed(0), r.mpiSecondsPerSimSecond.toFixed(3),
+        r.peakRssMiBPerProcess.map((m, p) => `${m.toFixed(0)} (${r.lifetimePeakRssMiBPerProcess[p]!.toFixed(0)})`).join(' / '), r.bytesPerInterval.toFixed(0), r.mpiSecondsPerSimSecond.toFixed(3),
       ]),
     ]
     : [

@@ -3,10 +3,11 @@
  * `src/cli/commands/<name>.ts` and exports `register(program)`.
  *
  * Exit codes: 0 success, 1 user error (one-line message; stack with --debug), 2 usage error,
- * 130 interrupted (Ctrl-C after a resumable checkpoint was written).
+ * 130 / 143 interrupted by SIGINT / SIGTERM (after a resumable checkpoint was written).
  */
 import { Command, CommanderError } from 'commander';
-import { UserError } from '../errors.js';
+import { printable, UserError } from '../errors.js';
+import { describeErrno, isDescribableFsError } from '../io/fs-errors.js';
 import { PACKAGE_VERSION } from '../paths.js';
 import { commands } from './commands/index.js';
 
@@ -34,12 +35,21 @@ export async function main(argv: string[]): Promise<number> {
       // --help and --version arrive here too, with exit code 0.
       return err.exitCode === 0 ? 0 : 2;
     }
+    // Messages may quote file content or file names: control bytes are spelled out (one line,
+    // nothing that drives the terminal).
     if (err instanceof UserError) {
-      process.stderr.write(`superspike: ${err.message}\n`);
+      process.stderr.write(`superspike: ${printable(err.message)}\n`);
       if (debug && err.stack) process.stderr.write(`${err.stack}\n`);
       return err.exitCode;
     }
-    process.stderr.write(`superspike: internal error: ${(err as Error)?.message ?? String(err)}\n`);
+    // A file-system failure nobody translated (full disk, no permission, read-only folder, a
+    // name too long) is still the user's to fix, not a bug: one line naming the file.
+    if (isDescribableFsError(err) && typeof err.path === 'string') {
+      process.stderr.write(`superspike: cannot ${err.syscall ?? 'use'} ${printable(err.path)}: ${describeErrno(err)}\n`);
+      if (debug && err.stack) process.stderr.write(`${err.stack}\n`);
+      return 1;
+    }
+    process.stderr.write(`superspike: internal error: ${printable((err as Error)?.message ?? String(err))}\n`);
     if (debug || !(err instanceof Error)) process.stderr.write(`${(err as Error)?.stack ?? ''}\n`);
     else process.stderr.write('(run again with --debug for the stack trace)\n');
     return 1;

@@ -6,6 +6,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { UserError } from '../errors.js';
+import { describeErrno } from '../io/fs-errors.js';
+import { checkConfigLimits, checkShapeLimits, LIMITS } from './limits.js';
 import { ConfigSchema, type ConfigInput, type ExperimentConfig } from './schema.js';
 
 export class ConfigError extends UserError {
@@ -24,6 +26,11 @@ export interface LoadedConfig {
 
 /** Validates a plain object; `source` names it in error messages. */
 export function validateConfig(raw: unknown, source: string): ExperimentConfig {
+  // 25 million hidden layers would cost gigabytes in the schema check itself: count them first.
+  const hidden = (raw as { hidden?: unknown } | null)?.hidden;
+  if (Array.isArray(hidden) && hidden.length > LIMITS.maxHiddenLayers) {
+    checkShapeLimits({ hidden: hidden as number[], feedbackDelaySeconds: 0 }, source);
+  }
   const parsed = ConfigSchema.safeParse(raw);
   if (!parsed.success) throw new ConfigError(`${source}: ${describeIssues(parsed.error)}`);
   return parsed.data;
@@ -69,7 +76,7 @@ export function loadConfig(file: string | undefined, overrides: Partial<ConfigIn
         );
       }
       if (code === 'ENOENT') throw new ConfigError(`no such config file: ${file}`);
-      throw new ConfigError(`cannot read config ${file}: ${code ?? (err as Error).message}`);
+      throw new ConfigError(`cannot read config ${file}: ${describeErrno(err)}`);
     }
     try {
       raw = JSON.parse(text) as Record<string, unknown>;
@@ -99,5 +106,7 @@ export function loadConfig(file: string | undefined, overrides: Partial<ConfigIn
     }
     config.task = validateConfig({ task: {} }, source).task;
   }
+  // Before any raster is read or anything allocated (config/limits.ts).
+  checkConfigLimits(config, source);
   return { config, baseDir, source };
 }

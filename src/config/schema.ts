@@ -58,6 +58,11 @@ export const ConfigSchema = z.strictObject({
   record: z.array(z.string()).optional(),
   /** Out-of-range ids in .ras files are an error instead of a warning. */
   strict: z.boolean().default(false),
+  /**
+   * Refuse networks whose estimated memory exceeds this many GiB (default 16, config/limits.ts).
+   * A safety limit, not a semantic option: absent unless given, so it never changes outputs.
+   */
+  maxMemoryGiB: z.number().positive().optional(),
 });
 
 export type ExperimentConfig = z.infer<typeof ConfigSchema>;

@@ -22,6 +22,9 @@ import { MpiLink } from './mpi-link.js';
 import { msToSteps, planMonitors, type MonitorPlan } from './monitor-plan.js';
 import { CollectiveFetcher, ROOT_PROCESS, gatherJson, localRanksOf, whereIs } from './process-group.js';
 import { RunFailedError } from './rank-errors.js';
+import { acquireOutLock } from '../io/out-lock.js';
+import { fsUserError, isDescribableFsError } from '../io/fs-errors.js';
+import { runIdOf } from '../io/run-identity.js';
 import { restoreNetwork } from './restore.js';
 import type { RankTaskData } from './rank-task.js';
 import { nextSegment, phaseAt, type Schedule } from './schedule.js';
@@ -60,6 +63,8 @@ class Coordinator {
   private readonly isRoot: boolean;
   /** With several processes: the coordinator's own link, for a run that ends inside an interval. */
   private readonly link: MpiLink | null;
+  /** Digest of config and task (io/run-identity.ts): in every state, and in the folder's run.json. */
+  private readonly runId: string;
   private readonly topology: Topology;
   private readonly layout: MemoryLayout;
   private readonly schedule: Schedule;
@@ -84,6 +89,7 @@ class Coordinator {
     this.ranks = placement === null ? options.workers : placement.processes * placement.ranksPerProcess;
     this.localRanks = placement === null ? Array.from({ length: this.ranks }, (_, r) => r) : localRanksOf(placement);
     this.isRoot = placement === null || placement.process === ROOT_PROCESS;
+    this.runId = runIdOf({ config, task });
     this.topology = buildTopology(networkShape(config, task));
     this.layout = computeLayout(this.topology, this.ranks, this.localRanks);
     this.schedule = scheduleFor(config, task);
@@ -101,10 +107,36 @@ class Coordinator {
     this.outputs = new RunOutputs(path.resolve(options.outDir), config, task, this.topology, this.isRoot, this.ranks, new Set(this.localRanks));
   }
 
+  /** The whole run, with the output folder locked (by the root process) from start to end. */
   async run(): Promise<RunResult> {
+    const lock = this.isRoot ? acquireOutLock(this.outputs.outDir) : null;
+    try {
+      this.prepareFolder();
+      return await this.execute();
+    } catch (err) {
+      // Node's messages of failed writes (a full disk) name no file: say which one.
+      if (isDescribableFsError(err)) throw fsUserError('write', err.path ?? this.outputs.outDir, err);
+      throw err;
+    } finally {
+      lock?.release();
+    }
+  }
+
+  /**
+   * The root claims the folder for this run (refusing another run's folder), then every process
+   * cuts its own rank files back: removed for a fresh run, truncated to the saved clock for a
+   * resume. Barriers keep processes from touching files before the claim, and ranks from writing
+   * before every process has cleared its stale files.
+   */
+  private prepareFolder(): void {
     const { options, outputs } = this;
+    const resume = options.resume ?? null;
+    const comm = options.processes?.comm;
     mkdirSync(outputs.outDir, { recursive: true });
-    const resume = options.resume;
+    if (this.isRoot) {
+      outputs.claimFolder(this.runId, resume && { runId: resume.runId, statsLines: resume.statsLines, file: options.resumeFile ?? 'the resumed state' });
+    }
+    comm?.barrier();
     if (resume) {
       this.clock = resume.clock;
       this.statsLines = resume.statsLines;
@@ -113,8 +145,12 @@ class Coordinator {
     } else {
       outputs.prepareFresh();
     }
-    // Nobody writes a rank file before every process has cleared its stale ones.
-    options.processes?.comm.barrier();
+    comm?.barrier();
+  }
+
+  private async execute(): Promise<RunResult> {
+    const { options, outputs } = this;
+    const resume = options.resume;
     const settings = { ...rankSettings(options), monitors: this.monitors };
     const taskData = (rank: number): RankTaskData => ({
       rank,
@@ -198,7 +234,7 @@ class Coordinator {
   }
 
   private saveState(checkpoint: boolean): string {
-    const state = this.outputs.captureState(this.view, this.clock, this.statsLines);
+    const state = this.outputs.captureState(this.view, this.clock, this.statsLines, this.runId);
     return this.isRoot ? this.outputs.saveState(state, checkpoint) : this.outputs.stateFile(checkpoint);
   }
 
@@ -228,6 +264,7 @@ class Coordinator {
       schedule: this.schedule, ranks: this.ranks, kernels: this.options.kernels, clock: this.clock,
       interrupted, stateFile, wallSeconds, timings,
       placement: placement ?? { processes: 1, process: 0, ranksPerProcess: this.ranks, hosts: [hostname()] },
+      runId: this.runId,
     });
     if (this.isRoot) this.outputs.writeRunInfo(info);
     return {

@@ -7,8 +7,11 @@
  * data. A process that holds only some ranks (several MPI processes) allocates full regions for
  * its own ranks and *mirrors* for the others: just what the transport copies in — spike rings,
  * error-event rings, and the weights symmetric feedback reads. Absent arrays have offset 0.
+ * Each plastic connection of a full region also has a kernel region (kernels.ts, KERNEL_REGION):
+ * the pointers and sizes its kernels read, filled by the owning rank (`kernelRegionOf`).
  */
 import { ELIGIBILITY_BATCH, MIN_DELAY_STEPS } from '../model/constants.js';
+import { KERNEL_REGION_WORDS, type KernelRegion } from '../model/kernels.js';
 import { WASM_RESERVED_BYTES } from '../model/kernels-wasm.js';
 import { localCount, paddedStride } from './partition.js';
 import type { Topology } from './topology.js';
@@ -89,6 +92,8 @@ export interface ConnectionRegion {
   mergedEvValues: number;
   /** Shared descriptor of the current batched eligibility pass (see rank.ts, PASS). */
   pass: number;
+  /** The connection's kernel region (uint32 words, see kernelRegionOf); 0 when not plastic here. */
+  kernelRegion: number;
 }
 
 export interface RankRegion {
@@ -212,18 +217,38 @@ export function computeLayout(topology: Topology, ranks: number, localRanks?: re
         mergedEvIds: c.emitsErrorEvents && full ? alloc.take(c.nPost) : 0,
         mergedEvValues: c.emitsErrorEvents && full ? alloc.take(c.nPost) : 0,
         pass: plastic ? alloc.take(16) : 0,
+        kernelRegion: plastic ? alloc.take(KERNEL_REGION_WORDS) : 0,
       };
     });
     rankRegions.push({ mirror: !full, groups, connections });
   }
   const totalBytes = alloc.offset;
   const pages = Math.ceil(totalBytes / PAGE);
-  if (pages > 65536) {
-    throw new RangeError(`network needs ${(totalBytes / 2 ** 30).toFixed(2)} GiB of shared memory, more than the 4 GiB a WebAssembly memory can hold`);
-  }
   return { ranks, localRanks: local, control, controlInts, params, rankRegions, totalBytes, pages };
 }
 
+/**
+ * What the kernel region of connection c in a full rank region holds: its own arrays, the post
+ * group's membrane potentials and the pre group's `pre` trace. Pure; the owning rank writes it
+ * (kernels.ts, kernelRegionWords) before its first step.
+ */
+export function kernelRegionOf(topology: Topology, region: RankRegion, c: number): KernelRegion {
+  const info = topology.connections[c]!;
+  const reg = region.connections[c]!;
+  return {
+    errFiltered: reg.errFiltered, avgSqErr: reg.avgSqErr, eEff: reg.eEff, v: region.groups[info.postGroup]!.v,
+    sigmaLine: reg.sigmaLine, sDelayed: reg.sDelayed, hom: reg.hom, h4: reg.h4,
+    local: region.groups[info.postGroup]!.localCount, stride: reg.stride, delaySteps: info.delaySteps,
+    batchPitch: reg.batchPitch,
+    psp: reg.psp, pspLine: reg.pspLine, pEff: reg.pEff, pre: region.groups[info.preGroup]!.pre, nPre: info.nPre,
+    prePitch: reg.prePitch,
+    el: reg.el, elFlt: reg.elFlt, elSum: reg.elSum, w: reg.w, grad2: reg.grad2, synapses: reg.synapses,
+  };
+}
+
 export function createSharedMemory(layout: MemoryLayout): WebAssembly.Memory {
+  if (layout.pages > 65536) {
+    throw new RangeError(`network needs ${(layout.totalBytes / 2 ** 30).toFixed(2)} GiB of shared memory, more than the 4 GiB a WebAssembly memory can hold`);
+  }
   return new WebAssembly.Memory({ initial: layout.pages, maximum: layout.pages, shared: true });
 }

@@ -48,6 +48,8 @@ export interface RunOptions {
   kernels?: KernelKind;
   /** Continue from this saved state instead of a fresh network. */
   resume?: NetworkState;
+  /** Where `resume` was read from (for messages). */
+  resumeFile?: string;
   /** Stop with a checkpoint when this block is about to start (the run resumes from there). */
   stopAfterBlock?: number | null;
   /** Also write `<name>.checkpoint.netstate` before every k-th block, without stopping (0: never). */
@@ -60,8 +62,11 @@ export interface RunOptions {
   recordEveryMs?: number;
   /** Bin of rate monitors, ms. */
   recordRateBinMs?: number;
-  /** A rank that makes no progress for this long is declared hung. */
-  hangTimeoutSeconds?: number;
+  /**
+   * A rank that makes no progress for this long is declared hung. `auto`: generous during
+   * start-up, then 20× the slowest progress seen so far, at least 5 s (rank-pool.ts).
+   */
+  hangTimeoutSeconds?: number | 'auto';
   /** Busy-wait iterations at a barrier before sleeping; `auto`: spin unless ranks outnumber cores. */
   barrierSpin?: number | 'auto';
   /** Progress events every this many milliseconds. */
@@ -91,13 +96,14 @@ export const DEFAULT_RUN_OPTIONS = Object.freeze({
   outDir: 'output',
   kernels: 'wasm' as KernelKind,
   resume: undefined as NetworkState | undefined,
+  resumeFile: undefined as string | undefined,
   stopAfterBlock: null as number | null,
   checkpointEveryBlocks: 0,
   recordSpikes: true,
   record: [] as string[],
   recordEveryMs: 1,
   recordRateBinMs: 10,
-  hangTimeoutSeconds: 60,
+  hangTimeoutSeconds: 'auto' as number | 'auto',
   barrierSpin: 'auto' as number | 'auto',
   progressIntervalMs: 250,
   shareWork: true,

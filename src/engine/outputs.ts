@@ -4,7 +4,7 @@
  * a fresh or a resumed run (stale rank files removed, or truncated to the saved clock). The
  * coordinator decides when; this module knows names and formats.
  */
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../errors.js';
 import type { ExperimentConfig } from '../config/schema.js';
@@ -13,7 +13,8 @@ import { saveNetworkState, NETSTATE_FORMAT, NETSTATE_VERSION, type NetworkState 
 import { RUN_INFO_FILE, writeRunInfo, type RunInfo, type RunInfoLayout } from '../io/run-info.js';
 import { findMonitorRankFiles, truncateMonitorFileAt } from '../io/monitor-files.js';
 import { spkRankFiles, truncateSpkAfter } from '../io/spk.js';
-import { formatStatsLine, type StatsLine } from '../io/stats.js';
+import { appendStatsLine, formatStatsLine, writeStatsFile, type StatsLine } from '../io/stats.js';
+import { checkResumeFolder, removeStaleOutputs, writeRunStartMarker } from '../io/run-identity.js';
 import { DT_SECONDS, STEPS_PER_SECOND } from '../model/constants.js';
 import { AURYN_SUFFIXES, MONITOR_KINDS } from './monitor-plan.js';
 import { finalWindow, testWindows, type Schedule } from './schedule.js';
@@ -69,10 +70,21 @@ export class RunOutputs {
     });
   }
 
+  /**
+   * Root only, before anything else in the folder changes: the folder is refused unless it can
+   * take this run (a resume only continues the run it belongs to), then marked as holding this
+   * run, incomplete, until run.json is rewritten last.
+   */
+  claimFolder(runId: string, resume: { runId?: string; statsLines: number; file: string } | null): void {
+    if (resume) checkResumeFolder(this.outDir, resume.runId, resume.file, this.statsFile, resume.statsLines);
+    writeRunStartMarker(this.outDir, runId);
+    if (!resume) removeStaleOutputs(this.outDir, this.config.name);
+  }
+
   prepareFresh(): void {
     // Stale files of an earlier run with more ranks would otherwise join every merge.
     for (const f of [...this.ownRankFiles(), ...this.ownMonitorFiles()]) rmSync(f, { force: true });
-    if (this.isRoot) writeFileSync(this.statsFile, '');
+    if (this.isRoot) writeStatsFile(this.statsFile, []);
   }
 
   /** Cuts the folder back to the saved clock: rank files truncated, stats lines kept up to it. */
@@ -89,11 +101,11 @@ export class RunOutputs {
         `${this.statsFile} has ${kept.length} lines but the state was saved after ${statsLines}: resume into the run's own output folder`,
       );
     }
-    writeFileSync(this.statsFile, kept.map((l) => `${l}\n`).join(''));
+    writeStatsFile(this.statsFile, kept);
   }
 
   appendStats(line: StatsLine): void {
-    writeFileSync(this.statsFile, `${formatStatsLine(line)}\n`, { flag: 'a' });
+    appendStatsLine(this.statsFile, formatStatsLine(line));
   }
 
   stateFile(checkpoint: boolean): string {
@@ -101,10 +113,11 @@ export class RunOutputs {
   }
 
   /** The network state in global order (a collective with several processes; complete at the root). */
-  captureState(view: NetworkView, clock: number, statsLines: number): NetworkState {
+  captureState(view: NetworkView, clock: number, statsLines: number, runId: string): NetworkState {
     return {
       format: NETSTATE_FORMAT,
       version: NETSTATE_VERSION,
+      runId,
       config: this.config as unknown as Record<string, unknown>,
       task: this.task,
       clock,
@@ -123,7 +136,7 @@ export class RunOutputs {
 
   runInfo(run: {
     schedule: Schedule; ranks: number; kernels: string; clock: number; interrupted: boolean;
-    stateFile: string | null; wallSeconds: number; timings: RankTiming[]; placement: Placement;
+    stateFile: string | null; wallSeconds: number; timings: RankTiming[]; placement: Placement; runId: string;
   }): RunInfo {
     const s = run.schedule;
     const { topology } = this;
@@ -157,6 +170,7 @@ export class RunOutputs {
       simulatedSeconds: run.clock * DT_SECONDS,
       rankTimings: run.timings,
       layout: layoutInfo(run.placement, run.timings),
+      runId: run.runId,
     };
     return info;
   }

@@ -17,11 +17,20 @@ import type { RankTiming } from './wait-log.js';
 const WATCH_POLL_MS = 50;
 /** How long an aborted run waits for its ranks to notice before the threads are terminated. */
 const ABORT_GRACE_MS = 2000;
+/**
+ * The automatic hang timeout: before the ranks first move (start-up: compiling kernels, drawing
+ * initial weights), STARTUP; then HANG_FACTOR times the longest gap between two observed steps of
+ * progress so far, but at least FLOOR — so a hung rank is named within seconds on a small network
+ * and a slow but healthy one (or a loaded machine) is not declared hung.
+ */
+const AUTO_HANG = { startupSeconds: 120, factor: 20, floorSeconds: 5 } as const;
 
 export class RankPool {
   private readonly pool: Piscina;
   private readonly tasks: Array<Promise<RankOutcome>>;
   private failure: Error | null = null;
+  /** Longest wall time between two observed changes of the ranks' clocks (ms); −1 before the first. */
+  private longestGapMs = -1;
 
   constructor(
     private readonly control: ControlBlock,
@@ -65,9 +74,15 @@ export class RankPool {
     this.control.abort();
   }
 
+  /** The hang timeout in force: fixed, or automatic (AUTO_HANG) from the progress seen so far. */
+  private timeoutSeconds(hangTimeoutSeconds: number | 'auto'): number {
+    if (hangTimeoutSeconds !== 'auto') return hangTimeoutSeconds;
+    if (this.longestGapMs < 0) return AUTO_HANG.startupSeconds;
+    return Math.max(AUTO_HANG.floorSeconds, (AUTO_HANG.factor * this.longestGapMs) / 1000);
+  }
+
   /** Waits until all ranks parked; fails on a rank error or when no rank moves for too long. */
-  async waitParked(hangTimeoutSeconds: number): Promise<void> {
-    const timeoutMs = hangTimeoutSeconds * 1000;
+  async waitParked(hangTimeoutSeconds: number | 'auto'): Promise<void> {
     let lastSignature = -1;
     let lastChange = performance.now();
     let waitedForOthers = false;
@@ -76,7 +91,9 @@ export class RankPool {
       let signature = this.control.parkedCount;
       for (const r of this.ranks) signature = (signature * 31 + this.control.rankClock(r)) % 2147483647;
       const now = performance.now();
+      const timeoutMs = this.timeoutSeconds(hangTimeoutSeconds) * 1000;
       if (signature !== lastSignature) {
+        if (lastSignature !== -1 && !waitedForOthers) this.longestGapMs = Math.max(this.longestGapMs, now - lastChange);
         lastSignature = signature;
         lastChange = now;
         waitedForOthers = false;
@@ -88,7 +105,8 @@ export class RankPool {
           lastChange = now;
           return false;
         }
-        this.fail(this.control.linkBusy ? this.waitError(2 * hangTimeoutSeconds) : this.hangError(hangTimeoutSeconds));
+        const seconds = Math.round(timeoutMs / 100) / 10;
+        this.fail(this.control.linkBusy ? this.waitError(2 * seconds) : this.hangError(seconds));
         return true;
       }
       return false;

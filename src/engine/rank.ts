@@ -6,17 +6,15 @@
  * that memory through the transport (transport.ts), the rank's only line to the others.
  */
 import {
-  AVG_DECAY, BETA_PER_VOLT, DT_F32, GAMMA, HOM_LAMBDA, SURROGATE_FLOOR_VOLTS,
-  DECAY_RATE, DELTA_RANDOM, E_REST_VOLTS, EPSILON, HOM_DECAY, KAPPA_MEM, ALPHA_SYN, MIN_DELAY_STEPS, PRE_DECAY,
-  ELIGIBILITY_BATCH, REFRACTORY_STEPS, RISE_RATE, RMS_MUL, THRESHOLD_VOLTS, WEIGHT_UPDATE_STEPS, W_MAX,
+  DECAY_RATE, ELIGIBILITY_BATCH, HOM_DECAY, MIN_DELAY_STEPS, PRE_DECAY, RISE_RATE, WEIGHT_UPDATE_STEPS,
 } from '../model/constants.js';
 import { emitErrorEvents, outputError, symmetricFeedbackEvent, takeInbox, uniformFeedback } from '../model/error-signal.js';
-import type { Kernels } from '../model/kernels.js';
+import { kernelRegionWords, type Kernels } from '../model/kernels.js';
 import { Replay, type EventTable } from '../model/replay.js';
 import { bumpTrace } from '../model/traces.js';
 import { initialiseRank } from './initialise.js';
 import { DelayedLists } from './merge.js';
-import { RING_SLOTS, sharedWeightConnections, type MemoryLayout, type RankRegion } from './layout.js';
+import { RING_SLOTS, kernelRegionOf, sharedWeightConnections, type MemoryLayout, type RankRegion } from './layout.js';
 import type { RankMonitors } from './monitors.js';
 import type { RankSettings } from './options.js';
 import { RankHooks } from './rank-hooks.js';
@@ -125,6 +123,11 @@ export class RankEngine {
     this.batchSteps = new Int32Array(this.topology.connections.length);
     this.batchAnyError = new Int32Array(this.topology.connections.length);
     this.fenceWeightUpdates = ranks > 1 && sharedWeightConnections(this.topology).length > 0;
+    // The kernel regions of this rank's plastic connections (helpers read them too: work-sharing.ts).
+    for (let c = 0; c < this.topology.connections.length; c++) {
+      const at = this.region.connections[c]!.kernelRegion;
+      if (at !== 0) this.u32.set(kernelRegionWords(kernelRegionOf(this.topology, this.region, c)), at >> 2);
+    }
   }
 
   /** Fresh state of a new network: every value a pure function of the seed. */
@@ -224,10 +227,7 @@ export class RankEngine {
     if (info.kind === 'file') {
       count = (info.role === 'input' ? this.inputReplay : this.targetReplay).emit(n, this.u32, out);
     } else {
-      count = this.kernels.lifStep(
-        reg.v, reg.i, reg.ref, reg.localCount, out << 2, this.rank, this.ranks,
-        KAPPA_MEM, E_REST_VOLTS, THRESHOLD_VOLTS, ALPHA_SYN, REFRACTORY_STEPS,
-      );
+      count = this.kernels.lifStep(reg.v, reg.i, reg.ref, reg.localCount, out << 2, this.rank, this.ranks);
     }
     this.i32[(reg.ringCounts >> 2) + slot] = count;
   }
@@ -319,12 +319,7 @@ export class RankEngine {
 
     // E1 with E3's post side (σ' delay line, error skip, regulariser): disjoint state, one pass.
     const batchRow = this.batchSteps[c]!;
-    const out = batchRow * reg.batchPitch * 4;
-    const anyError = this.kernels.postsynaptic(
-      reg.errFiltered, reg.avgSqErr, reg.eEff + out, post.v, reg.sigmaLine, reg.sDelayed + out,
-      reg.hom, reg.h4 === 0 ? 0 : reg.h4 + out, local, reg.stride, info.delaySteps, n, topology.shape.partial ? 1 : 0,
-      AVG_DECAY, DT_F32, GAMMA, HOM_LAMBDA, BETA_PER_VOLT, THRESHOLD_VOLTS, SURROGATE_FLOOR_VOLTS,
-    );
+    const anyError = this.kernels.postsynaptic(reg.kernelRegion, batchRow, n, topology.shape.partial ? 1 : 0);
     if (anyError !== 0) this.batchAnyError[c] = 1;
 
     // E2 — this step's error: for the output, target minus own delayed spikes; else the inbox.
@@ -347,11 +342,7 @@ export class RankEngine {
     }
 
     // E3 pre side (psp delay line and skip) with E5 (psp follows pre): psp is not read in between.
-    const random = topology.shape.feedback === 'random';
-    this.kernels.presynaptic(
-      reg.psp, reg.pspLine, reg.pEff + batchRow * reg.prePitch * 4, this.region.groups[info.preGroup]!.pre,
-      info.nPre, info.delaySteps, n, random ? 1 : 0, random ? DELTA_RANDOM : GAMMA, DECAY_RATE,
-    );
+    this.kernels.presynaptic(reg.kernelRegion, batchRow, n, topology.shape.feedback === 'random' ? 1 : 0);
 
     // E3 — the fused eligibility pass over all synapses, batched: it runs when the batch is full
     // or before anything reads the synaptic traces (a weight update, a snapshot).
@@ -362,10 +353,7 @@ export class RankEngine {
   /** §7.5 on this rank's synapses of connection c (its eligibility batch already flushed). */
   private updateWeights(c: number): void {
     const reg = this.region.connections[c]!;
-    this.kernels.weightUpdate(
-      reg.synapses, reg.w, reg.elSum, reg.grad2, WEIGHT_UPDATE_STEPS, RMS_MUL, Math.fround(this.eta), EPSILON, W_MAX,
-      this.learning ? 1 : 0,
-    );
+    this.kernels.weightUpdate(reg.kernelRegion, Math.fround(this.eta), this.learning ? 1 : 0);
   }
 
   private flushEligibility(c: number): void {

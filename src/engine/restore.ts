@@ -5,7 +5,8 @@
  * each value goes (partition.ts).
  */
 import type { ConnectionState, GroupState, SpikeRing } from '../io/netstate.js';
-import { RING_SLOTS, type ConnectionRegion, type GroupRegion, type MemoryLayout } from './layout.js';
+import { RING_SLOTS, type MemoryLayout } from './layout.js';
+import { RegionView } from './region-view.js';
 import { globalId, ownerRank } from './partition.js';
 import type { Topology } from './topology.js';
 
@@ -15,25 +16,9 @@ export function restoreNetwork(
   new Restorer(memory, layout, topology).restore(groups, connections);
 }
 
-class Restorer {
-  private readonly f32: Float32Array;
-  private readonly i32: Int32Array;
-  private readonly u32: Uint32Array;
-  private readonly ranks: number;
-
-  constructor(memory: WebAssembly.Memory, private readonly layout: MemoryLayout, private readonly topology: Topology) {
-    this.f32 = new Float32Array(memory.buffer);
-    this.i32 = new Int32Array(memory.buffer);
-    this.u32 = new Uint32Array(memory.buffer);
-    this.ranks = layout.ranks;
-  }
-
-  private conn(r: number, c: number): ConnectionRegion {
-    return this.layout.rankRegions[r]!.connections[c]!;
-  }
-
-  private group(r: number, g: number): GroupRegion {
-    return this.layout.rankRegions[r]!.groups[g]!;
+class Restorer extends RegionView {
+  constructor(memory: WebAssembly.Memory, layout: MemoryLayout, private readonly topology: Topology) {
+    super(memory, layout);
   }
 
   /**

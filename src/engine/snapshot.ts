@@ -12,7 +12,8 @@
  */
 import { MIN_DELAY_STEPS } from '../model/constants.js';
 import type { ConnectionState, GroupState, SpikeRing } from '../io/netstate.js';
-import { RING_SLOTS, type ConnectionRegion, type GroupRegion, type MemoryLayout } from './layout.js';
+import { RING_SLOTS, type MemoryLayout } from './layout.js';
+import { RegionView } from './region-view.js';
 import { globalId, localIndex, ownerRank } from './partition.js';
 import type { Topology } from './topology.js';
 
@@ -48,30 +49,14 @@ export class MemoryFetcher implements RegionFetcher {
 const EMPTY_F32 = new Float32Array(0);
 const EMPTY_I32 = new Int32Array(0);
 
-export class NetworkView {
-  private readonly f32: Float32Array;
-  private readonly i32: Int32Array;
-  private readonly u32: Uint32Array;
-  private readonly ranks: number;
-
+export class NetworkView extends RegionView {
   constructor(
     memory: WebAssembly.Memory,
-    private readonly layout: MemoryLayout,
+    layout: MemoryLayout,
     private readonly topology: Topology,
     private readonly fetcher: RegionFetcher = new MemoryFetcher(memory, layout.ranks),
   ) {
-    this.f32 = new Float32Array(memory.buffer);
-    this.i32 = new Int32Array(memory.buffer);
-    this.u32 = new Uint32Array(memory.buffer);
-    this.ranks = layout.ranks;
-  }
-
-  private conn(r: number, c: number): ConnectionRegion {
-    return this.layout.rankRegions[r]!.connections[c]!;
-  }
-
-  private group(r: number, g: number): GroupRegion {
-    return this.layout.rankRegions[r]!.groups[g]!;
+    super(memory, layout);
   }
 
   private synapseArrays(c: number, field: SynField): RankArray[] {

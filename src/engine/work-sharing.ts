@@ -8,7 +8,6 @@
  * slower. Every synapse still gets exactly the same operations, so the result does not depend on
  * who computed it; the owner returns only when every chunk is done.
  */
-import { DECAY_RATE, RISE_DECAY } from '../model/constants.js';
 import type { Kernels } from '../model/kernels.js';
 import { RankAbortedError } from './exchange.js';
 import type { MemoryLayout } from './layout.js';
@@ -107,13 +106,11 @@ export class EligibilityPasses {
     return false;
   }
 
-  /** The eligibility kernel on presynaptic rows [j0, j1) of `owner`'s part of connection c. */
+  /**
+   * The eligibility kernel on presynaptic rows [j0, j1) of `owner`'s part of connection c: the
+   * owner's kernel region (its arrays), whoever runs it.
+   */
   private rows(owner: number, c: number, j0: number, j1: number, steps: number, anyError: number): void {
-    const reg = this.o.layout.rankRegions[owner]!.connections[c]!;
-    const row = j0 * reg.stride * 4;
-    this.o.kernels.eligibilityBatch(
-      steps, j1 - j0, reg.stride, reg.prePitch, reg.batchPitch, reg.pEff + j0 * 4, reg.sDelayed, reg.eEff, reg.h4, anyError,
-      reg.el + row, reg.elFlt + row, reg.elSum + row, reg.w === 0 ? 0 : reg.w + row, DECAY_RATE, RISE_DECAY,
-    );
+    this.o.kernels.eligibilityBatch(this.o.layout.rankRegions[owner]!.connections[c]!.kernelRegion, steps, j0, j1, anyError);
   }
 }

@@ -6,9 +6,14 @@
  * Encoding is msgpackr with typed arrays as binary extensions; the same state always gives the
  * same bytes (no timestamps, no rank count, fixed key order).
  */
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { Packr } from 'msgpackr';
 import { UserError } from '../errors.js';
+import { writeFileAtomic } from './atomic.js';
+import { describeErrno } from './fs-errors.js';
+import { folderRunId } from './run-identity.js';
+import { validateNetworkState } from './netstate-validate.js';
 
 export const NETSTATE_FORMAT = 'superspike-netstate';
 export const NETSTATE_VERSION = 1;
@@ -51,6 +56,11 @@ export interface ConnectionState {
 export interface NetworkState {
   format: typeof NETSTATE_FORMAT;
   version: number;
+  /**
+   * Identity of the run that wrote the state (io/run-identity.ts), also in its folder's run.json:
+   * a resume continues only its own run. Absent in states of older builds.
+   */
+  runId?: string;
   /** The validated experiment config (JSON-compatible). */
   config: Record<string, unknown>;
   /** Replay tables of the task, so a resume needs no input files. */
@@ -89,7 +99,7 @@ export function decodeNetworkState(bytes: Uint8Array, file = 'network state'): N
   } catch (err) {
     throw new NetstateError(file, `not a readable msgpack file (${(err as Error).message})`);
   }
-  if (state === null || typeof state !== 'object' || state.format !== NETSTATE_FORMAT) {
+  if (state === null || typeof state !== 'object' || Array.isArray(state) || state.format !== NETSTATE_FORMAT) {
     throw new NetstateError(file, `not a superspike network state (expected format "${NETSTATE_FORMAT}")`);
   }
   if (state.version !== NETSTATE_VERSION) {
@@ -98,19 +108,36 @@ export function decodeNetworkState(bytes: Uint8Array, file = 'network state'): N
   return state;
 }
 
-/** Writes atomically (temp file + rename), so an interrupted save never leaves half a state. */
+/**
+ * Writes atomically (exclusive random temp file + fsync + rename, see io/atomic.ts), so an
+ * interrupted save never leaves half a state and a symlink at the destination is refused.
+ */
 export function saveNetworkState(file: string, state: NetworkState): void {
-  const tmp = `${file}.tmp`;
-  writeFileSync(tmp, encodeNetworkState(state));
-  renameSync(tmp, file);
+  // A state without an explicit run id belongs to the run that owns its folder (the start
+  // marker in run.json, io/run-identity.ts): the id goes first, as the one optional key.
+  const runId = state.runId ?? folderRunId(path.dirname(file));
+  const { format, version, runId: _ignored, ...rest } = state;
+  writeFileAtomic(file, encodeNetworkState(runId === undefined ? state : { format, version, runId, ...rest }));
 }
 
+/**
+ * Reads, decodes and fully validates a state file against its own config (io/netstate-validate.ts):
+ * whatever the file holds, the result is safe to restore or a one-line NetstateError.
+ */
 export function loadNetworkState(file: string): NetworkState {
+  return validateNetworkState(readNetworkStateFile(file), { file });
+}
+
+/**
+ * Reads and decodes a state file, checking only its format and version: for tools that look at
+ * a few arrays (the report's weights) and check those themselves. Never for a resume.
+ */
+export function readNetworkStateFile(file: string): NetworkState {
   let bytes: Buffer;
   try {
     bytes = readFileSync(file);
   } catch (err) {
-    throw new NetstateError(file, `cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    throw new NetstateError(file, `cannot read: ${describeErrno(err)}`);
   }
   return decodeNetworkState(bytes, file);
 }

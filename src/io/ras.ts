@@ -4,11 +4,17 @@
  * The reader streams (a file of any size is read in chunks, never whole into a string) and keeps
  * the events in growable typed arrays, so a few million events cost 12 bytes each. Every error
  * names the file, the 1-based line number, the line and what is wrong, because these files are
- * often written by hand or by other tools. Events are returned in file order: unsorted files are
+ * often written by hand or by other tools; quoted content has its control bytes escaped. Lines
+ * are capped at MAX_RAS_LINE_CHARS, so a file without newlines is refused in linear time instead
+ * of being gathered into one huge string. Events are returned in file order: unsorted files are
  * valid and sorting is the consumer's business.
  */
 import * as fs from 'node:fs';
-import { UserError } from '../errors.js';
+import { printable, UserError } from '../errors.js';
+import { AtomicFile } from './atomic.js';
+
+/** Longest accepted line: far above any `<time> <id>` line or sensible comment. */
+export const MAX_RAS_LINE_CHARS = 4096;
 
 /** A malformed `.ras` line, or (with `strict`) an out-of-range id. */
 export class RasFormatError extends UserError {
@@ -79,6 +85,7 @@ export class RasParser {
 
   /** Parses the next line (without its line terminator). */
   line(raw: string): void {
+    if (raw.length > MAX_RAS_LINE_CHARS) this.lineTooLong(raw);
     this.lineNo++;
     const text = raw.trim();
     if (text === '' || text.startsWith('#')) return;
@@ -128,6 +135,12 @@ export class RasParser {
     };
   }
 
+  /** Refuses the next line because it (or the part read so far) exceeds the cap. */
+  lineTooLong(start: string): never {
+    this.lineNo++;
+    this.fail(start, `line longer than ${MAX_RAS_LINE_CHARS} characters (is this a .ras file?)`);
+  }
+
   private fail(content: string, problem: string): never {
     throw new RasFormatError(this.fileName, this.lineNo, content, problem);
   }
@@ -151,28 +164,34 @@ const NON_FINITE = /^[+-]?(?:nan|inf|infinity)$/i;
 /** Returns the time, or a description of what is wrong with it. */
 function parseTime(field: string): number | string {
   if (NON_FINITE.test(field)) {
-    return /nan/i.test(field) ? `time is NaN ("${field}")` : `time is infinite ("${field}")`;
+    return /nan/i.test(field) ? `time is NaN ("${q(field)}")` : `time is infinite ("${q(field)}")`;
   }
-  if (!DECIMAL.test(field)) return `time "${field}" is not a number`;
+  if (!DECIMAL.test(field)) return `time "${q(field)}" is not a number`;
   const t = Number(field);
-  if (!Number.isFinite(t)) return `time "${field}" is infinite (out of double range)`;
-  if (t < 0) return `time ${field} is negative`;
+  if (!Number.isFinite(t)) return `time "${q(field)}" is infinite (out of double range)`;
+  if (t < 0) return `time ${q(field)} is negative`;
   return t === 0 ? 0 : t; // normalises -0
 }
 
 /** Returns the id, or a description of what is wrong with it. */
 function parseId(field: string): number | string {
-  if (!DECIMAL.test(field)) return `neuron id "${field}" is not a number`;
+  if (!DECIMAL.test(field)) return `neuron id "${q(field)}" is not a number`;
   const id = Number(field);
   // "12.0" is accepted: some tools print every column as a float.
-  if (!Number.isInteger(id)) return `neuron id ${field} is not an integer`;
-  if (id < 0) return `neuron id ${field} is negative`;
-  if (id > 0xffffffff) return `neuron id ${field} is too large (max ${0xffffffff})`;
+  if (!Number.isInteger(id)) return `neuron id ${q(field)} is not an integer`;
+  if (id < 0) return `neuron id ${q(field)} is negative`;
+  if (id > 0xffffffff) return `neuron id ${q(field)} is too large (max ${0xffffffff})`;
   return id;
 }
 
+/** A field quoted in a message: at most 40 characters, control bytes escaped. */
+function q(field: string): string {
+  return printable(field.length > 40 ? `${field.slice(0, 37)}...` : field);
+}
+
+/** The first 80 characters of a quoted line, control bytes escaped. */
 function clip(s: string): string {
-  return s.length > 80 ? `${s.slice(0, 77)}...` : s;
+  return printable(s.length > 80 ? `${s.slice(0, 77)}...` : s);
 }
 
 /** Parses `.ras` text held in memory (tests, small inputs). `fileName` only labels errors. */
@@ -195,13 +214,16 @@ export async function readRas(path: string, opts: RasReadOptions = {}): Promise<
   try {
     const stream = fs.createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 20 });
     for await (const chunk of stream as AsyncIterable<string>) {
-      const text = rest + chunk;
+      // Only the new chunk is searched for newlines, and `rest` (a line not yet ended) never
+      // exceeds the line cap: linear in the file size whatever its line lengths.
       let start = 0;
-      for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', start)) {
-        parser.line(text.slice(start, nl));
+      for (let nl = chunk.indexOf('\n'); nl !== -1; nl = chunk.indexOf('\n', start)) {
+        parser.line(rest + chunk.slice(start, nl));
+        rest = '';
         start = nl + 1;
       }
-      rest = text.slice(start);
+      rest += chunk.slice(start);
+      if (rest.length > MAX_RAS_LINE_CHARS) parser.lineTooLong(rest);
     }
   } catch (err) {
     if (err instanceof UserError) throw err;
@@ -219,8 +241,8 @@ export interface RasWriteOptions {
 }
 
 /**
- * Writes events as `<time> <id>` lines, in the order given. Builds the text in ~64 KiB pieces,
- * so memory stays flat for large rasters.
+ * Writes events as `<time> <id>` lines, in the order given, atomically (io/atomic.ts). Builds the
+ * text in ~64 KiB pieces, so memory stays flat for large rasters.
  */
 export function writeRas(
   path: string,
@@ -232,25 +254,22 @@ export function writeRas(
     throw new RangeError(`writeRas: ${times.length} times but ${ids.length} ids`);
   }
   const decimals = opts.decimals ?? 6;
-  let fd: number;
-  try {
-    fd = fs.openSync(path, 'w');
-  } catch (err) {
-    throw new UserError(`cannot write ${path}: ${(err as Error).message}`, { cause: err });
-  }
+  // Atomic: a failed write (full disk) leaves the old file, never half a raster.
+  const file = AtomicFile.create(path);
   try {
     let piece = '';
     for (const c of opts.comments ?? []) piece += `# ${c}\n`;
     for (let i = 0; i < times.length; i++) {
       piece += `${times[i]!.toFixed(decimals)} ${ids[i]}\n`;
       if (piece.length >= 65536) {
-        fs.writeSync(fd, piece);
+        file.write(piece);
         piece = '';
       }
     }
-    if (piece !== '') fs.writeSync(fd, piece);
+    if (piece !== '') file.write(piece);
+    file.commit();
   } finally {
-    fs.closeSync(fd);
+    file.abort();
   }
 }
 

@@ -3,9 +3,10 @@
  * (`report`, `plot`, `animate`, `inspect`) know the groups, windows and timings without the
  * config. Not part of the rank-invariant outputs: it holds wall-clock timings.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../errors.js';
+import { writeFileAtomic } from './atomic.js';
 
 export const RUN_INFO_FILE = 'run.json';
 
@@ -64,6 +65,13 @@ export interface RunInfoLayout {
 
 export interface RunInfo {
   name: string;
+  /** The run's identity (io/run-identity.ts); also in its network states. */
+  runId?: string;
+  /**
+   * True once the run's process has written every output consistently (a run stopped with a
+   * checkpoint included: see `interrupted`). The start marker says false; older builds omit it.
+   */
+  completed?: boolean;
   /** The validated experiment config. */
   config: Record<string, unknown>;
   taskDescription: string;
@@ -94,8 +102,24 @@ export interface RunInfo {
   rankTimings: RunInfoRankTiming[];
 }
 
+/**
+ * Written atomically (io/atomic.ts), and last: it marks the folder `completed: true` unless told
+ * otherwise. A run id not given is carried over from the folder's start marker
+ * (io/run-identity.ts writeRunStartMarker), so the identity survives the final rewrite.
+ */
 export function writeRunInfo(dir: string, info: RunInfo): void {
-  writeFileSync(path.join(dir, RUN_INFO_FILE), `${JSON.stringify(info, null, 2)}\n`);
+  const file = path.join(dir, RUN_INFO_FILE);
+  let runId = info.runId;
+  if (runId === undefined && existsSync(file)) {
+    try {
+      const previous = JSON.parse(readFileSync(file, 'utf8')) as { runId?: unknown };
+      if (typeof previous.runId === 'string') runId = previous.runId;
+    } catch {
+      // an unreadable old run.json carries no identity
+    }
+  }
+  const full: RunInfo = { ...info, runId, completed: info.completed ?? true };
+  writeFileAtomic(file, `${JSON.stringify(full, null, 2)}\n`);
 }
 
 export function readRunInfo(dir: string): RunInfo {

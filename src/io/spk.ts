@@ -11,6 +11,34 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UserError } from '../errors.js';
 import { STEPS_PER_SECOND } from '../model/constants.js';
+import { O_NOFOLLOW } from './atomic.js';
+import { describeErrno } from './fs-errors.js';
+
+const { O_WRONLY, O_RDWR, O_CREAT, O_TRUNC, O_APPEND } = fs.constants;
+
+/**
+ * Throws a one-line UserError when `path` is a symbolic link: rank files are opened with
+ * O_NOFOLLOW, and this check (lstat) gives the same refusal a readable message up front.
+ */
+function refuseSymlink(path: string): void {
+  let st: fs.Stats;
+  try {
+    st = fs.lstatSync(path);
+  } catch {
+    return; // absent: it will be created
+  }
+  if (st.isSymbolicLink()) throw new UserError(`refusing to write spike file ${path}: it is a symbolic link`);
+}
+
+/** Opens a rank file for writing without ever following a symlink (O_NOFOLLOW). */
+function openNoFollow(path: string, flags: number): number {
+  refuseSymlink(path);
+  try {
+    return fs.openSync(path, flags | O_NOFOLLOW, 0o666);
+  } catch (err) {
+    throw new UserError(`cannot write spike file ${path}: ${describeErrno(err)}`, { cause: err });
+  }
+}
 
 /** Bytes per record (header and data alike). */
 export const SPK_RECORD_BYTES = 8;
@@ -58,11 +86,17 @@ export function readSpkHeader(path: string): SpkHeader {
 }
 
 function openForRead(path: string): number {
+  let fd: number;
   try {
-    return fs.openSync(path, 'r');
+    fd = fs.openSync(path, 'r');
   } catch (err) {
-    throw new UserError(`cannot open spike file ${path}: ${(err as Error).message}`, { cause: err });
+    throw new UserError(`cannot open spike file ${path}: ${describeErrno(err)}`, { cause: err });
   }
+  if (fs.fstatSync(fd).isDirectory()) {
+    fs.closeSync(fd);
+    throw new UserError(`${path} is a folder, not a spike file`);
+  }
+  return fd;
 }
 
 /**
@@ -157,6 +191,7 @@ export class SpkWriter {
     const sps = opts.stepsPerSecond ?? SPK_STEPS_PER_SECOND;
 
     let existing: SpkHeader | undefined;
+    refuseSymlink(path);
     if (opts.append && fs.existsSync(path) && fs.statSync(path).size > 0) {
       existing = readSpkHeader(path);
       if (existing.stepsPerSecond !== sps) {
@@ -166,11 +201,7 @@ export class SpkWriter {
         );
       }
     }
-    try {
-      this.fd = fs.openSync(path, existing ? 'a' : 'w');
-    } catch (err) {
-      throw new UserError(`cannot write spike file ${path}: ${(err as Error).message}`, { cause: err });
-    }
+    this.fd = openNoFollow(path, existing ? O_WRONLY | O_APPEND : O_WRONLY | O_CREAT | O_TRUNC);
     if (existing) {
       this.onDisk = existing.records;
       // Appended records must not go back in time either.
@@ -281,15 +312,16 @@ function firstRecordAtOrAfter(fd: number, path: string, records: number, step: n
  * data records kept.
  */
 export function truncateSpkAfter(path: string, step: number): number {
-  const fd = openForRead(path);
+  // One descriptor, opened without following links, for reading the cut and cutting.
+  const fd = openNoFollow(path, O_RDWR);
   let keep: number;
   try {
     const { records } = readHeaderFd(fd, path, true);
     keep = firstRecordAtOrAfter(fd, path, records, step) - 1;
+    fs.ftruncateSync(fd, (keep + 1) * SPK_RECORD_BYTES);
   } finally {
     fs.closeSync(fd);
   }
-  fs.truncateSync(path, (keep + 1) * SPK_RECORD_BYTES);
   return keep;
 }
 

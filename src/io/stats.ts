@@ -2,9 +2,14 @@
  * The stats file `<name>.stats` (SPEC §11.4): one line per block, written before the block runs,
  * plus a final line:
  *   <block> <MSE> <mean w> <mean el> <mean elFlt> <mean elSum> <mean grad2> err <mean errFiltered>
- * MSE with 6 significant digits (C's %g), means in C's %.5e.
+ * MSE with 6 significant digits (C's %g), means in C's %.5e. Writers (for the coordinator) never
+ * follow a symlink and name the file when the disk is full.
  */
+import * as fs from 'node:fs';
 import { readFileSync } from 'node:fs';
+import { UserError } from '../errors.js';
+import { O_NOFOLLOW, writeFileAtomic } from './atomic.js';
+import { fsUserError } from './fs-errors.js';
 
 export interface StatsLine {
   block: number;
@@ -52,4 +57,32 @@ export function parseStatsLine(line: string): StatsLine {
 
 export function readStatsFile(file: string): StatsLine[] {
   return readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '').map(parseStatsLine);
+}
+
+/** Replaces the stats file with `lines` atomically (a fresh run: none; a resume: the kept ones). */
+export function writeStatsFile(file: string, lines: readonly string[]): void {
+  writeFileAtomic(file, lines.map((l) => `${l}\n`).join(''));
+}
+
+/**
+ * Appends one line to the stats file, never through a symlink (O_NOFOLLOW); a full disk or a
+ * lost permission is a one-line UserError naming the file.
+ */
+export function appendStatsLine(file: string, line: string): void {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_APPEND | fs.constants.O_CREAT | O_NOFOLLOW, 0o666);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ELOOP') throw new UserError(`refusing to write ${file}: it is a symbolic link`);
+    throw fsUserError('write', file, err);
+  }
+  try {
+    const buf = Buffer.from(`${line}\n`);
+    let done = 0;
+    while (done < buf.length) done += fs.writeSync(fd, buf, done, buf.length - done);
+  } catch (err) {
+    throw fsUserError('write', file, err);
+  } finally {
+    fs.closeSync(fd);
+  }
 }

@@ -8,29 +8,43 @@ import {
   AVG_DECAY, BETA_PER_VOLT, DECAY_RATE, DT_F32, FLT_MIN_NORMAL, GAMMA, HOM_LAMBDA, SURROGATE_FLOOR_VOLTS,
   THRESHOLD_VOLTS,
 } from './constants.js';
-import type { Kernels } from './kernels.js';
+import { KERNEL_REGION as R, MODEL_KERNEL_CONSTANTS, type KernelConstants, type TestKernels } from './kernels.js';
 import { decayTrace, followTrace } from './traces.js';
 
 const f = Math.fround;
 
-export class ReferenceKernels implements Kernels {
+export class ReferenceKernels implements TestKernels {
   readonly name = 'reference';
+  private readonly c: Readonly<KernelConstants>;
   private f32: Float32Array;
   private i32: Int32Array;
   private u32: Uint32Array;
+  /**
+   * The model functions presynaptic/postsynaptic call have their constants built in: a kernel
+   * bound to other values would compute something those functions do not, so calling it is an
+   * error (the other kernels take every constant from `c`).
+   */
+  private readonly pspRateMismatch: string | null;
+  /** γ is built into presynapticPass's skip of mode 0 only (mode 1 takes δ as an argument). */
+  private readonly skipGammaMismatch: string | null;
+  private readonly postsynapticMismatch: string | null;
 
-  constructor(buffer: ArrayBufferLike) {
+  constructor(buffer: ArrayBufferLike, constants: Readonly<KernelConstants> = MODEL_KERNEL_CONSTANTS) {
+    this.c = { ...constants };
     this.f32 = new Float32Array(buffer);
     this.i32 = new Int32Array(buffer);
     this.u32 = new Uint32Array(buffer);
+    this.pspRateMismatch = mismatch('presynaptic', constants, { pspRate: DECAY_RATE });
+    this.skipGammaMismatch = mismatch('presynaptic (skipMode 0)', constants, { gamma: GAMMA });
+    this.postsynapticMismatch = mismatch('postsynaptic', constants, {
+      avgDecay: AVG_DECAY, dtSeconds: DT_F32, gamma: GAMMA, homLambda: HOM_LAMBDA, betaPerVolt: BETA_PER_VOLT,
+      thresholdVolts: THRESHOLD_VOLTS, surrogateFloorVolts: SURROGATE_FLOOR_VOLTS,
+    });
   }
 
-  lifStep(
-    vPtr: number, iPtr: number, refPtr: number, count: number,
-    spikeOutPtr: number, rank: number, ranks: number,
-    kappa: number, restVolts: number, thresholdVolts: number, alphaSyn: number, refractorySteps: number,
-  ): number {
+  lifStep(vPtr: number, iPtr: number, refPtr: number, count: number, spikeOutPtr: number, rank: number, ranks: number): number {
     const { f32, i32, u32 } = this;
+    const { kappa, restVolts, thresholdVolts, alphaSyn, refractorySteps } = this.c;
     const v0 = vPtr >> 2;
     const c0 = iPtr >> 2;
     const r0 = refPtr >> 2;
@@ -68,24 +82,24 @@ export class ReferenceKernels implements Kernels {
     }
   }
 
-  eligibility(
-    nPre: number, stride: number,
-    pPtr: number, sPtr: number, ePtr: number, hPtr: number, anyError: number,
-    elPtr: number, elFltPtr: number, elSumPtr: number, wPtr: number,
-    filterRate: number, elDecay: number,
-  ): void {
-    const { f32 } = this;
-    const p0 = pPtr >> 2;
-    const s0 = sPtr >> 2;
-    const e0 = ePtr >> 2;
-    const h0 = hPtr >> 2;
-    for (let j = 0; j < nPre; j++) {
+  eligibility(regionPtr: number, batchRow: number, j0: number, j1: number, anyError: number): void {
+    const { f32, u32 } = this;
+    const { filterRate, elDecay } = this.c;
+    const b = regionPtr >>> 2;
+    const stride = u32[b + R.stride]!;
+    const pitch = u32[b + R.batchPitch]!;
+    const p0 = (u32[b + R.pEff]! >>> 2) + batchRow * u32[b + R.prePitch]!;
+    const s0 = (u32[b + R.sDelayed]! >>> 2) + batchRow * pitch;
+    const e0 = (u32[b + R.eEff]! >>> 2) + batchRow * pitch;
+    const h4 = u32[b + R.h4]!;
+    const h0 = (h4 >>> 2) + batchRow * pitch;
+    for (let j = j0; j < j1; j++) {
       const p = f32[p0 + j]!;
       const base = j * stride;
-      const el0 = (elPtr >> 2) + base;
-      const ef0 = (elFltPtr >> 2) + base;
-      const es0 = (elSumPtr >> 2) + base;
-      const w0 = (wPtr >> 2) + base;
+      const el0 = (u32[b + R.el]! >>> 2) + base;
+      const ef0 = (u32[b + R.elFlt]! >>> 2) + base;
+      const es0 = (u32[b + R.elSum]! >>> 2) + base;
+      const w0 = (u32[b + R.w]! >>> 2) + base;
       for (let k = 0; k < stride; k++) {
         let el = f32[el0 + k]!;
         if (p !== 0) el = f(el + f(p * f32[s0 + k]!));
@@ -95,41 +109,34 @@ export class ReferenceKernels implements Kernels {
         f32[el0 + k] = flush(f(el * elDecay));
         if (anyError !== 0) {
           let inc = f(ef * f32[e0 + k]!);
-          if (hPtr !== 0) inc = f(inc - f(f32[w0 + k]! * f32[h0 + k]!));
+          if (h4 !== 0) inc = f(inc - f(f32[w0 + k]! * f32[h0 + k]!));
           f32[es0 + k] = f(f32[es0 + k]! + inc);
         }
       }
     }
   }
 
-  eligibilityBatch(
-    steps: number, nPre: number, stride: number, pPitch: number, pitch: number,
-    pPtr: number, sPtr: number, ePtr: number, hPtr: number, _anyError: number,
-    elPtr: number, elFltPtr: number, elSumPtr: number, wPtr: number,
-    filterRate: number, elDecay: number,
-  ): void {
+  eligibilityBatch(regionPtr: number, steps: number, j0: number, j1: number, _anyError: number): void {
     // The oracle: literally one step after the other, each with its own error skip.
+    const b = regionPtr >>> 2;
+    const stride = this.u32[b + R.stride]!;
     for (let t = 0; t < steps; t++) {
-      const s = sPtr + t * pitch * 4;
-      const e = ePtr + t * pitch * 4;
+      const e = (this.u32[b + R.eEff]! >>> 2) + t * this.u32[b + R.batchPitch]!;
       let anyError = 0;
-      for (let k = 0; k < stride; k++) if (this.f32[(e >> 2) + k] !== 0) anyError = 1;
-      this.eligibility(
-        nPre, stride, pPtr + t * pPitch * 4, s, e, hPtr === 0 ? 0 : hPtr + t * pitch * 4, anyError,
-        elPtr, elFltPtr, elSumPtr, wPtr, filterRate, elDecay,
-      );
+      for (let k = 0; k < stride; k++) if (this.f32[e + k] !== 0) anyError = 1;
+      this.eligibility(regionPtr, t, j0, j1, anyError);
     }
   }
 
-  weightUpdate(
-    count: number, wPtr: number, elSumPtr: number, grad2Ptr: number,
-    updateSteps: number, rmsMul: number, eta: number, epsilon: number, wMax: number, learning: number,
-  ): void {
-    const { f32 } = this;
-    const w0 = wPtr >> 2;
-    const s0 = elSumPtr >> 2;
-    const g0 = grad2Ptr >> 2;
-    const steps = f(updateSteps);
+  weightUpdate(regionPtr: number, eta: number, learning: number): void {
+    const { f32, u32 } = this;
+    const { rmsMul, epsilon, wMax } = this.c;
+    const b = regionPtr >>> 2;
+    const count = u32[b + R.synapses]!;
+    const w0 = u32[b + R.w]! >>> 2;
+    const s0 = u32[b + R.elSum]! >>> 2;
+    const g0 = u32[b + R.grad2]! >>> 2;
+    const steps = f(this.c.updateSteps);
     const negMax = f(-wMax);
     for (let i = 0; i < count; i++) {
       const g = f(f32[s0 + i]! / steps);
@@ -161,8 +168,7 @@ export class ReferenceKernels implements Kernels {
   }
 
   // The per-neuron passes: the model functions themselves (traces.ts, connection-passes.ts) on the
-  // heap, byte pointers turned into element offsets. Those functions use the constants of
-  // constants.ts, so the parameters the wasm kernels take instead must be exactly those.
+  // heap, byte pointers turned into element offsets.
 
   traceDecay(xPtr: number, count: number, decay: number): void {
     decayTrace(this.f32, xPtr >> 2, count, decay);
@@ -172,48 +178,50 @@ export class ReferenceKernels implements Kernels {
     followTrace(this.f32, xPtr >> 2, this.f32, vPtr >> 2, count, rate);
   }
 
-  presynaptic(
-    pspPtr: number, pspLinePtr: number, pEffOutPtr: number, prePtr: number,
-    nPre: number, delaySteps: number, n: number, skipMode: number, threshold: number, rate: number,
-  ): void {
-    requireConstant('presynaptic rate', rate, DECAY_RATE);
-    if (skipMode === 0) requireConstant('presynaptic threshold (skipMode 0)', threshold, GAMMA);
+  presynaptic(regionPtr: number, batchRow: number, n: number, skipMode: number): void {
+    if (this.pspRateMismatch !== null) throw new Error(this.pspRateMismatch);
+    if (skipMode === 0 && this.skipGammaMismatch !== null) throw new Error(this.skipGammaMismatch);
+    const { u32 } = this;
+    const b = regionPtr >>> 2;
     presynapticPass(
-      this.f32, { psp: pspPtr >> 2, pspLine: pspLinePtr >> 2, pEff: pEffOutPtr >> 2, pre: prePtr >> 2 },
-      nPre, delaySteps, n, skipMode === 0 ? null : threshold,
+      this.f32,
+      {
+        psp: u32[b + R.psp]! >>> 2, pspLine: u32[b + R.pspLine]! >>> 2,
+        pEff: (u32[b + R.pEff]! >>> 2) + batchRow * u32[b + R.prePitch]!, pre: u32[b + R.pre]! >>> 2,
+      },
+      u32[b + R.nPre]!, u32[b + R.delaySteps]!, n, skipMode === 0 ? null : this.c.deltaRandom,
     );
   }
 
-  postsynaptic(
-    errFilteredPtr: number, avgSqErrPtr: number, eEffOutPtr: number, vPtr: number,
-    sigmaLinePtr: number, sDelayedOutPtr: number, homPtr: number, h4OutPtr: number,
-    local: number, stride: number, delaySteps: number, n: number, partial: number,
-    avgDecay: number, dt: number, gamma: number, lambda: number, beta: number, theta: number, floorVolts: number,
-  ): number {
-    requireConstant('postsynaptic avgDecay', avgDecay, AVG_DECAY);
-    requireConstant('postsynaptic dt', dt, DT_F32);
-    requireConstant('postsynaptic gamma', gamma, GAMMA);
-    requireConstant('postsynaptic lambda', lambda, HOM_LAMBDA);
-    requireConstant('postsynaptic beta', beta, BETA_PER_VOLT);
-    requireConstant('postsynaptic theta', theta, THRESHOLD_VOLTS);
-    requireConstant('postsynaptic floorVolts', floorVolts, SURROGATE_FLOOR_VOLTS);
+  postsynaptic(regionPtr: number, batchRow: number, n: number, partial: number): number {
+    if (this.postsynapticMismatch !== null) throw new Error(this.postsynapticMismatch);
+    const { u32 } = this;
+    const b = regionPtr >>> 2;
+    const out = batchRow * u32[b + R.batchPitch]!;
+    const h4 = u32[b + R.h4]!;
     return postsynapticPass(
       this.f32,
       {
-        errFiltered: errFilteredPtr >> 2, avgSqErr: avgSqErrPtr >> 2, eEff: eEffOutPtr >> 2, v: vPtr >> 2,
-        sigmaLine: sigmaLinePtr >> 2, sDelayed: sDelayedOutPtr >> 2, hom: homPtr >> 2, h4: h4OutPtr >> 2,
+        errFiltered: u32[b + R.errFiltered]! >>> 2, avgSqErr: u32[b + R.avgSqErr]! >>> 2,
+        eEff: (u32[b + R.eEff]! >>> 2) + out, v: u32[b + R.v]! >>> 2,
+        sigmaLine: u32[b + R.sigmaLine]! >>> 2, sDelayed: (u32[b + R.sDelayed]! >>> 2) + out,
+        hom: u32[b + R.hom]! >>> 2, h4: h4 === 0 ? 0 : (h4 >>> 2) + out,
       },
-      local, stride, delaySteps, n, partial !== 0,
+      u32[b + R.local]!, u32[b + R.stride]!, u32[b + R.delaySteps]!, n, partial !== 0,
     );
   }
 }
 
 /**
- * The model functions the reference calls have these values built in: a kernel parameter that
- * differs would make the wasm kernel compute something the oracle does not, so it is an error.
+ * A message naming the first constant that differs from the value a model function has built in,
+ * or null when all agree.
  */
-function requireConstant(what: string, value: number, expected: number): void {
-  if (value !== expected) throw new Error(`superspike: ${what} must be ${expected}, got ${value}`);
+function mismatch(kernel: string, constants: Readonly<KernelConstants>, builtIn: Partial<KernelConstants>): string | null {
+  for (const [name, expected] of Object.entries(builtIn)) {
+    const value = constants[name as keyof KernelConstants];
+    if (value !== expected) return `superspike: ${kernel} ${name} must be ${expected}, got ${value}`;
+  }
+  return null;
 }
 
 /** Flush-to-zero of values below the smallest normal float (see FLT_MIN_NORMAL). */

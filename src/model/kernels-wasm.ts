@@ -4,19 +4,25 @@
  * [0, 65536) of that memory are reserved for the module (it has no data or stack there today, but
  * network state must start at or above 65536). Bit for bit equal to `ReferenceKernels`.
  *
- * Float parameters cross into wasm as float32: callers pass float32 values (the constants of
- * constants.ts are already rounded), as the reference assumes too.
+ * Each instance holds its own copy of the model constants in module globals, set once by the
+ * module's `configure` export when the instance is created. Float values cross into wasm as
+ * float32: the constants of constants.ts are already rounded, as the reference assumes too.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { KERNELS_WASM_PATH } from '../paths.js';
 import { ReferenceKernels } from './kernels-ref.js';
-import type { Kernels } from './kernels.js';
+import {
+  MODEL_KERNEL_CONSTANTS, kernelConstantArgs, type KernelConstants, type Kernels, type TestKernels,
+} from './kernels.js';
 
 /** Reserved bytes at the bottom of the shared memory, owned by the wasm module. */
 export const WASM_RESERVED_BYTES = 65536;
 
-/** The module's exports carry exactly the interface's functions (test/kernels.test.ts checks the names). */
-type KernelExports = Omit<Kernels, 'name'>;
+/**
+ * The module's exports: exactly the functions of `TestKernels` and `configure` (test/kernels.test.ts
+ * checks the names).
+ */
+type KernelExports = Omit<TestKernels, 'name'> & { configure(...constants: number[]): void };
 
 /** The compiled module, once per thread (each worker has its own module-level state). */
 let cachedModule: WebAssembly.Module | undefined;
@@ -31,11 +37,11 @@ function kernelsModule(): WebAssembly.Module {
   return cachedModule;
 }
 
-export class WasmKernels implements Kernels {
+export class WasmKernels implements TestKernels {
   readonly name = 'wasm';
   readonly lifStep: Kernels['lifStep'];
   readonly forward: Kernels['forward'];
-  readonly eligibility: Kernels['eligibility'];
+  readonly eligibility: TestKernels['eligibility'];
   readonly eligibilityBatch: Kernels['eligibilityBatch'];
   readonly weightUpdate: Kernels['weightUpdate'];
   readonly feedbackRows: Kernels['feedbackRows'];
@@ -58,7 +64,8 @@ export class WasmKernels implements Kernels {
     this.postsynaptic = exports.postsynaptic;
   }
 
-  static load(memory: WebAssembly.Memory): WasmKernels {
+  /** A new instance on `memory`, its constants bound before any kernel can run. */
+  static load(memory: WebAssembly.Memory, constants: Readonly<KernelConstants> = MODEL_KERNEL_CONSTANTS): WasmKernels {
     const instance = new WebAssembly.Instance(kernelsModule(), {
       env: {
         memory,
@@ -67,15 +74,19 @@ export class WasmKernels implements Kernels {
         },
       },
     });
-    return new WasmKernels(memory, instance.exports as unknown as KernelExports);
+    const exports = instance.exports as unknown as KernelExports;
+    exports.configure(...kernelConstantArgs(constants));
+    return new WasmKernels(memory, exports);
   }
 }
 
-export function createKernels(kind: 'wasm' | 'reference', memory: WebAssembly.Memory): Kernels {
+export function createKernels(
+  kind: 'wasm' | 'reference', memory: WebAssembly.Memory, constants: Readonly<KernelConstants> = MODEL_KERNEL_CONSTANTS,
+): Kernels {
   switch (kind) {
     case 'wasm':
-      return WasmKernels.load(memory);
+      return WasmKernels.load(memory, constants);
     case 'reference':
-      return new ReferenceKernels(memory.buffer);
+      return new ReferenceKernels(memory.buffer, constants);
   }
 }

@@ -4,30 +4,154 @@
  * SIMD). Both work in place on one heap (a shared WebAssembly.Memory): every pointer argument is
  * a byte offset into it, aligned to 16 bytes. They must agree bit for bit.
  *
+ * Why this shape: the model constants are bound once, when the kernels are created
+ * (`KernelConstants`), so no call can pass a value the model does not use; the per-connection
+ * kernels take one pointer to a *kernel region* — a small block of uint32 words in the same
+ * memory naming that connection's arrays and sizes (`KERNEL_REGION`), written once by the owning
+ * rank — plus only what changes from call to call (batch row, step, row range, η).
+ *
  * Synaptic matrices of a rank are stored pre-major: synapse (j, kLocal) at `j·stride + kLocal`,
  * with `stride` = local post count rounded up to a multiple of 4. Padding columns stay zero.
  */
-export interface LifParams {
+import {
+  ALPHA_SYN, AVG_DECAY, BETA_PER_VOLT, DECAY_RATE, DELTA_RANDOM, DT_F32, EPSILON, E_REST_VOLTS, GAMMA, HOM_LAMBDA,
+  KAPPA_MEM, REFRACTORY_STEPS, RISE_DECAY, RMS_MUL, SURROGATE_FLOOR_VOLTS, THRESHOLD_VOLTS, WEIGHT_UPDATE_STEPS, W_MAX,
+} from './constants.js';
+
+/**
+ * Every constant a kernel uses, float32 values (the wasm module takes them as f32). The field
+ * order is the argument order of the wasm module's `configure`.
+ */
+export interface KernelConstants {
+  // lifStep (SPEC §3)
+  /** κ = dt/τ_mem. */
   kappa: number;
   restVolts: number;
+  /** Spike threshold, also θ of the surrogate derivative σ'. */
   thresholdVolts: number;
   alphaSyn: number;
   refractorySteps: number;
+  // postsynaptic (SPEC §7.2 E1, E3)
+  avgDecay: number;
+  dtSeconds: number;
+  /** Quasi-zero threshold γ: error skip, and the psp skip of skipMode 0. */
+  gamma: number;
+  homLambda: number;
+  betaPerVolt: number;
+  surrogateFloorVolts: number;
+  // presynaptic (SPEC §7.2 E3, E5)
+  /** Rate of psp following pre (dt/τ_mem). */
+  pspRate: number;
+  /** Quasi-zero threshold δ of the psp skip of skipMode 1 (random feedback). */
+  deltaRandom: number;
+  // eligibility (SPEC §7.2 E3)
+  /** Rate of elFlt following el (dt/τ_mem). */
+  filterRate: number;
+  /** Decay of el per step (exp(−dt/τ_syn)). */
+  elDecay: number;
+  // weightUpdate (SPEC §7.5)
+  updateSteps: number;
+  rmsMul: number;
+  epsilon: number;
+  wMax: number;
 }
 
+/** The model's constants (constants.ts): what the engine always uses. */
+export const MODEL_KERNEL_CONSTANTS: Readonly<KernelConstants> = Object.freeze({
+  kappa: KAPPA_MEM,
+  restVolts: E_REST_VOLTS,
+  thresholdVolts: THRESHOLD_VOLTS,
+  alphaSyn: ALPHA_SYN,
+  refractorySteps: REFRACTORY_STEPS,
+  avgDecay: AVG_DECAY,
+  dtSeconds: DT_F32,
+  gamma: GAMMA,
+  homLambda: HOM_LAMBDA,
+  betaPerVolt: BETA_PER_VOLT,
+  surrogateFloorVolts: SURROGATE_FLOOR_VOLTS,
+  pspRate: DECAY_RATE,
+  deltaRandom: DELTA_RANDOM,
+  filterRate: DECAY_RATE,
+  elDecay: RISE_DECAY,
+  updateSteps: WEIGHT_UPDATE_STEPS,
+  rmsMul: RMS_MUL,
+  epsilon: EPSILON,
+  wMax: W_MAX,
+});
+
+/** `configure`'s arguments: the constants in declaration order. */
+export function kernelConstantArgs(c: KernelConstants): number[] {
+  return [
+    c.kappa, c.restVolts, c.thresholdVolts, c.alphaSyn, c.refractorySteps,
+    c.avgDecay, c.dtSeconds, c.gamma, c.homLambda, c.betaPerVolt, c.surrogateFloorVolts,
+    c.pspRate, c.deltaRandom, c.filterRate, c.elDecay,
+    c.updateSteps, c.rmsMul, c.epsilon, c.wMax,
+  ];
+}
+
+/**
+ * Word indices of a kernel region: byte pointers (0 = absent) and sizes of one rank's part of one
+ * plastic connection. assembly/kernels.ts reads the same indices (its `R_*` constants); a
+ * mismatch shows up in test/kernels.test.ts as differing memories.
+ */
+export const KERNEL_REGION = {
+  // post side: postsynaptic, and the eligibility pass's per-step inputs
+  errFiltered: 0,
+  avgSqErr: 1,
+  /** Batch buffer (ELIGIBILITY_BATCH rows of `batchPitch` floats), as are sDelayed and h4. */
+  eEff: 2,
+  /** Membrane potentials of the post group's local neurons. */
+  v: 3,
+  sigmaLine: 4,
+  sDelayed: 5,
+  /** hom trace and λ·hom⁴ batch buffer: both 0 without a regulariser. */
+  hom: 6,
+  h4: 7,
+  local: 8,
+  stride: 9,
+  delaySteps: 10,
+  batchPitch: 11,
+  // pre side: presynaptic
+  psp: 12,
+  pspLine: 13,
+  /** Batch buffer of `prePitch`-float rows. */
+  pEff: 14,
+  /** `pre` trace of the pre group (every neuron of it). */
+  pre: 15,
+  nPre: 16,
+  prePitch: 17,
+  // synapses: eligibility, weightUpdate (nPre × stride each)
+  el: 18,
+  elFlt: 19,
+  elSum: 20,
+  w: 21,
+  grad2: 22,
+  synapses: 23,
+} as const;
+
+export type KernelRegion = Record<keyof typeof KERNEL_REGION, number>;
+
+/** Words of one kernel region. */
+export const KERNEL_REGION_WORDS = 24;
+
+/** The words of a kernel region, in `KERNEL_REGION` order (pointers and sizes as uint32). */
+export function kernelRegionWords(region: KernelRegion): Uint32Array {
+  const words = new Uint32Array(KERNEL_REGION_WORDS);
+  for (const [name, index] of Object.entries(KERNEL_REGION)) words[index] = region[name as keyof KernelRegion];
+  return words;
+}
+
+/** The kernels the engine calls. */
 export interface Kernels {
   readonly name: string;
 
   /**
    * SPEC §3, phase A: updates `count` neurons (V, I float32; ref int32) and writes the global id
    * `local·ranks + rank` of every spiking neuron, ascending, at `spikeOutPtr` (uint32).
-   * Returns the number of spikes.
+   * Returns the number of spikes. Constants: kappa, restVolts, thresholdVolts, alphaSyn,
+   * refractorySteps.
    */
-  lifStep(
-    vPtr: number, iPtr: number, refPtr: number, count: number,
-    spikeOutPtr: number, rank: number, ranks: number,
-    kappa: number, restVolts: number, thresholdVolts: number, alphaSyn: number, refractorySteps: number,
-  ): number;
+  lifStep(vPtr: number, iPtr: number, refPtr: number, count: number, spikeOutPtr: number, rank: number, ranks: number): number;
 
   /**
    * SPEC §5.2, phase B: for each presynaptic id j in the list (uint32, ascending), adds weight row
@@ -36,43 +160,24 @@ export interface Kernels {
   forward(spikesPtr: number, spikeCount: number, wPtr: number, stride: number, iPtr: number): void;
 
   /**
-   * SPEC §7.2 E3 after the delay lines, fused over all `nPre·stride` synapses:
-   *   el += p[j]·s[k];  elFlt += riseOrDecay·(el − elFlt);  el ·= elDecay;  elSum += elFlt·e[k] − w·h[k]
-   * `p` holds the delayed psp with the quasi-zero skip already applied (0 ⇒ row gets no input);
-   * `e` holds errFiltered with |e| < γ already zeroed; `h` is λ·hom⁴ (zeroed where e is) or the
-   * null pointer 0 when there is no regulariser (then `wPtr` is ignored). `anyError` = 0 says every
-   * e is zero, so elSum is left untouched. el and elFlt below the smallest normal float are
-   * flushed to +0.
+   * SPEC §7.2 E3 after the delay lines, fused per synapse, for `steps` consecutive batch rows
+   * (t = 0 … steps−1) in one pass over the presynaptic rows [j0, j1) of the region's synapses
+   * (the engine batches up to ELIGIBILITY_BATCH steps: nothing reads el/elFlt/elSum between
+   * weight updates and snapshots). Per step t:
+   *   el += p[j]·s[k];  elFlt += filterRate·(el − elFlt);  el ·= elDecay;  elSum += elFlt·e[k] − w·h[k]
+   * with p = pEff row t (the quasi-zero skip already applied: 0 ⇒ row gets no input), s, e, h =
+   * sDelayed, eEff, h4 row t (e with |e| < γ zeroed, h = λ·hom⁴ zeroed where e is, no h term
+   * when the region has no h4). `anyError` = 1 when some step has a nonzero e; 0 leaves elSum
+   * untouched. el and elFlt below the smallest normal float are flushed to +0. Bit-identical to
+   * `TestKernels.eligibility` step by step, each step with its own anyError.
    */
-  eligibility(
-    nPre: number, stride: number,
-    pPtr: number, sPtr: number, ePtr: number, hPtr: number, anyError: number,
-    elPtr: number, elFltPtr: number, elSumPtr: number, wPtr: number,
-    filterRate: number, elDecay: number,
-  ): void;
+  eligibilityBatch(regionPtr: number, steps: number, j0: number, j1: number, anyError: number): void;
 
   /**
-   * `eligibility` for `steps` consecutive steps in one pass over the synapses (the engine batches
-   * up to ELIGIBILITY_BATCH steps: nothing reads el/elFlt/elSum between weight updates and
-   * snapshots). Step t takes p from `pPtr + t·pPitch·4` (nPre floats) and s, e, h from
-   * `+ t·pitch·4` (stride floats) of their buffers — pitches padded against cache-set aliasing; `anyError` is 1 when any step has a nonzero e. Bit-identical to calling
-   * `eligibility` step by step with each step's own anyError.
-   */
-  eligibilityBatch(
-    steps: number, nPre: number, stride: number, pPitch: number, pitch: number,
-    pPtr: number, sPtr: number, ePtr: number, hPtr: number, anyError: number,
-    elPtr: number, elFltPtr: number, elSumPtr: number, wPtr: number,
-    filterRate: number, elDecay: number,
-  ): void;
-
-  /**
-   * SPEC §7.5 over `count` synapses: g = elSum/updateSteps; grad2 = max(g², rmsMul·grad2);
+   * SPEC §7.5 over the region's synapses: g = elSum/updateSteps; grad2 = max(g², rmsMul·grad2);
    * elSum = 0; if learning ≠ 0: w = clip(w + η·(g/(√grad2 + ε)), ±wMax) — in that order.
    */
-  weightUpdate(
-    count: number, wPtr: number, elSumPtr: number, grad2Ptr: number,
-    updateSteps: number, rmsMul: number, eta: number, epsilon: number, wMax: number, learning: number,
-  ): void;
+  weightUpdate(regionPtr: number, eta: number, learning: number): void;
 
   /**
    * SPEC §7.4 random feedback: for each event (k, e) (ids uint32 / values float32, ascending k):
@@ -86,6 +191,7 @@ export interface Kernels {
   // --- Per-neuron passes of every step (SPEC §6, §7.2). The TypeScript functions of traces.ts and
   // connection-passes.ts are their definition (the reference kernels call them); the arrays
   // named by different pointers must not overlap. Elements at or past `count` are not touched.
+  // The traces take their rate: which trace (pre, hom, error filters) is the caller's choice.
 
   /** SPEC §6, `decayTrace`: x = flush(x·decay) over `count` floats. */
   traceDecay(xPtr: number, count: number, decay: number): void;
@@ -94,33 +200,48 @@ export interface Kernels {
   traceFollow(xPtr: number, vPtr: number, count: number, rate: number): void;
 
   /**
-   * SPEC §7.2 E3 pre side with E5, `presynapticPass` for `nPre` presynaptic neurons. The psp delay
-   * line's row is `pspLinePtr + (n mod delaySteps)·nPre·4`: it returns the psp stored D steps ago
-   * and takes today's. pEff (at `pEffOutPtr`, the batch row already added) = that delayed p, or +0
-   * where skipMode 0: p ≤ threshold (= γ), skipMode 1: p < threshold (= δ, random feedback).
-   * Then psp = flush(psp + rate·(pre − psp)) with rate = DECAY_RATE. `n` is the step number (any
-   * non-negative integer, also past 2³¹).
+   * SPEC §7.2 E3 pre side with E5, `presynapticPass` for the region's `nPre` presynaptic neurons.
+   * The psp delay line's row is `pspLine + (n mod delaySteps)·nPre·4`: it returns the psp stored
+   * D steps ago and takes today's. pEff row `batchRow` = that delayed p, or +0 where
+   * skipMode 0: p ≤ γ, skipMode 1: p < δ (random feedback). Then psp = flush(psp + pspRate·(pre − psp)).
+   * `n` is the step number (any non-negative integer, also past 2³¹).
    */
-  presynaptic(
-    pspPtr: number, pspLinePtr: number, pEffOutPtr: number, prePtr: number,
-    nPre: number, delaySteps: number, n: number, skipMode: number, threshold: number, rate: number,
-  ): void;
+  presynaptic(regionPtr: number, batchRow: number, n: number, skipMode: number): void;
 
   /**
-   * SPEC §7.2 E1 and E3 post side, `postsynapticPass` for `local` posts:
+   * SPEC §7.2 E1 and E3 post side, `postsynapticPass` for the region's `local` posts:
    *   avgSqErr = avgSqErr·avgDecay + dt·e²;  eEff = |e| < γ ? 0 : e;
-   *   h4 = |e| < γ ? 0 : λ·(hom²)²  (only when h4OutPtr ≠ 0; homPtr and h4OutPtr are both 0 when
-   *   there is no regulariser);
+   *   h4 = |e| < γ ? 0 : λ·(hom²)²  (only when the region has an h4 buffer);
    *   sDelayed = σ' row (n mod delaySteps) of the delay line (rows of `stride` floats), which then
    *   takes partial ≠ 0 ? σ'(V) : 1 with σ'(U) = U < floorVolts ? 0 : β/(1 + β·|U − θ|)².
-   * The output pointers eEffOutPtr, sDelayedOutPtr and h4OutPtr already include the batch row.
-   * Returns 1 when some |e| ≥ γ, else 0. The float parameters are the constants of constants.ts
-   * (AVG_DECAY, DT_F32, GAMMA, HOM_LAMBDA, BETA_PER_VOLT, THRESHOLD_VOLTS, SURROGATE_FLOOR_VOLTS).
+   * eEff, sDelayed and h4 are written to row `batchRow` of their batch buffers.
+   * Returns 1 when some |e| ≥ γ, else 0.
    */
-  postsynaptic(
-    errFilteredPtr: number, avgSqErrPtr: number, eEffOutPtr: number, vPtr: number,
-    sigmaLinePtr: number, sDelayedOutPtr: number, homPtr: number, h4OutPtr: number,
-    local: number, stride: number, delaySteps: number, n: number, partial: number,
-    avgDecay: number, dt: number, gamma: number, lambda: number, beta: number, theta: number, floorVolts: number,
-  ): number;
+  postsynaptic(regionPtr: number, batchRow: number, n: number, partial: number): number;
 }
+
+/** Kernels only tests call: the oracles and building blocks of the production ones. */
+export interface TestKernels extends Kernels {
+  /**
+   * One step of `eligibilityBatch` (batch row `batchRow`, presynaptic rows [j0, j1)) with its own
+   * error flag: the definition the batch is tested against.
+   */
+  eligibility(regionPtr: number, batchRow: number, j0: number, j1: number, anyError: number): void;
+}
+
+/** Function names of `Kernels` (test/kernels.test.ts compares the wasm exports with these). */
+export const KERNEL_FUNCTIONS = [
+  'lifStep', 'forward', 'eligibilityBatch', 'weightUpdate', 'feedbackRows',
+  'traceDecay', 'traceFollow', 'presynaptic', 'postsynaptic',
+] as const satisfies ReadonlyArray<Exclude<keyof Kernels, 'name'>>;
+
+/** Function names `TestKernels` adds. */
+export const TEST_KERNEL_FUNCTIONS = ['eligibility'] as const satisfies ReadonlyArray<Exclude<keyof TestKernels, keyof Kernels>>;
+
+// Both lists are complete: a function added to an interface but not to its list fails to compile.
+type Unlisted<I, Listed, Excluded> = Exclude<Exclude<keyof I, Excluded>, Listed>;
+const kernelListsComplete: [
+  Unlisted<Kernels, (typeof KERNEL_FUNCTIONS)[number], 'name'>,
+  Unlisted<TestKernels, (typeof TEST_KERNEL_FUNCTIONS)[number], keyof Kernels>,
+] extends [never, never] ? true : false = true;
+void kernelListsComplete;

@@ -10,7 +10,6 @@
  * works under Node's ESM loader and under vitest (types: gifenc.d.ts). Each frame gets its own
  * 256-colour palette (the text is antialiased).
  */
-import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import { UserError } from '../errors.js';
 import type { RunInfo, RunInfoGroup, RunInfoWindow } from '../io/run-info.js';
@@ -18,6 +17,7 @@ import { formatG6 } from '../io/stats.js';
 import { frameSize, frameSvg, type FrameLayout, type FramePanel } from './animate-frame.js';
 import { findGroup, groupLabel, groupSpikeFiles, loadRunInfo, loadSpikes, loadStats } from './load.js';
 import { svgToRgba } from './render.js';
+import { writeFileAtomic } from '../io/atomic.js';
 
 const requireCjs = createRequire(import.meta.url);
 const gifenc = requireCjs('gifenc') as typeof import('gifenc');
@@ -211,10 +211,6 @@ export async function writeAnimation(dir: string, outFile: string, opts: Animate
     });
   }
   gif.finish();
-  try {
-    fs.writeFileSync(outFile, gif.bytesView());
-  } catch (err) {
-    throw new UserError(`cannot write ${outFile}: ${(err as Error).message}`, { cause: err });
-  }
+  writeFileAtomic(outFile, gif.bytesView());
   return { frames: windows.length, width: size.width, height: size.height, captions };
 }

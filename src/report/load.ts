@@ -9,12 +9,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UserError } from '../errors.js';
 import { expandSpkArgs } from '../io/spk.js';
-import { loadNetworkState } from '../io/netstate.js';
+import { NetstateError, readNetworkStateFile } from '../io/netstate.js';
 import { readRunInfo, type RunInfo, type RunInfoGroup, type RunInfoWindow } from '../io/run-info.js';
 import { mergeSpkFiles } from '../io/spk.js';
 import { readStatsFile, type StatsLine } from '../io/stats.js';
 
-/** Reads `DIR/run.json`; a missing folder or file is a `UserError`. */
+/** Reads `DIR/run.json`; a missing folder or file, or an incomplete run, is a `UserError`. */
 export function loadRunInfo(dir: string): RunInfo {
   let st: fs.Stats;
   try {
@@ -24,6 +24,14 @@ export function loadRunInfo(dir: string): RunInfo {
   }
   if (!st.isDirectory()) throw new UserError(`${dir} is not a folder (expected a run's output folder)`);
   const info = readRunInfo(dir);
+  // A folder whose run is running, failed or was killed holds a start marker (or a run.json
+  // saying completed: false): its files may be half-written or another run's leftovers.
+  if (info.completed === false) {
+    throw new UserError(
+      `${dir}: the run in this folder has not completed (it is still running, failed or was killed); ` +
+        'resume it from its checkpoint or run it again before reporting on it',
+    );
+  }
   if (!Array.isArray(info.groups) || typeof info.stepsPerSecond !== 'number') {
     throw new UserError(`${path.join(dir, 'run.json')} lacks groups or stepsPerSecond: not a superspike run description`);
   }
@@ -178,10 +186,16 @@ export function loadWeights(dir: string, info: RunInfo): LayerWeights[] | null {
   if (!info.stateFile) return null;
   const file = resolveRunFile(dir, info.stateFile);
   if (!fs.existsSync(file)) return null;
-  const state = loadNetworkState(file);
+  // Only the weights are read, so only they are checked (the resume path validates in full).
+  const state = readNetworkStateFile(file);
+  if (!Array.isArray(state.connections)) throw new NetstateError(file, 'connections: missing');
   const layers = info.groups.filter((g) => g.role !== 'target');
   return state.connections.map((c, i) => {
     const meta = info.connections?.[i];
+    if (!(c?.w instanceof Float32Array)) throw new NetstateError(file, `connections[${i}].w: must be a Float32Array`);
+    if (meta && meta.synapses !== c.w.length) {
+      throw new NetstateError(file, `connections[${i}].w: has ${c.w.length} values, run.json says ${meta.synapses} synapses`);
+    }
     return {
       index: i,
       pre: meta?.pre ?? layers[i]?.spkName ?? `layer ${i}`,

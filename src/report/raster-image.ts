@@ -3,13 +3,13 @@
  * or rendered to PNG by resvg with the bundled font (render.ts), so both formats show the same
  * drawing — title, axis labels with units, ticks.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UserError } from '../errors.js';
 import type { RunInfo, RunInfoGroup } from '../io/run-info.js';
 import { findGroup, groupLabel, loadRunInfo, loadSpikes, wholeRun, type StepWindow } from './load.js';
 import { svgToPng } from './render.js';
 import { formatTick, rasterSvg } from './svg.js';
+import { writeFileAtomic } from '../io/atomic.js';
 
 /** A height that gives each neuron a visible row, within reason. */
 export function defaultRasterHeight(neurons: number): number {
@@ -86,10 +86,6 @@ export async function writeRasterPlot(dir: string, opts: PlotOptions): Promise<P
     height: opts.height ?? defaultRasterHeight(group.size),
   });
   const bytes = ext === '.svg' ? `<?xml version="1.0" encoding="UTF-8"?>\n${svg}\n` : svgToPng(svg);
-  try {
-    fs.writeFileSync(opts.output, bytes);
-  } catch (err) {
-    throw new UserError(`cannot write ${opts.output}: ${(err as Error).message}`, { cause: err });
-  }
+  writeFileAtomic(opts.output, bytes);
   return { file: opts.output, format: ext === '.svg' ? 'svg' : 'png', group, window, stepsPerSecond: sps, spikes: spikes.steps.length };
 }

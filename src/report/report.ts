@@ -15,9 +15,7 @@
  *   weights-<c>                       connection c, input side first (when a state was saved)
  *   rank-timing                       compute vs barrier wait per rank
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { UserError } from '../errors.js';
 import type { RunInfo, RunInfoGroup } from '../io/run-info.js';
 import { formatG6 } from '../io/stats.js';
 import { cellBitmap, defaultBinMs, frameColumns } from './animate.js';
@@ -35,6 +33,7 @@ import { groupRates } from './rates.js';
 import { reportWindows, windowLabel, type ReportWindow } from './report-windows.js';
 import { barChartSvg, escapeXml, formatTick, histogramSvg, logLinePlotSvg, rasterSvg } from './svg.js';
 import { hitMiss, linesSvg, overlaySvg, type Series } from './svg-plots.js';
+import { writeFileAtomic } from '../io/atomic.js';
 
 export { reportWindows, type ReportWindow } from './report-windows.js';
 
@@ -386,10 +385,6 @@ export async function buildReport(dir: string): Promise<BuiltReport> {
 export async function writeReport(dir: string, outFile?: string): Promise<string> {
   const { html } = await buildReport(dir);
   const file = outFile ?? path.join(dir, REPORT_FILE);
-  try {
-    fs.writeFileSync(file, html);
-  } catch (err) {
-    throw new UserError(`cannot write ${file}: ${(err as Error).message}`, { cause: err });
-  }
+  writeFileAtomic(file, html);
   return file;
 }

@@ -93,7 +93,8 @@ function eventsFrom(
   const bin = opts.binSeconds ?? 0.01;
   const step = opts.stepSeconds ?? DT_SECONDS;
   if (!(bin > 0) || !Number.isFinite(bin)) throw new RangeError(`bin width must be positive, got ${bin}`);
-  if (!(step > 0) || step >= bin) throw new RangeError(`step ${step} must be positive and shorter than the bin ${bin}`);
+  // A bin of exactly one step works: jitter < step/2 rounds back to the bin's own step.
+  if (!(step > 0) || step > bin) throw new RangeError(`step ${step} must be positive and no longer than the bin ${bin}`);
   const spread = bin - step / 2;
   const rng = new Xoshiro128(opts.seed ?? 1);
   const times: number[] = [];

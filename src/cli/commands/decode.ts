@@ -1,13 +1,16 @@
 /**
  * `superspike decode` — Auryn's `aube`: merges binary spike files (one per rank) by (time, id)
  * and prints `time id` lines. Streams end to end: files are read in chunks and output goes
- * through a stream with backpressure, so multi-GB files decode in constant memory.
+ * through a stream with backpressure, so multi-GB files decode in constant memory. With `-o` the
+ * output is written atomically and never overwrites one of the inputs.
  */
 import * as fs from 'node:fs';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import type { Command } from 'commander';
 import { UserError } from '../../errors.js';
+import { AtomicFile } from '../../io/atomic.js';
+import { describeErrno, fsUserError } from '../../io/fs-errors.js';
 import { expandSpkArgs, mergeSpkFiles, readSpkSetHeader } from '../../io/spk.js';
 import { integerBetween, parseCount, parseSeconds } from '../options.js';
 
@@ -55,29 +58,68 @@ Examples:
     .action(async (files: string[], opts: DecodeOptions & { output?: string }) => {
       const paths = expandSpkArgs(files);
       const out = opts.output;
-      const stream = out === undefined ? process.stdout : openOutput(out);
-      const count = await decodeSpkFiles(paths, stream, opts);
-      if (out !== undefined) {
-        stream.end();
-        try {
-          await once(stream, 'finish');
-        } catch (err) {
-          throw new UserError(`cannot write ${out}: ${(err as Error).message}`, { cause: err });
-        }
-        process.stdout.write(`wrote ${count} events from ${paths.length} file${paths.length === 1 ? '' : 's'} to ${out}\n`);
+      if (out === undefined) {
+        await decodeSpkFiles(paths, process.stdout, opts);
+        return;
       }
+      // Everything is checked before the output is created, and the output is a temp file
+      // renamed into place only when the whole merge succeeded: a bad input, an error in the
+      // middle of a file or `-o` naming an input never damages an existing file.
+      refuseOutputAmongInputs(out, paths);
+      readSpkSetHeader(paths);
+      const count = await decodeToFile(paths, out, opts);
+      process.stdout.write(`wrote ${count} events from ${paths.length} file${paths.length === 1 ? '' : 's'} to ${out}\n`);
     });
 }
 
-function openOutput(file: string): fs.WriteStream {
-  // Open synchronously so that an unwritable path is a clean user error before any work.
-  let fd: number;
+/** Refuses an output file that is one of the inputs (by identity, so links and other spellings count). */
+function refuseOutputAmongInputs(out: string, inputs: readonly string[]): void {
+  let target: fs.Stats;
   try {
-    fd = fs.openSync(file, 'w');
-  } catch (err) {
-    throw new UserError(`cannot write ${file}: ${(err as Error).message}`, { cause: err });
+    target = fs.statSync(out);
+  } catch {
+    return; // does not exist yet: cannot be an input
   }
-  return fs.createWriteStream(file, { fd, highWaterMark: 1 << 20 });
+  for (const input of inputs) {
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(input);
+    } catch {
+      continue; // reported when it is read
+    }
+    if (st.dev === target.dev && st.ino === target.ino) {
+      throw new UserError(`${out} is one of the inputs: choose another output file`);
+    }
+  }
+}
+
+/** Decodes into a temp file beside `out` and renames it into place on success (io/atomic.ts). */
+async function decodeToFile(paths: readonly string[], out: string, opts: DecodeOptions): Promise<number> {
+  const file = AtomicFile.create(out);
+  const stream = fs.createWriteStream(file.tempPath, { fd: file.fd, autoClose: false, highWaterMark: 1 << 20 });
+  let ok = false;
+  try {
+    const count = await decodeSpkFiles(paths, stream, opts);
+    stream.end();
+    try {
+      await once(stream, 'finish');
+    } catch (err) {
+      throw fsUserError('write', out, err);
+    }
+    file.commit();
+    ok = true;
+    return count;
+  } finally {
+    if (!ok) {
+      // Close the descriptor only after the stream's in-flight write has returned: closed
+      // early, its number could be reused and the late write land in another file.
+      stream.on('error', () => {});
+      const closed = once(stream, 'close').catch(() => {});
+      stream.destroy();
+      await closed;
+      file.abort();
+    }
+  }
 }
 
 /**
@@ -123,7 +165,7 @@ export async function decodeSpkFiles(paths: readonly string[], out: Writable, op
     if (piece !== '' && !broken) {
       if (!out.write(piece)) await drained(out);
     }
-    if (failure) throw new UserError(`cannot write the decoded spikes: ${failure.message}`, { cause: failure });
+    if (failure) throw new UserError(`cannot write the decoded spikes: ${describeErrno(failure)}`, { cause: failure });
   } finally {
     // After EPIPE the stream may report again; keep swallowing it rather than crash on exit.
     if (!broken) out.off('error', onError);

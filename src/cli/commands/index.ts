@@ -11,5 +11,6 @@ import { register as registerReport } from './report.js';
 import { register as registerPlot } from './plot.js';
 import { register as registerAnimate } from './animate.js';
 import { register as registerExport } from './export.js';
+import { register as registerExperiment } from './experiment.js';
 
-export const commands: Array<(program: Command) => void> = [registerRun, registerTarget, registerInput, registerDecode, registerReport, registerPlot, registerAnimate, registerExport, registerBench, registerStress, registerInspect];
+export const commands: Array<(program: Command) => void> = [registerRun, registerExperiment, registerTarget, registerInput, registerDecode, registerExport, registerReport, registerPlot, registerAnimate, registerBench, registerStress, registerInspect];

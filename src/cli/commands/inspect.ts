@@ -11,6 +11,7 @@ import { localCount, ranksOfProcess } from '../../engine/partition.js';
 import { buildTopology, type Topology } from '../../engine/topology.js';
 import { STEPS_PER_SECOND } from '../../model/constants.js';
 import { parsePositiveInt } from '../options.js';
+import { checkNetworkMemory, checkWorkers, formatBytes, LIMITS } from '../../config/limits.js';
 
 export function register(program: Command): void {
   program
@@ -29,9 +30,14 @@ Examples:
     .action(async (configFile: string | undefined, opts: { workers: number; processes: number; input?: string; target?: string }) => {
       const { config } = loadConfig(configFile, { input: opts.input, target: opts.target });
       const task = await resolveTask(config);
-      const topology = buildTopology(networkShape(config, task));
+      const shape = networkShape(config, task);
       const R = opts.workers * opts.processes;
       const P = opts.processes;
+      // The same limits as `run`, before laying anything out; only the adjustable memory limit is
+      // reported rather than enforced, since inspecting allocates nothing.
+      checkWorkers(R, null);
+      const estimate = checkNetworkMemory(shape, R, task.input.steps.length + task.target.steps.length, Infinity);
+      const topology = buildTopology(shape);
       const layouts = Array.from({ length: P }, (_, p) => computeLayout(topology, R, ranksOfProcess(p, opts.workers)));
       const schedule = scheduleFor(config, task);
       const out: string[] = [];
@@ -66,6 +72,8 @@ Examples:
             l.localRanks.reduce((sum, r) => sum + shared.reduce((s2, c) => s2 + l.rankRegions[r]!.connections[c]!.synapses * 4, 0), 0))).join(' / ')} MiB per process`);
         }
       }
+      const limitGiB = config.maxMemoryGiB ?? LIMITS.defaultMaxMemoryGiB;
+      out.push(`estimated memory of a run: ${formatBytes(estimate.totalBytes)} (limit ${limitGiB} GiB${estimate.totalBytes > limitGiB * 2 ** 30 ? ': run would refuse it, see --max-memory-gib' : ''})`);
       out.push(`schedule: burn-in ${schedule.burnInSteps / STEPS_PER_SECOND} s, ${schedule.blocks} blocks of ${schedule.blockSteps / STEPS_PER_SECOND} s, ` +
         `frozen replay to ${(schedule.endStep / STEPS_PER_SECOND).toFixed(4)} s (period ${schedule.periodSteps / STEPS_PER_SECOND} s)`);
       out.push('', 'files:');

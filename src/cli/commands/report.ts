@@ -2,11 +2,10 @@
  * `superspike report DIR` — a self-contained HTML page about a finished run (see
  * src/report/report.ts). This file only parses and reports.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
-import { UserError } from '../../errors.js';
 import { buildReport, REPORT_FILE } from '../../report/report.js';
+import { writeFileAtomic } from '../../io/atomic.js';
 
 export function register(program: Command): void {
   program
@@ -32,11 +31,7 @@ Examples:
     .action(async (dir: string, opts: { output?: string }) => {
       const file = opts.output ?? path.join(dir, REPORT_FILE);
       const { html, plots } = await buildReport(dir);
-      try {
-        fs.writeFileSync(file, html);
-      } catch (err) {
-        throw new UserError(`cannot write ${file}: ${(err as Error).message}`, { cause: err });
-      }
+      writeFileAtomic(file, html);
       process.stdout.write(`wrote ${file} (${plots.length} plots, ${Math.ceil(Buffer.byteLength(html) / 1024)} KiB)\n`);
     });
 }

@@ -2,11 +2,16 @@
  * `superspike run` — train a network: parse flags into a config, then hand over to the engine.
  */
 import { availableParallelism } from 'node:os';
+import path from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { loadConfig, validateConfig } from '../../config/load.js';
 import type { ConfigInput } from '../../config/schema.js';
 import { resolveTask, type ResolvedTask } from '../../config/task.js';
 import { runExperiment, type RunOptions } from '../../engine/coordinator.js';
+import { networkShape } from '../../engine/setup.js';
+import { ranksOfProcess } from '../../engine/partition.js';
+import { checkNetworkMemory, checkWorkers, LIMITS } from '../../config/limits.js';
+import { createSignalHandling } from '../signals.js';
 import { joinMpiJob } from '../../engine/mpi-session.js';
 import { loadNetworkState } from '../../io/netstate.js';
 import { UserError } from '../../errors.js';
@@ -43,7 +48,9 @@ interface RunCliOptions {
   checkpointEvery?: number;
   quiet?: boolean;
   report?: boolean;
-  hangTimeout: number;
+  /** Undefined: the engine's default (RunOptions.hangTimeoutSeconds). */
+  hangTimeout?: number;
+  maxMemoryGib?: number;
   injectFault?: { rank: number; step: number; kind: 'throw' | 'hang' };
   rankOrderMerge?: boolean;
   jitterUs?: number;
@@ -86,7 +93,8 @@ export function register(program: Command): void {
     .option('--record-rate-bin-ms <ms>', 'bin of recorded population rates (default 10)', parsePositive)
     .option('-q, --quiet', 'no progress output')
     .option('--report', 'write report.html into the output folder at the end')
-    .option('--hang-timeout <s>', 'declare a rank hung after this long without progress', parsePositive, 60)
+    .option('--hang-timeout <s>', 'declare a rank hung after this long without progress (default: automatic, from the measured progress)', parsePositive)
+    .option('--max-memory-gib <n>', `refuse networks estimated above this much memory (default ${LIMITS.defaultMaxMemoryGiB}, or the config's maxMemoryGiB)`, parsePositive)
     .addOption(new Option('--inject-fault <rank:step:kind>', 'test only: make a rank throw or hang').argParser(parseFault).hideHelp())
     .addOption(new Option('--rank-order-merge', 'test only: merge spikes in rank order').hideHelp())
     .addOption(new Option('--jitter-us <us>', 'test only: random sleeps before exchanges').argParser(parseNonNegative).hideHelp())
@@ -95,8 +103,13 @@ export function register(program: Command): void {
       'after',
       `
 Outputs in the output folder: <group>.<rank>.spk per rank (multi_stim, multi_hidden, …, output,
-target), <name>.stats, <name>.netstate and run.json; with --record, <group>.<kind>.<rank> monitor files. Ctrl-C stops at the next 0.8 ms interval,
-writes <name>.checkpoint.netstate and exits 130; continue with --resume.
+target), <name>.stats, <name>.netstate and run.json; with --record, <group>.<kind>.<rank>
+monitor files (docs/monitors.md). Ctrl-C (or SIGTERM) stops at the next
+0.8 ms interval, writes <name>.checkpoint.netstate and exits 130 (143); continue with --resume,
+into the same output folder. One run at a time per folder (a lock file .superspike.lock).
+
+Under mpirun or srun, every process runs --workers rank threads (see docs/mpi.md):
+  mpirun -np 2 superspike run config/default.json --workers 2 --out out/m
 
 Without a config file and without --input/--target, run trains config/default.json: the
 built-in SUPERSPIKE task that \`npm start\` runs (flags still override it). With --input and
@@ -105,13 +118,14 @@ built-in SUPERSPIKE task that \`npm start\` runs (flags still override it). With
 Examples:
   superspike run                                   # built-in task (config/default.json), all cores
   superspike run config/default.json --workers 2
-  superspike run config/oxford.json --input ../shared/data/oxford/oxford-input.ras \\
-      --target ../shared/data/oxford/oxford-target.ras --blocks 10 --out output/oxford
+  superspike run config/oxford.json --blocks 10 --out output/oxford   # data/ssbm rasters
+  superspike run config/oxford.json --input my-input.ras --target my-target.ras --grid 2
   superspike run --record membrane:output:0-3 --record rate:hidden --record auryn
   superspike run config/default.json --stop-after-block 2 --out output/a
   superspike run --resume output/a/superspike.checkpoint.netstate --out output/a --workers 3`,
     )
     .action(async (configFile: string | undefined, opts: RunCliOptions) => {
+      checkWorkers(opts.workers ?? availableParallelism(), null); // threads of this process, before anything is read
       let config;
       let task: ResolvedTask;
       let resume;
@@ -138,22 +152,18 @@ Examples:
         config = loadConfig(file, overrides).config;
         task = await resolveTask(config);
       }
-      const stop = new AbortController();
-      let interrupts = 0;
-      const onSigint = () => {
-        interrupts++;
-        if (interrupts === 1) {
-          process.stderr.write('\nsuperspike: stopping at the next interval and writing a checkpoint (Ctrl-C again to abort)\n');
-          stop.abort();
-        } else {
-          process.stderr.write('superspike: aborted without checkpoint\n');
-          process.exit(130);
-        }
-      };
-      process.on('SIGINT', onSigint);
       // Under an MPI launcher this process is one of several; each runs --workers ranks.
       const mpi = joinMpiJob(opts.workers ?? defaultRanksPerProcess());
       const isRoot = mpi === null || mpi.placement.process === 0;
+      const workers = mpi === null ? opts.workers ?? availableParallelism() : mpi.placement.processes * mpi.placement.ranksPerProcess;
+      // Limits before anything is allocated or --out is touched (config/limits.ts).
+      const shape = networkShape(config, task);
+      const localRanks = mpi === null ? undefined : ranksOfProcess(mpi.placement.process, mpi.placement.ranksPerProcess);
+      const warning = checkWorkers(workers, shape, localRanks?.length ?? workers);
+      if (warning && isRoot) process.stderr.write(`superspike: warning: ${warning}\n`);
+      checkNetworkMemory(shape, workers, task.input.steps.length + task.target.steps.length, opts.maxMemoryGib ?? config.maxMemoryGiB, localRanks);
+      const stop = new AbortController();
+      const signals = createSignalHandling(stop, path.resolve(opts.out, `${config.name}.checkpoint.netstate`));
       const reporter = createProgressReporter({ quiet: (opts.quiet ?? false) || !isRoot, stream: process.stderr });
       const options: RunOptions = {
         workers: mpi === null ? opts.workers : mpi.placement.ranksPerProcess,
@@ -165,6 +175,7 @@ Examples:
         checkpointEveryBlocks: opts.checkpointEvery,
         hangTimeoutSeconds: opts.hangTimeout,
         stopSignal: stop.signal,
+        resumeFile: opts.resume,
         record: opts.record,
         recordEveryMs: opts.recordEveryMs,
         recordRateBinMs: opts.recordRateBinMs,
@@ -172,19 +183,21 @@ Examples:
         onProgress: reporter.progress,
         onStats: reporter.stats,
       };
-      const workers = mpi === null ? opts.workers ?? availableParallelism() : mpi.placement.processes * mpi.placement.ranksPerProcess;
       reporter.start({ config, task, workers, resumedFrom: opts.resume });
       try {
         const result = await runExperiment(config, task, options);
         reporter.stop();
         mpi?.finalize();
-        if (!isRoot) return;
+        if (!isRoot) {
+          if (result.interrupted) process.exitCode = stop.signal.aborted ? signals.exitCode() : 0;
+          return;
+        }
         if (opts.report) {
           const file = await writeReport(result.outDir);
           result.files.push(file);
         }
         reporter.summary(result);
-        if (result.interrupted) process.exitCode = stop.signal.aborted ? 130 : 0;
+        if (result.interrupted) process.exitCode = stop.signal.aborted ? signals.exitCode() : 0;
       } catch (err) {
         reporter.stop();
         if (mpi !== null) {
@@ -195,7 +208,7 @@ Examples:
         }
         throw err;
       } finally {
-        process.off('SIGINT', onSigint);
+        signals.dispose();
       }
     });
 }

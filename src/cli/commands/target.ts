@@ -6,6 +6,9 @@ import * as fs from 'node:fs';
 import type { Command } from 'commander';
 import { PNG } from 'pngjs';
 import { UserError } from '../../errors.js';
+import { checkImagePixels, LIMITS } from '../../config/limits.js';
+import { describeErrno } from '../../io/fs-errors.js';
+import { DT_SECONDS } from '../../model/constants.js';
 import { writeRas } from '../../io/ras.js';
 import { imageToTargetEvents, type TargetRaster } from '../../tasks/image-target.js';
 import { parseMilliseconds, parseSeed, parseUnitInterval } from '../options.js';
@@ -31,10 +34,12 @@ export function register(program: Command): void {
       `
 The top pixel row becomes the highest neuron id (height-1), the bottom row id 0; column c
 covers [c*bin, (c+1)*bin). Transparent pixels count as white. It prints the number of output
-neurons and the loop grid (width * bin) to configure the run with.
+neurons and the loop grid (width * bin) to configure the run with. Pictures above
+${LIMITS.maxImagePixels} pixels are refused (read from the PNG header, before decoding); the bin
+must be at least the 0.1 ms time step.
 
 Examples:
-  superspike target ../shared/data/oxford/oxford.png -o config/oxford-target.ras
+  superspike target data/ssbm/precise_timing/oxford/oxford.png -o output/oxford-target.ras
   superspike target logo.png -o logo.ras --bin-ms 5 --seed 7 --threshold 0.3`,
     )
     .action((image: string, opts: TargetCliOptions) => {
@@ -54,14 +59,34 @@ Examples:
     });
 }
 
-/** Reads a PNG and converts it; unreadable or invalid files are user errors. */
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+/**
+ * Width and height from a PNG's IHDR chunk (bytes 16..24), read before anything is decoded:
+ * a small file can decode to gigabytes.
+ */
+export function pngSize(bytes: Uint8Array, image: string): { width: number; height: number } {
+  const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (b.length < 24 || !b.subarray(0, 8).equals(PNG_SIGNATURE) || b.toString('latin1', 12, 16) !== 'IHDR') {
+    throw new UserError(`${image}: not a readable PNG image (no PNG signature and IHDR header)`);
+  }
+  return { width: b.readUInt32BE(16), height: b.readUInt32BE(20) };
+}
+
+/** Reads a PNG and converts it; unreadable or invalid files and limits are user errors. */
 export function targetFromPng(image: string, opts: Omit<TargetCliOptions, 'output'>): TargetRaster {
+  const binSeconds = opts.binMs / 1000;
+  if (binSeconds < DT_SECONDS) {
+    throw new UserError(`--bin-ms ${opts.binMs} is shorter than the 0.1 ms simulation time step: one pixel column needs at least one step`);
+  }
   let bytes: Buffer;
   try {
     bytes = fs.readFileSync(image);
   } catch (err) {
-    throw new UserError(`cannot read image ${image}: ${(err as Error).message}`, { cause: err });
+    throw new UserError(`cannot read image ${image}: ${describeErrno(err)}`, { cause: err });
   }
+  const { width, height } = pngSize(bytes, image);
+  checkImagePixels(width, height, image);
   let png: PNG;
   try {
     // pngjs hands back 8-bit RGBA whatever the file's colour type and bit depth.
@@ -70,7 +95,7 @@ export function targetFromPng(image: string, opts: Omit<TargetCliOptions, 'outpu
     throw new UserError(`${image}: not a readable PNG image (${(err as Error).message})`, { cause: err });
   }
   return imageToTargetEvents(png.data, png.width, png.height, {
-    binSeconds: opts.binMs / 1000,
+    binSeconds,
     seed: opts.seed,
     threshold: opts.threshold,
   });

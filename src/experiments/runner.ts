@@ -1,0 +1,84 @@
+/**
+ * Runs the independent runs of an experiment, `parallel` at a time, each in its own
+ * `superspike run` child process with one worker (a run is fixed by its config and seed, and
+ * the engine's outputs do not depend on the worker count, so neither do the results on
+ * `parallel`). Each run gets `DIR/runs/<condition>/seed-<n>/` with its config.json. The first
+ * failed run stops new launches; the error names the run and the end of its stderr.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { UserError } from '../errors.js';
+import { PACKAGE_ROOT } from '../paths.js';
+import { analyseRun } from './analysis.js';
+import type { RunResult, RunSpec } from './types.js';
+
+/** The built CLI the child processes run. */
+export const CLI_PATH = path.join(PACKAGE_ROOT, 'dist', 'src', 'cli', 'main.js');
+
+export interface RunnerOptions {
+  outDir: string;
+  parallel: number;
+  /** Called after each run with its result and how many are done. */
+  onRunDone?: (result: RunResult, done: number, total: number) => void;
+}
+
+export function runDir(outDir: string, spec: RunSpec): string {
+  return path.join(outDir, 'runs', spec.condition, `seed-${spec.seed}`);
+}
+
+/** Results in the order of `specs`, whatever order the runs finished in. */
+export async function runAll(specs: readonly RunSpec[], opts: RunnerOptions): Promise<RunResult[]> {
+  if (!existsSync(CLI_PATH)) throw new UserError(`${CLI_PATH} is missing: build first (npm run build)`);
+  for (const spec of specs) {
+    for (const key of ['input', 'target'] as const) {
+      const file = spec.config[key];
+      if (file !== undefined && !existsSync(file)) throw new UserError(`experiment data file ${file} is missing (it ships in data/ssbm)`);
+    }
+  }
+  const results: RunResult[] = new Array(specs.length);
+  let next = 0;
+  let done = 0;
+  let failure: Error | null = null;
+  const worker = async () => {
+    while (failure === null && next < specs.length) {
+      const index = next++;
+      const spec = specs[index]!;
+      try {
+        results[index] = await runOne(spec, runDir(opts.outDir, spec));
+        done++;
+        opts.onRunDone?.(results[index]!, done, specs.length);
+      } catch (err) {
+        failure ??= err as Error;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.parallel, specs.length)) }, worker));
+  if (failure !== null) throw failure;
+  return results;
+}
+
+async function runOne(spec: RunSpec, dir: string): Promise<RunResult> {
+  mkdirSync(dir, { recursive: true });
+  const configFile = path.join(dir, 'config.json');
+  writeFileSync(configFile, `${JSON.stringify(spec.config, null, 2)}\n`);
+  const started = performance.now();
+  const { code, stderr } = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI_PATH, 'run', configFile, '--workers', '1', '--out', dir, '-q'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let tail = '';
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (chunk: string) => {
+      tail = (tail + chunk).slice(-2000);
+    });
+    child.on('error', reject);
+    child.on('close', (c) => resolve({ code: c, stderr: tail }));
+  });
+  const wallSeconds = (performance.now() - started) / 1000;
+  if (code !== 0) {
+    const last = stderr.trim().split('\n').filter((l) => l.trim() !== '').pop() ?? '(no message)';
+    throw new UserError(`run ${spec.condition} seed ${spec.seed} failed (exit ${code}): ${last} — see ${configFile}`);
+  }
+  return analyseRun(spec, dir, wallSeconds);
+}

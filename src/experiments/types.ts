@@ -1,0 +1,105 @@
+/**
+ * What an experiment of the paper is made of (`superspike experiment`): a preset names its
+ * conditions and independent runs (one config and seed each), and judges the paper's claims
+ * from the measured results. Presets are plain data plus two pure functions, so the runner,
+ * the files and the tests treat every figure of the paper the same way.
+ */
+import type { ConfigInput } from '../config/schema.js';
+
+/** full: the paper's protocol as far as this machine allows; quick: < 2 min here; tiny: tests. */
+export type ExperimentSize = 'full' | 'quick' | 'tiny';
+
+export interface Condition {
+  /** Short id used in file names, results.csv and claim numbers (e.g. `nh8-random`). */
+  id: string;
+  /** Human label for tables and plot legends. */
+  label: string;
+  /** The learning-curve plot this condition is drawn in (one plot per panel). */
+  panel: string;
+  /** Hidden neurons in total (0: output layer only). */
+  hiddenNeurons: number;
+}
+
+/** What to measure from a run's output folder besides its stats file. */
+export interface RunAnalysis {
+  /** Compare output and target spikes presentation by presentation (precise-timing tasks). */
+  timing?: boolean;
+  /** Read the fixed random feedback weights from the network state (random feedback). */
+  feedbackSigns?: boolean;
+}
+
+export interface RunSpec {
+  condition: string;
+  seed: number;
+  /** A complete run config; raster paths absolute. */
+  config: ConfigInput;
+  analysis: RunAnalysis;
+}
+
+/** A reference learning curve drawn beside ours (e.g. Auryn's Oxford run). */
+export interface ReferenceCurve {
+  panel: string;
+  label: string;
+  points: Array<{ block: number; mse: number }>;
+}
+
+export interface Plan {
+  conditions: Condition[];
+  runs: RunSpec[];
+  /** One line each on what was run (sizes, durations), for results.md and report.html. */
+  notes: string[];
+  references: ReferenceCurve[];
+}
+
+export interface RunResult {
+  spec: RunSpec;
+  dir: string;
+  /** MSE per stats line (block 0 … blocks; the last line is the final one). */
+  curve: Array<{ block: number; mse: number }>;
+  initialCost: number;
+  finalCost: number;
+  /** Timing tasks: mean fraction of matched spikes over the last presentations of training. */
+  accuracy: number | null;
+  /** Timing tasks: first training presentation that starts 10 perfect ones in a row (0-based). */
+  learnedAtPresentation: number | null;
+  /** Mean firing rate of all hidden neurons in the last training block. */
+  hiddenRateHz: number | null;
+  /** Mean coefficient of variation of the hidden neurons' inter-spike intervals there (1: Poisson-like). */
+  hiddenIsiCv: number | null;
+  /** Random feedback: every fixed feedback weight is negative. */
+  feedbackAllNegative: boolean | null;
+  wallSeconds: number;
+}
+
+export type ClaimStatus = 'holds' | 'fails' | 'not tested';
+
+export interface ClaimResult {
+  id: string;
+  status: ClaimStatus;
+  /** The measured numbers behind the verdict, one line. */
+  numbers: string;
+}
+
+export interface PaperClaim {
+  id: string;
+  /** What the paper says, in a sentence. */
+  text: string;
+}
+
+export interface PlanOptions {
+  size: ExperimentSize;
+  /** Seeds 1..seeds; default: the preset's for this size. */
+  seeds?: number;
+}
+
+export interface Preset {
+  name: string;
+  /** The paper's figure(s). */
+  figure: string;
+  summary: string;
+  claims: PaperClaim[];
+  /** Set when the model lacks a knob this experiment needs: the preset refuses to run. */
+  missingKnob?: string;
+  plan(opts: PlanOptions): Plan;
+  judge(results: RunResult[], plan: Plan): ClaimResult[];
+}

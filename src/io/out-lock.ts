@@ -1,0 +1,186 @@
+/**
+ * The lock on an output folder: one run writes into a folder at a time (two runs into the same
+ * `--out` would interleave their stats and spike files). The lock is the file
+ * `DIR/.superspike.lock` holding {pid, host, startedAt, token}. It appears whole or not at all:
+ * it is written to an exclusive temp file first and then hard-linked into place, and link()
+ * fails if the lock exists, so two processes can never both create it.
+ *
+ * A lock of a dead process on this host (kill -9, power loss) is stale: it is taken over with a
+ * warning. A lock of a live process, or of another host (whose processes we cannot see), is a
+ * one-line UserError naming the holder. The lock is released by `release()` and, failing that,
+ * when the process exits (a signal handler that calls process.exit included).
+ */
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { UserError } from '../errors.js';
+import { O_NOFOLLOW } from './atomic.js';
+import { describeErrno } from './fs-errors.js';
+
+export const OUT_LOCK_FILE = '.superspike.lock';
+
+export interface OutLockInfo {
+  pid: number;
+  host: string;
+  /** ISO time the lock was taken. */
+  startedAt: string;
+  /** Random: tells this lock from a later one of a process that got the same pid. */
+  token: string;
+}
+
+export interface OutLock {
+  readonly file: string;
+  readonly info: OutLockInfo;
+  /** Removes the lock if it is still ours. Idempotent. */
+  release(): void;
+}
+
+export interface OutLockOptions {
+  /** Receives the warning about a stale lock taken over. Default: stderr. */
+  onWarning?: (message: string) => void;
+}
+
+/** Makes sure `dir` is a folder (creating it); a file or an impossible path is one line. */
+export function ensureOutDir(dir: string): void {
+  let st: fs.Stats | null = null;
+  try {
+    st = fs.statSync(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new UserError(`cannot use output folder ${dir}: ${describeErrno(err)}`, { cause: err });
+  }
+  if (st && !st.isDirectory()) throw new UserError(`${dir} is a file, not a folder: choose another --out`);
+  if (!st) {
+    try {
+      fs.mkdirSync(dir, { recursive: true });
+    } catch (err) {
+      throw new UserError(`cannot create output folder ${dir}: ${describeErrno(err)}`, { cause: err });
+    }
+  }
+}
+
+/**
+ * True when a process with this pid exists (EPERM: it exists but belongs to another user) and,
+ * where /proc tells, runs node or superspike: a pid reused by an unrelated program after the
+ * holder died does not keep the lock.
+ */
+export function processAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  let cmdline: string;
+  try {
+    cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'latin1');
+  } catch {
+    return true; // no /proc (macOS) or not readable: trust the pid
+  }
+  return cmdline === '' || /node|superspike/i.test(cmdline);
+}
+
+/** Writes `info` into a fresh exclusive temp file in `dir` and returns its path. */
+function writeLockTemp(dir: string, info: OutLockInfo): string {
+  const temp = path.join(dir, `${OUT_LOCK_FILE}.${info.token}.tmp`);
+  const flags = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | O_NOFOLLOW;
+  let fd: number;
+  try {
+    fd = fs.openSync(temp, flags, 0o644);
+  } catch (err) {
+    throw new UserError(`cannot write to output folder ${dir}: ${describeErrno(err)}`, { cause: err });
+  }
+  try {
+    fs.writeSync(fd, `${JSON.stringify(info)}\n`);
+    fs.fsyncSync(fd);
+  } catch (err) {
+    fs.closeSync(fd);
+    fs.rmSync(temp, { force: true });
+    throw new UserError(`cannot write to output folder ${dir}: ${describeErrno(err)}`, { cause: err });
+  }
+  fs.closeSync(fd);
+  return temp;
+}
+
+/** The holder of an existing lock; null when the lock vanished meanwhile. */
+function readLock(file: string): OutLockInfo | null {
+  let st: fs.Stats;
+  try {
+    st = fs.lstatSync(file);
+  } catch {
+    return null;
+  }
+  if (st.isSymbolicLink()) throw new UserError(`refusing to use ${file}: it is a symbolic link (remove it)`);
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw new UserError(`cannot read the lock ${file}: ${describeErrno(err)}`, { cause: err });
+  }
+  try {
+    const info = JSON.parse(text) as OutLockInfo;
+    if (typeof info.pid === 'number' && typeof info.host === 'string') return info;
+  } catch {
+    // fall through
+  }
+  throw new UserError(`${file} is not a superspike lock: remove it if no run is using the folder`);
+}
+
+/** Takes the lock on output folder `dir` (created if missing); see the module comment. */
+export function acquireOutLock(dir: string, opts: OutLockOptions = {}): OutLock {
+  ensureOutDir(dir);
+  const file = path.join(dir, OUT_LOCK_FILE);
+  const info: OutLockInfo = {
+    pid: process.pid, host: os.hostname(), startedAt: new Date().toISOString(), token: randomBytes(8).toString('hex'),
+  };
+  const temp = writeLockTemp(dir, info);
+  try {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        fs.linkSync(temp, file);
+        break;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
+          throw new UserError(`cannot lock output folder ${dir}: ${describeErrno(err)}`, { cause: err });
+        }
+      }
+      const holder = readLock(file);
+      if (holder === null) continue; // released meanwhile: try again
+      const since = holder.startedAt ? ` since ${holder.startedAt}` : '';
+      if (holder.host !== info.host) {
+        throw new UserError(
+          `${dir} is locked by superspike process ${holder.pid} on host ${holder.host}${since}; remove ${file} if that run is over`,
+        );
+      }
+      if (processAlive(holder.pid) || attempt > 0) {
+        throw new UserError(
+          `${dir} is in use by superspike process ${holder.pid} on ${holder.host}${since}: wait for it or choose another --out ` +
+            `(remove ${OUT_LOCK_FILE} only if that process is not a superspike run)`,
+        );
+      }
+      const warn = opts.onWarning ?? ((m: string) => process.stderr.write(`superspike: warning: ${m}\n`));
+      warn(`${dir}: taking over the stale lock of process ${holder.pid} (started ${holder.startedAt ?? '?'}), which is no longer running`);
+      // Remove it only if it is still the stale one we read (another process may have taken it).
+      const again = readLock(file);
+      if (again && again.token === holder.token && again.pid === holder.pid) fs.rmSync(file, { force: true });
+    }
+  } finally {
+    fs.rmSync(temp, { force: true });
+  }
+
+  let released = false;
+  const release = (): void => {
+    if (released) return;
+    released = true;
+    process.off('exit', release);
+    try {
+      const current = readLock(file);
+      if (current && current.token === info.token) fs.rmSync(file, { force: true });
+    } catch {
+      // a replaced or damaged lock is not ours to remove
+    }
+  };
+  process.on('exit', release);
+  return { file, info, release };
+}

@@ -1,0 +1,128 @@
+/**
+ * `superspike experiment`: the spike-matching arithmetic behind "learned", every runnable preset
+ * in its tiny form (files and one claim line per paper claim), the single-neuron quick run
+ * reproducing the paper's claim, results independent of --parallel, and the presets that need
+ * missing model knobs refusing with exit 1. The runs are real `superspike run` child processes
+ * of the built CLI (dist/): `npm test` builds first.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { isiCv, learnedAt, matchSpikes, presentationScores } from '../src/experiments/analysis.js';
+import { PRESETS, findPreset } from '../src/experiments/index.js';
+import { CSV_COLUMNS, RESULT_FILES } from '../src/experiments/results.js';
+import { captureCli } from './cli-capture.js';
+
+describe('spike matching', () => {
+  it('matches each target spike to at most one output spike within the tolerance', () => {
+    expect(matchSpikes([100, 200, 300], [95, 210, 400], 10)).toBe(2);
+    expect(matchSpikes([100], [89, 111], 10)).toBe(0);
+    expect(matchSpikes([100, 105], [102], 10)).toBe(1);
+    expect(matchSpikes([], [1, 2], 10)).toBe(0);
+  });
+
+  it('scores presentations and finds the first run of perfect ones', () => {
+    // Period 1000: targets at 100 and 500 of each presentation; outputs perfect from presentation 2 on.
+    const target = [0, 1, 2, 3, 4].flatMap((p) => [p * 1000 + 100, p * 1000 + 500]);
+    const output = [150, 1100, 1500, 1700, ...[2, 3, 4].flatMap((p) => [p * 1000 + 101, p * 1000 + 499])];
+    const scores = presentationScores(target, output, 1000, 0, 5, 10);
+    expect(scores.map((s) => s.score)).toEqual([0, 2 / 3, 1, 1, 1]);
+    expect(scores.map((s) => s.perfect)).toEqual([false, false, true, true, true]);
+    expect(learnedAt(scores, 3)).toBe(2);
+    expect(learnedAt(scores, 4)).toBeNull();
+  });
+
+  it('gives ISI CV 0 for a regular train and about 1 for a Poisson one', () => {
+    const regular = Array.from({ length: 50 }, (_, i) => i * 100);
+    expect(isiCv(regular, regular.map(() => 0))).toBeCloseTo(0, 12);
+    let t = 0;
+    let x = 12345;
+    const poisson: number[] = [];
+    for (let i = 0; i < 4000; i++) {
+      x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+      t += -Math.log((x + 1) / 2 ** 32) * 100;
+      poisson.push(t);
+    }
+    expect(isiCv(poisson, poisson.map(() => 3))).toBeGreaterThan(0.9);
+    expect(isiCv(poisson, poisson.map(() => 3))).toBeLessThan(1.1);
+  });
+});
+
+describe('superspike experiment', () => {
+  const cli = captureCli('experiment');
+
+  function claimLines(): string[] {
+    return cli.stdout.split('\n').filter((l) => l.startsWith('claim '));
+  }
+
+  function expectFilesAndClaims(name: string, out: string, runs: number): string[] {
+    for (const f of RESULT_FILES) expect(fs.existsSync(path.join(out, f)), f).toBe(true);
+    const csv = fs.readFileSync(path.join(out, 'results.csv'), 'utf8').trim().split('\n');
+    expect(csv[0]).toBe(CSV_COLUMNS.join(','));
+    expect(csv).toHaveLength(runs + 1);
+    for (const row of csv.slice(1)) expect(Number(row.split(',')[4])).toBeGreaterThan(0); // final cost
+    const html = fs.readFileSync(path.join(out, 'report.html'), 'utf8');
+    expect(html).toMatch(/<svg[^>]*data-plot="curves-0"/);
+    expect(html).toMatch(/<path d="M[^"]+" fill="none" stroke="#1f5fa8"/); // a mean line was drawn
+    const lines = claimLines();
+    const ids = findPreset(name).claims.map((c) => c.id);
+    expect(lines.map((l) => /^claim ([\w-]+):/.exec(l)?.[1])).toEqual(ids);
+    for (const l of lines) expect(l).toMatch(/^claim [\w-]+: (holds|fails|not tested) \(.+\)$/);
+    const md = fs.readFileSync(path.join(out, 'results.md'), 'utf8');
+    for (const l of lines) expect(md).toContain(l);
+    return lines;
+  }
+
+  it('--list shows every preset with its claims and whether it runs', async () => {
+    expect(await cli.run('experiment', '--list')).toBe(0);
+    for (const p of PRESETS) {
+      expect(cli.stdout).toContain(`${p.name} (${p.figure})`);
+      for (const c of p.claims) expect(cli.stdout).toContain(`claim ${c.id}: ${c.text}`);
+    }
+    expect(cli.stdout).toMatch(/^xor \(Fig\. 5\) — not runnable yet: needs trial-based tasks/m);
+    expect(cli.stdout).toMatch(/^single-neuron \(Fig\. 2\) — runnable$/m);
+  });
+
+  it.each(['xor', 'regulariser', 'learning-rate'])('%s refuses with one line naming the missing knob, exit 1, no files', async (name) => {
+    const out = path.join(cli.dir, name);
+    expect(await cli.run('experiment', name, '--quick', '--out', out)).toBe(1);
+    expect(cli.stderr.trim().split('\n')).toHaveLength(1);
+    expect(cli.stderr).toMatch(new RegExp(`^superspike: experiment ${name} \\(Fig\\. \\d\\) cannot run yet: the model lacks .+; no results written\\n$`));
+    expect(fs.existsSync(out)).toBe(false);
+  });
+
+  it('an unknown preset is an error naming the known ones', async () => {
+    expect(await cli.run('experiment', 'fig9', '--out', cli.dir)).toBe(1);
+    expect(cli.stderr).toMatch(/no experiment "fig9" \(known: learning-rate, single-neuron, hidden-layer, xor, pattern, regulariser, oxford\)/);
+  });
+
+  it('single-neuron --quick reproduces the paper: learned within 500 presentations', async () => {
+    const out = path.join(cli.dir, 'single');
+    expect(await cli.run('experiment', 'single-neuron', '--quick', '--parallel', '2', '--out', out)).toBe(0);
+    const lines = expectFilesAndClaims('single-neuron', out, 3);
+    expect(lines[0]).toMatch(/^claim single-neuron-learns: holds \(median learned at presentation \d+ /);
+    expect(lines[1]).toMatch(/^claim single-neuron-cost-falls: holds /);
+    expect(fs.existsSync(path.join(out, 'runs', 'single', 'seed-3', 'output.0.spk'))).toBe(true);
+  });
+
+  it('results do not depend on --parallel', async () => {
+    const csv = async (parallel: string) => {
+      const out = path.join(cli.dir, `p${parallel}`);
+      expect(await cli.run('experiment', 'single-neuron', '--tiny', '--seeds', '2', '--parallel', parallel, '--out', out)).toBe(0);
+      return fs.readFileSync(path.join(out, 'results.csv'), 'utf8');
+    };
+    const one = await csv('1');
+    expect(one.trim().split('\n')).toHaveLength(3);
+    expect(await csv('2')).toBe(one);
+  });
+
+  it.each([
+    ['hidden-layer', 3],
+    ['pattern', 6],
+    ['oxford', 2],
+  ] as const)('%s --tiny writes its files and one line per claim', async (name, runs) => {
+    const out = path.join(cli.dir, name);
+    expect(await cli.run('experiment', name, '--tiny', '--parallel', '2', '--out', out)).toBe(0);
+    expectFilesAndClaims(name, out, runs);
+  });
+});

@@ -1,0 +1,112 @@
+/**
+ * Resource limits (issue 11 §6): refused before allocation with one line that names the limit
+ * and the cost; the memory estimate matches the engine's layout byte for byte.
+ */
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  checkNetworkMemory, checkWorkers, estimateNetworkBytes, LimitError, LIMITS, sharedMemoryBytes,
+} from '../src/config/limits.js';
+import { loadConfig } from '../src/config/load.js';
+import { computeLayout } from '../src/engine/layout.js';
+import { buildTopology, type NetworkShape } from '../src/engine/topology.js';
+import { captureCli } from './cli-capture.js';
+import { tempDir } from './helpers.js';
+
+const cli = captureCli('limits');
+
+function shape(over: Partial<NetworkShape> = {}): NetworkShape {
+  return { nInput: 100, hidden: [16], nOutput: 3, feedback: 'symmetric', partial: true, learnHidden: true, feedbackDelaySteps: 8, ...over };
+}
+
+function configFile(content: unknown): string {
+  const file = path.join(tempDir('limits-config'), 'c.json');
+  writeFileSync(file, JSON.stringify(content));
+  return file;
+}
+
+describe('estimateNetworkBytes', () => {
+  it('the shared memory equals computeLayout for many shapes and rank counts', () => {
+    const shapes = [
+      shape(), shape({ hidden: [] }), shape({ hidden: [7, 13, 5], feedback: 'random' }), shape({ hidden: [9, 4], feedback: 'uniform' }),
+      shape({ hidden: [33], learnHidden: false }), shape({ nInput: 1, nOutput: 1, hidden: [1, 1], feedbackDelaySteps: 40 }),
+    ];
+    for (const s of shapes) {
+      for (const ranks of [1, 2, 3, 5, 8, 40]) {
+        expect(sharedMemoryBytes(s, ranks), JSON.stringify({ s, ranks })).toBe(computeLayout(buildTopology(s), ranks).totalBytes);
+      }
+    }
+  });
+
+  it('grows with synapses, ranks and delay lines', () => {
+    const base = estimateNetworkBytes(shape(), 2).totalBytes;
+    expect(estimateNetworkBytes(shape({ hidden: [160] }), 2).totalBytes).toBeGreaterThan(base);
+    expect(estimateNetworkBytes(shape(), 8).totalBytes).toBeGreaterThan(base);
+    expect(estimateNetworkBytes(shape({ feedbackDelaySteps: 800 }), 2).totalBytes).toBeGreaterThan(base);
+  });
+});
+
+describe('limits', () => {
+  it('a network beyond one WebAssembly memory is refused naming the cost', () => {
+    expect(() => checkNetworkMemory(shape({ hidden: [25_000_000] }), 2, 0)).toThrow(LimitError);
+    expect(() => checkNetworkMemory(shape({ hidden: [25_000_000] }), 2, 0)).toThrow(/needs \d+ GiB of shared memory, above the 4\.0 GiB/);
+  });
+
+  it('the memory limit is adjustable', () => {
+    const big = shape({ nInput: 2000, hidden: [2000, 2000] });
+    expect(() => checkNetworkMemory(big, 4, 0, 0.1)).toThrow(/would need about .* above the memory limit of 0\.1 GiB \(raise it with --max-memory-gib/);
+    expect(checkNetworkMemory(big, 4, 0, 8).totalBytes).toBeGreaterThan(0.1 * 2 ** 30);
+  });
+
+  it('workers: a maximum, and a warning when ranks outnumber every layer', () => {
+    expect(() => checkWorkers(1000, null)).toThrow(/--workers 1000 is above the limit of 256 .* would need 7\.8 GiB/);
+    expect(checkWorkers(4, shape({ nInput: 3, hidden: [2], nOutput: 1 }))).toMatch(/more than the largest layer \(3 neurons\)/);
+    expect(checkWorkers(2, shape())).toBeNull();
+  });
+
+  it('config files: too many layers, a huge layer, a huge feedback delay are refused at load', () => {
+    const many = configFile({ hidden: Array(LIMITS.maxHiddenLayers + 1).fill(2), task: {} });
+    expect(() => loadConfig(many)).toThrow(/65 hidden layers is above the limit of 64/);
+    const millions = configFile({ hidden: Array(5_000_000).fill(1), task: {} });
+    const started = performance.now();
+    expect(() => loadConfig(millions)).toThrow(/5000000 hidden layers is above the limit of 64/);
+    expect(performance.now() - started).toBeLessThan(3000);
+    const huge = configFile({ hidden: [25_000_000], task: {} });
+    expect(() => loadConfig(huge)).toThrow(/hidden\[0\] = 25000000 neurons is above the limit of 16777216/);
+    const delay = configFile({ feedbackDelaySeconds: 1000, task: {} });
+    expect(() => loadConfig(delay)).toThrow(/feedbackDelaySeconds 1000 is above the limit of 1 s .*10000000 steps/);
+    const picture = configFile({ task: { text: 'A'.repeat(5000), scale: 1000 } });
+    expect(() => loadConfig(picture)).toThrow(/built-in picture .* pixels is above the limit/);
+    const bin = configFile({ task: { binSeconds: 0.00005 } });
+    expect(() => loadConfig(bin)).toThrow(/task\.binSeconds 0\.00005 is shorter than the 0\.1 ms time step/);
+  });
+});
+
+describe('run refuses before allocating', () => {
+  it('--hidden 25000000: one line, exit 1, fast', async () => {
+    const started = performance.now();
+    expect(await cli.run('run', '--hidden', '25000000', '--out', path.join(cli.dir, 'o'), '-q')).toBe(1);
+    expect(cli.stderr).toMatch(/^superspike: .*hidden\[0\] = 25000000 neurons is above the limit/);
+    expect(cli.stderr.trim().split('\n')).toHaveLength(1);
+    expect(performance.now() - started).toBeLessThan(5000);
+  });
+
+  it('--workers 1000: one line, exit 1', async () => {
+    expect(await cli.run('run', '--workers', '1000', '--hidden', '4', '--out', path.join(cli.dir, 'o'), '-q')).toBe(1);
+    expect(cli.stderr).toMatch(/^superspike: --workers 1000 is above the limit of 256/);
+    expect(cli.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('a network above --max-memory-gib: one line naming the way past', async () => {
+    expect(await cli.run('run', '--hidden', '3000,3000', '--max-memory-gib', '0.05', '--workers', '2', '--out', path.join(cli.dir, 'o'), '-q')).toBe(1);
+    expect(cli.stderr).toMatch(/^superspike: the 100-3000-3000-23 network on 2 ranks would need about .* above the memory limit of 0\.05 GiB \(raise it with --max-memory-gib/);
+  });
+
+  it('inspect applies the same limits and reports the estimate', async () => {
+    expect(await cli.run('inspect', '--workers', '100000')).toBe(1);
+    expect(cli.stderr).toMatch(/^superspike: --workers 100000 is above the limit of 256/);
+    expect(await cli.run('inspect', '--workers', '2')).toBe(0);
+    expect(cli.stdout).toMatch(/estimated memory of a run: \d+ MiB \(limit 16 GiB\)/);
+  });
+});
