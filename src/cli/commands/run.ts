@@ -103,8 +103,8 @@ export function register(program: Command): void {
       'after',
       `
 Outputs in the output folder: <group>.<rank>.spk per rank (multi_stim, multi_hidden, …, output,
-target), <name>.stats, <name>.netstate and run.json; with --record, <group>.<kind>.<rank> monitor
-files (docs/monitors.md). Ctrl-C (or SIGTERM) stops at the next
+target), <name>.stats, <name>.netstate and run.json; with --record, <group>.<kind>.<rank>
+monitor files (docs/monitors.md). Ctrl-C (or SIGTERM) stops at the next
 0.8 ms interval, writes <name>.checkpoint.netstate and exits 130 (143); continue with --resume,
 into the same output folder. One run at a time per folder (a lock file .superspike.lock).
 
