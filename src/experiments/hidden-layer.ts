@@ -7,7 +7,7 @@
  */
 import type { ConfigInput } from '../config/schema.js';
 import { cross, poissonTask } from './ssbm.js';
-import { runsOf, seedList } from './summary.js';
+import { fmt, runsOf, seedList } from './summary.js';
 import type { ClaimResult, Condition, Plan, PlanOptions, Preset, RunResult } from './types.js';
 
 const MODES = ['symmetric', 'random', 'uniform'] as const;
@@ -85,7 +85,7 @@ export const hiddenLayer: Preset = {
       {
         id: 'hidden-layer-random-fails-only-all-negative',
         status: failedNotNegative.length === 0 ? 'holds' : 'fails',
-        numbers: `random feedback: ${failed.length}/${randomRuns.length} runs failed, ${failedNotNegative.length} of them with some positive feedback weight; ${allNegative} runs had all feedback weights negative`,
+        numbers: `random feedback: ${failed.length}/${randomRuns.length} runs failed${failed.length ? ` (accuracy ${failed.map((r) => fmt(r.accuracy)).join(', ')})` : ''}, ${failedNotNegative.length} of them with some positive feedback weight; ${allNegative} runs had all feedback weights negative`,
       },
       f8.runs === 0
         ? { id: 'hidden-layer-8-beats-4', status: 'not tested', numbers: 'this size runs no 8-unit network' }

@@ -46,7 +46,7 @@ export const pattern: Preset = {
     { id: 'pattern-random-regulariser-lt-random', text: 'random feedback with the regulariser beats random feedback without it' },
     { id: 'pattern-uniform-worst', text: 'uniform feedback gives the highest cost' },
     { id: 'pattern-wider-better', text: 'a wider hidden layer gives a lower cost (symmetric feedback)' },
-    { id: 'pattern-random-high-rates', text: 'random feedback drives the hidden layer to abnormally high rates' },
+    { id: 'pattern-random-high-rates', text: 'random feedback without the regulariser drives the hidden layer to abnormally high rates' },
     { id: 'pattern-symmetric-rates', text: 'symmetric feedback keeps hidden rates at 10–20 Hz with near-exponential ISIs' },
   ],
   plan({ size, seeds }: PlanOptions): Plan {
@@ -98,7 +98,10 @@ export const pattern: Preset = {
       widths.length < 2
         ? { id: 'pattern-wider-better', status: 'not tested', numbers: 'this size runs one width only' }
         : { id: 'pattern-wider-better', status: verdict(sym < cost(id(narrowest, 'symmetric'))), numbers: `final cost symmetric ${at('symmetric')}` },
-      { id: 'pattern-random-high-rates', status: verdict(rateRatio.every((x) => x > 1)), numbers: `hidden rate random/symmetric ${widths.map((w, i) => `${w}: ${fmt(rateRatio[i])}×`).join(', ')}; random ${widths.map((w) => fmt(meanHiddenRate(results, id(w, 'random')))).join(', ')} Hz` },
+      // The paper's high rates are those of random feedback without the regulariser (the reason
+      // it introduces one); this model's random feedback always has it, so only the measured
+      // rates with the regulariser can be shown.
+      { id: 'pattern-random-high-rates', status: 'not tested', numbers: `needs random feedback without the regulariser (ρ = 0 knob); with it, hidden rate random/symmetric ${widths.map((w, i) => `${w}: ${fmt(rateRatio[i])}×`).join(', ')}; random ${widths.map((w) => fmt(meanHiddenRate(results, id(w, 'random')))).join(', ')} Hz` },
       {
         id: 'pattern-symmetric-rates',
         status: verdict(inRange(symRate, SYMMETRIC_RATE_HZ) && inRange(symCv, POISSON_CV)),
