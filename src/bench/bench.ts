@@ -121,12 +121,14 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult[
         kernels: options.kernels ?? 'wasm',
         outDir: 'output/bench-tmp',
         progressIntervalMs: 100,
+        // Memory while the network runs: sampled up to the end of the measured block, before the
+        // final network state is gathered and encoded (ru_maxrss below includes that).
         onProgress: () => {
-          runPeak = Math.max(runPeak, process.memoryUsage().rss);
+          if (statsTimes.length < 2) runPeak = Math.max(runPeak, process.memoryUsage().rss);
         },
         onStats: () => {
+          if (statsTimes.length < 2) runPeak = Math.max(runPeak, process.memoryUsage().rss);
           statsTimes.push(performance.now());
-          runPeak = Math.max(runPeak, process.memoryUsage().rss);
         },
       });
       walls.push((statsTimes[1]! - statsTimes[0]!) / 1000 / block);
