@@ -11,6 +11,7 @@ import { hostname } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadNetworkState } from '../src/io/netstate.js';
+import { findMonitorRankFiles, mergeMonitorRankFiles } from '../src/io/monitor-files.js';
 import { fileBytes, mergedSpikes, tempDir } from './helpers.js';
 import { CLI, TCP_ONLY, mpiGate, mpirun, type JobOutput } from './mpi-helpers.js';
 
@@ -142,5 +143,23 @@ describe.skipIf(gate.skip)('ranks in several processes (MPI)', () => {
     expect(state.statsLines).toBeGreaterThanOrEqual(3);
     threads(['--resume', checkpoint, '--workers', '2', '--out', dir, '--stop-after-block', String(state.statsLines + 1)]);
     expect(readFileSync(stats, 'utf8').split('\n').filter(Boolean)).toHaveLength(state.statsLines + 1);
+  });
+
+  it('records state monitors in every process: merged monitor files equal the one-process run', async () => {
+    const config = configFile('symmetric');
+    const record = ['--record', 'membrane:hidden:0-5', '--record', 'rate:hidden', '--record', 'weights:output', '--record', 'error:output'];
+    const reference = tempDir('mpi-monitors-ref');
+    threads([config, '--workers', '1', '--out', reference, ...record]);
+    const dir = tempDir('mpi-monitors-2x2');
+    await processes(2, [config, '--workers', '2', '--out', dir, ...record]);
+    const suffixes = ['membrane', 'rate', 'weights', 'error'];
+    const ours = findMonitorRankFiles(dir, suffixes);
+    const theirs = findMonitorRankFiles(reference, suffixes);
+    expect([...ours.keys()].sort()).toEqual([...theirs.keys()].sort());
+    expect(ours.size).toBe(4);
+    for (const [key, files] of ours) {
+      expect(files.length, key).toBeGreaterThan(1); // written by ranks of both processes
+      expect(mergeMonitorRankFiles(files), key).toBe(mergeMonitorRankFiles(theirs.get(key)!));
+    }
   });
 });
