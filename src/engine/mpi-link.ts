@@ -8,8 +8,8 @@
  * unpacks the others' lists into its mirrors of their ranks at the same ring slots. The rank
  * loop then merges exactly the lists it would have read in one process: same bytes.
  *
- * Weight exchange (symmetric feedback): after a weight update, each process's ranks' weights of
- * the shared connections go to every other process's mirrors (sizes fixed by the layout).
+ * Weight exchange (symmetric feedback): after a weight update, each rank's weights of the shared
+ * connections are broadcast by its process into every other process's mirror of it, in place.
  */
 import { MIN_DELAY_STEPS } from '../model/constants.js';
 import { RING_SLOTS, sharedWeightConnections, type MemoryLayout } from './layout.js';
@@ -53,9 +53,8 @@ export class MpiLink implements InterProcessLink {
     this.shared = sharedWeightConnections(topology);
     this.processRanks = Array.from({ length: placement.processes }, (_, p) => ranksOfProcess(p, placement.ranksPerProcess));
     const capacity = this.processRanks.map((ranks) => 1 + ranks.reduce((sum, r) => sum + this.intervalWords(r), 0));
-    const weights = this.processRanks.map((ranks) => ranks.reduce((sum, r) => sum + this.weightWords(r), 0));
-    this.send = new Uint32Array(Math.max(capacity[placement.process]!, weights[placement.process]!));
-    this.recv = new Uint32Array(Math.max(capacity.reduce((a, b) => a + b, 0), weights.reduce((a, b) => a + b, 0)));
+    this.send = new Uint32Array(capacity[placement.process]!);
+    this.recv = new Uint32Array(capacity.reduce((a, b) => a + b, 0));
     this.sizes = new Int32Array(placement.processes);
   }
 
@@ -66,11 +65,6 @@ export class MpiLink implements InterProcessLink {
     for (const g of region.groups) words += 1 + g.localCap;
     for (const c of this.emitting) words += 1 + 2 * region.groups[this.topology.connections[c]!.postGroup]!.localCap;
     return MIN_DELAY_STEPS * words;
-  }
-
-  private weightWords(r: number): number {
-    const region = this.layout.rankRegions[r]!;
-    return this.shared.reduce((sum, c) => sum + region.connections[c]!.synapses, 0);
   }
 
   exchangeInterval(clock: number, stopHere: boolean): boolean {
@@ -152,36 +146,26 @@ export class MpiLink implements InterProcessLink {
     return from;
   }
 
+  /**
+   * Every rank's weights of the shared connections, broadcast by the process that owns the rank
+   * straight from its region into the other processes' mirrors, in place (no staging buffer:
+   * these are the largest arrays that ever cross between processes).
+   */
   exchangeWeights(): void {
-    const { u32, send, layout, placement } = this;
-    let at = 0;
-    for (const r of layout.localRanks) {
+    const { u32, layout, placement } = this;
+    const t0 = performance.now();
+    let sent = 0;
+    for (let r = 0; r < layout.ranks; r++) {
+      const owner = processOfRank(r, placement.ranksPerProcess);
       for (const c of this.shared) {
         const reg = layout.rankRegions[r]!.connections[c]!;
-        send.set(u32.subarray(reg.w >> 2, (reg.w >> 2) + reg.synapses), at);
-        at += reg.synapses;
+        this.comm.bcast(u32.subarray(reg.w >> 2, (reg.w >> 2) + reg.synapses), owner);
+        if (owner === placement.process) sent += reg.synapses * 4;
       }
     }
-    for (let p = 0; p < placement.processes; p++) {
-      this.sizes[p] = this.processRanks[p]!.reduce((sum, r) => sum + this.weightWords(r), 0) * 4;
-    }
-    const displs = displacements(this.sizes);
-    const t0 = performance.now();
-    this.comm.allgatherv(send.subarray(0, at), this.recv, this.sizes, displs);
     this.stats.mpiSeconds += (performance.now() - t0) / 1000;
     this.stats.weightExchanges++;
-    this.stats.weightBytesSent += at * 4;
-    for (let p = 0; p < placement.processes; p++) {
-      if (p === placement.process) continue;
-      let from = displs[p]! >> 2;
-      for (const r of this.processRanks[p]!) {
-        for (const c of this.shared) {
-          const reg = layout.rankRegions[r]!.connections[c]!;
-          u32.set(this.recv.subarray(from, from + reg.synapses), reg.w >> 2);
-          from += reg.synapses;
-        }
-      }
-    }
+    this.stats.weightBytesSent += sent;
   }
 }
 

@@ -26,6 +26,8 @@ export interface Placement {
 export interface Collectives {
   allgatherv(send: ArrayBufferView, recv: ArrayBufferView, counts: Int32Array, displs: Int32Array): void;
   gatherv(send: ArrayBufferView, recv: ArrayBufferView | null, counts: Int32Array | null, displs: Int32Array | null, root: number): void;
+  /** The root's bytes overwrite `buf` on every other process. */
+  bcast(buf: ArrayBufferView, root: number): void;
   allgatherInt32(value: number, out: Int32Array): void;
   allreduceInt32(value: number, op: 'max' | 'min' | 'sum'): number;
   barrier(): void;

@@ -47,6 +47,8 @@ export class MemoryFetcher implements RegionFetcher {
 }
 
 const EMPTY_F32 = new Float32Array(0);
+/** Synapses (4 bytes each) of one fetch of a synaptic field: bounds what is in transit at the root. */
+const FETCH_CHUNK_ELEMENTS = 1 << 20;
 const EMPTY_I32 = new Int32Array(0);
 
 export class NetworkView extends RegionView {
@@ -55,30 +57,46 @@ export class NetworkView extends RegionView {
     layout: MemoryLayout,
     private readonly topology: Topology,
     private readonly fetcher: RegionFetcher = new MemoryFetcher(memory, layout.ranks),
+    /** Synapses per fetch of a synaptic field (tests use tiny chunks). */
+    private readonly chunkElements = FETCH_CHUNK_ELEMENTS,
   ) {
     super(memory, layout);
   }
 
-  private synapseArrays(c: number, field: SynField): RankArray[] {
-    const nPre = this.topology.connections[c]!.nPre;
-    return this.fetcher.fetch((r) => this.conn(r, c)[field], (r) => nPre * this.conn(r, c).stride);
+  /**
+   * Visits a synaptic field in chunks of presynaptic rows [j0, j1), every rank's part of each
+   * chunk fetched at once: with several processes the root never holds more than a chunk of
+   * other processes' synapses in transit (the same chunks on every process: a pure function of
+   * the topology).
+   */
+  private forEachRowChunk(c: number, field: SynField, visit: (arrays: RankArray[], j0: number, j1: number) => void): void {
+    const info = this.topology.connections[c]!;
+    const rows = Math.max(1, Math.floor(this.chunkElements / Math.max(1, info.nPost)));
+    for (let j0 = 0; j0 < info.nPre; j0 += rows) {
+      const j1 = Math.min(info.nPre, j0 + rows);
+      const arrays = this.fetcher.fetch(
+        (r) => this.conn(r, c)[field] + j0 * this.conn(r, c).stride * 4,
+        (r) => (j1 - j0) * this.conn(r, c).stride,
+      );
+      if (this.fetcher.assembles) visit(arrays, j0, j1);
+    }
   }
 
   /** Sum of a synaptic field over all synapses in ascending (j, k), in float64. */
   sumSynapses(c: number, field: SynField): number {
     const info = this.topology.connections[c]!;
-    const arrays = this.synapseArrays(c, field);
-    if (!this.fetcher.assembles) return 0;
     const { ranks } = this;
     const strides = Array.from({ length: ranks }, (_, r) => this.conn(r, c).stride);
     let sum = 0;
-    for (let j = 0; j < info.nPre; j++) {
-      for (let k = 0; k < info.nPost; k++) {
-        const r = ownerRank(k, ranks);
-        const a = arrays[r]!;
-        sum += a.f32[a.base + j * strides[r]! + localIndex(k, ranks)]!;
+    this.forEachRowChunk(c, field, (arrays, j0, j1) => {
+      for (let j = j0; j < j1; j++) {
+        for (let k = 0; k < info.nPost; k++) {
+          const r = ownerRank(k, ranks);
+          const a = arrays[r]!;
+          sum += a.f32[a.base + (j - j0) * strides[r]! + localIndex(k, ranks)]!;
+        }
       }
-    }
+    });
     return sum;
   }
 
@@ -92,17 +110,17 @@ export class NetworkView extends RegionView {
 
   gatherSynapses(c: number, field: SynField): Float32Array {
     const info = this.topology.connections[c]!;
-    const arrays = this.synapseArrays(c, field);
-    if (!this.fetcher.assembles) return EMPTY_F32;
-    const out = new Float32Array(info.nPre * info.nPost);
-    for (let r = 0; r < this.ranks; r++) {
-      const { f32, base } = arrays[r]!;
-      const stride = this.conn(r, c).stride;
-      const local = this.group(r, info.postGroup).localCount;
-      for (let j = 0; j < info.nPre; j++) {
-        for (let kl = 0; kl < local; kl++) out[j * info.nPost + globalId(kl, r, this.ranks)] = f32[base + j * stride + kl]!;
+    const out = this.fetcher.assembles ? new Float32Array(info.nPre * info.nPost) : EMPTY_F32;
+    this.forEachRowChunk(c, field, (arrays, j0, j1) => {
+      for (let r = 0; r < this.ranks; r++) {
+        const { f32, base } = arrays[r]!;
+        const stride = this.conn(r, c).stride;
+        const local = this.group(r, info.postGroup).localCount;
+        for (let j = j0; j < j1; j++) {
+          for (let kl = 0; kl < local; kl++) out[j * info.nPost + globalId(kl, r, this.ranks)] = f32[base + (j - j0) * stride + kl]!;
+        }
       }
-    }
+    });
     return out;
   }
 
