@@ -21,9 +21,9 @@ import { parseArgs } from 'node:util';
 const { values: o } = parseArgs({
   options: {
     // Measured here with `superspike bench --network … --workers 1` (README, Scaling model):
-    'synapse-rate': { type: 'string', default: '2.74e9' },   // 200-1024-200: synapse updates/s of one rank
-    'step-us': { type: 'string', default: '10' },            // 10-8-1: wall per step of a network with no work
-    'neuron-ns': { type: 'string', default: '3' },           // 4000-4-1 minus 10-8-1, per presynaptic neuron
+    'synapse-rate': { type: 'string', default: '2.58e9' },   // 200-1024-200: synapse updates/s of one rank
+    'step-us': { type: 'string', default: '3.7' },           // 10-8-1: wall per step of a network with no work
+    'neuron-ns': { type: 'string', default: '3.2' },         // 4000-4-1 minus 10-8-1, per presynaptic neuron
     // Measured here (docs/mpi-binding.md, fastest batches): shared memory 1.8–3.3 µs, TCP loopback 13 µs.
     'alpha-us': { type: 'string', default: '1.5' },         // InfiniBand HDR, MPI small-message latency
     'beta-gbs': { type: 'string', default: '20' },           // InfiniBand HDR 200 Gb/s, achievable

@@ -46,6 +46,8 @@ export interface BenchResult extends BenchCase {
    * (gathered at the root in global order). Exact when the case ran in a fresh process.
    */
   lifetimePeakRssMiBPerProcess: number[];
+  /** Running peak minus the RSS before the run (the runtime, threads and MPI already started): what the network costs each process. */
+  growthMiBPerProcess: number[];
   /** Bytes each process sent per interval exchange, and seconds in MPI per simulated second (MPI only). */
   bytesPerInterval: number;
   mpiSecondsPerSimSecond: number;
@@ -160,6 +162,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult[
       bytesPerSynapse: perProcess.reduce((sum, p) => sum + p.growth, 0) / synapses,
       peakRssMiBPerProcess: perProcess.map((p) => p.peak / 2 ** 20),
       lifetimePeakRssMiBPerProcess: perProcess.map((p) => p.lifetime / 2 ** 20),
+      growthMiBPerProcess: perProcess.map((p) => p.growth / 2 ** 20),
       bytesPerInterval,
       mpiSecondsPerSimSecond: mpiSeconds,
     };
@@ -178,12 +181,13 @@ export function formatBenchTable(results: BenchResult[]): string {
   const layouts = results.some((r) => (r.processes ?? 1) > 1);
   const rows = layouts
     ? [
-      ['network', 'feedback', 'layout P×T', 'transport', 'wall s / sim s (median)', 'min–max', 'speedup vs 1×1', 'peak RSS MiB per process: running (with final save)', 'bytes / interval / process', 'MPI s / sim s'],
+      ['network', 'feedback', 'layout P×T', 'transport', 'wall s / sim s (median)', 'min–max', 'speedup vs 1×1', 'peak RSS MiB per process: running (with final save)', 'RSS growth MiB per process', 'bytes / interval / process', 'MPI s / sim s'],
       ...results.map((r) => [
         r.network, r.feedback, `${r.processes ?? 1}×${r.workers}`, (r.processes ?? 1) === 1 ? 'threads' : r.tcp ? 'MPI, TCP loopback' : 'MPI, shared memory',
         r.wallSecondsPerSimSecond.toFixed(3), `${r.wallMin.toFixed(3)}–${r.wallMax.toFixed(3)}`,
         r.speedupOver1 === null ? '-' : `${r.speedupOver1.toFixed(2)}×`,
-        r.peakRssMiBPerProcess.map((m, p) => `${m.toFixed(0)} (${r.lifetimePeakRssMiBPerProcess[p]!.toFixed(0)})`).join(' / '), r.bytesPerInterval.toFixed(0), r.mpiSecondsPerSimSecond.toFixed(3),
+        r.peakRssMiBPerProcess.map((m, p) => `${m.toFixed(0)} (${r.lifetimePeakRssMiBPerProcess[p]!.toFixed(0)})`).join(' / '),
+        r.growthMiBPerProcess.map((m) => m.toFixed(0)).join(' / '), r.bytesPerInterval.toFixed(0), r.mpiSecondsPerSimSecond.toFixed(3),
       ]),
     ]
     : [

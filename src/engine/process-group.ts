@@ -66,6 +66,9 @@ export function displacements(counts: Int32Array): Int32Array {
 export class CollectiveFetcher implements RegionFetcher {
   readonly assembles: boolean;
   private readonly f32: Float32Array;
+  /** Reused between fetches (a fetch's arrays are read before the next fetch): no garbage per chunk. */
+  private send = new Float32Array(0);
+  private recv = new ArrayBuffer(0);
 
   constructor(
     private readonly runtime: ProcessRuntime,
@@ -76,11 +79,14 @@ export class CollectiveFetcher implements RegionFetcher {
     this.f32 = new Float32Array(memory.buffer);
   }
 
+  /** The arrays returned are valid until the next fetch. */
   fetch(offset: (r: number) => number, elements: (r: number) => number): RankArray[] {
     const { placement, comm } = this.runtime;
     const counts = new Int32Array(placement.processes);
     for (let r = 0; r < this.layout.ranks; r++) counts[processOfRank(r, placement.ranksPerProcess)]! += elements(r) * 4;
-    const send = new Float32Array(counts[placement.process]! / 4);
+    const sendLength = counts[placement.process]! / 4;
+    if (this.send.length < sendLength) this.send = new Float32Array(sendLength);
+    const send = this.send.subarray(0, sendLength);
     let at = 0;
     for (const r of this.layout.localRanks) {
       const base = offset(r) >> 2;
@@ -92,9 +98,10 @@ export class CollectiveFetcher implements RegionFetcher {
       return [];
     }
     const displs = displacements(counts);
-    const recv = new ArrayBuffer(displs[placement.processes - 1]! + counts[placement.processes - 1]!);
-    comm.gatherv(send, new Uint8Array(recv), counts, displs, ROOT_PROCESS);
-    const views = { f32: new Float32Array(recv), i32: new Int32Array(recv) };
+    const total = displs[placement.processes - 1]! + counts[placement.processes - 1]!;
+    if (this.recv.byteLength < total) this.recv = new ArrayBuffer(total);
+    comm.gatherv(send, new Uint8Array(this.recv, 0, total), counts, displs, ROOT_PROCESS);
+    const views = { f32: new Float32Array(this.recv), i32: new Int32Array(this.recv) };
     const arrays: RankArray[] = [];
     const cursor = Int32Array.from(displs, (d) => d >> 2);
     for (let r = 0; r < this.layout.ranks; r++) {

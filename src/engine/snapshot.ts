@@ -30,7 +30,7 @@ export interface RankArray {
 export interface RegionFetcher {
   /** False on processes that only contribute: their fetch results are empty and not read. */
   readonly assembles: boolean;
-  /** Every rank's array of `elements(r)` 4-byte elements at byte `offset(r)` of its region. */
+  /** Every rank's array of `elements(r)` 4-byte elements at byte `offset(r)` of its region; valid until the next fetch. */
   fetch(offset: (r: number) => number, elements: (r: number) => number): RankArray[];
 }
 
