@@ -87,7 +87,7 @@ class Coordinator {
     const runtime = options.processes;
     const placement = runtime?.placement ?? null;
     this.ranks = placement === null ? options.workers : placement.processes * placement.ranksPerProcess;
-    this.localRanks = placement === null ? Array.from({ length: this.ranks }, (_, r) => r) : localRanksOf(placement);
+    this.localRanks = localRanksOf(placement, this.ranks);
     this.isRoot = placement === null || placement.process === ROOT_PROCESS;
     this.runId = runIdOf({ config, task });
     this.topology = buildTopology(networkShape(config, task));

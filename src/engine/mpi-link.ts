@@ -52,19 +52,10 @@ export class MpiLink implements InterProcessLink {
     this.emitting = topology.connections.filter((c) => c.emitsErrorEvents).map((c) => c.index);
     this.shared = sharedWeightConnections(topology);
     this.processRanks = Array.from({ length: placement.processes }, (_, p) => ranksOfProcess(p, placement.ranksPerProcess));
-    const capacity = this.processRanks.map((ranks) => 1 + ranks.reduce((sum, r) => sum + this.intervalWords(r), 0));
+    const capacity = this.processRanks.map((ranks) => maxIntervalWords(layout, topology, ranks));
     this.send = new Uint32Array(capacity[placement.process]!);
     this.recv = new Uint32Array(capacity.reduce((a, b) => a + b, 0));
     this.sizes = new Int32Array(placement.processes);
-  }
-
-  /** Largest payload of rank r for one interval, in 4-byte words. */
-  private intervalWords(r: number): number {
-    const region = this.layout.rankRegions[r]!;
-    let words = 0;
-    for (const g of region.groups) words += 1 + g.localCap;
-    for (const c of this.emitting) words += 1 + 2 * region.groups[this.topology.connections[c]!.postGroup]!.localCap;
-    return MIN_DELAY_STEPS * words;
   }
 
   exchangeInterval(clock: number, stopHere: boolean): boolean {
@@ -169,7 +160,18 @@ export class MpiLink implements InterProcessLink {
   }
 }
 
-/** True when rank r is held by this process (the others' regions are mirrors). */
-export function isLocalRank(placement: Placement, rank: number): boolean {
-  return processOfRank(rank, placement.ranksPerProcess) === placement.process;
+/**
+ * The largest payload of one interval exchange from a process holding `ranks`, in 4-byte words:
+ * the stop flag, then per rank and step a count and the ids of every group, and a count, ids and
+ * values of every emitting connection — the shape `exchangeSteps` packs.
+ */
+export function maxIntervalWords(layout: MemoryLayout, topology: Topology, ranks: readonly number[]): number {
+  const emitting = topology.connections.filter((c) => c.emitsErrorEvents);
+  let words = 1;
+  for (const r of ranks) {
+    const region = layout.rankRegions[r]!;
+    for (const g of region.groups) words += MIN_DELAY_STEPS * (1 + g.localCap);
+    for (const c of emitting) words += MIN_DELAY_STEPS * (1 + 2 * region.groups[c.postGroup]!.localCap);
+  }
+  return words;
 }

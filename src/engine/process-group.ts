@@ -41,8 +41,9 @@ export interface ProcessRuntime {
 
 export const ROOT_PROCESS = 0;
 
-export function localRanksOf(placement: Placement): number[] {
-  return ranksOfProcess(placement.process, placement.ranksPerProcess);
+/** The ranks this process holds: a block of its placement, or all `ranks` in a one-process run. */
+export function localRanksOf(placement: Placement | null, ranks: number): number[] {
+  return placement === null ? ranksOfProcess(0, ranks) : ranksOfProcess(placement.process, placement.ranksPerProcess);
 }
 
 /** ` (process p on host h)`, to follow a rank number in messages; empty with one process. */

@@ -53,7 +53,7 @@ class SpkSink implements SpikeSink {
 export function runRankTask(data: RankTaskData): RankOutcome {
   const topology = buildTopology(data.shape);
   const placement = data.settings.placement;
-  const localRanks = placement === null ? Array.from({ length: data.ranks }, (_, r) => r) : localRanksOf(placement);
+  const localRanks = localRanksOf(placement, data.ranks);
   const layout = computeLayout(topology, data.ranks, localRanks);
   const outDir = data.outDir;
   const sinks = topology.groups.map((g) =>

@@ -4,12 +4,12 @@ import type { Command } from 'commander';
 import { loadConfig } from '../../config/load.js';
 import { resolveTask } from '../../config/task.js';
 import { networkShape, scheduleFor } from '../../engine/setup.js';
-import { MIN_DELAY_STEPS, WEIGHT_UPDATE_STEPS } from '../../model/constants.js';
+import { STEPS_PER_SECOND, WEIGHT_UPDATE_STEPS } from '../../model/constants.js';
 import { spkRankFileName } from '../../io/spk.js';
-import { computeLayout, sharedWeightConnections, type MemoryLayout } from '../../engine/layout.js';
+import { computeLayout, sharedWeightConnections } from '../../engine/layout.js';
+import { maxIntervalWords } from '../../engine/mpi-link.js';
 import { localCount, ranksOfProcess } from '../../engine/partition.js';
-import { buildTopology, type Topology } from '../../engine/topology.js';
-import { STEPS_PER_SECOND } from '../../model/constants.js';
+import { buildTopology } from '../../engine/topology.js';
 import { parsePositiveInt } from '../options.js';
 import { checkNetworkMemory, checkWorkers, formatBytes, LIMITS } from '../../config/limits.js';
 
@@ -64,7 +64,7 @@ Examples:
       } else {
         out.push('', `layout: ${P} processes × ${opts.workers} rank threads = ${R} ranks (rank r in process ⌊r/${opts.workers}⌋)`);
         out.push(`shared memory per process: ${layouts.map((l) => mib(l.totalBytes)).join(' / ')} MiB (mirrors of other processes' ranks hold only rings and shared weights)`);
-        out.push(`largest interval exchange per process: ${layouts.map((l) => maxIntervalBytes(l, topology)).map((b) => `${(b / 1024).toFixed(1)} KiB`).join(' / ')} ` +
+        out.push(`largest interval exchange per process: ${layouts.map((l) => 4 * maxIntervalWords(l, topology, l.localRanks)).map((b) => `${(b / 1024).toFixed(1)} KiB`).join(' / ')} ` +
           '(every spike and error event of 8 steps; real exchanges carry only what fired)');
         const shared = sharedWeightConnections(topology);
         if (shared.length > 0) {
@@ -83,14 +83,3 @@ Examples:
     });
 }
 
-/** Bytes one process sends at most in one interval exchange (mpi-link.ts packs exactly this shape). */
-function maxIntervalBytes(layout: MemoryLayout, topology: Topology): number {
-  const emitting = topology.connections.filter((c) => c.emitsErrorEvents);
-  let words = 1;
-  for (const r of layout.localRanks) {
-    const region = layout.rankRegions[r]!;
-    for (const g of region.groups) words += MIN_DELAY_STEPS * (1 + g.localCap);
-    for (const c of emitting) words += MIN_DELAY_STEPS * (1 + 2 * region.groups[c.postGroup]!.localCap);
-  }
-  return words * 4;
-}

@@ -9,7 +9,7 @@ import type { ConfigInput } from '../../config/schema.js';
 import { resolveTask, type ResolvedTask } from '../../config/task.js';
 import { runExperiment, type RunOptions } from '../../engine/coordinator.js';
 import { networkShape } from '../../engine/setup.js';
-import { ranksOfProcess } from '../../engine/partition.js';
+import { localRanksOf } from '../../engine/process-group.js';
 import { checkNetworkMemory, checkWorkers, LIMITS } from '../../config/limits.js';
 import { createSignalHandling } from '../signals.js';
 import { joinMpiJob } from '../../engine/mpi-session.js';
@@ -158,7 +158,7 @@ Examples:
       const workers = mpi === null ? opts.workers ?? availableParallelism() : mpi.placement.processes * mpi.placement.ranksPerProcess;
       // Limits before anything is allocated or --out is touched (config/limits.ts).
       const shape = networkShape(config, task);
-      const localRanks = mpi === null ? undefined : ranksOfProcess(mpi.placement.process, mpi.placement.ranksPerProcess);
+      const localRanks = mpi === null ? undefined : localRanksOf(mpi.placement, workers);
       const warning = checkWorkers(workers, shape, localRanks?.length ?? workers);
       if (warning && isRoot) process.stderr.write(`superspike: warning: ${warning}\n`);
       checkNetworkMemory(shape, workers, task.input.steps.length + task.target.steps.length, opts.maxMemoryGib ?? config.maxMemoryGiB, localRanks);
