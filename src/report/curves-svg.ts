@@ -5,7 +5,7 @@
  * Pure string building on the frame helpers of svg.ts.
  */
 import {
-  axesBox, axisLabels, centredNote, escapeXml, formatTick, frameOf, n, niceTicks, open, xTick, yTick,
+  axesBox, axisLabels, centredNote, escapeXml, formatTick, frameOf, n, niceTicks, open, xTick, yTick, type PlotOptions,
 } from './svg.js';
 
 export interface BandSeries {
@@ -18,14 +18,7 @@ export interface BandSeries {
   dashed?: boolean;
 }
 
-export interface BandPlotOptions {
-  plot: string;
-  title: string;
-  xLabel?: string;
-  yLabel?: string;
-  width?: number;
-  height?: number;
-}
+export type BandPlotOptions = PlotOptions;
 
 const COLORS = ['#1f5fa8', '#d1495b', '#2e933c', '#edae49', '#7b4fa0', '#00798c', '#6c6c6c', '#b5651d'];
 

@@ -10,7 +10,7 @@ import type { RunInfo } from '../io/run-info.js';
 import { THRESHOLD_VOLTS } from '../model/constants.js';
 import type { ReportWindow } from './report-windows.js';
 import { windowLabel } from './report-windows.js';
-import { axesBox, axisLabels, centredNote, escapeXml, formatTick, frameOf, n, niceTicks, open, xTick, yTick } from './svg.js';
+import { axesBox, axisLabels, centredNote, escapeXml, formatTick, frameOf, n, niceTicks, open, xTick, yTick, type PlotOptions } from './svg.js';
 
 export interface Trace {
   label: string;
@@ -20,17 +20,13 @@ export interface Trace {
   dashed?: boolean;
 }
 
-export interface TracesOptions {
-  plot: string;
-  title: string;
+export interface TracesOptions extends PlotOptions {
   xLabel: string;
   yLabel: string;
   xMin: number;
   xMax: number;
   /** Horizontal reference lines (e.g. the threshold), always inside the y range. */
   hlines?: Array<{ y: number; label: string }>;
-  width?: number;
-  height?: number;
 }
 
 const TRACE_COLORS = ['#1f5fa8', '#e08a3c', '#6aa84f', '#a64d79', '#8e7cc3', '#c27c0e'];

@@ -112,3 +112,13 @@ export function axisLabels(f: Frame, xLabel: string, yLabel: string): string {
 export function centredNote(f: Frame, note: string): string {
   return `<text x="${n((f.left + f.right) / 2)}" y="${n((f.top + f.bottom) / 2)}" text-anchor="middle" fill="#888">${escapeXml(note)}</text>`;
 }
+
+/** What every plot is given: its `data-plot` name, a title, axis labels and a size in pixels. */
+export interface PlotOptions {
+  plot: string;
+  title: string;
+  xLabel?: string;
+  yLabel?: string;
+  width?: number;
+  height?: number;
+}

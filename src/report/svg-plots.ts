@@ -4,7 +4,7 @@
  * string builders with the same frame, ticks and fonts as svg.ts.
  */
 import {
-  axesBox, axisLabels, centredNote, escapeXml, formatTick, frameOf, n, niceTicks, open, xTick, yTick, type Frame,
+  axesBox, axisLabels, centredNote, escapeXml, formatTick, frameOf, n, niceTicks, open, xTick, yTick, type Frame, type PlotOptions,
 } from './svg.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -18,13 +18,9 @@ export interface Series {
   dashed?: boolean;
 }
 
-export interface LinesOptions {
-  plot: string;
-  title: string;
+export interface LinesOptions extends PlotOptions {
   xLabel: string;
   yLabel: string;
-  width?: number;
-  height?: number;
 }
 
 function legend(f: Frame, items: ReadonlyArray<{ label: string; color: string; dashed?: boolean; box?: boolean }>, y: number): string {

@@ -6,7 +6,7 @@
  * saved as a file. Every plot carries `data-plot="<name>"` so tests and pages can find it.
  */
 
-import { axesBox, axisLabels, centredNote, escapeXml, formatTick, frameOf, n, niceTicks, open, xTick, yTick } from './svg-frame.js';
+import { axesBox, axisLabels, centredNote, escapeXml, formatTick, frameOf, n, niceTicks, open, xTick, yTick, type PlotOptions } from './svg-frame.js';
 
 export * from './svg-frame.js';
 
@@ -102,13 +102,7 @@ export interface Point {
   y: number;
 }
 
-export interface LogLineOptions {
-  plot: string;
-  title: string;
-  xLabel?: string;
-  yLabel?: string;
-  width?: number;
-  height?: number;
+export interface LogLineOptions extends PlotOptions {
   color?: string;
 }
 
