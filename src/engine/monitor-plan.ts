@@ -56,9 +56,6 @@ export interface MonitorDefaults {
   rateBinSteps: number;
 }
 
-export const DEFAULT_RECORD_EVERY_MS = 1;
-export const DEFAULT_RATE_BIN_MS = 10;
-
 const NEURON_KINDS: ReadonlySet<MonitorKind> = new Set(['membrane', 'current', 'sigma', 'error']);
 const DEFAULT_NEURONS = 4;
 

@@ -8,6 +8,7 @@ import { loadConfig, validateConfig } from '../../config/load.js';
 import type { ConfigInput } from '../../config/schema.js';
 import { resolveTask, type ResolvedTask } from '../../config/task.js';
 import { runExperiment, type RunOptions } from '../../engine/coordinator.js';
+import { DEFAULT_RUN_OPTIONS } from '../../engine/options.js';
 import { networkShape } from '../../engine/setup.js';
 import { localRanksOf } from '../../engine/process-group.js';
 import { checkNetworkMemory, checkWorkers, LIMITS } from '../../config/limits.js';
@@ -89,8 +90,8 @@ export function register(program: Command): void {
     .option('--stop-after-block <n>', 'checkpoint and stop when block n is about to start', parseCount)
     .option('--checkpoint-every <k>', 'write <name>.checkpoint.netstate before every k-th block and keep going', parsePositiveInt)
     .option('--record <monitor>', 'record state: KIND:GROUP[:IDS][@WINDOW] or auryn (repeatable; see docs/monitors.md)', (v: string, all: string[]) => [...all, v], [] as string[])
-    .option('--record-every-ms <ms>', 'sampling interval of recorded state (default 1)', parsePositive)
-    .option('--record-rate-bin-ms <ms>', 'bin of recorded population rates (default 10)', parsePositive)
+    .option('--record-every-ms <ms>', `sampling interval of recorded state (default ${DEFAULT_RUN_OPTIONS.recordEveryMs})`, parsePositive)
+    .option('--record-rate-bin-ms <ms>', `bin of recorded population rates (default ${DEFAULT_RUN_OPTIONS.recordRateBinMs})`, parsePositive)
     .option('-q, --quiet', 'no progress output')
     .option('--report', 'write report.html into the output folder at the end')
     .option('--hang-timeout <s>', 'declare a rank hung after this long without progress (default: automatic, from the measured progress)', parsePositive)
