@@ -83,7 +83,7 @@ describe('superspike experiment', () => {
     expect(cli.stdout).toMatch(/^single-neuron \(Fig\. 2\) — runnable$/m);
   });
 
-  it.each(['xor', 'regulariser', 'learning-rate'])('%s refuses with one line naming the missing knob, exit 1, no files', async (name) => {
+  it.each(['xor'])('%s refuses with one line naming the missing knob, exit 1, no files', async (name) => {
     const out = path.join(cli.dir, name);
     expect(await cli.run('experiment', name, '--quick', '--out', out)).toBe(1);
     expect(cli.stderr.trim().split('\n')).toHaveLength(1);
@@ -116,9 +116,26 @@ describe('superspike experiment', () => {
     expect(await csv('2')).toBe(one);
   });
 
+  it('running an experiment again reuses its completed runs of the same config, and reruns a changed one', async () => {
+    const out = path.join(cli.dir, 'again');
+    const args = ['experiment', 'single-neuron', '--tiny', '--seeds', '2', '--parallel', '1', '--out', out];
+    expect(await cli.run(...args)).toBe(0);
+    const first = fs.readFileSync(path.join(out, 'results.csv'), 'utf8');
+    expect(cli.stderr).not.toMatch(/reused/);
+    // Seed 2's config no longer matches: it must run again, seed 1 is reused.
+    const seed2 = path.join(out, 'runs', 'single', 'seed-2', 'config.json');
+    fs.writeFileSync(seed2, fs.readFileSync(seed2, 'utf8').replace('"seed": 2', '"seed": 2 '));
+    expect(await cli.run(...args)).toBe(0);
+    expect(cli.stderr.match(/reused: completed run of the same config/g)).toHaveLength(1);
+    expect(cli.stderr).toMatch(/single seed 1: .*reused/);
+    expect(fs.readFileSync(path.join(out, 'results.csv'), 'utf8')).toBe(first);
+  });
+
   it.each([
     ['hidden-layer', 3],
-    ['pattern', 6],
+    ['pattern', 7],
+    ['regulariser', 5],
+    ['learning-rate', 6],
     ['oxford', 2],
   ] as const)('%s --tiny writes its files and one line per claim', async (name, runs) => {
     const out = path.join(cli.dir, name);

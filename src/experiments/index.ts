@@ -5,9 +5,11 @@
 import { mkdirSync } from 'node:fs';
 import { UserError } from '../errors.js';
 import { hiddenLayer } from './hidden-layer.js';
-import { learningRate, regulariser, xor } from './not-yet.js';
+import { learningRate } from './learning-rate.js';
+import { xor } from './not-yet.js';
 import { oxford } from './oxford.js';
 import { pattern } from './pattern.js';
+import { regulariser } from './regulariser.js';
 import { claimLine, writeResults } from './results.js';
 import { runAll } from './runner.js';
 import { singleNeuron } from './single-neuron.js';
@@ -52,7 +54,8 @@ export async function runPaperExperiment(preset: Preset, opts: ExperimentOptions
   const results = await runAll(plan.runs, {
     outDir: opts.outDir,
     parallel: opts.parallel,
-    onRunDone: (r, done, total) => log(`  ${done}/${total} ${r.spec.condition} seed ${r.spec.seed}: final cost ${r.finalCost} (${r.wallSeconds.toFixed(1)} s)`),
+    onRunDone: (r, done, total, reused) =>
+      log(`  ${done}/${total} ${r.spec.condition} seed ${r.spec.seed}: final cost ${r.finalCost} (${reused ? 'reused: completed run of the same config' : `${r.wallSeconds.toFixed(1)} s`})`),
   });
   const wallSeconds = (performance.now() - started) / 1000;
   const claims = preset.judge(results, plan);

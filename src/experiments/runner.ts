@@ -4,11 +4,17 @@
  * the engine's outputs do not depend on the worker count, so neither do the results on
  * `parallel`). Each run gets `DIR/runs/<condition>/seed-<n>/` with its config.json. The first
  * failed run stops new launches; the error names the run and the end of its stderr.
+ *
+ * A sweep can take hours, so an interrupted one is continued by running the same command again:
+ * a run folder that holds a completed run (run.json `completed`, not interrupted) of exactly the
+ * same config.json is analysed again rather than recomputed — its outputs are what the run
+ * would produce, since a run is fixed by its config.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../errors.js';
+import { readRunInfo } from '../io/run-info.js';
 import { PACKAGE_ROOT } from '../paths.js';
 import { analyseRun } from './analysis.js';
 import type { RunResult, RunSpec } from './types.js';
@@ -19,8 +25,8 @@ export const CLI_PATH = path.join(PACKAGE_ROOT, 'dist', 'src', 'cli', 'main.js')
 export interface RunnerOptions {
   outDir: string;
   parallel: number;
-  /** Called after each run with its result and how many are done. */
-  onRunDone?: (result: RunResult, done: number, total: number) => void;
+  /** Called after each run with its result, how many are done, and whether it was reused. */
+  onRunDone?: (result: RunResult, done: number, total: number, reused: boolean) => void;
 }
 
 export function runDir(outDir: string, spec: RunSpec): string {
@@ -45,9 +51,11 @@ export async function runAll(specs: readonly RunSpec[], opts: RunnerOptions): Pr
       const index = next++;
       const spec = specs[index]!;
       try {
-        results[index] = await runOne(spec, runDir(opts.outDir, spec));
+        const dir = runDir(opts.outDir, spec);
+        const reused = isCompletedRunOf(spec, dir);
+        results[index] = reused ? await analyseRun(spec, dir, readRunInfo(dir).wallSeconds) : await runOne(spec, dir);
         done++;
-        opts.onRunDone?.(results[index]!, done, specs.length);
+        opts.onRunDone?.(results[index]!, done, specs.length, reused);
       } catch (err) {
         failure ??= err as Error;
       }
@@ -58,10 +66,27 @@ export async function runAll(specs: readonly RunSpec[], opts: RunnerOptions): Pr
   return results;
 }
 
+/** The folder holds a finished, uninterrupted run of exactly this spec's config. */
+export function isCompletedRunOf(spec: RunSpec, dir: string): boolean {
+  const configFile = path.join(dir, 'config.json');
+  if (!existsSync(configFile) || !existsSync(path.join(dir, 'run.json'))) return false;
+  if (readFileSync(configFile, 'utf8') !== configText(spec)) return false;
+  try {
+    const info = readRunInfo(dir);
+    return info.completed === true && !info.interrupted;
+  } catch {
+    return false;
+  }
+}
+
+function configText(spec: RunSpec): string {
+  return `${JSON.stringify(spec.config, null, 2)}\n`;
+}
+
 async function runOne(spec: RunSpec, dir: string): Promise<RunResult> {
   mkdirSync(dir, { recursive: true });
   const configFile = path.join(dir, 'config.json');
-  writeFileSync(configFile, `${JSON.stringify(spec.config, null, 2)}\n`);
+  writeFileSync(configFile, configText(spec));
   const started = performance.now();
   const { code, stderr } = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
     const child = spawn(process.execPath, [CLI_PATH, 'run', configFile, '--workers', '1', '--out', dir, '-q'], {

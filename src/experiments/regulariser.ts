@@ -1,0 +1,103 @@
+/**
+ * Paper Fig. 8: the `pattern` task (SSBM `auryn`) with random feedback, sweeping the strength ρ
+ * and the exponent a of the hidden layer's rate regulariser −ρ·w·hom^a (docs/model.md §7.2), with
+ * random feedback without any regulariser (ρ = 0) as the baseline. Paper: a = 0 — a plain weight
+ * decay whenever there is an error — is worse than a rate-dependent term (a > 0); ρ ≳ 100 drives
+ * the network quiescent.
+ */
+import type { ConfigInput } from '../config/schema.js';
+import { aurynTask, cross } from './ssbm.js';
+import { fmt, meanFinalCost, meanHiddenRate, seedList } from './summary.js';
+import type { ClaimResult, Condition, Plan, PlanOptions, Preset, RunResult } from './types.js';
+
+const EXPONENTS = [0, 1, 2, 4] as const;
+/** "Quiescent": mean hidden firing rate in the last block below this. */
+const QUIESCENT_HZ = 1;
+/** Strengths from which the paper sees the network fall silent. */
+const STRONG_RHO = 100;
+
+const SIZES = {
+  full: { hidden: 32, strengths: [0.1, 1, 10, 100, 1000], blockSeconds: 35, blocks: 28, seeds: 1 },
+  quick: { hidden: 16, strengths: [1, 10, 100], blockSeconds: 14, blocks: 6, seeds: 1 },
+  tiny: { hidden: 8, strengths: [1, 100], blockSeconds: 3.5, blocks: 1, seeds: 1 },
+};
+
+const BASELINE = 'rho0';
+const id = (rho: number, a: number) => `rho${rho}-a${a}`;
+
+export const regulariser: Preset = {
+  name: 'regulariser',
+  figure: 'Fig. 8',
+  summary: 'The pattern task with random feedback, sweeping the regulariser strength ρ (up to ≥ 100) and exponent a ∈ {0, 1, 2, 4}.',
+  claims: [
+    { id: 'regulariser-exponent', text: 'exponent a = 0 is worse than a > 0' },
+    { id: 'regulariser-quiescent', text: 'ρ ≳ 100 drives the network quiescent' },
+  ],
+  plan({ size, seeds }: PlanOptions): Plan {
+    const s = SIZES[size];
+    const n = seeds ?? s.seeds;
+    const exponents = size === 'tiny' ? [0, 4] : [...EXPONENTS];
+    const conditions: Condition[] = [
+      { id: BASELINE, label: 'random, no regulariser (ρ = 0)', panel: 'baseline', hiddenNeurons: s.hidden },
+      ...exponents.flatMap((a) => s.strengths.map((rho) => ({ id: id(rho, a), label: `ρ = ${rho}, a = ${a}`, panel: `exponent a = ${a}`, hiddenNeurons: s.hidden }))),
+    ];
+    const common: ConfigInput = {
+      ...aurynTask(), name: 'regulariser', hidden: [s.hidden], feedback: 'random', eta: 1e-3, w0: 0.05,
+      blockSeconds: s.blockSeconds, blocks: s.blocks,
+    };
+    const settingOf = (c: string): { strength: number; exponent: number } => {
+      if (c === BASELINE) return { strength: 0, exponent: 4 };
+      const m = /^rho([\d.]+)-a(\d)$/.exec(c)!;
+      return { strength: Number(m[1]), exponent: Number(m[2]) };
+    };
+    const runs = cross(conditions.map((c) => c.id), seedList(n)).map(({ condition, seed }) => ({
+      condition,
+      seed,
+      config: { ...common, regulariser: settingOf(condition), seed },
+      analysis: {},
+    }));
+    return {
+      conditions,
+      runs,
+      notes: [
+        `${size}: 100 → ${s.hidden} → 100 random feedback, ρ ∈ {0, ${s.strengths.join(', ')}} × a ∈ {${exponents.join(', ')}}, ${n} seed(s), burn-in ${s.blockSeconds} s, then ${s.blocks} blocks of ${s.blockSeconds} s (${s.blocks * s.blockSeconds} s; η 1e-3, /10 from block 20), rate trace τ 100 ms`,
+        `quiescent = mean hidden rate in the last block below ${QUIESCENT_HZ} Hz`,
+      ],
+      references: [],
+    };
+  },
+  judge(results: RunResult[], plan: Plan): ClaimResult[] {
+    const settings = plan.conditions.filter((c) => c.id !== BASELINE).map((c) => {
+      const m = /^rho([\d.]+)-a(\d)$/.exec(c.id)!;
+      return { id: c.id, rho: Number(m[1]), a: Number(m[2]) };
+    });
+    const exponents = [...new Set(settings.map((s) => s.a))].sort((x, y) => x - y);
+    const best = (a: number) => {
+      const own = settings.filter((s) => s.a === a).map((s) => ({ rho: s.rho, cost: meanFinalCost(results, s.id) }));
+      return own.reduce((b, x) => (x.cost < b.cost ? x : b));
+    };
+    const bests = exponents.map((a) => ({ a, ...best(a) }));
+    const zero = bests.find((b) => b.a === 0);
+    const positive = bests.filter((b) => b.a > 0);
+    const strong = settings.filter((s) => s.rho >= STRONG_RHO);
+    const strongRates = strong.map((s) => ({ ...s, rate: meanHiddenRate(results, s.id) }));
+    const weakest = Math.min(...settings.map((s) => s.rho));
+    const weakRates = settings.filter((s) => s.rho === weakest).map((s) => meanHiddenRate(results, s.id));
+    const baselineRate = meanHiddenRate(results, BASELINE);
+    const exponentClaim: ClaimResult = zero === undefined || positive.length === 0
+      ? { id: 'regulariser-exponent', status: 'not tested', numbers: 'this size sweeps no exponent pair (0 and > 0)' }
+      : {
+          id: 'regulariser-exponent',
+          status: positive.every((p) => zero.cost > p.cost) ? 'holds' : 'fails',
+          numbers: `best final cost over ρ: ${bests.map((b) => `a=${b.a} ${fmt(b.cost)} (ρ=${b.rho})`).join(', ')}; no regulariser ${fmt(meanFinalCost(results, BASELINE))}`,
+        };
+    const quiescentClaim: ClaimResult = strongRates.length === 0
+      ? { id: 'regulariser-quiescent', status: 'not tested', numbers: `this size sweeps no ρ ≥ ${STRONG_RHO}` }
+      : {
+          id: 'regulariser-quiescent',
+          status: strongRates.every((s) => s.rate < QUIESCENT_HZ) ? 'holds' : 'fails',
+          numbers: `hidden rate at ρ ≥ ${STRONG_RHO}: ${strongRates.map((s) => `ρ=${s.rho} a=${s.a} ${fmt(s.rate)} Hz`).join(', ')} (< ${QUIESCENT_HZ} Hz needed); at ρ=${weakest}: ${weakRates.map(fmt).join(', ')} Hz; no regulariser ${fmt(baselineRate)} Hz`,
+        };
+    return [exponentClaim, quiescentClaim];
+  },
+};
