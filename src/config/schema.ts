@@ -50,7 +50,7 @@ export const LearningRateSchema = z.strictObject({
   tauRmsSeconds: z.number().positive('must be > 0').default(DEFAULT_LEARNING_RATE.tauRmsSeconds),
   /** Guard ε of √grad2 + ε (unused by `fixed`). */
   epsilon: z.number().nonnegative('must be >= 0').default(DEFAULT_LEARNING_RATE.epsilon),
-}).refine((lr) => lr.scheme === 'fixed' || Math.fround(lr.epsilon) > 0, {
+}).refine((lr) => lr.scheme === 'fixed' || !(lr.epsilon >= 0) || Math.fround(lr.epsilon) > 0, {
   // A synapse that never sees a gradient (a padding column) has g = grad2 = 0: 0/(0 + ε) needs ε > 0.
   path: ['epsilon'],
   message: 'must be > 0 in float32 (at least 1.4e-45) for rmsprop and rmaxprop',
