@@ -46,7 +46,7 @@ export interface RegulariserKnobs {
   tauSeconds: number;
 }
 export const DEFAULT_REGULARISER: Readonly<RegulariserKnobs> = Object.freeze({ strength: 1, exponent: 4, tauSeconds: 100e-3 });
-/** Largest regulariser exponent a (hom ≲ 100 keeps hom^8 finite in float32). */
+/** Largest regulariser exponent a (hom^8 stays finite in float32 up to hom ≈ 6·10⁴). */
 export const MAX_REGULARISER_EXPONENT = 8;
 /** Per-step decay of the `hom` trace for a time constant τ_hom: exp(−dt/τ_hom) in float32. */
 export function homDecayOf(tauSeconds: number): number {
@@ -96,6 +96,7 @@ export interface ModelKnobs {
 export const DEFAULT_MODEL_KNOBS: Readonly<ModelKnobs> = Object.freeze({
   regulariser: DEFAULT_REGULARISER, learningRate: DEFAULT_LEARNING_RATE,
 });
+
 export const W_MAX = f(0.1);
 
 export const TAU_AVG_SECONDS = 10;
