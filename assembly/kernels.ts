@@ -23,6 +23,7 @@ let AVG_DECAY: f32 = 0;
 let DT: f32 = 0;
 let GAMMA: f32 = 0;
 let HOM_LAMBDA: f32 = 0;
+let HOM_EXPONENT: i32 = 0;
 let BETA_PER_VOLT: f32 = 0;
 let SURROGATE_FLOOR_VOLTS: f32 = 0;
 let PSP_RATE: f32 = 0;
@@ -30,6 +31,7 @@ let DELTA_RANDOM: f32 = 0;
 let FILTER_RATE: f32 = 0;
 let EL_DECAY: f32 = 0;
 let UPDATE_STEPS: f32 = 0;
+let UPDATE_SCHEME: i32 = 0;
 let RMS_MUL: f32 = 0;
 let EPSILON: f32 = 0;
 let W_MAX: f32 = 0;
@@ -37,9 +39,9 @@ let W_MAX: f32 = 0;
 /** Binds the constants, in the order of `kernelConstantArgs` (src/model/kernels.ts). */
 export function configure(
   kappa: f32, restVolts: f32, thresholdVolts: f32, alphaSyn: f32, refractorySteps: i32,
-  avgDecay: f32, dtSeconds: f32, gamma: f32, homLambda: f32, betaPerVolt: f32, surrogateFloorVolts: f32,
+  avgDecay: f32, dtSeconds: f32, gamma: f32, homLambda: f32, homExponent: i32, betaPerVolt: f32, surrogateFloorVolts: f32,
   pspRate: f32, deltaRandom: f32, filterRate: f32, elDecay: f32,
-  updateSteps: f32, rmsMul: f32, epsilon: f32, wMax: f32,
+  updateSteps: f32, updateScheme: i32, rmsMul: f32, epsilon: f32, wMax: f32,
 ): void {
   KAPPA_MEM = kappa;
   E_REST_VOLTS = restVolts;
@@ -50,6 +52,7 @@ export function configure(
   DT = dtSeconds;
   GAMMA = gamma;
   HOM_LAMBDA = homLambda;
+  HOM_EXPONENT = homExponent;
   BETA_PER_VOLT = betaPerVolt;
   SURROGATE_FLOOR_VOLTS = surrogateFloorVolts;
   PSP_RATE = pspRate;
@@ -57,6 +60,7 @@ export function configure(
   FILTER_RATE = filterRate;
   EL_DECAY = elDecay;
   UPDATE_STEPS = updateSteps;
+  UPDATE_SCHEME = updateScheme;
   RMS_MUL = rmsMul;
   EPSILON = epsilon;
   W_MAX = wMax;
@@ -475,9 +479,18 @@ export function eligibilityBatch(region: usize, steps: i32, j0: i32, j1: i32, an
 // ---------------------------------------------------------------------------------------------
 // weightUpdate (docs/model.md §7.5): g = elSum/steps (a true division); grad2 = max(g², rmsMul·grad2);
 // elSum = 0; if learning: w = clip(w + η·(g/(√grad2 + ε)), ±wMax), the clip by the reference's
-// comparisons (w < −wMax ? −wMax : w > wMax ? wMax : w).
+// comparisons (w < −wMax ? −wMax : w > wMax ? wMax : w). That is RMaxProp (UPDATE_SCHEME 0, the
+// default); the other schemes have loops of their own below, so this one stays as it was.
 
 export function weightUpdate(region: usize, eta: f32, learning: i32): void {
+  if (UPDATE_SCHEME == 1) {
+    weightUpdateRmsprop(region, eta, learning);
+    return;
+  }
+  if (UPDATE_SCHEME == 2) {
+    weightUpdateFixed(region, eta, learning);
+    return;
+  }
   const count = <i32>word(region, R_SYNAPSES);
   const wPtr = word(region, R_W);
   const elSumPtr = word(region, R_EL_SUM);
@@ -518,6 +531,93 @@ export function weightUpdate(region: usize, eta: f32, learning: i32): void {
     store<f32>(elSumPtr + o, 0);
     if (learning != 0) {
       const w = load<f32>(wPtr + o) + eta * (g / (sqrt<f32>(grad2) + epsilon));
+      store<f32>(wPtr + o, w < negMax ? negMax : w > wMax ? wMax : w);
+    }
+  }
+}
+
+// RMSprop (UPDATE_SCHEME 1): grad2 = rmsMul·grad2 + (1 − rmsMul)·g², (1 − rmsMul) rounded once;
+// the rest as RMaxProp.
+function weightUpdateRmsprop(region: usize, eta: f32, learning: i32): void {
+  const count = <i32>word(region, R_SYNAPSES);
+  const wPtr = word(region, R_W);
+  const elSumPtr = word(region, R_EL_SUM);
+  const grad2Ptr = word(region, R_GRAD2);
+  const updateSteps = UPDATE_STEPS;
+  const rmsMul = RMS_MUL;
+  const rmsRest: f32 = <f32>1 - rmsMul;
+  const epsilon = EPSILON;
+  const wMax = W_MAX;
+  const negMax: f32 = -wMax;
+  let i: i32 = 0;
+  if (count >= 4) {
+    const steps = f32x4.splat(updateSteps);
+    const rms = f32x4.splat(rmsMul);
+    const rest = f32x4.splat(rmsRest);
+    const et = f32x4.splat(eta);
+    const eps = f32x4.splat(epsilon);
+    const hi = f32x4.splat(wMax);
+    const lo = f32x4.splat(negMax);
+    const zero = f32x4.splat(0);
+    for (; i + 4 <= count; i += 4) {
+      const o = <usize>i << 2;
+      const g = f32x4.div(v128.load(elSumPtr + o), steps);
+      const grad2 = f32x4.add(f32x4.mul(rms, v128.load(grad2Ptr + o)), f32x4.mul(rest, f32x4.mul(g, g)));
+      v128.store(grad2Ptr + o, grad2);
+      v128.store(elSumPtr + o, zero);
+      if (learning != 0) {
+        const step = f32x4.mul(et, f32x4.div(g, f32x4.add(f32x4.sqrt(grad2), eps)));
+        const w = f32x4.add(v128.load(wPtr + o), step);
+        const clipped = v128.bitselect(lo, v128.bitselect(hi, w, f32x4.gt(w, hi)), f32x4.lt(w, lo));
+        v128.store(wPtr + o, clipped);
+      }
+    }
+  }
+  for (; i < count; i++) {
+    const o = <usize>i << 2;
+    const g = load<f32>(elSumPtr + o) / updateSteps;
+    const grad2 = rmsMul * load<f32>(grad2Ptr + o) + rmsRest * (g * g);
+    store<f32>(grad2Ptr + o, grad2);
+    store<f32>(elSumPtr + o, 0);
+    if (learning != 0) {
+      const w = load<f32>(wPtr + o) + eta * (g / (sqrt<f32>(grad2) + epsilon));
+      store<f32>(wPtr + o, w < negMax ? negMax : w > wMax ? wMax : w);
+    }
+  }
+}
+
+// Fixed rate (UPDATE_SCHEME 2): grad2 untouched; elSum = 0; if learning: w = clip(w + η·g, ±wMax).
+function weightUpdateFixed(region: usize, eta: f32, learning: i32): void {
+  const count = <i32>word(region, R_SYNAPSES);
+  const wPtr = word(region, R_W);
+  const elSumPtr = word(region, R_EL_SUM);
+  const updateSteps = UPDATE_STEPS;
+  const wMax = W_MAX;
+  const negMax: f32 = -wMax;
+  let i: i32 = 0;
+  if (count >= 4) {
+    const steps = f32x4.splat(updateSteps);
+    const et = f32x4.splat(eta);
+    const hi = f32x4.splat(wMax);
+    const lo = f32x4.splat(negMax);
+    const zero = f32x4.splat(0);
+    for (; i + 4 <= count; i += 4) {
+      const o = <usize>i << 2;
+      const g = f32x4.div(v128.load(elSumPtr + o), steps);
+      v128.store(elSumPtr + o, zero);
+      if (learning != 0) {
+        const w = f32x4.add(v128.load(wPtr + o), f32x4.mul(et, g));
+        const clipped = v128.bitselect(lo, v128.bitselect(hi, w, f32x4.gt(w, hi)), f32x4.lt(w, lo));
+        v128.store(wPtr + o, clipped);
+      }
+    }
+  }
+  for (; i < count; i++) {
+    const o = <usize>i << 2;
+    const g = load<f32>(elSumPtr + o) / updateSteps;
+    store<f32>(elSumPtr + o, 0);
+    if (learning != 0) {
+      const w = load<f32>(wPtr + o) + eta * g;
       store<f32>(wPtr + o, w < negMax ? negMax : w > wMax ? wMax : w);
     }
   }
@@ -678,9 +778,34 @@ export function presynaptic(region: usize, batchRow: i32, n: f64, skipMode: i32)
   else preRun(false, nPre, pspPtr, row, pEffOutPtr, prePtr, threshold, rate);
 }
 
+// hom^a by binary exponentiation, as powerF32 of src/model/connection-passes.ts: r = 1, b = x; per
+// bit of a from the lowest: r = r·b if set, then b = b·b while bits remain (a = 4: r = 1·(x²)²).
+// @ts-ignore: decorator
+@inline function powV(x: v128, exponent: i32): v128 {
+  let r = f32x4.splat(1);
+  let b = x;
+  for (let bits = exponent; bits > 0;) {
+    if ((bits & 1) != 0) r = f32x4.mul(r, b);
+    bits >>>= 1;
+    if (bits > 0) b = f32x4.mul(b, b);
+  }
+  return r;
+}
+// @ts-ignore: decorator
+@inline function powS(x: f32, exponent: i32): f32 {
+  let r: f32 = 1;
+  let b = x;
+  for (let bits = exponent; bits > 0;) {
+    if ((bits & 1) != 0) r = r * b;
+    bits >>>= 1;
+    if (bits > 0) b = b * b;
+  }
+  return r;
+}
+
 // postsynaptic (postsynapticPass): per post k, in this order:
 //   e = errFiltered; avgSqErr = avgSqErr·avgDecay + dt·(e·e); skip = |e| < γ; eEff = skip ? +0 : e;
-//   [regulariser] h2 = hom·hom; h4 = skip ? +0 : λ·(h2·h2);
+//   [regulariser] h4 = skip ? +0 : λ·hom^a (powV/powS);
 //   sDelayed = row[k]; row[k] = partial ? σ'(V) : 1
 // σ'(U) = U < floor ? +0 : β/(c·c), c = 1 + β·|U − θ| (surrogateDerivative). Four loop variants
 // (regulariser × partial), so the loops carry no branch.
@@ -688,7 +813,7 @@ export function presynaptic(region: usize, batchRow: i32, n: f64, skipMode: i32)
 @inline function postRun(
   reg: bool, partial: bool, local: i32,
   errF: usize, avg: usize, eEff: usize, v: usize, row: usize, sDel: usize, hom: usize, h4: usize,
-  avgDecay: f32, dt: f32, gamma: f32, lambda: f32, beta: f32, theta: f32, floorVolts: f32,
+  avgDecay: f32, dt: f32, gamma: f32, lambda: f32, exponent: i32, beta: f32, theta: f32, floorVolts: f32,
 ): i32 {
   let k: i32 = 0;
   let any: i32 = 0;
@@ -709,11 +834,7 @@ export function presynaptic(region: usize, batchRow: i32, n: f64, skipMode: i32)
       const skip = f32x4.lt(f32x4.abs(e), gam);
       v128.store(eEff + o, v128.andnot(e, skip));
       errors = v128.or(errors, v128.not(skip));
-      if (reg) {
-        const h = v128.load(hom + o);
-        const h2 = f32x4.mul(h, h);
-        v128.store(h4 + o, v128.andnot(f32x4.mul(lam, f32x4.mul(h2, h2)), skip));
-      }
+      if (reg) v128.store(h4 + o, v128.andnot(f32x4.mul(lam, powV(v128.load(hom + o), exponent)), skip));
       v128.store(sDel + o, v128.load(row + o));
       if (partial) {
         const u = v128.load(v + o);
@@ -732,11 +853,7 @@ export function presynaptic(region: usize, batchRow: i32, n: f64, skipMode: i32)
     const skip = abs<f32>(e) < gamma;
     store<f32>(eEff + o, skip ? <f32>0 : e);
     if (!skip) any = 1;
-    if (reg) {
-      const h = load<f32>(hom + o);
-      const h2 = h * h;
-      store<f32>(h4 + o, skip ? <f32>0 : lambda * (h2 * h2));
-    }
+    if (reg) store<f32>(h4 + o, skip ? <f32>0 : lambda * powS(load<f32>(hom + o), exponent));
     store<f32>(sDel + o, load<f32>(row + o));
     if (partial) {
       const u = load<f32>(v + o);
@@ -763,6 +880,7 @@ export function postsynaptic(region: usize, batchRow: i32, n: f64, partial: i32)
   const dt = DT;
   const gamma = GAMMA;
   const lambda = HOM_LAMBDA;
+  const exponent = HOM_EXPONENT;
   const beta = BETA_PER_VOLT;
   const theta = THRESHOLD_VOLTS;
   const floorVolts = SURROGATE_FLOOR_VOLTS;
@@ -771,15 +889,15 @@ export function postsynaptic(region: usize, batchRow: i32, n: f64, partial: i32)
   if (h4OutPtr != 0) {
     if (partial != 0) {
       return postRun(true, true, local, errFilteredPtr, avgSqErrPtr, eEffOutPtr, vPtr, row, sDelayedOutPtr, homPtr, h4OutPtr,
-        avgDecay, dt, gamma, lambda, beta, theta, floorVolts);
+        avgDecay, dt, gamma, lambda, exponent, beta, theta, floorVolts);
     }
     return postRun(true, false, local, errFilteredPtr, avgSqErrPtr, eEffOutPtr, vPtr, row, sDelayedOutPtr, homPtr, h4OutPtr,
-      avgDecay, dt, gamma, lambda, beta, theta, floorVolts);
+      avgDecay, dt, gamma, lambda, exponent, beta, theta, floorVolts);
   }
   if (partial != 0) {
     return postRun(false, true, local, errFilteredPtr, avgSqErrPtr, eEffOutPtr, vPtr, row, sDelayedOutPtr, homPtr, h4OutPtr,
-      avgDecay, dt, gamma, lambda, beta, theta, floorVolts);
+      avgDecay, dt, gamma, lambda, exponent, beta, theta, floorVolts);
   }
   return postRun(false, false, local, errFilteredPtr, avgSqErrPtr, eEffOutPtr, vPtr, row, sDelayedOutPtr, homPtr, h4OutPtr,
-    avgDecay, dt, gamma, lambda, beta, theta, floorVolts);
+    avgDecay, dt, gamma, lambda, exponent, beta, theta, floorVolts);
 }

@@ -4,6 +4,7 @@ import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config/load.js';
+import { DEFAULT_LEARNING_RATE, DEFAULT_REGULARISER } from '../src/model/constants.js';
 import { resolveTask } from '../src/config/task.js';
 import { PACKAGE_ROOT } from '../src/paths.js';
 import { captureCli } from './cli-capture.js';
@@ -85,6 +86,73 @@ describe('loadConfig', () => {
     writeFileSync(path.join(dir, 'c.json'), JSON.stringify({ input: 'gone.ras', target: 'gone-too.ras' }));
     const { config } = loadConfig(path.join(dir, 'c.json'));
     await expect(resolveTask(config)).rejects.toThrow(/gone\.ras/);
+  });
+});
+
+describe('model knobs regulariser and learningRate (docs/model.md §9)', () => {
+  it('default to the model constants, and a partial object keeps the other defaults', () => {
+    const { config } = loadConfig(undefined);
+    expect(config.regulariser).toEqual(DEFAULT_REGULARISER);
+    expect(config.learningRate).toEqual(DEFAULT_LEARNING_RATE);
+    expect(config.regulariser).toEqual({ strength: 1, exponent: 4, tauSeconds: 0.1 });
+    expect(config.learningRate).toEqual({ scheme: 'rmaxprop', tauRmsSeconds: 30, epsilon: 1e-12 });
+    const partial = loadConfig(configFile({ task: {}, regulariser: { exponent: 2 }, learningRate: { scheme: 'fixed' } })).config;
+    expect(partial.regulariser).toEqual({ strength: 1, exponent: 2, tauSeconds: 0.1 });
+    expect(partial.learningRate).toEqual({ scheme: 'fixed', tauRmsSeconds: 30, epsilon: 1e-12 });
+  });
+
+  it('rejects bad values in one line naming the key', () => {
+    const bad: Array<[unknown, RegExp]> = [
+      [{ regulariser: { exponent: 2.5 } }, /regulariser\.exponent: must be an integer from 0 to 8$/],
+      [{ regulariser: { exponent: 9 } }, /regulariser\.exponent: must be an integer from 0 to 8$/],
+      [{ regulariser: { exponent: -1 } }, /regulariser\.exponent: must be an integer from 0 to 8$/],
+      [{ regulariser: { strength: -1 } }, /regulariser\.strength: must be >= 0$/],
+      [{ regulariser: { tauSeconds: 0 } }, /regulariser\.tauSeconds: must be > 0$/],
+      [{ learningRate: { tauRmsSeconds: -3 } }, /learningRate\.tauRmsSeconds: must be > 0$/],
+      [{ learningRate: { epsilon: -1 } }, /learningRate\.epsilon: must be >= 0$/],
+      [{ learningRate: { epsilon: 0 } }, /learningRate\.epsilon: must be > 0 in float32 .* for rmsprop and rmaxprop$/],
+      [{ learningRate: { scheme: 'rmsprop', epsilon: 1e-50 } }, /learningRate\.epsilon: must be > 0 in float32/],
+      [{ learningRate: { scheme: 'adam' } }, /learningRate\.scheme: .*"rmaxprop"\|"rmsprop"\|"fixed"/],
+      [{ regulariser: { rho: 1 } }, /unknown key "rho" in regulariser \(known: strength, exponent, tauSeconds\)$/],
+      [{ learningRate: 'rmsprop' }, /learningRate: /],
+    ];
+    for (const [content, message] of bad) {
+      const file = configFile({ task: {}, ...(content as object) });
+      expect(() => loadConfig(file), JSON.stringify(content)).toThrow(ConfigError);
+      expect(() => loadConfig(file), JSON.stringify(content)).toThrow(message);
+      try {
+        loadConfig(file);
+      } catch (err) {
+        expect((err as Error).message).not.toContain('\n');
+      }
+    }
+    // ε is unused by the fixed rate, so 0 is allowed there; exponent 0 and strength 0 are allowed
+    expect(loadConfig(configFile({ task: {}, learningRate: { scheme: 'fixed', epsilon: 0 } })).config.learningRate.epsilon).toBe(0);
+    expect(loadConfig(configFile({ task: {}, regulariser: { strength: 0, exponent: 0 } })).config.regulariser.strength).toBe(0);
+  });
+
+  it('overrides (run flags) set single fields and keep the file\'s others', () => {
+    const file = configFile({ task: {}, regulariser: { strength: 10, tauSeconds: 0.05 }, learningRate: { scheme: 'rmsprop' } });
+    const { config } = loadConfig(file, { regulariser: { exponent: 2 }, learningRate: { epsilon: 1e-8 } });
+    expect(config.regulariser).toEqual({ strength: 10, exponent: 2, tauSeconds: 0.05 });
+    expect(config.learningRate).toEqual({ scheme: 'rmsprop', tauRmsSeconds: 30, epsilon: 1e-8 });
+  });
+});
+
+describe('superspike run, model knob flags', () => {
+  const cli = captureCli('run-knobs');
+  it('rejects bad values before anything runs (usage errors exit 2, config errors 1), and refuses the flags with --resume', async () => {
+    expect(await cli.run('run', '--regulariser-exponent', '9', '--out', path.join(cli.dir, 'o'))).toBe(2);
+    expect(cli.stderr).toMatch(/--regulariser-exponent.*expected a whole number from 0 to 8/);
+    cli.stderr = '';
+    expect(await cli.run('run', '--learning-rate-scheme', 'adam', '--out', path.join(cli.dir, 'o'))).toBe(2);
+    expect(cli.stderr).toMatch(/--learning-rate-scheme.*fixed, rmsprop, rmaxprop/);
+    cli.stderr = '';
+    expect(await cli.run('run', '--learning-rate-scheme', 'rmsprop', '--rms-epsilon', '0', '--out', path.join(cli.dir, 'o'))).toBe(1);
+    expect(cli.stderr).toMatch(/learningRate\.epsilon: must be > 0 in float32/);
+    cli.stderr = '';
+    expect(await cli.run('run', '--resume', path.join(cli.dir, 'x.netstate'), '--regulariser-strength', '0', '--out', path.join(cli.dir, 'o'))).toBe(1);
+    expect(cli.stderr).toMatch(/--resume continues the saved experiment as it was: drop --regulariser-strength/);
   });
 });
 

@@ -9,8 +9,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  DECAY_RATE, DELTA_RANDOM, E_REST_VOLTS, FLT_MIN_NORMAL, GAMMA, HOM_DECAY, PRE_DECAY, REFRACTORY_STEPS,
-  RISE_RATE, SURROGATE_FLOOR_VOLTS, THRESHOLD_VOLTS, W_MAX,
+  DECAY_RATE, DEFAULT_MODEL_KNOBS, DELTA_RANDOM, E_REST_VOLTS, FLT_MIN_NORMAL, GAMMA, HOM_DECAY, PRE_DECAY, REFRACTORY_STEPS,
+  RISE_RATE, SURROGATE_FLOOR_VOLTS, THRESHOLD_VOLTS, W_MAX, rmsMulOf,
 } from '../src/model/constants.js';
 import { computeLayout, kernelRegionOf } from '../src/engine/layout.js';
 import { buildTopology } from '../src/engine/topology.js';
@@ -471,11 +471,15 @@ describe('eligibility', () => {
 
 describe('weightUpdate', () => {
   const counts = [1, 3, 7, 13, 130, ...STRIDES.flatMap((s) => NPRES.map((n) => n * s))];
+  // updateScheme 0 RMaxProp (the model's), 1 RMSprop, 2 fixed; RMSprop also with a short memory.
+  const schemes: Array<Partial<KernelConstants>> = [
+    {}, { updateScheme: 1 }, { updateScheme: 1, rmsMul: rmsMulOf(0.7) }, { updateScheme: 2 },
+  ];
   for (const count of [...new Set(counts)]) {
     for (const learning of [0, 1]) {
-      it(`count ${count}, learning ${learning}`, () => {
+      for (const scheme of schemes) it(`count ${count}, learning ${learning}, ${JSON.stringify(scheme)}`, () => {
         const r = new Rand(count * 2 + learning);
-        const t = new Twin();
+        const t = new Twin(scheme);
         const w = t.alloc(count);
         const es = t.alloc(count);
         const g2 = t.alloc(count);
@@ -486,15 +490,47 @@ describe('weightUpdate', () => {
           t.fillF32(es, count, () => (r.chance(0.1) ? 0 : r.chance(0.1) ? r.tiny() : r.uniform(-5, 5)));
           t.fillF32(g2, count, () => (r.chance(0.2) ? 0 : r.uniform(0, 1e-6)));
           t.sync();
+          const g2Before = Array.from(new Float32Array(t.memRef.buffer, g2, count));
           t.both(`eta ${eta}`, (k) => k.weightUpdate(region, eta, learning));
           const wOut = new Float32Array(t.memRef.buffer, w, count);
           clipped += wOut.filter((x) => Math.abs(x) === W_MAX).length;
           expect(Array.from(new Float32Array(t.memRef.buffer, es, count)).every((x) => x === 0)).toBe(true);
+          // fixed keeps no normaliser; the others replace it
+          const g2After = Array.from(new Float32Array(t.memRef.buffer, g2, count));
+          if (scheme.updateScheme === 2) expect(g2After).toEqual(g2Before);
+          else if (count >= 7) expect(g2After).not.toEqual(g2Before);
         }
         if (learning === 1 && count >= 7) expect(clipped).toBeGreaterThan(0);
       });
     }
   }
+
+  it('the schemes step as docs/model.md §7.5 says', () => {
+    const eta = f(1e-3);
+    const rmsMul = MODEL_KERNEL_CONSTANTS.rmsMul;
+    const g = f(f(2.5) / 5000);
+    const old = f(4e-6);
+    const stepOf = (changes: Partial<KernelConstants>) => {
+      const t = new Twin(changes);
+      const [w, es, g2] = [t.alloc(4), t.alloc(4), t.alloc(4)];
+      t.fillF32(es, 4, () => f(2.5));
+      t.fillF32(g2, 4, () => old);
+      t.sync();
+      const region = t.region({ synapses: 4, w, elSum: es, grad2: g2 });
+      t.both('update', (k) => k.weightUpdate(region, eta, 1));
+      return { w: t.f32[w >> 2]!, grad2: t.f32[g2 >> 2]! };
+    };
+    // RMaxProp: the decaying maximum of g² (g² = 2.5e-7 is below rmsMul·4e-6)
+    const rmax = stepOf({});
+    expect(rmax.grad2).toBe(f(rmsMul * old));
+    expect(rmax.w).toBe(f(eta * f(g / f(f(Math.sqrt(rmax.grad2)) + MODEL_KERNEL_CONSTANTS.epsilon))));
+    // RMSprop: the running mean of g²
+    const rms = stepOf({ updateScheme: 1 });
+    expect(rms.grad2).toBe(f(f(rmsMul * old) + f(f(1 - rmsMul) * f(g * g))));
+    expect(rms.grad2).toBeGreaterThan(rmax.grad2); // a mean: g² adds to the decayed memory
+    // fixed: η·g, grad2 untouched
+    expect(stepOf({ updateScheme: 2 })).toEqual({ w: f(eta * g), grad2: old });
+  });
 });
 
 describe('feedbackRows', () => {
@@ -732,17 +768,24 @@ describe('postsynaptic', () => {
     return r.uniform(-0.08, -0.03);
   }
 
-  /** The constants postsynaptic uses (postsynapticPass has them built in). */
+  /** The constants postsynapticPass has built in (the regulariser's λ and a it takes as arguments). */
   const constants = [
-    'avgDecay', 'dtSeconds', 'gamma', 'homLambda', 'betaPerVolt', 'thresholdVolts', 'surrogateFloorVolts',
+    'avgDecay', 'dtSeconds', 'gamma', 'betaPerVolt', 'thresholdVolts', 'surrogateFloorVolts',
   ] as const satisfies ReadonlyArray<keyof KernelConstants>;
 
+  // The model's regulariser (λ = 1, a = 4), and other strengths and exponents (the a = 4 case
+  // with λ = 10 too, so a strength that is not 1 meets every loop variant).
+  const regularisers: Array<Partial<KernelConstants> | null> = [
+    null, {},
+    ...[0, 1, 2, 3, 4, 5, 8].map((a) => ({ homExponent: a, homLambda: f(a === 4 ? 10 : 0.37 * (a + 1)) })),
+  ];
   for (const local of COUNTS) {
     for (const partial of [0, 1]) {
-      for (const reg of [false, true]) {
-        it(`local ${local}, partial ${partial}, ${reg ? 'with' : 'without'} regulariser`, () => {
+      for (const regulariser of regularisers) {
+        const reg = regulariser !== null;
+        it(`local ${local}, partial ${partial}, ${reg ? `with regulariser ${JSON.stringify(regulariser)}` : 'without regulariser'}`, () => {
           const r = new Rand(7400 + local * 10 + partial * 2 + (reg ? 1 : 0));
-          const t = new Twin();
+          const t = new Twin(regulariser ?? {});
           const stride = Math.ceil(local / 4) * 4;
           const pitch = ((stride + 15) & ~15) + 16;
           const d = local === 7 ? 1 : 8;
@@ -826,6 +869,32 @@ describe('postsynaptic', () => {
     for (const name of constants) expect(call(name), name).toThrow(new RegExp(`${name} must be`));
     expect(() => t.ref.postsynaptic(region, 0, 0, 1)).not.toThrow();
   });
+
+  it('h4 = λ·hom^a: (hom²)² for a = 4, λ for a = 0, 0 where the error is skipped', () => {
+    const homs = [0, f(0.5), f(1.7), f(3), f(12.25), f(0.3), f(7), f(2)];
+    const n = homs.length;
+    const h4Of = (changes: Partial<KernelConstants>): number[] => {
+      const t = new Twin(changes);
+      const L = {
+        errF: t.alloc(n), avg: t.alloc(n), v: t.alloc(n), hom: t.alloc(n), line: t.alloc(n), eEff: t.alloc(n),
+        sDel: t.alloc(n), h4: t.alloc(n),
+      };
+      t.fillF32(L.hom, n, (i) => homs[i]!);
+      t.fillF32(L.errF, n, (i) => (i === n - 1 ? 0 : f(0.25)));
+      t.sync();
+      const region = t.region({
+        errFiltered: L.errF, avgSqErr: L.avg, eEff: L.eEff, v: L.v, sigmaLine: L.line, sDelayed: L.sDel,
+        hom: L.hom, h4: L.h4, local: n, stride: n, delaySteps: 1, batchPitch: n,
+      });
+      t.both('postsynaptic', (k) => k.postsynaptic(region, 0, 0, 1));
+      return Array.from(new Float32Array(t.memRef.buffer, L.h4, n));
+    };
+    const skipped = (values: number[]) => [...values.slice(0, n - 1), 0];
+    expect(h4Of({})).toEqual(skipped(homs.map((h) => f(f(h * h) * f(h * h)))));
+    expect(h4Of({ homLambda: f(10), homExponent: 0 })).toEqual(skipped(homs.map(() => f(10))));
+    expect(h4Of({ homExponent: 1 })).toEqual(skipped(homs));
+    expect(h4Of({ homLambda: f(0.5), homExponent: 3 })).toEqual(skipped(homs.map((h) => f(0.5 * f(h * f(h * h))))));
+  });
 });
 
 describe('kernel regions in the layout', () => {
@@ -835,6 +904,7 @@ describe('kernel regions in the layout', () => {
     it(`one region per plastic connection of a local rank, none for mirrors (learnHidden ${learnHidden})`, () => {
       const topology = buildTopology({
         nInput: 20, hidden: [12, 6], nOutput: 5, feedback: 'random', partial: true, learnHidden, feedbackDelaySteps: 8,
+        ...DEFAULT_MODEL_KNOBS,
       });
       const layout = computeLayout(topology, 3, [0, 1]);
       const seen = new Set<number>();

@@ -13,11 +13,12 @@ import { computeLayout } from '../src/engine/layout.js';
 import { buildTopology, type NetworkShape } from '../src/engine/topology.js';
 import { captureCli } from './cli-capture.js';
 import { tempDir } from './helpers.js';
+import { DEFAULT_MODEL_KNOBS } from '../src/model/constants.js';
 
 const cli = captureCli('limits');
 
 function shape(over: Partial<NetworkShape> = {}): NetworkShape {
-  return { nInput: 100, hidden: [16], nOutput: 3, feedback: 'symmetric', partial: true, learnHidden: true, feedbackDelaySteps: 8, ...over };
+  return { nInput: 100, hidden: [16], nOutput: 3, feedback: 'symmetric', partial: true, learnHidden: true, feedbackDelaySteps: 8, ...DEFAULT_MODEL_KNOBS, ...over };
 }
 
 function configFile(content: unknown): string {

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import {
   ALPHA_SYN, DECAY_RATE, E_REST_VOLTS, KAPPA_MEM, PRE_DECAY, REFRACTORY_STEPS, THRESHOLD_VOLTS, W_MAX,
 } from '../src/model/constants.js';
-import { postsynapticPass, presynapticPass } from '../src/model/connection-passes.js';
+import { postsynapticPass, powerF32, presynapticPass } from '../src/model/connection-passes.js';
 import { ReferenceKernels } from '../src/model/kernels-ref.js';
 import { KERNEL_REGION, MODEL_KERNEL_CONSTANTS, kernelRegionWords, type KernelRegion } from '../src/model/kernels.js';
 import { surrogateDerivative } from '../src/model/surrogate.js';
@@ -125,6 +125,21 @@ describe('delay lines', () => {
     }
   });
 
+  it('powerF32: x^a in float32 products, 1 for a = 0, exactly (x²)² for a = 4', () => {
+    const f = Math.fround;
+    for (const x of [0, f(0.3), f(1.7), 2, f(12.25), f(55)]) {
+      expect(powerF32(x, 0)).toBe(1);
+      expect(powerF32(x, 1)).toBe(x);
+      expect(powerF32(x, 4)).toBe(f(f(x * x) * f(x * x)));
+      for (let a = 0; a <= 8; a++) {
+        const exact = x ** a;
+        expect(Math.abs(powerF32(x, a) - exact), `${x}^${a}`).toBeLessThanOrEqual(exact * 4e-7);
+        expect(powerF32(x, a)).toBe(f(powerF32(x, a)));
+      }
+    }
+    expect(powerF32(2, 7)).toBe(128);
+  });
+
   it('σ\': return exactly σ\'(V) of D steps ago, and zero the skipped errors', () => {
     const d = 8;
     const local = 3;
@@ -136,7 +151,7 @@ describe('delay lines', () => {
         heapF[a.v + k] = volts(n, k);
         heapF[a.errFiltered + k] = k === 1 ? 1e-8 : 0.5;
       }
-      expect(postsynapticPass(heapF, a, local, 4, d, n, true)).toBe(1);
+      expect(postsynapticPass(heapF, a, local, 4, d, n, true, { lambda: 1, exponent: 4 })).toBe(1);
       for (let k = 0; k < local; k++) {
         expect(heapF[a.sDelayed + k]).toBe(n >= d ? surrogateDerivative(volts(n - d, k)) : 0);
         expect(heapF[a.eEff + k]).toBe(k === 1 ? 0 : 0.5);

@@ -15,7 +15,7 @@ import { UserError } from '../src/errors.js';
 import { decodeSpikes } from '../src/index.js';
 import { findMonitorRankFiles, mergeMonitorRankFiles, parseMergedMonitor } from '../src/io/monitor-files.js';
 import { loadNetworkState } from '../src/io/netstate.js';
-import { E_REST_VOLTS, STEPS_PER_SECOND } from '../src/model/constants.js';
+import { DEFAULT_MODEL_KNOBS, E_REST_VOLTS, STEPS_PER_SECOND } from '../src/model/constants.js';
 import { surrogateDerivative } from '../src/model/surrogate.js';
 import { captureCli } from './cli-capture.js';
 import { mergedSpikes, smallConfig, taskFor, tempDir } from './helpers.js';
@@ -34,7 +34,7 @@ function mergedAll(dir: string): Map<string, string> {
 }
 
 describe('--record syntax', () => {
-  const topology = buildTopology({ nInput: 24, hidden: [14, 9], nOutput: 9, feedback: 'symmetric', partial: true, learnHidden: true, feedbackDelaySteps: 8 });
+  const topology = buildTopology({ nInput: 24, hidden: [14, 9], nOutput: 9, feedback: 'symmetric', partial: true, learnHidden: true, feedbackDelaySteps: 8, ...DEFAULT_MODEL_KNOBS });
   const schedule = computeSchedule({ blockSeconds: 2, blocks: 3, eta: 1e-3, periodSteps: 1000, lastEventStep: 900 });
   const plan = (...specs: string[]) => planMonitors(specs, topology, schedule, { everySteps: 10, rateBinSteps: 100 });
 

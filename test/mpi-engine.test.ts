@@ -89,6 +89,27 @@ describe.skipIf(gate.skip)('ranks in several processes (MPI)', () => {
     }
   });
 
+  it('carries the model knobs, given as run flags, to the ranks of every process (random feedback)', async () => {
+    // Non-default regulariser and RMSprop from the command line: every process parses them into
+    // its config, and the knobs must change the run, equally on 1×1 and 2×2.
+    const config = configFile('random');
+    const knobs = ['--regulariser-strength', '10', '--regulariser-exponent', '2', '--regulariser-tau-ms', '50',
+      '--learning-rate-scheme', 'rmsprop', '--tau-rms-seconds', '5'];
+    const plain = tempDir('mpi-knobs-plain');
+    threads([config, '--workers', '1', '--out', plain]);
+    const reference = tempDir('mpi-knobs-ref');
+    threads([config, ...knobs, '--workers', '1', '--out', reference]);
+    const state = loadNetworkState(path.join(reference, 'superspike.netstate'));
+    expect(state.config).toMatchObject({
+      regulariser: { strength: 10, exponent: 2, tauSeconds: 0.05 }, learningRate: { scheme: 'rmsprop', tauRmsSeconds: 5, epsilon: 1e-12 },
+    });
+    const [a, b] = [await outputsOf(reference), await outputsOf(plain)];
+    expect(a.spikes.multi_hidden!.equals(b.spikes.multi_hidden!), 'the knobs change the hidden spikes').toBe(false);
+    const dir = tempDir('mpi-knobs-2x2');
+    await processes(2, [config, ...knobs, '--workers', '2', '--out', dir]);
+    await expectSame(dir, reference, '2×2 with knobs');
+  });
+
   it('resumes a 2×2 checkpoint on 1×3 and on 3×1, equal to the uninterrupted run', async () => {
     const config = configFile('symmetric');
     const whole = tempDir('mpi-resume-whole');

@@ -36,6 +36,10 @@ export function validateConfig(raw: unknown, source: string): ExperimentConfig {
   return parsed.data;
 }
 
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
 function describeIssues(error: z.ZodError): string {
   return error.issues
     .map((issue) => {
@@ -50,8 +54,11 @@ function describeIssues(error: z.ZodError): string {
 }
 
 function knownKeys(at: PropertyKey[]): string {
-  const shape = at.length === 0 ? ConfigSchema.shape : at[0] === 'task' ? ConfigSchema.shape.task.unwrap().shape : {};
-  return Object.keys(shape).join(', ');
+  if (at.length === 0) return Object.keys(ConfigSchema.shape).join(', ');
+  // A nested object (task, regulariser, learningRate) behind its optional/prefault wrapper.
+  let schema: unknown = ConfigSchema.shape[at[0] as keyof typeof ConfigSchema.shape];
+  while (schema instanceof z.ZodOptional || schema instanceof z.ZodPrefault || schema instanceof z.ZodDefault) schema = schema.unwrap();
+  return schema instanceof z.ZodObject ? Object.keys(schema.shape).join(', ') : '';
 }
 
 /**
@@ -91,6 +98,11 @@ export function loadConfig(file: string | undefined, overrides: Partial<ConfigIn
   const merged: Record<string, unknown> = { ...raw };
   for (const [key, value] of Object.entries(overrides)) {
     if (value === undefined) continue;
+    if (isPlainObject(value) && isPlainObject(merged[key])) {
+      // Flags that set one field of an object key (--regulariser-exponent) keep the file's others.
+      merged[key] = { ...merged[key], ...Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) };
+      continue;
+    }
     merged[key] = key === 'input' || key === 'target' ? path.resolve(value as string) : value;
   }
   if ((merged.input !== undefined || merged.target !== undefined) && merged.task !== undefined && overrides.input !== undefined) {

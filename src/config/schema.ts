@@ -4,6 +4,9 @@
  * directory, kernels) is in `RunOptions` (engine/coordinator.ts) and never changes results.
  */
 import { z } from 'zod';
+import {
+  DEFAULT_LEARNING_RATE, DEFAULT_REGULARISER, LEARNING_RATE_SCHEMES, MAX_REGULARISER_EXPONENT,
+} from '../model/constants.js';
 
 const positiveInt = z.number().int().positive();
 
@@ -20,6 +23,37 @@ export const BuiltinTaskSchema = z.strictObject({
   inputRateHz: z.number().positive().default(5),
   /** Seed of the generated input and jitter (the network seed is `seed`). */
   taskSeed: z.number().int().nonnegative().default(7),
+});
+
+/** Largest finite float32: the kernels multiply by the strength in float32. */
+const FLOAT32_MAX = 3.4028234663852886e38;
+
+/** The random-feedback regulariser −ρ·w·hom^a of docs/model.md §7.2 E3 (defaults: model/constants.ts). */
+export const RegulariserSchema = z.strictObject({
+  /** ρ; 0 turns the regulariser off (random feedback without it). */
+  strength: z.number().nonnegative('must be >= 0').max(FLOAT32_MAX, 'must be a finite float32 (<= 3.4e38)')
+    .default(DEFAULT_REGULARISER.strength),
+  /** a, an integer; 0 makes the term ρ·w wherever the error is not quasi-zero. */
+  exponent: z.number().int(`must be an integer from 0 to ${MAX_REGULARISER_EXPONENT}`)
+    .min(0, `must be an integer from 0 to ${MAX_REGULARISER_EXPONENT}`)
+    .max(MAX_REGULARISER_EXPONENT, `must be an integer from 0 to ${MAX_REGULARISER_EXPONENT}`)
+    .default(DEFAULT_REGULARISER.exponent),
+  /** τ_hom of the postsynaptic rate trace `hom`, in seconds. */
+  tauSeconds: z.number().positive('must be > 0').default(DEFAULT_REGULARISER.tauSeconds),
+});
+
+/** The weight update's learning-rate scheme of docs/model.md §7.5 (defaults: model/constants.ts). */
+export const LearningRateSchema = z.strictObject({
+  /** `rmaxprop` (decaying maximum of g²), `rmsprop` (running mean of g²) or `fixed` (w += η·g). */
+  scheme: z.enum(LEARNING_RATE_SCHEMES).default(DEFAULT_LEARNING_RATE.scheme),
+  /** Memory τ_rms of the normaliser grad2, in seconds (unused by `fixed`). */
+  tauRmsSeconds: z.number().positive('must be > 0').default(DEFAULT_LEARNING_RATE.tauRmsSeconds),
+  /** Guard ε of √grad2 + ε (unused by `fixed`). */
+  epsilon: z.number().nonnegative('must be >= 0').default(DEFAULT_LEARNING_RATE.epsilon),
+}).refine((lr) => lr.scheme === 'fixed' || !(lr.epsilon >= 0) || Math.fround(lr.epsilon) > 0, {
+  // A synapse that never sees a gradient (a padding column) has g = grad2 = 0: 0/(0 + ε) needs ε > 0.
+  path: ['epsilon'],
+  message: 'must be > 0 in float32 (at least 1.4e-45) for rmsprop and rmaxprop',
 });
 
 export const ConfigSchema = z.strictObject({
@@ -50,6 +84,10 @@ export const ConfigSchema = z.strictObject({
   w0: z.number().nonnegative().default(0.05),
   /** Extra eligibility delay per hidden layer (docs/model.md §7.1). */
   feedbackDelaySeconds: z.number().nonnegative().default(0.8e-3),
+  /** Random-feedback regulariser of the hidden layers: { strength ρ, exponent a, tauSeconds τ_hom }. */
+  regulariser: RegulariserSchema.prefault({}),
+  /** Learning-rate scheme of the weight update: { scheme, tauRmsSeconds, epsilon }. */
+  learningRate: LearningRateSchema.prefault({}),
   /** Block length in seconds (also the burn-in length). */
   blockSeconds: z.number().positive().default(20),
   blocks: z.number().int().nonnegative().default(50),

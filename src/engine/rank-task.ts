@@ -7,6 +7,7 @@
  */
 import path from 'node:path';
 import { SpkWriter, spkRankFileName } from '../io/spk.js';
+import { kernelConstantsOf } from '../model/kernels.js';
 import { createKernels } from '../model/kernels-wasm.js';
 import type { EventTable } from '../model/replay.js';
 import { ControlBlock, RankAbortedError } from './exchange.js';
@@ -73,7 +74,8 @@ export function runRankTask(data: RankTaskData): RankOutcome {
     topology,
     layout,
     memory: data.memory,
-    kernels: createKernels(data.settings.kernels, data.memory),
+    // Every rank binds the constants of the same shape: the config's knobs reach all kernels alike.
+    kernels: createKernels(data.settings.kernels, data.memory, kernelConstantsOf(data.shape)),
     transport,
     inputReplay: data.inputReplay,
     targetReplay: data.targetReplay,

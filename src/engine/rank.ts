@@ -6,7 +6,7 @@
  * that memory through the transport (transport.ts), the rank's only line to the others.
  */
 import {
-  DECAY_RATE, ELIGIBILITY_BATCH, HOM_DECAY, MIN_DELAY_STEPS, PRE_DECAY, RISE_RATE, WEIGHT_UPDATE_STEPS,
+  DECAY_RATE, ELIGIBILITY_BATCH, MIN_DELAY_STEPS, PRE_DECAY, RISE_RATE, WEIGHT_UPDATE_STEPS, homDecayOf,
 } from '../model/constants.js';
 import { emitErrorEvents, outputError, symmetricFeedbackEvent, takeInbox, uniformFeedback } from '../model/error-signal.js';
 import { kernelRegionWords, type Kernels } from '../model/kernels.js';
@@ -86,6 +86,8 @@ export class RankEngine {
   private readonly batchAnyError: Int32Array;
   /** Some connection's weights are read by other ranks (symmetric feedback): fence updates. */
   private readonly fenceWeightUpdates: boolean;
+  /** Per-step decay of the regulariser's `hom` trace (the config's τ_hom). */
+  private readonly homDecay: number;
   private readonly localOf: (id: number) => number;
   private readonly globalOf: (local: number) => number;
   private readonly waits = new WaitLog();
@@ -123,6 +125,7 @@ export class RankEngine {
     this.batchSteps = new Int32Array(this.topology.connections.length);
     this.batchAnyError = new Int32Array(this.topology.connections.length);
     this.fenceWeightUpdates = ranks > 1 && sharedWeightConnections(this.topology).length > 0;
+    this.homDecay = homDecayOf(this.topology.shape.regulariser.tauSeconds);
     // The kernel regions of this rank's plastic connections (helpers read them too: work-sharing.ts).
     for (let c = 0; c < this.topology.connections.length; c++) {
       const at = this.region.connections[c]!.kernelRegion;
@@ -302,7 +305,7 @@ export class RankEngine {
       if (reg.hom !== 0) {
         const count = this.i32[(post.ringCounts >> 2) + slot]!;
         bumpTrace(f32, reg.hom >> 2, this.u32, (post.ringIds >> 2) + slot * post.localCap, count, this.ranks);
-        kernels.traceDecay(reg.hom, post.localCount, HOM_DECAY);
+        kernels.traceDecay(reg.hom, post.localCount, this.homDecay);
       }
       kernels.traceFollow(reg.errTrace, reg.err, post.localCount, RISE_RATE);
       kernels.traceFollow(reg.errFiltered, reg.errTrace, post.localCount, DECAY_RATE);

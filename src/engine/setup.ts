@@ -10,7 +10,8 @@ import { ownerRank } from './partition.js';
 import { computeSchedule, type Schedule } from './schedule.js';
 import type { NetworkShape } from './topology.js';
 
-export function networkShape(config: ExperimentConfig, task: ResolvedTask): NetworkShape {
+/** The network a config builds for a task of `nInput` inputs and `nOutput` outputs. */
+export function networkShape(config: ExperimentConfig, task: Pick<ResolvedTask, 'nInput' | 'nOutput'>): NetworkShape {
   return {
     nInput: task.nInput,
     hidden: config.hidden,
@@ -19,6 +20,8 @@ export function networkShape(config: ExperimentConfig, task: ResolvedTask): Netw
     partial: config.partial,
     learnHidden: config.learnHidden,
     feedbackDelaySteps: secondsToSteps(config.feedbackDelaySeconds),
+    regulariser: { ...config.regulariser },
+    learningRate: { ...config.learningRate },
   };
 }
 

@@ -3,7 +3,7 @@
  * all-to-all connections between consecutive layers, with their delays and feedback wiring
  * (docs/model.md §5, §7.1, §7.4, §9). Pure data derived from the run options; no memory, no threads.
  */
-import { MIN_DELAY_STEPS } from '../model/constants.js';
+import { MIN_DELAY_STEPS, type LearningRateKnobs, type RegulariserKnobs } from '../model/constants.js';
 
 export type FeedbackMode = 'symmetric' | 'random' | 'uniform';
 
@@ -17,6 +17,10 @@ export interface NetworkShape {
   learnHidden: boolean;
   /** Extra eligibility delay per hidden layer, in steps (default 8 = 0.8 ms). */
   feedbackDelaySteps: number;
+  /** The random-feedback regulariser (docs/model.md §7.2 E3); strength 0 = none. */
+  regulariser: RegulariserKnobs;
+  /** The weight update's learning-rate scheme (docs/model.md §7.5). */
+  learningRate: LearningRateKnobs;
 }
 
 export interface GroupInfo {
@@ -43,7 +47,7 @@ export interface ConnectionInfo {
   emitsErrorEvents: boolean;
   /** Where its inbox errIn gets events from: none, or the emitting connection and how. */
   feedback: { source: number; mode: FeedbackMode } | null;
-  /** Random feedback adds −λ·w·hom⁴ to the gradient of hidden layers. */
+  /** Random feedback adds −ρ·w·hom^a to the gradient of hidden layers (not with strength ρ = 0). */
   regulariser: boolean;
   isOutput: boolean;
 }
@@ -88,7 +92,7 @@ export function buildTopology(shape: NetworkShape): Topology {
     connections.push({
       index: c, preGroup: c, postGroup: c + 1, nPre: groups[c]!.size, nPost: groups[c + 1]!.size,
       plastic, delaySteps, emitsErrorEvents, feedback,
-      regulariser: !isOutput && plastic && shape.feedback === 'random',
+      regulariser: !isOutput && plastic && shape.feedback === 'random' && shape.regulariser.strength > 0,
       isOutput,
     });
   }

@@ -11,6 +11,7 @@ import { validateConfig } from '../config/load.js';
 import { checkConfigLimits } from '../config/limits.js';
 import type { ExperimentConfig } from '../config/schema.js';
 import { buildTopology, type ConnectionInfo, type Topology } from '../engine/topology.js';
+import { networkShape } from '../engine/setup.js';
 import { MIN_DELAY_STEPS, secondsToSteps } from '../model/constants.js';
 import { NETSTATE_FORMAT, NETSTATE_VERSION, NetstateError, type NetworkState } from './netstate.js';
 
@@ -150,10 +151,7 @@ export function validateNetworkState(state: unknown, expected: NetstateExpectati
   const clock = c.integer(s.clock, 'clock', 0, Math.min(endStep, 0x7fffffff));
   c.integer(s.statsLines, 'statsLines', 0, config.blocks + 1);
 
-  const topology = buildTopology({
-    nInput, hidden: config.hidden, nOutput, feedback: config.feedback, partial: config.partial,
-    learnHidden: config.learnHidden, feedbackDelaySteps: secondsToSteps(config.feedbackDelaySeconds),
-  });
+  const topology = buildTopology(networkShape(config, { nInput, nOutput }));
   const groups = s.groups;
   if (!Array.isArray(groups)) c.fail('groups', groups === undefined ? 'missing' : 'must be an array');
   if (groups.length !== topology.groups.length) c.fail('groups', `has ${groups.length} entries, the config's network has ${topology.groups.length} groups`);

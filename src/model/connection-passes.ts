@@ -9,7 +9,7 @@
  * All offsets are element indices into one float32 heap; every operation is rounded to float32.
  */
 import {
-  AVG_DECAY, DECAY_RATE, DT_F32, FLT_MIN_NORMAL, GAMMA, HOM_LAMBDA,
+  AVG_DECAY, DECAY_RATE, DT_F32, FLT_MIN_NORMAL, GAMMA,
 } from './constants.js';
 import { surrogateDerivative } from './surrogate.js';
 
@@ -55,18 +55,42 @@ export interface PostsynapticArrays {
   sigmaLine: number;
   /** Output: σ'(V) stored D steps ago. */
   sDelayed: number;
-  /** Random-feedback regulariser: hom trace in, λ·hom⁴ out (0 where e is skipped); 0 = none. */
+  /** Random-feedback regulariser: hom trace in, λ·hom^a out (0 where e is skipped); 0 = none. */
   hom: number;
   h4: number;
 }
 
+/** The regulariser's term h = λ·hom^a (docs/model.md §7.2 E3): strength λ = ρ, integer exponent a ≥ 0. */
+export interface HomTerm {
+  lambda: number;
+  exponent: number;
+}
+
+/**
+ * x^a for an integer a ≥ 0 by binary exponentiation, every product rounded to float32: start from
+ * r = 1, b = x; for each bit of a from the lowest, r = r·b if the bit is set, then b = b·b while
+ * bits remain. a = 0 gives 1, a = 4 gives exactly (x²)² (r = 1·(x²)²). The wasm kernel
+ * (assembly/kernels.ts, `powRun`) does the same products in the same order.
+ */
+export function powerF32(x: number, exponent: number): number {
+  let r = 1;
+  let b = x;
+  for (let bits = exponent; bits > 0;) {
+    if ((bits & 1) !== 0) r = f(r * b);
+    bits >>>= 1;
+    if (bits > 0) b = f(b * b);
+  }
+  return r;
+}
+
 /**
  * eEff, h4 and sDelayed are written at element offset `outOffset` (the engine's batch row). Returns 1 when some post
- * has |errFiltered| ≥ γ (the eligibility kernel must update elSum).
+ * has |errFiltered| ≥ γ (the eligibility kernel must update elSum). `hom` is only read when the
+ * arrays include h4.
  */
 export function postsynapticPass(
   heap: Float32Array, a: PostsynapticArrays, local: number, stride: number, delaySteps: number, n: number, partial: boolean,
-  outOffset = 0,
+  hom: HomTerm, outOffset = 0,
 ): number {
   const row = a.sigmaLine + (n % delaySteps) * stride;
   const out = outOffset;
@@ -77,11 +101,7 @@ export function postsynapticPass(
     const skip = Math.abs(e) < GAMMA;
     heap[a.eEff + out + k] = skip ? 0 : e;
     if (!skip) anyError = 1;
-    if (a.h4 !== 0) {
-      const h = heap[a.hom + k]!;
-      const h2 = f(h * h);
-      heap[a.h4 + out + k] = skip ? 0 : f(HOM_LAMBDA * f(h2 * h2));
-    }
+    if (a.h4 !== 0) heap[a.h4 + out + k] = skip ? 0 : f(hom.lambda * powerF32(heap[a.hom + k]!, hom.exponent));
     heap[a.sDelayed + out + k] = heap[row + k]!;
     heap[row + k] = partial ? surrogateDerivative(heap[a.v + k]!) : 1;
   }

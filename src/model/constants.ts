@@ -33,11 +33,27 @@ export const DECAY_RATE = f(DT_SECONDS / TAU_MEM_SECONDS);
 
 /** Presynaptic `pre` trace decays with τ_syn. */
 export const PRE_DECAY = RISE_DECAY;
-/** Postsynaptic rate trace `hom` (random-feedback regulariser), τ = 100 ms. */
-export const TAU_HOM_SECONDS = 100e-3;
-export const HOM_DECAY = f(Math.exp(-DT_SECONDS / TAU_HOM_SECONDS));
-/** Regulariser strength λ of the hom⁴ term. */
-export const HOM_LAMBDA = f(1);
+
+/**
+ * The random-feedback regulariser of docs/model.md §7.2 E3, `−ρ·w·hom^a` on the gradient of hidden
+ * layers: strength ρ (0 = no regulariser), integer exponent a, and the time constant of the
+ * postsynaptic rate trace `hom`. The defaults are the paper's (ρ = 1, a = 4, τ_hom = 100 ms); the
+ * config schema (config/schema.ts) takes its defaults from here.
+ */
+export interface RegulariserKnobs {
+  strength: number;
+  exponent: number;
+  tauSeconds: number;
+}
+export const DEFAULT_REGULARISER: Readonly<RegulariserKnobs> = Object.freeze({ strength: 1, exponent: 4, tauSeconds: 100e-3 });
+/** Largest regulariser exponent a (hom^8 stays finite in float32 up to hom ≈ 6·10⁴). */
+export const MAX_REGULARISER_EXPONENT = 8;
+/** Per-step decay of the `hom` trace for a time constant τ_hom: exp(−dt/τ_hom) in float32. */
+export function homDecayOf(tauSeconds: number): number {
+  return f(Math.exp(-DT_SECONDS / tauSeconds));
+}
+/** The default `hom` decay (τ_hom = 100 ms). */
+export const HOM_DECAY = homDecayOf(DEFAULT_REGULARISER.tauSeconds);
 
 /** Quasi-zero thresholds: γ for symmetric/uniform skips, δ for the random-feedback psp skip. */
 export const GAMMA = f(1e-7);
@@ -50,9 +66,37 @@ export const WEIGHT_UPDATE_STEPS = 5000;
  * wait; batching cuts its memory traffic by this factor.
  */
 export const ELIGIBILITY_BATCH = 8;
-export const TAU_RMS_SECONDS = 30;
-export const RMS_MUL = f(Math.exp(-(WEIGHT_UPDATE_STEPS * DT_SECONDS) / TAU_RMS_SECONDS));
-export const EPSILON = f(1e-12);
+
+/**
+ * How a weight update turns the gradient into a step (docs/model.md §7.5), in the order of the
+ * kernels' `updateScheme` numbers: RMaxProp (the default, superspike's and Auryn's), RMSprop, or
+ * a fixed rate.
+ */
+export const LEARNING_RATE_SCHEMES = ['rmaxprop', 'rmsprop', 'fixed'] as const;
+export type LearningRateScheme = (typeof LEARNING_RATE_SCHEMES)[number];
+/** The learning-rate scheme with the normaliser's memory τ_rms and guard ε (unused by `fixed`). */
+export interface LearningRateKnobs {
+  scheme: LearningRateScheme;
+  tauRmsSeconds: number;
+  epsilon: number;
+}
+export const DEFAULT_LEARNING_RATE: Readonly<LearningRateKnobs> = Object.freeze({
+  scheme: 'rmaxprop', tauRmsSeconds: 30, epsilon: 1e-12,
+});
+/** The normaliser's decay per weight update for a memory τ_rms: exp(−updateSteps·dt/τ_rms) in float32. */
+export function rmsMulOf(tauRmsSeconds: number): number {
+  return f(Math.exp(-(WEIGHT_UPDATE_STEPS * DT_SECONDS) / tauRmsSeconds));
+}
+
+/** The model knobs a config chooses (config keys `regulariser`, `learningRate`). */
+export interface ModelKnobs {
+  regulariser: RegulariserKnobs;
+  learningRate: LearningRateKnobs;
+}
+export const DEFAULT_MODEL_KNOBS: Readonly<ModelKnobs> = Object.freeze({
+  regulariser: DEFAULT_REGULARISER, learningRate: DEFAULT_LEARNING_RATE,
+});
+
 export const W_MAX = f(0.1);
 
 export const TAU_AVG_SECONDS = 10;

@@ -5,8 +5,7 @@
  */
 import { postsynapticPass, presynapticPass } from './connection-passes.js';
 import {
-  AVG_DECAY, BETA_PER_VOLT, DECAY_RATE, DT_F32, FLT_MIN_NORMAL, GAMMA, HOM_LAMBDA, SURROGATE_FLOOR_VOLTS,
-  THRESHOLD_VOLTS,
+  AVG_DECAY, BETA_PER_VOLT, DECAY_RATE, DT_F32, FLT_MIN_NORMAL, GAMMA, SURROGATE_FLOOR_VOLTS, THRESHOLD_VOLTS,
 } from './constants.js';
 import { KERNEL_REGION as R, MODEL_KERNEL_CONSTANTS, type KernelConstants, type TestKernels } from './kernels.js';
 import { decayTrace, followTrace } from './traces.js';
@@ -37,7 +36,7 @@ export class ReferenceKernels implements TestKernels {
     this.pspRateMismatch = mismatch('presynaptic', constants, { pspRate: DECAY_RATE });
     this.skipGammaMismatch = mismatch('presynaptic (skipMode 0)', constants, { gamma: GAMMA });
     this.postsynapticMismatch = mismatch('postsynaptic', constants, {
-      avgDecay: AVG_DECAY, dtSeconds: DT_F32, gamma: GAMMA, homLambda: HOM_LAMBDA, betaPerVolt: BETA_PER_VOLT,
+      avgDecay: AVG_DECAY, dtSeconds: DT_F32, gamma: GAMMA, betaPerVolt: BETA_PER_VOLT,
       thresholdVolts: THRESHOLD_VOLTS, surrogateFloorVolts: SURROGATE_FLOOR_VOLTS,
     });
   }
@@ -130,7 +129,7 @@ export class ReferenceKernels implements TestKernels {
 
   weightUpdate(regionPtr: number, eta: number, learning: number): void {
     const { f32, u32 } = this;
-    const { rmsMul, epsilon, wMax } = this.c;
+    const { rmsMul, epsilon, wMax, updateScheme } = this.c;
     const b = regionPtr >>> 2;
     const count = u32[b + R.synapses]!;
     const w0 = u32[b + R.w]! >>> 2;
@@ -138,15 +137,25 @@ export class ReferenceKernels implements TestKernels {
     const g0 = u32[b + R.grad2]! >>> 2;
     const steps = f(this.c.updateSteps);
     const negMax = f(-wMax);
+    const rmsRest = f(1 - rmsMul);
     for (let i = 0; i < count; i++) {
       const g = f(f32[s0 + i]! / steps);
-      const grad2 = Math.max(f(g * g), f(rmsMul * f32[g0 + i]!));
-      f32[g0 + i] = grad2;
       f32[s0 + i] = 0;
+      let step: number;
+      if (updateScheme === 2) {
+        // fixed rate: grad2 is not kept
+        step = f(eta * g);
+      } else {
+        const grad2 = updateScheme === 1
+          ? f(f(rmsMul * f32[g0 + i]!) + f(rmsRest * f(g * g)))
+          : Math.max(f(g * g), f(rmsMul * f32[g0 + i]!));
+        f32[g0 + i] = grad2;
+        // η·(g/(√grad2 + ε)): with RMaxProp grad2 ≥ g² makes the quotient ≤ 1 in float32 too, so
+        // |Δw| ≤ η up to the rounding of the final addition.
+        step = f(eta * f(g / f(f(Math.sqrt(grad2)) + epsilon)));
+      }
       if (learning !== 0) {
-        // η·(g/(√grad2 + ε)): grad2 ≥ g² makes the quotient ≤ 1 in float32 too, so |Δw| ≤ η
-        // up to the rounding of the final addition.
-        const w = f(f32[w0 + i]! + f(eta * f(g / f(f(Math.sqrt(grad2)) + epsilon))));
+        const w = f(f32[w0 + i]! + step);
         f32[w0 + i] = w < negMax ? negMax : w > wMax ? wMax : w;
       }
     }
@@ -208,6 +217,7 @@ export class ReferenceKernels implements TestKernels {
         hom: u32[b + R.hom]! >>> 2, h4: h4 === 0 ? 0 : (h4 >>> 2) + out,
       },
       u32[b + R.local]!, u32[b + R.stride]!, u32[b + R.delaySteps]!, n, partial !== 0,
+      { lambda: this.c.homLambda, exponent: this.c.homExponent },
     );
   }
 }

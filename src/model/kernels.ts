@@ -14,8 +14,9 @@
  * with `stride` = local post count rounded up to a multiple of 4. Padding columns stay zero.
  */
 import {
-  ALPHA_SYN, AVG_DECAY, BETA_PER_VOLT, DECAY_RATE, DELTA_RANDOM, DT_F32, EPSILON, E_REST_VOLTS, GAMMA, HOM_LAMBDA,
-  KAPPA_MEM, REFRACTORY_STEPS, RISE_DECAY, RMS_MUL, SURROGATE_FLOOR_VOLTS, THRESHOLD_VOLTS, WEIGHT_UPDATE_STEPS, W_MAX,
+  ALPHA_SYN, AVG_DECAY, BETA_PER_VOLT, DECAY_RATE, DEFAULT_MODEL_KNOBS, DELTA_RANDOM, DT_F32, E_REST_VOLTS, GAMMA,
+  KAPPA_MEM, LEARNING_RATE_SCHEMES, REFRACTORY_STEPS, RISE_DECAY, SURROGATE_FLOOR_VOLTS, THRESHOLD_VOLTS,
+  WEIGHT_UPDATE_STEPS, W_MAX, rmsMulOf, type ModelKnobs,
 } from './constants.js';
 
 /**
@@ -36,7 +37,10 @@ export interface KernelConstants {
   dtSeconds: number;
   /** Quasi-zero threshold γ: error skip, and the psp skip of skipMode 0. */
   gamma: number;
+  /** Regulariser strength ρ (λ of h = λ·hom^a). */
   homLambda: number;
+  /** Regulariser exponent a, an integer 0…8 (an i32 in wasm). */
+  homExponent: number;
   betaPerVolt: number;
   surrogateFloorVolts: number;
   // presynaptic (docs/model.md §7.2 E3, E5)
@@ -51,41 +55,55 @@ export interface KernelConstants {
   elDecay: number;
   // weightUpdate (docs/model.md §7.5)
   updateSteps: number;
+  /** Index in LEARNING_RATE_SCHEMES: 0 RMaxProp, 1 RMSprop, 2 fixed (an i32 in wasm). */
+  updateScheme: number;
   rmsMul: number;
   epsilon: number;
   wMax: number;
 }
 
-/** The model's constants (constants.ts): what the engine always uses. */
-export const MODEL_KERNEL_CONSTANTS: Readonly<KernelConstants> = Object.freeze({
-  kappa: KAPPA_MEM,
-  restVolts: E_REST_VOLTS,
-  thresholdVolts: THRESHOLD_VOLTS,
-  alphaSyn: ALPHA_SYN,
-  refractorySteps: REFRACTORY_STEPS,
-  avgDecay: AVG_DECAY,
-  dtSeconds: DT_F32,
-  gamma: GAMMA,
-  homLambda: HOM_LAMBDA,
-  betaPerVolt: BETA_PER_VOLT,
-  surrogateFloorVolts: SURROGATE_FLOOR_VOLTS,
-  pspRate: DECAY_RATE,
-  deltaRandom: DELTA_RANDOM,
-  filterRate: DECAY_RATE,
-  elDecay: RISE_DECAY,
-  updateSteps: WEIGHT_UPDATE_STEPS,
-  rmsMul: RMS_MUL,
-  epsilon: EPSILON,
-  wMax: W_MAX,
-});
+/**
+ * The kernel constants of a network: the model's constants (constants.ts) with the knobs its
+ * config chooses (regulariser, learning-rate scheme). Every rank of a run binds the result of the
+ * same knobs, so all kernels multiply by the same float32 values.
+ */
+export function kernelConstantsOf(knobs: Readonly<ModelKnobs>): KernelConstants {
+  const f = Math.fround;
+  return {
+    kappa: KAPPA_MEM,
+    restVolts: E_REST_VOLTS,
+    thresholdVolts: THRESHOLD_VOLTS,
+    alphaSyn: ALPHA_SYN,
+    refractorySteps: REFRACTORY_STEPS,
+    avgDecay: AVG_DECAY,
+    dtSeconds: DT_F32,
+    gamma: GAMMA,
+    homLambda: f(knobs.regulariser.strength),
+    homExponent: knobs.regulariser.exponent,
+    betaPerVolt: BETA_PER_VOLT,
+    surrogateFloorVolts: SURROGATE_FLOOR_VOLTS,
+    pspRate: DECAY_RATE,
+    deltaRandom: DELTA_RANDOM,
+    filterRate: DECAY_RATE,
+    elDecay: RISE_DECAY,
+    updateSteps: WEIGHT_UPDATE_STEPS,
+    updateScheme: LEARNING_RATE_SCHEMES.indexOf(knobs.learningRate.scheme),
+    rmsMul: rmsMulOf(knobs.learningRate.tauRmsSeconds),
+    epsilon: f(knobs.learningRate.epsilon),
+    wMax: W_MAX,
+  };
+}
+
+/** The constants of the default knobs (what a config without `regulariser`/`learningRate` runs). */
+export const MODEL_KERNEL_CONSTANTS: Readonly<KernelConstants> = Object.freeze(kernelConstantsOf(DEFAULT_MODEL_KNOBS));
 
 /** `configure`'s arguments: the constants in declaration order. */
 export function kernelConstantArgs(c: KernelConstants): number[] {
   return [
     c.kappa, c.restVolts, c.thresholdVolts, c.alphaSyn, c.refractorySteps,
-    c.avgDecay, c.dtSeconds, c.gamma, c.homLambda, c.betaPerVolt, c.surrogateFloorVolts,
+    c.avgDecay, c.dtSeconds, c.gamma, c.homLambda, c.homExponent, c.betaPerVolt, c.surrogateFloorVolts,
     c.pspRate, c.deltaRandom, c.filterRate, c.elDecay,
-    c.updateSteps, c.rmsMul, c.epsilon, c.wMax,
+    c.updateSteps, c.updateScheme, c.rmsMul, c.epsilon, c.wMax,
   ];
 }
 
@@ -104,7 +122,7 @@ export const KERNEL_REGION = {
   v: 3,
   sigmaLine: 4,
   sDelayed: 5,
-  /** hom trace and λ·hom⁴ batch buffer: both 0 without a regulariser. */
+  /** hom trace and λ·hom^a batch buffer: both 0 without a regulariser. */
   hom: 6,
   h4: 7,
   local: 8,
@@ -166,7 +184,7 @@ export interface Kernels {
    * weight updates and snapshots). Per step t:
    *   el += p[j]·s[k];  elFlt += filterRate·(el − elFlt);  el ·= elDecay;  elSum += elFlt·e[k] − w·h[k]
    * with p = pEff row t (the quasi-zero skip already applied: 0 ⇒ row gets no input), s, e, h =
-   * sDelayed, eEff, h4 row t (e with |e| < γ zeroed, h = λ·hom⁴ zeroed where e is, no h term
+   * sDelayed, eEff, h4 row t (e with |e| < γ zeroed, h = λ·hom^a zeroed where e is, no h term
    * when the region has no h4). `anyError` = 1 when some step has a nonzero e; 0 leaves elSum
    * untouched. el and elFlt below the smallest normal float are flushed to +0. Bit-identical to
    * `TestKernels.eligibility` step by step, each step with its own anyError.
@@ -174,8 +192,11 @@ export interface Kernels {
   eligibilityBatch(regionPtr: number, steps: number, j0: number, j1: number, anyError: number): void;
 
   /**
-   * docs/model.md §7.5 over the region's synapses: g = elSum/updateSteps; grad2 = max(g², rmsMul·grad2);
-   * elSum = 0; if learning ≠ 0: w = clip(w + η·(g/(√grad2 + ε)), ±wMax) — in that order.
+   * docs/model.md §7.5 over the region's synapses, by `updateScheme`; g = elSum/updateSteps, then
+   *   0 RMaxProp: grad2 = max(g², rmsMul·grad2); elSum = 0; if learning ≠ 0: w = clip(w + η·(g/(√grad2 + ε)), ±wMax)
+   *   1 RMSprop:  grad2 = rmsMul·grad2 + (1 − rmsMul)·g²; the rest as RMaxProp
+   *   2 fixed:    grad2 untouched; elSum = 0; if learning ≠ 0: w = clip(w + η·g, ±wMax)
+   * — in that order, every operation rounded to float32 ((1 − rmsMul) too).
    */
   weightUpdate(regionPtr: number, eta: number, learning: number): void;
 
@@ -211,7 +232,7 @@ export interface Kernels {
   /**
    * docs/model.md §7.2 E1 and E3 post side, `postsynapticPass` for the region's `local` posts:
    *   avgSqErr = avgSqErr·avgDecay + dt·e²;  eEff = |e| < γ ? 0 : e;
-   *   h4 = |e| < γ ? 0 : λ·(hom²)²  (only when the region has an h4 buffer);
+   *   h4 = |e| < γ ? 0 : λ·hom^a  (only when the region has an h4 buffer; hom^a by `powerF32`);
    *   sDelayed = σ' row (n mod delaySteps) of the delay line (rows of `stride` floats), which then
    *   takes partial ≠ 0 ? σ'(V) : 1 with σ'(U) = U < floorVolts ? 0 : β/(1 + β·|U − θ|)².
    * eEff, sDelayed and h4 are written to row `batchRow` of their batch buffers.

@@ -20,8 +20,9 @@ import { DEFAULT_CONFIG_PATH } from '../../paths.js';
 import { writeReport } from '../../report/report.js';
 import { createProgressReporter } from '../progress.js';
 import {
-  parseCount, parseNonNegative, parsePositive, parsePositiveInt, parseSeed, parseSizeList,
+  integerBetween, parseCount, parseNonNegative, parsePositive, parsePositiveInt, parseSeed, parseSizeList,
 } from '../options.js';
+import { DEFAULT_LEARNING_RATE, DEFAULT_REGULARISER, MAX_REGULARISER_EXPONENT } from '../../model/constants.js';
 
 interface RunCliOptions {
   workers?: number;
@@ -39,6 +40,12 @@ interface RunCliOptions {
   nInput?: number;
   nOutput?: number;
   feedbackDelayMs?: number;
+  regulariserStrength?: number;
+  regulariserExponent?: number;
+  regulariserTauMs?: number;
+  learningRateScheme?: 'fixed' | 'rmsprop' | 'rmaxprop';
+  tauRmsSeconds?: number;
+  rmsEpsilon?: number;
   partial?: boolean;
   learnHidden?: boolean;
   name?: string;
@@ -81,6 +88,12 @@ export function register(program: Command): void {
     .option('--n-input <n>', 'input neurons (default: largest id in the input + 1)', parsePositiveInt)
     .option('--n-output <n>', 'output neurons (default: largest id in the target + 1)', parsePositiveInt)
     .option('--feedback-delay-ms <ms>', 'extra eligibility delay per hidden layer', parseNonNegative)
+    .option('--regulariser-strength <rho>', `random-feedback regulariser strength, 0 = off (default ${DEFAULT_REGULARISER.strength})`, parseNonNegative)
+    .option('--regulariser-exponent <a>', `regulariser exponent a of hom^a (default ${DEFAULT_REGULARISER.exponent})`, integerBetween(0, MAX_REGULARISER_EXPONENT))
+    .option('--regulariser-tau-ms <ms>', `time constant of the regulariser's rate trace (default ${DEFAULT_REGULARISER.tauSeconds * 1000})`, parsePositive)
+    .addOption(new Option('--learning-rate-scheme <scheme>', `weight-update scheme (default ${DEFAULT_LEARNING_RATE.scheme})`).choices(['fixed', 'rmsprop', 'rmaxprop']))
+    .option('--tau-rms-seconds <s>', `memory of the rmsprop/rmaxprop normaliser (default ${DEFAULT_LEARNING_RATE.tauRmsSeconds})`, parsePositive)
+    .option('--rms-epsilon <x>', `guard ε of the rmsprop/rmaxprop normaliser (default ${DEFAULT_LEARNING_RATE.epsilon})`, parseNonNegative)
     .option('--no-partial', 'use σ\' ≡ 1 instead of the surrogate derivative')
     .option('--no-learn-hidden', 'train only the output layer')
     .option('--name <name>', 'base name of the stats and state files')
@@ -131,7 +144,9 @@ Examples:
       let task: ResolvedTask;
       let resume;
       if (opts.resume !== undefined) {
-        const semantic = ['seed', 'blocks', 'blockSeconds', 'feedback', 'hidden', 'input', 'target', 'grid', 'eta', 'w0', 'nInput', 'nOutput', 'feedbackDelayMs', 'name', 'strict'] as const;
+        const semantic = ['seed', 'blocks', 'blockSeconds', 'feedback', 'hidden', 'input', 'target', 'grid', 'eta', 'w0', 'nInput', 'nOutput', 'feedbackDelayMs',
+          'regulariserStrength', 'regulariserExponent', 'regulariserTauMs', 'learningRateScheme', 'tauRmsSeconds', 'rmsEpsilon',
+          'name', 'strict'] as const;
         const given = semantic.filter((k) => opts[k] !== undefined);
         if (configFile !== undefined || given.length > 0) {
           throw new UserError(`--resume continues the saved experiment as it was: drop ${configFile !== undefined ? 'the config file' : `--${given.map(kebab).join(', --')}`}`);
@@ -145,6 +160,11 @@ Examples:
           input: opts.input, target: opts.target, gridSeconds: opts.grid, eta: opts.eta, w0: opts.w0, nInput: opts.nInput,
           nOutput: opts.nOutput, name: opts.name, strict: opts.strict,
           feedbackDelaySeconds: opts.feedbackDelayMs === undefined ? undefined : opts.feedbackDelayMs / 1000,
+          regulariser: definedOnly({
+            strength: opts.regulariserStrength, exponent: opts.regulariserExponent,
+            tauSeconds: opts.regulariserTauMs === undefined ? undefined : opts.regulariserTauMs / 1000,
+          }),
+          learningRate: definedOnly({ scheme: opts.learningRateScheme, tauRmsSeconds: opts.tauRmsSeconds, epsilon: opts.rmsEpsilon }),
           partial: opts.partial === false ? false : undefined,
           learnHidden: opts.learnHidden === false ? false : undefined,
         };
@@ -212,6 +232,12 @@ Examples:
         signals.dispose();
       }
     });
+}
+
+/** The object without its undefined fields, or undefined when none is left (no flag given). */
+function definedOnly<T extends object>(fields: T): Partial<T> | undefined {
+  const defined = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as Partial<T>;
+  return Object.keys(defined).length === 0 ? undefined : defined;
 }
 
 function kebab(key: string): string {
