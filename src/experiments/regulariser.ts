@@ -17,9 +17,9 @@ const QUIESCENT_HZ = 1;
 const STRONG_RHO = 100;
 
 const SIZES = {
-  full: { hidden: 32, strengths: [0.1, 1, 10, 100, 1000], blockSeconds: 35, blocks: 28, seeds: 1 },
-  quick: { hidden: 16, strengths: [1, 10, 100], blockSeconds: 14, blocks: 6, seeds: 1 },
-  tiny: { hidden: 8, strengths: [1, 100], blockSeconds: 3.5, blocks: 1, seeds: 1 },
+  full: { hidden: 32, strengths: [0.1, 1, 10, 100, 1000], exponents: [...EXPONENTS], blockSeconds: 35, blocks: 28, seeds: 1 },
+  quick: { hidden: 16, strengths: [1, 100], exponents: [0, 4], blockSeconds: 14, blocks: 24, seeds: 1 },
+  tiny: { hidden: 8, strengths: [1, 100], exponents: [0, 4], blockSeconds: 3.5, blocks: 1, seeds: 1 },
 };
 
 const BASELINE = 'rho0';
@@ -36,7 +36,7 @@ export const regulariser: Preset = {
   plan({ size, seeds }: PlanOptions): Plan {
     const s = SIZES[size];
     const n = seeds ?? s.seeds;
-    const exponents = size === 'tiny' ? [0, 4] : [...EXPONENTS];
+    const exponents = s.exponents;
     const conditions: Condition[] = [
       { id: BASELINE, label: 'random, no regulariser (ρ = 0)', panel: 'baseline', hiddenNeurons: s.hidden },
       ...exponents.flatMap((a) => s.strengths.map((rho) => ({ id: id(rho, a), label: `ρ = ${rho}, a = ${a}`, panel: `exponent a = ${a}`, hiddenNeurons: s.hidden }))),
