@@ -141,5 +141,33 @@ describe('superspike experiment', () => {
     const out = path.join(cli.dir, name);
     expect(await cli.run('experiment', name, '--tiny', '--parallel', '2', '--out', out)).toBe(0);
     expectFilesAndClaims(name, out, runs);
+    knobsReachTheRuns[name]?.(csvRows(out));
   });
+
+  type Row = Record<(typeof CSV_COLUMNS)[number], string>;
+  function csvRows(out: string): Map<string, Row> {
+    const [head, ...rows] = fs.readFileSync(path.join(out, 'results.csv'), 'utf8').trim().split('\n');
+    const keys = head!.split(',') as Array<(typeof CSV_COLUMNS)[number]>;
+    return new Map(rows.map((line) => {
+      const cells = line.split(',');
+      const row = Object.fromEntries(keys.map((k, i) => [k, cells[i]!])) as Row;
+      return [row.condition, row];
+    }));
+  }
+
+  /** The sweeps' knobs must reach the runs: conditions that differ only in a knob differ in outcome. */
+  const knobsReachTheRuns: Partial<Record<string, (rows: Map<string, Row>) => void>> = {
+    regulariser: (rows) => {
+      // ρ = 100 with a = 0 is a strong weight decay: the hidden layer fires far less than without a regulariser.
+      expect(Number(rows.get('rho100-a0')!.hidden_rate_hz)).toBeLessThan(0.5 * Number(rows.get('rho0')!.hidden_rate_hz));
+      expect(rows.get('rho1-a4')!.final_cost).not.toBe(rows.get('rho0')!.final_cost);
+    },
+    'learning-rate': (rows) => {
+      expect(rows.get('fixed-r0.01')!.final_cost).not.toBe(rows.get('rmaxprop-r0.01')!.final_cost);
+      expect(rows.get('rmsprop-r0.01')!.final_cost).not.toBe(rows.get('rmaxprop-r0.01')!.final_cost);
+    },
+    pattern: (rows) => {
+      expect(rows.get('nh8-random-noreg')!.final_cost).not.toBe(rows.get('nh8-random')!.final_cost);
+    },
+  };
 });
