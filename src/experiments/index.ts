@@ -5,13 +5,14 @@
 import { mkdirSync } from 'node:fs';
 import { UserError } from '../errors.js';
 import { hiddenLayer } from './hidden-layer.js';
-import { learningRate, regulariser, xor } from './not-yet.js';
+import { learningRate, regulariser } from './not-yet.js';
 import { oxford } from './oxford.js';
 import { pattern } from './pattern.js';
 import { claimLine, writeResults } from './results.js';
 import { runAll } from './runner.js';
 import { singleNeuron } from './single-neuron.js';
 import type { ClaimResult, ExperimentSize, Preset, RunResult } from './types.js';
+import { xor } from './xor.js';
 
 export const PRESETS: readonly Preset[] = [learningRate, singleNeuron, hiddenLayer, xor, pattern, regulariser, oxford];
 
@@ -52,7 +53,7 @@ export async function runPaperExperiment(preset: Preset, opts: ExperimentOptions
   const results = await runAll(plan.runs, {
     outDir: opts.outDir,
     parallel: opts.parallel,
-    onRunDone: (r, done, total) => log(`  ${done}/${total} ${r.spec.condition} seed ${r.spec.seed}: final cost ${r.finalCost} (${r.wallSeconds.toFixed(1)} s)`),
+    onRunDone: (r, done, total) => log(`  ${done}/${total} ${r.spec.condition} seed ${r.spec.seed}: final cost ${r.finalCost}${r.accuracy === null ? '' : `, accuracy ${r.accuracy}`} (${r.wallSeconds.toFixed(1)} s)`),
   });
   const wallSeconds = (performance.now() - started) / 1000;
   const claims = preset.judge(results, plan);
