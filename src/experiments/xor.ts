@@ -38,10 +38,10 @@ const PERFECT = 0.99;
  */
 const SIZES = {
   full: { seeds: 20, blockSeconds: 25, blocks: 40 },
-  quick: { seeds: 3, blockSeconds: 25, blocks: 30 },
+  quick: { seeds: 3, blockSeconds: 15, blocks: 25 },
   tiny: { seeds: 1, blockSeconds: 2, blocks: 2 },
 };
-const ETA = 3e-3;
+const ETA = 1e-3;
 const W0 = 0.05;
 
 export const xor: Preset = {
