@@ -1,8 +1,8 @@
 /**
- * `superspike experiment`: the spike-matching arithmetic behind "learned", every runnable preset
- * in its tiny form (files and one claim line per paper claim), the single-neuron quick run
- * reproducing the paper's claim, results independent of --parallel, and the presets that need
- * missing model knobs refusing with exit 1. The runs are real `superspike run` child processes
+ * `superspike experiment`: the spike-matching arithmetic behind "learned", every preset in its
+ * tiny form (files, one claim line per paper claim, and the sweeps' knobs reaching the runs), the
+ * single-neuron quick run reproducing the paper's claim, results independent of --parallel, and
+ * an interrupted sweep continuing from its completed runs. The runs are real `superspike run` child processes
  * of the built CLI (dist/): `npm test` builds first.
  */
 import * as fs from 'node:fs';
@@ -79,16 +79,8 @@ describe('superspike experiment', () => {
       expect(cli.stdout).toContain(`${p.name} (${p.figure})`);
       for (const c of p.claims) expect(cli.stdout).toContain(`claim ${c.id}: ${c.text}`);
     }
-    expect(cli.stdout).toMatch(/^xor \(Fig\. 5\) — not runnable yet: needs trial-based tasks/m);
-    expect(cli.stdout).toMatch(/^single-neuron \(Fig\. 2\) — runnable$/m);
-  });
-
-  it.each(['xor'])('%s refuses with one line naming the missing knob, exit 1, no files', async (name) => {
-    const out = path.join(cli.dir, name);
-    expect(await cli.run('experiment', name, '--quick', '--out', out)).toBe(1);
-    expect(cli.stderr.trim().split('\n')).toHaveLength(1);
-    expect(cli.stderr).toMatch(new RegExp(`^superspike: experiment ${name} \\(Fig\\. \\d\\) cannot run yet: the model lacks .+; no results written\\n$`));
-    expect(fs.existsSync(out)).toBe(false);
+    expect(cli.stdout).toMatch(/^xor \(Fig\. 5\)$/m);
+    expect(cli.stdout).toMatch(/^single-neuron \(Fig\. 2\)$/m);
   });
 
   it('an unknown preset is an error naming the known ones', async () => {
@@ -142,6 +134,23 @@ describe('superspike experiment', () => {
     expect(await cli.run('experiment', name, '--tiny', '--parallel', '2', '--out', out)).toBe(0);
     expectFilesAndClaims(name, out, runs);
     knobsReachTheRuns[name]?.(csvRows(out));
+  });
+
+  it('xor --tiny scores every run by the trial readout and draws the accuracy curves', async () => {
+    const out = path.join(cli.dir, 'xor');
+    expect(await cli.run('experiment', 'xor', '--tiny', '--parallel', '2', '--out', out)).toBe(0);
+    expectFilesAndClaims('xor', out, 4);
+    const rows = fs.readFileSync(path.join(out, 'results.csv'), 'utf8').trim().split('\n').slice(1).map((r) => r.split(','));
+    expect(rows.map((r) => r[0])).toEqual(['nh4-symmetric', 'nh4-random', 'nh4-uniform', 'none']);
+    for (const r of rows) {
+      const accuracy = Number(r[5]);
+      expect(r[5]).not.toBe('');
+      expect(accuracy).toBeGreaterThanOrEqual(0);
+      expect(accuracy).toBeLessThanOrEqual(1);
+    }
+    expect(rows.map((r) => r[9])).toEqual(['', expect.stringMatching(/^(true|false)$/), '', '']); // feedback signs: random only
+    expect(fs.readFileSync(path.join(out, 'report.html'), 'utf8')).toMatch(/<svg[^>]*data-plot="accuracy-0"/);
+    expect(fs.existsSync(path.join(out, 'runs', 'none', 'seed-1', 'output.0.spk'))).toBe(true);
   });
 
   type Row = Record<(typeof CSV_COLUMNS)[number], string>;

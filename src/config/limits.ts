@@ -196,6 +196,18 @@ export function checkImagePixels(width: number, height: number, source: string):
  */
 export function checkConfigLimits(config: ExperimentConfig, source: string): void {
   checkShapeLimits(config, source);
+  if (config.trials !== undefined) {
+    // The background alone: XOR's 100 inputs, or nInput (the user's stimuli add a few events per trial).
+    const neurons = config.trials.stimuli === 'xor' ? 100 : config.nInput ?? 0;
+    const seconds = config.blockSeconds * (config.blocks + 1);
+    const events = neurons * config.trials.backgroundRateHz * seconds;
+    if (events > LIMITS.maxGeneratedEvents) {
+      throw new LimitError(
+        `${source}: the trial background would hold about ${Math.round(events)} events (${neurons} neurons × ${config.trials.backgroundRateHz} Hz × ${seconds} s), ` +
+          `above the limit of ${LIMITS.maxGeneratedEvents} (${formatBytes(events * 12)} while generated)`,
+      );
+    }
+  }
   const task = config.task;
   if (!task) return;
   if (task.binSeconds < DT_SECONDS) {

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { UserError } from '../errors.js';
 import { describeErrno } from '../io/fs-errors.js';
 import { checkConfigLimits, checkShapeLimits, LIMITS } from './limits.js';
-import { ConfigSchema, type ConfigInput, type ExperimentConfig } from './schema.js';
+import { ConfigSchema, TrialStimulusSchema, type ConfigInput, type ExperimentConfig } from './schema.js';
 
 export class ConfigError extends UserError {
   constructor(message: string) {
@@ -33,7 +33,15 @@ export function validateConfig(raw: unknown, source: string): ExperimentConfig {
   }
   const parsed = ConfigSchema.safeParse(raw);
   if (!parsed.success) throw new ConfigError(`${source}: ${describeIssues(parsed.error)}`);
-  return parsed.data;
+  const config = parsed.data;
+  if (config.trials !== undefined) {
+    const others = (['input', 'target', 'task'] as const).filter((k) => config[k] !== undefined);
+    if (others.length > 0) throw new ConfigError(`${source}: "trials" cannot be combined with ${others.map((k) => `"${k}"`).join(', ')}: give one kind of task`);
+    if (config.gridSeconds !== null) {
+      throw new ConfigError(`${source}: gridSeconds must be null with "trials": the trial sequence covers the whole training and never loops during it (docs/model.md §4.1)`);
+    }
+  }
+  return config;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -55,7 +63,9 @@ function describeIssues(error: z.ZodError): string {
 
 function knownKeys(at: PropertyKey[]): string {
   if (at.length === 0) return Object.keys(ConfigSchema.shape).join(', ');
-  // A nested object (task, regulariser, learningRate) behind its optional/prefault wrapper.
+  // A stimulus of a trial task's list (trials.stimuli.N).
+  if (at[0] === 'trials' && at.length > 1) return Object.keys(TrialStimulusSchema.shape).join(', ');
+  // A nested object (task, trials, regulariser, learningRate) behind its optional/prefault wrapper.
   let schema: unknown = ConfigSchema.shape[at[0] as keyof typeof ConfigSchema.shape];
   while (schema instanceof z.ZodOptional || schema instanceof z.ZodPrefault || schema instanceof z.ZodDefault) schema = schema.unwrap();
   return schema instanceof z.ZodObject ? Object.keys(schema.shape).join(', ') : '';
@@ -94,6 +104,7 @@ export function loadConfig(file: string | undefined, overrides: Partial<ConfigIn
     for (const key of ['input', 'target'] as const) {
       if (typeof raw[key] === 'string') raw[key] = path.resolve(baseDir, raw[key] as string);
     }
+    if (raw.trials !== undefined) raw.trials = withStimulusPaths(raw.trials, baseDir);
   }
   const merged: Record<string, unknown> = { ...raw };
   for (const [key, value] of Object.entries(overrides)) {
@@ -105,6 +116,7 @@ export function loadConfig(file: string | undefined, overrides: Partial<ConfigIn
     }
     merged[key] = key === 'input' || key === 'target' ? path.resolve(value as string) : value;
   }
+  if (overrides.trials !== undefined) merged.trials = withStimulusPaths(overrides.trials, process.cwd());
   if ((merged.input !== undefined || merged.target !== undefined) && merged.task !== undefined && overrides.input !== undefined) {
     delete merged.task; // files given on the command line replace the config's built-in task
   }
@@ -112,13 +124,31 @@ export function loadConfig(file: string | undefined, overrides: Partial<ConfigIn
   if ((config.input === undefined) !== (config.target === undefined)) {
     throw new ConfigError(`${source}: give both input and target rasters (or neither, for the built-in task)`);
   }
-  if (config.input === undefined && config.task === undefined) {
+  if (config.input === undefined && config.task === undefined && config.trials === undefined) {
     if (file !== undefined) {
-      throw new ConfigError(`${source} names no task: give --input and --target rasters (or a "task" object for the built-in one)`);
+      throw new ConfigError(`${source} names no task: give --input and --target rasters (or a "task" object for the built-in one, or "trials")`);
     }
     config.task = validateConfig({ task: {} }, source).task;
   }
   // Before any raster is read or anything allocated (config/limits.ts).
   checkConfigLimits(config, source);
   return { config, baseDir, source };
+}
+
+/**
+ * A copy of a `trials` value with the rasters of its user-made stimuli resolved against
+ * `baseDir` (absolute ones stay as they are); anything malformed is left for the schema to name.
+ */
+function withStimulusPaths(trials: unknown, baseDir: string): unknown {
+  const stimuli = (trials as { stimuli?: unknown } | null | undefined)?.stimuli;
+  if (!Array.isArray(stimuli)) return trials;
+  const resolve = (s: unknown) => {
+    if (s === null || typeof s !== 'object' || Array.isArray(s)) return s;
+    const copy: Record<string, unknown> = { ...(s as Record<string, unknown>) };
+    for (const key of ['input', 'target']) {
+      if (typeof copy[key] === 'string') copy[key] = path.resolve(baseDir, copy[key] as string);
+    }
+    return copy;
+  };
+  return { ...(trials as object), stimuli: stimuli.map(resolve) };
 }

@@ -56,6 +56,34 @@ export const LearningRateSchema = z.strictObject({
   message: 'must be > 0 in float32 (at least 1.4e-45) for rmsprop and rmaxprop',
 });
 
+/** One stimulus of a user-made trial task: rasters with times relative to the trial onset. */
+export const TrialStimulusSchema = z.strictObject({
+  /** Input raster (.ras) of the stimulus; times in [0, windowSeconds). */
+  input: z.string(),
+  /** Target raster (.ras) of the stimulus (may be empty: silence); times in [0, windowSeconds). */
+  target: z.string(),
+  /** The output neuron that should win the trial (window-of-opportunity readout). */
+  label: z.number().int().nonnegative(),
+});
+
+/**
+ * A trial-based task (docs/model.md §4.1): stimuli in random order with random gaps over a
+ * Poisson background, generated for the whole run.
+ */
+export const TrialsSchema = z.strictObject({
+  /** "xor": the paper's spiking XOR (Fig. 5); or the user's own stimuli. */
+  stimuli: z.union([z.literal('xor'), z.array(TrialStimulusSchema).min(1)]).default('xor'),
+  /** Length of one trial = its window of opportunity (XOR: 10 ms pattern + 15 ms). */
+  windowSeconds: z.number().positive().default(0.025),
+  /** Silence between one window's end and the next onset: uniform in [min, max] seconds. */
+  gapSeconds: z.tuple([z.number().nonnegative(), z.number().nonnegative()]).default([0.1, 0.3])
+    .refine(([min, max]) => min <= max, 'the gap range [min, max] needs min <= max'),
+  /** Poisson background on every input neuron, over the whole run. */
+  backgroundRateHz: z.number().nonnegative().default(4),
+  /** Seed of the stimuli (XOR spike times), the trial order, the gaps and the background. */
+  taskSeed: z.number().int().nonnegative().default(7),
+});
+
 export const ConfigSchema = z.strictObject({
   /** Base name of the stats file `<name>.stats` and the state files. */
   name: z.string().regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, ".", "_" and "-" only').default('superspike'),
@@ -65,6 +93,8 @@ export const ConfigSchema = z.strictObject({
   target: z.string().optional(),
   /** Built-in generated task, used when no input/target files are given. */
   task: BuiltinTaskSchema.optional(),
+  /** Trial-based task (stimuli in random order, random gaps, background); excludes input/target/task. */
+  trials: TrialsSchema.optional(),
   /** Loop grid in seconds shared by input and target (docs/model.md §4); null plays the files once. */
   gridSeconds: z.number().positive().nullable().default(null),
   /** Input neurons; default: the input file's largest id + 1. */
@@ -106,3 +136,4 @@ export const ConfigSchema = z.strictObject({
 export type ExperimentConfig = z.infer<typeof ConfigSchema>;
 export type ConfigInput = z.input<typeof ConfigSchema>;
 export type BuiltinTask = z.infer<typeof BuiltinTaskSchema>;
+export type TrialsConfig = z.infer<typeof TrialsSchema>;

@@ -1,7 +1,8 @@
 /**
  * Turns a config's task into replay tables: the input and target rasters as sorted (step, id)
  * events with their sizes and replay periods (docs/model.md §4, §11.1) — read from .ras files or generated
- * by the built-in task (a word in a pixel font as target, frozen Poisson input).
+ * by the built-in task (a word in a pixel font as target, frozen Poisson input), or a trial-based
+ * task (config/trials.ts).
  */
 import { readRas } from '../io/ras.js';
 import { DT_SECONDS, secondsToSteps } from '../model/constants.js';
@@ -11,6 +12,7 @@ import { darkBitmapToTargetEvents } from '../tasks/image-target.js';
 import { poissonEvents } from '../tasks/poisson.js';
 import { ConfigError } from './load.js';
 import type { BuiltinTask, ExperimentConfig } from './schema.js';
+import { resolveTrials } from './trials.js';
 
 export type { EventTable } from '../model/replay.js';
 
@@ -47,6 +49,7 @@ export async function resolveTask(config: ExperimentConfig, opts: TaskWarnings =
       description: `${config.input} → ${config.target}`,
     };
   }
+  if (config.trials !== undefined) return resolveTrials(config, warn);
   return builtinTask(config.task!, config, warn);
 }
 

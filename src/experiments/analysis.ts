@@ -1,13 +1,14 @@
 /**
  * What one finished run measured, read back from its output folder: the learning curve (stats
  * file), spike-timing accuracy against the target presentation by presentation, hidden firing
- * rates and ISI regularity in the last training block, and the signs of the fixed random
- * feedback weights. The arithmetic is in pure functions (`matchSpikes`, `presentationScores`,
+ * rates and ISI regularity in the last training block, the signs of the fixed random
+ * feedback weights, and the trial readout of trial-based tasks (readout.ts). The arithmetic is in pure functions (`matchSpikes`, `presentationScores`,
  * `isiCv`); `analyseRun` only gathers the arrays.
  */
 import { loadNetworkState } from '../io/netstate.js';
 import { loadRunInfo, loadSpikes, loadStats, resolveRunFile } from '../report/load.js';
 import { UserError } from '../errors.js';
+import { trialReadout } from './readout.js';
 import type { RunResult, RunSpec } from './types.js';
 
 /** A target spike counts as hit by an output spike within this many steps (5 ms at dt = 0.1 ms). */
@@ -121,6 +122,13 @@ export async function analyseRun(spec: RunSpec, dir: string, wallSeconds: number
     learned = learnedAt(scores);
   }
 
+  let accuracyCurve: RunResult['accuracyCurve'];
+  if (spec.analysis.trials) {
+    const readout = await trialReadout(dir, info);
+    accuracy = readout.finalAccuracy;
+    accuracyCurve = readout.curve.map(({ block, accuracy: a }) => ({ block, accuracy: a }));
+  }
+
   let hiddenRateHz: number | null = null;
   let hiddenIsiCv: number | null = null;
   const hidden = info.groups.filter((g) => g.role === 'hidden');
@@ -159,5 +167,6 @@ export async function analyseRun(spec: RunSpec, dir: string, wallSeconds: number
     hiddenIsiCv,
     feedbackAllNegative,
     wallSeconds,
+    ...(accuracyCurve ? { accuracyCurve } : {}),
   };
 }

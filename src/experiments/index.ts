@@ -6,7 +6,6 @@ import { mkdirSync } from 'node:fs';
 import { UserError } from '../errors.js';
 import { hiddenLayer } from './hidden-layer.js';
 import { learningRate } from './learning-rate.js';
-import { xor } from './not-yet.js';
 import { oxford } from './oxford.js';
 import { pattern } from './pattern.js';
 import { regulariser } from './regulariser.js';
@@ -14,6 +13,7 @@ import { claimLine, writeResults } from './results.js';
 import { runAll } from './runner.js';
 import { singleNeuron } from './single-neuron.js';
 import type { ClaimResult, ExperimentSize, Preset, RunResult } from './types.js';
+import { xor } from './xor.js';
 
 export const PRESETS: readonly Preset[] = [learningRate, singleNeuron, hiddenLayer, xor, pattern, regulariser, oxford];
 
@@ -42,9 +42,6 @@ export interface ExperimentOutcome {
 }
 
 export async function runPaperExperiment(preset: Preset, opts: ExperimentOptions): Promise<ExperimentOutcome> {
-  if (preset.missingKnob !== undefined) {
-    throw new UserError(`experiment ${preset.name} (${preset.figure}) cannot run yet: the model lacks ${preset.missingKnob}; no results written`);
-  }
   const plan = preset.plan({ size: opts.size, seeds: opts.seeds });
   const log = opts.log ?? (() => {});
   const print = opts.print ?? (() => {});
@@ -54,8 +51,10 @@ export async function runPaperExperiment(preset: Preset, opts: ExperimentOptions
   const results = await runAll(plan.runs, {
     outDir: opts.outDir,
     parallel: opts.parallel,
-    onRunDone: (r, done, total, reused) =>
-      log(`  ${done}/${total} ${r.spec.condition} seed ${r.spec.seed}: final cost ${r.finalCost} (${reused ? 'reused: completed run of the same config' : `${r.wallSeconds.toFixed(1)} s`})`),
+    onRunDone: (r, done, total, reused) => {
+      const accuracy = r.accuracy === null ? '' : `, accuracy ${r.accuracy}`;
+      log(`  ${done}/${total} ${r.spec.condition} seed ${r.spec.seed}: final cost ${r.finalCost}${accuracy} (${reused ? 'reused: completed run of the same config' : `${r.wallSeconds.toFixed(1)} s`})`);
+    },
   });
   const wallSeconds = (performance.now() - started) / 1000;
   const claims = preset.judge(results, plan);

@@ -109,6 +109,22 @@ export function panelSeries(plan: Plan, results: readonly RunResult[]): Map<stri
   return panels;
 }
 
+/** Per panel, one band series per condition of the trial readout's accuracy per block (trial tasks only). */
+export function accuracySeries(plan: Plan, results: readonly RunResult[]): Map<string, BandSeries[]> {
+  const panels = new Map<string, BandSeries[]>();
+  for (const c of plan.conditions) {
+    const runs = runsOf(results, c.id).filter((r) => r.accuracyCurve !== undefined && r.accuracyCurve.length > 0);
+    if (runs.length === 0) continue;
+    const blocks = [...new Set(runs.flatMap((r) => r.accuracyCurve!.map((p) => p.block)))].sort((a, b) => a - b);
+    const at = (b: number) => runs.map((r) => r.accuracyCurve!.find((p) => p.block === b)?.accuracy).filter((y): y is number => y !== undefined);
+    const series: BandSeries = {
+      label: c.label, x: blocks, mean: blocks.map((b) => mean(at(b))), lo: blocks.map((b) => Math.min(...at(b))), hi: blocks.map((b) => Math.max(...at(b))),
+    };
+    panels.set(c.panel, [...(panels.get(c.panel) ?? []), series]);
+  }
+  return panels;
+}
+
 const CSS = 'body{font-family:Helvetica,Arial,sans-serif;margin:2em;color:#222}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}code{background:#f4f4f4}.holds{color:#2e7d32}.fails{color:#c62828}';
 
 export function reportHtml(preset: Preset, plan: Plan, results: readonly RunResult[], claims: readonly ClaimResult[]): string {
@@ -119,6 +135,14 @@ export function reportHtml(preset: Preset, plan: Plan, results: readonly RunResu
   let i = 0;
   for (const [panel, series] of panelSeries(plan, results)) {
     body += `${bandPlotSvg(series, { plot: `curves-${i++}`, title: panel, xLabel: 'block', yLabel: 'MSE' })}\n`;
+  }
+  const accuracy = accuracySeries(plan, results);
+  if (accuracy.size > 0) {
+    body += '<h2>Accuracy over training</h2>\n<p>Fraction of correct trials per block (window-of-opportunity readout; block −1 = burn-in, before learning): mean over seeds, band = min–max.</p>\n';
+    let k = 0;
+    for (const [panel, series] of accuracy) {
+      body += `${bandPlotSvg(series, { plot: `accuracy-${k++}`, title: panel, xLabel: 'block', yLabel: 'accuracy', unitRange: true })}\n`;
+    }
   }
   body += '<h2>Conditions</h2>\n<table><thead><tr><th>condition</th><th>runs</th><th>final cost mean ± sd (min–max)</th><th>accuracy</th><th>learned</th><th>hidden rate (Hz)</th></tr></thead><tbody>\n';
   for (const r of summaryRows(plan, results)) {

@@ -26,6 +26,8 @@ export interface RunAnalysis {
   timing?: boolean;
   /** Read the fixed random feedback weights from the network state (random feedback). */
   feedbackSigns?: boolean;
+  /** Score every trial of a trial-based task by the window-of-opportunity readout (readout.ts). */
+  trials?: boolean;
 }
 
 export interface RunSpec {
@@ -58,8 +60,13 @@ export interface RunResult {
   curve: Array<{ block: number; mse: number }>;
   initialCost: number;
   finalCost: number;
-  /** Timing tasks: mean fraction of matched spikes over the last presentations of training. */
+  /**
+   * Timing tasks: mean fraction of matched spikes over the last presentations of training.
+   * Trial tasks: fraction of correct trials in the frozen replay after training (readout.ts).
+   */
   accuracy: number | null;
+  /** Trial tasks: fraction of correct trials per block (−1: burn-in), for the report's accuracy curves. */
+  accuracyCurve?: Array<{ block: number; accuracy: number }>;
   /** Timing tasks: first training presentation that starts 10 perfect ones in a row (0-based). */
   learnedAtPresentation: number | null;
   /** Mean firing rate of all hidden neurons in the last training block. */
@@ -98,8 +105,6 @@ export interface Preset {
   figure: string;
   summary: string;
   claims: PaperClaim[];
-  /** Set when the model lacks a knob this experiment needs: the preset refuses to run. */
-  missingKnob?: string;
   plan(opts: PlanOptions): Plan;
   judge(results: RunResult[], plan: Plan): ClaimResult[];
 }

@@ -18,17 +18,23 @@ export interface BandSeries {
   dashed?: boolean;
 }
 
-export type BandPlotOptions = PlotOptions;
+export interface BandPlotOptions extends PlotOptions {
+  /** A linear y axis over [0, 1] (fractions such as accuracy) instead of the log axis. */
+  unitRange?: boolean;
+}
 
 const COLORS = ['#1f5fa8', '#d1495b', '#2e933c', '#edae49', '#7b4fa0', '#00798c', '#6c6c6c', '#b5651d'];
 
-/** Log-y plot of mean lines with min–max bands; values below the floor (≤ 0 included) are drawn at it. */
+/**
+ * Log-y plot of mean lines with min–max bands; values below the floor (≤ 0 included) are drawn at
+ * it. With `unitRange`, a linear y axis over [0, 1] instead.
+ */
 export function bandPlotSvg(series: readonly BandSeries[], opts: BandPlotOptions): string {
   const legendRows = Math.ceil(series.length / 3);
   const f = frameOf(opts.width ?? 640, (opts.height ?? 300) + legendRows * 16, { l: 60, t: 24, r: 16, b: 38 + legendRows * 16 });
   let s = open(opts.plot, f, opts.title) + axesBox(f);
   s += axisLabels(f, opts.xLabel ?? '', opts.yLabel ?? '');
-  const all = series.flatMap((c) => [...c.lo, ...c.hi, ...c.mean]).filter((y) => Number.isFinite(y) && y > 0);
+  const all = series.flatMap((c) => [...c.lo, ...c.hi, ...c.mean]).filter((y) => Number.isFinite(y) && (opts.unitRange || y > 0));
   const xs = series.flatMap((c) => c.x).filter(Number.isFinite);
   if (all.length === 0 || xs.length === 0) return `${s + centredNote(f, 'no positive values to plot')}</svg>`;
   // Five decades below the largest value at most: a perfectly learned run's cost of 1e-8 would
@@ -47,8 +53,11 @@ export function bandPlotSvg(series: readonly BandSeries[], opts: BandPlotOptions
     xMax += 1;
   }
   const px = (x: number) => f.left + ((x - xMin) / (xMax - xMin)) * (f.right - f.left);
-  const py = (y: number) => f.bottom - ((Math.log10(Math.max(y, floor)) - lo) / (hi - lo)) * (f.bottom - f.top);
-  for (let e = lo; e <= hi; e++) s += yTick(f, py(10 ** e), formatTick(10 ** e), true);
+  const py = opts.unitRange
+    ? (y: number) => f.bottom - Math.min(1, Math.max(0, y)) * (f.bottom - f.top)
+    : (y: number) => f.bottom - ((Math.log10(Math.max(y, floor)) - lo) / (hi - lo)) * (f.bottom - f.top);
+  if (opts.unitRange) for (const t of [0, 0.25, 0.5, 0.75, 1]) s += yTick(f, py(t), formatTick(t), true);
+  else for (let e = lo; e <= hi; e++) s += yTick(f, py(10 ** e), formatTick(10 ** e), true);
   for (const t of niceTicks(xMin, xMax, 6)) s += xTick(f, px(t), formatTick(t));
   series.forEach((c, i) => {
     const color = COLORS[i % COLORS.length]!;

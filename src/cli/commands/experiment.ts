@@ -47,8 +47,7 @@ Examples:
     .action(async (name: string | undefined, opts: ExperimentCliOptions) => {
       if (opts.list) {
         for (const p of PRESETS) {
-          const state = p.missingKnob ? `not runnable yet: needs ${p.missingKnob}` : 'runnable';
-          process.stdout.write(`${p.name} (${p.figure}) — ${state}\n  ${p.summary}\n`);
+          process.stdout.write(`${p.name} (${p.figure})\n  ${p.summary}\n`);
           for (const c of p.claims) process.stdout.write(`  claim ${c.id}: ${c.text}\n`);
         }
         return;
