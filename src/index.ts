@@ -4,6 +4,8 @@
  *   const run = await train('config/default.json', { workers: 4, out: 'output' });
  *   run.mse;                                   // one MSE per stats line (block), then the final one
  *   const spikes = await decodeSpikes(`${run.outDir}/output`, { from: 10, to: 11 });
+ *   // a trial-based task (config `trials`): accuracy of the window-of-opportunity readout
+ *   const { finalAccuracy } = await trialReadout(run.outDir, loadRun(run.outDir).info);
  *
  * Everything here is a thin layer over the modules the CLI uses, so a library run and a
  * `superspike run` write the same files. Errors a caller can act on are `UserError`s.
@@ -15,7 +17,12 @@ export {
 export { exportNpz, type ExportNpzOptions, type ExportNpzResult } from './export/npz.js';
 export { writeReport } from './report/report.js';
 export { loadConfig, validateConfig, ConfigError, type LoadedConfig } from './config/load.js';
-export { ConfigSchema, BuiltinTaskSchema, type BuiltinTask, type ConfigInput, type ExperimentConfig } from './config/schema.js';
+export {
+  ConfigSchema, BuiltinTaskSchema, TrialsSchema, type BuiltinTask, type ConfigInput, type ExperimentConfig,
+} from './config/schema.js';
+export { trialSequence, trialList, type Stimulus, type Trial, type TrialSequence } from './tasks/trials.js';
+export { xorStimuli } from './tasks/xor.js';
+export { trialReadout, scoreTrials, type TrialReadout, type TrialScore } from './experiments/readout.js';
 export type { ProgressEvent } from './engine/coordinator.js';
 export { UserError } from './errors.js';
 export { loadNetworkState, type NetworkState, type ConnectionState, type GroupState } from './io/netstate.js';

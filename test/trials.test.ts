@@ -13,6 +13,7 @@ import { trialListFor, trialSequenceSteps } from '../src/config/trials.js';
 import { runExperiment } from '../src/engine/coordinator.js';
 import { scheduleFor } from '../src/engine/setup.js';
 import { accuracyByBlock, accuracyOf, isCorrect, scoreTrials } from '../src/experiments/readout.js';
+import { loadRun, trialReadout } from '../src/index.js';
 import { readStatsFile } from '../src/io/stats.js';
 import { DT_SECONDS } from '../src/model/constants.js';
 import { trialList, trialSequence, type Stimulus } from '../src/tasks/trials.js';
@@ -229,5 +230,19 @@ describe('trials runs are byte-identical on any worker count', () => {
     one.spikes.forEach((s, g) => expect(three.spikes[g]!.equals(s), `group ${g}`).toBe(true));
     expect(three.stats.equals(one.stats)).toBe(true);
     expect(three.state.equals(one.state)).toBe(true);
+
+    // The library's readout reads the run folder back: every trial of the frozen replay scored,
+    // one accuracy per block, the same on both layouts.
+    const readout = await trialReadout(one.dir, loadRun(one.dir).info);
+    const trials = trialListFor(config);
+    expect(readout.finalTrials).toBe(trials.length);
+    expect(readout.finalAccuracy).not.toBeNull();
+    expect(readout.finalAccuracy!).toBeGreaterThanOrEqual(0);
+    expect(readout.finalAccuracy!).toBeLessThanOrEqual(1);
+    expect(await trialReadout(three.dir, loadRun(three.dir).info)).toEqual(readout);
+    const plain = tempDir('trials-plain');
+    const plainConfig = validateConfig({ task: { text: 'I', scale: 1 }, hidden: [], blockSeconds: 0.2, blocks: 0 }, 'test');
+    await runExperiment(plainConfig, await resolveTask(plainConfig), { workers: 1, outDir: plain });
+    await expect(trialReadout(plain, loadRun(plain).info)).rejects.toThrow(/not a trial-based run/);
   });
 });

@@ -6,6 +6,7 @@
  * lies inside it) and over the frozen replay after training (the final accuracy). The scoring is
  * pure; `trialReadout` only gathers the spikes and regenerates the trial list from the run's config.
  */
+import { UserError } from '../errors.js';
 import { validateConfig } from '../config/load.js';
 import { trialListFor } from '../config/trials.js';
 import { secondsToSteps } from '../model/constants.js';
@@ -94,10 +95,11 @@ export interface TrialReadout {
 /** Reads a finished run's output spikes and scores every trial of training and of the frozen replay. */
 export async function trialReadout(dir: string, info: RunInfo): Promise<TrialReadout> {
   const config = validateConfig(info.config, `${dir}/run.json`);
+  if (config.trials === undefined) throw new UserError(`${dir}/run.json: not a trial-based run (its config has no "trials"), so there is no trial readout`);
   const trials = trialListFor(config);
   const windowSteps = secondsToSteps(config.trials!.windowSeconds);
   const output = info.groups.find((g) => g.role === 'output');
-  if (!output) throw new Error(`${dir}/run.json lacks an output group`);
+  if (!output) throw new UserError(`${dir}/run.json lacks an output group`);
   const trainEnd = info.burnInSteps + info.blocks * info.blockSteps;
   const end = info.clock > 0 ? info.clock : info.endStep;
   const spikes = await loadSpikes(dir, output, { fromStep: 0, toStep: end });
