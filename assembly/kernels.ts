@@ -477,68 +477,27 @@ export function eligibilityBatch(region: usize, steps: i32, j0: i32, j1: i32, an
 }
 
 // ---------------------------------------------------------------------------------------------
-// weightUpdate (docs/model.md §7.5): g = elSum/steps (a true division); grad2 = max(g², rmsMul·grad2);
-// elSum = 0; if learning: w = clip(w + η·(g/(√grad2 + ε)), ±wMax), the clip by the reference's
-// comparisons (w < −wMax ? −wMax : w > wMax ? wMax : w). That is RMaxProp (UPDATE_SCHEME 0, the
-// default); the other schemes have loops of their own below, so this one stays as it was.
+// weightUpdate (docs/model.md §7.5): g = elSum/steps (a true division); grad2 = max(g², rmsMul·grad2)
+// (RMaxProp, UPDATE_SCHEME 0, the default) or rmsMul·grad2 + (1 − rmsMul)·g² (RMSprop, 1; 1 − rmsMul
+// rounded once); elSum = 0; if learning: w = clip(w + η·(g/(√grad2 + ε)), ±wMax), the clip by the
+// reference's comparisons (w < −wMax ? −wMax : w > wMax ? wMax : w). The fixed rate (2) has a loop
+// of its own below.
 
 export function weightUpdate(region: usize, eta: f32, learning: i32): void {
-  if (UPDATE_SCHEME == 1) {
-    weightUpdateRmsprop(region, eta, learning);
-    return;
-  }
   if (UPDATE_SCHEME == 2) {
     weightUpdateFixed(region, eta, learning);
-    return;
-  }
-  const count = <i32>word(region, R_SYNAPSES);
-  const wPtr = word(region, R_W);
-  const elSumPtr = word(region, R_EL_SUM);
-  const grad2Ptr = word(region, R_GRAD2);
-  const updateSteps = UPDATE_STEPS;
-  const rmsMul = RMS_MUL;
-  const epsilon = EPSILON;
-  const wMax = W_MAX;
-  const negMax: f32 = -wMax;
-  let i: i32 = 0;
-  if (count >= 4) {
-    const steps = f32x4.splat(updateSteps);
-    const rms = f32x4.splat(rmsMul);
-    const et = f32x4.splat(eta);
-    const eps = f32x4.splat(epsilon);
-    const hi = f32x4.splat(wMax);
-    const lo = f32x4.splat(negMax);
-    const zero = f32x4.splat(0);
-    for (; i + 4 <= count; i += 4) {
-      const o = <usize>i << 2;
-      const g = f32x4.div(v128.load(elSumPtr + o), steps);
-      const grad2 = f32x4.max(f32x4.mul(g, g), f32x4.mul(rms, v128.load(grad2Ptr + o)));
-      v128.store(grad2Ptr + o, grad2);
-      v128.store(elSumPtr + o, zero);
-      if (learning != 0) {
-        const step = f32x4.mul(et, f32x4.div(g, f32x4.add(f32x4.sqrt(grad2), eps)));
-        const w = f32x4.add(v128.load(wPtr + o), step);
-        const clipped = v128.bitselect(lo, v128.bitselect(hi, w, f32x4.gt(w, hi)), f32x4.lt(w, lo));
-        v128.store(wPtr + o, clipped);
-      }
-    }
-  }
-  for (; i < count; i++) {
-    const o = <usize>i << 2;
-    const g = load<f32>(elSumPtr + o) / updateSteps;
-    const grad2 = max<f32>(g * g, rmsMul * load<f32>(grad2Ptr + o));
-    store<f32>(grad2Ptr + o, grad2);
-    store<f32>(elSumPtr + o, 0);
-    if (learning != 0) {
-      const w = load<f32>(wPtr + o) + eta * (g / (sqrt<f32>(grad2) + epsilon));
-      store<f32>(wPtr + o, w < negMax ? negMax : w > wMax ? wMax : w);
-    }
+  } else if (UPDATE_SCHEME == 1) {
+    weightUpdateNormalised(region, eta, learning, true);
+  } else {
+    weightUpdateNormalised(region, eta, learning, false);
   }
 }
 
-// RMSprop (UPDATE_SCHEME 1): grad2 = rmsMul·grad2 + (1 − rmsMul)·g², (1 − rmsMul) rounded once;
-// the rest as RMaxProp.
-function weightUpdateRmsprop(region: usize, eta: f32, learning: i32): void {
+// RMaxProp and RMSprop differ only in how grad2 follows g². `runningMean` is a literal at both call
+// sites and the function is inlined, so the compiler keeps one branch-free loop per scheme.
+// @ts-ignore: decorator
+@inline
+function weightUpdateNormalised(region: usize, eta: f32, learning: i32, runningMean: bool): void {
   const count = <i32>word(region, R_SYNAPSES);
   const wPtr = word(region, R_W);
   const elSumPtr = word(region, R_EL_SUM);
@@ -562,7 +521,9 @@ function weightUpdateRmsprop(region: usize, eta: f32, learning: i32): void {
     for (; i + 4 <= count; i += 4) {
       const o = <usize>i << 2;
       const g = f32x4.div(v128.load(elSumPtr + o), steps);
-      const grad2 = f32x4.add(f32x4.mul(rms, v128.load(grad2Ptr + o)), f32x4.mul(rest, f32x4.mul(g, g)));
+      const grad2 = runningMean
+        ? f32x4.add(f32x4.mul(rms, v128.load(grad2Ptr + o)), f32x4.mul(rest, f32x4.mul(g, g)))
+        : f32x4.max(f32x4.mul(g, g), f32x4.mul(rms, v128.load(grad2Ptr + o)));
       v128.store(grad2Ptr + o, grad2);
       v128.store(elSumPtr + o, zero);
       if (learning != 0) {
@@ -576,7 +537,9 @@ function weightUpdateRmsprop(region: usize, eta: f32, learning: i32): void {
   for (; i < count; i++) {
     const o = <usize>i << 2;
     const g = load<f32>(elSumPtr + o) / updateSteps;
-    const grad2 = rmsMul * load<f32>(grad2Ptr + o) + rmsRest * (g * g);
+    const grad2 = runningMean
+      ? rmsMul * load<f32>(grad2Ptr + o) + rmsRest * (g * g)
+      : max<f32>(g * g, rmsMul * load<f32>(grad2Ptr + o));
     store<f32>(grad2Ptr + o, grad2);
     store<f32>(elSumPtr + o, 0);
     if (learning != 0) {
