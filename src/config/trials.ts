@@ -11,7 +11,7 @@
 import { readRas } from '../io/ras.js';
 import { DT_SECONDS, secondsToSteps } from '../model/constants.js';
 import type { EventTable } from '../model/replay.js';
-import { trialList, trialSequence, type Stimulus, type Trial } from '../tasks/trials.js';
+import { trialList, trialSequence, type Stimulus, type Trial, type TrialListOptions } from '../tasks/trials.js';
 import { XOR_INPUTS, XOR_OUTPUTS, xorStimuli } from '../tasks/xor.js';
 import { ConfigError } from './load.js';
 import type { ExperimentConfig, TrialsConfig } from './schema.js';
@@ -22,22 +22,29 @@ export function trialSequenceSteps(config: ExperimentConfig): number {
   return secondsToSteps(config.blockSeconds) * (config.blocks + 1);
 }
 
-/** The labels of the config's stimuli, without reading any raster. */
-export function trialLabels(trials: TrialsConfig): number[] {
-  return trials.stimuli === 'xor' ? [0, 1, 1, 0] : trials.stimuli.map((s) => s.label);
+/** The labels of the config's stimuli, without reading any raster (XOR's from its generator). */
+function trialLabels(trials: TrialsConfig): number[] {
+  return trials.stimuli === 'xor' ? xorStimuli(trials.taskSeed).map((s) => s.label) : trials.stimuli.map((s) => s.label);
+}
+
+/**
+ * The timing of the config's sequence: what both the engine's sequence and the readout's trial
+ * list are drawn from, so the readout finds the trials where the run put them.
+ */
+function sequenceTiming(config: ExperimentConfig, trials: TrialsConfig): Omit<TrialListOptions, 'labels'> {
+  return {
+    windowSeconds: trials.windowSeconds,
+    gapSeconds: trials.gapSeconds,
+    durationSeconds: trialSequenceSteps(config) * DT_SECONDS,
+    seed: trials.taskSeed,
+  };
 }
 
 /** The trials of a run's sequence (one period), as the run generated them: a pure function of the config. */
 export function trialListFor(config: ExperimentConfig): Trial[] {
   const trials = config.trials;
   if (trials === undefined) throw new ConfigError('the config has no "trials" task');
-  return trialList({
-    labels: trialLabels(trials),
-    windowSeconds: trials.windowSeconds,
-    gapSeconds: trials.gapSeconds,
-    durationSeconds: trialSequenceSteps(config) * DT_SECONDS,
-    seed: trials.taskSeed,
-  });
+  return trialList({ labels: trialLabels(trials), ...sequenceTiming(config, trials) });
 }
 
 export async function resolveTrials(config: ExperimentConfig, warn: (m: string) => void): Promise<ResolvedTask> {
@@ -50,10 +57,7 @@ export async function resolveTrials(config: ExperimentConfig, warn: (m: string) 
   const periodSteps = trialSequenceSteps(config);
   let sequence;
   try {
-    sequence = trialSequence({
-      stimuli, nInput, backgroundRateHz: trials.backgroundRateHz, windowSeconds: trials.windowSeconds,
-      gapSeconds: trials.gapSeconds, durationSeconds: periodSteps * DT_SECONDS, seed: trials.taskSeed,
-    });
+    sequence = trialSequence({ stimuli, nInput, backgroundRateHz: trials.backgroundRateHz, ...sequenceTiming(config, trials) });
   } catch (err) {
     if (err instanceof RangeError) throw new ConfigError(`trials: ${err.message}`);
     throw err;

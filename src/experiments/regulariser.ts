@@ -7,7 +7,7 @@
  */
 import type { ConfigInput } from '../config/schema.js';
 import { aurynTask, cross } from './ssbm.js';
-import { fmt, meanFinalCost, meanHiddenRate, seedList } from './summary.js';
+import { fmt, mean, meanFinalCost, meanHiddenRate, seedList } from './summary.js';
 import type { ClaimResult, Condition, Plan, PlanOptions, Preset, RunResult } from './types.js';
 
 const EXPONENTS = [0, 1, 2, 4] as const;
@@ -31,6 +31,13 @@ const SIZES = {
 const BASELINE = 'rho0';
 const id = (rho: number, a: number) => `rho${rho}-a${a}`;
 
+/** The regulariser setting a condition id names (the baseline: none, ρ = 0). */
+function settingOf(condition: string): { strength: number; exponent: number } {
+  if (condition === BASELINE) return { strength: 0, exponent: 4 };
+  const m = /^rho([\d.]+)-a(\d)$/.exec(condition)!;
+  return { strength: Number(m[1]), exponent: Number(m[2]) };
+}
+
 export const regulariser: Preset = {
   name: 'regulariser',
   figure: 'Fig. 8',
@@ -51,11 +58,6 @@ export const regulariser: Preset = {
       ...aurynTask(), name: 'regulariser', hidden: [s.hidden], feedback: 'random', eta: 1e-3, w0: 0.05,
       blockSeconds: s.blockSeconds, blocks: s.blocks,
     };
-    const settingOf = (c: string): { strength: number; exponent: number } => {
-      if (c === BASELINE) return { strength: 0, exponent: 4 };
-      const m = /^rho([\d.]+)-a(\d)$/.exec(c)!;
-      return { strength: Number(m[1]), exponent: Number(m[2]) };
-    };
     const runs = cross(conditions.map((c) => c.id), seedList(n)).map(({ condition, seed }) => ({
       condition,
       seed,
@@ -74,16 +76,13 @@ export const regulariser: Preset = {
   },
   judge(results: RunResult[], plan: Plan): ClaimResult[] {
     const settings = plan.conditions.filter((c) => c.id !== BASELINE).map((c) => {
-      const m = /^rho([\d.]+)-a(\d)$/.exec(c.id)!;
-      return { id: c.id, rho: Number(m[1]), a: Number(m[2]) };
+      const { strength, exponent } = settingOf(c.id);
+      return { id: c.id, rho: strength, a: exponent };
     });
     const exponents = [...new Set(settings.map((s) => s.a))].sort((x, y) => x - y);
     // Mean over the strengths below the quiescent range, where the networks learn.
     const learning = settings.filter((s) => s.rho < STRONG_RHO);
-    const meanCost = (a: number) => {
-      const own = learning.filter((s) => s.a === a).map((s) => meanFinalCost(results, s.id));
-      return own.reduce((x, y) => x + y, 0) / own.length;
-    };
+    const meanCost = (a: number) => mean(learning.filter((s) => s.a === a).map((s) => meanFinalCost(results, s.id)));
     const perExponent = exponents.map((a) => ({ a, cost: meanCost(a) })).filter((e) => Number.isFinite(e.cost));
     const zero = perExponent.find((b) => b.a === 0);
     const positive = perExponent.filter((b) => b.a > 0);
