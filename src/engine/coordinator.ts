@@ -18,6 +18,7 @@ import { computeLayout, createSharedMemory, type MemoryLayout } from '../network
 import { rankSettings, resolveRunOptions, type ResolvedRunOptions, type RunOptions } from './options.js';
 import { RunOutputs } from './outputs.js';
 import { RankPool } from './rank-pool.js';
+import { autoThreads, ranksOfThreads, type ThreadChoice } from './threads.js';
 import { MpiLink } from './mpi-link.js';
 import { msToSteps, planMonitors, type MonitorPlan } from './monitor-plan.js';
 import { CollectiveFetcher, ROOT_PROCESS, gatherJson, localRanksOf, whereIs } from './process-group.js';
@@ -36,6 +37,10 @@ import { buildTopology, type Topology } from '../network/topology.js';
 import type { RankTiming } from './wait-log.js';
 
 export type { ProgressEvent, RunOptions } from './options.js';
+
+/** The wait-share notice: after this much step-loop time per thread, above this share of waiting. */
+const NOTICE_AFTER_MS = 2000;
+const NOTICE_SHARE = 0.5;
 export { RunFailedError } from './rank-errors.js';
 
 export interface RunResult {
@@ -61,6 +66,11 @@ class Coordinator {
   /** Ranks of the whole run, and those this process holds. */
   private readonly ranks: number;
   private readonly localRanks: number[];
+  /** The ranks each of this process's threads steps (threads.ts), and why that many threads. */
+  private readonly threads: number[][];
+  private readonly threadReason: string;
+  /** The wait-share notice (options.onNotice) is said at most once. */
+  private noticed = false;
   private readonly isRoot: boolean;
   /** With several processes: the coordinator's own link, for a run that ends inside an interval. */
   private readonly link: MpiLink | null;
@@ -99,13 +109,29 @@ class Coordinator {
       everySteps: msToSteps(options.recordEveryMs, '--record-every-ms'),
       rateBinSteps: msToSteps(options.recordRateBinMs, '--record-rate-bin-ms'),
     });
+    const choice = this.chooseThreads();
+    this.threads = ranksOfThreads(this.localRanks, choice.threads);
+    this.threadReason = choice.reason;
     this.memory = createSharedMemory(this.layout);
-    this.control = new ControlBlock(this.memory.buffer, this.layout);
+    this.control = new ControlBlock(this.memory.buffer, this.layout, this.threads.length);
     this.control.reset();
     this.view = new NetworkView(this.memory, this.layout, this.topology,
       runtime ? new CollectiveFetcher(runtime, this.layout, this.memory) : undefined);
     this.link = runtime && placement!.processes > 1 ? new MpiLink(runtime.comm, placement!, this.layout, this.topology, this.memory) : null;
     this.outputs = new RunOutputs(path.resolve(options.outDir), config, task, this.topology, this.isRoot, this.ranks, new Set(this.localRanks));
+  }
+
+  /** Threads for this process's ranks: as asked, or `auto` from the free cores (threads.ts). */
+  private chooseThreads(): ThreadChoice {
+    const { threads } = this.options;
+    const ranks = this.localRanks.length;
+    if (threads === null) return { threads: ranks, reason: 'one per rank' };
+    if (threads !== 'auto') return { threads: Math.min(threads, ranks), reason: 'as asked' };
+    const placement = this.options.processes?.placement;
+    const here = placement ? placement.hosts.filter((h) => h === placement.hosts[placement.process]).length : 1;
+    let synapses = 0;
+    for (const c of this.topology.connections) synapses += c.nPre * c.nPost;
+    return autoThreads(ranks, Math.round((synapses * ranks) / this.ranks), here);
   }
 
   /** The whole run, with the output folder locked (by the root process) from start to end. */
@@ -152,14 +178,15 @@ class Coordinator {
   private async execute(): Promise<RunResult> {
     const { options, outputs } = this;
     const resume = options.resume;
-    const settings = { ...rankSettings(options), monitors: this.monitors };
-    const taskData = (rank: number): RankTaskData => ({
-      rank,
+    const settings = { ...rankSettings(options, this.threads.length), monitors: this.monitors };
+    const taskData = (hosted: number[]): RankTaskData => ({
+      hosted,
       ranks: this.ranks,
+      threads: this.threads.length,
       shape: this.topology.shape,
       memory: this.memory,
-      inputReplay: partitionTable(this.task.input, rank, this.ranks),
-      targetReplay: partitionTable(this.task.target, rank, this.ranks),
+      inputReplay: hosted.map((rank) => partitionTable(this.task.input, rank, this.ranks)),
+      targetReplay: hosted.map((rank) => partitionTable(this.task.target, rank, this.ranks)),
       outDir: options.recordSpikes ? outputs.outDir : null,
       appendSpikes: resume !== undefined,
       startClock: this.clock,
@@ -169,7 +196,7 @@ class Coordinator {
 
     this.startWall = performance.now();
     const placement = options.processes?.placement ?? null;
-    const pool = new RankPool(this.control, this.localRanks, taskData, (rank) => whereIs(placement, rank));
+    const pool = new RankPool(this.control, this.localRanks, this.threads, taskData, (rank) => whereIs(placement, rank));
     const progressTimer = setInterval(() => this.emitProgress(), options.progressIntervalMs);
     const onStop = () => this.control.requestStop();
     options.stopSignal?.addEventListener('abort', onStop);
@@ -205,6 +232,27 @@ class Coordinator {
     // Every process must take the same decision at every park: a stop asked for anywhere holds everywhere.
     const comm = this.options.processes?.comm;
     if (comm && comm.allreduceInt32(this.control.stopRequested ? 1 : 0, 'max') === 1) this.control.requestStop();
+    this.noticeWaitShare();
+  }
+
+  /**
+   * Once the threads have run a while (NOTICE_AFTER_MS each), a wait share above NOTICE_SHARE says
+   * the cores are shared with other work, with the thread count that would keep them busy.
+   */
+  private noticeWaitShare(): void {
+    const threads = this.threads.length;
+    if (this.noticed || threads < 2 || this.options.onNotice === null) return;
+    const { loopMs, waitMs } = this.control.loopTime();
+    if (loopMs < NOTICE_AFTER_MS * threads) return;
+    this.noticed = true;
+    const share = waitMs / loopMs;
+    if (share <= NOTICE_SHARE) return;
+    const better = Math.max(1, Math.round(threads * (1 - share)));
+    const where = this.options.processes ? ` in process ${this.options.processes.placement.process}` : '';
+    this.options.onNotice(
+      `the ${threads} rank threads${where} waited ${Math.round(share * 100)} % of their loop at barriers: ` +
+      `the cores are shared with other work (or oversubscribed); --threads ${better} (or --threads auto) would likely be faster`,
+    );
   }
 
   /** The protocol from the current clock on; the ranks are parked at every await. True when interrupted. */
@@ -266,6 +314,7 @@ class Coordinator {
       interrupted, stateFile, wallSeconds, timings,
       placement: placement ?? { processes: 1, process: 0, ranksPerProcess: this.ranks, hosts: [hostname()] },
       runId: this.runId,
+      threads: { count: this.threads.length, reason: this.threadReason },
     });
     if (this.isRoot) this.outputs.writeRunInfo(info);
     return {

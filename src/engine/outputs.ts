@@ -137,6 +137,7 @@ export class RunOutputs {
   runInfo(run: {
     schedule: Schedule; ranks: number; kernels: string; clock: number; interrupted: boolean;
     stateFile: string | null; wallSeconds: number; timings: RankTiming[]; placement: Placement; runId: string;
+    threads: { count: number; reason: string };
   }): RunInfo {
     const s = run.schedule;
     const { topology } = this;
@@ -169,7 +170,7 @@ export class RunOutputs {
       wallSeconds: run.wallSeconds,
       simulatedSeconds: run.clock * DT_SECONDS,
       rankTimings: run.timings,
-      layout: layoutInfo(run.placement, run.timings),
+      layout: { ...layoutInfo(run.placement, run.timings), threadsPerProcess: run.threads.count, threadChoice: run.threads.reason },
       runId: run.runId,
     };
     return info;

@@ -14,8 +14,11 @@ export class WaitLog {
   private waitsMs = new Float64Array(1024);
   private count = 0;
   computeSeconds = 0;
+  /** Sum of every wait noted (logged or not). */
+  totalMs = 0;
 
   note(ms: number): void {
+    this.totalMs += ms;
     if (this.count === this.waitsMs.length) {
       if (this.count >= MAX_LOGGED_WAITS) return;
       const grown = new Float64Array(this.count * 2);

@@ -20,12 +20,13 @@ import { DEFAULT_CONFIG_PATH } from '../../paths.js';
 import { writeReport } from '../../report/report.js';
 import { createProgressReporter } from '../../report/progress.js';
 import {
-  integerBetween, parseCount, parseNonNegative, parsePositive, parsePositiveInt, parseSeed, parseSizeList,
+  integerBetween, parseCount, parseNonNegative, parsePositive, parsePositiveInt, parseSeed, parseSizeList, parseThreads,
 } from '../options.js';
 import { DEFAULT_LEARNING_RATE, DEFAULT_REGULARISER, MAX_REGULARISER_EXPONENT } from '../../model/constants.js';
 
 interface RunCliOptions {
   workers?: number;
+  threads: number | 'auto';
   out: string;
   seed?: number;
   blocks?: number;
@@ -73,7 +74,8 @@ export function register(program: Command): void {
     .command('run')
     .description('train a spiking network with SuperSpike on worker-thread ranks')
     .argument('[config]', 'experiment config (JSON); default: config/default.json (the built-in task, as `npm start`)')
-    .option('-w, --workers <n>', `ranks (worker threads); default: the core count (${availableParallelism()} here)`, parsePositiveInt)
+    .option('-w, --workers <n>', `ranks (data partitions; the result does not depend on them); default: the core count (${availableParallelism()} here)`, parsePositiveInt)
+    .option('--threads <n|auto>', 'threads that step the ranks; auto: one per rank while cores are free, fewer on a busy machine', parseThreads, 'auto' as const)
     .option('-o, --out <dir>', 'output folder', 'output')
     .option('--seed <n>', 'network seed (initial weights, feedback matrices)', parseSeed)
     .option('--blocks <n>', 'training blocks after the burn-in', parseCount)
@@ -188,6 +190,7 @@ Examples:
       const reporter = createProgressReporter({ quiet: (opts.quiet ?? false) || !isRoot, stream: process.stderr });
       const options: RunOptions = {
         workers: mpi === null ? opts.workers : mpi.placement.ranksPerProcess,
+        threads: opts.threads,
         processes: mpi,
         outDir: opts.out,
         kernels: opts.kernels,
@@ -203,6 +206,7 @@ Examples:
         testHooks: { fault: opts.injectFault ?? null, rankOrderMerge: opts.rankOrderMerge ?? false, jitterMicros: opts.jitterUs, jitterSeed: opts.jitterSeed },
         onProgress: reporter.progress,
         onStats: reporter.stats,
+        onNotice: (message) => process.stderr.write(`superspike: note: ${message}\n`),
       };
       reporter.start({ config, task, workers, resumedFrom: opts.resume });
       try {
