@@ -284,7 +284,7 @@ class Coordinator {
 
   private saveState(checkpoint: boolean): string {
     const state = this.outputs.captureState(this.view, this.clock, this.statsLines, this.runId);
-    return this.isRoot ? this.outputs.saveState(state, checkpoint) : this.outputs.stateFile(checkpoint);
+    return this.outputs.saveState(state, checkpoint);
   }
 
   private emitProgress(): void {

@@ -9,7 +9,8 @@ import path from 'node:path';
 import { UserError } from '../errors.js';
 import type { ExperimentConfig } from '../config/schema.js';
 import type { ResolvedTask } from '../config/task.js';
-import { saveNetworkState, NETSTATE_FORMAT, NETSTATE_VERSION, type NetworkState } from '../io/netstate.js';
+import { NETSTATE_FORMAT, NETSTATE_VERSION } from '../io/netstate.js';
+import { saveStreamedState, type StreamedState } from '../io/netstate-stream.js';
 import { RUN_INFO_FILE, writeRunInfo, type RunInfo, type RunInfoLayout } from '../io/run-info.js';
 import { findMonitorRankFiles, truncateMonitorFileAt } from '../io/monitor-files.js';
 import { spkRankFiles, truncateSpkAfter } from '../io/spk.js';
@@ -112,8 +113,11 @@ export class RunOutputs {
     return path.join(this.outDir, checkpoint ? `${this.config.name}.checkpoint.netstate` : `${this.config.name}.netstate`);
   }
 
-  /** The network state in global order (a collective with several processes; complete at the root). */
-  captureState(view: NetworkView, clock: number, statsLines: number, runId: string): NetworkState {
+  /**
+   * The network state in global order (a collective with several processes; complete at the
+   * root). Its synaptic arrays are lazy: `saveState` produces them, on every process.
+   */
+  captureState(view: NetworkView, clock: number, statsLines: number, runId: string): StreamedState {
     return {
       format: NETSTATE_FORMAT,
       version: NETSTATE_VERSION,
@@ -127,10 +131,13 @@ export class RunOutputs {
     };
   }
 
-  /** Writes the network state; a checkpoint when the run is not over. */
-  saveState(state: NetworkState, checkpoint: boolean): string {
+  /**
+   * Writes the network state, streamed (io/netstate-stream.ts); a checkpoint when the run is not
+   * over. A collective: every process calls it; only the root writes.
+   */
+  saveState(state: StreamedState, checkpoint: boolean): string {
     const file = this.stateFile(checkpoint);
-    saveNetworkState(file, state);
+    saveStreamedState(this.isRoot ? file : null, state);
     return file;
   }
 
