@@ -19,8 +19,13 @@ import { DEFAULT_CONFIG_PATH } from '../paths.js';
 export type TrainConfig = string | ConfigInput | undefined;
 
 export interface TrainOptions {
-  /** Ranks (worker threads). Default: the number of cores. */
+  /** Ranks (data partitions; the result does not depend on them). Default: the number of cores. */
   workers?: number;
+  /**
+   * Threads that step the ranks. Default `auto`, as `superspike run`: one per rank while cores
+   * are free, fewer on a busy machine (docs/model.md §10.1).
+   */
+  threads?: number | 'auto';
   /** Output folder. Default `output`. */
   out?: string;
   /** No progress lines on stderr. Default false (progress as in `superspike run`). */
@@ -84,6 +89,7 @@ export async function train(config?: TrainConfig, options: TrainOptions = {}): P
   try {
     result = await runExperiment(experiment, task, {
       workers,
+      threads: options.threads ?? 'auto',
       outDir: options.out,
       kernels: options.kernels,
       stopSignal: options.signal,
@@ -95,6 +101,7 @@ export async function train(config?: TrainConfig, options: TrainOptions = {}): P
         reporter.stats(line);
         options.onStats?.(line);
       },
+      onNotice: options.quiet ? null : (message) => process.stderr.write(`superspike: note: ${message}\n`),
     });
   } finally {
     reporter.stop();
