@@ -66,7 +66,7 @@ export function mpirun(np: number, args: string[], options: MpirunOptions = {}):
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`mpirun ${full.join(' ')} hung:\n${stdout}\n${stderr}`));
-    }, options.timeoutMs ?? 120_000);
+    }, options.timeoutMs ?? 600_000);
     child.on('error', reject);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
