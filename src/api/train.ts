@@ -4,7 +4,8 @@
  * the config and the task and hands over to the engine's `runExperiment`, exactly as
  * `superspike run` does, so a library run writes the same files as the CLI.
  */
-import { availableParallelism } from 'node:os';
+import { networkShape } from '../network/chain.js';
+import { defaultRanks } from '../engine/threads.js';
 import { createProgressReporter } from '../report/progress.js';
 import { loadConfig } from '../config/load.js';
 import type { ConfigInput, ExperimentConfig } from '../config/schema.js';
@@ -19,7 +20,10 @@ import { DEFAULT_CONFIG_PATH } from '../paths.js';
 export type TrainConfig = string | ConfigInput | undefined;
 
 export interface TrainOptions {
-  /** Ranks (data partitions; the result does not depend on them). Default: the number of cores. */
+  /**
+   * Ranks (data partitions; the result does not depend on them). Default: as `superspike run`,
+   * the cores other work leaves free, fewer for a small network (engine/threads.ts).
+   */
   workers?: number;
   /**
    * Threads that step the ranks. Default `auto`, as `superspike run`: one per rank while cores
@@ -83,7 +87,7 @@ export async function train(config?: TrainConfig, options: TrainOptions = {}): P
   const experiment = resolveTrainConfig(config);
   const task = await resolveTask(experiment, { onWarning: options.quiet ? () => {} : undefined });
   const reporter = createProgressReporter({ quiet: options.quiet ?? false, stream: process.stderr });
-  const workers = options.workers ?? availableParallelism();
+  const workers = options.workers ?? defaultRanks(networkShape(experiment, task));
   reporter.start({ config: experiment, task, workers });
   let result: RunResult;
   try {

@@ -18,7 +18,7 @@ import { computeLayout, createSharedMemory, type MemoryLayout } from '../network
 import { rankSettings, resolveRunOptions, type ResolvedRunOptions, type RunOptions } from './options.js';
 import { RunOutputs } from './outputs.js';
 import { RankPool } from './rank-pool.js';
-import { autoThreads, ranksOfThreads, type ThreadChoice } from './threads.js';
+import { autoThreads, ranksOfThreads, synapsesOf, type ThreadChoice } from './threads.js';
 import { MpiLink } from './mpi-link.js';
 import { msToSteps, planMonitors, type MonitorPlan } from './monitor-plan.js';
 import { CollectiveFetcher, ROOT_PROCESS, gatherJson, localRanksOf, otherProcesses, whereIs, withProcess } from './process-group.js';
@@ -133,9 +133,7 @@ class Coordinator {
     if (threads !== 'auto') return { threads: Math.min(threads, ranks), reason: 'as asked' };
     const placement = this.options.processes?.placement;
     const here = placement ? placement.hosts.filter((h) => h === placement.hosts[placement.process]).length : 1;
-    let synapses = 0;
-    for (const c of this.topology.connections) synapses += c.nPre * c.nPost;
-    return autoThreads(ranks, Math.round((synapses * ranks) / this.ranks), here);
+    return autoThreads(ranks, Math.round((synapsesOf(this.topology.shape) * ranks) / this.ranks), here);
   }
 
   /** The whole run, with the output folder locked (by the root process) from start to end. */

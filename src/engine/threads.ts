@@ -11,6 +11,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
+import { buildTopology, type NetworkShape } from '../network/topology.js';
 
 /**
  * Below this many synapses per thread the barrier every 0.8 ms costs more than the thread adds
@@ -69,4 +70,18 @@ export function ranksOfThreads(localRanks: readonly number[], threads: number): 
   const hosted: number[][] = Array.from({ length: Math.min(threads, localRanks.length) }, () => []);
   localRanks.forEach((rank, i) => hosted[i % hosted.length]!.push(rank));
   return hosted;
+}
+
+/** Synapses of a network (every connection, nPre × nPost). */
+export function synapsesOf(shape: NetworkShape): number {
+  return buildTopology(shape).connections.reduce((sum, c) => sum + c.nPre * c.nPost, 0);
+}
+
+/**
+ * The default rank count of a one-process run: the `auto` thread count for as many ranks as
+ * cores. More ranks than threads would only repeat the per-rank work (each rank keeps every
+ * presynaptic trace), and the result does not depend on the rank count.
+ */
+export function defaultRanks(shape: NetworkShape): number {
+  return autoThreads(availableParallelism(), synapsesOf(shape)).threads;
 }

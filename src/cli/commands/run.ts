@@ -12,6 +12,7 @@ import { DEFAULT_RUN_OPTIONS } from '../../engine/options.js';
 import { networkShape } from '../../network/chain.js';
 import { localRanksOf, withProcess } from '../../engine/process-group.js';
 import { checkNetworkMemory, checkWorkers, LIMITS } from '../../config/limits.js';
+import { defaultRanks } from '../../engine/threads.js';
 import { createSignalHandling } from '../signals.js';
 import { joinMpiJob } from '../../engine/mpi-session.js';
 import { RunDisagreementError } from '../../engine/run-agreement.js';
@@ -75,7 +76,7 @@ export function register(program: Command): void {
     .command('run')
     .description('train a spiking network with SuperSpike on worker-thread ranks')
     .argument('[config]', 'experiment config (JSON); default: config/default.json (the built-in task, as `npm start`)')
-    .option('-w, --workers <n>', `ranks (data partitions; the result does not depend on them); default: the core count (${availableParallelism()} here)`, parsePositiveInt)
+    .option('-w, --workers <n>', `ranks (data partitions; the result does not depend on them); default: the cores other work leaves free (at most ${availableParallelism()} here), fewer for a small network`, parsePositiveInt)
     .option('--threads <n|auto>', 'threads that step the ranks; auto: one per rank while cores are free, fewer on a busy machine', parseThreads, 'auto' as const)
     .option('-o, --out <dir>', 'output folder', 'output')
     .option('--seed <n>', 'network seed (initial weights, feedback matrices)', parseSeed)
@@ -125,7 +126,12 @@ monitor files (docs/monitors.md). Ctrl-C (or SIGTERM) stops at the next
 0.8 ms interval, writes <name>.checkpoint.netstate and exits 130 (143); continue with --resume,
 into the same output folder. One run at a time per folder (a lock file .superspike.lock).
 
-Under mpirun or srun, every process runs --workers rank threads (see docs/mpi.md):
+--workers ranks are stepped by --threads threads; auto (the default) takes the cores that other
+work leaves free, at most one per rank, and says so in run.json; the result is the same bytes
+for any --workers and --threads (docs/model.md §10.1). A run whose threads wait more than half
+the time at barriers says so once, with the --threads that would be faster.
+
+Under mpirun or srun, every process runs --workers ranks (see docs/mpi.md):
   mpirun -np 2 superspike run config/default.json --workers 2 --out out/m
 
 Without a config file and without --input/--target, run trains config/default.json: the
@@ -135,6 +141,7 @@ built-in SUPERSPIKE task that \`npm start\` runs (flags still override it). With
 Examples:
   superspike run                                   # built-in task (config/default.json), all cores
   superspike run config/default.json --workers 2
+  superspike run config/default.json --workers 4 --threads 2     # 4 ranks on 2 threads
   superspike run config/oxford.json --blocks 10 --out output/oxford   # data/ssbm rasters
   superspike run config/oxford.json --input my-input.ras --target my-target.ras --grid 2
   superspike run --record membrane:output:0-3 --record rate:hidden --record auryn
@@ -179,9 +186,9 @@ Examples:
       // Under an MPI launcher this process is one of several; each runs --workers ranks.
       const mpi = joinMpiJob(opts.workers ?? defaultRanksPerProcess());
       const isRoot = mpi === null || mpi.placement.process === 0;
-      const workers = mpi === null ? opts.workers ?? availableParallelism() : mpi.placement.processes * mpi.placement.ranksPerProcess;
-      // Limits before anything is allocated or --out is touched (config/limits.ts).
       const shape = networkShape(config, task);
+      const workers = mpi === null ? opts.workers ?? defaultRanks(shape) : mpi.placement.processes * mpi.placement.ranksPerProcess;
+      // Limits before anything is allocated or --out is touched (config/limits.ts).
       const localRanks = mpi === null ? undefined : localRanksOf(mpi.placement, workers);
       const warning = checkWorkers(workers, shape, localRanks?.length ?? workers);
       if (warning && isRoot) process.stderr.write(`superspike: warning: ${warning}\n`);
@@ -190,7 +197,7 @@ Examples:
       const signals = createSignalHandling(stop, path.resolve(opts.out, `${config.name}.checkpoint.netstate`), mpi === null ? undefined : (code) => mpi.abort(code));
       const reporter = createProgressReporter({ quiet: (opts.quiet ?? false) || !isRoot, stream: process.stderr });
       const options: RunOptions = {
-        workers: mpi === null ? opts.workers : mpi.placement.ranksPerProcess,
+        workers: mpi === null ? workers : mpi.placement.ranksPerProcess,
         threads: opts.threads,
         processes: mpi,
         outDir: opts.out,
