@@ -8,7 +8,7 @@ import path from 'node:path';
 import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { runExperiment } from '../src/engine/coordinator.js';
-import { MIN_SYNAPSES_PER_THREAD, autoThreads, ranksOfThreads } from '../src/engine/threads.js';
+import { MIN_SYNAPSES_PER_THREAD, NOTICE_AFTER_MS, autoThreads, ranksOfThreads, waitShareNotice } from '../src/engine/threads.js';
 import { fileBytes, mergedSpikes, smallConfig, taskFor, tempDir } from './helpers.js';
 
 const GROUPS = ['multi_stim', 'multi_hidden', 'multi_hidden2', 'output', 'target'];
@@ -62,6 +62,15 @@ describe('threads', () => {
     expect(autoThreads(8, big, 1, 10_000).reason).toMatch(/other tasks running/);
     // A network too small to keep two threads busy between barriers.
     expect(autoThreads(8, MIN_SYNAPSES_PER_THREAD, 1, 0).threads).toBe(1);
+  });
+
+  it('says once that threads mostly wait, with the thread count that would be faster', () => {
+    const judged = NOTICE_AFTER_MS * 2;
+    expect(waitShareNotice(2, judged - 1, judged - 1, null)).toBeNull();
+    expect(waitShareNotice(1, 1e9, 0.9e9, null)).toBeNull();
+    expect(waitShareNotice(2, judged, 0.4 * judged, null)).toBeNull();
+    expect(waitShareNotice(2, judged, 0.8 * judged, null)).toMatch(/^the 2 rank threads waited 80 % of their loop at barriers: .* --threads 1 /);
+    expect(waitShareNotice(8, 8 * judged, 0.6 * 8 * judged, 1)).toMatch(/the 8 rank threads in process 1 waited 60 % .* --threads 3 /);
   });
 
   it('a run with threads: auto gives the bytes of one rank', async () => {

@@ -18,7 +18,7 @@ import { computeLayout, createSharedMemory, type MemoryLayout } from '../network
 import { rankSettings, resolveRunOptions, type ResolvedRunOptions, type RunOptions } from './options.js';
 import { RunOutputs } from './outputs.js';
 import { RankPool } from './rank-pool.js';
-import { autoThreads, ranksOfThreads, synapsesOf, type ThreadChoice } from './threads.js';
+import { autoThreads, ranksOfThreads, synapsesOf, waitShareNotice, type ThreadChoice } from './threads.js';
 import { MpiLink } from './mpi-link.js';
 import { msToSteps, planMonitors, type MonitorPlan } from './monitor-plan.js';
 import { CollectiveFetcher, ROOT_PROCESS, gatherJson, localRanksOf, otherProcesses, whereIs, withProcess } from './process-group.js';
@@ -39,9 +39,6 @@ import type { RankTiming } from './wait-log.js';
 
 export type { ProgressEvent, RunOptions } from './options.js';
 
-/** The wait-share notice: after this much step-loop time per thread, above this share of waiting. */
-const NOTICE_AFTER_MS = 2000;
-const NOTICE_SHARE = 0.5;
 export { RunFailedError } from './rank-errors.js';
 
 export interface RunResult {
@@ -245,24 +242,14 @@ class Coordinator {
     this.noticeWaitShare();
   }
 
-  /**
-   * Once the threads have run a while (NOTICE_AFTER_MS each), a wait share above NOTICE_SHARE says
-   * the cores are shared with other work, with the thread count that would keep them busy.
-   */
+  /** The wait-share notice (threads.ts), looked at every park, said at most once. */
   private noticeWaitShare(): void {
-    const threads = this.threads.length;
-    if (this.noticed || threads < 2 || this.options.onNotice === null) return;
+    if (this.noticed || this.options.onNotice === null) return;
     const { loopMs, waitMs } = this.control.loopTime();
-    if (loopMs < NOTICE_AFTER_MS * threads) return;
+    const message = waitShareNotice(this.threads.length, loopMs, waitMs, this.options.processes?.placement.process ?? null);
+    if (message === null) return;
     this.noticed = true;
-    const share = waitMs / loopMs;
-    if (share <= NOTICE_SHARE) return;
-    const better = Math.max(1, Math.round(threads * (1 - share)));
-    const where = this.options.processes ? ` in process ${this.options.processes.placement.process}` : '';
-    this.options.onNotice(
-      `the ${threads} rank threads${where} waited ${Math.round(share * 100)} % of their loop at barriers: ` +
-      `the cores are shared with other work (or oversubscribed); --threads ${better} (or --threads auto) would likely be faster`,
-    );
+    this.options.onNotice(message);
   }
 
   /** The protocol from the current clock on; the ranks are parked at every await. True when interrupted. */

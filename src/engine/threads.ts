@@ -85,3 +85,21 @@ export function synapsesOf(shape: NetworkShape): number {
 export function defaultRanks(shape: NetworkShape): number {
   return autoThreads(availableParallelism(), synapsesOf(shape)).threads;
 }
+
+/** The wait-share notice: after this much step-loop time per thread, above this share of waiting. */
+export const NOTICE_AFTER_MS = 2000;
+export const NOTICE_SHARE = 0.5;
+
+/**
+ * The message when the threads, having run long enough to judge, spent more than NOTICE_SHARE of
+ * their loop at barriers — the cores are shared with other work — with the thread count that
+ * would keep them busy: threads × (1 − share); null otherwise. The caller says it at most once.
+ */
+export function waitShareNotice(threads: number, loopMs: number, waitMs: number, process: number | null): string | null {
+  if (threads < 2 || loopMs < NOTICE_AFTER_MS * threads) return null;
+  const share = waitMs / loopMs;
+  if (share <= NOTICE_SHARE) return null;
+  const better = Math.max(1, Math.round(threads * (1 - share)));
+  return `the ${threads} rank threads${process === null ? '' : ` in process ${process}`} waited ${Math.round(share * 100)} % of their loop at barriers: ` +
+    `the cores are shared with other work (or oversubscribed); --threads ${better} (or --threads auto) would likely be faster`;
+}
