@@ -93,7 +93,7 @@ export const DEFAULT_CASES: BenchCase[] = [
   { label: 'small', hidden: [256], feedback: 'symmetric', workers: 2 },
   { label: 'medium', hidden: [1024], feedback: 'symmetric', workers: 1 },
   { label: 'medium', hidden: [1024], feedback: 'symmetric', workers: 2 },
-  { label: 'medium, oversubscribed', hidden: [1024], feedback: 'symmetric', workers: 4 },
+  { label: 'medium, more ranks than cores', hidden: [1024], feedback: 'symmetric', workers: 4 },
   { label: 'large', hidden: [4096], feedback: 'symmetric', workers: 1 },
   { label: 'large', hidden: [4096], feedback: 'symmetric', workers: 2 },
   { label: 'deep', hidden: [1024, 1024], feedback: 'random', workers: 2 },

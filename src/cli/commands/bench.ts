@@ -42,7 +42,7 @@ export function register(program: Command): void {
       'after',
       `
 Default cases: 200-256-200 and 200-1024-200 (symmetric) on 1 and 2 workers, 200-1024-200 on 4
-workers (oversubscribed on 2 cores), 200-4096-200 on 1 and 2 workers, 200-1024-1024-200 (random
+workers (more ranks than 2 cores: with --threads auto they share the free cores' threads), 200-4096-200 on 1 and 2 workers, 200-1024-1024-200 (random
 feedback) on 2 workers. Task: 200 Poisson inputs at 10 Hz, 200 Poisson targets at 5 Hz.
 
 Examples:
