@@ -12,7 +12,7 @@ import { DEFAULT_RUN_OPTIONS } from '../../engine/options.js';
 import { networkShape } from '../../network/chain.js';
 import { localRanksOf, withProcess } from '../../engine/process-group.js';
 import { checkNetworkMemory, checkWorkers, LIMITS } from '../../config/limits.js';
-import { createSignalHandling } from '../signals.js';
+import { createSignalHandling, NOT_STARTED_EXIT_CODE } from '../signals.js';
 import { joinMpiJob } from '../../engine/mpi-session.js';
 import { RunDisagreementError } from '../../engine/run-agreement.js';
 import { loadNetworkState } from '../../engine/state-validate.js';
@@ -64,6 +64,7 @@ interface RunCliOptions {
   rankOrderMerge?: boolean;
   jitterUs?: number;
   jitterSeed?: number;
+  testWaitBeforeStart?: boolean;
   record: string[];
   recordEveryMs?: number;
   recordRateBinMs?: number;
@@ -114,6 +115,7 @@ export function register(program: Command): void {
     .addOption(new Option('--rank-order-merge', 'test only: merge spikes in rank order').hideHelp())
     .addOption(new Option('--jitter-us <us>', 'test only: random sleeps before exchanges').argParser(parseNonNegative).hideHelp())
     .addOption(new Option('--jitter-seed <n>', 'test only: seed of the sleeps').argParser(parseSeed).hideHelp())
+    .addOption(new Option('--test-wait-before-start', 'test only: wait for a signal (at most 60 s) after reading the config').hideHelp())
     .addHelpText(
       'after',
       `
@@ -141,6 +143,10 @@ Examples:
     )
     .action(async (configFile: string | undefined, opts: RunCliOptions) => {
       checkWorkers(opts.workers ?? availableParallelism(), null); // threads of this process, before anything is read
+      // Signals from the first moment: a stop while the config and data are read ends the run
+      // before it touches anything (exit NOT_STARTED_EXIT_CODE), not with Node's default death.
+      const stop = new AbortController();
+      const signals = createSignalHandling(stop);
       let config;
       let task: ResolvedTask;
       let resume;
@@ -184,8 +190,21 @@ Examples:
       const warning = checkWorkers(workers, shape, localRanks?.length ?? workers);
       if (warning && isRoot) process.stderr.write(`superspike: warning: ${warning}\n`);
       checkNetworkMemory(shape, workers, task.input.steps.length + task.target.steps.length, opts.maxMemoryGib ?? config.maxMemoryGiB, localRanks);
-      const stop = new AbortController();
-      const signals = createSignalHandling(stop, path.resolve(opts.out, `${config.name}.checkpoint.netstate`), mpi === null ? undefined : (code) => mpi.abort(code));
+      if (opts.testWaitBeforeStart) {
+        process.stderr.write('superspike: test: waiting for a signal before the run starts\n');
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, 60_000);
+          stop.signal.addEventListener('abort', () => { clearTimeout(timer); resolve(); });
+        });
+      }
+      if (stop.signal.aborted) {
+        // Stopped before anything was touched: under MPI the launcher stops the others too.
+        process.exitCode = NOT_STARTED_EXIT_CODE;
+        mpi?.finalize();
+        signals.dispose();
+        return;
+      }
+      signals.begin(path.resolve(opts.out, `${config.name}.checkpoint.netstate`), mpi === null ? undefined : (code) => mpi.abort(code));
       const reporter = createProgressReporter({ quiet: (opts.quiet ?? false) || !isRoot, stream: process.stderr });
       const options: RunOptions = {
         workers: mpi === null ? opts.workers : mpi.placement.ranksPerProcess,
