@@ -138,6 +138,9 @@ class Coordinator {
     const resume = options.resume ?? null;
     const comm = options.processes?.comm;
     mkdirSync(outputs.outDir, { recursive: true });
+    // Every process checks what it will cut back before any process changes anything.
+    if (resume) outputs.checkResumable(this.monitors !== null);
+    comm?.barrier();
     if (this.isRoot) {
       outputs.claimFolder(this.runId, resume && { runId: resume.runId, statsLines: resume.statsLines, file: options.resumeFile ?? 'the resumed state' });
     }

@@ -12,7 +12,7 @@ import type { ResolvedTask } from '../config/task.js';
 import { saveNetworkState, NETSTATE_FORMAT, NETSTATE_VERSION, type NetworkState } from '../io/netstate.js';
 import { RUN_INFO_FILE, writeRunInfo, type RunInfo, type RunInfoLayout } from '../io/run-info.js';
 import { findMonitorRankFiles, truncateMonitorFileAt } from '../io/monitor-files.js';
-import { spkRankFiles, truncateSpkAfter } from '../io/spk.js';
+import { readSpkHeader, spkRankFiles, truncateSpkAfter } from '../io/spk.js';
 import { appendStatsLine, formatStatsLine, writeStatsFile, type StatsLine } from '../io/stats.js';
 import { checkResumeFolder, removeStaleOutputs, writeRunStartMarker } from '../io/run-identity.js';
 import { DT_SECONDS, STEPS_PER_SECOND } from '../model/constants.js';
@@ -85,6 +85,27 @@ export class RunOutputs {
     // Stale files of an earlier run with more ranks would otherwise join every merge.
     for (const f of [...this.ownRankFiles(), ...this.ownMonitorFiles()]) rmSync(f, { force: true });
     if (this.isRoot) writeStatsFile(this.statsFile, []);
+  }
+
+  /**
+   * Every check a resume needs before anything in the folder changes (run on every process, before
+   * the root claims the folder): each rank file this process will cut back is a spike file (a
+   * 0-byte one of a run killed early counts as empty), and monitor files are continued only by a
+   * resume that records: without --record they would be cut back and never written again.
+   */
+  checkResumable(recording: boolean): void {
+    for (const f of this.ownRankFiles()) readSpkHeader(f);
+    const monitors = this.ownMonitorFiles();
+    if (monitors.length === 0) return;
+    if (!recording) {
+      throw new UserError(
+        `${monitors[0]} holds state recorded by this run: resume with the same --record options as the run, or into a copy of the folder without its monitor files`,
+      );
+    }
+    const ranks = Math.max(...monitors.map((f) => Number(/\.(\d+)$/.exec(f)![1]))) + 1;
+    if (this.isRoot && ranks > this.ranks) {
+      throw new UserError(`${monitors.find((f) => f.endsWith(`.${ranks - 1}`))} was recorded by ${ranks} or more ranks: resume with --workers ${ranks} to continue the monitors`);
+    }
   }
 
   /** Cuts the folder back to the saved clock: rank files truncated, stats lines kept up to it. */
