@@ -1,0 +1,186 @@
+/**
+ * Sweeps never destroy finished runs (issue 19.3): reuse keyed on content rather than absolute
+ * paths, the run folder locked before anything is written in it, a reused run checked complete,
+ * results written atomically and never through a symlink, SIGTERM forwarded to the runs (which
+ * checkpoint; the sweep exits 143 and a rerun continues them to the same results), and no
+ * finished run recomputed without --force. Real `superspike run` children of the built CLI.
+ */
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { acquireOutLock } from '../src/io/out-lock.js';
+import { findPreset } from '../src/experiments/index.js';
+import { runKey } from '../src/experiments/run-key.js';
+import { runDir, runShare } from '../src/experiments/runner.js';
+import { SweepStop } from '../src/experiments/sweep-stop.js';
+import type { RunSpec } from '../src/experiments/types.js';
+import { CLI_PATH, PACKAGE_ROOT } from '../src/paths.js';
+import { captureCli } from './cli-capture.js';
+
+const TINY = ['single-neuron', '--tiny', '--seeds', '2', '--parallel', '2'];
+
+function waitFor(check: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    const poll = () => {
+      if (check()) return resolve();
+      if (Date.now() - started > timeoutMs) return reject(new Error(`timed out waiting for ${what}`));
+      setTimeout(poll, 50);
+    };
+    poll();
+  });
+}
+
+describe('run keys', () => {
+  const cli = captureCli('sweep-key');
+
+  it('name data by content: a copy of the rasters elsewhere gives the same key, other bytes another', () => {
+    const spec = findPreset('single-neuron').plan({ size: 'tiny', seeds: 1 }).runs[0]!;
+    const { input, target } = spec.config as { input: string; target: string };
+    const copy = (file: string, name: string) => {
+      const to = path.join(cli.dir, name);
+      fs.copyFileSync(file, to);
+      return to;
+    };
+    const moved = { ...spec.config, input: copy(input, 'in.ras'), target: copy(target, 'target.ras') };
+    expect(moved.input).not.toBe(input);
+    expect(runKey(moved)).toBe(runKey(spec.config));
+    fs.appendFileSync(moved.target, '\n0.4 0\n');
+    expect(runKey(moved)).not.toBe(runKey(spec.config));
+    expect(runKey({ ...spec.config, seed: 2 })).not.toBe(runKey(spec.config));
+  });
+});
+
+describe('superspike experiment keeps finished runs', () => {
+  const cli = captureCli('sweep');
+
+  it('reuses the runs another checkout made (same content, other absolute paths)', async () => {
+    const out = path.join(cli.dir, 'a');
+    expect(await cli.run('experiment', ...TINY, '--out', out)).toBe(0);
+    const csv = fs.readFileSync(path.join(out, 'results.csv'), 'utf8');
+    // What another checkout writes: its own absolute paths to the same data.
+    for (const seed of [1, 2]) {
+      const file = path.join(out, 'runs', 'single', `seed-${seed}`, 'config.json');
+      expect(fs.readFileSync(file, 'utf8')).toContain(PACKAGE_ROOT);
+      fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replaceAll(PACKAGE_ROOT, '/elsewhere/superspike'));
+    }
+    cli.stderr = '';
+    expect(await cli.run('experiment', ...TINY, '--out', out)).toBe(0);
+    expect(cli.stderr.match(/reused: completed run of the same config/g)).toHaveLength(2);
+    expect(fs.readFileSync(path.join(out, 'results.csv'), 'utf8')).toBe(csv);
+  });
+
+  it('takes the run folder\'s lock before writing anything in it', async () => {
+    const out = path.join(cli.dir, 'locked');
+    const dir = path.join(out, 'runs', 'single', 'seed-1');
+    const lock = acquireOutLock(dir); // held by this (live) process, as by another sweep
+    try {
+      expect(await cli.run('experiment', ...TINY, '--out', out)).toBe(1);
+      expect(cli.stderr).toMatch(new RegExp(`${dir.replaceAll('/', '\\/')} is in use by superspike process ${process.pid}`));
+      expect(fs.readdirSync(dir)).toEqual(['.superspike.lock']);
+    } finally {
+      lock.release();
+    }
+  });
+
+  it('refuses a reused run with a file cut short, naming it, and recomputes it only with --force', async () => {
+    const out = path.join(cli.dir, 'short');
+    expect(await cli.run('experiment', ...TINY, '--out', out)).toBe(0);
+    const csv = fs.readFileSync(path.join(out, 'results.csv'), 'utf8');
+    const spikes = path.join(out, 'runs', 'single', 'seed-2', 'output.0.spk');
+    fs.truncateSync(spikes, fs.statSync(spikes).size - 8);
+    fs.rmSync(path.join(out, 'results.csv'));
+    cli.stderr = '';
+    expect(await cli.run('experiment', ...TINY, '--out', out)).toBe(1);
+    expect(cli.stderr).toMatch(/seed-2 holds a finished or foreign run .*output\.0\.spk is short: it holds \d+ spikes .*--force/);
+    expect(fs.existsSync(path.join(out, 'results.csv'))).toBe(false);
+    cli.stderr = '';
+    expect(await cli.run('experiment', ...TINY, '--force', '--out', out)).toBe(0);
+    expect(cli.stderr).toMatch(/single seed 1: .*reused/);
+    expect(cli.stderr).not.toMatch(/single seed 2: .*reused/);
+    expect(fs.readFileSync(path.join(out, 'results.csv'), 'utf8')).toBe(csv);
+  });
+
+  it('never recomputes over a finished run of another config without --force', async () => {
+    const out = path.join(cli.dir, 'other');
+    expect(await cli.run('experiment', ...TINY, '--out', out)).toBe(0);
+    const seed2 = path.join(out, 'runs', 'single', 'seed-2');
+    // The preset changed since (another version's protocol): seed 2's folder holds another run.
+    const sweepFile = path.join(seed2, 'sweep.json');
+    fs.writeFileSync(sweepFile, fs.readFileSync(sweepFile, 'utf8').replace(/"key": "[0-9a-f]+"/, `"key": "${'0'.repeat(64)}"`));
+    const before = fs.readFileSync(path.join(seed2, 'single.stats'));
+    const mtime = fs.statSync(path.join(seed2, 'output.0.spk')).mtimeMs;
+    cli.stderr = '';
+    expect(await cli.run('experiment', ...TINY, '--out', out)).toBe(1);
+    expect(cli.stderr).toMatch(/seed-2 holds a finished or foreign run that this sweep would overwrite \(it holds a run of a different config \(or data\)\): run with --force/);
+    expect(fs.readFileSync(path.join(seed2, 'single.stats'))).toEqual(before);
+    expect(fs.statSync(path.join(seed2, 'output.0.spk')).mtimeMs).toBe(mtime);
+    expect(await cli.run('experiment', ...TINY, '--force', '--out', out)).toBe(0);
+    expect(fs.readFileSync(sweepFile, 'utf8')).not.toContain('0'.repeat(64));
+  });
+
+  it('writes results atomically and refuses a symlink where a results file goes', async () => {
+    const out = path.join(cli.dir, 'link');
+    fs.mkdirSync(out);
+    const victim = path.join(cli.dir, 'victim.txt');
+    fs.writeFileSync(victim, 'precious\n');
+    fs.symlinkSync(victim, path.join(out, 'results.md'));
+    expect(await cli.run('experiment', ...TINY, '--out', out)).toBe(1);
+    expect(cli.stderr).toMatch(/refusing to write .*results\.md: it is a symbolic link/);
+    expect(fs.readFileSync(victim, 'utf8')).toBe('precious\n');
+    expect(fs.readdirSync(out).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+});
+
+describe('stopping a sweep', () => {
+  const cli = captureCli('sweep-stop');
+
+  it('SIGTERM reaches the running runs, which checkpoint; the sweep exits 143', async () => {
+    const out = path.join(cli.dir, 'term');
+    const child = spawn(process.execPath, [CLI_PATH, 'experiment', 'single-neuron', '--quick', '--seeds', '2', '--parallel', '2', '--out', out], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    const runJson = (seed: number) => path.join(out, 'runs', 'single', `seed-${seed}`, 'run.json');
+    // Both runs have started (their start markers are written after their signal handlers are in place).
+    await waitFor(() => fs.existsSync(runJson(1)) && fs.existsSync(runJson(2)), 'both runs to start');
+    child.kill('SIGTERM');
+    expect(await exited, stderr).toBe(143);
+    expect(stderr).toMatch(/experiment stopped by SIGTERM: 2 run\(s\) not finished; the running ones wrote checkpoints/);
+    for (const seed of [1, 2]) {
+      const info = JSON.parse(fs.readFileSync(runJson(seed), 'utf8')) as { interrupted: boolean; stateFile: string };
+      expect(info.interrupted).toBe(true);
+      expect(info.stateFile).toBe('single.checkpoint.netstate');
+      expect(fs.existsSync(path.join(out, 'runs', 'single', `seed-${seed}`, 'single.checkpoint.netstate'))).toBe(true);
+    }
+    expect(fs.existsSync(path.join(out, 'results.csv'))).toBe(false);
+  });
+
+  it('a stopped sweep continues from the checkpoints to the results of an uninterrupted one', async () => {
+    // One tiny run made longer, so that the stop lands inside it.
+    const base = findPreset('single-neuron').plan({ size: 'tiny', seeds: 1 }).runs[0]!;
+    const spec: RunSpec = { ...base, config: { ...base.config, blocks: 6 } };
+    const reference = await runShare([spec], { outDir: path.join(cli.dir, 'whole'), parallel: 1 });
+
+    const outDir = path.join(cli.dir, 'stopped');
+    const stop = new SweepStop();
+    const marker = path.join(runDir(outDir, spec), 'run.json');
+    const first = runShare([spec], { outDir, parallel: 1, stop });
+    await waitFor(() => fs.existsSync(marker), 'the run to start');
+    stop.request('SIGTERM');
+    await expect(first).rejects.toMatchObject({ exitCode: 143 });
+    expect(JSON.parse(fs.readFileSync(marker, 'utf8'))).toMatchObject({ interrupted: true });
+
+    const origins: string[] = [];
+    const [again] = await runShare([spec], { outDir, parallel: 1, onRunDone: (_r, _d, _t, origin) => origins.push(origin) });
+    expect(origins).toEqual(['resumed']);
+    const strip = (r: typeof again) => ({ ...r!, dir: '', wallSeconds: 0 });
+    expect(strip(again)).toEqual(strip(reference[0]));
+    for (const f of ['single.stats', 'output.0.spk', 'single.netstate']) {
+      expect(fs.readFileSync(path.join(runDir(outDir, spec), f)), f).toEqual(fs.readFileSync(path.join(runDir(path.join(cli.dir, 'whole'), spec), f)));
+    }
+  });
+});
