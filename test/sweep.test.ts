@@ -84,6 +84,18 @@ describe('superspike experiment keeps finished runs', () => {
     }
   });
 
+  it('a lent lock is accepted only by a child of its holder', () => {
+    const dir = path.join(cli.dir, 'lent');
+    const lock = acquireOutLock(dir);
+    try {
+      // This process holds it: as its own "child" (ppid is not the holder) the token does not open it.
+      expect(() => acquireOutLock(dir, { lentToken: lock.info.token })).toThrow(/is in use by superspike process/);
+      expect(() => acquireOutLock(dir, { lentToken: 'not-the-token' })).toThrow(/is in use by superspike process/);
+    } finally {
+      lock.release();
+    }
+  });
+
   it('refuses a reused run with a file cut short, naming it, and recomputes it only with --force', async () => {
     const out = path.join(cli.dir, 'short');
     expect(await cli.run('experiment', ...TINY, '--out', out)).toBe(0);

@@ -19,6 +19,7 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { constants } from 'node:os';
 import path from 'node:path';
 import { UserError } from '../errors.js';
 import { acquireOutLock, LENT_LOCK_ENV, type OutLock } from '../io/out-lock.js';
@@ -184,7 +185,8 @@ function runChild(args: string[], lock: OutLock, stop: SweepStop): Promise<{ cod
     });
     child.on('close', (c, signal) => {
       forget();
-      resolve({ code: c ?? (signal ? 128 + (signal === 'SIGKILL' ? 9 : signal === 'SIGTERM' ? 15 : 2) : null), stderr: tail });
+      // Killed by a signal before its handlers were in place: the shell's convention, 128 + signal.
+      resolve({ code: c ?? (signal ? 128 + constants.signals[signal] : null), stderr: tail });
     });
   });
 }

@@ -55,15 +55,15 @@ export function emitSlurm(specs: readonly RunSpec[], outDir: string, experimentA
     }
   }
   const command = [process.execPath, CLI_PATH, 'experiment', ...experimentArgs].map(quote).join(' ');
-  const header = (name: string) => [
+  const header = (name: string, log: string) => [
     '#!/bin/bash',
     `# Written by superspike experiment --emit slurm (${specs.length} runs). Submit with: sbatch ${quote(path.join(outDir, name))}`,
-    `#SBATCH --output=${quote(path.join(outDir, 'slurm-%A_%a.out'))}`,
+    `#SBATCH --output=${quote(path.join(outDir, log))}`,
     '#SBATCH --ntasks=1',
     '#SBATCH --cpus-per-task=1',
   ];
   const array = [
-    ...header(SLURM_ARRAY_FILE),
+    ...header(SLURM_ARRAY_FILE, 'slurm-%A_%a.out'),
     '#SBATCH --job-name=superspike-runs',
     `#SBATCH --array=0-${specs.length - 1}`,
     '# SIGTERM 120 s before the time limit, to the batch shell only: the run checkpoints, and',
@@ -74,7 +74,7 @@ export function emitSlurm(specs: readonly RunSpec[], outDir: string, experimentA
     '',
   ].join('\n');
   const analyse = [
-    ...header(SLURM_ANALYSE_FILE),
+    ...header(SLURM_ANALYSE_FILE, 'slurm-%j.out'),
     '#SBATCH --job-name=superspike-results',
     '# Submit after the array: sbatch --dependency=afterok:<array job id> slurm-analyse.sh',
     'set -eu',
