@@ -10,7 +10,7 @@ import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'no
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadNetworkState } from '../src/io/netstate.js';
+import { loadNetworkState } from '../src/engine/state-validate.js';
 import { findMonitorRankFiles, mergeMonitorRankFiles } from '../src/io/monitor-files.js';
 import { fileBytes, mergedSpikes, tempDir } from './helpers.js';
 import { CLI, TCP_ONLY, mpiGate, mpirun, type JobOutput } from './mpi-helpers.js';

@@ -10,8 +10,8 @@
  * the coordinator's main thread does. So no two threads of a process are ever inside MPI at once,
  * and every process makes the same collective calls in the same order.
  */
-import type { MemoryLayout } from './layout.js';
-import { processOfRank, ranksOfProcess } from './partition.js';
+import type { MemoryLayout } from '../network/layout.js';
+import { processOfRank, ranksOfProcess } from '../network/partition.js';
 import type { RankArray, RegionFetcher } from './snapshot.js';
 
 export interface Placement {

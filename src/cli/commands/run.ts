@@ -9,16 +9,16 @@ import type { ConfigInput } from '../../config/schema.js';
 import { resolveTask, type ResolvedTask } from '../../config/task.js';
 import { runExperiment, type RunOptions } from '../../engine/coordinator.js';
 import { DEFAULT_RUN_OPTIONS } from '../../engine/options.js';
-import { networkShape } from '../../engine/setup.js';
+import { networkShape } from '../../network/chain.js';
 import { localRanksOf } from '../../engine/process-group.js';
 import { checkNetworkMemory, checkWorkers, LIMITS } from '../../config/limits.js';
 import { createSignalHandling } from '../signals.js';
 import { joinMpiJob } from '../../engine/mpi-session.js';
-import { loadNetworkState } from '../../io/netstate.js';
+import { loadNetworkState } from '../../engine/state-validate.js';
 import { UserError } from '../../errors.js';
 import { DEFAULT_CONFIG_PATH } from '../../paths.js';
 import { writeReport } from '../../report/report.js';
-import { createProgressReporter } from '../progress.js';
+import { createProgressReporter } from '../../report/progress.js';
 import {
   coresPerLocalProcess, integerBetween, parseCount, parseNonNegative, parsePositive, parsePositiveInt, parseSeed, parseSizeList,
 } from '../options.js';
