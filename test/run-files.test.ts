@@ -1,7 +1,8 @@
 /**
  * Folders that say "completed" are complete (issue 19.5): run.json records every output file
  * with its size and what it holds (spikes, monitor samples, stats lines), and `report`, `export`,
- * `loadRun` refuse a folder with a file missing or short, naming the file.
+ * `loadRun` refuse a folder with a file missing or short, naming the file. Under MPI the records
+ * of every process's rank files reach run.json (gated as in test/mpi-helpers.ts).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -10,6 +11,9 @@ import { loadRun } from '../src/api/run-folder.js';
 import type { RunFileRecord } from '../src/io/run-files.js';
 import { readSpkAll } from '../src/io/spk-read.js';
 import { captureCli } from './cli-capture.js';
+import { CLI, mpiGate, mpirun } from './mpi-helpers.js';
+
+const gate = mpiGate('run-files.test.ts');
 
 describe('run.json file records', () => {
   const cli = captureCli('run-files');
@@ -73,5 +77,23 @@ describe('run.json file records', () => {
     const monitor = path.join(out, 'output.membrane.0');
     fs.truncateSync(monitor, fs.statSync(monitor).size - 3);
     expect(() => loadRun(out)).toThrow(/output\.membrane\.0 is short: .* run\.json says \d+ samples/);
+  });
+});
+
+describe.skipIf(gate.skip)('run.json file records under MPI', () => {
+  const cli = captureCli('run-files-mpi');
+
+  it('lists the rank and monitor files of every process (2 processes × 2 ranks)', async () => {
+    expect(gate.missing, 'MPI must be installed for these tests (see the warning above)').toBeNull();
+    const out = path.join(cli.dir, 'mpi');
+    const job = await mpirun(2, [CLI, 'run', '--hidden', '4', '--blocks', '1', '--block-seconds', '0.2', '--workers', '2', '--record', 'membrane:output', '--out', out, '-q']);
+    expect(job.code, job.stderr).toBe(0);
+    const { files } = JSON.parse(fs.readFileSync(path.join(out, 'run.json'), 'utf8')) as { files: RunFileRecord[] };
+    for (const rank of [0, 1, 2, 3]) {
+      expect(files.map((f) => f.file)).toContain(`output.${rank}.spk`);
+      expect(files.map((f) => f.file)).toContain(`output.membrane.${rank}`);
+    }
+    for (const r of files) expect(fs.statSync(path.join(out, r.file)).size, r.file).toBe(r.bytes);
+    expect(loadRun(out).stats).toHaveLength(2);
   });
 });

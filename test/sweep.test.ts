@@ -148,6 +148,17 @@ describe('superspike experiment keeps finished runs', () => {
 describe('stopping a sweep', () => {
   const cli = captureCli('sweep-stop');
 
+  it('ends with the signal\'s exit code: 130 for SIGINT, 143 for SIGTERM; the first signal decides', () => {
+    const int = new SweepStop();
+    expect(int.stopped).toBe(false);
+    int.request('SIGINT');
+    int.request('SIGTERM');
+    expect(int.error(1)).toMatchObject({ exitCode: 130, message: expect.stringMatching(/stopped by SIGINT: 1 run\(s\) not finished/) });
+    const term = new SweepStop();
+    term.request('SIGTERM');
+    expect(term.exitCode).toBe(143);
+  });
+
   it('SIGTERM reaches the running runs, which checkpoint; the sweep exits 143', async () => {
     const out = path.join(cli.dir, 'term');
     const child = spawn(process.execPath, [CLI_PATH, 'experiment', 'single-neuron', '--quick', '--seeds', '2', '--parallel', '2', '--out', out], {
@@ -169,6 +180,26 @@ describe('stopping a sweep', () => {
       expect(fs.existsSync(path.join(out, 'runs', 'single', `seed-${seed}`, 'single.checkpoint.netstate'))).toBe(true);
     }
     expect(fs.existsSync(path.join(out, 'results.csv'))).toBe(false);
+  });
+
+  it('a sweep killed with -9 leaves its running run locked by the run itself: a new sweep is refused', async () => {
+    const out = path.join(cli.dir, 'killed');
+    const args = ['experiment', 'single-neuron', '--quick', '--seeds', '1', '--parallel', '1', '--out', out];
+    const child = spawn(process.execPath, [CLI_PATH, ...args], { stdio: 'ignore' });
+    const exited = new Promise((resolve) => child.on('close', resolve));
+    const dir = path.join(out, 'runs', 'single', 'seed-1');
+    await waitFor(() => fs.existsSync(path.join(dir, 'run.json')), 'the run to start');
+    const holder = JSON.parse(fs.readFileSync(path.join(dir, '.superspike.lock'), 'utf8')) as { pid: number };
+    expect(holder.pid).not.toBe(child.pid); // the run took the lock over from the sweep
+    child.kill('SIGKILL');
+    await exited;
+    try {
+      expect(await cli.run(...args)).toBe(1);
+      expect(cli.stderr).toMatch(new RegExp(`seed-1 is in use by superspike process ${holder.pid}`));
+    } finally {
+      process.kill(holder.pid, 'SIGKILL'); // the orphaned run this test started
+      await waitFor(() => { try { process.kill(holder.pid, 0); return false; } catch { return true; } }, 'the orphaned run to end');
+    }
   });
 
   it('a stopped sweep continues from the checkpoints to the results of an uninterrupted one', async () => {

@@ -13,7 +13,9 @@
  * A lock can be lent to a child process: `superspike experiment` locks each run folder before it
  * writes the run's config there, then starts `superspike run` for that folder with the lock's
  * token in SUPERSPIKE_LENT_LOCK. The child accepts a held lock only if it carries that token and
- * is held by its parent process on this host; it then neither takes nor releases it.
+ * is held by its parent process on this host, and then replaces it by its own in one rename: the
+ * folder stays locked by a live process even if the parent is killed, and the child's exit
+ * releases it (the parent's release leaves a lock with another token alone).
  */
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -159,7 +161,9 @@ export function acquireOutLock(dir: string, opts: OutLockOptions = {}): OutLock 
       if (holder === null) continue; // released meanwhile: try again
       const lent = opts.lentToken ?? process.env[LENT_LOCK_ENV];
       if (lent && holder.token === lent && holder.pid === process.ppid && holder.host === info.host) {
-        return { file, info: holder, release: () => {} };
+        // Take it over in one rename: were the parent killed, the folder stays locked by this live process.
+        fs.renameSync(temp, file);
+        break;
       }
       const since = holder.startedAt ? ` since ${holder.startedAt}` : '';
       if (holder.host !== info.host) {
