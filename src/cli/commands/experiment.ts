@@ -12,6 +12,7 @@ import { joinSweepJob } from '../../experiments/distribute.js';
 import { PRESETS, findPreset, runPaperExperiment } from '../../experiments/index.js';
 import { emitSlurm } from '../../experiments/slurm.js';
 import { SweepStop } from '../../experiments/sweep-stop.js';
+import { detectMpiLaunch } from '../../mpi/launcher.js';
 import { coresPerLocalProcess, parseCount, parsePositiveInt } from '../options.js';
 
 interface ExperimentCliOptions {
@@ -76,6 +77,9 @@ Examples:
       if (name === undefined) throw new UserError('experiment: give a preset name, or --list to see them');
       if (opts.quick && opts.tiny) throw new UserError('experiment: --quick and --tiny exclude each other');
       if (opts.emit !== undefined && opts.onlyRun !== undefined) throw new UserError('experiment: --emit and --only-run exclude each other');
+      if ((opts.emit !== undefined || opts.onlyRun !== undefined) && detectMpiLaunch().launcher !== null) {
+        throw new UserError(`experiment: ${opts.emit !== undefined ? '--emit' : '--only-run'} is for a plain start, not under an MPI launcher (which shares the runs by itself)`);
+      }
       const preset = findPreset(name);
       const size = opts.tiny ? 'tiny' : opts.quick ? 'quick' : 'full';
       const outDir = path.resolve(opts.out ?? path.join('output', `experiment-${name}`));
