@@ -32,6 +32,15 @@ function waitFor(check: () => boolean, what: string, timeoutMs = 60_000): Promis
   });
 }
 
+/** Lines of a stats file; 0 while it does not exist. */
+function statsLines(file: string): number {
+  try {
+    return fs.readFileSync(file, 'utf8').split('\n').filter((l) => l !== '').length;
+  } catch {
+    return 0;
+  }
+}
+
 describe('run keys', () => {
   const cli = captureCli('sweep-key');
 
@@ -168,8 +177,8 @@ describe('stopping a sweep', () => {
     child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
     const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
     const runJson = (seed: number) => path.join(out, 'runs', 'single', `seed-${seed}`, 'run.json');
-    // Both runs have started (their start markers are written after their signal handlers are in place).
-    await waitFor(() => fs.existsSync(runJson(1)) && fs.existsSync(runJson(2)), 'both runs to start');
+    // Both runs are training (a stats line written: their signal handlers are in place).
+    await waitFor(() => [1, 2].every((seed) => statsLines(path.join(out, 'runs', 'single', `seed-${seed}`, 'single.stats')) >= 1), 'both runs to train');
     child.kill('SIGTERM');
     expect(await exited, stderr).toBe(143);
     expect(stderr).toMatch(/experiment stopped by SIGTERM: 2 run\(s\) not finished; the running ones wrote checkpoints/);
@@ -205,14 +214,14 @@ describe('stopping a sweep', () => {
   it('a stopped sweep continues from the checkpoints to the results of an uninterrupted one', async () => {
     // One tiny run made longer, so that the stop lands inside it.
     const base = findPreset('single-neuron').plan({ size: 'tiny', seeds: 1 }).runs[0]!;
-    const spec: RunSpec = { ...base, config: { ...base.config, blocks: 6 } };
+    const spec: RunSpec = { ...base, config: { ...base.config, blocks: 10 } };
     const reference = await runShare([spec], { outDir: path.join(cli.dir, 'whole'), parallel: 1 });
 
     const outDir = path.join(cli.dir, 'stopped');
     const stop = new SweepStop();
     const marker = path.join(runDir(outDir, spec), 'run.json');
     const first = runShare([spec], { outDir, parallel: 1, stop });
-    await waitFor(() => fs.existsSync(marker), 'the run to start');
+    await waitFor(() => statsLines(path.join(runDir(outDir, spec), 'single.stats')) >= 2, 'the run to train');
     stop.request('SIGTERM');
     await expect(first).rejects.toMatchObject({ exitCode: 143 });
     expect(JSON.parse(fs.readFileSync(marker, 'utf8'))).toMatchObject({ interrupted: true });

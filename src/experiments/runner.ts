@@ -140,7 +140,8 @@ async function obtainRun(spec: RunSpec, key: string, opts: RunnerOptions, stop: 
     const started = performance.now();
     const { code, stderr } = await runChild([...args, '--workers', '1', '--out', dir, '-q'], lock, stop);
     const wallSeconds = (performance.now() - started) / 1000;
-    if (stop.stopped && code === stop.exitCode) return { result: null, origin: 'ran' };
+    // Stopped: whatever the run left (a checkpoint, or nothing yet) is judged by the next sweep.
+    if (code !== 0 && stop.stopped) return { result: null, origin: 'ran' };
     if (code !== 0) {
       const last = stderr.trim().split('\n').filter((l) => l.trim() !== '').pop() ?? '(no message)';
       throw new UserError(`run ${spec.condition} seed ${spec.seed} failed (exit ${code}): ${last} — see ${configFile}`);
