@@ -123,6 +123,25 @@ describe('superspike experiment keeps finished runs', () => {
     expect(fs.readFileSync(path.join(out, 'results.csv'), 'utf8')).toBe(csv);
   });
 
+  it('checks a run of an older build (no file records) by what its run.json implies', async () => {
+    const out = path.join(cli.dir, 'legacy');
+    expect(await cli.run('experiment', ...TINY, '--out', out)).toBe(0);
+    const dir = path.join(out, 'runs', 'single', 'seed-1');
+    // What an older build left: no sweep.json, no `files` in run.json.
+    fs.rmSync(path.join(dir, 'sweep.json'));
+    const runJson = path.join(dir, 'run.json');
+    const { files: _files, ...older } = JSON.parse(fs.readFileSync(runJson, 'utf8')) as Record<string, unknown>;
+    fs.writeFileSync(runJson, JSON.stringify(older));
+    cli.stderr = '';
+    expect(await cli.run('experiment', ...TINY, '--out', out)).toBe(0);
+    expect(cli.stderr).toMatch(/single seed 1: .*reused/);
+    const stats = path.join(dir, 'single.stats');
+    const lines = fs.readFileSync(stats, 'utf8').split('\n').filter((l) => l !== '');
+    fs.writeFileSync(stats, `${lines.slice(0, -1).join('\n')}\n`);
+    expect(await cli.run('experiment', ...TINY, '--out', out)).toBe(1);
+    expect(cli.stderr).toMatch(new RegExp(`single\\.stats has ${lines.length - 1} stats lines, a completed run of \\d+ blocks writes ${lines.length}.*--force`));
+  });
+
   it('never recomputes over a finished run of another config without --force', async () => {
     const out = path.join(cli.dir, 'other');
     expect(await cli.run('experiment', ...TINY, '--out', out)).toBe(0);

@@ -8,7 +8,8 @@
  *   done     a completed, uninterrupted run of this key whose files are all there: reuse it
  *   resume   this key's run, stopped with a checkpoint (a signal, a killed sweep): continue it
  *   restart  this key's run, started but without a checkpoint to continue: run it again
- *   other    a different run, or this key's run with files missing or short: refused unless
+ *   other    a different run, or this key's run with files missing or short (run.json's `files`,
+ *            or for an older build's run.json what its groups × ranks and blocks imply): refused unless
  *            --force (a finished run is never recomputed over without being told to)
  */
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -16,7 +17,7 @@ import path from 'node:path';
 import { UserError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { OUT_LOCK_FILE } from '../io/out-lock.js';
-import { runFileRecords, verifyRunFiles } from '../io/run-files.js';
+import { runFileRecords, verifyImpliedRunFiles, verifyRunFiles } from '../io/run-files.js';
 import { RUN_INFO_FILE, type RunInfo } from '../io/run-info.js';
 import type { RunSpec } from './types.js';
 
@@ -73,13 +74,17 @@ export function folderState(dir: string, spec: RunSpec, key: string): FolderStat
   if (!hasRun) return { kind: 'restart' };
   const info = readJson(runJson) as (RunInfo & { completed?: boolean }) | null;
   if (info === null) return { kind: 'other', why: `its ${RUN_INFO_FILE} cannot be read` };
+  if (info.completed === true && (!Array.isArray(info.groups) || typeof info.statsFile !== 'string')) {
+    return { kind: 'other', why: `its ${RUN_INFO_FILE} is not a superspike run description` };
+  }
   const checkpoint = path.join(dir, `${spec.config.name ?? 'superspike'}.checkpoint.netstate`);
   if (info.completed === true && info.interrupted !== true) {
     let records;
     try {
       records = runFileRecords(runJson, info.files);
-      if (records === undefined) return { kind: 'other', why: `its ${RUN_INFO_FILE} (an older superspike's) records no file sizes, so the run cannot be checked complete` };
-      verifyRunFiles(dir, records);
+      // An older build's run.json: check what its groups, ranks and blocks imply.
+      if (records === undefined) verifyImpliedRunFiles(dir, info);
+      else verifyRunFiles(dir, records);
     } catch (err) {
       if (err instanceof UserError) return { kind: 'other', why: err.message };
       throw err;

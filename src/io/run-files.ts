@@ -114,3 +114,46 @@ export function runFileRecords(runJson: string, value: unknown): RunFileRecord[]
   if (!ok) throw new UserError(`${runJson}: "files" is not a list of {file, kind, bytes} inside the run folder`);
   return value as RunFileRecord[];
 }
+
+/** What a run.json of an older build (no `files`) still tells about the folder. */
+export interface ImpliedRunFiles {
+  groups: ReadonlyArray<{ spkName: string }>;
+  ranks: number;
+  blocks: number;
+  statsFile: string;
+  stateFile: string | null;
+}
+
+/**
+ * For a completed run.json without `files`: every rank file its groups × ranks imply is there and
+ * whole (a header, then 8-byte records), the stats file has a line for block 0 … blocks, and the
+ * state it names exists. A one-line UserError names the first that is not.
+ */
+export function verifyImpliedRunFiles(dir: string, info: ImpliedRunFiles): void {
+  for (const g of info.groups) {
+    for (let rank = 0; rank < info.ranks; rank++) {
+      const name = `${g.spkName}.${rank}.spk`;
+      let size: number;
+      try {
+        const st = fs.lstatSync(path.join(dir, name));
+        size = st.isFile() ? st.size : -1;
+      } catch {
+        throw new UserError(`${dir} is incomplete: ${name} is missing (run.json names ${info.ranks} ranks of group ${g.spkName})`);
+      }
+      if (size < SPK_RECORD_BYTES || size % SPK_RECORD_BYTES !== 0) throw new UserError(`${dir} is damaged: ${name} is not a whole spike file (${size} bytes)`);
+    }
+  }
+  const stats = path.join(dir, path.basename(info.statsFile));
+  let lines: number;
+  try {
+    lines = countLines(stats).lines;
+  } catch {
+    throw new UserError(`${dir} is incomplete: ${path.basename(info.statsFile)} is missing`);
+  }
+  if (lines !== info.blocks + 1) {
+    throw new UserError(`${dir} is incomplete: ${path.basename(info.statsFile)} has ${lines} stats lines, a completed run of ${info.blocks} blocks writes ${info.blocks + 1}`);
+  }
+  if (info.stateFile !== null && !fs.existsSync(path.join(dir, path.basename(info.stateFile)))) {
+    throw new UserError(`${dir} is incomplete: ${path.basename(info.stateFile)} is missing`);
+  }
+}
