@@ -13,7 +13,7 @@
  * one refused unless `force`.
  *
  * A stop (SIGINT/SIGTERM to `experiment`, sweep-stop.ts) launches nothing more and forwards the
- * signal once to every running child, whose `run` checkpoints and exits; runAll then throws a
+ * signal once to every running child, whose `run` checkpoints and exits; runShare then throws a
  * UserError whose exit code is the signal's (130/143). Children run in their own process group, so
  * a terminal's Ctrl-C reaches them only through this forwarding (twice would abort them).
  */
@@ -30,8 +30,6 @@ import { runKey } from './run-key.js';
 import { SweepStop } from './sweep-stop.js';
 import { clearRunFolder, folderState, writeRunDefinition } from './sweep-folder.js';
 import type { RunResult, RunSpec } from './types.js';
-
-export { CLI_PATH };
 
 /** How a run was obtained: computed now, continued from its checkpoint, or reused as it was. */
 export type RunOrigin = 'ran' | 'resumed' | 'reused';
@@ -94,12 +92,6 @@ export async function runShare(specs: readonly RunSpec[], opts: RunnerOptions): 
   if (failure !== null) throw failure;
   if (stop.stopped) throw stop.error(mine.length - done);
   return results;
-}
-
-/** Every run computed here (or reused); results in the order of `specs`. */
-export async function runAll(specs: readonly RunSpec[], opts: RunnerOptions): Promise<RunResult[]> {
-  const results = await runShare(specs, { ...opts, mine: undefined });
-  return results as RunResult[];
 }
 
 /**
