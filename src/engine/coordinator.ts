@@ -25,6 +25,7 @@ import { RunFailedError } from './rank-errors.js';
 import { acquireOutLock } from '../io/out-lock.js';
 import { fsUserError, isDescribableFsError } from '../io/fs-errors.js';
 import { runIdOf } from '../io/run-identity.js';
+import type { RunFileRecord } from '../io/run-files.js';
 import { restoreNetwork } from './restore.js';
 import { agreeOnRun, runFields } from './run-agreement.js';
 import type { RankTaskData } from './rank-task.js';
@@ -184,6 +185,7 @@ class Coordinator {
     let interrupted = false;
     let stateFile: string | null = null;
     let timings: RankTiming[] = [];
+    let files: RunFileRecord[] = [];
     try {
       await this.waitParked(pool);
       interrupted = await this.drive(pool);
@@ -194,7 +196,12 @@ class Coordinator {
       stateFile = this.saveState(interrupted);
       this.control.post({ targetStep: this.clock, eta: 0, learning: false, frozen: true, finish: true });
       timings = await pool.finished();
-      if (options.processes) timings = (gatherJson(options.processes, timings) ?? []).flat();
+      files = outputs.recordFiles(stateFile);
+      if (options.processes) {
+        const all = gatherJson(options.processes, { timings, files }) ?? [];
+        timings = all.flatMap((p) => p.timings);
+        files = all.flatMap((p) => p.files);
+      }
     } catch (err) {
       const error = err instanceof UserError ? err : new RunFailedError((err as Error).message, err);
       const runtime = options.processes;
@@ -211,7 +218,7 @@ class Coordinator {
       options.stopSignal?.removeEventListener('abort', onStop);
       await pool.destroy();
     }
-    return this.finish(interrupted, stateFile, timings);
+    return this.finish(interrupted, stateFile, timings, files);
   }
 
   private async waitParked(pool: RankPool): Promise<void> {
@@ -273,14 +280,14 @@ class Coordinator {
     });
   }
 
-  private finish(interrupted: boolean, stateFile: string | null, timings: RankTiming[]): RunResult {
+  private finish(interrupted: boolean, stateFile: string | null, timings: RankTiming[], files: RunFileRecord[]): RunResult {
     const wallSeconds = (performance.now() - this.startWall) / 1000;
     const placement = this.options.processes?.placement ?? null;
     const info = this.outputs.runInfo({
       schedule: this.schedule, ranks: this.ranks, kernels: this.options.kernels, clock: this.clock,
       interrupted, stateFile, wallSeconds, timings,
       placement: placement ?? { processes: 1, process: 0, ranksPerProcess: this.ranks, hosts: [hostname()] },
-      runId: this.runId,
+      runId: this.runId, files,
     });
     if (this.isRoot) this.outputs.writeRunInfo(info);
     return {

@@ -12,6 +12,7 @@ import type { ResolvedTask } from '../config/task.js';
 import { saveNetworkState, NETSTATE_FORMAT, NETSTATE_VERSION, type NetworkState } from '../io/netstate.js';
 import { RUN_INFO_FILE, writeRunInfo, type RunInfo, type RunInfoLayout } from '../io/run-info.js';
 import { findMonitorRankFiles, truncateMonitorFileAt } from '../io/monitor-files.js';
+import { recordRunFiles, type RunFileRecord } from '../io/run-files.js';
 import { readSpkHeader, spkRankFiles, truncateSpkAfter } from '../io/spk.js';
 import { appendStatsLine, formatStatsLine, writeStatsFile, type StatsLine } from '../io/stats.js';
 import { checkResumeFolder, removeStaleOutputs, writeRunStartMarker } from '../io/run-identity.js';
@@ -158,6 +159,7 @@ export class RunOutputs {
   runInfo(run: {
     schedule: Schedule; ranks: number; kernels: string; clock: number; interrupted: boolean;
     stateFile: string | null; wallSeconds: number; timings: RankTiming[]; placement: Placement; runId: string;
+    files: RunFileRecord[];
   }): RunInfo {
     const s = run.schedule;
     const { topology } = this;
@@ -192,12 +194,23 @@ export class RunOutputs {
       rankTimings: run.timings,
       layout: layoutInfo(run.placement, run.timings),
       runId: run.runId,
+      files: run.files,
     };
     return info;
   }
 
   writeRunInfo(info: RunInfo): void {
     writeRunInfo(this.outDir, info);
+  }
+
+  /**
+   * The files this process answers for, with what they hold (io/run-files.ts), once the ranks
+   * have closed them: its rank and monitor files, and at the root the stats file and the state.
+   */
+  recordFiles(stateFile: string | null): RunFileRecord[] {
+    const own = [...this.ownRankFiles().sort(), ...this.ownMonitorFiles().sort()];
+    if (this.isRoot) own.push(this.statsFile, ...(stateFile ? [stateFile] : []));
+    return recordRunFiles(this.outDir, own, this.statsFile);
   }
 
   /** Every file of the run, for the summary. */

@@ -21,7 +21,7 @@ import { DEFAULT_CONFIG_PATH } from '../../paths.js';
 import { writeReport } from '../../report/report.js';
 import { createProgressReporter } from '../../report/progress.js';
 import {
-  integerBetween, parseCount, parseNonNegative, parsePositive, parsePositiveInt, parseSeed, parseSizeList,
+  coresPerLocalProcess, integerBetween, parseCount, parseNonNegative, parsePositive, parsePositiveInt, parseSeed, parseSizeList,
 } from '../options.js';
 import { DEFAULT_LEARNING_RATE, DEFAULT_REGULARISER, MAX_REGULARISER_EXPONENT } from '../../model/constants.js';
 
@@ -181,7 +181,7 @@ Examples:
         task = await resolveTask(config);
       }
       // Under an MPI launcher this process is one of several; each runs --workers ranks.
-      const mpi = joinMpiJob(opts.workers ?? defaultRanksPerProcess());
+      const mpi = joinMpiJob(opts.workers ?? coresPerLocalProcess());
       const isRoot = mpi === null || mpi.placement.process === 0;
       const workers = mpi === null ? opts.workers ?? availableParallelism() : mpi.placement.processes * mpi.placement.ranksPerProcess;
       // Limits before anything is allocated or --out is touched (config/limits.ts).
@@ -274,10 +274,4 @@ function parseFault(value: string): { rank: number; step: number; kind: 'throw' 
   const m = /^(\d+):(\d+):(throw|hang)$/.exec(value);
   if (!m) throw new InvalidArgumentError('expected rank:step:throw|hang');
   return { rank: Number(m[1]), step: Number(m[2]), kind: m[3] as 'throw' | 'hang' };
-}
-
-/** Under MPI without --workers: the cores shared by the processes on this host (at least 1). */
-function defaultRanksPerProcess(): number {
-  const local = Number(process.env.OMPI_COMM_WORLD_LOCAL_SIZE ?? process.env.MPI_LOCALNRANKS ?? process.env.SLURM_NTASKS_PER_NODE ?? 1);
-  return Math.max(1, Math.floor(availableParallelism() / (Number.isInteger(local) && local > 0 ? local : 1)));
 }
