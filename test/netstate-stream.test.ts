@@ -1,6 +1,6 @@
 /**
- * Streamed network states (io/netstate-stream.ts) are byte for byte what msgpackr writes for the
- * whole state (io/netstate.ts `encodeNetworkState`): lazy arrays small and large (both msgpackr
+ * Streamed network states (io/netstate-stream.ts) are byte for byte what io/netstate.ts
+ * `encodeNetworkState` writes for the whole state, checksum included, and load back: lazy arrays small and large (both msgpackr
  * headers), produced in any chunking, inside nested maps and arrays; a contributing process
  * (file null) produces every lazy array in the same order and writes nothing; a lazy array that
  * produces too few values fails and leaves no file.
@@ -9,7 +9,7 @@ import path from 'node:path';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { LazyFloat32, saveStreamedState, type StreamedState } from '../src/io/netstate-stream.js';
-import { encodeNetworkState, type NetworkState } from '../src/io/netstate.js';
+import { decodeNetworkState, encodeNetworkState, type NetworkState } from '../src/io/netstate.js';
 import { Xoshiro128 } from '../src/model/rng.js';
 import { tempDir } from './helpers.js';
 
@@ -29,7 +29,7 @@ function lazyOf(whole: Float32Array, chunk: number, log: string[], name: string)
 function states(sizes: number[], chunk: number, log: string[]): { whole: NetworkState; streamed: StreamedState } {
   const arrays = sizes.map((n, i) => randomFloats(n, i + 1));
   const base = {
-    format: 'superspike-netstate' as const, version: 1, runId: 'abc',
+    format: 'superspike-netstate' as const, version: 2, runId: 'abc',
     config: { hidden: [5, 7], name: 'x', eta: 1e-3 },
     task: { input: { steps: Int32Array.of(1, 2), ids: Uint32Array.of(0, 1), periodSteps: 0 }, target: { steps: new Int32Array(0), ids: new Uint32Array(0), periodSteps: 3 }, nInput: 2, nOutput: 1, gridSteps: 10, description: 'd' },
     clock: 1234, statsLines: 3,
@@ -53,7 +53,9 @@ describe('streamed network states', () => {
     const { whole, streamed } = states(sizes as number[], chunk as number, log);
     const file = path.join(tempDir('stream'), 'a.netstate');
     saveStreamedState(file, streamed);
-    expect(readFileSync(file).equals(encodeNetworkState(whole))).toBe(true);
+    const bytes = readFileSync(file);
+    expect(bytes.equals(encodeNetworkState(whole))).toBe(true);
+    expect(decodeNetworkState(bytes, file).clock).toBe(1234);
     // A contributing process produces the same lazy arrays in the same order.
     const order = [...log];
     log.length = 0;

@@ -9,11 +9,14 @@
  * containers that hold a lazy array are written here (msgpackr's headers: objects always as map16,
  * arrays as fixarray / array16 / array32), every other value by msgpackr itself, and a lazy array
  * as msgpackr writes a Float32Array with `moreTypes` (ext32: 0xc9, length + 1, 't', type 7) followed
- * by its chunks. test/netstate-stream.test.ts checks the bytes against `encodeNetworkState`.
+ * by its chunks. The checksum, the state's last value, is the SHA-256 of every byte written before
+ * it, hashed as they are written. test/netstate-stream.test.ts checks the bytes against
+ * `encodeNetworkState`.
  */
+import { createHash, type Hash } from 'node:crypto';
 import { Packr } from 'msgpackr';
 import { AtomicFile } from './atomic.js';
-import { withRunId, type ConnectionState, type NetworkState } from './netstate.js';
+import { CHECKSUM_HEX, withRunId, type ConnectionState, type NetworkState } from './netstate.js';
 
 /** A Float32Array written by chunks: `produce` hands every chunk, in order, to the sink (null: produce nothing, take part only). */
 export class LazyFloat32 {
@@ -34,13 +37,15 @@ const packr = new Packr({ useRecords: false, moreTypes: true, structuredClone: f
 const FLOAT32_TYPE = 7;
 const BUFFER_BYTES = 1 << 16;
 
-/** Collects small writes; large chunks go straight through. */
+/** Collects small writes (large chunks go straight through) and hashes everything written. */
 class Sink {
   private readonly buffer = Buffer.allocUnsafe(BUFFER_BYTES);
   private used = 0;
+  readonly hash: Hash = createHash('sha256');
   constructor(private readonly file: AtomicFile) {}
 
   write(bytes: Uint8Array): void {
+    this.hash.update(bytes);
     if (this.used + bytes.length > BUFFER_BYTES) this.flush();
     if (bytes.length >= BUFFER_BYTES) {
       this.file.write(bytes);
@@ -129,7 +134,17 @@ export function saveStreamedState(file: string | null, state: StreamedState): vo
   const out = AtomicFile.create(file);
   try {
     const sink = new Sink(out);
-    encode(withRunId(file, state), sink);
+    // The top-level map by hand: its entries, then the checksum of every byte before its digits.
+    const { checksum: _old, ...content } = withRunId(file, state as StreamedState & { checksum?: string });
+    const entries = Object.entries(content);
+    sink.write(header(0xde, (entries.length + 1) >> 8, (entries.length + 1) & 0xff));
+    for (const [key, value] of entries) {
+      sink.write(packr.pack(key));
+      encode(value, sink);
+    }
+    sink.write(packr.pack('checksum'));
+    sink.write(header(0xd9, CHECKSUM_HEX));
+    sink.write(Buffer.from(sink.hash.copy().digest('hex'), 'latin1'));
     sink.flush();
   } catch (err) {
     out.abort();
