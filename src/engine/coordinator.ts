@@ -149,7 +149,7 @@ class Coordinator {
     if (resume) outputs.checkResumable(this.monitors !== null);
     comm?.barrier();
     if (this.isRoot) {
-      outputs.claimFolder(this.runId, resume && { runId: resume.runId, statsLines: resume.statsLines, file: options.resumeFile ?? 'the resumed state' });
+      outputs.claimFolder(this.runId, resume && { runId: resume.runId, statsLines: resume.statsLines, file: options.resumeFile ?? 'the resumed state' }, options.force);
     }
     comm?.barrier();
     if (resume) {

@@ -76,8 +76,13 @@ export class RunOutputs {
    * take this run (a resume only continues the run it belongs to), then marked as holding this
    * run, incomplete, until run.json is rewritten last.
    */
-  claimFolder(runId: string, resume: { runId?: string; statsLines: number; file: string } | null): void {
+  claimFolder(runId: string, resume: { runId?: string; statsLines: number; file: string } | null, force = false): void {
     if (resume) checkResumeFolder(this.outDir, resume.runId, resume.file, this.statsFile, resume.statsLines);
+    const checkpoint = this.stateFile(true);
+    if (!resume && !force && existsSync(checkpoint) && !finishedUninterrupted(this.outDir)) {
+      // The one way to continue an interrupted run: never deleted by a fresh run by accident.
+      throw new UserError(`${checkpoint} is the checkpoint of an interrupted run: continue it with --resume ${checkpoint} --out ${this.outDir}, or start afresh with --force (deletes it)`);
+    }
     writeRunStartMarker(this.outDir, runId);
     if (!resume) removeStaleOutputs(this.outDir, this.config.name);
   }
@@ -232,4 +237,14 @@ function layoutInfo(placement: Placement, timings: RankTiming[]): RunInfoLayout 
     bytesPerWeightExchangePerProcess: per(total('mpiWeightBytesSent'), total('mpiWeightExchanges')),
     mpiSeconds: timings.reduce((sum, t) => sum + (t.mpiSeconds ?? 0), 0),
   };
+}
+
+/** The folder's run.json says its run completed and was not interrupted (its checkpoint is spent). */
+function finishedUninterrupted(dir: string): boolean {
+  try {
+    const info = JSON.parse(readFileSync(path.join(dir, RUN_INFO_FILE), 'utf8')) as { completed?: unknown; interrupted?: unknown };
+    return info.completed === true && info.interrupted !== true;
+  } catch {
+    return false;
+  }
 }

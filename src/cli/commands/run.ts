@@ -55,6 +55,7 @@ interface RunCliOptions {
   resume?: string;
   stopAfterBlock?: number;
   checkpointEvery?: number;
+  force?: boolean;
   quiet?: boolean;
   report?: boolean;
   /** Undefined: the engine's default (RunOptions.hangTimeoutSeconds). */
@@ -103,6 +104,7 @@ export function register(program: Command): void {
     .addOption(new Option('--kernels <kind>', 'kernel implementation').choices(['wasm', 'reference']).default('wasm'))
     .option('--resume <state>', 'continue a saved run (.netstate); works with any --workers')
     .option('--stop-after-block <n>', 'checkpoint and stop when block n is about to start', parseCount)
+    .option('--force', 'a fresh run may delete the checkpoint of an interrupted run in --out')
     .option('--checkpoint-every <k>', 'write <name>.checkpoint.netstate before every k-th block and keep going', parsePositiveInt)
     .option('--record <monitor>', 'record state: KIND:GROUP[:IDS][@WINDOW] or auryn (repeatable; see docs/monitors.md)', (v: string, all: string[]) => [...all, v], [] as string[])
     .option('--record-every-ms <ms>', `sampling interval of recorded state (default ${DEFAULT_RUN_OPTIONS.recordEveryMs})`, parsePositive)
@@ -214,6 +216,7 @@ Examples:
         resume,
         stopAfterBlock: opts.stopAfterBlock,
         checkpointEveryBlocks: opts.checkpointEvery,
+        force: opts.force,
         hangTimeoutSeconds: opts.hangTimeout,
         maxMemoryGiB: opts.maxMemoryGib,
         stopSignal: stop.signal,
