@@ -140,6 +140,20 @@ describe('a resume checks everything before it cuts anything back', () => {
     expect(await cli.run('run', '--resume', state, '--out', out, '--workers', '1', '--record', 'membrane:output', '-q'), cli.stderr).toBe(0);
   });
 
+  it('a monitor file replaced by a symbolic link is not followed on resume', async () => {
+    const out = path.join(cli.dir, 'monitor-link');
+    expect(await cli.run('run', '--hidden', '4', ...SMALL, '--blocks', '3', '--stop-after-block', '2', '--record', 'membrane:output', '--out', out), cli.stderr).toBe(0);
+    const victim = path.join(cli.dir, 'victim.txt');
+    fs.writeFileSync(victim, 'keep me\n');
+    const monitor = path.join(out, 'output.membrane.0');
+    fs.rmSync(monitor);
+    fs.symlinkSync(victim, monitor);
+    cli.stderr = '';
+    expect(await cli.run('run', '--resume', path.join(out, 'superspike.checkpoint.netstate'), '--out', out, '--workers', '1', '--record', 'membrane:output', '-q')).toBe(1);
+    expect(cli.stderr).toMatch(/output\.membrane\.0: it is a symbolic link/);
+    expect(fs.readFileSync(victim, 'utf8')).toBe('keep me\n');
+  });
+
   it('a damaged rank file is named before anything changes; a 0-byte one (killed before its first write) resumes', async () => {
     const out = path.join(cli.dir, 'damaged');
     expect(await cli.run('run', '--hidden', '4', ...SMALL, '--blocks', '3', '--stop-after-block', '2', '--out', out), cli.stderr).toBe(0);

@@ -14,6 +14,7 @@ import { RUN_INFO_FILE, writeRunInfo, type RunInfo, type RunInfoLayout } from '.
 import { findMonitorRankFiles, truncateMonitorFileAt } from '../io/monitor-files.js';
 import { recordRunFiles, type RunFileRecord } from '../io/run-files.js';
 import { readSpkHeader, spkRankFiles, truncateSpkAfter } from '../io/spk.js';
+import { refuseSymlink } from '../io/spk-format.js';
 import { appendStatsLine, formatStatsLine, writeStatsFile, type StatsLine } from '../io/stats.js';
 import { checkResumeFolder, removeStaleOutputs, writeRunStartMarker } from '../io/run-identity.js';
 import { DT_SECONDS, STEPS_PER_SECOND } from '../model/constants.js';
@@ -102,6 +103,7 @@ export class RunOutputs {
   checkResumable(recording: boolean): void {
     for (const f of this.ownRankFiles()) readSpkHeader(f);
     const monitors = this.ownMonitorFiles();
+    for (const f of monitors) refuseSymlink(f, 'monitor file');
     if (monitors.length === 0) return;
     if (!recording) {
       throw new UserError(
