@@ -26,7 +26,7 @@ import { acquireOutLock } from '../io/out-lock.js';
 import { fsUserError, isDescribableFsError } from '../io/fs-errors.js';
 import { runIdOf } from '../io/run-identity.js';
 import { restoreNetwork } from './restore.js';
-import type { RankTaskData } from './rank-task.js';
+import { LIVE_TIMING_FIELDS, type RankTaskData } from './rank-task.js';
 import { nextSegment, phaseAt, type Schedule } from './schedule.js';
 import { networkShape, partitionTable, scheduleFor } from './setup.js';
 import { NetworkView } from './snapshot.js';
@@ -78,6 +78,8 @@ class Coordinator {
   private statsLines = 0;
   private clock = 0;
   private startWall = 0;
+  /** Each rank's timing so far, written by the ranks before they park (rank-task.ts). */
+  private readonly liveTimings: Float64Array;
 
   constructor(
     private readonly config: ExperimentConfig,
@@ -104,6 +106,7 @@ class Coordinator {
     this.view = new NetworkView(this.memory, this.layout, this.topology,
       runtime ? new CollectiveFetcher(runtime, this.layout, this.memory) : undefined);
     this.link = runtime && placement!.processes > 1 ? new MpiLink(runtime.comm, placement!, this.layout, this.topology, this.memory) : null;
+    this.liveTimings = new Float64Array(new SharedArrayBuffer(this.ranks * LIVE_TIMING_FIELDS * 8));
     this.outputs = new RunOutputs(path.resolve(options.outDir), config, task, this.topology, this.isRoot, this.ranks, new Set(this.localRanks));
   }
 
@@ -164,6 +167,7 @@ class Coordinator {
       startClock: this.clock,
       initialise: resume ? null : { seed: this.config.seed, w0: this.config.w0 },
       settings,
+      liveTimings: this.liveTimings,
     });
 
     this.startWall = performance.now();
@@ -230,6 +234,7 @@ class Coordinator {
     if (this.isRoot) this.outputs.appendStats(line);
     this.stats.push(line);
     this.statsLines++;
+    if (this.isRoot) this.outputs.writeProgressInfo(this.runInfoNow(false, null, this.timingsSoFar(), true), this.statsLines);
     this.options.onStats?.(line);
   }
 
@@ -257,15 +262,33 @@ class Coordinator {
     });
   }
 
-  private finish(interrupted: boolean, stateFile: string | null, timings: RankTiming[]): RunResult {
-    const wallSeconds = (performance.now() - this.startWall) / 1000;
-    const placement = this.options.processes?.placement ?? null;
-    const info = this.outputs.runInfo({
-      schedule: this.schedule, ranks: this.ranks, kernels: this.options.kernels, clock: this.clock,
-      interrupted, stateFile, wallSeconds, timings,
-      placement: placement ?? { processes: 1, process: 0, ranksPerProcess: this.ranks, hosts: [hostname()] },
-      runId: this.runId,
+  /**
+   * This process's ranks' timings while the run goes (ranks parked): what the ranks wrote before
+   * parking. The wait distribution is only summarised at the end, so its min/median/max are NaN.
+   */
+  private timingsSoFar(): RankTiming[] {
+    return this.localRanks.map((rank) => {
+      const [steps, loopSeconds, waitSeconds, waits] = this.liveTimings.subarray(rank * LIVE_TIMING_FIELDS, (rank + 1) * LIVE_TIMING_FIELDS);
+      return {
+        rank, steps: steps!, computeSeconds: loopSeconds!, barrierWaits: waits!, barrierWaitSeconds: waitSeconds!,
+        waitMinMs: NaN, waitMedianMs: NaN, waitMaxMs: NaN, chunksHelped: NaN,
+      };
     });
+  }
+
+  private runInfoNow(interrupted: boolean, stateFile: string | null, timings: RankTiming[], inProgress = false): RunInfo {
+    const placement = this.options.processes?.placement ?? null;
+    return this.outputs.runInfo({
+      schedule: this.schedule, ranks: this.ranks, kernels: this.options.kernels, clock: this.clock,
+      interrupted, stateFile, wallSeconds: (performance.now() - this.startWall) / 1000, timings,
+      placement: placement ?? { processes: 1, process: 0, ranksPerProcess: this.ranks, hosts: [hostname()] },
+      runId: this.runId, inProgress,
+    });
+  }
+
+  private finish(interrupted: boolean, stateFile: string | null, timings: RankTiming[]): RunResult {
+    const info = this.runInfoNow(interrupted, stateFile, timings);
+    const wallSeconds = info.wallSeconds;
     if (this.isRoot) this.outputs.writeRunInfo(info);
     return {
       interrupted,

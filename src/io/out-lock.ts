@@ -127,6 +127,15 @@ function readLock(file: string): OutLockInfo | null {
   throw new UserError(`${file} is not a superspike lock: remove it if no run is using the folder`);
 }
 
+/** The holder of `dir`'s lock, or null when there is none or it cannot be read (never throws). */
+export function readOutLock(dir: string): OutLockInfo | null {
+  try {
+    return readLock(path.join(dir, OUT_LOCK_FILE));
+  } catch {
+    return null;
+  }
+}
+
 /** Takes the lock on output folder `dir` (created if missing); see the module comment. */
 export function acquireOutLock(dir: string, opts: OutLockOptions = {}): OutLock {
   ensureOutDir(dir);
