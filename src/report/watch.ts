@@ -57,6 +57,9 @@ document.addEventListener('DOMContentLoaded', () => {
       const html = await (await fetch('/', { cache: 'no-store' })).text();
       const doc = new DOMParser().parseFromString(html, 'text/html');
       document.title = doc.title;
+      // The first page may have been the waiting page, with other styles.
+      document.head.querySelectorAll('style').forEach((el) => el.remove());
+      doc.head.querySelectorAll('style').forEach((el) => document.head.append(el));
       const y = window.scrollY;
       document.body.replaceWith(doc.body);
       window.scrollTo(0, y);
