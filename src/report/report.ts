@@ -10,9 +10,13 @@
  *   overlay-first / overlay-last      output over target, one loop period, hits/misses coloured
  *   rates                             mean rate per neuron of each layer per block
  *   raster-<layer>-first / -last      layer = input, hidden1, hidden2, …, output, target
- *   membrane-first / membrane-last    output membrane traces with threshold (when recorded)
+ *   rate-hist-<layer> / isi-hist-<layer>  rates and ISIs over the last block (not the target)
+ *   population-rate                   mean rate of each layer over the run
+ *   membrane-<group>-first / -last    membrane traces with threshold, one y range (when recorded)
+ *   monitor-<kind>-<group>            any other recorded kind over the recording (when recorded)
  *   weight-samples-<group>            weights into the group over the run (when recorded)
- *   weights-<c>                       connection c, input side first (when a state was saved)
+ *   weights-<c>-initial / weights-<c> connection c, input side first, at the start (from seed
+ *                                     and w0) and in the final state (when a state was saved)
  *   rank-timing                       compute vs barrier wait per rank
  */
 import * as path from 'node:path';
@@ -24,14 +28,14 @@ import {
   loadRunInfo,
   loadSpikes,
   loadStats,
-  loadWeights,
   wholeRun,
   type StepWindow,
 } from './load.js';
 import { monitorSection } from './monitor-plots.js';
+import { LAYER_COLORS, populationRateSection, spikeStatsSection, weightsSection } from './standard-plots.js';
 import { groupRates } from './rates.js';
 import { reportWindows, windowLabel, type ReportWindow } from './report-windows.js';
-import { barChartSvg, escapeXml, formatTick, histogramSvg, logLinePlotSvg, rasterSvg } from './svg.js';
+import { barChartSvg, escapeXml, formatTick, logLinePlotSvg, rasterSvg } from './svg.js';
 import { hitMiss, linesSvg, overlaySvg, type Series } from './svg-plots.js';
 import { writeFileAtomic } from '../io/atomic.js';
 
@@ -71,7 +75,6 @@ export const MSE_DEFINITION =
   'about 4. 0 means every target spike is produced on time and nothing else. Each value is taken as its ' +
   'block begins (the last one after the final replay), from the stats file.';
 
-const LAYER_COLORS = ['#4a7fb5', '#e08a3c', '#6aa84f', '#a64d79', '#8e7cc3', '#c27c0e', '#3d85c6'];
 
 function rasterHeight(neurons: number): number {
   return Math.min(320, Math.max(170, 70 + neurons * 3));
@@ -133,6 +136,11 @@ function inProgressText(info: RunInfo): string {
 export interface BuildReportOptions {
   /** Accept a folder whose run is still going: the page is then marked "in progress". */
   allowRunning?: boolean;
+}
+
+/** How the page names the two windows it compares (titles must differ even when the windows do not). */
+function whichLabel(which: 'first' | 'last'): string {
+  return which === 'first' ? 'first window' : 'last window';
 }
 
 /** Builds the page from the run folder `dir`. */
@@ -218,7 +226,7 @@ export async function buildReport(dir: string, opts: BuildReportOptions = {}): P
         track(
           overlaySvg(h, {
             plot: `overlay-${which}`,
-            title: `${windowLabel(info, w)}${share}`,
+            title: `Output vs target, ${whichLabel(which)}: ${windowLabel(info, w)}${share}`,
             neurons,
             columns,
             fromSeconds: w.periodSteps ? 0 : w.fromStep / sps,
@@ -278,7 +286,7 @@ export async function buildReport(dir: string, opts: BuildReportOptions = {}): P
         track(
           rasterSvg(spikes, {
             plot: name,
-            title: `${label} (${group.spkName}), ${windowLabel(info, w)}`,
+            title: `${label} (${group.spkName}), ${whichLabel(which)}: ${windowLabel(info, w)}`,
             fromStep: win.fromStep,
             toStep: win.toStep,
             stepsPerSecond: sps,
@@ -295,30 +303,15 @@ export async function buildReport(dir: string, opts: BuildReportOptions = {}): P
   }
   sections.push(rasters);
 
+  // The field's standard plots: rate and ISI histograms per layer, population rate over the run.
+  sections.push(await spikeStatsSection(dir, info, (g) => groupKey(info, g), track));
+  sections.push(populationRateSection(dir, info, (g) => groupKey(info, g), track));
+
   // Recorded state monitors (only when the run recorded them).
   const monitors = monitorSection(dir, info, first, last, track);
   if (monitors !== '') sections.push(monitors);
 
-  // Weights.
-  const weights = loadWeights(dir, info);
-  let wsec = '<h2>Weight distributions (final state)</h2>\n';
-  if (weights === null || weights.length === 0) {
-    wsec += '<p class="note">No network state saved with this run.</p>';
-  } else {
-    wsec += `<div class="row">${weights
-      .map((c) =>
-        track(
-          histogramSvg(c.w, {
-            plot: `weights-${c.index}`,
-            title: `${c.pre} → ${c.post}${c.plastic ? '' : ' (fixed)'}`,
-            xLabel: 'weight',
-          }),
-          `weights-${c.index}`,
-        ),
-      )
-      .join('\n')}</div>`;
-  }
-  sections.push(wsec);
+  sections.push(weightsSection(dir, info, track));
 
   // Per-rank timing. The engine's computeSeconds is the rank's time in its step loop, barrier
   // waits included (rank.ts runUntil), so compute proper is the difference.
