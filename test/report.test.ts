@@ -192,6 +192,9 @@ const PROMISED = [
   'overlay-last',
   'rates',
   ...LAYERS.flatMap((l) => [`raster-${l}-first`, `raster-${l}-last`]),
+  ...LAYERS.filter((l) => l !== 'target').flatMap((l) => [`rate-hist-${l}`, `isi-hist-${l}`]),
+  'population-rate',
+  // The fixture's config names no seed and w0: no initial weights.
   'weights-0',
   'weights-1',
   'weights-2',
@@ -404,11 +407,11 @@ describe('superspike report', () => {
       fs.writeFileSync(path.join(cli.dir, `output.weights.${rank}`), text);
     }
     const { html, plots } = await buildReport(cli.dir);
-    const added = ['membrane-first', 'membrane-last', 'weight-samples-output'];
+    const added = ['membrane-output-first', 'membrane-output-last', 'weight-samples-output'];
     expect(plots).toEqual([...PROMISED.slice(0, PROMISED.indexOf('weights-0')), ...added, ...PROMISED.slice(PROMISED.indexOf('weights-0'))]);
     expect(dataPlots(html)).toEqual(plots);
     for (const which of ['first', 'last'] as const) {
-      const svg = html.match(new RegExp(`<svg[^>]*data-plot="membrane-${which}"[\\s\\S]*?</svg>`))![0];
+      const svg = html.match(new RegExp(`<svg[^>]*data-plot="membrane-output-${which}"[\\s\\S]*?</svg>`))![0];
       expect(svg).toContain('threshold -50 mV');
       expect(svg.match(/<path d="M/g)).toHaveLength(4); // 4 of the 6 recorded neurons
       expect(svg).toContain('>neuron 3<');
