@@ -38,6 +38,12 @@ export interface RasterSvgOptions extends RasterFrame {
   color?: string;
   /** Shown in the plot area, e.g. why there are no spikes. */
   note?: string;
+  /** Axis labels. Default "time (s)" and "neuron". */
+  xLabel?: string;
+  yLabel?: string;
+  /** Steps at which to draw a full-height reference line (e.g. target spike times). */
+  marks?: readonly number[];
+  markColor?: string;
 }
 
 /**
@@ -78,6 +84,11 @@ export function rasterSvg(spikes: SpikeArrays, opts: RasterSvgOptions): string {
   if (parts.length > 0) {
     s += `<path d="${parts.join('')}" stroke="${escapeXml(opts.color ?? '#000')}" stroke-width="${n(tickW)}" fill="none"/>`;
   }
+  const marks = (opts.marks ?? []).filter((m) => m >= opts.fromStep && m < opts.toStep);
+  if (marks.length > 0) {
+    const d = marks.map((m) => `M${n(f.left + ((m - opts.fromStep) / span) * pw)} ${n(f.top)}V${n(f.bottom)}`).join('');
+    s += `<path d="${d}" stroke="${escapeXml(opts.markColor ?? '#d1495b')}" stroke-width="1" stroke-opacity="0.7" fill="none"/>`;
+  }
   s += axesBox(f);
   const sps = opts.stepsPerSecond;
   for (const t of niceTicks(opts.fromStep / sps, opts.toStep / sps, 5)) {
@@ -88,7 +99,7 @@ export function rasterSvg(spikes: SpikeArrays, opts: RasterSvgOptions): string {
     if (!Number.isInteger(id)) continue;
     s += yTick(f, f.top + (neurons - 1 - id + 0.5) * rowH, String(id));
   }
-  s += axisLabels(f, 'time (s)', 'neuron');
+  s += axisLabels(f, opts.xLabel ?? 'time (s)', opts.yLabel ?? 'neuron');
   const note = opts.note ?? (shown === 0 ? 'no spikes in this window' : '');
   if (note) s += centredNote(f, note);
   return `${s}</svg>`;
