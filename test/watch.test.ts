@@ -17,9 +17,9 @@ import { buildReport } from '../src/report/report.js';
 import { CdpBrowser } from './cdp-pipe.js';
 
 const CLI = path.join(PACKAGE_ROOT, 'dist', 'src', 'cli', 'main.js');
-const BLOCKS = 6;
+const BLOCKS = 4;
 const CONFIG = {
-  hidden: [14, 9], blocks: BLOCKS, blockSeconds: 0.5, w0: 0.6, eta: 5e-3, seed: 3,
+  hidden: [14, 9], blocks: BLOCKS, blockSeconds: 0.3, w0: 0.6, eta: 5e-3, seed: 3,
   task: { text: 'AB', scale: 1, inputNeurons: 24, inputRateHz: 20, taskSeed: 5 },
 };
 
@@ -143,6 +143,39 @@ describe('superspike watch', () => {
     await page.screenshot(path.join(shots, 'watch-3-final.png'));
     expect(await watch.exit, watch.out()).toBe(0);
   }, 180_000);
+
+  it('run --serve serves the live page from the run process and stops with the run', async () => {
+    // The server lives in the run's own process, so the run cannot be paused for a look here (the
+    // watch test above checks the page's states); this checks the wiring: a page while the run
+    // goes, events that end with the final report, and no server after the run.
+    const dir = tempDir();
+    const out = path.join(dir, 'run');
+    const config = path.join(dir, 'small.json');
+    fs.writeFileSync(config, JSON.stringify(CONFIG));
+    const run = cli(['run', config, '--out', out, '-w', '2', '-q', '--serve', '0']);
+    const url = await until(() => /live page of this run at (http:\/\/127\.0\.0\.1:\d+\/)/.exec(run.out())?.[1], 'the page URL');
+    const events: Array<{ version: number; state: string }> = [];
+    const stream = fetch(`${url}events`).then(async (res) => {
+      const decoder = new TextDecoder();
+      let text = '';
+      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+        text += decoder.decode(chunk, { stream: true });
+        for (let end = text.indexOf('\n\n'); end >= 0; end = text.indexOf('\n\n')) {
+          const data = /^data: (.*)$/m.exec(text.slice(0, end))?.[1];
+          if (data) events.push(JSON.parse(data) as { version: number; state: string });
+          text = text.slice(end + 2);
+        }
+      }
+    }).catch(() => {}); // the server ends the stream when it stops
+    const page = await fetch(url).then((r) => r.text());
+    expect(page).toMatch(/<body data-version="\d+" data-state="(waiting|running|complete)">/);
+    expect(await run.exit, run.out()).toBe(0);
+    await stream;
+    expect(events.length).toBeGreaterThan(0);
+    expect(events[events.length - 1]!.state).toBe('complete');
+    expect(events.map((e) => e.version)).toEqual([...events.map((e) => e.version)].sort((a, b) => a - b));
+    await expect(fetch(url)).rejects.toThrow();
+  }, 120_000);
 
   it('refuses a folder whose run was killed, and requests that name another host', async () => {
     const dir = tempDir();

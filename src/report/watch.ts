@@ -37,7 +37,11 @@ export interface WatchOptions {
 
 export interface WatchServer {
   url: string;
-  close(): Promise<void>;
+  /**
+   * Stops serving. With `graceMs`, first brings the page up to date and, when pages are open,
+   * gives them that long to fetch it (`run --serve`: the open page is left showing the final report).
+   */
+  close(opts?: { graceMs?: number }): Promise<void>;
 }
 
 export const DEFAULT_WATCH_PORT = 8417;
@@ -187,15 +191,23 @@ export async function serveRunFolder(dir: string, opts: WatchOptions = {}): Prom
   });
   await refresh();
   const { port } = server.address() as AddressInfo;
+  let closed = false;
   return {
     url: `http://127.0.0.1:${port}/`,
-    close: () =>
-      new Promise<void>((resolve) => {
+    close: async ({ graceMs = 0 } = {}) => {
+      if (closed) return;
+      closed = true;
+      if (graceMs > 0) {
+        await refresh().catch(() => {});
+        if (clients.size > 0) await new Promise((resolve) => setTimeout(resolve, graceMs));
+      }
+      await new Promise<void>((resolve) => {
         clearInterval(poll);
         clearInterval(keepalive);
         for (const res of clients) res.end();
         server.close(() => resolve());
         server.closeAllConnections();
-      }),
+      });
+    },
   };
 }
