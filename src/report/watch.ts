@@ -19,7 +19,7 @@ import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { UserError } from '../errors.js';
 import { readRunInfo, RUN_INFO_FILE } from '../io/run-info.js';
-import { runStateOf } from '../io/run-state.js';
+import { runStateOf, type RunState } from '../io/run-state.js';
 import { buildReport } from './report.js';
 import { escapeXml } from './svg.js';
 
@@ -123,20 +123,31 @@ export async function serveRunFolder(dir: string, opts: WatchOptions = {}): Prom
         message = `no run in ${dir} yet`;
         html = standalonePage('superspike watch: waiting', `Waiting for a run in ${path.resolve(dir)} (no ${RUN_INFO_FILE} yet). This page updates by itself.`);
       } else {
+        let folder: RunState;
         try {
-          if (runStateOf(dir, readRunInfo(dir)) === 'starting') {
-            throw new UserError(`the run in ${dir} has just started and finished no block yet`);
-          }
-          const built = await buildReport(dir, { allowRunning: true });
-          next = built.inProgress ? 'running' : 'complete';
-          message = next === 'running' ? 'the run is going' : 'the run has ended: the page is its final report';
-          html = built.html;
+          folder = runStateOf(dir, readRunInfo(dir));
         } catch (err) {
-          if (!(err instanceof UserError)) return; // a half-written file: try again at the next look
-          const starting = /has just started/.test(err.message);
-          next = starting ? 'waiting' : 'incomplete';
-          message = err.message;
-          html = standalonePage(starting ? 'superspike watch: the run is starting' : 'superspike watch: no report', err.message);
+          folder = 'incomplete'; // run.json is written atomically: unreadable means not a run's
+          if (!(err instanceof UserError)) throw err;
+        }
+        if (folder === 'starting') {
+          next = 'waiting';
+          message = `the run in ${dir} has just started and finished no block yet`;
+          html = standalonePage('superspike watch: the run is starting', `${message}. This page updates by itself.`);
+        } else {
+          try {
+            const built = await buildReport(dir, { allowRunning: true });
+            next = built.inProgress ? 'running' : 'complete';
+            message = next === 'running' ? 'the run is going' : 'the run has ended: the page is its final report';
+            html = built.html;
+          } catch (err) {
+            // A run going (or one starting in the folder meanwhile) changes files under the reader:
+            // keep the page and look again. Only a settled folder's refusal becomes the page.
+            if (!(err instanceof UserError) || folder === 'running' || signatureOf(dir) !== now) return;
+            next = 'incomplete';
+            message = err.message;
+            html = standalonePage('superspike watch: no report', err.message);
+          }
         }
       }
       signature = now;

@@ -12,7 +12,7 @@ export function register(program: Command): void {
     .description('serve a live page of a run on 127.0.0.1: learning curve, output vs target, rates, wait share; the final report when it ends')
     .argument('<dir>', "a run's output folder (the run may not have started yet)")
     .option('-p, --port <n>', `port on 127.0.0.1, 0 = any free one (default ${DEFAULT_WATCH_PORT})`, integerBetween(0, 65535, 'expected a port, 0 to 65535'))
-    .option('--exit-when-done', 'stop serving once the run has ended (or died) and the page shows it')
+    .option('--exit-when-done', 'stop serving once a run seen going has ended (or died) and the page shows it')
     .addHelpText(
       'after',
       `
@@ -25,18 +25,25 @@ compute and barrier-wait times. When the run ends it becomes the final report. O
 Examples:
   superspike run config/default.json --out output &    then, in another terminal or the same:
   superspike watch output                              open http://127.0.0.1:${DEFAULT_WATCH_PORT}/
-  superspike watch output --port 0                     any free port (printed)`,
+  superspike watch output --port 0                     any free port (printed)
+
+With --exit-when-done it ends once a run it saw going (or starting) has ended; a folder whose
+run had already ended when it started is served until Ctrl-C.`,
     )
     .action(async (dir: string, opts: { port?: number; exitWhenDone?: boolean }) => {
       let done: (() => void) | null = null;
       const ended = new Promise<void>((resolve) => {
         done = resolve;
       });
+      // A folder whose run had ended before watch started (an old run, a new one about to start in
+      // it) does not count as done: only the end of a run seen going or starting does.
+      let sawGoing = false;
       const server = await serveRunFolder(dir, {
         port: opts.port,
         onPage: ({ version, state, message }) => {
           process.stdout.write(`page ${version}: ${message}\n`);
-          if (opts.exitWhenDone && (state === 'complete' || state === 'incomplete')) done?.();
+          if (state === 'running' || state === 'waiting') sawGoing = true;
+          else if (opts.exitWhenDone && sawGoing) done?.();
         },
       });
       process.stdout.write(`watching ${dir} at ${server.url} (Ctrl-C to stop)\n`);
