@@ -25,6 +25,7 @@ import { RunFailedError } from './rank-errors.js';
 import { acquireOutLock } from '../io/out-lock.js';
 import { fsUserError, isDescribableFsError } from '../io/fs-errors.js';
 import { runIdOf } from '../io/run-identity.js';
+import type { RunFileRecord } from '../io/run-files.js';
 import { restoreNetwork } from './restore.js';
 import { agreeOnRun, runFields } from './run-agreement.js';
 import { LIVE_TIMING_FIELDS, type RankTaskData } from './rank-task.js';
@@ -141,6 +142,9 @@ class Coordinator {
     const resume = options.resume ?? null;
     const comm = options.processes?.comm;
     mkdirSync(outputs.outDir, { recursive: true });
+    // Every process checks what it will cut back before any process changes anything.
+    if (resume) outputs.checkResumable(this.monitors !== null);
+    comm?.barrier();
     if (this.isRoot) {
       outputs.claimFolder(this.runId, resume && { runId: resume.runId, statsLines: resume.statsLines, file: options.resumeFile ?? 'the resumed state' });
     }
@@ -185,6 +189,7 @@ class Coordinator {
     let interrupted = false;
     let stateFile: string | null = null;
     let timings: RankTiming[] = [];
+    let files: RunFileRecord[] = [];
     try {
       await this.waitParked(pool);
       interrupted = await this.drive(pool);
@@ -195,7 +200,12 @@ class Coordinator {
       stateFile = this.saveState(interrupted);
       this.control.post({ targetStep: this.clock, eta: 0, learning: false, frozen: true, finish: true });
       timings = await pool.finished();
-      if (options.processes) timings = (gatherJson(options.processes, timings) ?? []).flat();
+      files = outputs.recordFiles(stateFile);
+      if (options.processes) {
+        const all = gatherJson(options.processes, { timings, files }) ?? [];
+        timings = all.flatMap((p) => p.timings);
+        files = all.flatMap((p) => p.files);
+      }
     } catch (err) {
       const error = err instanceof UserError ? err : new RunFailedError((err as Error).message, err);
       const runtime = options.processes;
@@ -212,7 +222,7 @@ class Coordinator {
       options.stopSignal?.removeEventListener('abort', onStop);
       await pool.destroy();
     }
-    return this.finish(interrupted, stateFile, timings);
+    return this.finish(interrupted, stateFile, timings, files);
   }
 
   private async waitParked(pool: RankPool): Promise<void> {
@@ -247,7 +257,7 @@ class Coordinator {
     if (this.isRoot) this.outputs.appendStats(line);
     this.stats.push(line);
     this.statsLines++;
-    if (this.isRoot) this.outputs.writeProgressInfo(this.runInfoNow(false, null, this.timingsSoFar(), true), this.statsLines);
+    if (this.isRoot) this.outputs.writeProgressInfo(this.runInfoNow(false, null, this.timingsSoFar(), [], true), this.statsLines);
     this.options.onStats?.(line);
   }
 
@@ -289,18 +299,19 @@ class Coordinator {
     });
   }
 
-  private runInfoNow(interrupted: boolean, stateFile: string | null, timings: RankTiming[], inProgress = false): RunInfo {
+  /** run.json's content now; `files` are recorded only when the run ends (none while it goes). */
+  private runInfoNow(interrupted: boolean, stateFile: string | null, timings: RankTiming[], files: RunFileRecord[], inProgress = false): RunInfo {
     const placement = this.options.processes?.placement ?? null;
     return this.outputs.runInfo({
       schedule: this.schedule, ranks: this.ranks, kernels: this.options.kernels, clock: this.clock,
       interrupted, stateFile, wallSeconds: (performance.now() - this.startWall) / 1000, timings,
       placement: placement ?? { processes: 1, process: 0, ranksPerProcess: this.ranks, hosts: [hostname()] },
-      runId: this.runId, inProgress,
+      runId: this.runId, files, inProgress,
     });
   }
 
-  private finish(interrupted: boolean, stateFile: string | null, timings: RankTiming[]): RunResult {
-    const info = this.runInfoNow(interrupted, stateFile, timings);
+  private finish(interrupted: boolean, stateFile: string | null, timings: RankTiming[], files: RunFileRecord[]): RunResult {
+    const info = this.runInfoNow(interrupted, stateFile, timings, files);
     const wallSeconds = info.wallSeconds;
     if (this.isRoot) this.outputs.writeRunInfo(info);
     return {

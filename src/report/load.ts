@@ -11,6 +11,7 @@ import { UserError } from '../errors.js';
 import { expandSpkArgs } from '../io/spk.js';
 import { NetstateError, readNetworkStateFile } from '../io/netstate.js';
 import { readRunInfo, type RunInfo, type RunInfoGroup, type RunInfoWindow } from '../io/run-info.js';
+import { runFileRecords, verifyRunFiles } from '../io/run-files.js';
 import { mergeSpkFiles } from '../io/spk.js';
 import { readStatsFile, type StatsLine } from '../io/stats.js';
 import { runStateOf } from '../io/run-state.js';
@@ -23,7 +24,11 @@ export interface LoadRunInfoOptions {
   allowRunning?: boolean;
 }
 
-/** Reads `DIR/run.json`; a missing folder or file, or an incomplete run, is a `UserError`. */
+/**
+ * Reads `DIR/run.json`; a missing folder or file, an incomplete run, or a folder whose files no
+ * longer match what run.json records of them (missing, short: io/run-files.ts) is a `UserError`.
+ * With `allowRunning`, a run still going is read too (its files are not recorded until it ends).
+ */
 export function loadRunInfo(dir: string, opts: LoadRunInfoOptions = {}): RunInfo {
   let st: fs.Stats;
   try {
@@ -52,6 +57,8 @@ export function loadRunInfo(dir: string, opts: LoadRunInfoOptions = {}): RunInfo
   if (!Array.isArray(info.groups) || typeof info.stepsPerSecond !== 'number') {
     throw new UserError(`${path.join(dir, 'run.json')} lacks groups or stepsPerSecond: not a superspike run description`);
   }
+  const records = state === 'complete' ? runFileRecords(path.join(dir, 'run.json'), info.files) : null;
+  if (records) verifyRunFiles(dir, records);
   return info;
 }
 
