@@ -5,6 +5,7 @@
  * coordinator decides when; this module knows names and formats.
  */
 import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { hostname } from 'node:os';
 import path from 'node:path';
 import { UserError } from '../errors.js';
 import type { ExperimentConfig } from '../config/schema.js';
@@ -166,6 +167,8 @@ export class RunOutputs {
   runInfo(run: {
     schedule: Schedule; ranks: number; kernels: string; clock: number; interrupted: boolean;
     stateFile: string | null; wallSeconds: number; timings: RankTiming[]; placement: Placement; runId: string;
+    /** A rewrite while the run goes: no final window yet. */
+    inProgress?: boolean;
     files: RunFileRecord[];
   }): RunInfo {
     const s = run.schedule;
@@ -193,7 +196,7 @@ export class RunOutputs {
       clock: run.clock,
       interrupted: run.interrupted,
       testWindows: testWindows(s, run.clock),
-      finalWindow: run.interrupted ? null : finalWindow(s),
+      finalWindow: run.interrupted || run.inProgress ? null : finalWindow(s),
       statsFile: path.basename(this.statsFile),
       stateFile: run.stateFile ? path.basename(run.stateFile) : null,
       wallSeconds: run.wallSeconds,
@@ -208,6 +211,15 @@ export class RunOutputs {
 
   writeRunInfo(info: RunInfo): void {
     writeRunInfo(this.outDir, info);
+  }
+
+  /** run.json while the run goes: `completed: false` with a progress stamp (io/run-info.ts). */
+  writeProgressInfo(info: RunInfo, statsLines: number): void {
+    writeRunInfo(this.outDir, {
+      ...info,
+      completed: false,
+      progress: { pid: process.pid, host: hostname(), updatedAt: new Date().toISOString(), statsLines },
+    });
   }
 
   /**
