@@ -42,7 +42,14 @@ export interface RankTaskData {
   /** Fresh network: draw the initial state from this seed. Null when the coordinator restored one. */
   initialise: { seed: number; w0: number } | null;
   settings: RankSettings;
+  /**
+   * Shared with the coordinator: LIVE_TIMING_FIELDS numbers per rank (global rank index), written
+   * before every park, read by the coordinator while the ranks are parked (the live run.json).
+   */
+  liveTimings?: Float64Array;
 }
+
+export { LIVE_TIMING_FIELDS } from './rank-thread.js';
 
 class SpkSink implements SpikeSink {
   constructor(private readonly writer: SpkWriter) {}
@@ -108,6 +115,7 @@ export function runRankTask(data: RankTaskData): RankOutcome {
     for (let command = transport.awaitCommand(); !command.finish; command = transport.awaitCommand()) {
       thread.configure(command.eta, command.learning, command.frozen);
       thread.runUntil(command.targetStep);
+      if (data.liveTimings) thread.writeLiveTimings(data.liveTimings);
       thread.flushSinks();
       for (const m of monitors) m.flush();
     }

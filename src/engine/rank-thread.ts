@@ -19,6 +19,9 @@ import type { RankEngine, SyncPoint } from './rank.js';
 import type { RankTransport } from './transport.js';
 import { WaitLog, type RankTiming } from './wait-log.js';
 
+/** Live timing numbers per rank: steps, loop seconds, barrier-wait seconds, barrier waits. */
+export const LIVE_TIMING_FIELDS = 4;
+
 export class RankThread {
   private readonly waits = new WaitLog();
   /** The rank being stepped right now (a failure names it). */
@@ -53,7 +56,7 @@ export class RankThread {
   /** Runs steps until the clock reaches `targetStep` or the ranks agree to stop early. */
   runUntil(targetStep: number): 'target' | 'stopped' {
     const started = performance.now();
-    const waitedBefore = this.waits.totalMs;
+    const waitedBefore = this.waits.totalWaitMs;
     const { engines } = this;
     const steps: Array<Generator<SyncPoint, void, boolean>> = new Array(engines.length);
     try {
@@ -72,7 +75,7 @@ export class RankThread {
       this.flushAllEligibility();
       const loopMs = performance.now() - started;
       this.waits.computeSeconds += loopMs / 1000;
-      this.transport.noteLoopTime(loopMs, this.waits.totalMs - waitedBefore);
+      this.transport.noteLoopTime(loopMs, this.waits.totalWaitMs - waitedBefore);
     }
   }
 
@@ -118,6 +121,14 @@ export class RankThread {
 
   closeSinks(): void {
     for (const e of this.engines) e.closeSinks();
+  }
+
+  /** Each hosted rank's timing so far into the live view's shared array (LIVE_TIMING_FIELDS per rank). */
+  writeLiveTimings(live: Float64Array): void {
+    for (const e of this.engines) {
+      const t = e.liveTiming(this.waits);
+      live.set([t.steps, t.loopSeconds, t.waitSeconds, t.waits], e.rank * LIVE_TIMING_FIELDS);
+    }
   }
 
   timings(): RankTiming[] {

@@ -386,6 +386,11 @@ export class RankEngine {
     for (const sink of this.sinks) sink?.close();
   }
 
+  /** The timing so far, cheap enough for every park (the live view's shared array); waits of the hosting thread. */
+  liveTiming(waits: WaitLog): { steps: number; loopSeconds: number; waitSeconds: number; waits: number } {
+    return { steps: this.stepsRun, loopSeconds: waits.computeSeconds, waitSeconds: waits.totalWaitMs / 1000, waits: waits.waits };
+  }
+
   /** This rank's timing; the waits are those of the thread that hosts it. */
   timing(waits: WaitLog): RankTiming {
     return waits.summary(this.rank, this.stepsRun, this.passes.chunksHelped);
