@@ -60,7 +60,7 @@ export function runRankTask(data: RankTaskData): RankOutcome {
   const sinks = topology.groups.map((g) =>
     outDir === null
       ? null
-      : new SpkSink(new SpkWriter(path.join(outDir, spkRankFileName(g.spkName, data.rank)), { append: data.appendSpikes })));
+      : new SpkSink(new SpkWriter(path.join(outDir, spkRankFileName(g.spkName, data.rank)), { append: data.appendSpikes, tag: data.settings.spkTag })));
   const control = new ControlBlock(data.memory.buffer, layout);
   // Several processes: this thread may be the one that drives an exchange (process-group.ts).
   const link = placement !== null && placement.processes > 1

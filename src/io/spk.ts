@@ -15,7 +15,7 @@ import {
   type SpkHeader,
 } from './spk-format.js';
 
-export { SPK_RECORD_BYTES, SPK_STEPS_PER_SECOND, SPK_TAG, SPK_TAG_FAMILY, SpkFormatError, readSpkHeader, type SpkHeader } from './spk-format.js';
+export { DEFAULT_AURYN_VERSION, SPK_RECORD_BYTES, SPK_STEPS_PER_SECOND, SPK_TAG, SPK_TAG_FAMILY, aurynSpkTag, SpkFormatError, readSpkHeader, type SpkHeader } from './spk-format.js';
 export * from './spk-read.js';
 export * from './spk-files.js';
 
@@ -32,6 +32,8 @@ export interface SpkWriterOptions {
   bufferBytes?: number;
   /** Header time field. Default `SPK_STEPS_PER_SECOND`. */
   stepsPerSecond?: number;
+  /** Header id field of a new file: the Auryn version tag (`aurynSpkTag`). Default `SPK_TAG` (0.8.4). */
+  tag?: number;
 }
 
 /**
@@ -77,7 +79,7 @@ export class SpkWriter {
       if (existing.records > 0) this.lastStep = readRecordStep(path, existing.records);
     } else {
       this.view.setUint32(0, sps, true);
-      this.view.setUint32(4, SPK_TAG, true);
+      this.view.setUint32(4, opts.tag ?? SPK_TAG, true);
       this.used = SPK_RECORD_BYTES;
       this.headerInBuffer = true;
     }

@@ -64,6 +64,7 @@ interface RunCliOptions {
   jitterUs?: number;
   jitterSeed?: number;
   record: string[];
+  aurynVersion?: string;
   recordEveryMs?: number;
   recordRateBinMs?: number;
 }
@@ -105,6 +106,7 @@ export function register(program: Command): void {
     .option('--record <monitor>', 'record state: KIND:GROUP[:IDS][@WINDOW] or auryn (repeatable; see docs/monitors.md)', (v: string, all: string[]) => [...all, v], [] as string[])
     .option('--record-every-ms <ms>', `sampling interval of recorded state (default ${DEFAULT_RUN_OPTIONS.recordEveryMs})`, parsePositive)
     .option('--record-rate-bin-ms <ms>', `bin of recorded population rates (default ${DEFAULT_RUN_OPTIONS.recordRateBinMs})`, parsePositive)
+    .option('--auryn-version <x.y.z>', `Auryn version whose tag the .spk headers carry, so that version's aube reads them without a warning (default ${DEFAULT_RUN_OPTIONS.aurynVersion}; the paper's code used 0.8.1)`)
     .option('-q, --quiet', 'no progress output')
     .option('--report', 'write report.html into the output folder at the end')
     .option('--hang-timeout <s>', 'declare a rank hung after this long without progress (default: automatic, from the measured progress)', parsePositive)
@@ -198,6 +200,7 @@ Examples:
         stopSignal: stop.signal,
         resumeFile: opts.resume,
         record: opts.record,
+        aurynVersion: opts.aurynVersion,
         recordEveryMs: opts.recordEveryMs,
         recordRateBinMs: opts.recordRateBinMs,
         testHooks: { fault: opts.injectFault ?? null, rankOrderMerge: opts.rankOrderMerge ?? false, jitterMicros: opts.jitterUs, jitterSeed: opts.jitterSeed },
