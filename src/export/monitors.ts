@@ -35,6 +35,8 @@ export interface MonitorSeries extends MonitorFile {
   columns: number;
   /** Column names: neuron ids or PRE-POST synapses (merged rank files), else 0, 1, …. */
   columnIds?: string[];
+  /** Unit of the values (the file header's `unit=`), '' when the file does not say. */
+  unit: string;
 }
 
 /** Monitor files present in a run folder, in group order then kind order. */
@@ -62,5 +64,7 @@ export function findMonitorFiles(dir: string, info: RunInfo): MonitorFile[] {
 export function readMonitorFile(monitor: MonitorFile): MonitorSeries {
   const text = monitor.rankFiles.length > 0 ? mergeMonitorRankFiles(monitor.rankFiles) : fs.readFileSync(monitor.file, 'utf8');
   const parsed = parseMergedMonitor(text, monitor.rankFiles.length > 0 ? `${monitor.file}.*` : monitor.file);
-  return { ...monitor, times: parsed.times, values: parsed.values, columns: parsed.columns.length, columnIds: parsed.columns };
+  return {
+    ...monitor, times: parsed.times, values: parsed.values, columns: parsed.columns.length, columnIds: parsed.columns, unit: parsed.fields.unit ?? '',
+  };
 }
