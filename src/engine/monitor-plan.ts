@@ -47,6 +47,12 @@ export interface MonitorPlan {
   windows: Array<[number, number]>;
   /** Sample every this many steps (rate: the bin length). */
   everySteps: number;
+  /**
+   * The `auryn` set: Auryn's file base name (`multi0`, `multi_hidden3`, `hidden`, `con`,
+   * `hidden_con0`); the rank files are then `<aurynName>.<rank>.<suffix>` in Auryn's own text
+   * format (io/auryn-monitor-files.ts). Null for every other monitor.
+   */
+  aurynName: string | null;
 }
 
 export interface MonitorDefaults {
@@ -65,7 +71,7 @@ export function planMonitors(specs: readonly string[], topology: Topology, sched
   for (const spec of specs) plans.push(...planOne(spec, topology, schedule, defaults));
   const seen = new Set<string>();
   for (const p of plans) {
-    const key = `${p.spkName}.${p.suffix}`;
+    const key = `${p.aurynName ?? p.spkName}.${p.suffix}`;
     if (seen.has(key)) throw new UserError(`--record: ${p.kind} of ${p.spkName} is recorded twice (one monitor per kind and group)`);
     seen.add(key);
   }
@@ -88,7 +94,7 @@ function planOne(spec: string, topology: Topology, schedule: Schedule, defaults:
   const at = spec.lastIndexOf('@');
   const body = at < 0 ? spec : spec.slice(0, at);
   const windows = parseWindow(at < 0 ? 'tests' : spec.slice(at + 1), schedule, fail);
-  if (body === 'auryn') return aurynSet(topology, windows);
+  if (body === 'auryn') return aurynSet(topology, at < 0 ? aurynWindows(schedule) : windows, schedule.endStep);
   const parts = body.split(':');
   if (parts.length < 2 || parts.length > 3) fail('expected KIND:GROUP[:IDS][@WINDOW] or auryn[@WINDOW]');
   const kind = parts[0] as MonitorKind;
@@ -105,7 +111,7 @@ function planOne(spec: string, topology: Topology, schedule: Schedule, defaults:
   }
   const plan: MonitorPlan = {
     kind, suffix: kind, group, spkName: info.spkName, groupSize: info.size, connection: NEURON_KINDS.has(kind) && kind !== 'error' ? -1 : connection,
-    ids: [], pairs: [], windows, everySteps: defaults.everySteps,
+    ids: [], pairs: [], windows, everySteps: defaults.everySteps, aurynName: null,
   };
   if (kind === 'rate') {
     if (idsText !== undefined) fail('rate is of the whole group: no ids');
@@ -124,30 +130,68 @@ function planOne(spec: string, topology: Topology, schedule: Schedule, defaults:
 }
 
 /**
- * Auryn's SuperSpike example records the hidden population rate in 0.1 s bins, membrane, σ′,
- * filtered error and current of the first output and first hidden neuron, and weight samples
- * every 0.1 s; here the weights are those into the output layer.
+ * What Auryn's SuperSpike example (pub2018superspike, sim/sim_symfb.cpp) records, under its file
+ * names: output neurons 0–1 and hidden neurons 0–7 — membrane (`multi<i>.mem`,
+ * `multi_hidden<i>.mem`), σ′ (`.par`), filtered error (`.err`), and for the output neurons the
+ * synaptic current (`multi<i>.syn`) — every step inside the test windows; the hidden population
+ * rate (`hidden.prate`, 0.1 s bins, whole run); and 20 equally spaced weights of the connection
+ * into the output layer (`con.syn`) and into the first hidden layer (`hidden_con0.syn`) every
+ * 0.1 s of the whole run.
  */
-function aurynSet(topology: Topology, windows: Array<[number, number]>): MonitorPlan[] {
+function aurynSet(topology: Topology, windows: Array<[number, number]>, endStep: number): MonitorPlan[] {
   const plans: MonitorPlan[] = [];
   const hidden = topology.groups.find((g) => g.role === 'hidden');
   const output = topology.groups[topology.outputGroup]!;
-  const base = (g: number, kind: MonitorKind, suffix: string) => ({
+  const whole: Array<[number, number]> = [[0, endStep]];
+  const base = (g: number, kind: MonitorKind, suffix: string, aurynName: string): MonitorPlan => ({
     kind, suffix, group: g, spkName: topology.groups[g]!.spkName, groupSize: topology.groups[g]!.size,
-    connection: -1, ids: [] as number[], pairs: [] as Array<[number, number]>, windows, everySteps: secondsToSteps(1e-3),
+    connection: -1, ids: [], pairs: [], windows, everySteps: 1, aurynName,
   });
-  if (hidden) plans.push({ ...base(hidden.index, 'rate', 'prate'), everySteps: secondsToSteps(0.1) });
-  for (const g of [output, hidden]) {
+  if (hidden) plans.push({ ...base(hidden.index, 'rate', 'prate', 'hidden'), windows: whole, everySteps: AURYN_SAMPLE_STEPS });
+  for (const [g, count, prefix, current] of [[output, 2, 'multi', true], [hidden, 8, 'multi_hidden', false]] as const) {
     if (!g) continue;
     const plastic = topology.connections[g.index - 1]!.plastic;
-    plans.push({ ...base(g.index, 'membrane', 'mem'), ids: [0] });
-    plans.push({ ...base(g.index, 'sigma', 'par'), ids: [0] });
-    if (plastic) plans.push({ ...base(g.index, 'error', 'err'), connection: g.index - 1, ids: [0] });
-    plans.push({ ...base(g.index, 'current', 'cur'), ids: [0] });
+    for (let i = 0; i < Math.min(count, g.size); i++) {
+      const name = `${prefix}${i}`;
+      if (plastic) plans.push({ ...base(g.index, 'error', 'err', name), connection: g.index - 1, ids: [i] });
+      plans.push({ ...base(g.index, 'sigma', 'par', name), ids: [i] });
+      if (current) plans.push({ ...base(g.index, 'current', 'syn', name), ids: [i] });
+      plans.push({ ...base(g.index, 'membrane', 'mem', name), ids: [i] });
+    }
   }
-  const into = topology.connections[topology.outputConnection]!;
-  plans.push({ ...base(output.index, 'weights', 'syn'), connection: into.index, pairs: allPairs(into.nPre, output.size), everySteps: secondsToSteps(0.1) });
+  const weights = (g: number, name: string): MonitorPlan => {
+    const into = topology.connections[g - 1]!;
+    return { ...base(g, 'weights', 'syn', name), connection: into.index, pairs: equallySpaced(into.nPre, topology.groups[g]!.size, AURYN_WEIGHT_SAMPLES), windows: whole, everySteps: AURYN_SAMPLE_STEPS };
+  };
+  if (hidden) plans.push(weights(hidden.index, 'hidden_con0'));
+  plans.push(weights(output.index, 'con'));
   return plans;
+}
+
+/** Auryn's population rate bin and weight sampling interval in the example: 0.1 s. */
+const AURYN_SAMPLE_STEPS = secondsToSteps(0.1);
+/** `WeightMonitor::add_equally_spaced(20)` in the example. */
+const AURYN_WEIGHT_SAMPLES = 20;
+
+/**
+ * The synapses `add_equally_spaced(n)` picks on one rank: data indices ⌊i·nz/n⌋ of the matrix
+ * stored row by row (pre, then post), nz = nPre·nPost. Picked over the whole connection, so
+ * every worker count records the same synapses (Auryn picks per rank: the same on one rank).
+ */
+export function equallySpaced(nPre: number, nPost: number, n: number): Array<[number, number]> {
+  const nz = nPre * nPost;
+  const count = Math.min(n, nz);
+  return Array.from({ length: count }, (_, i): [number, number] => {
+    const k = Math.floor((i * nz) / count);
+    return [Math.floor(k / nPost), k % nPost];
+  });
+}
+
+/** Auryn's recording time: the first second of the run, and of every block (`record_for(test_time)`). */
+function aurynWindows(schedule: Schedule): Array<[number, number]> {
+  const windows = testWindows(schedule, schedule.endStep).map((w): [number, number] => [w.fromStep, w.toStep]);
+  windows.push([0, Math.min(schedule.testWindowSteps, schedule.endStep)]);
+  return mergeRanges(windows);
 }
 
 function findGroup(name: string, topology: Topology, fail: (why: string) => never): number {

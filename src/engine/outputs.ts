@@ -11,6 +11,7 @@ import type { ExperimentConfig } from '../config/schema.js';
 import type { ResolvedTask } from '../config/task.js';
 import { saveNetworkState, NETSTATE_FORMAT, NETSTATE_VERSION, type NetworkState } from '../io/netstate.js';
 import { RUN_INFO_FILE, writeRunInfo, type RunInfo, type RunInfoLayout } from '../io/run-info.js';
+import { findAurynMonitorFiles } from '../io/auryn-monitor-files.js';
 import { findMonitorRankFiles, truncateMonitorFileAt } from '../io/monitor-files.js';
 import { spkRankFiles, truncateSpkAfter } from '../io/spk.js';
 import { appendStatsLine, formatStatsLine, writeStatsFile, type StatsLine } from '../io/stats.js';
@@ -45,18 +46,24 @@ export class RunOutputs {
     return this.topology.groups.flatMap((g) => spkRankFiles(path.join(this.outDir, g.spkName)));
   }
 
-  /** State monitor rank files (`<spkName>.<suffix>.<rank>`) of this network's groups that exist. */
+  /**
+   * State monitor rank files that exist: `<spkName>.<suffix>.<rank>` of this network's groups,
+   * and the `auryn` set's `<name>.<rank>.<ext>`.
+   */
   existingMonitorFiles(): string[] {
-    const names = new Set(this.topology.groups.map((g) => g.spkName));
-    const sets = findMonitorRankFiles(this.outDir, [...MONITOR_KINDS, ...Object.keys(AURYN_SUFFIXES)]);
-    return [...sets].filter(([key]) => names.has(key.slice(0, key.lastIndexOf('.')))).flatMap(([, files]) => files);
+    return this.monitorFilesWithRanks().map((f) => f.file);
   }
 
-  private ownMonitorFiles(): string[] {
-    return this.existingMonitorFiles().filter((f) => {
-      const rank = Number(/\.(\d+)$/.exec(f)![1]);
-      return this.ownRanks === null || this.ownRanks.has(rank) || (this.isRoot && rank >= this.ranks);
-    });
+  private monitorFilesWithRanks(): Array<{ file: string; rank: number; headerLines: number }> {
+    const names = new Set(this.topology.groups.map((g) => g.spkName));
+    const sets = findMonitorRankFiles(this.outDir, [...MONITOR_KINDS, ...Object.keys(AURYN_SUFFIXES)]);
+    const own = [...sets].filter(([key]) => names.has(key.slice(0, key.lastIndexOf('.')))).flatMap(([, files]) => files)
+      .map((file) => ({ file, rank: Number(/\.(\d+)$/.exec(file)![1]), headerLines: 2 }));
+    return [...own, ...findAurynMonitorFiles(this.outDir).map((f) => ({ file: f.file, rank: f.rank, headerLines: 0 }))];
+  }
+
+  private ownMonitorFiles(): Array<{ file: string; rank: number; headerLines: number }> {
+    return this.monitorFilesWithRanks().filter(({ rank }) => this.ownRanks === null || this.ownRanks.has(rank) || (this.isRoot && rank >= this.ranks));
   }
 
   /**
@@ -83,7 +90,7 @@ export class RunOutputs {
 
   prepareFresh(): void {
     // Stale files of an earlier run with more ranks would otherwise join every merge.
-    for (const f of [...this.ownRankFiles(), ...this.ownMonitorFiles()]) rmSync(f, { force: true });
+    for (const f of [...this.ownRankFiles(), ...this.ownMonitorFiles().map((m) => m.file)]) rmSync(f, { force: true });
     if (this.isRoot) writeStatsFile(this.statsFile, []);
   }
 
@@ -91,7 +98,7 @@ export class RunOutputs {
   prepareResumed(clock: number, statsLines: number): void {
     // Files of ranks this run does not have still hold the spikes before the checkpoint: keep them.
     for (const f of this.ownRankFiles()) truncateSpkAfter(f, clock);
-    for (const f of this.ownMonitorFiles()) truncateMonitorFileAt(f, clock);
+    for (const m of this.ownMonitorFiles()) truncateMonitorFileAt(m.file, clock, m.headerLines);
     if (!this.isRoot) return;
     const kept = existsSync(this.statsFile)
       ? readFileSync(this.statsFile, 'utf8').split('\n').filter((l) => l !== '').slice(0, statsLines)

@@ -89,7 +89,7 @@ export function runRankTask(data: RankTaskData): RankOutcome {
       monitors = RankMonitors.create({
         plans: data.settings.monitors, rank: data.rank, ranks: data.ranks, topology, region: layout.rankRegions[data.rank]!,
         f32: new Float32Array(data.memory.buffer), i32: new Int32Array(data.memory.buffer), outDir,
-        append: data.appendSpikes, flushEligibility: () => engine.flushAllEligibility(),
+        append: data.appendSpikes, startClock: data.startClock, flushEligibility: () => engine.flushAllEligibility(),
       });
       engine.monitors = monitors;
     }

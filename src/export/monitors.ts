@@ -5,13 +5,15 @@
  * (any `time value…` text file). The suffix is the kind's name or Auryn's (mem, par, err, cur,
  * prate, syn). Each becomes `<kind>_<group>` (samples × columns) and `t_<kind>_<group>`
  * (sample times, s) in the `.npz`; an Auryn-suffixed file whose kind is also recorded under its
- * own name keeps its suffix (`mem_output`).
+ * own name keeps its suffix (`mem_output`). The `auryn` set's files (`multi0.0.mem`, …, no
+ * headers) are read by auryn-monitors.ts into the same series.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { findMonitorRankFiles, mergeMonitorRankFiles, parseMergedMonitor } from '../io/monitor-files.js';
 import type { RunInfo } from '../io/run-info.js';
 import { AURYN_SUFFIXES } from '../engine/monitor-plan.js';
+import { findAurynMonitors, readAurynMonitor, type AurynMonitor } from './auryn-monitors.js';
 
 /** Kinds of `run --record` (issue 12), in the order the export lists them. */
 export const MONITOR_KINDS = ['membrane', 'sigma', 'error', 'current', 'eligibility', 'rate', 'weights'] as const;
@@ -25,6 +27,8 @@ export interface MonitorFile {
   file: string;
   /** Rank files to merge (empty: `file` is already merged). */
   rankFiles: string[];
+  /** A series of the `auryn` set (Auryn's files, no headers: auryn-monitors.ts), with the run it belongs to. */
+  auryn?: { monitor: AurynMonitor; info: RunInfo };
 }
 
 export interface MonitorSeries extends MonitorFile {
@@ -57,11 +61,21 @@ export function findMonitorFiles(dir: string, info: RunInfo): MonitorFile[] {
       found.push({ kind: name, group: g.spkName, file: m.file, rankFiles: m.rankFiles });
     }
   }
+  // Auryn's files; a kind also recorded under superspike's own names is exported as auryn_<kind>.
+  for (const monitor of findAurynMonitors(dir, info)) {
+    const taken = found.some((f) => f.kind === monitor.kind && f.group === monitor.group);
+    const files = monitor.files.map((f) => f.file);
+    found.push({ kind: taken ? `auryn_${monitor.kind}` : monitor.kind, group: monitor.group, file: files[0]!, rankFiles: files, auryn: { monitor, info } });
+  }
   return found;
 }
 
 /** Merges (rank files) and parses one monitor; ragged rows and non-numbers are `UserError`s naming the line. */
 export function readMonitorFile(monitor: MonitorFile): MonitorSeries {
+  if (monitor.auryn) {
+    const a = readAurynMonitor(monitor.auryn.monitor, monitor.auryn.info);
+    return { ...monitor, times: a.times, values: a.values, columns: a.columnIds.length, columnIds: a.columnIds, unit: a.unit };
+  }
   const text = monitor.rankFiles.length > 0 ? mergeMonitorRankFiles(monitor.rankFiles) : fs.readFileSync(monitor.file, 'utf8');
   const parsed = parseMergedMonitor(text, monitor.rankFiles.length > 0 ? `${monitor.file}.*` : monitor.file);
   return {
