@@ -24,15 +24,10 @@ export const MONITOR_UNITS: Record<MonitorKind, string> = {
   membrane: 'V', current: 'V', sigma: '1/V', error: '1', eligibility: '1', rate: 'Hz', weights: '1',
 };
 
-/** Auryn's file suffixes of the `auryn` set, and the kind each stands for. */
-export const AURYN_SUFFIXES: Record<string, MonitorKind> = {
-  mem: 'membrane', cur: 'current', par: 'sigma', err: 'error', prate: 'rate', syn: 'weights',
-};
-
 /** One monitor, resolved against the network: identical on every rank. */
 export interface MonitorPlan {
   kind: MonitorKind;
-  /** File suffix: the kind's name, or Auryn's for the `auryn` set. */
+  /** File suffix: the kind's name, or Auryn's extension for the `auryn` set. */
   suffix: string;
   group: number;
   spkName: string;

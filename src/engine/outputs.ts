@@ -17,7 +17,7 @@ import { spkRankFiles, truncateSpkAfter } from '../io/spk.js';
 import { appendStatsLine, formatStatsLine, writeStatsFile, type StatsLine } from '../io/stats.js';
 import { checkResumeFolder, removeStaleOutputs, writeRunStartMarker } from '../io/run-identity.js';
 import { DT_SECONDS, STEPS_PER_SECOND } from '../model/constants.js';
-import { AURYN_SUFFIXES, MONITOR_KINDS } from './monitor-plan.js';
+import { MONITOR_KINDS } from './monitor-plan.js';
 import { finalWindow, testWindows, type Schedule } from './schedule.js';
 import type { NetworkView } from './snapshot.js';
 import type { Topology } from '../network/topology.js';
@@ -56,7 +56,7 @@ export class RunOutputs {
 
   private monitorFilesWithRanks(): Array<{ file: string; rank: number; headerLines: number }> {
     const names = new Set(this.topology.groups.map((g) => g.spkName));
-    const sets = findMonitorRankFiles(this.outDir, [...MONITOR_KINDS, ...Object.keys(AURYN_SUFFIXES)]);
+    const sets = findMonitorRankFiles(this.outDir, MONITOR_KINDS);
     const own = [...sets].filter(([key]) => names.has(key.slice(0, key.lastIndexOf('.')))).flatMap(([, files]) => files)
       .map((file) => ({ file, rank: Number(/\.(\d+)$/.exec(file)![1]), headerLines: 2 }));
     return [...own, ...findAurynMonitorFiles(this.outDir).map((f) => ({ file: f.file, rank: f.rank, headerLines: 0 }))];
@@ -83,7 +83,14 @@ export class RunOutputs {
    * run, incomplete, until run.json is rewritten last.
    */
   claimFolder(runId: string, resume: { runId?: string; statsLines: number; file: string } | null): void {
-    if (resume) checkResumeFolder(this.outDir, resume.runId, resume.file, this.statsFile, resume.statsLines);
+    if (resume) {
+      checkResumeFolder(this.outDir, resume.runId, resume.file, this.statsFile, resume.statsLines);
+      // Auryn's files carry no header to check on append (monitors.ts does for ours): their ranks must match.
+      const aurynRanks = new Set(findAurynMonitorFiles(this.outDir).map((f) => f.rank));
+      if (aurynRanks.size > 0 && (aurynRanks.size !== this.ranks || !aurynRanks.has(this.ranks - 1))) {
+        throw new UserError(`${this.outDir}: its --record auryn files were written by ${aurynRanks.size} ranks, this run has ${this.ranks}: resume with the same --workers`);
+      }
+    }
     writeRunStartMarker(this.outDir, runId);
     if (!resume) removeStaleOutputs(this.outDir, this.config.name);
   }

@@ -2,22 +2,18 @@
  * State monitor files for `superspike export`: the run's per-rank files
  * `<dir>/<spkName>.<suffix>.<rank>` (written by `run --record`, format in io/monitor-files.ts and
  * docs/monitors.md), merged in global id order; or an already merged `<dir>/<spkName>.<suffix>`
- * (any `time value…` text file). The suffix is the kind's name or Auryn's (mem, par, err, cur,
- * prate, syn). Each becomes `<kind>_<group>` (samples × columns) and `t_<kind>_<group>`
- * (sample times, s) in the `.npz`; an Auryn-suffixed file whose kind is also recorded under its
- * own name keeps its suffix (`mem_output`). The `auryn` set's files (`multi0.0.mem`, …, no
- * headers) are read by auryn-monitors.ts into the same series.
+ * (any `time value…` text file). Each becomes `<kind>_<group>` (samples × columns),
+ * `t_<kind>_<group>` (sample times, s) and `ids_<kind>_<group>` in the `.npz`. The `auryn` set's
+ * files (`multi0.0.mem`, …, no headers) are read by auryn-monitors.ts into the same series.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { findMonitorRankFiles, mergeMonitorRankFiles, parseMergedMonitor } from '../io/monitor-files.js';
 import type { RunInfo } from '../io/run-info.js';
-import { AURYN_SUFFIXES } from '../engine/monitor-plan.js';
 import { findAurynMonitors, readAurynMonitor, type AurynMonitor } from './auryn-monitors.js';
 
 /** Kinds of `run --record` (issue 12), in the order the export lists them. */
 export const MONITOR_KINDS = ['membrane', 'sigma', 'error', 'current', 'eligibility', 'rate', 'weights'] as const;
-const SUFFIXES = [...MONITOR_KINDS, ...Object.keys(AURYN_SUFFIXES)];
 
 export interface MonitorFile {
   kind: string;
@@ -45,20 +41,13 @@ export interface MonitorSeries extends MonitorFile {
 
 /** Monitor files present in a run folder, in group order then kind order. */
 export function findMonitorFiles(dir: string, info: RunInfo): MonitorFile[] {
-  const rankSets = findMonitorRankFiles(dir, SUFFIXES);
+  const rankSets = findMonitorRankFiles(dir, MONITOR_KINDS);
   const found: MonitorFile[] = [];
   for (const g of info.groups) {
-    const here: Array<{ suffix: string; file: string; rankFiles: string[] }> = [];
-    for (const suffix of SUFFIXES) {
-      const file = path.join(dir, `${g.spkName}.${suffix}`);
-      const rankFiles = rankSets.get(`${g.spkName}.${suffix}`) ?? [];
-      if (rankFiles.length > 0 || fs.existsSync(file)) here.push({ suffix, file, rankFiles });
-    }
-    const kinds = new Set(here.map((m) => m.suffix));
-    for (const m of here) {
-      const kind = AURYN_SUFFIXES[m.suffix];
-      const name = kind === undefined || kinds.has(kind) ? m.suffix : kind;
-      found.push({ kind: name, group: g.spkName, file: m.file, rankFiles: m.rankFiles });
+    for (const kind of MONITOR_KINDS) {
+      const file = path.join(dir, `${g.spkName}.${kind}`);
+      const rankFiles = rankSets.get(`${g.spkName}.${kind}`) ?? [];
+      if (rankFiles.length > 0 || fs.existsSync(file)) found.push({ kind, group: g.spkName, file, rankFiles });
     }
   }
   // Auryn's files; a kind also recorded under superspike's own names is exported as auryn_<kind>.

@@ -120,7 +120,7 @@ export function register(program: Command): void {
       `
 Outputs in the output folder: <group>.<rank>.spk per rank (multi_stim, multi_hidden, …, output,
 target), <name>.stats, <name>.netstate and run.json; with --record, <group>.<kind>.<rank>
-monitor files (docs/monitors.md). Ctrl-C (or SIGTERM) stops at the next
+monitor files, or for --record auryn Auryn's own (multi0.0.mem, …; docs/monitors.md). Ctrl-C (or SIGTERM) stops at the next
 0.8 ms interval, writes <name>.checkpoint.netstate and exits 130 (143); continue with --resume,
 into the same output folder. One run at a time per folder (a lock file .superspike.lock).
 
