@@ -12,6 +12,9 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadNetworkState } from '../src/engine/state-validate.js';
 import { findMonitorRankFiles, mergeMonitorRankFiles } from '../src/io/monitor-files.js';
+import { findAurynMonitorFiles } from '../src/io/auryn-monitor-files.js';
+import { findAurynMonitors, readAurynMonitor } from '../src/export/auryn-monitors.js';
+import { readRunInfo } from '../src/io/run-info.js';
 import { fileBytes, mergedSpikes, tempDir } from './helpers.js';
 import { CLI, TCP_ONLY, mpiGate, mpirun, type JobOutput } from './mpi-helpers.js';
 
@@ -168,7 +171,7 @@ describe.skipIf(gate.skip)('ranks in several processes (MPI)', () => {
 
   it('records state monitors in every process: merged monitor files equal the one-process run', async () => {
     const config = configFile('symmetric');
-    const record = ['--record', 'membrane:hidden:0-5', '--record', 'rate:hidden', '--record', 'weights:output', '--record', 'error:output'];
+    const record = ['--record', 'membrane:hidden:0-5', '--record', 'rate:hidden', '--record', 'weights:output', '--record', 'error:output', '--record', 'auryn'];
     const reference = tempDir('mpi-monitors-ref');
     threads([config, '--workers', '1', '--out', reference, ...record]);
     const dir = tempDir('mpi-monitors-2x2');
@@ -182,5 +185,16 @@ describe.skipIf(gate.skip)('ranks in several processes (MPI)', () => {
       expect(files.length, key).toBeGreaterThan(1); // written by ranks of both processes
       expect(mergeMonitorRankFiles(files), key).toBe(mergeMonitorRankFiles(theirs.get(key)!));
     }
+    // Auryn's files (no headers): the same series from the ranks of both processes.
+    const series = (d: string) => {
+      const info = readRunInfo(d);
+      return new Map(findAurynMonitors(d, info).map((m) => [`${m.kind}.${m.group}`, readAurynMonitor(m, info)]));
+    };
+    const aurynOurs = series(dir);
+    const aurynTheirs = series(reference);
+    expect(aurynOurs.size).toBe(10); // output: membrane, sigma, error, current; hidden: the first three; rate; two weight files
+    expect([...aurynOurs.keys()].sort()).toEqual([...aurynTheirs.keys()].sort());
+    for (const [key, s] of aurynOurs) expect(s, key).toEqual(aurynTheirs.get(key));
+    expect(findAurynMonitorFiles(dir).filter((f) => f.stem === 'con').map((f) => f.rank)).toEqual([0, 1, 2, 3]);
   });
 });
