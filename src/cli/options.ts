@@ -1,4 +1,5 @@
 /** Commander argument parsers shared by the commands: each rejects with a one-line reason. */
+import { availableParallelism } from 'node:os';
 import { InvalidArgumentError } from 'commander';
 import type { Layout } from '../engine/mpi-launch.js';
 
@@ -101,4 +102,10 @@ export function parseLayoutList(value: string): Layout[] {
     if (!m || Number(m[1]) < 1 || Number(m[2]) < 1) throw new InvalidArgumentError(`expected layouts like 1x2,2x1,2x2/tcp (processes x threads), got "${item}"`);
     return { processes: Number(m[1]), threads: Number(m[2]), tcp: m[3] !== undefined };
   });
+}
+
+/** Under an MPI launcher: the cores shared by the processes on this host (at least 1). */
+export function coresPerLocalProcess(): number {
+  const local = Number(process.env.OMPI_COMM_WORLD_LOCAL_SIZE ?? process.env.MPI_LOCALNRANKS ?? process.env.SLURM_NTASKS_PER_NODE ?? 1);
+  return Math.max(1, Math.floor(availableParallelism() / (Number.isInteger(local) && local > 0 ? local : 1)));
 }

@@ -13,7 +13,8 @@ import { saveNetworkState, NETSTATE_FORMAT, NETSTATE_VERSION, type NetworkState 
 import { RUN_INFO_FILE, writeRunInfo, type RunInfo, type RunInfoLayout } from '../io/run-info.js';
 import { findAurynMonitorFiles } from '../io/auryn-monitor-files.js';
 import { findMonitorRankFiles, truncateMonitorFileAt } from '../io/monitor-files.js';
-import { spkRankFiles, truncateSpkAfter } from '../io/spk.js';
+import { recordRunFiles, type RunFileRecord } from '../io/run-files.js';
+import { readSpkHeader, spkRankFiles, truncateSpkAfter } from '../io/spk.js';
 import { appendStatsLine, formatStatsLine, writeStatsFile, type StatsLine } from '../io/stats.js';
 import { checkResumeFolder, removeStaleOutputs, writeRunStartMarker } from '../io/run-identity.js';
 import { DT_SECONDS, STEPS_PER_SECOND } from '../model/constants.js';
@@ -83,14 +84,7 @@ export class RunOutputs {
    * run, incomplete, until run.json is rewritten last.
    */
   claimFolder(runId: string, resume: { runId?: string; statsLines: number; file: string } | null): void {
-    if (resume) {
-      checkResumeFolder(this.outDir, resume.runId, resume.file, this.statsFile, resume.statsLines);
-      // Auryn's files carry no header to check on append (monitors.ts does for ours): their ranks must match.
-      const aurynRanks = new Set(findAurynMonitorFiles(this.outDir).map((f) => f.rank));
-      if (aurynRanks.size > 0 && (aurynRanks.size !== this.ranks || !aurynRanks.has(this.ranks - 1))) {
-        throw new UserError(`${this.outDir}: its --record auryn files were written by ${aurynRanks.size} ranks, this run has ${this.ranks}: resume with the same --workers`);
-      }
-    }
+    if (resume) checkResumeFolder(this.outDir, resume.runId, resume.file, this.statsFile, resume.statsLines);
     writeRunStartMarker(this.outDir, runId);
     if (!resume) removeStaleOutputs(this.outDir, this.config.name);
   }
@@ -99,6 +93,32 @@ export class RunOutputs {
     // Stale files of an earlier run with more ranks would otherwise join every merge.
     for (const f of [...this.ownRankFiles(), ...this.ownMonitorFiles().map((m) => m.file)]) rmSync(f, { force: true });
     if (this.isRoot) writeStatsFile(this.statsFile, []);
+  }
+
+  /**
+   * Every check a resume needs before anything in the folder changes (run on every process, before
+   * the root claims the folder): each rank file this process will cut back is a spike file (a
+   * 0-byte one of a run killed early counts as empty), and monitor files are continued only by a
+   * resume that records: without --record they would be cut back and never written again.
+   */
+  checkResumable(recording: boolean): void {
+    for (const f of this.ownRankFiles()) readSpkHeader(f);
+    const monitors = this.ownMonitorFiles();
+    if (monitors.length === 0) return;
+    if (!recording) {
+      throw new UserError(
+        `${monitors[0]!.file} holds state recorded by this run: resume with the same --record options as the run, or into a copy of the folder without its monitor files`,
+      );
+    }
+    // Auryn's files carry no header to check on append (monitors.ts checks ours): their ranks must match.
+    const aurynRanks = new Set(findAurynMonitorFiles(this.outDir).map((f) => f.rank));
+    if (this.isRoot && aurynRanks.size > 0 && (aurynRanks.size !== this.ranks || !aurynRanks.has(this.ranks - 1))) {
+      throw new UserError(`${this.outDir}: its --record auryn files were written by ${aurynRanks.size} ranks, this run has ${this.ranks}: resume with the same --workers`);
+    }
+    const ranks = Math.max(...monitors.map((m) => m.rank)) + 1;
+    if (this.isRoot && ranks > this.ranks) {
+      throw new UserError(`${monitors.find((m) => m.rank === ranks - 1)!.file} was recorded by ${ranks} or more ranks: resume with --workers ${ranks} to continue the monitors`);
+    }
   }
 
   /** Cuts the folder back to the saved clock: rank files truncated, stats lines kept up to it. */
@@ -151,6 +171,7 @@ export class RunOutputs {
   runInfo(run: {
     schedule: Schedule; ranks: number; kernels: string; clock: number; interrupted: boolean;
     stateFile: string | null; wallSeconds: number; timings: RankTiming[]; placement: Placement; runId: string;
+    files: RunFileRecord[];
   }): RunInfo {
     const s = run.schedule;
     const { topology } = this;
@@ -185,12 +206,23 @@ export class RunOutputs {
       rankTimings: run.timings,
       layout: layoutInfo(run.placement, run.timings),
       runId: run.runId,
+      files: run.files,
     };
     return info;
   }
 
   writeRunInfo(info: RunInfo): void {
     writeRunInfo(this.outDir, info);
+  }
+
+  /**
+   * The files this process answers for, with what they hold (io/run-files.ts), once the ranks
+   * have closed them: its rank and monitor files, and at the root the stats file and the state.
+   */
+  recordFiles(stateFile: string | null): RunFileRecord[] {
+    const own = [...this.ownRankFiles().sort(), ...this.ownMonitorFiles().map((m) => m.file).sort()];
+    if (this.isRoot) own.push(this.statsFile, ...(stateFile ? [stateFile] : []));
+    return recordRunFiles(this.outDir, own, this.statsFile);
   }
 
   /** Every file of the run, for the summary. */
