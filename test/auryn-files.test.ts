@@ -11,7 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { runExperiment } from '../src/engine/coordinator.js';
 import { loadNetworkState } from '../src/engine/state-validate.js';
 import { aurynRateLine, aurynStateLine, aurynWeightLine } from '../src/io/auryn-monitor-files.js';
-import { formatE } from '../src/io/c-format.js';
+import { formatE, formatF, formatG } from '../src/io/c-format.js';
 import { readRunInfo } from '../src/io/run-info.js';
 import { readSpkAll } from '../src/io/spk.js';
 import { smallConfig, taskFor, tempDir } from './helpers.js';
@@ -35,6 +35,12 @@ const RATE = new RegExp(`^${G} ${G}$`);
 const WEIGHTS = /^\d+\.\d{6} (?:-?\d\.\d{6}e[+-]\d{2} )*$/;
 
 describe('Auryn line formats', () => {
+  it("formats numbers as C's %f, %e and %g (half to even on the exact value)", () => {
+    const cases = JSON.parse(fs.readFileSync(path.join(__dirname, 'fixtures', 'auryn', 'formats.json'), 'utf8')) as Array<[number, string, string, string]>;
+    expect(cases.length).toBeGreaterThan(200);
+    for (const [x, f, e, g] of cases) expect([formatF(x), formatE(x), formatG(x)], String(x)).toEqual([f, e, g]);
+  });
+
   it('reproduces lines as Auryn writes them, byte for byte', () => {
     expect(FIXTURE.length).toBeGreaterThan(10);
     for (const f of FIXTURE) {

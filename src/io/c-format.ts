@@ -42,9 +42,19 @@ function sign(x: number): string {
   return x < 0 || Object.is(x, -0) ? '-' : '';
 }
 
+/**
+ * Whether |x| · 10^digits can lie exactly halfway between two integers: only if x has at most
+ * digits + 1 binary places (a tie is (2k+1) / (2 · 10^digits), so 5^digits divides 2k+1). Else
+ * JavaScript's correctly rounded conversion already is C's, and ~15 times faster than BigInt.
+ */
+function mayTie(x: number, digits: number): boolean {
+  return Number.isInteger(x * 2 ** (digits + 1));
+}
+
 /** printf("%.<precision>f", x). */
 export function formatF(x: number, precision = 6): string {
   if (!Number.isFinite(x)) return Number.isNaN(x) ? 'nan' : `${sign(x)}inf`;
+  if (!mayTie(x, precision) && Math.abs(x) < 1e21) return x.toFixed(precision);
   const n = scaledRound(exactDecimal(x), precision).toString().padStart(precision + 1, '0');
   const int = n.slice(0, n.length - precision);
   return `${sign(x)}${int}${precision > 0 ? `.${n.slice(n.length - precision)}` : ''}`;
@@ -70,6 +80,12 @@ function exponent(e: number): string {
 /** printf("%.<precision>e", x). */
 export function formatE(x: number, precision = 6): string {
   if (!Number.isFinite(x)) return formatF(x);
+  const e10 = x === 0 ? 0 : Math.floor(Math.log10(Math.abs(x)));
+  if (x !== 0 && ![e10 - 1, e10, e10 + 1].some((e) => mayTie(x, precision - e))) {
+    const js = x.toExponential(precision); // "1.234567e-2": C writes at least two exponent digits
+    const at = js.indexOf('e');
+    return `${js.slice(0, at)}${exponent(Number(js.slice(at + 1)))}`;
+  }
   const { digits, exp10 } = roundSignificant(x, precision + 1);
   return `${sign(x)}${digits[0]}${precision > 0 ? `.${digits.slice(1)}` : ''}${exponent(exp10)}`;
 }
