@@ -112,7 +112,7 @@ export function monitorSection(
     parts.push(`<h3>Membrane potential of output neurons</h3>\n<p class="sub">Recorded with --record membrane:output (first ${shown} recorded neurons); the dashed line is the firing threshold. A neuron that reaches it spikes and is reset to −60 mV.</p>\n<div class="row">${cells.join('\n')}</div>`);
   }
   const weightPlots: string[] = [];
-  for (const m of findMonitorFiles(dir, info).filter((x) => x.kind === 'weights' || x.kind === 'syn')) {
+  for (const m of findMonitorFiles(dir, info).filter((x) => x.kind === 'weights' || x.kind === 'auryn_weights')) {
     const w = readMonitorFile(m);
     const median: number[] = [];
     const low: number[] = [];
@@ -125,7 +125,7 @@ export function monitorSection(
       high.push(q(0.9));
     }
     const xs = Array.from(w.times);
-    const name = `weight-samples-${m.group}${m.kind === 'syn' ? '-syn' : ''}`;
+    const name = `weight-samples-${m.group}${m.kind === 'auryn_weights' ? '-auryn' : ''}`;
     weightPlots.push(track(tracesSvg([
       { label: 'median', color: '#1f5fa8', xs, ys: median },
       { label: '10 % / 90 %', color: '#7f8c8d', xs, ys: low, dashed: true },
