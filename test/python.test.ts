@@ -28,20 +28,15 @@ if (!PYTHON) {
   );
 }
 
-const SCRIPT = `
-import json, os, sys
+/** Runs after docs/python.md's recipe, in the same process: checks the run it trained (`run`, folder py-run). */
+const CHECKS = `
+import json, os
 import numpy as np
-import superspike
-
-out = sys.argv[1]
-config = {"hidden": [8], "blocks": 2, "blockSeconds": 0.2, "w0": 0.6, "eta": 5e-3, "seed": 3,
-          "task": {"text": "A", "scale": 1, "inputNeurons": 12, "inputRateHz": 20, "taskSeed": 5}}
-run = superspike.train(config, out=out, workers=2, args=["--record", "membrane:output:0-1@all"])
 t, i = run.spikes("output")
-again = superspike.load(os.path.join(out, "run.npz"))
+again = superspike.load(os.path.join("py-run", "run.npz"))
 tv, v, ids, unit = run.monitor("membrane", "output")
 try:
-    superspike.train({"hidden": [8], "blocks": -1}, out=out + "-bad", workers=1)
+    superspike.train({"hidden": [8], "blocks": -1}, out="bad-run", workers=1)
     bad = None
 except superspike.SuperspikeError as err:
     bad = str(err)
@@ -77,14 +72,21 @@ describe('python package', () => {
     const python = path.join(venv, 'bin', 'python');
     execFileSync(python, ['-m', 'pip', 'install', '--no-index', '--no-build-isolation', '--disable-pip-version-check', '-q', source], { stdio: 'pipe' });
 
-    const out = path.join(work, 'run');
+    // docs/python.md's recipe of the package runs as pasted (in the venv), then the checks on its run.
+    const doc = fs.readFileSync(path.join(PACKAGE_ROOT, 'docs', 'python.md'), 'utf8');
+    const recipe = [...doc.matchAll(/```python\n([\s\S]*?)```/g)].map((m) => m[1]!).filter((b) => b.includes('import superspike'));
+    expect(recipe).toHaveLength(1);
     const cli = `${process.execPath} ${path.join(PACKAGE_ROOT, 'dist', 'src', 'cli', 'main.js')}`;
-    const printed = execFileSync(python, ['-c', SCRIPT, out], { cwd: work, encoding: 'utf8', env: { ...process.env, SUPERSPIKE_CLI: cli } });
-    const got = JSON.parse(printed.trim().split('\n').pop()!) as {
+    const printed = execFileSync(python, ['-c', recipe[0]! + CHECKS], { cwd: work, encoding: 'utf8', env: { ...process.env, SUPERSPIKE_CLI: cli } });
+    const lines = printed.trim().split('\n');
+    expect(lines[0]).toMatch(/^Run\('py-run\/run\.npz', \d+ arrays, superspike \d+\.\d+\.\d+\)$/);
+    expect(lines[1]).toMatch(/^0\.0001 \d+\.\d+\.\d+ 2 V$/);
+    const got = JSON.parse(lines.pop()!) as {
       version: string; dt: number; blocks: number; groups: string[]; t: number[]; i: number[]; dtypes: string[]; mse: number[];
       W: number[]; same: boolean; monitor: [number, number[], number[], string]; bad: string | null; drawn: number | string; hidden_spikes: number;
     };
 
+    const out = path.join(work, 'py-run');
     const run = loadRun(out);
     const spikes = await decodeSpikes(path.join(out, 'output'));
     expect(spikes.times.length).toBeGreaterThan(0);
@@ -96,22 +98,14 @@ describe('python package', () => {
     expect(got.dt).toBe(1e-4);
     expect(got.blocks).toBe(2);
     expect(got.groups).toEqual(['multi_stim', 'multi_hidden', 'output', 'target']);
-    expect(got.W).toEqual([run.groups.find((g) => g.role === 'output')!.size, 8]);
+    expect(got.W).toEqual([run.groups.find((g) => g.role === 'output')!.size, 16]);
     expect(got.same).toBe(true);
-    expect(got.monitor).toEqual([run.info.endStep / 10, [run.info.endStep / 10, 2], [0, 1], 'V']);
+    expect(got.monitor).toEqual([run.info.endStep / 10, [run.info.endStep / 10, 4], [0, 1, 2, 3], 'V']);
     expect(got.bad).toMatch(/^superspike: .*blocks/);
     expect(got.bad).not.toContain('\n');
     // matplotlib is optional: with it the raster holds every hidden spike, without it a clear message.
     if (typeof got.drawn === 'number') expect(got.drawn).toBe(got.hidden_spikes);
     else expect(got.drawn).toBe('superspike.raster needs matplotlib: pip install matplotlib');
-
-    // docs/python.md's recipe of the package runs as pasted (in the venv, the CLI as above).
-    const doc = fs.readFileSync(path.join(PACKAGE_ROOT, 'docs', 'python.md'), 'utf8');
-    const recipe = [...doc.matchAll(/```python\n([\s\S]*?)```/g)].map((m) => m[1]!).filter((b) => b.includes('import superspike'));
-    expect(recipe).toHaveLength(1);
-    const lines = execFileSync(python, ['-c', recipe[0]!], { cwd: work, encoding: 'utf8', env: { ...process.env, SUPERSPIKE_CLI: cli } }).trim().split('\n');
-    expect(lines[0]).toMatch(/^Run\('py-run\/run\.npz', \d+ arrays, superspike \d+\.\d+\.\d+\)$/);
-    expect(lines[1]).toMatch(/^0\.0001 \d+\.\d+\.\d+ 2 V$/);
     fs.rmSync(work, { recursive: true, force: true });
   });
 });
