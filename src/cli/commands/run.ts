@@ -217,6 +217,7 @@ Examples:
         stopAfterBlock: opts.stopAfterBlock,
         checkpointEveryBlocks: opts.checkpointEvery,
         hangTimeoutSeconds: opts.hangTimeout,
+        maxMemoryGiB: opts.maxMemoryGib,
         stopSignal: stop.signal,
         resumeFile: opts.resume,
         record: opts.record,
