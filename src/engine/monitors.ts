@@ -17,6 +17,8 @@
  * are written by every rank (its own sampled synapses) — io/auryn-monitor-files.ts.
  */
 import * as fs from 'node:fs';
+import { openNoFollow } from '../io/spk-format.js';
+import { fsUserError } from '../io/fs-errors.js';
 import * as path from 'node:path';
 import {
   AURYN_SPIKE_MARK_VOLTS, aurynRankFileName, aurynRateLine, aurynStateLine, aurynWeightLine,
@@ -59,6 +61,8 @@ class RankMonitor {
   private readonly fd: number;
   /** Auryn's files: the group's spike ring (membrane spike marks) and this rank's neurons (rates). */
   private readonly auryn: { ringIds: number; localCap: number; rankNeurons: number; ids: Int32Array; values: Float64Array } | null;
+  /** Its rank file, for messages. */
+  private readonly file: string;
 
   constructor(readonly plan: MonitorPlan, private readonly o: RankMonitorsOptions, append: boolean, private readonly ringCounts: number) {
     const { rank, ranks, region } = o;
@@ -85,7 +89,9 @@ class RankMonitor {
         ids: Int32Array.from(plan.ids.filter((id) => ownerRank(id, ranks) === rank)), values: new Float64Array(at.length),
       };
       // Every rank opens its file, as Auryn's Monitor does; resumed runs append (outputs.ts cut them back).
-      this.fd = fs.openSync(path.join(o.outDir, aurynRankFileName(plan.aurynName, rank, plan.suffix)), append ? 'a' : 'w');
+      this.file = path.join(o.outDir, aurynRankFileName(plan.aurynName, rank, plan.suffix));
+      const { O_WRONLY, O_CREAT, O_APPEND, O_TRUNC } = fs.constants;
+      this.fd = openNoFollow(this.file, O_WRONLY | O_CREAT | (append ? O_APPEND : O_TRUNC), 'monitor file');
       if (plan.kind === 'rate' && append && o.startClock > 0) {
         // The row due next covers steps (M − bin, M]: count its part before the resume from this
         // rank's spike file (Auryn keeps the counter in its state file; ours has no place for it).
@@ -97,7 +103,10 @@ class RankMonitor {
     }
     this.auryn = null;
     const file = path.join(o.outDir, monitorRankFileName(plan.spkName, plan.suffix, rank));
-    this.fd = plan.kind === 'rate' || at.length > 0 ? fs.openSync(file, append ? 'a' : 'w') : -1;
+    this.file = file;
+    // Never through a symbolic link (a link planted in the folder would redirect a resume's appends).
+    const { O_WRONLY, O_CREAT, O_APPEND, O_TRUNC } = fs.constants;
+    this.fd = plan.kind === 'rate' || at.length > 0 ? openNoFollow(file, O_WRONLY | O_CREAT | (append ? O_APPEND : O_TRUNC), 'monitor file') : -1;
     const rate = plan.kind === 'rate';
     const header = `${MONITOR_MAGIC} kind=${plan.kind} group=${plan.spkName} unit=${MONITOR_UNITS[plan.kind]} every=${plan.everySteps}`
       + `${rate ? ` size=${plan.groupSize}` : ''}\n${rate ? '# counts' : `# columns ${keys.join(' ')}`}\n`;
@@ -193,7 +202,11 @@ class RankMonitor {
 
   flush(): void {
     if (this.fd < 0 || this.text === '') return;
-    fs.writeSync(this.fd, this.text);
+    try {
+      fs.writeSync(this.fd, this.text);
+    } catch (err) {
+      throw fsUserError('write', this.file, err);
+    }
     this.text = '';
   }
 
