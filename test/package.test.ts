@@ -113,7 +113,8 @@ describe('npm package', () => {
     const manifest = JSON.parse(fs.readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as {
       license: string; repository?: { url?: string }; scripts: Record<string, string>;
     };
-    expect(manifest.repository?.url).toMatch(/^git\+https:\/\/.+\.git$/);
+    // No `repository` until the project has a public address: an invented one would mislead.
+    expect(manifest.repository).toBeUndefined();
     expect(manifest.scripts.prepare, 'prepare runs for consumers; the build belongs in prepack').toBeUndefined();
     expect(manifest.scripts.prepack).toBeDefined();
     expect(fs.readFileSync(path.join(PACKAGE_ROOT, 'LICENSE'), 'utf8')).toMatch(new RegExp(`^${manifest.license} License`));
