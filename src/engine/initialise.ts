@@ -6,6 +6,7 @@
  */
 import { E_REST_VOLTS, W_MAX } from '../model/constants.js';
 import { counterNormal } from '../model/rng.js';
+import { clearSelfSynapses } from '../model/self-synapses.js';
 import type { RankRegion } from '../network/layout.js';
 import { globalId } from '../network/partition.js';
 import type { Topology } from '../network/topology.js';
@@ -30,7 +31,9 @@ export function initialiseRank(
   topology.connections.forEach((c, ci) => {
     const at = region.connections[ci]!;
     const post = region.groups[c.postGroup]!;
-    const sigma = w0 / Math.sqrt(c.nPre);
+    // The fan-in rule (docs/model.md §5.3): σ = w0·scale/√(presynaptic neurons of the post group
+    // over all its connections); for a chain alone that is today's w0/√n_pre, bit for bit.
+    const sigma = (w0 * c.weightScale) / Math.sqrt(c.fanIn);
     const w = at.w >> 2;
     for (let j = 0; j < c.nPre; j++) {
       for (let kl = 0; kl < at.stride; kl++) {
@@ -42,6 +45,7 @@ export function initialiseRank(
         f32[w + j * at.stride + kl] = value;
       }
     }
+    if (c.preGroup === c.postGroup) clearSelfSynapses(f32, w, at.stride, post.localCount, (kl) => globalId(kl, rank, ranks));
     if (at.feedbackB !== 0) {
       const b = at.feedbackB >> 2;
       for (let k = 0; k < topology.shape.nOutput; k++) {

@@ -148,6 +148,7 @@ export class RunOutputs {
       kernels: run.kernels,
       groups: topology.groups.map((g) => ({ spkName: g.spkName, role: g.role, size: g.size })),
       connections: topology.connections.map((c) => ({
+        name: c.name,
         pre: topology.groups[c.preGroup]!.spkName,
         post: topology.groups[c.postGroup]!.spkName,
         synapses: c.nPre * c.nPost,

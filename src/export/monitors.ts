@@ -19,7 +19,7 @@ const SUFFIXES = [...MONITOR_KINDS, ...Object.keys(AURYN_SUFFIXES)];
 
 export interface MonitorFile {
   kind: string;
-  /** The group's spkName. */
+  /** The group's spkName, or the connection's name for a connection recorded by name. */
   group: string;
   /** The merged file, or the rank files' common prefix `<dir>/<spkName>.<suffix>`. */
   file: string;
@@ -41,7 +41,10 @@ export interface MonitorSeries extends MonitorFile {
 export function findMonitorFiles(dir: string, info: RunInfo): MonitorFile[] {
   const rankSets = findMonitorRankFiles(dir, SUFFIXES);
   const found: MonitorFile[] = [];
-  for (const g of info.groups) {
+  // Groups, then connections recorded by name (`--record weights:hidden_to_hidden`).
+  const prefixes = [...info.groups.map((g) => g.spkName), ...(info.connections ?? []).flatMap((c) => (c.name === undefined ? [] : [c.name]))];
+  for (const spkName of prefixes) {
+    const g = { spkName };
     const here: Array<{ suffix: string; file: string; rankFiles: string[] }> = [];
     for (const suffix of SUFFIXES) {
       const file = path.join(dir, `${g.spkName}.${suffix}`);

@@ -81,7 +81,8 @@ export interface RunInfo {
   kernels: string;
   groups: RunInfoGroup[];
   /** Synapses per connection, input side first. */
-  connections: Array<{ pre: string; post: string; synapses: number; plastic: boolean }>;
+  /** `name` (input_to_hidden, hidden_to_hidden, …): absent in runs from before it was written. */
+  connections: Array<{ pre: string; post: string; synapses: number; plastic: boolean; name?: string }>;
   stepsPerSecond: number;
   burnInSteps: number;
   blockSteps: number;

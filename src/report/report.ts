@@ -290,7 +290,7 @@ export async function buildReport(dir: string): Promise<BuiltReport> {
         track(
           histogramSvg(c.w, {
             plot: `weights-${c.index}`,
-            title: `${c.pre} → ${c.post}${c.plastic ? '' : ' (fixed)'}`,
+            title: `${c.name === undefined ? '' : `${c.name}: `}${c.pre} → ${c.post}${c.plastic ? '' : ' (fixed)'}`,
             xLabel: 'weight',
           }),
           `weights-${c.index}`,
@@ -361,7 +361,7 @@ export async function buildReport(dir: string): Promise<BuiltReport> {
   if (conns.length > 0) {
     psec +=
       '\n<h3>Connections</h3>\n' +
-      table(['pre', 'post', 'synapses', 'plastic'], conns.map((c) => [c.pre, c.post, String(c.synapses), c.plastic ? 'yes' : 'no']));
+      table(['name', 'pre', 'post', 'synapses', 'plastic'], conns.map((c) => [c.name ?? '', c.pre, c.post, String(c.synapses), c.plastic ? 'yes' : 'no']));
   }
   psec +=
     '\n<h3>Groups</h3>\n' +
