@@ -4,18 +4,20 @@
  */
 import { mkdirSync } from 'node:fs';
 import { UserError } from '../errors.js';
+import { depth } from './depth.js';
 import { hiddenLayer } from './hidden-layer.js';
 import { learningRate } from './learning-rate.js';
 import { oxford } from './oxford.js';
 import { pattern } from './pattern.js';
 import { regulariser } from './regulariser.js';
+import { sequence } from './sequence.js';
 import { claimLine, writeResults } from './results.js';
 import { runAll } from './runner.js';
 import { singleNeuron } from './single-neuron.js';
 import type { ClaimResult, ExperimentSize, Preset, RunResult } from './types.js';
 import { xor } from './xor.js';
 
-export const PRESETS: readonly Preset[] = [learningRate, singleNeuron, hiddenLayer, xor, pattern, regulariser, oxford];
+export const PRESETS: readonly Preset[] = [learningRate, singleNeuron, hiddenLayer, xor, pattern, regulariser, oxford, sequence, depth];
 
 export function findPreset(name: string): Preset {
   const preset = PRESETS.find((p) => p.name === name);
