@@ -57,9 +57,9 @@ Examples:
         const kind = c.chain ? '' : c.preGroup === c.postGroup ? ' (recurrent, self-synapses held at 0)' : ' (added)';
         const error = c.errorFrom === null ? '' : `, error of ${topology.connections[c.errorFrom]!.name}`;
         const scale = c.weightScale === 1 ? '' : `, weight scale ${c.weightScale}`;
-        out.push(`  ${c.name}${kind}: ${topology.groups[c.preGroup]!.spkName} → ${topology.groups[c.postGroup]!.spkName}, ${n.toLocaleString('en')} synapses, ` +
+        out.push(`  ${topology.groups[c.preGroup]!.spkName} → ${topology.groups[c.postGroup]!.spkName}: ${n.toLocaleString('en')} synapses, ` +
           `${c.plastic ? `plastic, eligibility delay ${c.delaySteps} steps` : 'static'}${c.feedback ? `, ${c.feedback.mode} feedback` : ''}${error}${scale}, ` +
-          `initial σ = w0${c.weightScale === 1 ? '' : `·${c.weightScale}`}/√${c.fanIn}`);
+          `initial σ = w0${c.weightScale === 1 ? '' : `·${c.weightScale}`}/√${c.fanIn} — ${c.name}${kind}`);
       }
       out.push(`  total ${total.toLocaleString('en')} synapses`);
       const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
