@@ -122,6 +122,9 @@ describe('recurrent wiring: resume, monitors, export, inspect', () => {
     writeFileSync(withFile, JSON.stringify({ hidden: [6], blocks: 1, blockSeconds: 0.2, task: { text: 'A', scale: 1, inputNeurons: 8 }, connections: [{ from: 'hidden', to: 'hidden' }] }));
     const shown = spawnSync(process.execPath, [CLI, 'inspect', withFile, '--workers', '2'], { encoding: 'utf8' });
     expect(shown.stdout).toMatch(/multi_hidden → multi_hidden: 36 synapses, plastic, .* — hidden_to_hidden \(recurrent, self-synapses held at 0\)/);
+    const sequence = spawnSync(process.execPath, [CLI, 'inspect', path.resolve('config/sequence.json'), '--workers', '2'], { encoding: 'utf8' });
+    expect(sequence.status, sequence.stderr).toBe(0);
+    expect(sequence.stdout).toMatch(/multi_hidden → multi_hidden: 65,536 synapses, plastic, .*weight scale 0\.4.* — hidden_to_hidden \(recurrent/);
     const out = tempDir('rec-flag');
     const run = spawnSync(process.execPath, [CLI, 'run', file, '--recurrent', '--skip', '--workers', '2', '-q', '--out', out], { encoding: 'utf8' });
     expect(run.status, run.stderr).toBe(0);
