@@ -19,12 +19,14 @@ import { rankSettings, resolveRunOptions, type ResolvedRunOptions, type RunOptio
 import { RunOutputs } from './outputs.js';
 import { RankPool } from './rank-pool.js';
 import { MpiLink } from './mpi-link.js';
-import { msToSteps, planMonitors, type MonitorPlan } from './monitor-plan.js';
+import { monitorDiskBytes, msToSteps, planMonitors, type MonitorPlan } from './monitor-plan.js';
+import { checkMonitorDisk, checkNetworkMemory, checkWorkers, MONITOR_BUFFER_BYTES } from '../config/limits.js';
 import { CollectiveFetcher, ROOT_PROCESS, gatherJson, localRanksOf, otherProcesses, whereIs, withProcess } from './process-group.js';
 import { RunFailedError } from './rank-errors.js';
 import { acquireOutLock } from '../io/out-lock.js';
 import { fsUserError, isDescribableFsError } from '../io/fs-errors.js';
 import { runIdOf } from '../io/run-identity.js';
+import type { RunFileRecord } from '../io/run-files.js';
 import { restoreNetwork } from './restore.js';
 import { agreeOnRun, runFields } from './run-agreement.js';
 import type { RankTaskData } from './rank-task.js';
@@ -103,6 +105,11 @@ class Coordinator {
       everySteps: msToSteps(options.recordEveryMs, '--record-every-ms'),
       rateBinSteps: msToSteps(options.recordRateBinMs, '--record-rate-bin-ms'),
     });
+    // The limits of `run`, for every caller (the library too), before anything is allocated.
+    checkWorkers(this.ranks, null, this.localRanks.length);
+    checkNetworkMemory(this.topology.shape, this.ranks, task.input.steps.length + task.target.steps.length, options.maxMemoryGiB ?? config.maxMemoryGiB,
+      this.localRanks, (this.monitors?.length ?? 0) * this.localRanks.length * MONITOR_BUFFER_BYTES);
+    if (this.monitors && this.isRoot) checkMonitorDisk(monitorDiskBytes(this.monitors), options.outDir);
     this.memory = createSharedMemory(this.layout);
     this.control = new ControlBlock(this.memory.buffer, this.layout);
     this.control.reset();
@@ -138,6 +145,9 @@ class Coordinator {
     const resume = options.resume ?? null;
     const comm = options.processes?.comm;
     mkdirSync(outputs.outDir, { recursive: true });
+    // Every process checks what it will cut back before any process changes anything.
+    if (resume) outputs.checkResumable(this.monitors !== null);
+    comm?.barrier();
     if (this.isRoot) {
       outputs.claimFolder(this.runId, resume && { runId: resume.runId, statsLines: resume.statsLines, file: options.resumeFile ?? 'the resumed state' });
     }
@@ -181,6 +191,7 @@ class Coordinator {
     let interrupted = false;
     let stateFile: string | null = null;
     let timings: RankTiming[] = [];
+    let files: RunFileRecord[] = [];
     try {
       await this.waitParked(pool);
       interrupted = await this.drive(pool);
@@ -191,7 +202,12 @@ class Coordinator {
       stateFile = this.saveState(interrupted);
       this.control.post({ targetStep: this.clock, eta: 0, learning: false, frozen: true, finish: true });
       timings = await pool.finished();
-      if (options.processes) timings = (gatherJson(options.processes, timings) ?? []).flat();
+      files = outputs.recordFiles(stateFile);
+      if (options.processes) {
+        const all = gatherJson(options.processes, { timings, files }) ?? [];
+        timings = all.flatMap((p) => p.timings);
+        files = all.flatMap((p) => p.files);
+      }
     } catch (err) {
       const error = err instanceof UserError ? err : new RunFailedError((err as Error).message, err);
       const runtime = options.processes;
@@ -208,7 +224,7 @@ class Coordinator {
       options.stopSignal?.removeEventListener('abort', onStop);
       await pool.destroy();
     }
-    return this.finish(interrupted, stateFile, timings);
+    return this.finish(interrupted, stateFile, timings, files);
   }
 
   private async waitParked(pool: RankPool): Promise<void> {
@@ -270,14 +286,14 @@ class Coordinator {
     });
   }
 
-  private finish(interrupted: boolean, stateFile: string | null, timings: RankTiming[]): RunResult {
+  private finish(interrupted: boolean, stateFile: string | null, timings: RankTiming[], files: RunFileRecord[]): RunResult {
     const wallSeconds = (performance.now() - this.startWall) / 1000;
     const placement = this.options.processes?.placement ?? null;
     const info = this.outputs.runInfo({
       schedule: this.schedule, ranks: this.ranks, kernels: this.options.kernels, clock: this.clock,
       interrupted, stateFile, wallSeconds, timings,
       placement: placement ?? { processes: 1, process: 0, ranksPerProcess: this.ranks, hosts: [hostname()] },
-      runId: this.runId,
+      runId: this.runId, files,
     });
     if (this.isRoot) this.outputs.writeRunInfo(info);
     return {

@@ -85,6 +85,8 @@ export interface RunOptions {
    * the number of ranks in this process; the run has processes × workers ranks.
    */
   processes?: ProcessRuntime | null;
+  /** Refuse networks estimated above this many GiB (default: the config's maxMemoryGiB, else the limit of config/limits.ts). */
+  maxMemoryGiB?: number;
 }
 
 /** Spin iterations at a barrier when every rank has a core of its own. */
@@ -113,6 +115,7 @@ export const DEFAULT_RUN_OPTIONS = Object.freeze({
   stopSignal: null as AbortSignal | null,
   testHooks: null as TestHooks | null,
   processes: null as ProcessRuntime | null,
+  maxMemoryGiB: undefined as number | undefined,
 });
 
 export type ResolvedRunOptions = { -readonly [K in keyof typeof DEFAULT_RUN_OPTIONS]: (typeof DEFAULT_RUN_OPTIONS)[K] } & {

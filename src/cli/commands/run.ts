@@ -13,7 +13,7 @@ import { networkShape } from '../../network/chain.js';
 import { endpointName, type ConnectionSpec } from '../../network/graph.js';
 import { localRanksOf, withProcess } from '../../engine/process-group.js';
 import { checkNetworkMemory, checkWorkers, LIMITS } from '../../config/limits.js';
-import { createSignalHandling } from '../signals.js';
+import { createSignalHandling, NOT_STARTED_EXIT_CODE } from '../signals.js';
 import { joinMpiJob } from '../../engine/mpi-session.js';
 import { RunDisagreementError } from '../../engine/run-agreement.js';
 import { loadNetworkState } from '../../engine/state-validate.js';
@@ -22,7 +22,7 @@ import { DEFAULT_CONFIG_PATH } from '../../paths.js';
 import { writeReport } from '../../report/report.js';
 import { createProgressReporter } from '../../report/progress.js';
 import {
-  integerBetween, parseCount, parseNonNegative, parsePositive, parsePositiveInt, parseSeed, parseSizeList,
+  coresPerLocalProcess, integerBetween, parseCount, parseNonNegative, parsePositive, parsePositiveInt, parseSeed, parseSizeList,
 } from '../options.js';
 import { DEFAULT_LEARNING_RATE, DEFAULT_REGULARISER, MAX_REGULARISER_EXPONENT } from '../../model/constants.js';
 
@@ -67,6 +67,7 @@ interface RunCliOptions {
   rankOrderMerge?: boolean;
   jitterUs?: number;
   jitterSeed?: number;
+  testWaitBeforeStart?: boolean;
   record: string[];
   recordEveryMs?: number;
   recordRateBinMs?: number;
@@ -119,6 +120,7 @@ export function register(program: Command): void {
     .addOption(new Option('--rank-order-merge', 'test only: merge spikes in rank order').hideHelp())
     .addOption(new Option('--jitter-us <us>', 'test only: random sleeps before exchanges').argParser(parseNonNegative).hideHelp())
     .addOption(new Option('--jitter-seed <n>', 'test only: seed of the sleeps').argParser(parseSeed).hideHelp())
+    .addOption(new Option('--test-wait-before-start', 'test only: wait for a signal (at most 60 s) after reading the config').hideHelp())
     .addHelpText(
       'after',
       `
@@ -147,6 +149,10 @@ Examples:
     )
     .action(async (configFile: string | undefined, opts: RunCliOptions) => {
       checkWorkers(opts.workers ?? availableParallelism(), null); // threads of this process, before anything is read
+      // Signals from the first moment: a stop while the config and data are read ends the run
+      // before it touches anything (exit NOT_STARTED_EXIT_CODE), not with Node's default death.
+      const stop = new AbortController();
+      const signals = createSignalHandling(stop);
       let config;
       let task: ResolvedTask;
       let resume;
@@ -181,7 +187,7 @@ Examples:
         task = await resolveTask(config);
       }
       // Under an MPI launcher this process is one of several; each runs --workers ranks.
-      const mpi = joinMpiJob(opts.workers ?? defaultRanksPerProcess());
+      const mpi = joinMpiJob(opts.workers ?? coresPerLocalProcess());
       const isRoot = mpi === null || mpi.placement.process === 0;
       const workers = mpi === null ? opts.workers ?? availableParallelism() : mpi.placement.processes * mpi.placement.ranksPerProcess;
       // Limits before anything is allocated or --out is touched (config/limits.ts).
@@ -190,8 +196,21 @@ Examples:
       const warning = checkWorkers(workers, shape, localRanks?.length ?? workers);
       if (warning && isRoot) process.stderr.write(`superspike: warning: ${warning}\n`);
       checkNetworkMemory(shape, workers, task.input.steps.length + task.target.steps.length, opts.maxMemoryGib ?? config.maxMemoryGiB, localRanks);
-      const stop = new AbortController();
-      const signals = createSignalHandling(stop, path.resolve(opts.out, `${config.name}.checkpoint.netstate`), mpi === null ? undefined : (code) => mpi.abort(code));
+      if (opts.testWaitBeforeStart) {
+        process.stderr.write('superspike: test: waiting for a signal before the run starts\n');
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, 60_000);
+          stop.signal.addEventListener('abort', () => { clearTimeout(timer); resolve(); });
+        });
+      }
+      if (stop.signal.aborted) {
+        // Stopped before anything was touched: under MPI the launcher stops the others too.
+        process.exitCode = NOT_STARTED_EXIT_CODE;
+        mpi?.finalize();
+        signals.dispose();
+        return;
+      }
+      signals.begin(path.resolve(opts.out, `${config.name}.checkpoint.netstate`), mpi === null ? undefined : (code) => mpi.abort(code));
       const reporter = createProgressReporter({ quiet: (opts.quiet ?? false) || !isRoot, stream: process.stderr });
       const options: RunOptions = {
         workers: mpi === null ? opts.workers : mpi.placement.ranksPerProcess,
@@ -202,6 +221,7 @@ Examples:
         stopAfterBlock: opts.stopAfterBlock,
         checkpointEveryBlocks: opts.checkpointEvery,
         hangTimeoutSeconds: opts.hangTimeout,
+        maxMemoryGiB: opts.maxMemoryGib,
         stopSignal: stop.signal,
         resumeFile: opts.resume,
         record: opts.record,
@@ -261,12 +281,6 @@ function parseFault(value: string): { rank: number; step: number; kind: 'throw' 
   const m = /^(\d+):(\d+):(throw|hang)$/.exec(value);
   if (!m) throw new InvalidArgumentError('expected rank:step:throw|hang');
   return { rank: Number(m[1]), step: Number(m[2]), kind: m[3] as 'throw' | 'hang' };
-}
-
-/** Under MPI without --workers: the cores shared by the processes on this host (at least 1). */
-function defaultRanksPerProcess(): number {
-  const local = Number(process.env.OMPI_COMM_WORLD_LOCAL_SIZE ?? process.env.MPI_LOCALNRANKS ?? process.env.SLURM_NTASKS_PER_NODE ?? 1);
-  return Math.max(1, Math.floor(availableParallelism() / (Number.isInteger(local) && local > 0 ? local : 1)));
 }
 
 /** The connections --recurrent and --skip add to the config's own (docs/model.md §5.4). */
