@@ -129,7 +129,7 @@ describe('superspike experiment', () => {
     ['learning-rate', 6],
     ['oxford', 2],
     ['sequence', 4],
-    ['depth', 4],
+    ['depth', 5],
   ] as const)('%s --tiny writes its files and one line per claim', async (name, runs) => {
     const out = path.join(cli.dir, name);
     expect(await cli.run('experiment', name, '--tiny', '--parallel', '2', '--out', out)).toBe(0);
