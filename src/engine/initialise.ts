@@ -16,6 +16,35 @@ const f = Math.fround;
 /** Streams of counterNormal: weights use the connection index, feedback matrices this offset. */
 const FEEDBACK_STREAM_OFFSET = 1000;
 
+/** What the fan-in rule (docs/model.md §5.3) needs beyond w0; a plain chain's is { 1, nPre }. */
+export interface FanIn {
+  weightScale: number;
+  /** Presynaptic neurons of the post group over all its connections. */
+  fanIn: number;
+}
+
+/**
+ * The initial weight of synapse pre j → post k of connection ci: N(0, σ²) with the fan-in rule's
+ * σ = w0·scale/√fan-in (for a plain chain today's w0/√nPre, bit for bit), clipped at ±W_MAX.
+ */
+export function initialWeight(seed: number, w0: number, ci: number, nPre: number, j: number, k: number, rule?: FanIn): number {
+  const sigma = rule === undefined ? w0 / Math.sqrt(nPre) : (w0 * rule.weightScale) / Math.sqrt(rule.fanIn);
+  const z = f(sigma * counterNormal(seed, ci, j, k));
+  return z > W_MAX ? W_MAX : z < -W_MAX ? -W_MAX : z;
+}
+
+/**
+ * Every initial weight of connection ci, j-major nPre × nPost (the network state's order); a
+ * recurrent connection (`recurrent`) has its self-synapses at 0.
+ */
+export function initialWeights(seed: number, w0: number, ci: number, nPre: number, nPost: number, rule?: FanIn, recurrent = false): Float32Array {
+  const w = new Float32Array(nPre * nPost);
+  for (let j = 0; j < nPre; j++) {
+    for (let k = 0; k < nPost; k++) w[j * nPost + k] = recurrent && j === k ? 0 : initialWeight(seed, w0, ci, nPre, j, k, rule);
+  }
+  return w;
+}
+
 export function initialiseRank(
   f32: Float32Array, i32: Int32Array, topology: Topology, region: RankRegion,
   rank: number, ranks: number, seed: number, w0: number,
@@ -31,18 +60,10 @@ export function initialiseRank(
   topology.connections.forEach((c, ci) => {
     const at = region.connections[ci]!;
     const post = region.groups[c.postGroup]!;
-    // The fan-in rule (docs/model.md §5.3): σ = w0·scale/√(presynaptic neurons of the post group
-    // over all its connections); for a chain alone that is today's w0/√n_pre, bit for bit.
-    const sigma = (w0 * c.weightScale) / Math.sqrt(c.fanIn);
     const w = at.w >> 2;
     for (let j = 0; j < c.nPre; j++) {
       for (let kl = 0; kl < at.stride; kl++) {
-        let value = 0;
-        if (kl < post.localCount) {
-          const z = f(sigma * counterNormal(seed, ci, j, globalId(kl, rank, ranks)));
-          value = z > W_MAX ? W_MAX : z < -W_MAX ? -W_MAX : z;
-        }
-        f32[w + j * at.stride + kl] = value;
+        f32[w + j * at.stride + kl] = kl < post.localCount ? initialWeight(seed, w0, ci, c.nPre, j, globalId(kl, rank, ranks), c) : 0;
       }
     }
     if (c.preGroup === c.postGroup) clearSelfSynapses(f32, w, at.stride, post.localCount, (kl) => globalId(kl, rank, ranks));

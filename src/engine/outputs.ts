@@ -5,6 +5,7 @@
  * coordinator decides when; this module knows names and formats.
  */
 import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { hostname } from 'node:os';
 import path from 'node:path';
 import { UserError } from '../errors.js';
 import type { ExperimentConfig } from '../config/schema.js';
@@ -14,6 +15,7 @@ import { RUN_INFO_FILE, writeRunInfo, type RunInfo, type RunInfoLayout } from '.
 import { findMonitorRankFiles, truncateMonitorFileAt } from '../io/monitor-files.js';
 import { recordRunFiles, type RunFileRecord } from '../io/run-files.js';
 import { readSpkHeader, spkRankFiles, truncateSpkAfter } from '../io/spk.js';
+import { refuseSymlink } from '../io/spk-format.js';
 import { appendStatsLine, formatStatsLine, writeStatsFile, type StatsLine } from '../io/stats.js';
 import { checkResumeFolder, removeStaleOutputs, writeRunStartMarker } from '../io/run-identity.js';
 import { DT_SECONDS, STEPS_PER_SECOND } from '../model/constants.js';
@@ -76,8 +78,13 @@ export class RunOutputs {
    * take this run (a resume only continues the run it belongs to), then marked as holding this
    * run, incomplete, until run.json is rewritten last.
    */
-  claimFolder(runId: string, resume: { runId?: string; statsLines: number; file: string } | null): void {
+  claimFolder(runId: string, resume: { runId?: string; statsLines: number; file: string } | null, force = false): void {
     if (resume) checkResumeFolder(this.outDir, resume.runId, resume.file, this.statsFile, resume.statsLines);
+    const checkpoint = this.stateFile(true);
+    if (!resume && !force && existsSync(checkpoint) && !finishedUninterrupted(this.outDir)) {
+      // The one way to continue an interrupted run: never deleted by a fresh run by accident.
+      throw new UserError(`${checkpoint} is the checkpoint of an interrupted run: continue it with --resume ${checkpoint} --out ${this.outDir}, or start afresh with --force (deletes it)`);
+    }
     writeRunStartMarker(this.outDir, runId);
     if (!resume) removeStaleOutputs(this.outDir, this.config.name);
   }
@@ -97,6 +104,7 @@ export class RunOutputs {
   checkResumable(recording: boolean): void {
     for (const f of this.ownRankFiles()) readSpkHeader(f);
     const monitors = this.ownMonitorFiles();
+    for (const f of monitors) refuseSymlink(f, 'monitor file');
     if (monitors.length === 0) return;
     if (!recording) {
       throw new UserError(
@@ -159,6 +167,8 @@ export class RunOutputs {
   runInfo(run: {
     schedule: Schedule; ranks: number; kernels: string; clock: number; interrupted: boolean;
     stateFile: string | null; wallSeconds: number; timings: RankTiming[]; placement: Placement; runId: string;
+    /** A rewrite while the run goes: no final window yet. */
+    inProgress?: boolean;
     files: RunFileRecord[];
   }): RunInfo {
     const s = run.schedule;
@@ -172,6 +182,8 @@ export class RunOutputs {
       groups: topology.groups.map((g) => ({ spkName: g.spkName, role: g.role, size: g.size })),
       connections: topology.connections.map((c) => ({
         name: c.name,
+        weightScale: c.weightScale,
+        fanIn: c.fanIn,
         pre: topology.groups[c.preGroup]!.spkName,
         post: topology.groups[c.postGroup]!.spkName,
         synapses: c.nPre * c.nPost,
@@ -187,7 +199,7 @@ export class RunOutputs {
       clock: run.clock,
       interrupted: run.interrupted,
       testWindows: testWindows(s, run.clock),
-      finalWindow: run.interrupted ? null : finalWindow(s),
+      finalWindow: run.interrupted || run.inProgress ? null : finalWindow(s),
       statsFile: path.basename(this.statsFile),
       stateFile: run.stateFile ? path.basename(run.stateFile) : null,
       wallSeconds: run.wallSeconds,
@@ -202,6 +214,15 @@ export class RunOutputs {
 
   writeRunInfo(info: RunInfo): void {
     writeRunInfo(this.outDir, info);
+  }
+
+  /** run.json while the run goes: `completed: false` with a progress stamp (io/run-info.ts). */
+  writeProgressInfo(info: RunInfo, statsLines: number): void {
+    writeRunInfo(this.outDir, {
+      ...info,
+      completed: false,
+      progress: { pid: process.pid, host: hostname(), updatedAt: new Date().toISOString(), statsLines },
+    });
   }
 
   /**
@@ -233,4 +254,14 @@ function layoutInfo(placement: Placement, timings: RankTiming[]): RunInfoLayout 
     bytesPerWeightExchangePerProcess: per(total('mpiWeightBytesSent'), total('mpiWeightExchanges')),
     mpiSeconds: timings.reduce((sum, t) => sum + (t.mpiSeconds ?? 0), 0),
   };
+}
+
+/** The folder's run.json says its run completed and was not interrupted (its checkpoint is spent). */
+function finishedUninterrupted(dir: string): boolean {
+  try {
+    const info = JSON.parse(readFileSync(path.join(dir, RUN_INFO_FILE), 'utf8')) as { completed?: unknown; interrupted?: unknown };
+    return info.completed === true && info.interrupted !== true;
+  } catch {
+    return false;
+  }
 }

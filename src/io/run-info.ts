@@ -64,8 +64,24 @@ export interface RunInfoLayout {
   mpiSeconds: number;
 }
 
+/**
+ * Set while the run goes (with `completed: false`): run.json is rewritten at every stats line so
+ * that `report` and `watch` can show a running folder. The folder's lock (out-lock.ts) names the
+ * same pid and host while the run lives; a dead run leaves this behind with a stale or no lock.
+ */
+export interface RunInfoProgress {
+  pid: number;
+  host: string;
+  /** ISO time of this rewrite. */
+  updatedAt: string;
+  /** Stats lines written so far (block b's line is written as block b begins). */
+  statsLines: number;
+}
+
 export interface RunInfo {
   name: string;
+  /** Present only while the run goes (see RunInfoProgress). */
+  progress?: RunInfoProgress;
   /** The run's identity (io/run-identity.ts); also in its network states. */
   runId?: string;
   /**
@@ -82,8 +98,11 @@ export interface RunInfo {
   kernels: string;
   groups: RunInfoGroup[];
   /** Synapses per connection, input side first. */
-  /** `name` (input_to_hidden, hidden_to_hidden, …): absent in runs from before it was written. */
-  connections: Array<{ pre: string; post: string; synapses: number; plastic: boolean; name?: string }>;
+  /**
+   * `name` (input_to_hidden, hidden_to_hidden, …) and the fan-in rule's `weightScale` and `fanIn`
+   * (docs/model.md §5.3): absent in runs from before they were written (then 1 and nPre).
+   */
+  connections: Array<{ pre: string; post: string; synapses: number; plastic: boolean; name?: string; weightScale?: number; fanIn?: number }>;
   stepsPerSecond: number;
   burnInSteps: number;
   blockSteps: number;
