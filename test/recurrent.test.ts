@@ -11,6 +11,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runExperiment } from '../src/engine/coordinator.js';
+import { initialWeights } from '../src/engine/initialise.js';
 import { loadNetworkState } from '../src/engine/state-validate.js';
 import { validateConfig } from '../src/config/load.js';
 import { exportNpz } from '../src/export/npz.js';
@@ -76,6 +77,10 @@ describe.each(['symmetric', 'random', 'uniform'] as const)('recurrent and skip w
         for (let j = 0; j < n; j++) expect(w[j * n + j], `w[${j}→${j}] of connection ${c}`).toBe(0);
       }
     }
+    // The report redraws initial weights from run.json's fan-in rule: the engine's, bit for bit.
+    const fanIn = 24 + 14 + 9; // hidden1 hears the input, itself and hidden2
+    expect(initialWeights(config.seed, config.w0, 3, 14, 14, { weightScale: 1, fanIn }, true)).toEqual(before[3]!.w);
+    expect(initialWeights(config.seed, config.w0, 0, 24, 14, { weightScale: 1, fanIn })).toEqual(before[0]!.w);
     for (const workers of workerCounts) {
       const dir = tempDir(`rec-${feedback}-${workers}`);
       await runExperiment(config, task, { workers, outDir: dir });
