@@ -15,7 +15,7 @@ import { findMonitorRankFiles, mergeMonitorRankFiles } from '../src/io/monitor-f
 import { findAurynMonitorFiles } from '../src/io/auryn-monitor-files.js';
 import { findAurynMonitors, readAurynMonitor } from '../src/export/auryn-monitors.js';
 import { readRunInfo } from '../src/io/run-info.js';
-import { fileBytes, mergedSpikes, tempDir } from './helpers.js';
+import { expectSameRun, fileBytes, mergedSpikes, runOutputs, tempDir } from './helpers.js';
 import { CLI, TCP_ONLY, mpiGate, mpirun, type JobOutput } from './mpi-helpers.js';
 
 const gate = mpiGate('mpi-engine.test.ts');
@@ -31,18 +31,8 @@ function configFile(feedback: 'symmetric' | 'random'): string {
   return file;
 }
 
-async function outputsOf(dir: string) {
-  const spikes: Record<string, Buffer> = {};
-  for (const g of GROUPS) spikes[g] = await mergedSpikes(dir, g);
-  return { spikes, stats: fileBytes(path.join(dir, 'superspike.stats')), state: fileBytes(path.join(dir, 'superspike.netstate')) };
-}
-
-async function expectSame(dir: string, reference: string, label: string): Promise<void> {
-  const [a, b] = [await outputsOf(dir), await outputsOf(reference)];
-  for (const g of GROUPS) expect(a.spikes[g]!.equals(b.spikes[g]!), `${g} spikes, ${label}`).toBe(true);
-  expect(a.stats.equals(b.stats), `stats, ${label}`).toBe(true);
-  expect(a.state.equals(b.state), `state, ${label}`).toBe(true);
-}
+const outputsOf = (dir: string) => runOutputs(dir, GROUPS);
+const expectSame = (dir: string, reference: string, label: string) => expectSameRun(dir, reference, label, GROUPS);
 
 /** One process, no launcher: the plain CLI. */
 function threads(args: string[]): void {

@@ -5,7 +5,10 @@
  * io/monitor-files.ts. Pure: no threads, no files. Every mistake is a one-line UserError.
  *
  *   KIND    membrane | current | sigma | error | eligibility | rate | weights
- *   GROUP   a group's file name (multi_hidden, output, …) or its role (input, hidden, output, target)
+ *   GROUP   a group's file name (multi_hidden, output, …) or its role (input, hidden, output, target);
+ *           weights and eligibility also take a connection's name (hidden_to_hidden, input_to_output):
+ *           its files are then `<connection>.<kind>.<rank>` (the plain group form means the chain
+ *           connection into the group)
  *   IDS     neurons `0-4,9` (default 0-3); for eligibility and weights synapses `pre-post,…`
  *           (eligibility default: pre 0-3 onto post 0; weights default: all)
  *   WINDOW  tests (default: the first second of every block and the final replay) | all | FROM-TO (s)
@@ -94,18 +97,20 @@ function planOne(spec: string, topology: Topology, schedule: Schedule, defaults:
   if (parts.length < 2 || parts.length > 3) fail('expected KIND:GROUP[:IDS][@WINDOW] or auryn[@WINDOW]');
   const kind = parts[0] as MonitorKind;
   if (!MONITOR_KINDS.includes(kind)) fail(`unknown kind "${parts[0]}" (one of ${MONITOR_KINDS.join(', ')})`);
-  const group = findGroup(parts[1]!, topology, fail);
+  // weights/eligibility of a named connection (`hidden_to_hidden`): files named after it.
+  const named = kind === 'weights' || kind === 'eligibility' ? topology.connections.find((c) => c.name === parts[1]) : undefined;
+  const group = named === undefined ? findGroup(parts[1]!, topology, fail) : named.postGroup;
   const info = topology.groups[group]!;
   const idsText = parts[2];
-  const connection = group > 0 && info.kind === 'lif' ? group - 1 : -1;
+  const connection = named !== undefined ? named.index : group > 0 && info.kind === 'lif' ? group - 1 : -1;
   if ((NEURON_KINDS.has(kind) || kind === 'eligibility' || kind === 'weights') && info.kind !== 'lif') {
     fail(`${info.spkName} is replayed from a file: it has no ${kind} (only rate)`);
   }
   if ((kind === 'error' || kind === 'eligibility') && !topology.connections[connection]!.plastic) {
-    fail(`the connection into ${info.spkName} does not learn: it has no ${kind}`);
+    fail(`the connection ${named?.name ?? `into ${info.spkName}`} does not learn: it has no ${kind}`);
   }
   const plan: MonitorPlan = {
-    kind, suffix: kind, group, spkName: info.spkName, groupSize: info.size, connection: NEURON_KINDS.has(kind) && kind !== 'error' ? -1 : connection,
+    kind, suffix: kind, group, spkName: named?.name ?? info.spkName, groupSize: info.size, connection: NEURON_KINDS.has(kind) && kind !== 'error' ? -1 : connection,
     ids: [], pairs: [], windows, everySteps: defaults.everySteps, aurynName: null,
   };
   if (kind === 'rate') {
@@ -194,7 +199,7 @@ function findGroup(name: string, topology: Topology, fail: (why: string) => neve
   if (byName) return byName.index;
   const byRole = topology.groups.find((g) => g.role === name);
   if (byRole) return byRole.index;
-  return fail(`no group "${name}" (groups: ${topology.groups.map((g) => g.spkName).join(', ')})`);
+  return fail(`no group "${name}" (groups: ${topology.groups.map((g) => g.spkName).join(', ')}; weights and eligibility also take a connection: ${topology.connections.map((c) => c.name).join(', ')})`);
 }
 
 function parseWindow(text: string, schedule: Schedule, fail: (why: string) => never): Array<[number, number]> {

@@ -193,6 +193,9 @@ export class RunOutputs {
       kernels: run.kernels,
       groups: topology.groups.map((g) => ({ spkName: g.spkName, role: g.role, size: g.size })),
       connections: topology.connections.map((c) => ({
+        name: c.name,
+        weightScale: c.weightScale,
+        fanIn: c.fanIn,
         pre: topology.groups[c.preGroup]!.spkName,
         post: topology.groups[c.postGroup]!.spkName,
         synapses: c.nPre * c.nPost,

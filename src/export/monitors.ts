@@ -17,7 +17,7 @@ export const MONITOR_KINDS = ['membrane', 'sigma', 'error', 'current', 'eligibil
 
 export interface MonitorFile {
   kind: string;
-  /** The group's spkName. */
+  /** The group's spkName, or the connection's name for a connection recorded by name. */
   group: string;
   /** The merged file, or the rank files' common prefix `<dir>/<spkName>.<suffix>`. */
   file: string;
@@ -43,11 +43,13 @@ export interface MonitorSeries extends MonitorFile {
 export function findMonitorFiles(dir: string, info: RunInfo): MonitorFile[] {
   const rankSets = findMonitorRankFiles(dir, MONITOR_KINDS);
   const found: MonitorFile[] = [];
-  for (const g of info.groups) {
+  // Groups, then connections recorded by name (`--record weights:hidden_to_hidden`).
+  const prefixes = [...info.groups.map((g) => g.spkName), ...(info.connections ?? []).flatMap((c) => (c.name === undefined ? [] : [c.name]))];
+  for (const spkName of prefixes) {
     for (const kind of MONITOR_KINDS) {
-      const file = path.join(dir, `${g.spkName}.${kind}`);
-      const rankFiles = rankSets.get(`${g.spkName}.${kind}`) ?? [];
-      if (rankFiles.length > 0 || fs.existsSync(file)) found.push({ kind, group: g.spkName, file, rankFiles });
+      const file = path.join(dir, `${spkName}.${kind}`);
+      const rankFiles = rankSets.get(`${spkName}.${kind}`) ?? [];
+      if (rankFiles.length > 0 || fs.existsSync(file)) found.push({ kind, group: spkName, file, rankFiles });
     }
   }
   // Auryn's files; a kind also recorded under superspike's own names is exported as auryn_<kind>.
