@@ -92,7 +92,7 @@ export function runRankTask(data: RankTaskData): RankOutcome {
     sinks: topology.groups.map((g) =>
       outDir === null
         ? null
-        : new SpkSink(new SpkWriter(path.join(outDir, spkRankFileName(g.spkName, rank)), { append: data.appendSpikes }))),
+        : new SpkSink(new SpkWriter(path.join(outDir, spkRankFileName(g.spkName, rank)), { append: data.appendSpikes, tag: data.settings.spkTag }))),
     settings: data.settings,
   }));
   const thread = new RankThread(engines, transport);
@@ -104,7 +104,7 @@ export function runRankTask(data: RankTaskData): RankOutcome {
         const m = RankMonitors.create({
           plans: data.settings.monitors, rank: engine.rank, ranks: data.ranks, topology, region: layout.rankRegions[engine.rank]!,
           f32: new Float32Array(data.memory.buffer), i32: new Int32Array(data.memory.buffer), outDir,
-          append: data.appendSpikes, flushEligibility: () => engine.flushAllEligibility(),
+          append: data.appendSpikes, startClock: data.startClock, flushEligibility: () => engine.flushAllEligibility(),
         });
         engine.monitors = m;
         if (m !== null) monitors.push(m);
