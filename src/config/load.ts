@@ -72,13 +72,14 @@ function knownKeys(at: PropertyKey[]): string {
 }
 
 /**
- * Loads `file` (or the schema defaults when undefined), applies `overrides` (CLI flags; paths in
- * them are relative to the working directory) and validates the result.
+ * Loads `file` (or the schema defaults — the built-in task of config/default.json — when undefined),
+ * applies `overrides` (CLI flags, or a config object; paths in them are relative to the working
+ * directory) and validates the result. `objectSource` names a config without a file in messages.
  */
-export function loadConfig(file: string | undefined, overrides: Partial<ConfigInput> = {}): LoadedConfig {
+export function loadConfig(file: string | undefined, overrides: Partial<ConfigInput> = {}, objectSource = 'built-in defaults'): LoadedConfig {
   let raw: Record<string, unknown> = {};
   let baseDir = process.cwd();
-  let source = 'built-in defaults';
+  let source = objectSource;
   if (file !== undefined) {
     source = file;
     baseDir = path.dirname(path.resolve(file));
@@ -114,21 +115,22 @@ export function loadConfig(file: string | undefined, overrides: Partial<ConfigIn
       merged[key] = { ...merged[key], ...Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) };
       continue;
     }
-    merged[key] = key === 'input' || key === 'target' ? path.resolve(value as string) : value;
+    merged[key] = (key === 'input' || key === 'target') && typeof value === 'string' ? path.resolve(value) : value;
   }
   if (overrides.trials !== undefined) merged.trials = withStimulusPaths(overrides.trials, process.cwd());
   if ((merged.input !== undefined || merged.target !== undefined) && merged.task !== undefined && overrides.input !== undefined) {
     delete merged.task; // files given on the command line replace the config's built-in task
+  }
+  if (file === undefined && [merged.input, merged.target, merged.task, merged.trials].every((v) => v === undefined)) {
+    // Without a file and without a task: the built-in one, exactly as config/default.json names it.
+    merged.task = {};
   }
   const config = validateConfig(merged, source);
   if ((config.input === undefined) !== (config.target === undefined)) {
     throw new ConfigError(`${source}: give both input and target rasters (or neither, for the built-in task)`);
   }
   if (config.input === undefined && config.task === undefined && config.trials === undefined) {
-    if (file !== undefined) {
-      throw new ConfigError(`${source} names no task: give --input and --target rasters (or a "task" object for the built-in one, or "trials")`);
-    }
-    config.task = validateConfig({ task: {} }, source).task;
+    throw new ConfigError(`${source} names no task: give --input and --target rasters (or a "task" object for the built-in one, or "trials")`);
   }
   // Before any raster is read or anything allocated (config/limits.ts).
   checkConfigLimits(config, source);

@@ -4,6 +4,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { UserError } from '../errors.js';
+import { formatG6 } from '../io/stats.js';
 import { hiddenLayer } from './hidden-layer.js';
 import { learningRate } from './learning-rate.js';
 import { oxford } from './oxford.js';
@@ -52,8 +53,10 @@ export async function runPaperExperiment(preset: Preset, opts: ExperimentOptions
     outDir: opts.outDir,
     parallel: opts.parallel,
     onRunDone: (r, done, total, reused) => {
-      const accuracy = r.accuracy === null ? '' : `, accuracy ${r.accuracy}`;
-      log(`  ${done}/${total} ${r.spec.condition} seed ${r.spec.seed}: final cost ${r.finalCost}${accuracy} (${reused ? 'reused: completed run of the same config' : `${r.wallSeconds.toFixed(1)} s`})`);
+      // Six significant digits, as the stats file (0.991667, not 0.9916666666666668).
+      const accuracy = r.accuracy === null ? '' : `, accuracy ${formatG6(r.accuracy)}`;
+      const cost = typeof r.finalCost === 'number' ? formatG6(r.finalCost) : String(r.finalCost);
+      log(`  ${done}/${total} ${r.spec.condition} seed ${r.spec.seed}: final cost ${cost}${accuracy} (${reused ? 'reused: completed run of the same config' : `${r.wallSeconds.toFixed(1)} s`})`);
     },
   });
   const wallSeconds = (performance.now() - started) / 1000;

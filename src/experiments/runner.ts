@@ -39,7 +39,7 @@ export async function runAll(specs: readonly RunSpec[], opts: RunnerOptions): Pr
   for (const spec of specs) {
     for (const key of ['input', 'target'] as const) {
       const file = spec.config[key];
-      if (file !== undefined && !existsSync(file)) throw new UserError(`experiment data file ${file} is missing (it ships in data/ssbm)`);
+      if (typeof file === 'string' && !existsSync(file)) throw new UserError(`experiment data file ${file} is missing (it ships in data/ssbm)`);
     }
   }
   const results: RunResult[] = new Array(specs.length);
