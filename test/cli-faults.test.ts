@@ -142,9 +142,10 @@ describe('what a second signal says', () => {
     fs.writeFileSync(file, 'x');
     const old = new Date(Date.now() - 60_000);
     fs.utimesSync(file, old, old);
-    expect(checkpointTruth(file, Date.now())).toMatch(/^this stop's checkpoint was not written; .* is an earlier checkpoint \(saved .*\) that --resume can continue$/);
+    expect(checkpointTruth(file, Date.now())).toMatch(/^this stop's checkpoint was not written; .* is an earlier checkpoint \(saved .*\); continue it with: superspike run --resume \S+ --out \S+$/);
     const stopAt = Date.now() - 5000;
     fs.utimesSync(file, new Date(), new Date());
-    expect(checkpointTruth(file, stopAt)).toBe(`the checkpoint of this stop was written: continue with --resume ${file}`);
+    const rel = (p: string) => path.relative(process.cwd(), p);
+    expect(checkpointTruth(file, stopAt)).toBe(`the checkpoint of this stop was written: continue with: superspike run --resume ${rel(file)} --out ${rel(dir)}`);
   });
 });

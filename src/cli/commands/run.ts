@@ -160,7 +160,7 @@ Examples:
   superspike run --init-from output/a/superspike.netstate --input new.ras --target new.ras --out output/b
   superspike run --init-from output/a/superspike.netstate --eta 0 --blocks 0 --out output/eval`,
     )
-    .action(async (configFile: string | undefined, opts: RunCliOptions) => {
+    .action(async (configFile: string | undefined, opts: RunCliOptions, command: Command) => {
       checkWorkers(opts.workers ?? availableParallelism(), null); // threads of this process, before anything is read
       let config;
       let task: ResolvedTask;
@@ -233,6 +233,8 @@ Examples:
         hangTimeoutSeconds: opts.hangTimeout,
         stopSignal: stop.signal,
         resumeFile: opts.resume,
+        // The command line as parsed (main() may run in-process, as in tests); commander keeps it, untyped.
+        argv: (command.parent as unknown as { rawArgs?: string[] } | null)?.rawArgs ?? process.argv,
         record: opts.record,
         recordEveryMs: recordEverySeconds === undefined ? undefined : recordEverySeconds * 1000,
         recordRateBinMs: recordRateBinSeconds === undefined ? undefined : recordRateBinSeconds * 1000,
