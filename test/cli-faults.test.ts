@@ -47,8 +47,8 @@ describe('predictable conditions are one line', () => {
   });
 
   it('a bin width below the time step in target', async () => {
-    const r = await runCli(['target', path.join(PACKAGE_ROOT, 'docs', 'default-target.png'), '-o', path.join(tempDir('cli-bin'), 't.ras'), '--bin-ms', '0.05']);
-    expectOneLine(r, /^superspike: --bin-ms 0\.05 is shorter than the 0\.1 ms simulation time step/);
+    const r = await runCli(['target', path.join(PACKAGE_ROOT, 'docs', 'default-target.png'), '-o', path.join(tempDir('cli-bin'), 't.ras'), '--bin-seconds', '0.00005']);
+    expectOneLine(r, /^superspike: a bin of 0\.00005 s is shorter than the 0\.1 ms simulation time step/);
   });
 
   it('decode of a folder', async () => {
