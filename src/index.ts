@@ -12,6 +12,7 @@
  */
 export { train, resolveTrainConfig, validateTrainOptions, type TrainConfig, type TrainOptions, type TrainResult } from './api/train.js';
 export { writeRas, readMonitor, type MonitorData } from './api/spike-data.js';
+export { shippedConfig } from './api/shipped-config.js';
 export {
   decodeSpikes, loadRun, type DecodedSpikes, type DecodeSpikesOptions, type LoadedRun, type RunGroup,
 } from './api/run-folder.js';

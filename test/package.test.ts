@@ -1,10 +1,8 @@
 /**
  * The package as a user gets it: `npm pack` (of the built tree), installed offline into an empty
- * folder, imported as `superspike`, and `train()` run from there on a tiny task. The install
- * uses the project's npm cache through a lock file made from ours (npm ci keeps the tarballs in
- * the cache but not the registry metadata an unlocked install would ask for), so it needs no
- * network and gets exactly the versions the project is tested with. The declarations are
- * checked by type-checking a small consumer against the installed copy.
+ * folder (test/install-helpers.ts), imported as `superspike`, and `train()` run from there on a
+ * tiny task. The declarations are checked by type-checking a small consumer against the
+ * installed copy.
  */
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -13,49 +11,12 @@ import { describe, expect, it } from 'vitest';
 import { readStatsFile } from '../src/io/stats.js';
 import { PACKAGE_ROOT } from '../src/paths.js';
 import { tempDir } from './helpers.js';
-
-interface LockEntry {
-  version?: string;
-  resolved?: string;
-  dev?: boolean;
-  [key: string]: unknown;
-}
-
-/**
- * A lock file for an app that depends on the tarball only: superspike's production entries of
- * our lock, with tarball addresses filled in where npm left them out (it omits the default
- * registry's), so that `npm ci --offline` finds every package in the cache by address and hash.
- */
-function appLock(tarball: string, registry: string): object {
-  const lock = JSON.parse(fs.readFileSync(path.join(PACKAGE_ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, LockEntry> };
-  const pkg = JSON.parse(fs.readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as Record<string, unknown>;
-  const base = registry.endsWith('/') ? registry : `${registry}/`;
-  const packages: Record<string, LockEntry> = {
-    '': { name: 'app', dependencies: { superspike: `file:${tarball}` } },
-    'node_modules/superspike': {
-      version: pkg.version as string, resolved: `file:${tarball}`, dependencies: pkg.dependencies, bin: pkg.bin, engines: pkg.engines,
-    },
-  };
-  for (const [key, entry] of Object.entries(lock.packages)) {
-    if (key === '' || entry.dev || !key.startsWith('node_modules/')) continue;
-    const name = key.slice(key.lastIndexOf('node_modules/') + 'node_modules/'.length);
-    const resolved = entry.resolved ?? `${base}${name}/-/${name.split('/').pop()}-${entry.version}.tgz`;
-    packages[key] = { ...entry, resolved };
-  }
-  return { name: 'app', lockfileVersion: 3, requires: true, packages };
-}
+import { installPackedApp } from './install-helpers.js';
 
 describe('npm package', () => {
   it('packs dist, kernels, configs and data; installs offline; train() runs from the installed copy', () => {
     const work = tempDir('package');
-    const npm = (args: string[], cwd: string) => execFileSync('npm', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-
-    // --ignore-scripts: `prepare` would rebuild; the test checks the tree `npm test` just built.
-    const packed = JSON.parse(npm(['pack', '--ignore-scripts', '--json', '--pack-destination', work], PACKAGE_ROOT)) as Array<{
-      filename: string;
-      files: Array<{ path: string }>;
-    }>;
-    const files = packed[0]!.files.map((f) => f.path);
+    const { app, files } = installPackedApp(work);
     for (const needed of [
       'package.json', 'dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/cli/main.js', 'dist/workers/rank-worker.js',
       'build/kernels.wasm', 'config/default.json', 'data/ssbm/precise_timing/oxford/input.ras', 'docs/python.md', 'examples/train.mjs',
@@ -64,13 +25,6 @@ describe('npm package', () => {
     }
     expect(files.filter((f) => f.startsWith('test/') || f.startsWith('src/') || f.startsWith('node_modules/'))).toEqual([]);
 
-    const app = path.join(work, 'app');
-    fs.mkdirSync(app);
-    const tarball = path.join('..', path.basename(packed[0]!.filename));
-    fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module', dependencies: { superspike: `file:${tarball}` } }));
-    const registry = npm(['config', 'get', 'registry'], app).trim();
-    fs.writeFileSync(path.join(app, 'package-lock.json'), JSON.stringify(appLock(tarball, registry), null, 1));
-    npm(['ci', '--offline', '--no-audit', '--no-fund', '--ignore-scripts'], app);
     expect(fs.existsSync(path.join(app, 'node_modules', 'superspike', 'build', 'kernels.wasm'))).toBe(true);
 
     fs.writeFileSync(

@@ -2,11 +2,12 @@
  * Reading an experiment config: JSON file → CLI overrides → schema validation, with errors that
  * name the file, the key and what is wrong.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { UserError } from '../errors.js';
 import { describeErrno } from '../io/fs-errors.js';
+import { PACKAGE_ROOT } from '../paths.js';
 import { checkConfigLimits, checkShapeLimits, LIMITS } from './limits.js';
 import { ConfigSchema, TrialStimulusSchema, type ConfigInput, type ExperimentConfig } from './schema.js';
 
@@ -93,7 +94,12 @@ export function loadConfig(file: string | undefined, overrides: Partial<ConfigIn
           `${file} is a folder, not a config file (give a .json config; to look at a finished run there: superspike report ${file})`,
         );
       }
-      if (code === 'ENOENT') throw new ConfigError(`no such config file: ${file}`);
+      if (code === 'ENOENT') {
+        // A project that installed the package has no config/ of its own: point at the package's copy.
+        const shipped = path.join(PACKAGE_ROOT, file);
+        const hint = !path.isAbsolute(file) && existsSync(shipped) ? ` (the package ships ${file}: pass ${shipped}, or shippedConfig('${path.basename(file, '.json')}') in code)` : '';
+        throw new ConfigError(`no such config file: ${file}${hint}`);
+      }
       throw new ConfigError(`cannot read config ${file}: ${describeErrno(err)}`);
     }
     try {
