@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { loadConfig } from '../../config/load.js';
 import { resolveTask } from '../../config/task.js';
 import { networkShape, scheduleFor } from '../../engine/setup.js';
+import { trainedStateName } from '../../engine/continuation.js';
 import { STEPS_PER_SECOND, WEIGHT_UPDATE_STEPS } from '../../model/constants.js';
 import { spkRankFileName } from '../../io/spk.js';
 import { computeLayout, sharedWeightConnections } from '../../engine/layout.js';
@@ -17,7 +18,7 @@ export function register(program: Command): void {
   program
     .command('inspect')
     .description('show the network a config builds: layers, synapses, partition over ranks, memory, expected files')
-    .argument('[config]', 'experiment config (JSON); default: the built-in task')
+    .argument('[config]', 'experiment config (JSON); default: the built-in task (config/default.json, as run)')
     .option('-w, --workers <n>', 'ranks to partition over', parsePositiveInt, availableParallelism())
     .addHelpText('after', `
 Examples:
@@ -78,7 +79,7 @@ Examples:
         `frozen replay to ${(schedule.endStep / STEPS_PER_SECOND).toFixed(4)} s (period ${schedule.periodSteps / STEPS_PER_SECOND} s)`);
       out.push('', 'files:');
       for (const g of topology.groups) out.push(`  ${Array.from({ length: R }, (_, r) => spkRankFileName(g.spkName, r)).join(' ')}`);
-      out.push(`  ${config.name}.stats ${config.name}.netstate run.json`);
+      out.push(`  ${config.name}.stats ${trainedStateName(config.name)} ${config.name}.netstate run.json`);
       process.stdout.write(`${out.join('\n')}\n`);
     });
 }

@@ -145,8 +145,9 @@ Under mpirun or srun, every process runs --workers rank threads (see docs/mpi.md
   mpirun -np 2 superspike run config/default.json --workers 2 --out out/m
 
 Without a config file and without --input/--target, run trains config/default.json: the
-built-in SUPERSPIKE task that \`npm start\` runs (flags still override it). With --input and
---target but no config, the schema defaults apply (see README).
+built-in SUPERSPIKE task that \`npm start\` runs (flags still override it). Every config starts
+from the same defaults (those of the built-in task; \`superspike inspect\` shows what a config
+builds); --input and --target replace the built-in task.
 
 Examples:
   superspike run                                   # built-in task (config/default.json), all cores
