@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createEtaEstimator, createProgressReporter, formatDuration, formatProgressLine } from '../src/cli/progress.js';
+import { createEtaEstimator, createProgressReporter, formatDuration, formatProgressLine } from '../src/report/progress.js';
 import type { ProgressEvent } from '../src/engine/coordinator.js';
 
 class Capture extends Writable {

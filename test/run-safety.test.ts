@@ -119,3 +119,34 @@ describe('busy and bad output folders', () => {
     expect(fs.readFileSync(file, 'utf8')).toBe('x');
   });
 });
+
+describe('a resume checks everything before it cuts anything back', () => {
+  it('without the run\'s --record it is refused and every file stays as it was', async () => {
+    const out = path.join(cli.dir, 'monitored');
+    expect(await cli.run('run', '--hidden', '4', ...SMALL, '--blocks', '3', '--stop-after-block', '2', '--record', 'membrane:output', '--out', out), cli.stderr).toBe(0);
+    const state = path.join(out, 'superspike.checkpoint.netstate');
+    const before = snapshot(out);
+    cli.stderr = '';
+    expect(await cli.run('run', '--resume', state, '--out', out, '--workers', '1', '-q')).toBe(1);
+    expect(cli.stderr).toMatch(/^superspike: .*output\.membrane\.0 holds state recorded by this run: resume with the same --record options as the run/);
+    expect(snapshot(out)).toEqual(before);
+    // With them it continues.
+    expect(await cli.run('run', '--resume', state, '--out', out, '--workers', '1', '--record', 'membrane:output', '-q'), cli.stderr).toBe(0);
+  });
+
+  it('a damaged rank file is named before anything changes; a 0-byte one (killed before its first write) resumes', async () => {
+    const out = path.join(cli.dir, 'damaged');
+    expect(await cli.run('run', '--hidden', '4', ...SMALL, '--blocks', '3', '--stop-after-block', '2', '--out', out), cli.stderr).toBe(0);
+    const state = path.join(out, 'superspike.checkpoint.netstate');
+    fs.writeFileSync(path.join(out, 'output.0.spk'), 'garbage!');
+    const before = snapshot(out);
+    cli.stderr = '';
+    expect(await cli.run('run', '--resume', state, '--out', out, '-q')).toBe(1);
+    expect(cli.stderr).toMatch(/^superspike: .*output\.0\.spk: not an Auryn spike file/);
+    expect(snapshot(out)).toEqual(before);
+    fs.writeFileSync(path.join(out, 'output.0.spk'), '');
+    expect(await cli.run('run', '--resume', state, '--out', out, '-q'), cli.stderr).toBe(0);
+    expect(fs.statSync(path.join(out, 'output.0.spk')).size % 8).toBe(0);
+    expect(fs.statSync(path.join(out, 'output.0.spk')).size).toBeGreaterThanOrEqual(8);
+  });
+});

@@ -6,13 +6,14 @@
  */
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
-import { createProgressReporter } from '../cli/progress.js';
+import { createProgressReporter } from '../report/progress.js';
 import { loadConfig } from '../config/load.js';
 import type { ConfigInput, ExperimentConfig } from '../config/schema.js';
 import { resolveTask, type ResolvedTask } from '../config/task.js';
 import { checkInitFrom, resumedConfig } from '../engine/continuation.js';
-import { networkShape } from '../engine/setup.js';
-import { loadNetworkState, type NetworkState } from '../io/netstate.js';
+import { networkShape } from '../network/chain.js';
+import type { NetworkState } from '../io/netstate.js';
+import { loadNetworkState } from '../engine/state-validate.js';
 import { runExperiment, type ProgressEvent, type RunResult } from '../engine/coordinator.js';
 import { UserError } from '../errors.js';
 import type { RunInfo } from '../io/run-info.js';

@@ -1,4 +1,5 @@
 /** Commander argument parsers shared by the commands: each rejects with a one-line reason. */
+import { availableParallelism } from 'node:os';
 import { InvalidArgumentError, Option } from 'commander';
 import { UserError } from '../errors.js';
 import type { Layout } from '../engine/mpi-launch.js';
@@ -124,4 +125,10 @@ export function secondsFlag<K extends string, M extends string>(
   const fromMs = opts[msKey];
   if (seconds !== undefined && fromMs !== undefined) throw new UserError(`give ${stem}-seconds or ${stem}-ms (deprecated), not both`);
   return seconds ?? fromMs;
+}
+
+/** Under an MPI launcher: the cores shared by the processes on this host (at least 1). */
+export function coresPerLocalProcess(): number {
+  const local = Number(process.env.OMPI_COMM_WORLD_LOCAL_SIZE ?? process.env.MPI_LOCALNRANKS ?? process.env.SLURM_NTASKS_PER_NODE ?? 1);
+  return Math.max(1, Math.floor(availableParallelism() / (Number.isInteger(local) && local > 0 ? local : 1)));
 }

@@ -19,8 +19,9 @@ import type { ExperimentConfig } from '../config/schema.js';
 import { UserError } from '../errors.js';
 import type { NetworkState } from '../io/netstate.js';
 import { DT_SECONDS } from '../model/constants.js';
-import { networkShape, scheduleFor } from './setup.js';
-import type { NetworkShape } from './topology.js';
+import { networkShape } from '../network/chain.js';
+import { scheduleFor } from './setup.js';
+import type { NetworkShape } from '../network/topology.js';
 
 /** The state a run saves when training ends, before the frozen replay: what `--extend` continues. */
 export function trainedStateName(name: string): string {

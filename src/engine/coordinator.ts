@@ -15,26 +15,29 @@ import type { RunInfo } from '../io/run-info.js';
 import type { StatsLine } from '../io/stats.js';
 import { DT_SECONDS, MIN_DELAY_STEPS } from '../model/constants.js';
 import { ControlBlock } from './exchange.js';
-import { computeLayout, createSharedMemory, type MemoryLayout } from './layout.js';
+import { computeLayout, createSharedMemory, type MemoryLayout } from '../network/layout.js';
 import { rankSettings, resolveRunOptions, type ResolvedRunOptions, type RunOptions } from './options.js';
 import { RunOutputs } from './outputs.js';
 import { RankPool } from './rank-pool.js';
 import { MpiLink } from './mpi-link.js';
 import { msToSteps, planMonitors, type MonitorPlan } from './monitor-plan.js';
-import { CollectiveFetcher, ROOT_PROCESS, gatherJson, localRanksOf, whereIs } from './process-group.js';
+import { CollectiveFetcher, ROOT_PROCESS, gatherJson, localRanksOf, otherProcesses, whereIs, withProcess } from './process-group.js';
 import { RunFailedError } from './rank-errors.js';
 import { acquireOutLock } from '../io/out-lock.js';
 import { fsUserError, isDescribableFsError } from '../io/fs-errors.js';
 import { runIdOf } from '../io/run-identity.js';
+import type { RunFileRecord } from '../io/run-files.js';
 import { restoreNetwork, restoreWeights } from './restore.js';
 import { initialiseRank } from './initialise.js';
 import { trainedStateName } from './continuation.js';
+import { agreeOnRun, runFields } from './run-agreement.js';
 import type { RankTaskData } from './rank-task.js';
 import { nextSegment, phaseAt, type Schedule } from './schedule.js';
-import { networkShape, partitionTable, scheduleFor } from './setup.js';
+import { networkShape } from '../network/chain.js';
+import { partitionTable, scheduleFor } from './setup.js';
 import { NetworkView } from './snapshot.js';
 import { statsLine } from './statistics.js';
-import { buildTopology, type Topology } from './topology.js';
+import { buildTopology, type Topology } from '../network/topology.js';
 import type { RankTiming } from './wait-log.js';
 
 export type { ProgressEvent, RunOptions } from './options.js';
@@ -60,7 +63,10 @@ export interface RunResult {
 }
 
 export async function runExperiment(config: ExperimentConfig, task: ResolvedTask, options: RunOptions = {}): Promise<RunResult> {
-  return new Coordinator(config, task, resolveRunOptions(options)).run();
+  const resolved = resolveRunOptions(options);
+  // Processes of an MPI job compare what makes the run before any of them touches anything.
+  if (resolved.processes) agreeOnRun(resolved.processes, runFields(config, task, resolved));
+  return new Coordinator(config, task, resolved).run();
 }
 
 class Coordinator {
@@ -142,6 +148,9 @@ class Coordinator {
     const resume = options.resume ?? null;
     const comm = options.processes?.comm;
     mkdirSync(outputs.outDir, { recursive: true });
+    // Every process checks what it will cut back before any process changes anything.
+    if (resume) outputs.checkResumable(this.monitors !== null);
+    comm?.barrier();
     if (this.isRoot) {
       outputs.claimFolder(this.runId, resume && { runId: resume.runId, statsLines: resume.statsLines, file: options.resumeFile ?? 'the resumed state', clock: resume.clock });
     }
@@ -192,7 +201,7 @@ class Coordinator {
     this.startWall = performance.now();
     this.segment = { startedAt: new Date().toISOString(), fromStep: this.clock, argv: options.argv ?? process.argv };
     const placement = options.processes?.placement ?? null;
-    const pool = new RankPool(this.control, this.localRanks, taskData, (rank) => whereIs(placement, rank));
+    const pool = new RankPool(this.control, this.localRanks, taskData, (rank) => whereIs(placement, rank), otherProcesses(placement));
     const progressTimer = setInterval(() => this.emitProgress(), options.progressIntervalMs);
     const onStop = () => this.control.requestStop();
     options.stopSignal?.addEventListener('abort', onStop);
@@ -200,6 +209,7 @@ class Coordinator {
     let interrupted = false;
     let stateFile: string | null = null;
     let timings: RankTiming[] = [];
+    let files: RunFileRecord[] = [];
     try {
       await this.waitParked(pool);
       interrupted = await this.drive(pool);
@@ -211,16 +221,29 @@ class Coordinator {
       if (!interrupted) this.outputs.removeCheckpoint();
       this.control.post({ targetStep: this.clock, eta: 0, learning: false, frozen: true, finish: true });
       timings = await pool.finished();
-      if (options.processes) timings = (gatherJson(options.processes, timings) ?? []).flat();
+      files = outputs.recordFiles(stateFile);
+      if (options.processes) {
+        const all = gatherJson(options.processes, { timings, files }) ?? [];
+        timings = all.flatMap((p) => p.timings);
+        files = all.flatMap((p) => p.files);
+      }
     } catch (err) {
+      const error = err instanceof UserError ? err : new RunFailedError((err as Error).message, err);
+      const runtime = options.processes;
+      if (runtime?.abort && this.control.linkBusy) {
+        // A rank thread is blocked inside MPI (another process stopped answering): it can be
+        // neither woken nor terminated, so the pool could never be torn down. Say why, end the job.
+        process.stderr.write(`superspike: ${withProcess(error.message, runtime.placement)}\n`);
+        runtime.abort(1);
+      }
       await pool.abandon();
-      throw err instanceof UserError ? err : new RunFailedError((err as Error).message, err);
+      throw error;
     } finally {
       clearInterval(progressTimer);
       options.stopSignal?.removeEventListener('abort', onStop);
       await pool.destroy();
     }
-    return this.finish(interrupted, stateFile, timings);
+    return this.finish(interrupted, stateFile, timings, files);
   }
 
   private async waitParked(pool: RankPool): Promise<void> {
@@ -290,14 +313,14 @@ class Coordinator {
     });
   }
 
-  private finish(interrupted: boolean, stateFile: string | null, timings: RankTiming[]): RunResult {
+  private finish(interrupted: boolean, stateFile: string | null, timings: RankTiming[], files: RunFileRecord[]): RunResult {
     const wallSeconds = (performance.now() - this.startWall) / 1000;
     const placement = this.options.processes?.placement ?? null;
     const info = this.outputs.runInfo({
       schedule: this.schedule, ranks: this.ranks, kernels: this.options.kernels, clock: this.clock,
       interrupted, stateFile, wallSeconds, timings,
       placement: placement ?? { processes: 1, process: 0, ranksPerProcess: this.ranks, hosts: [hostname()] },
-      runId: this.runId, segment: this.segment,
+      runId: this.runId, segment: this.segment, files,
     });
     if (this.isRoot) this.outputs.writeRunInfo(info);
     return {

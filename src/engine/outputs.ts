@@ -14,7 +14,8 @@ import { saveNetworkState, NETSTATE_FORMAT, NETSTATE_VERSION, type NetworkState 
 import { RUN_INFO_FILE, writeRunInfo, type RunInfo, type RunInfoLayout, type RunInfoSegment } from '../io/run-info.js';
 import { PACKAGE_VERSION } from '../paths.js';
 import { findMonitorRankFiles, truncateMonitorFileAt } from '../io/monitor-files.js';
-import { spkRankFiles, truncateSpkAfter } from '../io/spk.js';
+import { recordRunFiles, type RunFileRecord } from '../io/run-files.js';
+import { readSpkHeader, spkRankFiles, truncateSpkAfter } from '../io/spk.js';
 import { appendStatsLine, formatStatsLine, writeStatsFile, type StatsLine } from '../io/stats.js';
 import { checkResumeFolder, removeStaleOutputs, writeRunStartMarker } from '../io/run-identity.js';
 import { DT_SECONDS, STEPS_PER_SECOND } from '../model/constants.js';
@@ -22,7 +23,7 @@ import { trainedStateName } from './continuation.js';
 import { AURYN_SUFFIXES, MONITOR_KINDS } from './monitor-plan.js';
 import { finalWindow, testWindows, type Schedule } from './schedule.js';
 import type { NetworkView } from './snapshot.js';
-import type { Topology } from './topology.js';
+import type { Topology } from '../network/topology.js';
 import type { RankTiming } from './wait-log.js';
 import type { Placement } from './process-group.js';
 
@@ -103,6 +104,27 @@ export class RunOutputs {
     if (this.isRoot) writeStatsFile(this.statsFile, []);
   }
 
+  /**
+   * Every check a resume needs before anything in the folder changes (run on every process, before
+   * the root claims the folder): each rank file this process will cut back is a spike file (a
+   * 0-byte one of a run killed early counts as empty), and monitor files are continued only by a
+   * resume that records: without --record they would be cut back and never written again.
+   */
+  checkResumable(recording: boolean): void {
+    for (const f of this.ownRankFiles()) readSpkHeader(f);
+    const monitors = this.ownMonitorFiles();
+    if (monitors.length === 0) return;
+    if (!recording) {
+      throw new UserError(
+        `${monitors[0]} holds state recorded by this run: resume with the same --record options as the run, or into a copy of the folder without its monitor files`,
+      );
+    }
+    const ranks = Math.max(...monitors.map((f) => Number(/\.(\d+)$/.exec(f)![1]))) + 1;
+    if (this.isRoot && ranks > this.ranks) {
+      throw new UserError(`${monitors.find((f) => f.endsWith(`.${ranks - 1}`))} was recorded by ${ranks} or more ranks: resume with --workers ${ranks} to continue the monitors`);
+    }
+  }
+
   /** Cuts the folder back to the saved clock: rank files truncated, stats lines kept up to it. */
   prepareResumed(clock: number, statsLines: number): void {
     // Files of ranks this run does not have still hold the spikes before the checkpoint: keep them.
@@ -165,7 +187,7 @@ export class RunOutputs {
   runInfo(run: {
     schedule: Schedule; ranks: number; kernels: string; clock: number; interrupted: boolean;
     stateFile: string | null; wallSeconds: number; timings: RankTiming[]; placement: Placement; runId: string;
-    segment: SegmentStart;
+    segment: SegmentStart; files: RunFileRecord[];
   }): RunInfo {
     const s = run.schedule;
     const { topology } = this;
@@ -209,12 +231,23 @@ export class RunOutputs {
       rankTimings: run.timings,
       layout: layoutInfo(run.placement, run.timings),
       runId: run.runId,
+      files: run.files,
     };
     return info;
   }
 
   writeRunInfo(info: RunInfo): void {
     writeRunInfo(this.outDir, info);
+  }
+
+  /**
+   * The files this process answers for, with what they hold (io/run-files.ts), once the ranks
+   * have closed them: its rank and monitor files, and at the root the stats file and the state.
+   */
+  recordFiles(stateFile: string | null): RunFileRecord[] {
+    const own = [...this.ownRankFiles().sort(), ...this.ownMonitorFiles().sort()];
+    if (this.isRoot) own.push(this.statsFile, ...(stateFile ? [stateFile] : []));
+    return recordRunFiles(this.outDir, own, this.statsFile);
   }
 
   /** Every file of the run, for the summary. */

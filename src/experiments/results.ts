@@ -4,8 +4,8 @@
  * and `report.html` (claims, learning curves per panel with mean and min–max band over seeds,
  * the summary table). Strings only, plus one function that writes them.
  */
-import { writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { writeFileAtomic } from '../io/atomic.js';
 import { bandPlotSvg, type BandSeries } from '../report/curves-svg.js';
 import { escapeXml } from '../report/svg.js';
 import { fmt, mean, runsOf, standardDeviation, valuesOf } from './summary.js';
@@ -154,10 +154,13 @@ export function reportHtml(preset: Preset, plan: Plan, results: readonly RunResu
 
 export const RESULT_FILES = ['results.csv', 'results.md', 'report.html'] as const;
 
+/**
+ * Writes the three files, each atomically (a reader or a crash sees the old file or the new one)
+ * and never through a symbolic link (io/atomic.ts); all contents are made before the first write.
+ */
 export function writeResults(outDir: string, preset: Preset, plan: Plan, results: readonly RunResult[], claims: readonly ClaimResult[], wallSeconds: number): string[] {
   const files = RESULT_FILES.map((f) => path.join(outDir, f));
-  writeFileSync(files[0]!, resultsCsv(plan, results));
-  writeFileSync(files[1]!, resultsMarkdown(preset, plan, results, claims, wallSeconds));
-  writeFileSync(files[2]!, reportHtml(preset, plan, results, claims));
+  const contents = [resultsCsv(plan, results), resultsMarkdown(preset, plan, results, claims, wallSeconds), reportHtml(preset, plan, results, claims)];
+  files.forEach((file, i) => writeFileAtomic(file, contents[i]!));
   return files;
 }

@@ -9,6 +9,13 @@
  * warning. A lock of a live process, or of another host (whose processes we cannot see), is a
  * one-line UserError naming the holder. The lock is released by `release()` and, failing that,
  * when the process exits (a signal handler that calls process.exit included).
+ *
+ * A lock can be lent to a child process: `superspike experiment` locks each run folder before it
+ * writes the run's config there, then starts `superspike run` for that folder with the lock's
+ * token in SUPERSPIKE_LENT_LOCK. The child accepts a held lock only if it carries that token and
+ * is held by its parent process on this host, and then replaces it by its own in one rename: the
+ * folder stays locked by a live process even if the parent is killed, and the child's exit
+ * releases it (the parent's release leaves a lock with another token alone).
  */
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -39,7 +46,12 @@ export interface OutLock {
 export interface OutLockOptions {
   /** Receives the warning about a stale lock taken over. Default: stderr. */
   onWarning?: (message: string) => void;
+  /** Token of a lock the parent process lends to this one. Default: $SUPERSPIKE_LENT_LOCK. */
+  lentToken?: string;
 }
+
+/** The environment variable through which a parent lends a folder's lock to its child. */
+export const LENT_LOCK_ENV = 'SUPERSPIKE_LENT_LOCK';
 
 /** Makes sure `dir` is a folder (creating it); a file or an impossible path is one line. */
 export function ensureOutDir(dir: string): void {
@@ -147,6 +159,12 @@ export function acquireOutLock(dir: string, opts: OutLockOptions = {}): OutLock 
       }
       const holder = readLock(file);
       if (holder === null) continue; // released meanwhile: try again
+      const lent = opts.lentToken ?? process.env[LENT_LOCK_ENV];
+      if (lent && holder.token === lent && holder.pid === process.ppid && holder.host === info.host) {
+        // Take it over in one rename: were the parent killed, the folder stays locked by this live process.
+        fs.renameSync(temp, file);
+        break;
+      }
       const since = holder.startedAt ? ` since ${holder.startedAt}` : '';
       if (holder.host !== info.host) {
         throw new UserError(

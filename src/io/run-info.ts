@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../errors.js';
 import { writeFileAtomic } from './atomic.js';
+import type { RunFileRecord } from './run-files.js';
 
 export const RUN_INFO_FILE = 'run.json';
 
@@ -138,6 +139,12 @@ export interface RunInfo {
   /** Simulated seconds from 0 to `clock`. */
   simulatedSeconds: number;
   rankTimings: RunInfoRankTiming[];
+  /**
+   * Every output file of the run with its size and what it holds (spikes, samples, stats lines):
+   * `report`, `export`, `loadRun` and sweeps refuse a folder that no longer matches (io/run-files.ts).
+   * Absent in runs made before it was recorded.
+   */
+  files?: RunFileRecord[];
 }
 
 /**

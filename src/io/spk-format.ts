@@ -102,6 +102,10 @@ export function openForRead(path: string): number {
  */
 export function readHeaderFd(fd: number, path: string, allowPartial = false): SpkHeader {
   const bytes = fs.fstatSync(fd).size;
+  // A rank file created but never written (a run killed in its first interval, a full disk): no
+  // header yet, no spikes. Writers put the header on disk at creation now; files of older builds
+  // or of a failed first write still read as empty instead of blocking a decode or a resume.
+  if (bytes === 0) return { stepsPerSecond: SPK_STEPS_PER_SECOND, tag: SPK_TAG, records: 0, bytes: 0 };
   if (bytes < SPK_RECORD_BYTES) {
     throw new SpkFormatError(
       path,

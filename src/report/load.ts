@@ -11,10 +11,14 @@ import { UserError } from '../errors.js';
 import { expandSpkArgs } from '../io/spk.js';
 import { NetstateError, readNetworkStateFile } from '../io/netstate.js';
 import { readRunInfo, type RunInfo, type RunInfoGroup, type RunInfoWindow } from '../io/run-info.js';
+import { runFileRecords, verifyRunFiles } from '../io/run-files.js';
 import { mergeSpkFiles } from '../io/spk.js';
 import { readStatsFile, type StatsLine } from '../io/stats.js';
 
-/** Reads `DIR/run.json`; a missing folder or file, or an incomplete run, is a `UserError`. */
+/**
+ * Reads `DIR/run.json`; a missing folder or file, an incomplete run, or a folder whose files no
+ * longer match what run.json records of them (missing, short: io/run-files.ts) is a `UserError`.
+ */
 export function loadRunInfo(dir: string): RunInfo {
   let st: fs.Stats;
   try {
@@ -35,6 +39,8 @@ export function loadRunInfo(dir: string): RunInfo {
   if (!Array.isArray(info.groups) || typeof info.stepsPerSecond !== 'number') {
     throw new UserError(`${path.join(dir, 'run.json')} lacks groups or stepsPerSecond: not a superspike run description`);
   }
+  const records = runFileRecords(path.join(dir, 'run.json'), info.files);
+  if (records) verifyRunFiles(dir, records);
   return info;
 }
 

@@ -9,19 +9,21 @@ import type { ConfigInput } from '../../config/schema.js';
 import { resolveTask, type ResolvedTask } from '../../config/task.js';
 import { runExperiment, type RunOptions } from '../../engine/coordinator.js';
 import { DEFAULT_RUN_OPTIONS } from '../../engine/options.js';
-import { networkShape } from '../../engine/setup.js';
-import { localRanksOf } from '../../engine/process-group.js';
+import { networkShape } from '../../network/chain.js';
+import { localRanksOf, withProcess } from '../../engine/process-group.js';
 import { checkNetworkMemory, checkWorkers, LIMITS } from '../../config/limits.js';
-import { createSignalHandling } from '../signals.js';
+import { createSignalHandling, NOT_STARTED_EXIT_CODE } from '../signals.js';
 import { joinMpiJob } from '../../engine/mpi-session.js';
-import { loadNetworkState } from '../../io/netstate.js';
+import { RunDisagreementError } from '../../engine/run-agreement.js';
+import { loadNetworkState } from '../../engine/state-validate.js';
 import { checkInitFrom, resumedConfig } from '../../engine/continuation.js';
 import { UserError } from '../../errors.js';
 import { DEFAULT_CONFIG_PATH } from '../../paths.js';
 import { writeReport } from '../../report/report.js';
-import { createProgressReporter } from '../progress.js';
+import { createProgressReporter } from '../../report/progress.js';
 import {
-  deprecatedMsOption, integerBetween, parseCount, parseNonNegative, parsePositive, parsePositiveInt, parseSeed, parseSizeList, secondsFlag,
+  coresPerLocalProcess, deprecatedMsOption, integerBetween, parseCount, parseNonNegative, parsePositive, parsePositiveInt, parseSeed,
+  parseSizeList, secondsFlag,
 } from '../options.js';
 import { DEFAULT_LEARNING_RATE, DEFAULT_REGULARISER, MAX_REGULARISER_EXPONENT } from '../../model/constants.js';
 
@@ -69,6 +71,7 @@ interface RunCliOptions {
   rankOrderMerge?: boolean;
   jitterUs?: number;
   jitterSeed?: number;
+  testWaitBeforeStart?: boolean;
   record: string[];
   recordEverySeconds?: number;
   recordRateBinSeconds?: number;
@@ -127,6 +130,7 @@ export function register(program: Command): void {
     .addOption(new Option('--rank-order-merge', 'test only: merge spikes in rank order').hideHelp())
     .addOption(new Option('--jitter-us <us>', 'test only: random sleeps before exchanges').argParser(parseNonNegative).hideHelp())
     .addOption(new Option('--jitter-seed <n>', 'test only: seed of the sleeps').argParser(parseSeed).hideHelp())
+    .addOption(new Option('--test-wait-before-start', 'test only: wait for a signal (at most 60 s) after reading the config').hideHelp())
     .addHelpText(
       'after',
       `
@@ -163,6 +167,10 @@ Examples:
     )
     .action(async (configFile: string | undefined, opts: RunCliOptions, command: Command) => {
       checkWorkers(opts.workers ?? availableParallelism(), null); // threads of this process, before anything is read
+      // Signals from the first moment: a stop while the config and data are read ends the run
+      // before it touches anything (exit NOT_STARTED_EXIT_CODE), not with Node's default death.
+      const stop = new AbortController();
+      const signals = createSignalHandling(stop);
       let config;
       let task: ResolvedTask;
       let resume;
@@ -210,7 +218,7 @@ Examples:
         }
       }
       // Under an MPI launcher this process is one of several; each runs --workers ranks.
-      const mpi = joinMpiJob(opts.workers ?? defaultRanksPerProcess());
+      const mpi = joinMpiJob(opts.workers ?? coresPerLocalProcess());
       const isRoot = mpi === null || mpi.placement.process === 0;
       const workers = mpi === null ? opts.workers ?? availableParallelism() : mpi.placement.processes * mpi.placement.ranksPerProcess;
       // Limits before anything is allocated or --out is touched (config/limits.ts).
@@ -219,8 +227,21 @@ Examples:
       const warning = checkWorkers(workers, shape, localRanks?.length ?? workers);
       if (warning && isRoot) process.stderr.write(`superspike: warning: ${warning}\n`);
       checkNetworkMemory(shape, workers, task.input.steps.length + task.target.steps.length, opts.maxMemoryGib ?? config.maxMemoryGiB, localRanks);
-      const stop = new AbortController();
-      const signals = createSignalHandling(stop, path.resolve(opts.out, `${config.name}.checkpoint.netstate`));
+      if (opts.testWaitBeforeStart) {
+        process.stderr.write('superspike: test: waiting for a signal before the run starts\n');
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, 60_000);
+          stop.signal.addEventListener('abort', () => { clearTimeout(timer); resolve(); });
+        });
+      }
+      if (stop.signal.aborted) {
+        // Stopped before anything was touched: under MPI the launcher stops the others too.
+        process.exitCode = NOT_STARTED_EXIT_CODE;
+        mpi?.finalize();
+        signals.dispose();
+        return;
+      }
+      signals.begin(path.resolve(opts.out, `${config.name}.checkpoint.netstate`), mpi === null ? undefined : (code) => mpi.abort(code));
       const reporter = createProgressReporter({ quiet: (opts.quiet ?? false) || !isRoot, stream: process.stderr });
       const options: RunOptions = {
         workers: mpi === null ? opts.workers : mpi.placement.ranksPerProcess,
@@ -261,9 +282,15 @@ Examples:
       } catch (err) {
         reporter.stop();
         if (mpi !== null) {
+          // Processes that disagree all know it: process 0 says it and ends the job; the others
+          // wait for that abort rather than racing it with a message of their own.
+          if (err instanceof RunDisagreementError) {
+            if (err.process === 0) process.stderr.write(`superspike: ${err.message}\n`);
+            else mpi.binding.barrier();
+            mpi.abort(err.exitCode);
+          }
           // One failing process ends the whole job: say why here, then let the launcher stop the others.
-          const message = (err as Error).message;
-          process.stderr.write(`superspike: ${message}${mpi.placement.processes > 1 && !message.includes('(process ') ? ` [process ${mpi.placement.process} of ${mpi.placement.processes} on ${mpi.placement.hosts[mpi.placement.process]}]` : ''}\n`);
+          process.stderr.write(`superspike: ${withProcess((err as Error).message, mpi.placement)}\n`);
           mpi.abort(err instanceof UserError ? err.exitCode : 1);
         }
         throw err;
@@ -287,10 +314,4 @@ function parseFault(value: string): { rank: number; step: number; kind: 'throw' 
   const m = /^(\d+):(\d+):(throw|hang)$/.exec(value);
   if (!m) throw new InvalidArgumentError('expected rank:step:throw|hang');
   return { rank: Number(m[1]), step: Number(m[2]), kind: m[3] as 'throw' | 'hang' };
-}
-
-/** Under MPI without --workers: the cores shared by the processes on this host (at least 1). */
-function defaultRanksPerProcess(): number {
-  const local = Number(process.env.OMPI_COMM_WORLD_LOCAL_SIZE ?? process.env.MPI_LOCALNRANKS ?? process.env.SLURM_NTASKS_PER_NODE ?? 1);
-  return Math.max(1, Math.floor(availableParallelism() / (Number.isInteger(local) && local > 0 ? local : 1)));
 }
