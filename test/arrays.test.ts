@@ -13,7 +13,7 @@ import { resolveTask } from '../src/config/task.js';
 import { readMonitorFile, findMonitorFiles } from '../src/export/monitors.js';
 import { readRas } from '../src/io/ras.js';
 import { readRunInfo } from '../src/io/run-info.js';
-import { loadNetworkState } from '../src/io/netstate.js';
+import { loadNetworkState } from '../src/engine/state-validate.js';
 import { fileBytes, mergedSpikes, smallConfig, tempDir } from './helpers.js';
 
 const POISSON = path.resolve('data/ssbm/precise_timing/poisson');

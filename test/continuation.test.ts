@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { train } from '../src/api/train.js';
-import { loadNetworkState } from '../src/io/netstate.js';
+import { loadNetworkState } from '../src/engine/state-validate.js';
 import { readRunInfo } from '../src/io/run-info.js';
 import { fileBytes, mergedSpikes, smallConfig, tempDir } from './helpers.js';
 
