@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { train } from '../src/api/train.js';
 import { loadNetworkState } from '../src/engine/state-validate.js';
 import { readRunInfo } from '../src/io/run-info.js';
+import { buildReport } from '../src/report/report.js';
 import { fileBytes, mergedSpikes, smallConfig, tempDir } from './helpers.js';
 
 const GROUPS = ['multi_stim', 'multi_hidden', 'multi_hidden2', 'output', 'target'];
@@ -57,6 +58,12 @@ describe('extend a finished run', () => {
     ]);
     expect(info.wallSeconds).toBeCloseTo(info.segments!.reduce((s, seg) => s + seg.wallSeconds, 0), 9);
     expect(info.provenance?.node).toBe(process.version);
+
+    // The report says who made the run and shows each segment with its own speed.
+    const { html } = await buildReport(split);
+    expect(html).toContain(`Node ${process.version}`);
+    expect(html).toMatch(/<dt>segment 1<\/dt><dd>0–[\d.]+ s simulated in [\d.]+ s \([\d.]+ simulated s per wall s\), 2 ranks/);
+    expect(html).toMatch(/<dt>segment 2<\/dt><dd>[\d.]+–[\d.]+ s simulated in [\d.]+ s \([\d.]+ simulated s per wall s\), 3 ranks/);
   });
 });
 
