@@ -54,6 +54,8 @@ export interface TrainOptions {
   checkpointEvery?: number;
   /** State monitors as `run --record` takes them (docs/monitors.md). */
   record?: string[];
+  /** A fresh run may delete the checkpoint of an interrupted run in `out` (`run --force`). */
+  force?: boolean;
 }
 
 const isFunction = z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function', 'expected a function');
@@ -73,6 +75,7 @@ const TrainOptionsSchema = z.strictObject({
   stopAfterBlock: z.number().int().nonnegative().optional(),
   checkpointEvery: z.number().int().positive().optional(),
   record: z.array(z.string()).optional(),
+  force: z.boolean().optional(),
 });
 
 /** The options, checked: a `UserError` such as `train(): options.workers: expected int, received number`. */
@@ -168,6 +171,7 @@ export async function train(config?: TrainConfig, trainOptions?: TrainOptions): 
       stopAfterBlock: options.stopAfterBlock,
       checkpointEveryBlocks: options.checkpointEvery,
       record: options.record,
+      force: options.force,
       stopSignal: options.signal,
       onProgress: (e) => {
         reporter.progress(e);

@@ -20,7 +20,8 @@ import { rankSettings, resolveRunOptions, type ResolvedRunOptions, type RunOptio
 import { RunOutputs } from './outputs.js';
 import { RankPool } from './rank-pool.js';
 import { MpiLink } from './mpi-link.js';
-import { msToSteps, planMonitors, type MonitorPlan } from './monitor-plan.js';
+import { monitorDiskBytes, msToSteps, planMonitors, type MonitorPlan } from './monitor-plan.js';
+import { checkMonitorDisk, checkNetworkMemory, checkWorkers, MONITOR_BUFFER_BYTES } from '../config/limits.js';
 import { CollectiveFetcher, ROOT_PROCESS, gatherJson, localRanksOf, otherProcesses, whereIs, withProcess } from './process-group.js';
 import { RunFailedError } from './rank-errors.js';
 import { acquireOutLock } from '../io/out-lock.js';
@@ -110,9 +111,14 @@ class Coordinator {
     this.schedule = scheduleFor(config, task);
     const record = [...(config.record ?? []), ...options.record];
     this.monitors = record.length === 0 || !options.recordSpikes ? null : planMonitors(record, this.topology, this.schedule, {
-      everySteps: msToSteps(options.recordEveryMs, '--record-every-ms'),
-      rateBinSteps: msToSteps(options.recordRateBinMs, '--record-rate-bin-ms'),
+      everySteps: msToSteps(options.recordEveryMs, '--record-every-seconds'),
+      rateBinSteps: msToSteps(options.recordRateBinMs, '--record-rate-bin-seconds'),
     });
+    // The limits of `run`, for every caller (the library too), before anything is allocated.
+    checkWorkers(this.ranks, null, this.localRanks.length);
+    checkNetworkMemory(this.topology.shape, this.ranks, task.input.steps.length + task.target.steps.length, options.maxMemoryGiB ?? config.maxMemoryGiB,
+      this.localRanks, (this.monitors?.length ?? 0) * this.localRanks.length * MONITOR_BUFFER_BYTES);
+    if (this.monitors && this.isRoot) checkMonitorDisk(monitorDiskBytes(this.monitors), options.outDir);
     this.memory = createSharedMemory(this.layout);
     this.control = new ControlBlock(this.memory.buffer, this.layout);
     this.control.reset();
@@ -152,7 +158,7 @@ class Coordinator {
     if (resume) outputs.checkResumable(this.monitors !== null);
     comm?.barrier();
     if (this.isRoot) {
-      outputs.claimFolder(this.runId, resume && { runId: resume.runId, statsLines: resume.statsLines, file: options.resumeFile ?? 'the resumed state', clock: resume.clock });
+      outputs.claimFolder(this.runId, resume && { runId: resume.runId, statsLines: resume.statsLines, file: options.resumeFile ?? 'the resumed state', clock: resume.clock }, options.force);
     }
     comm?.barrier();
     if (resume) {

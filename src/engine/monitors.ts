@@ -12,6 +12,7 @@
  *   weights   w in force during step n (updates happen later in the step, at E4).
  */
 import * as fs from 'node:fs';
+import { openNoFollow } from '../io/spk-format.js';
 import * as path from 'node:path';
 import { MONITOR_MAGIC, formatFloat32, formatStepTime, monitorRankFileName } from '../io/monitor-files.js';
 import { surrogateDerivative } from '../model/surrogate.js';
@@ -66,7 +67,9 @@ class RankMonitor {
     }
     this.at = Int32Array.from(at);
     const file = path.join(o.outDir, monitorRankFileName(plan.spkName, plan.suffix, rank));
-    this.fd = plan.kind === 'rate' || at.length > 0 ? fs.openSync(file, append ? 'a' : 'w') : -1;
+    // Never through a symbolic link (a link planted in the folder would redirect a resume's appends).
+    const { O_WRONLY, O_CREAT, O_APPEND, O_TRUNC } = fs.constants;
+    this.fd = plan.kind === 'rate' || at.length > 0 ? openNoFollow(file, O_WRONLY | O_CREAT | (append ? O_APPEND : O_TRUNC), 'monitor file') : -1;
     const rate = plan.kind === 'rate';
     const header = `${MONITOR_MAGIC} kind=${plan.kind} group=${plan.spkName} unit=${MONITOR_UNITS[plan.kind]} every=${plan.everySteps}`
       + `${rate ? ` size=${plan.groupSize}` : ''}\n${rate ? '# counts' : `# columns ${keys.join(' ')}`}\n`;

@@ -16,6 +16,7 @@ import { PACKAGE_VERSION } from '../paths.js';
 import { findMonitorRankFiles, truncateMonitorFileAt } from '../io/monitor-files.js';
 import { recordRunFiles, type RunFileRecord } from '../io/run-files.js';
 import { readSpkHeader, spkRankFiles, truncateSpkAfter } from '../io/spk.js';
+import { refuseSymlink } from '../io/spk-format.js';
 import { appendStatsLine, formatStatsLine, writeStatsFile, type StatsLine } from '../io/stats.js';
 import { checkResumeFolder, removeStaleOutputs, writeRunStartMarker } from '../io/run-identity.js';
 import { DT_SECONDS, STEPS_PER_SECOND } from '../model/constants.js';
@@ -88,11 +89,16 @@ export class RunOutputs {
    * take this run (a resume only continues the run it belongs to), then marked as holding this
    * run, incomplete, until run.json is rewritten last.
    */
-  claimFolder(runId: string, resume: { runId?: string; statsLines: number; file: string; clock: number } | null): void {
+  claimFolder(runId: string, resume: { runId?: string; statsLines: number; file: string; clock: number } | null, force = false): void {
     if (resume) {
       checkResumeFolder(this.outDir, resume.runId, resume.file, this.statsFile, resume.statsLines);
       // The history that led to the saved clock; a segment that started after it was lost with its work.
       this.earlierSegments = readSegments(this.outDir).filter((seg) => seg.fromStep < resume.clock);
+    }
+    const checkpoint = this.stateFile(true);
+    if (!resume && !force && existsSync(checkpoint) && !finishedUninterrupted(this.outDir)) {
+      // The one way to continue an interrupted run: never deleted by a fresh run by accident.
+      throw new UserError(`${checkpoint} is the checkpoint of an interrupted run: continue it with --resume ${checkpoint} --out ${this.outDir}, or start afresh with --force (deletes it)`);
     }
     writeRunStartMarker(this.outDir, runId, this.earlierSegments.length > 0 ? { segments: this.earlierSegments } : {});
     if (!resume) removeStaleOutputs(this.outDir, this.config.name);
@@ -113,6 +119,7 @@ export class RunOutputs {
   checkResumable(recording: boolean): void {
     for (const f of this.ownRankFiles()) readSpkHeader(f);
     const monitors = this.ownMonitorFiles();
+    for (const f of monitors) refuseSymlink(f, 'monitor file');
     if (monitors.length === 0) return;
     if (!recording) {
       throw new UserError(
@@ -280,5 +287,15 @@ function readSegments(dir: string): RunInfoSegment[] {
     return Array.isArray(parsed.segments) ? parsed.segments as RunInfoSegment[] : [];
   } catch {
     return [];
+  }
+}
+
+/** The folder's run.json says its run completed and was not interrupted (its checkpoint is spent). */
+function finishedUninterrupted(dir: string): boolean {
+  try {
+    const info = JSON.parse(readFileSync(path.join(dir, RUN_INFO_FILE), 'utf8')) as { completed?: unknown; interrupted?: unknown };
+    return info.completed === true && info.interrupted !== true;
+  } catch {
+    return false;
   }
 }

@@ -7,12 +7,11 @@
  * same bytes (no timestamps, no rank count, fixed key order).
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Packr } from 'msgpackr';
 import { UserError } from '../errors.js';
 import { writeFileAtomic } from './atomic.js';
-import { describeErrno } from './fs-errors.js';
+import { readRegularFile } from './fs-errors.js';
 import { folderRunId } from './run-identity.js';
 
 export const NETSTATE_FORMAT = 'superspike-netstate';
@@ -158,9 +157,12 @@ export function saveNetworkState(file: string, state: NetworkState): void {
 export function readNetworkStateFile(file: string): NetworkState {
   let bytes: Buffer;
   try {
-    bytes = readFileSync(file);
+    bytes = readRegularFile(file, MAX_STATE_FILE_BYTES, 'network state');
   } catch (err) {
-    throw new NetstateError(file, `cannot read: ${describeErrno(err)}`);
+    throw new NetstateError(file, (err as Error).message.replace(`cannot read ${file}: `, 'cannot read: ').replace(`${file}: `, ''));
   }
   return decodeNetworkState(bytes, file);
 }
+
+/** The largest file one read can hold (Node's Buffer limit is about 4 GiB); larger states are refused, not half-read. */
+const MAX_STATE_FILE_BYTES = 2 ** 32 - 1;

@@ -17,23 +17,23 @@ export const { O_WRONLY, O_RDWR, O_CREAT, O_TRUNC, O_APPEND } = fs.constants;
  * Throws a one-line UserError when `path` is a symbolic link: rank files are opened with
  * O_NOFOLLOW, and this check (lstat) gives the same refusal a readable message up front.
  */
-export function refuseSymlink(path: string): void {
+export function refuseSymlink(path: string, what = 'spike file'): void {
   let st: fs.Stats;
   try {
     st = fs.lstatSync(path);
   } catch {
     return; // absent: it will be created
   }
-  if (st.isSymbolicLink()) throw new UserError(`refusing to write spike file ${path}: it is a symbolic link`);
+  if (st.isSymbolicLink()) throw new UserError(`refusing to write ${what} ${path}: it is a symbolic link`);
 }
 
-/** Opens a rank file for writing without ever following a symlink (O_NOFOLLOW). */
-export function openNoFollow(path: string, flags: number): number {
-  refuseSymlink(path);
+/** Opens a rank file (`what`: spike or monitor file) for writing without ever following a symlink (O_NOFOLLOW). */
+export function openNoFollow(path: string, flags: number, what = 'spike file'): number {
+  refuseSymlink(path, what);
   try {
     return fs.openSync(path, flags | O_NOFOLLOW, 0o666);
   } catch (err) {
-    throw new UserError(`cannot write spike file ${path}: ${describeErrno(err)}`, { cause: err });
+    throw new UserError(`cannot write ${what} ${path}: ${describeErrno(err)}`, { cause: err });
   }
 }
 

@@ -13,7 +13,8 @@ import { PRESETS, findPreset, runPaperExperiment } from '../../experiments/index
 import { emitSlurm } from '../../experiments/slurm.js';
 import { SweepStop } from '../../experiments/sweep-stop.js';
 import { detectMpiLaunch } from '../../mpi/launcher.js';
-import { coresPerLocalProcess, parseCount, parsePositiveInt } from '../options.js';
+import { coresPerLocalProcess, integerBetween, parseCount, parsePositiveInt } from '../options.js';
+import { LIMITS } from '../../config/limits.js';
 
 interface ExperimentCliOptions {
   list?: boolean;
@@ -35,7 +36,7 @@ export function register(program: Command): void {
     .option('--list', 'list the presets, their figures and claims')
     .option('--quick', 'a smaller version that runs in about two minutes on 2 cores and still tests each claim\'s direction')
     .addOption(new Option('--tiny', 'test only: the smallest version that exercises every file').hideHelp())
-    .option('--seeds <n>', 'seeds per condition (1..n); default: the preset\'s', parsePositiveInt)
+    .option('--seeds <n>', `seeds per condition (1..n, at most ${LIMITS.maxSeeds}); default: the preset's`, integerBetween(1, LIMITS.maxSeeds, `expected a whole number of seeds from 1 to ${LIMITS.maxSeeds}`))
     .option('--parallel <n>', `runs at the same time, one process each; default: the core count (${availableParallelism()} here)`, parsePositiveInt)
     .option('-o, --out <dir>', 'output folder (default: output/experiment-<name>)')
     .option('--force', 'recompute runs whose folders hold a different or damaged run (default: refuse to overwrite them)')

@@ -62,6 +62,7 @@ interface RunCliOptions {
   initFrom?: string;
   stopAfterBlock?: number;
   checkpointEvery?: number;
+  force?: boolean;
   quiet?: boolean;
   report?: boolean;
   /** Undefined: the engine's default (RunOptions.hangTimeoutSeconds). */
@@ -116,6 +117,7 @@ export function register(program: Command): void {
     .option('--extend <n>', 'with --resume of <name>.trained.netstate: train n more blocks, then replay (= a fresh run of blocks + n)', parsePositiveInt)
     .option('--init-from <state>', 'start a fresh run (own task, seed, schedule) with the weights of a saved network of the same layer sizes')
     .option('--stop-after-block <n>', 'checkpoint and stop when block n is about to start', parseCount)
+    .option('--force', 'a fresh run may delete the checkpoint of an interrupted run in --out')
     .option('--checkpoint-every <k>', 'write <name>.checkpoint.netstate before every k-th block and keep going', parsePositiveInt)
     .option('--record <monitor>', 'record state: KIND:GROUP[:IDS][@WINDOW] or auryn (repeatable; see docs/monitors.md)', (v: string, all: string[]) => [...all, v], [] as string[])
     .option('--record-every-seconds <s>', `sampling interval of recorded state (default ${DEFAULT_RUN_OPTIONS.recordEveryMs / 1000})`, parsePositive)
@@ -252,7 +254,9 @@ Examples:
         initFrom,
         stopAfterBlock: opts.stopAfterBlock,
         checkpointEveryBlocks: opts.checkpointEvery,
+        force: opts.force,
         hangTimeoutSeconds: opts.hangTimeout,
+        maxMemoryGiB: opts.maxMemoryGib,
         stopSignal: stop.signal,
         resumeFile: opts.resume,
         // The command line as parsed (main() may run in-process, as in tests); commander keeps it, untyped.
