@@ -101,6 +101,11 @@ describe('SpkWriter / SpkReader round trip', () => {
     expect(readSpkAll(file).header.records).toBe(102);
   });
 
+  it('a full disk is one line naming the file (ENOSPC, via /dev/full)', () => {
+    if (!fs.existsSync('/dev/full')) throw new Error('this test needs /dev/full (Linux)');
+    expect(() => new SpkWriter('/dev/full')).toThrow(new UserError('cannot write /dev/full: no space left on the device (ENOSPC)'));
+  });
+
   it('a 0-byte rank file (an older build killed before its first write) reads as empty and resumes', () => {
     const file = path.join(dir, 'empty.spk');
     fs.writeFileSync(file, '');

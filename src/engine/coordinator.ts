@@ -32,7 +32,7 @@ import { restoreNetwork, restoreWeights } from './restore.js';
 import { initialiseRank } from './initialise.js';
 import { trainedStateName } from './continuation.js';
 import { agreeOnRun, runFields } from './run-agreement.js';
-import type { RankTaskData } from './rank-task.js';
+import { LIVE_TIMING_FIELDS, type RankTaskData } from './rank-task.js';
 import { nextSegment, phaseAt, type Schedule } from './schedule.js';
 import { networkShape } from '../network/chain.js';
 import { partitionTable, scheduleFor } from './setup.js';
@@ -94,6 +94,8 @@ class Coordinator {
   private startWall = 0;
   /** This process's segment of the run: when and from which clock it started (run.json `segments`). */
   private segment = { startedAt: '', fromStep: 0, argv: [] as string[] };
+  /** Each rank's timing so far, written by the ranks before they park (rank-task.ts). */
+  private readonly liveTimings: Float64Array;
 
   constructor(
     private readonly config: ExperimentConfig,
@@ -125,6 +127,7 @@ class Coordinator {
     this.view = new NetworkView(this.memory, this.layout, this.topology,
       runtime ? new CollectiveFetcher(runtime, this.layout, this.memory) : undefined);
     this.link = runtime && placement!.processes > 1 ? new MpiLink(runtime.comm, placement!, this.layout, this.topology, this.memory) : null;
+    this.liveTimings = new Float64Array(new SharedArrayBuffer(this.ranks * LIVE_TIMING_FIELDS * 8));
     this.outputs = new RunOutputs(path.resolve(options.outDir), config, task, this.topology, this.isRoot, this.ranks, new Set(this.localRanks));
   }
 
@@ -202,6 +205,7 @@ class Coordinator {
       startClock: this.clock,
       initialise: resume || options.initFrom ? null : { seed: this.config.seed, w0: this.config.w0 },
       settings,
+      liveTimings: this.liveTimings,
     });
 
     this.startWall = performance.now();
@@ -286,6 +290,7 @@ class Coordinator {
     if (this.isRoot) this.outputs.appendStats(line);
     this.stats.push(line);
     this.statsLines++;
+    if (this.isRoot) this.outputs.writeProgressInfo(this.runInfoNow(false, null, this.timingsSoFar(), [], true), this.statsLines);
     this.options.onStats?.(line);
   }
 
@@ -319,15 +324,35 @@ class Coordinator {
     });
   }
 
-  private finish(interrupted: boolean, stateFile: string | null, timings: RankTiming[], files: RunFileRecord[]): RunResult {
-    const wallSeconds = (performance.now() - this.startWall) / 1000;
-    const placement = this.options.processes?.placement ?? null;
-    const info = this.outputs.runInfo({
-      schedule: this.schedule, ranks: this.ranks, kernels: this.options.kernels, clock: this.clock,
-      interrupted, stateFile, wallSeconds, timings,
-      placement: placement ?? { processes: 1, process: 0, ranksPerProcess: this.ranks, hosts: [hostname()] },
-      runId: this.runId, segment: this.segment, files,
+  /**
+   * This process's ranks' timings while the run goes (ranks parked): what the ranks wrote before
+   * parking. The wait distribution is only summarised at the end, so its min/median/max are NaN.
+   */
+  private timingsSoFar(): RankTiming[] {
+    return this.localRanks.map((rank) => {
+      const [steps, loopSeconds, waitSeconds, waits] = this.liveTimings.subarray(rank * LIVE_TIMING_FIELDS, (rank + 1) * LIVE_TIMING_FIELDS);
+      return {
+        rank, steps: steps!, computeSeconds: loopSeconds!, barrierWaits: waits!, barrierWaitSeconds: waitSeconds!,
+        waitMinMs: NaN, waitMedianMs: NaN, waitMaxMs: NaN, chunksHelped: NaN,
+      };
     });
+  }
+
+  /** run.json's content now; `files` are recorded only when the run ends (none while it goes). */
+  private runInfoNow(interrupted: boolean, stateFile: string | null, timings: RankTiming[], files: RunFileRecord[], inProgress = false): RunInfo {
+    const placement = this.options.processes?.placement ?? null;
+    return this.outputs.runInfo({
+      schedule: this.schedule, ranks: this.ranks, kernels: this.options.kernels, clock: this.clock,
+      interrupted, stateFile, wallSeconds: (performance.now() - this.startWall) / 1000, timings,
+      placement: placement ?? { processes: 1, process: 0, ranksPerProcess: this.ranks, hosts: [hostname()] },
+      runId: this.runId, segment: this.segment, files, inProgress,
+    });
+  }
+
+  private finish(interrupted: boolean, stateFile: string | null, timings: RankTiming[], files: RunFileRecord[]): RunResult {
+    const info = this.runInfoNow(interrupted, stateFile, timings, files);
+    // This process's segment (run.json's wallSeconds sums every segment of a resumed run).
+    const wallSeconds = info.segments?.at(-1)?.wallSeconds ?? info.wallSeconds;
     if (this.isRoot) this.outputs.writeRunInfo(info);
     return {
       interrupted,

@@ -194,7 +194,10 @@ export class RunOutputs {
   runInfo(run: {
     schedule: Schedule; ranks: number; kernels: string; clock: number; interrupted: boolean;
     stateFile: string | null; wallSeconds: number; timings: RankTiming[]; placement: Placement; runId: string;
-    segment: SegmentStart; files: RunFileRecord[];
+    segment: SegmentStart;
+    /** A rewrite while the run goes: no final window yet. */
+    inProgress?: boolean;
+    files: RunFileRecord[];
   }): RunInfo {
     const s = run.schedule;
     const { topology } = this;
@@ -230,7 +233,7 @@ export class RunOutputs {
       clock: run.clock,
       interrupted: run.interrupted,
       testWindows: testWindows(s, run.clock),
-      finalWindow: run.interrupted ? null : finalWindow(s),
+      finalWindow: run.interrupted || run.inProgress ? null : finalWindow(s),
       statsFile: path.basename(this.statsFile),
       stateFile: run.stateFile ? path.basename(run.stateFile) : null,
       wallSeconds: segments.reduce((sum, seg) => sum + seg.wallSeconds, 0),
@@ -245,6 +248,15 @@ export class RunOutputs {
 
   writeRunInfo(info: RunInfo): void {
     writeRunInfo(this.outDir, info);
+  }
+
+  /** run.json while the run goes: `completed: false` with a progress stamp (io/run-info.ts). */
+  writeProgressInfo(info: RunInfo, statsLines: number): void {
+    writeRunInfo(this.outDir, {
+      ...info,
+      completed: false,
+      progress: { pid: process.pid, host: hostname(), updatedAt: new Date().toISOString(), statsLines },
+    });
   }
 
   /**

@@ -173,6 +173,15 @@ function sleepMs(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
+/** The holder of `dir`'s lock, or null when there is none or it cannot be read (never throws). */
+export function readOutLock(dir: string): OutLockInfo | null {
+  try {
+    return readLock(path.join(dir, OUT_LOCK_FILE));
+  } catch {
+    return null;
+  }
+}
+
 /** Takes the lock on output folder `dir` (created if missing); see the module comment. */
 export function acquireOutLock(dir: string, opts: OutLockOptions = {}): OutLock {
   ensureOutDir(dir);

@@ -96,12 +96,28 @@ export interface RunInfoProvenance {
   startedAt: string;
 }
 
+/**
+ * Set while the run goes (with `completed: false`): run.json is rewritten at every stats line so
+ * that `report` and `watch` can show a running folder. The folder's lock (out-lock.ts) names the
+ * same pid and host while the run lives; a dead run leaves this behind with a stale or no lock.
+ */
+export interface RunInfoProgress {
+  pid: number;
+  host: string;
+  /** ISO time of this rewrite. */
+  updatedAt: string;
+  /** Stats lines written so far (block b's line is written as block b begins). */
+  statsLines: number;
+}
+
 export interface RunInfo {
   name: string;
   /** Provenance (absent in runs made before it was recorded). */
   provenance?: RunInfoProvenance;
   /** One entry per process that ran part of the run, oldest first (absent in older runs). */
   segments?: RunInfoSegment[];
+  /** Present only while the run goes (see RunInfoProgress). */
+  progress?: RunInfoProgress;
   /** The run's identity (io/run-identity.ts); also in its network states. */
   runId?: string;
   /**

@@ -146,9 +146,14 @@ export function readFully(fd: number, buf: Buffer, offset: number, length: numbe
   }
 }
 
-export function writeFully(fd: number, buf: Buffer, length: number): void {
+/** Writes `length` bytes of `buf`; a failure (a full disk) is a one-line error naming `path`. */
+export function writeFully(fd: number, buf: Buffer, length: number, path: string): void {
   let done = 0;
-  while (done < length) done += fs.writeSync(fd, buf, done, length - done);
+  try {
+    while (done < length) done += fs.writeSync(fd, buf, done, length - done);
+  } catch (err) {
+    throw new UserError(`cannot write ${path}: ${describeErrno(err)}`, { cause: err });
+  }
 }
 
 export function readRecordStep(path: string, index: number): number {

@@ -76,7 +76,7 @@ export class SpkWriter {
     } else {
       // The header goes to disk at once: a run killed before its first flush leaves a valid,
       // empty spike file, not a 0-byte one.
-      writeFully(this.fd, spkHeaderBytes(sps), SPK_RECORD_BYTES);
+      writeFully(this.fd, spkHeaderBytes(sps), SPK_RECORD_BYTES, path);
     }
   }
 
@@ -121,7 +121,7 @@ export class SpkWriter {
   flush(durable = false): void {
     if (this.fd < 0) throw new Error(`SpkWriter(${this.path}): flush after close`);
     if (this.used > 0) {
-      writeFully(this.fd, this.buf, this.used);
+      writeFully(this.fd, this.buf, this.used, this.path);
       this.onDisk = this.records;
       this.used = 0;
     }
@@ -164,7 +164,7 @@ export function truncateSpkAfter(path: string, step: number): number {
     const { records, bytes } = readHeaderFd(fd, path, true);
     if (bytes === 0) {
       // An empty file of a run killed before its first write: give it its header, keep nothing.
-      writeFully(fd, spkHeaderBytes(SPK_STEPS_PER_SECOND), SPK_RECORD_BYTES);
+      writeFully(fd, spkHeaderBytes(SPK_STEPS_PER_SECOND), SPK_RECORD_BYTES, path);
       return 0;
     }
     keep = firstRecordAtOrAfter(fd, path, records, step) - 1;

@@ -20,6 +20,7 @@ import { checkInitFrom, resumedConfig } from '../../engine/continuation.js';
 import { UserError } from '../../errors.js';
 import { DEFAULT_CONFIG_PATH } from '../../paths.js';
 import { writeReport } from '../../report/report.js';
+import { DEFAULT_WATCH_PORT, serveRunFolder } from '../../report/watch.js';
 import { createProgressReporter } from '../../report/progress.js';
 import {
   coresPerLocalProcess, deprecatedMsOption, integerBetween, parseCount, parseNonNegative, parsePositive, parsePositiveInt, parseSeed,
@@ -65,6 +66,8 @@ interface RunCliOptions {
   force?: boolean;
   quiet?: boolean;
   report?: boolean;
+  /** true: the default port. */
+  serve?: number | true;
   /** Undefined: the engine's default (RunOptions.hangTimeoutSeconds). */
   hangTimeout?: number;
   maxMemoryGib?: number;
@@ -126,6 +129,7 @@ export function register(program: Command): void {
     .addOption(deprecatedMsOption('--record-rate-bin-ms', '--record-rate-bin-seconds', parsePositive))
     .option('-q, --quiet', 'no progress output')
     .option('--report', 'write report.html into the output folder at the end')
+    .option('--serve [port]', `serve a live page of the run on 127.0.0.1 while it goes, as superspike watch (default port ${DEFAULT_WATCH_PORT}, 0 = any free)`, integerBetween(0, 65535, 'expected a port, 0 to 65535'))
     .option('--hang-timeout <s>', 'declare a rank hung after this long without progress (default: automatic, from the measured progress)', parsePositive)
     .option('--max-memory-gib <n>', `refuse networks estimated above this much memory (default ${LIMITS.defaultMaxMemoryGiB}, or the config's maxMemoryGiB)`, parsePositive)
     .addOption(new Option('--inject-fault <rank:step:kind>', 'test only: make a rank throw or hang').argParser(parseFault).hideHelp())
@@ -269,8 +273,15 @@ Examples:
         onStats: reporter.stats,
       };
       reporter.start({ config, task, workers, resumedFrom: opts.resume });
+      // The live page (report/watch.ts): served by process 0 from the folder it writes.
+      const server = opts.serve !== undefined && isRoot
+        ? await serveRunFolder(opts.out, { port: opts.serve === true ? undefined : opts.serve })
+        : null;
+      if (server) process.stderr.write(`superspike: live page of this run at ${server.url}\n`);
       try {
         const result = await runExperiment(config, task, options);
+        // Open pages get the final report before the server stops with the run.
+        await server?.close({ graceMs: 1500 });
         reporter.stop();
         mpi?.finalize();
         if (!isRoot) {
@@ -299,6 +310,7 @@ Examples:
         }
         throw err;
       } finally {
+        await server?.close();
         signals.dispose();
       }
     });
