@@ -29,6 +29,8 @@ export function appLock(tarball: string, registry: string): object {
     '': { name: 'app', dependencies: { superspike: `file:${tarball}` } },
     'node_modules/superspike': {
       version: pkg.version as string, resolved: `file:${tarball}`, dependencies: pkg.dependencies, bin: pkg.bin, engines: pkg.engines,
+      // npm ci runs a locked package's install script only when its entry says it has one.
+      hasInstallScript: lock.packages['']!.hasInstallScript,
     },
   };
   for (const [key, entry] of Object.entries(lock.packages)) {

@@ -129,7 +129,7 @@ export function resolveTrainConfig(config: TrainConfig): ExperimentConfig {
   // An object is read like the file's JSON, from the same defaults (config/default.json's built-in
   // task); relative input/target paths are taken from the working directory, and spike trains
   // may be given as { times, ids } arrays.
-  return loadConfig(undefined, config, 'train() config').config;
+  return loadConfig(undefined, config, undefined, 'train() config').config;
 }
 
 /** The config, task and saved state a call runs: a new run, a resume (perhaps extended), or a start from saved weights. */

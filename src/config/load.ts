@@ -9,7 +9,10 @@ import { UserError } from '../errors.js';
 import { describeErrno } from '../io/fs-errors.js';
 import { PACKAGE_ROOT } from '../paths.js';
 import { checkConfigLimits, checkShapeLimits, LIMITS } from './limits.js';
-import { ConfigSchema, TrialStimulusSchema, type ConfigInput, type ExperimentConfig } from './schema.js';
+import { ConnectionSchema, ConfigSchema, TrialStimulusSchema, type ConfigInput, type ExperimentConfig } from './schema.js';
+import { networkShape } from '../network/chain.js';
+import type { ConnectionSpec } from '../network/graph.js';
+import { buildTopology } from '../network/topology.js';
 
 export class ConfigError extends UserError {
   constructor(message: string) {
@@ -42,6 +45,14 @@ export function validateConfig(raw: unknown, source: string): ExperimentConfig {
       throw new ConfigError(`${source}: gridSeconds must be null with "trials": the trial sequence covers the whole training and never loops during it (docs/model.md §4.1)`);
     }
   }
+  if (config.connections !== undefined) {
+    // The wiring is checked against the chain now (sizes do not matter), not when a run starts.
+    try {
+      buildTopology(networkShape(config, { nInput: 1, nOutput: 1 }));
+    } catch (err) {
+      throw new ConfigError(`${source}: ${(err as Error).message}`);
+    }
+  }
   return config;
 }
 
@@ -66,6 +77,7 @@ function knownKeys(at: PropertyKey[]): string {
   if (at.length === 0) return Object.keys(ConfigSchema.shape).join(', ');
   // A stimulus of a trial task's list (trials.stimuli.N).
   if (at[0] === 'trials' && at.length > 1) return Object.keys(TrialStimulusSchema.shape).join(', ');
+  if (at[0] === 'connections') return Object.keys(ConnectionSchema.shape).join(', ');
   // A nested object (task, trials, regulariser, learningRate) behind its optional/prefault wrapper.
   let schema: unknown = ConfigSchema.shape[at[0] as keyof typeof ConfigSchema.shape];
   while (schema instanceof z.ZodOptional || schema instanceof z.ZodPrefault || schema instanceof z.ZodDefault) schema = schema.unwrap();
@@ -77,7 +89,11 @@ function knownKeys(at: PropertyKey[]): string {
  * applies `overrides` (CLI flags, or a config object; paths in them are relative to the working
  * directory) and validates the result. `objectSource` names a config without a file in messages.
  */
-export function loadConfig(file: string | undefined, overrides: Partial<ConfigInput> = {}, objectSource = 'built-in defaults'): LoadedConfig {
+export function loadConfig(
+  file: string | undefined, overrides: Partial<ConfigInput> = {},
+  addConnections?: (hiddenLayers: number) => ConnectionSpec[],
+  objectSource = 'built-in defaults',
+): LoadedConfig {
   let raw: Record<string, unknown> = {};
   let baseDir = process.cwd();
   let source = objectSource;
@@ -137,7 +153,12 @@ export function loadConfig(file: string | undefined, overrides: Partial<ConfigIn
     // Without a file and without a task: the built-in one, exactly as config/default.json names it.
     merged.task = {};
   }
-  const config = validateConfig(merged, source);
+  let config = validateConfig(merged, source);
+  const added = addConnections?.(config.hidden.length) ?? [];
+  if (added.length > 0) {
+    // Flags such as --recurrent add to the config's own list (a pair given twice is an error).
+    config = validateConfig({ ...merged, connections: [...(config.connections ?? []), ...added] }, source);
+  }
   if ((config.input === undefined) !== (config.target === undefined)) {
     throw new ConfigError(`${source}: give both input and target rasters (or neither, for the built-in task)`);
   }
