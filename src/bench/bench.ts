@@ -9,7 +9,7 @@ import { toTable, type ResolvedTask } from '../config/task.js';
 import { runExperiment } from '../engine/coordinator.js';
 import { gatherJson, type ProcessRuntime } from '../engine/process-group.js';
 import { poissonEvents } from '../tasks/poisson.js';
-import { STEPS_PER_SECOND, secondsToSteps } from '../model/constants.js';
+import { STEPS_PER_SECOND, secondsToSteps, type EligibilityMode } from '../model/constants.js';
 
 export interface BenchCase {
   label: string;
@@ -61,6 +61,8 @@ export interface BenchOptions {
   /** Runs per case; the table reports the median. Default 3. */
   repeat?: number;
   kernels?: 'wasm' | 'reference';
+  /** The eligibility pass (docs/model.md §7.7); absent: the config default (recursive). */
+  eligibility?: EligibilityMode;
   cases?: BenchCase[];
   onResult?: (r: BenchResult) => void;
   /** Under mpirun: every case runs as this MPI job (see engine/mpi-session.ts). */
@@ -102,7 +104,10 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult[
     const task = benchTask(c.nInput ?? 200, c.nOutput ?? 200);
     // blockSeconds is the warm-up (burn-in) and the measured block alike; round to 0.8 ms.
     const block = Math.round(Math.max(seconds, warmup) / 0.0008) * 0.0008;
-    const config = validateConfig({ hidden: c.hidden, feedback: c.feedback, blocks: 1, blockSeconds: block, eta: 1e-3, w0: 0.05, seed: 1, name: 'bench' }, 'bench');
+    const config = validateConfig({
+      hidden: c.hidden, feedback: c.feedback, blocks: 1, blockSeconds: block, eta: 1e-3, w0: 0.05, seed: 1, name: 'bench',
+      ...(options.eligibility === undefined ? {} : { eligibility: options.eligibility }),
+    }, 'bench');
     const sizes = [c.nInput ?? 200, ...c.hidden, c.nOutput ?? 200];
     let synapses = 0;
     for (let l = 1; l < sizes.length; l++) synapses += sizes[l - 1]! * sizes[l]!;

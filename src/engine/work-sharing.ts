@@ -111,6 +111,8 @@ export class EligibilityPasses {
    * owner's kernel region (its arrays), whoever runs it.
    */
   private rows(owner: number, c: number, j0: number, j1: number, steps: number, anyError: number): void {
-    this.o.kernels.eligibilityBatch(this.o.layout.rankRegions[owner]!.connections[c]!.kernelRegion, steps, j0, j1, anyError);
+    const region = this.o.layout.rankRegions[owner]!.connections[c]!.kernelRegion;
+    if (this.o.topology.shape.eligibility === 'blocked') this.o.kernels.eligibilityBlock(region, steps, j0, j1, anyError);
+    else this.o.kernels.eligibilityBatch(region, steps, j0, j1, anyError);
   }
 }

@@ -4,7 +4,9 @@
  * and connections. It reads a structural subset of the config, so this floor imports nothing
  * from config/ (docs: ../../README.md "Layout"; config, io and engine all read the shape here).
  */
-import { secondsToSteps, type LearningRateKnobs, type RegulariserKnobs } from '../model/constants.js';
+import {
+  DEFAULT_ELIGIBILITY_MODE, secondsToSteps, type EligibilityMode, type LearningRateKnobs, type RegulariserKnobs,
+} from '../model/constants.js';
 import type { FeedbackMode, NetworkShape } from './topology.js';
 
 /** The keys of a validated config that decide the network's shape (ExperimentConfig has them). */
@@ -16,6 +18,8 @@ export interface ChainSpec {
   feedbackDelaySeconds: number;
   regulariser: RegulariserKnobs;
   learningRate: LearningRateKnobs;
+  /** Absent: DEFAULT_ELIGIBILITY_MODE. */
+  eligibility?: EligibilityMode | undefined;
 }
 
 /** The network a config builds for a task of `nInput` inputs and `nOutput` outputs. */
@@ -30,5 +34,6 @@ export function networkShape(spec: ChainSpec, sizes: { nInput: number; nOutput: 
     feedbackDelaySteps: secondsToSteps(spec.feedbackDelaySeconds),
     regulariser: { ...spec.regulariser },
     learningRate: { ...spec.learningRate },
+    eligibility: spec.eligibility ?? DEFAULT_ELIGIBILITY_MODE,
   };
 }

@@ -22,7 +22,9 @@ import { createProgressReporter } from '../../report/progress.js';
 import {
   integerBetween, parseCount, parseNonNegative, parsePositive, parsePositiveInt, parseSeed, parseSizeList,
 } from '../options.js';
-import { DEFAULT_LEARNING_RATE, DEFAULT_REGULARISER, MAX_REGULARISER_EXPONENT } from '../../model/constants.js';
+import {
+  DEFAULT_ELIGIBILITY_MODE, DEFAULT_LEARNING_RATE, DEFAULT_REGULARISER, ELIGIBILITY_MODES, MAX_REGULARISER_EXPONENT,
+} from '../../model/constants.js';
 
 interface RunCliOptions {
   workers?: number;
@@ -44,6 +46,7 @@ interface RunCliOptions {
   regulariserExponent?: number;
   regulariserTauMs?: number;
   learningRateScheme?: 'fixed' | 'rmsprop' | 'rmaxprop';
+  eligibility?: 'recursive' | 'blocked';
   tauRmsSeconds?: number;
   rmsEpsilon?: number;
   partial?: boolean;
@@ -94,6 +97,7 @@ export function register(program: Command): void {
     .addOption(new Option('--learning-rate-scheme <scheme>', `weight-update scheme (default ${DEFAULT_LEARNING_RATE.scheme})`).choices(['fixed', 'rmsprop', 'rmaxprop']))
     .option('--tau-rms-seconds <s>', `memory of the rmsprop/rmaxprop normaliser (default ${DEFAULT_LEARNING_RATE.tauRmsSeconds})`, parsePositive)
     .option('--rms-epsilon <x>', `guard ε of the rmsprop/rmaxprop normaliser (default ${DEFAULT_LEARNING_RATE.epsilon})`, parseNonNegative)
+    .addOption(new Option('--eligibility <mode>', `eligibility pass: recursive (the reference) or blocked (faster, rounded differently; docs/model.md §7.7) (default ${DEFAULT_ELIGIBILITY_MODE})`).choices([...ELIGIBILITY_MODES]))
     .option('--no-partial', 'use σ\' ≡ 1 instead of the surrogate derivative')
     .option('--no-learn-hidden', 'train only the output layer')
     .option('--name <name>', 'base name of the stats and state files')
@@ -146,7 +150,7 @@ Examples:
       if (opts.resume !== undefined) {
         const semantic = ['seed', 'blocks', 'blockSeconds', 'feedback', 'hidden', 'input', 'target', 'grid', 'eta', 'w0', 'nInput', 'nOutput', 'feedbackDelayMs',
           'regulariserStrength', 'regulariserExponent', 'regulariserTauMs', 'learningRateScheme', 'tauRmsSeconds', 'rmsEpsilon',
-          'name', 'strict'] as const;
+          'eligibility', 'name', 'strict'] as const;
         const given = semantic.filter((k) => opts[k] !== undefined);
         if (configFile !== undefined || given.length > 0) {
           throw new UserError(`--resume continues the saved experiment as it was: drop ${configFile !== undefined ? 'the config file' : `--${given.map(kebab).join(', --')}`}`);
@@ -165,6 +169,7 @@ Examples:
             tauSeconds: opts.regulariserTauMs === undefined ? undefined : opts.regulariserTauMs / 1000,
           }),
           learningRate: definedOnly({ scheme: opts.learningRateScheme, tauRmsSeconds: opts.tauRmsSeconds, epsilon: opts.rmsEpsilon }),
+          eligibility: opts.eligibility,
           partial: opts.partial === false ? false : undefined,
           learnHidden: opts.learnHidden === false ? false : undefined,
         };
