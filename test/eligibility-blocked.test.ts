@@ -90,6 +90,15 @@ describe('blocked eligibility: resume', () => {
   });
 });
 
+describe('blocked eligibility: monitors', () => {
+  it('refuses eligibility monitors, whose samples would cut blocks and change the rounding', async () => {
+    const config = smallConfig({ blocks: 1, eligibility: 'blocked' });
+    const task = await taskFor(config);
+    await expect(runExperiment(config, task, { workers: 1, outDir: tempDir('blk-mon'), record: ['eligibility:output'] }))
+      .rejects.toThrow(/eligibility monitors need "eligibility": "recursive"/);
+  });
+});
+
 const gate = mpiGate('eligibility-blocked.test.ts');
 
 describe.skipIf(gate.skip)('blocked eligibility on MPI processes', () => {

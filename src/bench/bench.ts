@@ -34,6 +34,11 @@ export interface BenchResult extends BenchCase {
   wallSecondsPerSimSecond: number;
   wallMin: number;
   wallMax: number;
+  /**
+   * CPU seconds (user + system, every thread of this process) per simulated second over the same
+   * block, median: on a machine that other jobs share it moves much less than the wall time.
+   */
+  cpuSecondsPerSimSecond: number;
   repeats: number;
   synapseUpdatesPerSecond: number;
   speedupOver1: number | null;
@@ -112,6 +117,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult[
     let synapses = 0;
     for (let l = 1; l < sizes.length; l++) synapses += sizes[l - 1]! * sizes[l]!;
     const walls: number[] = [];
+    const cpus: number[] = [];
     let peak = 0;
     let growth = 0;
     let bytesPerInterval = 0;
@@ -121,6 +127,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult[
       const baseline = process.memoryUsage().rss;
       let runPeak = baseline;
       const statsTimes: number[] = [];
+      const statsCpu: number[] = [];
       const result = await runExperiment(config, task, {
         processes: options.processes ?? null,
         workers: c.workers,
@@ -136,9 +143,12 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult[
         onStats: () => {
           if (statsTimes.length < 2) runPeak = Math.max(runPeak, process.memoryUsage().rss);
           statsTimes.push(performance.now());
+          const used = process.cpuUsage();
+          statsCpu.push((used.user + used.system) / 1e6);
         },
       });
       walls.push((statsTimes[1]! - statsTimes[0]!) / 1000 / block);
+      cpus.push((statsCpu[1]! - statsCpu[0]!) / block);
       peak = Math.max(peak, runPeak);
       growth = Math.max(growth, runPeak - baseline);
       bytesPerInterval = result.info.layout?.bytesPerIntervalPerProcess ?? 0;
@@ -149,6 +159,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult[
     const mine = { peak, lifetime: Math.max(peak, process.resourceUsage().maxRSS * 1024), growth };
     const perProcess = options.processes ? gatherJson(options.processes, mine) ?? [mine] : [mine];
     walls.sort((a, b) => a - b);
+    cpus.sort((a, b) => a - b);
     const perSim = walls[walls.length >> 1]!;
     const one = results.find((r) => r.workers === 1 && (r.processes ?? 1) === 1 && r.network === sizes.join('-') && r.feedback === c.feedback);
     const r: BenchResult = {
@@ -159,6 +170,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult[
       wallSecondsPerSimSecond: perSim,
       wallMin: walls[0]!,
       wallMax: walls[walls.length - 1]!,
+      cpuSecondsPerSimSecond: cpus[cpus.length >> 1]!,
       repeats: walls.length,
       synapseUpdatesPerSecond: (synapses * STEPS_PER_SECOND) / perSim,
       processes: options.processes?.placement.processes ?? 1,
