@@ -90,6 +90,14 @@ describe('blocked eligibility: resume', () => {
   });
 });
 
+describe('blocked eligibility: the config key', () => {
+  it('is absent unless given (recursive), and anything but recursive or blocked is an error naming it', () => {
+    expect(smallConfig().eligibility).toBeUndefined();
+    expect(smallConfig({ eligibility: 'blocked' }).eligibility).toBe('blocked');
+    expect(() => smallConfig({ eligibility: 'fast' as 'blocked' })).toThrow(/eligibility/);
+  });
+});
+
 describe('blocked eligibility: monitors', () => {
   it('refuses eligibility monitors, whose samples would cut blocks and change the rounding', async () => {
     const config = smallConfig({ blocks: 1, eligibility: 'blocked' });

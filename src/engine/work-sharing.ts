@@ -2,7 +2,8 @@
  * Batched eligibility passes, shared between the ranks of one process.
  *
  * A rank collects up to ELIGIBILITY_BATCH steps of per-neuron inputs and then makes one pass over
- * its synapses (kernels.ts, `eligibilityBatch`). With several local ranks the pass is cut into
+ * its synapses (kernels.ts, `eligibilityBatch`; in blocked mode, docs/model.md §7.7, up to
+ * BLOCK_STEPS steps and `eligibilityBlock`, after the owner's `eligibilityBlockPrepare`). With several local ranks the pass is cut into
  * chunks of presynaptic rows published in the connection's pass descriptor (layout.ts, `pass`):
  * ranks that wait at a barrier take chunks too (`helpOthers`), which evens out ranks that run
  * slower. Every synapse still gets exactly the same operations, so the result does not depend on
