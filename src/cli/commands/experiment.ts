@@ -1,14 +1,20 @@
 /**
  * `superspike experiment NAME` — reproduce one of the paper's experiments: its runs go to
- * separate `superspike run` processes, the results to results.csv / results.md / report.html,
- * and one line per paper claim says whether it holds here. `--list` shows the presets.
+ * separate `superspike run` processes (shared among the processes of an MPI job, or emitted as a
+ * Slurm job array), the results to results.csv / results.md / report.html, and one line per paper
+ * claim says whether it holds here. `--list` shows the presets.
  */
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { UserError } from '../../errors.js';
+import { joinSweepJob } from '../../experiments/distribute.js';
 import { PRESETS, findPreset, runPaperExperiment } from '../../experiments/index.js';
-import { parsePositiveInt } from '../options.js';
+import { emitSlurm } from '../../experiments/slurm.js';
+import { SweepStop } from '../../experiments/sweep-stop.js';
+import { detectMpiLaunch } from '../../mpi/launcher.js';
+import { coresPerLocalProcess, integerBetween, parseCount, parsePositiveInt } from '../options.js';
+import { LIMITS } from '../../config/limits.js';
 
 interface ExperimentCliOptions {
   list?: boolean;
@@ -17,6 +23,9 @@ interface ExperimentCliOptions {
   seeds?: number;
   parallel?: number;
   out?: string;
+  force?: boolean;
+  emit?: 'slurm';
+  onlyRun?: number;
 }
 
 export function register(program: Command): void {
@@ -27,9 +36,12 @@ export function register(program: Command): void {
     .option('--list', 'list the presets, their figures and claims')
     .option('--quick', 'a smaller version that runs in about two minutes on 2 cores and still tests each claim\'s direction')
     .addOption(new Option('--tiny', 'test only: the smallest version that exercises every file').hideHelp())
-    .option('--seeds <n>', 'seeds per condition (1..n); default: the preset\'s', parsePositiveInt)
+    .option('--seeds <n>', `seeds per condition (1..n, at most ${LIMITS.maxSeeds}); default: the preset's`, integerBetween(1, LIMITS.maxSeeds, `expected a whole number of seeds from 1 to ${LIMITS.maxSeeds}`))
     .option('--parallel <n>', `runs at the same time, one process each; default: the core count (${availableParallelism()} here)`, parsePositiveInt)
     .option('-o, --out <dir>', 'output folder (default: output/experiment-<name>)')
+    .option('--force', 'recompute runs whose folders hold a different or damaged run (default: refuse to overwrite them)')
+    .addOption(new Option('--emit <kind>', 'write the run folders and a job-array script instead of running').choices(['slurm']))
+    .option('--only-run <i>', 'compute only run i of the plan and write no results (what --emit slurm\'s array tasks run)', parseCount)
     .addHelpText(
       'after',
       `
@@ -39,10 +51,21 @@ folder). Prints "claim <id>: holds|fails|not tested (numbers)" per paper claim a
 whatever the verdicts; 1 when a run fails or the model lacks a knob the experiment needs.
 Results do not depend on --parallel: each run is fixed by its config and seed.
 
+Running it again continues: complete runs of the same config and data are reused (from any
+checkout), runs stopped by a signal continue from their checkpoints, and a folder holding a
+different or damaged run is refused unless --force. SIGINT/SIGTERM stop the sweep: the running
+runs write checkpoints and it exits 130/143.
+
+Under mpirun/srun every process runs its share (run i on process i mod P) and process 0 writes
+the results, the same bytes as a local sweep; the folder must be on a shared file system.
+--emit slurm writes DIR/slurm-array.sh (one array task per run) and DIR/slurm-analyse.sh.
+
 Examples:
   superspike experiment --list
   superspike experiment single-neuron --quick --out output/single
-  superspike experiment hidden-layer --seeds 20 --parallel 2 --out output/hidden`,
+  superspike experiment hidden-layer --seeds 20 --parallel 2 --out output/hidden
+  mpirun -np 4 superspike experiment xor --parallel 1 --out output/xor
+  superspike experiment xor --emit slurm --out output/xor`,
     )
     .action(async (name: string | undefined, opts: ExperimentCliOptions) => {
       if (opts.list) {
@@ -54,14 +77,47 @@ Examples:
       }
       if (name === undefined) throw new UserError('experiment: give a preset name, or --list to see them');
       if (opts.quick && opts.tiny) throw new UserError('experiment: --quick and --tiny exclude each other');
+      if (opts.emit !== undefined && opts.onlyRun !== undefined) throw new UserError('experiment: --emit and --only-run exclude each other');
+      if ((opts.emit !== undefined || opts.onlyRun !== undefined) && detectMpiLaunch().launcher !== null) {
+        throw new UserError(`experiment: ${opts.emit !== undefined ? '--emit' : '--only-run'} is for a plain start, not under an MPI launcher (which shares the runs by itself)`);
+      }
       const preset = findPreset(name);
-      await runPaperExperiment(preset, {
-        size: opts.tiny ? 'tiny' : opts.quick ? 'quick' : 'full',
-        seeds: opts.seeds,
-        parallel: opts.parallel ?? availableParallelism(),
-        outDir: path.resolve(opts.out ?? path.join('output', `experiment-${name}`)),
-        log: (line) => process.stderr.write(`${line}\n`),
-        print: (line) => process.stdout.write(`${line}\n`),
-      });
+      const size = opts.tiny ? 'tiny' : opts.quick ? 'quick' : 'full';
+      const outDir = path.resolve(opts.out ?? path.join('output', `experiment-${name}`));
+      if (opts.emit === 'slurm') {
+        const plan = preset.plan({ size, seeds: opts.seeds });
+        const args = [name, ...(size === 'full' ? [] : [`--${size}`]), ...(opts.seeds ? ['--seeds', String(opts.seeds)] : []), '--out', outDir];
+        const { files, complete } = emitSlurm(plan.runs, outDir, args, opts.force ?? false);
+        process.stdout.write(`wrote ${plan.runs.length} run folders under ${path.join(outDir, 'runs')} (${complete} already complete) and ${files.join(', ')}\n`);
+        process.stdout.write(`submit: jobid=$(sbatch --parsable ${files[0]}) && sbatch --dependency=afterok:$jobid ${files[1]}\n`);
+        return;
+      }
+      const job = opts.onlyRun === undefined ? joinSweepJob() : null;
+      const stop = new SweepStop();
+      const removeHandlers = stop.install();
+      try {
+        await runPaperExperiment(preset, {
+          size,
+          seeds: opts.seeds,
+          parallel: opts.parallel ?? (job === null ? availableParallelism() : coresPerLocalProcess()),
+          outDir,
+          force: opts.force,
+          stop,
+          job,
+          onlyRun: opts.onlyRun,
+          log: (line) => process.stderr.write(`${line}\n`),
+          print: (line) => process.stdout.write(`${line}\n`),
+        });
+        job?.finalize();
+      } catch (err) {
+        if (job !== null && job.processes > 1) {
+          // One process failing or stopped ends the job: say why here, then let the launcher stop the others.
+          process.stderr.write(`superspike: ${(err as Error).message} [process ${job.process} of ${job.processes}]\n`);
+          job.abort(err instanceof UserError ? err.exitCode : 1);
+        }
+        throw err;
+      } finally {
+        removeHandlers();
+      }
     });
 }
