@@ -72,6 +72,21 @@ describe.each(['symmetric', 'random'] as const)('blocked eligibility, %s feedbac
   });
 });
 
+describe('blocked eligibility: wiring beyond the chain', () => {
+  it('recurrent, backward and skip connections give the same bytes on 1 and 3 workers', async () => {
+    const config = smallConfig({
+      blocks: 2, feedback: 'random', eligibility: 'blocked',
+      connections: [{ from: 'hidden1', to: 'hidden1' }, { from: 'hidden2', to: 'hidden1' }, { from: 'input', to: 'output', weightScale: 0.5 }],
+    });
+    const task = await taskFor(config);
+    const one = tempDir('blk-wiring-1');
+    await runExperiment(config, task, { workers: 1, outDir: one });
+    const three = tempDir('blk-wiring-3');
+    await runExperiment(config, task, { workers: 3, outDir: three });
+    expectSameOutputs(await outputsOf(three), await outputsOf(one), '3 workers, recurrent wiring');
+  });
+});
+
 describe('blocked eligibility: resume', () => {
   it('2 blocks + checkpoint + resume on another worker count equals 4 uninterrupted blocks', async () => {
     const config = smallConfig({ blocks: 4, feedback: 'random', eligibility: 'blocked' });

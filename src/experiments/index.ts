@@ -4,6 +4,7 @@
  * results files → one line per claim.
  */
 import { UserError } from '../errors.js';
+import { depth } from './depth.js';
 import { ensureOutDir } from '../io/out-lock.js';
 import { ownsRun, type SweepJob } from './distribute.js';
 import { hiddenLayer } from './hidden-layer.js';
@@ -11,6 +12,7 @@ import { learningRate } from './learning-rate.js';
 import { oxford } from './oxford.js';
 import { pattern } from './pattern.js';
 import { regulariser } from './regulariser.js';
+import { sequence } from './sequence.js';
 import { claimLine, writeResults } from './results.js';
 import { collectRuns, runShare } from './runner.js';
 import { singleNeuron } from './single-neuron.js';
@@ -18,7 +20,7 @@ import type { SweepStop } from './sweep-stop.js';
 import type { ClaimResult, ExperimentSize, Preset, RunResult } from './types.js';
 import { xor } from './xor.js';
 
-export const PRESETS: readonly Preset[] = [learningRate, singleNeuron, hiddenLayer, xor, pattern, regulariser, oxford];
+export const PRESETS: readonly Preset[] = [learningRate, singleNeuron, hiddenLayer, xor, pattern, regulariser, oxford, sequence, depth];
 
 export function findPreset(name: string): Preset {
   const preset = PRESETS.find((p) => p.name === name);
