@@ -80,7 +80,8 @@ export function planMonitors(specs: readonly string[], topology: Topology, sched
 export function msToSteps(ms: number, option: string): number {
   const steps = secondsToSteps(ms / 1000);
   if (!(steps >= 1) || Math.abs(steps * DT_SECONDS * 1000 - ms) > 1e-9 * Math.max(1, ms)) {
-    throw new UserError(`${option} ${ms}: must be a positive multiple of ${DT_SECONDS * 1000} ms (one step)`);
+    // Named in seconds, as the flags take them (--record-every-seconds).
+    throw new UserError(`${option} ${ms / 1000}: must be a positive multiple of ${DT_SECONDS} s (one step)`);
   }
   return steps;
 }
