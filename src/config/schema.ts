@@ -9,7 +9,7 @@
  */
 import { z } from 'zod';
 import {
-  DEFAULT_LEARNING_RATE, DEFAULT_REGULARISER, LEARNING_RATE_SCHEMES, MAX_REGULARISER_EXPONENT,
+  DEFAULT_LEARNING_RATE, DEFAULT_REGULARISER, ELIGIBILITY_MODES, LEARNING_RATE_SCHEMES, MAX_REGULARISER_EXPONENT,
 } from '../model/constants.js';
 
 const positiveInt = z.number().int().positive();
@@ -169,6 +169,12 @@ export const ConfigSchema = z.strictObject({
   regulariser: RegulariserSchema.prefault({}),
   /** Learning-rate scheme of the weight update: { scheme, tauRmsSeconds, epsilon }. */
   learningRate: LearningRateSchema.prefault({}),
+  /**
+   * How the eligibility pass is computed: `recursive` (the reference, per-step filters) or
+   * `blocked` (docs/model.md §7.7: faster, rounded differently). Absent unless given, so configs
+   * without it keep their run.json bytes; absent means recursive.
+   */
+  eligibility: z.enum(ELIGIBILITY_MODES).optional(),
   /** Block length in seconds (also the burn-in length); 6.1 s = 10 presentations of the built-in 0.61 s picture. */
   blockSeconds: z.number().positive().default(6.1),
   blocks: z.number().int().nonnegative().default(30),

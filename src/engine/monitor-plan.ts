@@ -110,6 +110,10 @@ function planOne(spec: string, topology: Topology, schedule: Schedule, defaults:
   if ((kind === 'error' || kind === 'eligibility') && !topology.connections[connection]!.plastic) {
     fail(`the connection ${named?.name ?? `into ${info.spkName}`} does not learn: it has no ${kind}`);
   }
+  if (kind === 'eligibility' && topology.shape.eligibility === 'blocked') {
+    // A sample completes the pending block early, which would change the rounding (docs/model.md §7.7).
+    fail('eligibility monitors need "eligibility": "recursive" (with blocked eligibility a sample would change the results)');
+  }
   const plan: MonitorPlan = {
     kind, suffix: kind, group, spkName: named?.name ?? info.spkName, groupSize: info.size, connection: NEURON_KINDS.has(kind) && kind !== 'error' ? -1 : connection,
     ids: [], pairs: [], windows, everySteps: defaults.everySteps, aurynName: null,

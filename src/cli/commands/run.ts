@@ -27,7 +27,9 @@ import {
   coresPerLocalProcess, deprecatedMsOption, integerBetween, parseCount, parseNonNegative, parsePositive, parsePositiveInt, parseSeed,
   parseSizeList, secondsFlag,
 } from '../options.js';
-import { DEFAULT_LEARNING_RATE, DEFAULT_REGULARISER, MAX_REGULARISER_EXPONENT } from '../../model/constants.js';
+import {
+  DEFAULT_ELIGIBILITY_MODE, DEFAULT_LEARNING_RATE, DEFAULT_REGULARISER, ELIGIBILITY_MODES, MAX_REGULARISER_EXPONENT,
+} from '../../model/constants.js';
 
 interface RunCliOptions {
   workers?: number;
@@ -52,6 +54,7 @@ interface RunCliOptions {
   regulariserTauSeconds?: number;
   regulariserTauMs?: number;
   learningRateScheme?: 'fixed' | 'rmsprop' | 'rmaxprop';
+  eligibility?: 'recursive' | 'blocked';
   tauRmsSeconds?: number;
   rmsEpsilon?: number;
   partial?: boolean;
@@ -115,6 +118,7 @@ export function register(program: Command): void {
     .addOption(new Option('--learning-rate-scheme <scheme>', `weight-update scheme (default ${DEFAULT_LEARNING_RATE.scheme})`).choices(['fixed', 'rmsprop', 'rmaxprop']))
     .option('--tau-rms-seconds <s>', `memory of the rmsprop/rmaxprop normaliser (default ${DEFAULT_LEARNING_RATE.tauRmsSeconds})`, parsePositive)
     .option('--rms-epsilon <x>', `guard ε of the rmsprop/rmaxprop normaliser (default ${DEFAULT_LEARNING_RATE.epsilon})`, parseNonNegative)
+    .addOption(new Option('--eligibility <mode>', `eligibility pass: recursive (the reference) or blocked (faster, rounded differently; docs/model.md §7.7) (default ${DEFAULT_ELIGIBILITY_MODE})`).choices([...ELIGIBILITY_MODES]))
     .option('--no-partial', 'use σ\' ≡ 1 instead of the surrogate derivative')
     .option('--no-learn-hidden', 'train only the output layer')
     .option('--recurrent', 'add a recurrent connection of every hidden layer onto itself (config: "connections")')
@@ -202,7 +206,7 @@ Examples:
       if (opts.resume !== undefined) {
         const semantic = ['seed', 'blocks', 'blockSeconds', 'feedback', 'hidden', 'input', 'target', 'grid', 'eta', 'w0', 'nInput', 'nOutput', 'feedbackDelaySeconds', 'feedbackDelayMs',
           'regulariserStrength', 'regulariserExponent', 'regulariserTauSeconds', 'regulariserTauMs', 'learningRateScheme', 'tauRmsSeconds', 'rmsEpsilon',
-          'name', 'strict', 'recurrent', 'skip'] as const;
+          'eligibility', 'name', 'strict', 'recurrent', 'skip'] as const;
         const given = semantic.filter((k) => opts[k] !== undefined);
         if (configFile !== undefined || given.length > 0) {
           const hint = given.includes('blocks') ? ' (to train more blocks, resume <name>.trained.netstate with --extend N)' : '';
@@ -219,6 +223,7 @@ Examples:
           feedbackDelaySeconds,
           regulariser: definedOnly({ strength: opts.regulariserStrength, exponent: opts.regulariserExponent, tauSeconds: regulariserTauSeconds }),
           learningRate: definedOnly({ scheme: opts.learningRateScheme, tauRmsSeconds: opts.tauRmsSeconds, epsilon: opts.rmsEpsilon }),
+          eligibility: opts.eligibility,
           partial: opts.partial === false ? false : undefined,
           learnHidden: opts.learnHidden === false ? false : undefined,
         };
