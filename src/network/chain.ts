@@ -5,7 +5,9 @@
  * top of the chain). It reads a structural subset of the config, so this floor imports nothing
  * from config/ (docs: ../../README.md "Layout"; config, io and engine all read the shape here).
  */
-import { secondsToSteps, type LearningRateKnobs, type RegulariserKnobs } from '../model/constants.js';
+import {
+  DEFAULT_ELIGIBILITY_MODE, secondsToSteps, type EligibilityMode, type LearningRateKnobs, type RegulariserKnobs,
+} from '../model/constants.js';
 import { resolveWiring, type ConnectionSpec } from './graph.js';
 import type { FeedbackMode, NetworkShape } from './topology.js';
 
@@ -18,6 +20,8 @@ export interface ChainSpec {
   feedbackDelaySeconds: number;
   regulariser: RegulariserKnobs;
   learningRate: LearningRateKnobs;
+  /** Absent: DEFAULT_ELIGIBILITY_MODE. */
+  eligibility?: EligibilityMode | undefined;
   /** Connections beyond the chain, or chain restatements (graph.ts); absent: the plain chain. */
   connections?: readonly ConnectionSpec[] | undefined;
 }
@@ -34,6 +38,7 @@ export function networkShape(spec: ChainSpec, sizes: { nInput: number; nOutput: 
     feedbackDelaySteps: secondsToSteps(spec.feedbackDelaySeconds),
     regulariser: { ...spec.regulariser },
     learningRate: { ...spec.learningRate },
+    eligibility: spec.eligibility ?? DEFAULT_ELIGIBILITY_MODE,
     ...(spec.connections === undefined ? {} : { wiring: resolveWiring(spec.connections, spec.hidden.length) }),
   };
 }
