@@ -41,7 +41,8 @@ function threads(args: string[]): void {
 }
 
 async function processes(np: number, args: string[], mca: string[] = []): Promise<JobOutput> {
-  const job = await mpirun(np, [CLI, 'run', ...args, '-q'], { mca });
+  // A generous hang timeout: these compare bytes on oversubscribed cores; hangs have their own tests below.
+  const job = await mpirun(np, [CLI, 'run', ...args, '-q', ...(args.includes('--hang-timeout') ? [] : ['--hang-timeout', '300'])], { mca });
   expect(job.code, `mpirun -np ${np} ${args.join(' ')}:\n${job.stderr}`).toBe(0);
   return job;
 }

@@ -245,6 +245,8 @@ class Coordinator {
     try {
       await this.waitParked(pool);
       interrupted = await this.drive(pool);
+      // The last word of progress, whatever the timer managed to say during a short run.
+      this.emitProgress();
       // A run that ends inside an interval: complete the mirrors' rings before saving them.
       if (this.link !== null && this.clock % MIN_DELAY_STEPS !== 0) {
         this.link.exchangeSteps(this.clock - (this.clock % MIN_DELAY_STEPS), this.clock, false);
