@@ -44,11 +44,23 @@ export function initialiseRank(
     }
     if (at.feedbackB !== 0) {
       const b = at.feedbackB >> 2;
+      const negatives = forcedNegatives(topology.shape.feedbackNegativeFraction, c.nPost);
       for (let k = 0; k < topology.shape.nOutput; k++) {
         for (let kl = 0; kl < post.localCount; kl++) {
-          f32[b + k * at.stride + kl] = f(counterNormal(seed, FEEDBACK_STREAM_OFFSET + ci, k, globalId(kl, rank, ranks)));
+          const j = globalId(kl, rank, ranks);
+          const drawn = f(counterNormal(seed, FEEDBACK_STREAM_OFFSET + ci, k, j));
+          f32[b + k * at.stride + kl] = negatives === null ? drawn : j < negatives ? -Math.abs(drawn) : Math.abs(drawn);
         }
       }
     }
   });
+}
+
+/**
+ * How many of a layer's hidden neurons (the lowest ids) get negative feedback weights when the
+ * signs are forced (config `feedbackNegativeFraction`); null: signs as drawn. By global id, so
+ * every partition forces the same weights.
+ */
+export function forcedNegatives(fraction: number | null, hiddenNeurons: number): number | null {
+  return fraction === null ? null : Math.round(fraction * hiddenNeurons);
 }

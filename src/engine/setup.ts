@@ -22,6 +22,8 @@ export function networkShape(config: ExperimentConfig, task: Pick<ResolvedTask, 
     feedbackDelaySteps: secondsToSteps(config.feedbackDelaySeconds),
     regulariser: { ...config.regulariser },
     learningRate: { ...config.learningRate },
+    outputError: config.trials?.outputError ?? 'target',
+    feedbackNegativeFraction: config.feedbackNegativeFraction ?? null,
   };
 }
 
