@@ -5,7 +5,7 @@
  */
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
-import { Option, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { UserError } from '../../errors.js';
 import { PRESETS, findPreset, runPaperExperiment } from '../../experiments/index.js';
 import { parsePositiveInt } from '../options.js';
@@ -15,6 +15,7 @@ interface ExperimentCliOptions {
   quick?: boolean;
   tiny?: boolean;
   seeds?: number;
+  r0?: number | 'search';
   parallel?: number;
   out?: string;
 }
@@ -28,6 +29,7 @@ export function register(program: Command): void {
     .option('--quick', 'a smaller version that runs in about two minutes on 2 cores and still tests each claim\'s direction')
     .addOption(new Option('--tiny', 'test only: the smallest version that exercises every file').hideHelp())
     .option('--seeds <n>', 'seeds per condition (1..n); default: the preset\'s', parsePositiveInt)
+    .option('--r0 <value>', 'base learning rate r0 for every condition (skips the grid search), or "search" to grid-search r0 over (10, 5, 1, 0.5, 0.1)e-3 at any size; default: the full form searches, --quick uses the preset\'s r0', parseR0)
     .option('--parallel <n>', `runs at the same time, one process each; default: the core count (${availableParallelism()} here)`, parsePositiveInt)
     .option('-o, --out <dir>', 'output folder (default: output/experiment-<name>)')
     .addHelpText(
@@ -58,10 +60,19 @@ Examples:
       await runPaperExperiment(preset, {
         size: opts.tiny ? 'tiny' : opts.quick ? 'quick' : 'full',
         seeds: opts.seeds,
+        r0: opts.r0,
         parallel: opts.parallel ?? availableParallelism(),
         outDir: path.resolve(opts.out ?? path.join('output', `experiment-${name}`)),
         log: (line) => process.stderr.write(`${line}\n`),
         print: (line) => process.stdout.write(`${line}\n`),
       });
     });
+}
+
+/** `--r0`: a positive number, or "search". */
+function parseR0(value: string): number | 'search' {
+  if (value === 'search') return value;
+  const r0 = Number(value);
+  if (!(Number.isFinite(r0) && r0 > 0) || value.trim() === '') throw new InvalidArgumentError('expected a positive number or "search"');
+  return r0;
 }
