@@ -138,7 +138,7 @@ describe('superspike experiment', () => {
 
   it('--r0 sets every run\'s r0 and refuses what is neither a number nor "search"', async () => {
     const out = path.join(cli.dir, 'r0');
-    expect(await cli.run('experiment', 'learning-rate', '--tiny', '--r0', 'fast', '--out', out)).toBe(1);
+    expect(await cli.run('experiment', 'learning-rate', '--tiny', '--r0', 'fast', '--out', out)).toBe(2); // a usage error, like every bad option
     expect(cli.stderr).toMatch(/--r0.*expected a positive number or "search"/);
     expect(await cli.run('experiment', 'oxford', '--tiny', '--r0', '0.002', '--out', out)).toBe(1);
     expect(cli.stderr).toMatch(/experiment oxford: --r0 does not apply: .*Auryn/);

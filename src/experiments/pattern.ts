@@ -57,13 +57,49 @@ export const pattern: Preset = {
   figure: 'Figs. 6–7',
   summary: 'SSBM auryn: 100 Poisson inputs → n_h hidden → 100 outputs drawing the Auryn logo (3.5 s loop).',
   claims: [
-    { id: 'pattern-symmetric-le-none', text: 'symmetric feedback reaches a cost at most that of no hidden layer' },
-    { id: 'pattern-none-lt-random-regulariser', text: 'no hidden layer beats random feedback with the regulariser' },
-    { id: 'pattern-random-regulariser-lt-random', text: 'random feedback with the regulariser beats random feedback without it' },
-    { id: 'pattern-uniform-worst', text: 'uniform feedback gives the highest cost' },
-    { id: 'pattern-wider-better', text: 'a wider hidden layer gives a lower cost (symmetric feedback)' },
-    { id: 'pattern-random-high-rates', text: 'random feedback without the regulariser drives the hidden layer to abnormally high rates (Fig. 7e, n_h = 256)' },
-    { id: 'pattern-symmetric-rates', text: 'symmetric feedback keeps hidden rates at 10–20 Hz with near-exponential ISIs (Fig. 6c–d, n_h = 32)' },
+    {
+      id: 'pattern-symmetric-le-none',
+      text: 'symmetric feedback reaches a cost at most that of no hidden layer',
+      source: 'Fig. 7, §4.2',
+      test: 'final cost, widest layer, symmetric ≤ no hidden layer',
+    },
+    {
+      id: 'pattern-none-lt-random-regulariser',
+      text: 'no hidden layer beats random feedback with the regulariser',
+      source: 'Fig. 7, §4.2',
+      test: 'final cost no hidden layer < random + regulariser (widest layer)',
+    },
+    {
+      id: 'pattern-random-regulariser-lt-random',
+      text: 'random feedback with the regulariser beats random feedback without it',
+      source: 'Fig. 7, §4.2',
+      test: 'final cost random + regulariser < random without (widest layer)',
+    },
+    {
+      id: 'pattern-uniform-worst',
+      text: 'uniform feedback gives the highest cost',
+      source: 'Fig. 7, §4.2',
+      test: 'final cost of uniform feedback above that of every other condition at every width',
+    },
+    {
+      id: 'pattern-wider-better',
+      text: 'a wider hidden layer gives a lower cost (symmetric feedback)',
+      source: 'Fig. 7, §4.2',
+      test: 'final cost symmetric, widest < narrowest',
+    },
+    {
+      id: 'pattern-random-high-rates',
+      text: 'random feedback without the regulariser drives the hidden layer to abnormally high rates (Fig. 7e, n_h = 256)',
+      source: 'Fig. 7e, §4.2',
+      test: 'hidden rate of random feedback without regulariser > 2× that of symmetric at n_h = 256',
+    },
+    {
+      id: 'pattern-symmetric-rates',
+      text: 'symmetric feedback keeps hidden rates at 10–20 Hz with near-exponential ISIs (Fig. 6c–d, n_h = 32)',
+      source: 'Fig. 6c–d, §4.2',
+      test: 'mean hidden rate in [10, 20] Hz and ISI CV in [0.7, 1.3] at n_h = 32',
+      paperNumber: '10–20 Hz, close to exponential ISI distribution',
+    },
   ],
   plan(opts: PlanOptions): Plan {
     const { size, seeds } = opts;

@@ -83,6 +83,12 @@ export function resultsMarkdown(preset: Preset, plan: Plan, results: readonly Ru
   for (const note of plan.notes) out.push(`- ${note}`);
   out.push(`- wall time ${wallSeconds.toFixed(1)} s for ${results.length} runs`, '', '## Claims', '');
   for (const c of claims) out.push(`- \`${claimLine(c)}\``);
+  out.push('', '## The paper beside ours', '', '| claim | the paper (where) | paper\'s number | test applied | ours | verdict |', '|---|---|---|---|---|---|');
+  for (const c of claims) {
+    const paper = preset.claims.find((p) => p.id === c.id);
+    const cell = (x: string) => x.replaceAll('|', '\\|');
+    out.push(`| \`${c.id}\` | ${cell(paper?.text ?? '')} (${cell(paper?.source ?? '')}) | ${cell(paper?.paperNumber ?? '—')} | ${cell(paper?.test ?? '')} | ${cell(c.numbers)} | ${c.status} |`);
+  }
   out.push('', '## Conditions (final cost MSE: mean ± sd (min–max) over seeds; RMS = mean of √MSE, the paper\'s measure)', '');
   out.push('| condition | runs | final cost (MSE) | final cost (RMS) | accuracy | learned | hidden rate (Hz) |', '|---|---|---|---|---|---|---|');
   for (const r of summaryRows(plan, results)) out.push(`| ${r.label} (\`${r.condition}\`) | ${r.runs} | ${r.cost} | ${r.rms} | ${r.accuracy} | ${r.learned} | ${r.rate} |`);

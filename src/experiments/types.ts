@@ -92,8 +92,14 @@ export interface ClaimResult {
 
 export interface PaperClaim {
   id: string;
-  /** What the paper says, in a sentence. */
+  /** What the paper says, in a sentence (this project's paraphrase of the paper's statement). */
   text: string;
+  /** Where the paper says it: figure and section. */
+  source: string;
+  /** The test this project applies to its numbers. */
+  test: string;
+  /** The paper's own number, where it gives one. */
+  paperNumber?: string;
 }
 
 export interface PlanOptions {

@@ -50,7 +50,7 @@ Examples:
       if (opts.list) {
         for (const p of PRESETS) {
           process.stdout.write(`${p.name} (${p.figure})\n  ${p.summary}\n`);
-          for (const c of p.claims) process.stdout.write(`  claim ${c.id}: ${c.text}\n`);
+          for (const c of p.claims) process.stdout.write(`  claim ${c.id}: ${c.text} (${c.source}${c.paperNumber ? `; paper: ${c.paperNumber}` : ''})\n    test: ${c.test}\n`);
         }
         return;
       }
