@@ -9,7 +9,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ConfigInput } from '../src/config/schema.js';
 import { runExperiment } from '../src/engine/coordinator.js';
-import { loadNetworkState, type NetworkState } from '../src/io/netstate.js';
+import type { NetworkState } from '../src/io/netstate.js';
+import { loadNetworkState } from '../src/engine/state-validate.js';
 import { fileBytes, mergedSpikes, smallConfig, taskFor, tempDir } from './helpers.js';
 
 const GROUPS = ['multi_stim', 'multi_hidden', 'multi_hidden2', 'output', 'target'];

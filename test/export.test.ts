@@ -11,7 +11,7 @@ import { decodeSpikes, loadRun, train } from '../src/index.js';
 import { encodeNpy, npyPrefix } from '../src/export/npy.js';
 import { weightsArrayName } from '../src/export/npz.js';
 import { findMonitorRankFiles, mergeMonitorRankFiles, parseMergedMonitor } from '../src/io/monitor-files.js';
-import { loadNetworkState } from '../src/io/netstate.js';
+import { loadNetworkState } from '../src/engine/state-validate.js';
 import { captureCli } from './cli-capture.js';
 import { tempDir } from './helpers.js';
 

@@ -12,8 +12,8 @@ import {
   DECAY_RATE, DEFAULT_MODEL_KNOBS, DELTA_RANDOM, E_REST_VOLTS, FLT_MIN_NORMAL, GAMMA, HOM_DECAY, PRE_DECAY, REFRACTORY_STEPS,
   RISE_RATE, SURROGATE_FLOOR_VOLTS, THRESHOLD_VOLTS, W_MAX, rmsMulOf,
 } from '../src/model/constants.js';
-import { computeLayout, kernelRegionOf } from '../src/engine/layout.js';
-import { buildTopology } from '../src/engine/topology.js';
+import { computeLayout, kernelRegionOf } from '../src/network/layout.js';
+import { buildTopology } from '../src/network/topology.js';
 import { ReferenceKernels } from '../src/model/kernels-ref.js';
 import { WasmKernels, createKernels } from '../src/model/kernels-wasm.js';
 import {

@@ -9,8 +9,8 @@ import {
   checkNetworkMemory, checkWorkers, estimateNetworkBytes, LimitError, LIMITS, sharedMemoryBytes,
 } from '../src/config/limits.js';
 import { loadConfig } from '../src/config/load.js';
-import { computeLayout } from '../src/engine/layout.js';
-import { buildTopology, type NetworkShape } from '../src/engine/topology.js';
+import { computeLayout } from '../src/network/layout.js';
+import { buildTopology, type NetworkShape } from '../src/network/topology.js';
 import { captureCli } from './cli-capture.js';
 import { tempDir } from './helpers.js';
 import { DEFAULT_MODEL_KNOBS } from '../src/model/constants.js';

@@ -27,7 +27,7 @@ const TCP_ONLY = ['--mca', 'btl', 'tcp,self'];
 interface JobOutput { code: number | null; stdout: string; stderr: string; seconds: number; abortSeenSeconds: number | null }
 
 /** Runs `mpirun -np N … node FIXTURE mode`, allowing root and oversubscription (2 cores here). */
-function mpirun(np: number, mode: string, extra: string[] = [], timeoutMs = 60_000, script: string[] = [FIXTURE, mode]): Promise<JobOutput> {
+function mpirun(np: number, mode: string, extra: string[] = [], timeoutMs = 300_000, script: string[] = [FIXTURE, mode]): Promise<JobOutput> {
   const args = ['-np', String(np), '--oversubscribe', '--bind-to', 'none', ...extra, process.execPath, ...script];
   const env = { ...process.env, OMPI_ALLOW_RUN_AS_ROOT: '1', OMPI_ALLOW_RUN_AS_ROOT_CONFIRM: '1' };
   return new Promise((resolve, reject) => {

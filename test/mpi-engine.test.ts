@@ -10,7 +10,7 @@ import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'no
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadNetworkState } from '../src/io/netstate.js';
+import { loadNetworkState } from '../src/engine/state-validate.js';
 import { findMonitorRankFiles, mergeMonitorRankFiles } from '../src/io/monitor-files.js';
 import { fileBytes, mergedSpikes, tempDir } from './helpers.js';
 import { CLI, TCP_ONLY, mpiGate, mpirun, type JobOutput } from './mpi-helpers.js';
@@ -141,6 +141,31 @@ describe.skipIf(gate.skip)('ranks in several processes (MPI)', () => {
     expect(job.seconds).toBeLessThan(40);
   });
 
+  for (const stopped of [1, 0]) {
+    it(`a process frozen by SIGSTOP (process ${stopped}) ends the job within seconds, named by the other one`, async () => {
+      const file = path.join(tempDir('mpi-sigstop-config'), 'long.json');
+      writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(configFile('symmetric'), 'utf8')), blocks: 400 }));
+      const out = tempDir('mpi-sigstop');
+      let frozen = -1;
+      const job = await mpirun(2, [CLI, 'run', file, '--workers', '1', '--out', out, '-q', '--hang-timeout', '3'], {
+        onSpawn: (pid) => {
+          void (async () => {
+            const stats = path.join(out, 'superspike.stats');
+            while (!existsSync(stats) || readFileSync(stats, 'utf8').split('\n').filter(Boolean).length < 2) {
+              await new Promise((r) => setTimeout(r, 100));
+            }
+            frozen = mpiProcessPid(pid, stopped);
+            process.kill(frozen, 'SIGSTOP');
+          })();
+        },
+      });
+      if (frozen > 0) try { process.kill(frozen, 'SIGKILL'); } catch { /* ended with the job */ }
+      expect(frozen).toBeGreaterThan(0);
+      expect(job.code).not.toBe(0);
+      expect(job.stderr).toMatch(new RegExp(`process ${stopped} on [^ ]+ stopped answering: ranks ${1 - stopped} \\(process ${1 - stopped} on [^)]+\\) waited \\d+(\\.\\d)? s for it at the exchange of step \\d+`));
+    });
+  }
+
   it('SIGTERM to mpirun (what Slurm and Ctrl-C on mpirun become) leaves a checkpoint that resumes', async () => {
     const file = path.join(tempDir('mpi-sigterm-config'), 'long.json');
     writeFileSync(file, JSON.stringify({
@@ -184,3 +209,15 @@ describe.skipIf(gate.skip)('ranks in several processes (MPI)', () => {
     }
   });
 });
+
+/** The pid of MPI process `rank` among mpirun's children (its environment names its rank). */
+function mpiProcessPid(mpirunPid: number, rank: number): number {
+  const children = spawnSync('pgrep', ['-P', String(mpirunPid)], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).map(Number);
+  for (const pid of children) {
+    try {
+      const env = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+      if (env.includes(`OMPI_COMM_WORLD_RANK=${rank}`)) return pid;
+    } catch { /* gone */ }
+  }
+  return -1;
+}

@@ -52,8 +52,16 @@ export interface MpirunOptions {
 
 /** `mpirun -np N … node ARGS`; rejects only when the job outlives its time limit. */
 export function mpirun(np: number, args: string[], options: MpirunOptions = {}): Promise<JobOutput> {
-  const full = ['-np', String(np), '--oversubscribe', '--bind-to', 'none', '--mca', 'mpi_yield_when_idle', '1',
-    ...(options.mca ?? []), process.execPath, ...args];
+  return mpirunApps([{ np, args }], options);
+}
+
+/**
+ * One job of several command lines (MPMD: `mpirun -np 1 node A : -np 1 node B`), as a user who
+ * gives processes different flags makes it; rejects only when the job outlives its time limit.
+ */
+export function mpirunApps(apps: { np: number; args: string[] }[], options: MpirunOptions = {}): Promise<JobOutput> {
+  const full = ['--oversubscribe', '--bind-to', 'none', '--mca', 'mpi_yield_when_idle', '1', ...(options.mca ?? []),
+    ...apps.flatMap((app, i) => [...(i > 0 ? [':'] : []), '-np', String(app.np), process.execPath, ...app.args])];
   const env = { ...process.env, OMPI_ALLOW_RUN_AS_ROOT: '1', OMPI_ALLOW_RUN_AS_ROOT_CONFIRM: '1' };
   return new Promise((resolve, reject) => {
     const started = performance.now();
@@ -66,7 +74,7 @@ export function mpirun(np: number, args: string[], options: MpirunOptions = {}):
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`mpirun ${full.join(' ')} hung:\n${stdout}\n${stderr}`));
-    }, options.timeoutMs ?? 120_000);
+    }, options.timeoutMs ?? 600_000);
     child.on('error', reject);
     child.on('close', (code, signal) => {
       clearTimeout(timer);

@@ -1,7 +1,7 @@
 /** Progress output: line-based and parseable when stdout is not a terminal, silent with --quiet. */
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createEtaEstimator, createProgressReporter, formatDuration, formatProgressLine } from '../src/cli/progress.js';
+import { createEtaEstimator, createProgressReporter, formatDuration, formatProgressLine } from '../src/report/progress.js';
 import type { ProgressEvent } from '../src/engine/coordinator.js';
 
 class Capture extends Writable {

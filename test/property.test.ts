@@ -12,7 +12,7 @@ import { loadConfig, validateConfig } from '../src/config/load.js';
 import { runExperiment } from '../src/engine/coordinator.js';
 import { UserError } from '../src/errors.js';
 import { decodeNetworkState, encodeNetworkState, type NetworkState } from '../src/io/netstate.js';
-import { validateNetworkState } from '../src/io/netstate-validate.js';
+import { validateNetworkState } from '../src/engine/state-validate.js';
 import { parseRasText, readRas, writeRas } from '../src/io/ras.js';
 import { readSpkAll, SpkWriter } from '../src/io/spk.js';
 import { smallConfig, taskFor, tempDir } from './helpers.js';

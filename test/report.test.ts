@@ -244,7 +244,7 @@ function parseGif(bytes: Uint8Array): { width: number; height: number; frames: A
   return { width, height, frames };
 }
 
-function chromium(args: string[], timeoutMs = 60_000): Promise<{ stdout: string; stderr: string }> {
+function chromium(args: string[], timeoutMs = 300_000): Promise<{ stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     execFile(CHROMIUM, args, { timeout: timeoutMs, maxBuffer: 64 << 20 }, (err, out, errOut) => {
       if (err) reject(new Error(`chromium failed: ${err.message}\n${errOut}`));

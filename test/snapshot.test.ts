@@ -4,9 +4,9 @@
  * processes' synapses in transit): any chunk size gives the same sums and the same arrays.
  */
 import { describe, expect, it } from 'vitest';
-import { computeLayout, createSharedMemory } from '../src/engine/layout.js';
+import { computeLayout, createSharedMemory } from '../src/network/layout.js';
 import { NetworkView } from '../src/engine/snapshot.js';
-import { buildTopology } from '../src/engine/topology.js';
+import { buildTopology } from '../src/network/topology.js';
 import { Xoshiro128 } from '../src/model/rng.js';
 import { DEFAULT_MODEL_KNOBS } from '../src/model/constants.js';
 

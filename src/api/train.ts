@@ -5,7 +5,7 @@
  * `superspike run` does, so a library run writes the same files as the CLI.
  */
 import { availableParallelism } from 'node:os';
-import { createProgressReporter } from '../cli/progress.js';
+import { createProgressReporter } from '../report/progress.js';
 import { loadConfig } from '../config/load.js';
 import type { ConfigInput, ExperimentConfig } from '../config/schema.js';
 import { resolveTask } from '../config/task.js';

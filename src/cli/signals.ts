@@ -15,7 +15,12 @@ type StopSignal = keyof typeof SIGNAL_EXIT_CODES;
  * 143). A second signal aborts at once and says truthfully whether a checkpoint of this stop
  * (or an older one) is on disk, judged by the checkpoint file's modification time.
  */
-export function createSignalHandling(stop: AbortController, checkpointFile: string) {
+export function createSignalHandling(
+  stop: AbortController,
+  checkpointFile: string,
+  /** How a second signal ends the process; under MPI, MPI_Abort (a thread inside MPI would keep process.exit waiting). */
+  exit: (code: number) => never = (code) => process.exit(code),
+) {
   let first: StopSignal | null = null;
   let firstAt = 0;
   const handler = (signal: StopSignal) => {
@@ -28,7 +33,7 @@ export function createSignalHandling(stop: AbortController, checkpointFile: stri
       return;
     }
     process.stderr.write(`superspike: aborted by a second ${signal}; ${checkpointTruth(checkpointFile, firstAt)}\n`);
-    process.exit(SIGNAL_EXIT_CODES[signal]);
+    exit(SIGNAL_EXIT_CODES[signal]);
   };
   const onInt = () => handler('SIGINT');
   const onTerm = () => handler('SIGTERM');

@@ -3,7 +3,7 @@
  * `feedbackDelaySeconds: 1000`, `--workers 1000`) is refused up front with one line that names
  * the limit and what the request would cost, instead of swapping the machine for minutes.
  *
- * The memory estimate is engine/layout.ts `computeLayout`'s total (the one shared WebAssembly
+ * The memory estimate is network/layout.ts `computeLayout`'s total (the one shared WebAssembly
  * memory of a process) plus what lives outside it: one worker
  * thread per rank, its spike-file buffers, the replay tables and a network-state snapshot.
  * The default memory limit can be raised with `--max-memory-gib N` or the config key
@@ -13,8 +13,8 @@ import { UserError } from '../errors.js';
 import type { ExperimentConfig } from './schema.js';
 import { DT_SECONDS } from '../model/constants.js';
 import { GLYPH_HEIGHT, GLYPH_WIDTH } from '../tasks/pixel-font.js';
-import { computeLayout } from '../engine/layout.js';
-import { buildTopology, type NetworkShape } from '../engine/topology.js';
+import { computeLayout } from '../network/layout.js';
+import { buildTopology, type NetworkShape } from '../network/topology.js';
 
 export const GiB = 2 ** 30;
 export const MiB = 2 ** 20;

@@ -14,24 +14,26 @@ import type { RunInfo } from '../io/run-info.js';
 import type { StatsLine } from '../io/stats.js';
 import { DT_SECONDS, MIN_DELAY_STEPS } from '../model/constants.js';
 import { ControlBlock } from './exchange.js';
-import { computeLayout, createSharedMemory, type MemoryLayout } from './layout.js';
+import { computeLayout, createSharedMemory, type MemoryLayout } from '../network/layout.js';
 import { rankSettings, resolveRunOptions, type ResolvedRunOptions, type RunOptions } from './options.js';
 import { RunOutputs } from './outputs.js';
 import { RankPool } from './rank-pool.js';
 import { MpiLink } from './mpi-link.js';
 import { msToSteps, planMonitors, type MonitorPlan } from './monitor-plan.js';
-import { CollectiveFetcher, ROOT_PROCESS, gatherJson, localRanksOf, whereIs } from './process-group.js';
+import { CollectiveFetcher, ROOT_PROCESS, gatherJson, localRanksOf, otherProcesses, whereIs, withProcess } from './process-group.js';
 import { RunFailedError } from './rank-errors.js';
 import { acquireOutLock } from '../io/out-lock.js';
 import { fsUserError, isDescribableFsError } from '../io/fs-errors.js';
 import { runIdOf } from '../io/run-identity.js';
 import { restoreNetwork } from './restore.js';
+import { agreeOnRun, runFields } from './run-agreement.js';
 import type { RankTaskData } from './rank-task.js';
 import { nextSegment, phaseAt, type Schedule } from './schedule.js';
-import { networkShape, partitionTable, scheduleFor } from './setup.js';
+import { networkShape } from '../network/chain.js';
+import { partitionTable, scheduleFor } from './setup.js';
 import { NetworkView } from './snapshot.js';
 import { statsLine } from './statistics.js';
-import { buildTopology, type Topology } from './topology.js';
+import { buildTopology, type Topology } from '../network/topology.js';
 import type { RankTiming } from './wait-log.js';
 
 export type { ProgressEvent, RunOptions } from './options.js';
@@ -53,7 +55,10 @@ export interface RunResult {
 }
 
 export async function runExperiment(config: ExperimentConfig, task: ResolvedTask, options: RunOptions = {}): Promise<RunResult> {
-  return new Coordinator(config, task, resolveRunOptions(options)).run();
+  const resolved = resolveRunOptions(options);
+  // Processes of an MPI job compare what makes the run before any of them touches anything.
+  if (resolved.processes) agreeOnRun(resolved.processes, runFields(config, task, resolved));
+  return new Coordinator(config, task, resolved).run();
 }
 
 class Coordinator {
@@ -168,7 +173,7 @@ class Coordinator {
 
     this.startWall = performance.now();
     const placement = options.processes?.placement ?? null;
-    const pool = new RankPool(this.control, this.localRanks, taskData, (rank) => whereIs(placement, rank));
+    const pool = new RankPool(this.control, this.localRanks, taskData, (rank) => whereIs(placement, rank), otherProcesses(placement));
     const progressTimer = setInterval(() => this.emitProgress(), options.progressIntervalMs);
     const onStop = () => this.control.requestStop();
     options.stopSignal?.addEventListener('abort', onStop);
@@ -188,8 +193,16 @@ class Coordinator {
       timings = await pool.finished();
       if (options.processes) timings = (gatherJson(options.processes, timings) ?? []).flat();
     } catch (err) {
+      const error = err instanceof UserError ? err : new RunFailedError((err as Error).message, err);
+      const runtime = options.processes;
+      if (runtime?.abort && this.control.linkBusy) {
+        // A rank thread is blocked inside MPI (another process stopped answering): it can be
+        // neither woken nor terminated, so the pool could never be torn down. Say why, end the job.
+        process.stderr.write(`superspike: ${withProcess(error.message, runtime.placement)}\n`);
+        runtime.abort(1);
+      }
       await pool.abandon();
-      throw err instanceof UserError ? err : new RunFailedError((err as Error).message, err);
+      throw error;
     } finally {
       clearInterval(progressTimer);
       options.stopSignal?.removeEventListener('abort', onStop);

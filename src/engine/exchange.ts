@@ -12,7 +12,7 @@
  * Waiting spins briefly and then sleeps in `Atomics.wait`, so more ranks than cores still make
  * progress; every wait wakes up regularly to notice an abort.
  */
-import { CTRL, PARAM, type MemoryLayout } from './layout.js';
+import { CTRL, PARAM, type MemoryLayout } from '../network/layout.js';
 
 /** Thrown inside a rank when the coordinator aborted the run (another rank failed). */
 export class RankAbortedError extends Error {

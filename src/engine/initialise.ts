@@ -6,9 +6,9 @@
  */
 import { E_REST_VOLTS, W_MAX } from '../model/constants.js';
 import { counterNormal } from '../model/rng.js';
-import type { RankRegion } from './layout.js';
-import { globalId } from './partition.js';
-import type { Topology } from './topology.js';
+import type { RankRegion } from '../network/layout.js';
+import { globalId } from '../network/partition.js';
+import type { Topology } from '../network/topology.js';
 
 const f = Math.fround;
 

@@ -2,8 +2,8 @@
  * Delayed input of a step: every rank's ascending id list of one ring slot merged into one list
  * in ascending global id — the order that makes sums and deliveries independent of the partition.
  */
-import type { MemoryLayout, RankRegion } from './layout.js';
-import type { Topology } from './topology.js';
+import type { MemoryLayout, RankRegion } from '../network/layout.js';
+import type { Topology } from '../network/topology.js';
 
 /** Reads every rank's ring slot (local or mirrored) and merges it into this rank's scratch lists. */
 export class DelayedLists {

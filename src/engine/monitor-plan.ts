@@ -14,7 +14,7 @@
 import { UserError } from '../errors.js';
 import { DT_SECONDS, WEIGHT_UPDATE_STEPS, secondsToSteps } from '../model/constants.js';
 import { finalWindow, testWindows, type Schedule } from './schedule.js';
-import type { Topology } from './topology.js';
+import type { Topology } from '../network/topology.js';
 
 export const MONITOR_KINDS = ['membrane', 'current', 'sigma', 'error', 'eligibility', 'rate', 'weights'] as const;
 export type MonitorKind = (typeof MONITOR_KINDS)[number];

@@ -15,10 +15,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { MONITOR_MAGIC, formatFloat32, formatStepTime, monitorRankFileName } from '../io/monitor-files.js';
 import { surrogateDerivative } from '../model/surrogate.js';
-import type { RankRegion } from './layout.js';
+import type { RankRegion } from '../network/layout.js';
 import { MONITOR_UNITS, type MonitorPlan } from './monitor-plan.js';
-import { localIndex, ownerRank } from './partition.js';
-import type { Topology } from './topology.js';
+import { localIndex, ownerRank } from '../network/partition.js';
+import type { Topology } from '../network/topology.js';
 
 const FLUSH_CHARS = 1 << 16;
 

@@ -12,10 +12,10 @@
  * connections are broadcast by its process into every other process's mirror of it, in place.
  */
 import { MIN_DELAY_STEPS } from '../model/constants.js';
-import { RING_SLOTS, sharedWeightConnections, type MemoryLayout } from './layout.js';
-import { processOfRank, ranksOfProcess } from './partition.js';
+import { RING_SLOTS, sharedWeightConnections, type MemoryLayout } from '../network/layout.js';
+import { processOfRank, ranksOfProcess } from '../network/partition.js';
 import { displacements, type Collectives, type Placement } from './process-group.js';
-import type { Topology } from './topology.js';
+import type { Topology } from '../network/topology.js';
 import type { InterProcessLink } from './transport.js';
 
 /** What one link moved and how long it spent in MPI (summed into run.json per rank). */

@@ -7,7 +7,7 @@
 import { UserError } from '../errors.js';
 import { requireMpi, type MpiBinding } from '../mpi/binding.js';
 import { detectMpiLaunch, type MpiLaunch } from '../mpi/launcher.js';
-import { displacements, type ProcessRuntime } from './process-group.js';
+import { allgatherStrings, type ProcessRuntime } from './process-group.js';
 
 export interface MpiSession extends ProcessRuntime {
   launch: MpiLaunch;
@@ -46,15 +46,4 @@ export function joinMpiJob(ranksPerProcess: number, env: Record<string, string |
     abort: (code) => binding.abort(code),
     finalize: () => binding.finalize(),
   };
-}
-
-function allgatherStrings(binding: MpiBinding, size: number, value: string): string[] {
-  const bytes = new TextEncoder().encode(value);
-  const counts = new Int32Array(size);
-  binding.allgatherInt32(bytes.length, counts);
-  const displs = displacements(counts);
-  const recv = new Uint8Array(displs[size - 1]! + counts[size - 1]!);
-  binding.allgatherv(bytes, recv, counts, displs);
-  const decoder = new TextDecoder();
-  return Array.from(counts, (n, p) => decoder.decode(recv.subarray(displs[p]!, displs[p]! + n)));
 }

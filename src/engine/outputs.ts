@@ -19,7 +19,7 @@ import { DT_SECONDS, STEPS_PER_SECOND } from '../model/constants.js';
 import { AURYN_SUFFIXES, MONITOR_KINDS } from './monitor-plan.js';
 import { finalWindow, testWindows, type Schedule } from './schedule.js';
 import type { NetworkView } from './snapshot.js';
-import type { Topology } from './topology.js';
+import type { Topology } from '../network/topology.js';
 import type { RankTiming } from './wait-log.js';
 import type { Placement } from './process-group.js';
 

@@ -10,8 +10,8 @@
  * the coordinator's main thread does. So no two threads of a process are ever inside MPI at once,
  * and every process makes the same collective calls in the same order.
  */
-import type { MemoryLayout } from './layout.js';
-import { processOfRank, ranksOfProcess } from './partition.js';
+import type { MemoryLayout } from '../network/layout.js';
+import { processOfRank, ranksOfProcess } from '../network/partition.js';
 import type { RankArray, RegionFetcher } from './snapshot.js';
 
 export interface Placement {
@@ -37,6 +37,17 @@ export interface Collectives {
 export interface ProcessRuntime {
   placement: Placement;
   comm: Collectives;
+  /**
+   * Ends every process of the job (MPI_Abort); does not return. The one way out when a rank
+   * thread is blocked inside MPI: such a thread can be neither woken nor terminated.
+   */
+  abort?(code: number): never;
+}
+
+/** `[process p of P on host]`, appended to a message that does not already say where it comes from. */
+export function withProcess(message: string, placement: Placement): string {
+  if (placement.processes <= 1 || message.includes('(process ')) return message;
+  return `${message} [process ${placement.process} of ${placement.processes} on ${placement.hosts[placement.process]}]`;
 }
 
 export const ROOT_PROCESS = 0;
@@ -51,6 +62,16 @@ export function whereIs(placement: Placement | null, rank: number): string {
   if (placement === null || placement.processes <= 1) return '';
   const p = processOfRank(rank, placement.ranksPerProcess);
   return ` (process ${p} on ${placement.hosts[p] ?? 'unknown host'})`;
+}
+
+/** The job's other processes in words: `process 1 on h1`, or `process 1 on h1 or process 2 on h2`. */
+export function otherProcesses(placement: Placement | null): string {
+  if (placement === null || placement.processes <= 1) return 'the other processes';
+  const others: string[] = [];
+  for (let p = 0; p < placement.processes; p++) {
+    if (p !== placement.process) others.push(`process ${p} on ${placement.hosts[p] ?? 'unknown host'}`);
+  }
+  return others.length <= 4 ? others.join(' or ') : `one of ${others.length} other processes`;
 }
 
 /** Displacements of consecutive blocks of the given byte counts. */
@@ -129,4 +150,16 @@ export function gatherJson<T>(runtime: ProcessRuntime, value: T): T[] | null {
   comm.gatherv(bytes, recv, counts, displs, ROOT_PROCESS);
   const decoder = new TextDecoder();
   return Array.from(counts, (n, p) => JSON.parse(decoder.decode(recv.subarray(displs[p]!, displs[p]! + n))) as T);
+}
+
+/** Every process's string, in process order, on every process. */
+export function allgatherStrings(comm: Collectives, processes: number, value: string): string[] {
+  const bytes = new TextEncoder().encode(value);
+  const counts = new Int32Array(processes);
+  comm.allgatherInt32(bytes.length, counts);
+  const displs = displacements(counts);
+  const recv = new Uint8Array(displs[processes - 1]! + counts[processes - 1]!);
+  comm.allgatherv(bytes, recv, counts, displs);
+  const decoder = new TextDecoder();
+  return Array.from(counts, (n, p) => decoder.decode(recv.subarray(displs[p]!, displs[p]! + n)));
 }

@@ -38,6 +38,8 @@ export class RankPool {
     taskData: (rank: number) => RankTaskData,
     /** Names a rank in messages (with several processes: its process and host too). */
     private readonly where: (rank: number) => string = () => '',
+    /** The other processes of the job, for the message when an exchange with them never completes. */
+    private readonly otherProcesses: string = 'the other processes',
   ) {
     if (!existsSync(RANK_WORKER_PATH)) {
       throw new UserError(`the worker entry ${RANK_WORKER_PATH} is missing: run \`npm run build\` first`);
@@ -128,7 +130,7 @@ export class RankPool {
   private waitError(seconds: number): RunFailedError {
     const clock = Math.max(...this.ranks.map((r) => this.control.rankClock(r)));
     return new RunFailedError(
-      `ranks ${this.ranks.join(', ')}${this.where(this.ranks[0]!)} waited ${seconds} s for the other processes at the exchange of step ${clock}`,
+      `${this.otherProcesses} stopped answering: ranks ${this.ranks.join(', ')}${this.where(this.ranks[0]!)} waited ${seconds} s for ${this.otherProcesses.includes(' or ') ? 'them' : 'it'} at the exchange of step ${clock}`,
     );
   }
 

@@ -3,7 +3,7 @@
  * common ground of the modules that read or write any rank's arrays while the ranks are parked
  * (snapshot.ts reads them in global order, restore.ts writes a saved state back).
  */
-import type { ConnectionRegion, GroupRegion, MemoryLayout } from './layout.js';
+import type { ConnectionRegion, GroupRegion, MemoryLayout } from '../network/layout.js';
 
 export class RegionView {
   protected readonly f32: Float32Array;

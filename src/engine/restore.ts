@@ -5,10 +5,10 @@
  * each value goes (partition.ts).
  */
 import type { ConnectionState, GroupState, SpikeRing } from '../io/netstate.js';
-import { RING_SLOTS, type MemoryLayout } from './layout.js';
+import { RING_SLOTS, type MemoryLayout } from '../network/layout.js';
 import { RegionView } from './region-view.js';
-import { globalId, ownerRank } from './partition.js';
-import type { Topology } from './topology.js';
+import { globalId, ownerRank } from '../network/partition.js';
+import type { Topology } from '../network/topology.js';
 
 export function restoreNetwork(
   memory: WebAssembly.Memory, layout: MemoryLayout, topology: Topology, groups: GroupState[], connections: ConnectionState[],

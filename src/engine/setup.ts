@@ -1,31 +1,13 @@
 /**
- * From a validated config and its resolved task to what the engine builds: the network shape,
- * the protocol's schedule, and each rank's slice of the replay tables. Pure functions.
+ * From a validated config and its resolved task to what the engine builds besides the network's
+ * shape (network/chain.ts): the protocol's schedule and each rank's slice of the replay tables.
+ * Pure functions.
  */
 import type { ExperimentConfig } from '../config/schema.js';
 import type { ResolvedTask } from '../config/task.js';
-import { secondsToSteps } from '../model/constants.js';
 import type { EventTable } from '../model/replay.js';
-import { ownerRank } from './partition.js';
+import { ownerRank } from '../network/partition.js';
 import { computeSchedule, type Schedule } from './schedule.js';
-import type { NetworkShape } from './topology.js';
-
-/** The network a config builds for a task of `nInput` inputs and `nOutput` outputs. */
-export function networkShape(config: ExperimentConfig, task: Pick<ResolvedTask, 'nInput' | 'nOutput'>): NetworkShape {
-  return {
-    nInput: task.nInput,
-    hidden: config.hidden,
-    nOutput: task.nOutput,
-    feedback: config.feedback,
-    partial: config.partial,
-    learnHidden: config.learnHidden,
-    feedbackDelaySteps: secondsToSteps(config.feedbackDelaySeconds),
-    regulariser: { ...config.regulariser },
-    learningRate: { ...config.learningRate },
-    outputError: config.trials?.outputError ?? 'target',
-    feedbackNegativeFraction: config.feedbackNegativeFraction ?? null,
-  };
-}
 
 export function scheduleFor(config: ExperimentConfig, task: ResolvedTask): Schedule {
   const last = (t: EventTable) => (t.steps.length ? t.steps[t.steps.length - 1]! : 0);

@@ -12,10 +12,10 @@
  */
 import { MIN_DELAY_STEPS } from '../model/constants.js';
 import type { ConnectionState, GroupState, SpikeRing } from '../io/netstate.js';
-import { RING_SLOTS, type MemoryLayout } from './layout.js';
+import { RING_SLOTS, type MemoryLayout } from '../network/layout.js';
 import { RegionView } from './region-view.js';
-import { globalId, localIndex, ownerRank } from './partition.js';
-import type { Topology } from './topology.js';
+import { globalId, localIndex, ownerRank } from '../network/partition.js';
+import type { Topology } from '../network/topology.js';
 
 type SynField = 'w' | 'el' | 'elFlt' | 'elSum' | 'grad2';
 type PostField = 'err' | 'errIn' | 'errTrace' | 'errFiltered' | 'avgSqErr' | 'hom';

@@ -7,7 +7,7 @@ import type { StatsLine } from '../io/stats.js';
 import { DT_SECONDS } from '../model/constants.js';
 import { normalisedMse } from '../model/cost.js';
 import type { NetworkView } from './snapshot.js';
-import type { Topology } from './topology.js';
+import type { Topology } from '../network/topology.js';
 
 export function statsLine(view: NetworkView, topology: Topology, block: number, clock: number): StatsLine {
   const c = topology.outputConnection;

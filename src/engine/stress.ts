@@ -11,8 +11,8 @@ import type { ResolvedTask } from '../config/task.js';
 import { mergeSpkFiles, spkRankFiles } from '../io/spk.js';
 import { runExperiment, type RunOptions } from './coordinator.js';
 import { formatLayout, runUnderMpirun, type Layout } from './mpi-launch.js';
-import { networkShape } from './setup.js';
-import { buildTopology } from './topology.js';
+import { networkShape } from '../network/chain.js';
+import { buildTopology } from '../network/topology.js';
 import { readRunInfo } from '../io/run-info.js';
 import type { RankTiming } from './wait-log.js';
 

@@ -10,8 +10,8 @@
  */
 import type { Kernels } from '../model/kernels.js';
 import { RankAbortedError } from './exchange.js';
-import type { MemoryLayout } from './layout.js';
-import type { Topology } from './topology.js';
+import type { MemoryLayout } from '../network/layout.js';
+import type { Topology } from '../network/topology.js';
 
 /** Int32 fields of a connection's shared pass descriptor. */
 const PASS = { taken: 0, done: 1, total: 2, steps: 3, anyError: 4, rows: 5 } as const;

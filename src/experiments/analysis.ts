@@ -5,7 +5,7 @@
  * feedback weights, and the trial readout of trial-based tasks (readout.ts). The arithmetic is in pure functions (`matchSpikes`, `presentationScores`,
  * `isiCv`); `analyseRun` only gathers the arrays.
  */
-import { loadNetworkState } from '../io/netstate.js';
+import { loadNetworkState } from '../engine/state-validate.js';
 import { loadRunInfo, loadSpikes, loadStats, resolveRunFile } from '../report/load.js';
 import { UserError } from '../errors.js';
 import { trialReadout } from './readout.js';

@@ -13,7 +13,6 @@ import { UserError } from '../errors.js';
 import { writeFileAtomic } from './atomic.js';
 import { describeErrno } from './fs-errors.js';
 import { folderRunId } from './run-identity.js';
-import { validateNetworkState } from './netstate-validate.js';
 
 export const NETSTATE_FORMAT = 'superspike-netstate';
 export const NETSTATE_VERSION = 1;
@@ -121,16 +120,9 @@ export function saveNetworkState(file: string, state: NetworkState): void {
 }
 
 /**
- * Reads, decodes and fully validates a state file against its own config (io/netstate-validate.ts):
- * whatever the file holds, the result is safe to restore or a one-line NetstateError.
- */
-export function loadNetworkState(file: string): NetworkState {
-  return validateNetworkState(readNetworkStateFile(file), { file });
-}
-
-/**
  * Reads and decodes a state file, checking only its format and version: for tools that look at
- * a few arrays (the report's weights) and check those themselves. Never for a resume.
+ * a few arrays (the report's weights) and check those themselves. Never for a resume: that goes
+ * through engine/state-validate.ts `loadNetworkState`, which checks the state against its own config.
  */
 export function readNetworkStateFile(file: string): NetworkState {
   let bytes: Buffer;

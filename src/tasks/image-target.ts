@@ -5,7 +5,7 @@
  * built-in task a drawn bitmap.
  */
 import { Xoshiro128 } from '../model/rng.js';
-import { sortEvents } from '../io/ras.js';
+import { sortEvents } from './events.js';
 import { DT_SECONDS } from '../model/constants.js';
 
 export interface ImageTargetOptions {

@@ -3,7 +3,7 @@
  * independent homogeneous Poisson process, and the file is replayed identically on every loop.
  */
 import { Xoshiro128, hash32 } from '../model/rng.js';
-import { sortEvents } from '../io/ras.js';
+import { sortEvents } from './events.js';
 import { DT_SECONDS } from '../model/constants.js';
 
 export interface PoissonOptions {

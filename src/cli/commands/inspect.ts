@@ -3,13 +3,14 @@ import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/load.js';
 import { resolveTask } from '../../config/task.js';
-import { networkShape, scheduleFor } from '../../engine/setup.js';
+import { networkShape } from '../../network/chain.js';
+import { scheduleFor } from '../../engine/setup.js';
 import { STEPS_PER_SECOND, WEIGHT_UPDATE_STEPS } from '../../model/constants.js';
 import { spkRankFileName } from '../../io/spk.js';
-import { computeLayout, sharedWeightConnections } from '../../engine/layout.js';
+import { computeLayout, sharedWeightConnections } from '../../network/layout.js';
 import { maxIntervalWords } from '../../engine/mpi-link.js';
-import { localCount, ranksOfProcess } from '../../engine/partition.js';
-import { buildTopology } from '../../engine/topology.js';
+import { localCount, ranksOfProcess } from '../../network/partition.js';
+import { buildTopology } from '../../network/topology.js';
 import { parsePositiveInt } from '../options.js';
 import { checkNetworkMemory, checkWorkers, formatBytes, LIMITS } from '../../config/limits.js';
 

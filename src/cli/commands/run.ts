@@ -9,16 +9,17 @@ import type { ConfigInput } from '../../config/schema.js';
 import { resolveTask, type ResolvedTask } from '../../config/task.js';
 import { runExperiment, type RunOptions } from '../../engine/coordinator.js';
 import { DEFAULT_RUN_OPTIONS } from '../../engine/options.js';
-import { networkShape } from '../../engine/setup.js';
-import { localRanksOf } from '../../engine/process-group.js';
+import { networkShape } from '../../network/chain.js';
+import { localRanksOf, withProcess } from '../../engine/process-group.js';
 import { checkNetworkMemory, checkWorkers, LIMITS } from '../../config/limits.js';
 import { createSignalHandling } from '../signals.js';
 import { joinMpiJob } from '../../engine/mpi-session.js';
-import { loadNetworkState } from '../../io/netstate.js';
+import { RunDisagreementError } from '../../engine/run-agreement.js';
+import { loadNetworkState } from '../../engine/state-validate.js';
 import { UserError } from '../../errors.js';
 import { DEFAULT_CONFIG_PATH } from '../../paths.js';
 import { writeReport } from '../../report/report.js';
-import { createProgressReporter } from '../progress.js';
+import { createProgressReporter } from '../../report/progress.js';
 import {
   integerBetween, parseCount, parseNonNegative, parsePositive, parsePositiveInt, parseSeed, parseSizeList,
 } from '../options.js';
@@ -184,7 +185,7 @@ Examples:
       if (warning && isRoot) process.stderr.write(`superspike: warning: ${warning}\n`);
       checkNetworkMemory(shape, workers, task.input.steps.length + task.target.steps.length, opts.maxMemoryGib ?? config.maxMemoryGiB, localRanks);
       const stop = new AbortController();
-      const signals = createSignalHandling(stop, path.resolve(opts.out, `${config.name}.checkpoint.netstate`));
+      const signals = createSignalHandling(stop, path.resolve(opts.out, `${config.name}.checkpoint.netstate`), mpi === null ? undefined : (code) => mpi.abort(code));
       const reporter = createProgressReporter({ quiet: (opts.quiet ?? false) || !isRoot, stream: process.stderr });
       const options: RunOptions = {
         workers: mpi === null ? opts.workers : mpi.placement.ranksPerProcess,
@@ -222,9 +223,15 @@ Examples:
       } catch (err) {
         reporter.stop();
         if (mpi !== null) {
+          // Processes that disagree all know it: process 0 says it and ends the job; the others
+          // wait for that abort rather than racing it with a message of their own.
+          if (err instanceof RunDisagreementError) {
+            if (err.process === 0) process.stderr.write(`superspike: ${err.message}\n`);
+            else mpi.binding.barrier();
+            mpi.abort(err.exitCode);
+          }
           // One failing process ends the whole job: say why here, then let the launcher stop the others.
-          const message = (err as Error).message;
-          process.stderr.write(`superspike: ${message}${mpi.placement.processes > 1 && !message.includes('(process ') ? ` [process ${mpi.placement.process} of ${mpi.placement.processes} on ${mpi.placement.hosts[mpi.placement.process]}]` : ''}\n`);
+          process.stderr.write(`superspike: ${withProcess((err as Error).message, mpi.placement)}\n`);
           mpi.abort(err instanceof UserError ? err.exitCode : 1);
         }
         throw err;

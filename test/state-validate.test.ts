@@ -7,8 +7,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runExperiment } from '../src/engine/coordinator.js';
-import { decodeNetworkState, encodeNetworkState, loadNetworkState, NetstateError, type NetworkState } from '../src/io/netstate.js';
-import { scheduleEndStep, validateNetworkState } from '../src/io/netstate-validate.js';
+import { decodeNetworkState, encodeNetworkState, NetstateError, type NetworkState } from '../src/io/netstate.js';
+import { loadNetworkState, scheduleEndStep, validateNetworkState } from '../src/engine/state-validate.js';
 import { scheduleFor } from '../src/engine/setup.js';
 import { smallConfig, taskFor, tempDir } from './helpers.js';
 

@@ -10,10 +10,10 @@
 import { validateConfig } from '../config/load.js';
 import { checkConfigLimits } from '../config/limits.js';
 import type { ExperimentConfig } from '../config/schema.js';
-import { buildTopology, type ConnectionInfo, type Topology } from '../engine/topology.js';
-import { networkShape } from '../engine/setup.js';
+import { buildTopology, type ConnectionInfo, type Topology } from '../network/topology.js';
+import { networkShape } from '../network/chain.js';
 import { MIN_DELAY_STEPS, secondsToSteps } from '../model/constants.js';
-import { NETSTATE_FORMAT, NETSTATE_VERSION, NetstateError, type NetworkState } from './netstate.js';
+import { NETSTATE_FORMAT, NETSTATE_VERSION, NetstateError, readNetworkStateFile, type NetworkState } from '../io/netstate.js';
 
 /** What the caller knows about the state it reads. */
 export interface NetstateExpectation {
@@ -175,4 +175,12 @@ export function validateNetworkState(state: unknown, expected: NetstateExpectati
   }
   topology.connections.forEach((info, ci) => checkConnection(c, connections[ci], `connections[${ci}]`, info, topology, clock));
   return state as NetworkState;
+}
+
+/**
+ * Reads, decodes and fully validates a state file against its own config (validateNetworkState below):
+ * whatever the file holds, the result is safe to restore or a one-line NetstateError.
+ */
+export function loadNetworkState(file: string): NetworkState {
+  return validateNetworkState(readNetworkStateFile(file), { file });
 }

@@ -1,0 +1,40 @@
+/**
+ * The chain builder: the network keys of a config (hidden layer sizes, feedback, learning knobs)
+ * and the task's input and output sizes to the NetworkShape that topology.ts expands into groups
+ * and connections. It reads a structural subset of the config, so this floor imports nothing
+ * from config/ (docs: ../../README.md "Layout"; config, io and engine all read the shape here).
+ */
+import { secondsToSteps, type LearningRateKnobs, type RegulariserKnobs } from '../model/constants.js';
+import type { FeedbackMode, NetworkShape, OutputErrorMode } from './topology.js';
+
+/** The keys of a validated config that decide the network's shape (ExperimentConfig has them). */
+export interface ChainSpec {
+  hidden: readonly number[];
+  feedback: FeedbackMode;
+  partial: boolean;
+  learnHidden: boolean;
+  feedbackDelaySeconds: number;
+  regulariser: RegulariserKnobs;
+  learningRate: LearningRateKnobs;
+  /** Random feedback: force this fraction of the feedback weights negative (absent: as drawn). */
+  feedbackNegativeFraction?: number;
+  /** A trials task's output error (absent: no trials task, target spikes). */
+  trials?: { outputError: OutputErrorMode };
+}
+
+/** The network a config builds for a task of `nInput` inputs and `nOutput` outputs. */
+export function networkShape(spec: ChainSpec, sizes: { nInput: number; nOutput: number }): NetworkShape {
+  return {
+    nInput: sizes.nInput,
+    hidden: spec.hidden,
+    nOutput: sizes.nOutput,
+    feedback: spec.feedback,
+    partial: spec.partial,
+    learnHidden: spec.learnHidden,
+    feedbackDelaySteps: secondsToSteps(spec.feedbackDelaySeconds),
+    regulariser: { ...spec.regulariser },
+    learningRate: { ...spec.learningRate },
+    outputError: spec.trials?.outputError ?? 'target',
+    feedbackNegativeFraction: spec.feedbackNegativeFraction ?? null,
+  };
+}
