@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { validateConfig } from '../src/config/load.js';
 import { resolveTask } from '../src/config/task.js';
 import { runExperiment } from '../src/engine/coordinator.js';
-import { loadNetworkState } from '../src/io/netstate.js';
+import { readNetworkStateFile } from '../src/io/netstate.js';
 import { DT_SECONDS } from '../src/model/constants.js';
 import { classificationError } from '../src/model/error-signal.js';
 import { trialList, trialSequence, windowMarkers } from '../src/tasks/trials.js';
@@ -104,7 +104,7 @@ describe('forced feedback signs', () => {
     const config = validateConfig({ ...base, ...extra }, 'test');
     const dir = tempDir('signs');
     await runExperiment(config, await resolveTask(config, { onWarning: () => {} }), { workers: 1, outDir: dir });
-    return loadNetworkState(path.join(dir, 'superspike.netstate')).connections[0]!.feedbackB!;
+    return readNetworkStateFile(path.join(dir, 'superspike.netstate')).connections[0]!.feedbackB!;
   };
 
   it('keeps the drawn magnitudes and makes the first round(f·n) hidden neurons negative', async () => {
