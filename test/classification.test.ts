@@ -12,6 +12,8 @@ import { runExperiment } from '../src/engine/coordinator.js';
 import { readNetworkStateFile } from '../src/io/netstate.js';
 import { DT_SECONDS } from '../src/model/constants.js';
 import { classificationError } from '../src/model/error-signal.js';
+import { counterNormal } from '../src/model/rng.js';
+import { FEEDBACK_STREAM_OFFSET, forcedNegatives } from '../src/engine/initialise.js';
 import { trialList, trialSequence, windowMarkers } from '../src/tasks/trials.js';
 import { XOR_WINDOW_SECONDS, xorStimuli } from '../src/tasks/xor.js';
 import { fileBytes, mergedSpikes, tempDir } from './helpers.js';
@@ -108,16 +110,15 @@ describe('forced feedback signs', () => {
   };
 
   it('keeps the drawn magnitudes and makes the first round(f·n) hidden neurons negative', async () => {
-    const drawn = await feedbackOf({});
-    expect(drawn.length).toBe(2 * 4);
-    for (const [fraction, negatives] of [[1, 4], [0.75, 3], [0.5, 2], [0, 0]] as const) {
-      const forced = await feedbackOf({ feedbackNegativeFraction: fraction });
-      for (let k = 0; k < 2; k++) {
-        for (let j = 0; j < 4; j++) {
-          const b = forced[k * 4 + j]!;
-          expect(Math.abs(b)).toBe(Math.abs(drawn[k * 4 + j]!));
-          expect(b < 0, `f ${fraction}, output ${k}, hidden ${j}`).toBe(j < negatives);
-        }
+    expect([1, 0.75, 0.5, 0].map((f) => forcedNegatives(f, 4))).toEqual([4, 3, 2, 0]);
+    expect(forcedNegatives(null, 4)).toBeNull();
+    // One run with 3 of 4 negative: every B is ±|the drawn value| (connection 0, output k, hidden j).
+    const forced = await feedbackOf({ feedbackNegativeFraction: 0.75 });
+    expect(forced.length).toBe(2 * 4);
+    for (let k = 0; k < 2; k++) {
+      for (let j = 0; j < 4; j++) {
+        const drawn = Math.fround(counterNormal(base.seed, FEEDBACK_STREAM_OFFSET, k, j));
+        expect(forced[k * 4 + j], `output ${k}, hidden ${j}`).toBe(j < 3 ? -Math.abs(drawn) : Math.abs(drawn));
       }
     }
   });

@@ -13,7 +13,7 @@ import type { Topology } from '../network/topology.js';
 const f = Math.fround;
 
 /** Streams of counterNormal: weights use the connection index, feedback matrices this offset. */
-const FEEDBACK_STREAM_OFFSET = 1000;
+export const FEEDBACK_STREAM_OFFSET = 1000;
 
 export function initialiseRank(
   f32: Float32Array, i32: Int32Array, topology: Topology, region: RankRegion,
