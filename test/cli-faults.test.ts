@@ -134,6 +134,50 @@ describe('signals', () => {
   });
 });
 
+describe('more signals, and streams that cannot be written', () => {
+  it('SIGHUP (a closed terminal) is SIGTERM: checkpoint, lock released, exit 129', async () => {
+    const dir = tempDir('sighup');
+    const run = startLongRun(dir);
+    await run.started;
+    run.child.kill('SIGHUP');
+    expect(await run.closed).toBe(129);
+    expect(fs.existsSync(path.join(dir, 'superspike.checkpoint.netstate'))).toBe(true);
+    expect(run.out.stderr).toMatch(/SIGHUP: stopping at the next interval and writing a checkpoint/);
+    expect(fs.existsSync(path.join(dir, '.superspike.lock'))).toBe(false);
+  });
+
+  it('a signal before the run started exits 75 and writes nothing', async () => {
+    const dir = path.join(tempDir('early-signal'), 'out');
+    const child = spawn(process.execPath, [CLI, 'run', '--blocks', '1', '--out', dir, '--test-wait-before-start'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    const waiting = new Promise<void>((resolve) => child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      if (stderr.includes('waiting for a signal before the run starts')) resolve();
+    }));
+    const closed = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    await waiting;
+    child.kill('SIGTERM');
+    expect(await closed).toBe(75);
+    expect(stderr).toContain('SIGTERM before the run started: stopping; nothing is written');
+    expect(fs.existsSync(dir)).toBe(false);
+  });
+
+  it('a run whose stderr cannot be written (2>/dev/full) goes on and exits 0 with all its files', async () => {
+    if (!fs.existsSync('/dev/full')) throw new Error('this test needs /dev/full (Linux)');
+    const dir = tempDir('dev-full');
+    const full = fs.openSync('/dev/full', 'w');
+    const child = spawn(process.execPath, [CLI, 'run', '--blocks', '1', '--block-seconds', '0.3', '--hidden', '8', '--out', dir], { stdio: ['ignore', 'pipe', full] });
+    let stdout = '';
+    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+    fs.closeSync(full);
+    expect(code).toBe(0);
+    expect(stdout).not.toMatch(/at .*\.js:\d+/); // no stack trace anywhere
+    expect(JSON.parse(fs.readFileSync(path.join(dir, 'run.json'), 'utf8'))).toMatchObject({ completed: true });
+    expect(fs.existsSync(path.join(dir, 'superspike.netstate'))).toBe(true);
+  });
+});
+
 describe('what a second signal says', () => {
   it('tells this stop\'s checkpoint, an earlier one and none apart', () => {
     const dir = tempDir('truth');

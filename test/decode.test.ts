@@ -38,7 +38,9 @@ describe('superspike decode', () => {
     const out = path.join(cli.dir, 'all.ras');
     expect(await cli.run('decode', prefix, '-o', out)).toBe(0);
     expect(fs.readFileSync(out, 'utf8')).toBe(all.map((e) => `${line(e)}\n`).join(''));
-    expect(cli.stdout).toMatch(`wrote ${all.length} events from 3 files to ${out}`);
+    // The status line goes to stderr: stdout (and so `-o /dev/stdout`) carries only events.
+    expect(cli.stderr).toMatch(`wrote ${all.length} events from 3 files to ${out}`);
+    expect(cli.stdout).toBe('');
   });
 
   it('applies --from (inclusive), --to (exclusive) and --max-id (inclusive)', async () => {

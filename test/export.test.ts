@@ -154,6 +154,24 @@ print(json.dumps(res))
     expect(fs.existsSync(path.join(cli.dir, 'x.npz.tmp'))).toBe(false);
   });
 
+  it('writes through the atomic writer: a symlink at -o is refused, two exports at once give whole files, no .tmp is left', async () => {
+    const victim = path.join(cli.dir, 'victim.txt');
+    fs.writeFileSync(victim, 'keep me');
+    const link = path.join(cli.dir, 'link.npz');
+    fs.symlinkSync(victim, link);
+    cli.stderr = '';
+    expect(await cli.run('export', runDir, '-o', link)).toBe(1);
+    expect(cli.stderr).toMatch(/link\.npz.*symbolic link/);
+    expect(fs.readFileSync(victim, 'utf8')).toBe('keep me');
+    const out = path.join(cli.dir, 'twice.npz');
+    const codes = await Promise.all([cli.run('export', runDir, '-o', out), cli.run('export', runDir, '-o', out)]);
+    expect(codes).toEqual([0, 0]);
+    const alone = path.join(cli.dir, 'alone.npz');
+    expect(await cli.run('export', runDir, '-o', alone)).toBe(0);
+    expect(fs.readFileSync(out).equals(fs.readFileSync(alone))).toBe(true);
+    expect(fs.readdirSync(cli.dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
   it.skipIf(!NUMPY && ALLOW_NO_NUMPY)('the recipes of docs/python.md run and read the same values', async () => {
     expect(NUMPY, 'python3 with numpy is required for this test (apt-get install -y python3-numpy)').toBe(true);
     const doc = fs.readFileSync(path.join(__dirname, '..', 'docs', 'python.md'), 'utf8');

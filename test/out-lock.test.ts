@@ -82,6 +82,29 @@ describe('output folder lock', () => {
     lock.release();
   });
 
+  it('processes racing for one stale lock never hold it at the same time', async () => {
+    const dir = tempDir('lock-race');
+    const dead = spawn(process.execPath, ['-e', '0']);
+    await exited(dead);
+    fs.writeFileSync(path.join(dir, OUT_LOCK_FILE), `${JSON.stringify({ pid: dead.pid, host: os.hostname(), startedAt: 'then', token: 'stale0000000000' })}\n`);
+    // Each racer takes the lock, holds it 300 ms and says when (or that it was refused).
+    const racer = `import(${JSON.stringify(LOCK_JS)}).then(({ acquireOutLock }) => {
+      let lock; try { lock = acquireOutLock(${JSON.stringify(dir)}, { onWarning: () => {} }); } catch (e) { console.log('refused'); return; }
+      const from = Date.now(); Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300);
+      console.log('held', from, Date.now()); lock.release(); })`;
+    const outputs = await Promise.all(Array.from({ length: 6 }, () => new Promise<string>((resolve) => {
+      const child = spawn(process.execPath, ['-e', racer], { stdio: ['ignore', 'pipe', 'inherit'] });
+      let out = '';
+      child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+      child.on('close', () => resolve(out.trim()));
+    })));
+    const held = outputs.filter((o) => o.startsWith('held')).map((o) => o.split(' ').slice(1).map(Number) as [number, number]).sort((a, b) => a[0] - b[0]);
+    expect(held.length, outputs.join('\n')).toBeGreaterThanOrEqual(1);
+    expect(held.length + outputs.filter((o) => o === 'refused').length).toBe(6);
+    for (let i = 1; i < held.length; i++) expect(held[i]![0], 'two racers held the lock at once').toBeGreaterThanOrEqual(held[i - 1]![1]);
+    expect(fs.existsSync(path.join(dir, `${OUT_LOCK_FILE}.takeover`))).toBe(false);
+  });
+
   it('creates a missing folder, and refuses a file or an unwritable place as --out in one line', () => {
     const dir = tempDir('lock-mk');
     const sub = path.join(dir, 'a', 'b');

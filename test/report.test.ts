@@ -10,6 +10,7 @@ import { SpkWriter } from '../src/io/spk.js';
 import { formatStatsLine } from '../src/io/stats.js';
 import { animationWindows, cellBitmap, frameWindow, writeAnimation } from '../src/report/animate.js';
 import { COLORS, frameSvg, type FramePanel } from '../src/report/animate-frame.js';
+import { HIT_COLORS } from '../src/report/svg-plots.js';
 import { findGroup, lastWindow, loadSpikes } from '../src/report/load.js';
 import { writeRasterPlot } from '../src/report/raster-image.js';
 import { svgToRgba } from '../src/report/render.js';
@@ -191,6 +192,9 @@ const PROMISED = [
   'overlay-last',
   'rates',
   ...LAYERS.flatMap((l) => [`raster-${l}-first`, `raster-${l}-last`]),
+  ...LAYERS.filter((l) => l !== 'target').flatMap((l) => [`rate-hist-${l}`, `isi-hist-${l}`]),
+  'population-rate',
+  // The fixture's config names no seed and w0: no initial weights.
   'weights-0',
   'weights-1',
   'weights-2',
@@ -403,11 +407,11 @@ describe('superspike report', () => {
       fs.writeFileSync(path.join(cli.dir, `output.weights.${rank}`), text);
     }
     const { html, plots } = await buildReport(cli.dir);
-    const added = ['membrane-first', 'membrane-last', 'weight-samples-output'];
+    const added = ['membrane-output-first', 'membrane-output-last', 'weight-samples-output'];
     expect(plots).toEqual([...PROMISED.slice(0, PROMISED.indexOf('weights-0')), ...added, ...PROMISED.slice(PROMISED.indexOf('weights-0'))]);
     expect(dataPlots(html)).toEqual(plots);
     for (const which of ['first', 'last'] as const) {
-      const svg = html.match(new RegExp(`<svg[^>]*data-plot="membrane-${which}"[\\s\\S]*?</svg>`))![0];
+      const svg = html.match(new RegExp(`<svg[^>]*data-plot="membrane-output-${which}"[\\s\\S]*?</svg>`))![0];
       expect(svg).toContain('threshold -50 mV');
       expect(svg.match(/<path d="M/g)).toHaveLength(4); // 4 of the 6 recorded neurons
       expect(svg).toContain('>neuron 3<');
@@ -510,7 +514,7 @@ describe('superspike animate', () => {
     expect(big.height - outputOnly.height).toBeGreaterThan(100);
   });
 
-  it('draws the caption as text and the target faintly behind the output', () => {
+  it('draws the caption as text and the output against the target in the report colours', () => {
     const columns = 4;
     const output: FramePanel = {
       label: 'output (2)', neurons: 2, rowPx: 10,
@@ -521,19 +525,22 @@ describe('superspike animate', () => {
       caption: 'block 7/9 · MSE 1.5', detail: 'detail', progress: 0.5,
     });
     expect(svg).toContain('block 7/9 · MSE 1.5');
-    // Target first (behind), then the output's spikes over it.
-    const targetAt = svg.indexOf(`fill="${COLORS.target}"`);
-    const spikeAt = svg.indexOf(`fill="${COLORS.spike}"`);
-    expect(targetAt).toBeGreaterThan(0);
-    expect(spikeAt).toBeGreaterThan(targetAt);
+    // The report's overlay colours: one path each of missed, extra and hit cells.
+    expect(COLORS.hit).toBe(HIT_COLORS.hit);
+    expect(COLORS.miss).toBe(HIT_COLORS.miss);
+    expect(COLORS.extra).toBe(HIT_COLORS.extra);
+    for (const c of [COLORS.hit, COLORS.miss, COLORS.extra]) expect(svg.split(`fill="${c}"`)).toHaveLength(2);
     const img = svgToRgba(svg);
     const px = (x: number, y: number) => [...img.data.subarray((y * img.width + x) * 4, (y * img.width + x) * 4 + 3)];
     let ink = 0;
     for (let y = 4; y < 24; y++) for (let x = 60; x < img.width; x++) if (img.data[(y * img.width + x) * 4]! < 100) ink++;
     expect(ink).toBeGreaterThan(50); // the caption is rendered text
-    // Panel starts at x 64, y 68: bin 1 of the top row is target only (pink), bin 0 is a spike (black).
-    expect(px(64 + 20 + 10, 68 + 5)).toEqual([0xf2, 0xb8, 0xb0]);
-    expect(px(64 + 10, 68 + 5)).toEqual([0, 0, 0]);
+    // Panel starts at x 64, y 68, top row: bin 0 output and target (hit, green), bin 1 target only
+    // (missed, pink), bin 2 nothing, bin 3 output only, 2+ spikes (extra, black).
+    expect(px(64 + 10, 68 + 5)).toEqual([0x1e, 0x84, 0x49]);
+    expect(px(64 + 20 + 10, 68 + 5)).toEqual([0xf1, 0x94, 0x8a]);
+    expect(px(64 + 40 + 10, 68 + 5)).toEqual([0xfc, 0xfc, 0xfc]);
+    expect(px(64 + 60 + 10, 68 + 5)).toEqual([0x22, 0x22, 0x22]);
   });
 
   it('has one frame per block when there is no final window', async () => {

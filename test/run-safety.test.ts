@@ -55,7 +55,13 @@ describe('a fresh run into a used folder', () => {
     expect(fs.existsSync(path.join(out, 'superspike.checkpoint.netstate'))).toBe(true);
     fs.writeFileSync(path.join(out, '.superspike.netstate.0123456789abcdef.tmp'), 'left by kill -9');
     fs.writeFileSync(path.join(out, 'notes.txt'), 'mine');
-    expect(await cli.run('run', '--hidden', '4', ...SMALL, '--out', out), cli.stderr).toBe(0);
+    // The interrupted run's checkpoint is the one way to continue it: deleted only with --force.
+    const before = snapshot(out);
+    cli.stderr = '';
+    expect(await cli.run('run', '--hidden', '4', ...SMALL, '--out', out)).toBe(1);
+    expect(cli.stderr).toMatch(/^superspike: .*superspike\.checkpoint\.netstate is the checkpoint of an interrupted run: continue it with --resume .* --out .*, or start afresh with --force \(deletes it\)/);
+    expect(snapshot(out)).toEqual(before);
+    expect(await cli.run('run', '--hidden', '4', ...SMALL, '--out', out, '--force'), cli.stderr).toBe(0);
     const names = fs.readdirSync(out);
     expect(names).not.toContain('superspike.checkpoint.netstate');
     expect(names.filter((f) => f.endsWith('.tmp'))).toEqual([]);
@@ -117,5 +123,61 @@ describe('busy and bad output folders', () => {
     expect(await cli.run('run', '--hidden', '4', ...SMALL, '--out', path.join(cli.dir, 'n'.repeat(300)))).toBe(1);
     expect(cli.stderr).toMatch(/^superspike: .*the file name is too long \(ENAMETOOLONG\)\n$/);
     expect(fs.readFileSync(file, 'utf8')).toBe('x');
+  });
+});
+
+describe('a resume checks everything before it cuts anything back', () => {
+  it('without the run\'s --record it is refused and every file stays as it was', async () => {
+    const out = path.join(cli.dir, 'monitored');
+    expect(await cli.run('run', '--hidden', '4', ...SMALL, '--blocks', '3', '--stop-after-block', '2', '--record', 'membrane:output', '--out', out), cli.stderr).toBe(0);
+    const state = path.join(out, 'superspike.checkpoint.netstate');
+    const before = snapshot(out);
+    cli.stderr = '';
+    expect(await cli.run('run', '--resume', state, '--out', out, '--workers', '1', '-q')).toBe(1);
+    expect(cli.stderr).toMatch(/^superspike: .*output\.membrane\.0 holds state recorded by this run: resume with the same --record options as the run/);
+    expect(snapshot(out)).toEqual(before);
+    // With them it continues.
+    expect(await cli.run('run', '--resume', state, '--out', out, '--workers', '1', '--record', 'membrane:output', '-q'), cli.stderr).toBe(0);
+  });
+
+  it('a monitor file replaced by a symbolic link is not followed on resume', async () => {
+    const out = path.join(cli.dir, 'monitor-link');
+    expect(await cli.run('run', '--hidden', '4', ...SMALL, '--blocks', '3', '--stop-after-block', '2', '--record', 'membrane:output', '--out', out), cli.stderr).toBe(0);
+    const victim = path.join(cli.dir, 'victim.txt');
+    fs.writeFileSync(victim, 'keep me\n');
+    const monitor = path.join(out, 'output.membrane.0');
+    fs.rmSync(monitor);
+    fs.symlinkSync(victim, monitor);
+    cli.stderr = '';
+    expect(await cli.run('run', '--resume', path.join(out, 'superspike.checkpoint.netstate'), '--out', out, '--workers', '1', '--record', 'membrane:output', '-q')).toBe(1);
+    expect(cli.stderr).toMatch(/output\.membrane\.0: it is a symbolic link/);
+    expect(fs.readFileSync(victim, 'utf8')).toBe('keep me\n');
+  });
+
+  it('a damaged rank file is named before anything changes; a 0-byte one (killed before its first write) resumes', async () => {
+    const out = path.join(cli.dir, 'damaged');
+    expect(await cli.run('run', '--hidden', '4', ...SMALL, '--blocks', '3', '--stop-after-block', '2', '--out', out), cli.stderr).toBe(0);
+    const state = path.join(out, 'superspike.checkpoint.netstate');
+    fs.writeFileSync(path.join(out, 'output.0.spk'), 'garbage!');
+    const before = snapshot(out);
+    cli.stderr = '';
+    expect(await cli.run('run', '--resume', state, '--out', out, '-q')).toBe(1);
+    expect(cli.stderr).toMatch(/^superspike: .*output\.0\.spk: not an Auryn spike file/);
+    expect(snapshot(out)).toEqual(before);
+    fs.writeFileSync(path.join(out, 'output.0.spk'), '');
+    expect(await cli.run('run', '--resume', state, '--out', out, '-q'), cli.stderr).toBe(0);
+    expect(fs.statSync(path.join(out, 'output.0.spk')).size % 8).toBe(0);
+    expect(fs.statSync(path.join(out, 'output.0.spk')).size).toBeGreaterThanOrEqual(8);
+  });
+});
+
+describe('an empty output folder name', () => {
+  it('--out "" is refused instead of writing into the working directory', async () => {
+    cli.stderr = '';
+    const cwd = process.cwd();
+    const before = fs.readdirSync(cwd).sort();
+    expect(await cli.run('run', '--hidden', '4', ...SMALL, '--out', '')).toBe(1);
+    expect(cli.stderr.trim()).toBe('superspike: the output folder must be a non-empty path, got "" (an empty --out would write into the working directory)');
+    expect(fs.readdirSync(cwd).sort()).toEqual(before);
   });
 });

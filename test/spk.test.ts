@@ -83,19 +83,39 @@ describe('SpkWriter / SpkReader round trip', () => {
     expect(readSpkAll(file).steps.length).toBe(0);
   });
 
-  it('buffers: nothing reaches the file until the buffer is full or flushed, and only whole records', () => {
+  it('buffers: only the header reaches the file until the buffer is full or flushed, and only whole records', () => {
     const file = path.join(dir, 'b.spk');
     const w = new SpkWriter(file, { bufferBytes: 8 * 100 + 5 }); // rounded down to 100 records
-    for (let i = 0; i < 99; i++) w.push(i, i); // header + 99 = 100 records: still buffered
-    expect(fs.statSync(file).size).toBe(0);
-    w.push(99, 99); // buffer full: the first 100 records (header + 99) go out, this one waits
-    expect(fs.statSync(file).size).toBe(800);
-    w.push(100, 1);
+    // The header is on disk at creation: a run killed now leaves a valid, empty file.
+    expect(fs.statSync(file).size).toBe(8);
+    expect(readSpkAll(file).header.records).toBe(0);
+    for (let i = 0; i < 100; i++) w.push(i, i); // 100 records: still buffered
+    expect(fs.statSync(file).size).toBe(8);
+    w.push(100, 100); // buffer full: the first 100 records go out, this one waits
+    expect(fs.statSync(file).size).toBe(8 * 101);
+    w.push(101, 1);
     w.flush();
-    expect(fs.statSync(file).size).toBe(8 * 102); // header + 101 records
+    expect(fs.statSync(file).size).toBe(8 * 103); // header + 102 records
     w.flush(true); // durable flush of an empty buffer is fine
     w.close();
-    expect(readSpkAll(file).header.records).toBe(101);
+    expect(readSpkAll(file).header.records).toBe(102);
+  });
+
+  it('a full disk is one line naming the file (ENOSPC, via /dev/full)', () => {
+    if (!fs.existsSync('/dev/full')) throw new Error('this test needs /dev/full (Linux)');
+    expect(() => new SpkWriter('/dev/full')).toThrow(new UserError('cannot write /dev/full: no space left on the device (ENOSPC)'));
+  });
+
+  it('a 0-byte rank file (an older build killed before its first write) reads as empty and resumes', () => {
+    const file = path.join(dir, 'empty.spk');
+    fs.writeFileSync(file, '');
+    expect(readSpkAll(file).header.records).toBe(0);
+    expect(truncateSpkAfter(file, 1000)).toBe(0);
+    expect(fs.statSync(file).size).toBe(8); // given its header
+    const w = new SpkWriter(file, { append: true });
+    w.push(1000, 3);
+    w.close();
+    expect(Array.from(readSpkAll(file).ids)).toEqual([3]);
   });
 
   it('streams a file larger than one chunk, chunk by chunk', () => {

@@ -10,6 +10,7 @@ import { runExperiment } from '../src/engine/coordinator.js';
 import { decodeNetworkState, encodeNetworkState, NetstateError, type NetworkState } from '../src/io/netstate.js';
 import { loadNetworkState, scheduleEndStep, validateNetworkState } from '../src/engine/state-validate.js';
 import { scheduleFor } from '../src/engine/setup.js';
+import { runIdOf } from '../src/io/run-identity.js';
 import { smallConfig, taskFor, tempDir } from './helpers.js';
 
 let bytes: Buffer;
@@ -53,10 +54,40 @@ describe('validateNetworkState', () => {
     expect(scheduleEndStep(config, s.task)).toBe(scheduleFor(config, await taskFor(config)).endStep);
   });
 
-  it('a config saying 16 hidden with arrays for 14', () => {
+  it('a config saying 16 hidden with arrays for 14 (run id forged to match, so the sizes are what is caught)', () => {
     const s = state();
     (s.config as { hidden: number[] }).hidden = [16, 9];
+    s.runId = runIdOf({ config: s.config, task: s.task });
     expect(problem(s)).toMatch(/^groups\[1\]\.v: has 14 values, the hidden group \(multi_hidden\) has 16$/);
+  });
+
+  it('an edited η, blocks count or replay period is refused: the run id no longer matches', () => {
+    const edits: Array<(s: NetworkState) => void> = [
+      (s) => { (s.config as { eta: number }).eta *= 2; },
+      (s) => { (s.config as { blocks: number }).blocks += 1; },
+      (s) => { s.task.target.periodSteps += 10; },
+    ];
+    for (const edit of edits) {
+      const s = state();
+      edit(s);
+      expect(problem(s)).toMatch(/^runId: [0-9a-f]{12} does not match the state's own config and replay tables: the state was edited/);
+    }
+  });
+
+  it('a flipped bit anywhere in the file is refused by the checksum, naming the file', () => {
+    expect(state().checksum).toMatch(/^[0-9a-f]{64}$/);
+    for (const at of [20, Math.floor(bytes.length / 2), bytes.length - 100]) {
+      const damaged = Buffer.from(bytes);
+      damaged[at]! ^= 0x04;
+      let message = '';
+      try {
+        decodeNetworkState(damaged, FILE);
+      } catch (err) {
+        message = (err as Error).message;
+      }
+      // A flip may also break the msgpack structure itself; either way a one-line refusal.
+      expect(message, `bit flipped at byte ${at}`).toMatch(new RegExp(`^${FILE}: (checksum|not a readable msgpack file|not a superspike network state|state version)`));
+    }
   });
 
   it('missing keys', () => {

@@ -1,4 +1,6 @@
 /** Commander argument parsers shared by the commands: each rejects with a one-line reason. */
+import { availableParallelism } from 'node:os';
+import { LIMITS } from '../config/limits.js';
 import { InvalidArgumentError } from 'commander';
 import type { Layout } from '../engine/mpi-launch.js';
 
@@ -94,11 +96,25 @@ export function parseCountList(value: string): number[] {
   return value.split(',').map((part) => parsePositiveInt(part));
 }
 
+/** Worker (rank thread) counts, each within LIMITS.maxWorkers. */
+export function parseWorkerList(value: string): number[] {
+  return value.split(',').map(integerBetween(1, LIMITS.maxWorkers, `expected worker counts from 1 to ${LIMITS.maxWorkers} (the limit of one process), e.g. 1,2,4`));
+}
+
 /** `1x2,2x1,2x2/tcp` → layouts of processes × threads; `/tcp` forces MPI over TCP loopback. */
 export function parseLayoutList(value: string): Layout[] {
   return value.split(',').map((item) => {
     const m = /^(\d+)x(\d+)(\/tcp)?$/.exec(item.trim());
     if (!m || Number(m[1]) < 1 || Number(m[2]) < 1) throw new InvalidArgumentError(`expected layouts like 1x2,2x1,2x2/tcp (processes x threads), got "${item}"`);
+    if (Number(m[1]) > LIMITS.maxLocalProcesses || Number(m[2]) > LIMITS.maxWorkers) {
+      throw new InvalidArgumentError(`layout ${item.trim()}: at most ${LIMITS.maxLocalProcesses} processes (each a Node process of about 80 MiB) × ${LIMITS.maxWorkers} threads on one machine`);
+    }
     return { processes: Number(m[1]), threads: Number(m[2]), tcp: m[3] !== undefined };
   });
+}
+
+/** Under an MPI launcher: the cores shared by the processes on this host (at least 1). */
+export function coresPerLocalProcess(): number {
+  const local = Number(process.env.OMPI_COMM_WORLD_LOCAL_SIZE ?? process.env.MPI_LOCALNRANKS ?? process.env.SLURM_NTASKS_PER_NODE ?? 1);
+  return Math.max(1, Math.floor(availableParallelism() / (Number.isInteger(local) && local > 0 ? local : 1)));
 }

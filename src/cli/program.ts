@@ -3,7 +3,8 @@
  * `src/cli/commands/<name>.ts` and exports `register(program)`.
  *
  * Exit codes: 0 success, 1 user error (one-line message; stack with --debug), 2 usage error,
- * 130 / 143 interrupted by SIGINT / SIGTERM (after a resumable checkpoint was written).
+ * 130 / 143 / 129 interrupted by SIGINT / SIGTERM / SIGHUP (after a resumable checkpoint was
+ * written), 75 stopped by a signal before the run started (nothing written).
  */
 import { Command, CommanderError } from 'commander';
 import { printable, UserError } from '../errors.js';

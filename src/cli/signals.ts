@@ -1,49 +1,57 @@
 /**
- * What SIGINT (Ctrl-C) and SIGTERM (what batch schedulers, and mpirun on either signal, send
- * before killing a job) do to a run: both stop it at the next interval with a checkpoint; the
- * exit code is 128 + the signal number (130, 143). Under MPI every process receives the signal
- * from the launcher and the ranks agree on the stop clock through the interval exchange.
+ * What SIGINT (Ctrl-C), SIGTERM (what batch schedulers, and mpirun on either signal, send before
+ * killing a job) and SIGHUP (a closed terminal or ssh session) do to a run: each stops it at the
+ * next interval with a checkpoint; the exit code is 128 + the signal number (130, 143, 129) and
+ * means a checkpoint was written. A signal that arrives before the run has started (while the
+ * config and data are read) ends it with NOT_STARTED_EXIT_CODE instead: nothing was written, and
+ * the same command starts afresh. Under MPI every process receives the signal from the launcher
+ * and the ranks agree on the stop clock through the interval exchange.
  */
 import * as fs from 'node:fs';
 
-const SIGNAL_EXIT_CODES = { SIGINT: 130, SIGTERM: 143 } as const;
+const SIGNAL_EXIT_CODES = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 } as const;
+/** A stop before the run started, so before any checkpoint could exist (sysexits' EX_TEMPFAIL: try again). */
+export const NOT_STARTED_EXIT_CODE = 75;
 type StopSignal = keyof typeof SIGNAL_EXIT_CODES;
 
 /**
- * SIGINT (Ctrl-C) and SIGTERM (what batch schedulers send before killing a job) both stop the
- * run at the next interval with a checkpoint; the exit code is 128 + the signal number (130,
- * 143). A second signal aborts at once and says truthfully whether a checkpoint of this stop
- * (or an older one) is on disk, judged by the checkpoint file's modification time.
+ * SIGINT, SIGTERM and SIGHUP stop the run at the next interval with a checkpoint; the exit code
+ * is 128 + the signal number. A second signal aborts at once and says truthfully whether a
+ * checkpoint of this stop (or an older one) is on disk, judged by the checkpoint file's
+ * modification time. Installed before the config is read; `begin` says the run is about to
+ * start, where its checkpoint will be and how to end the process (under MPI: MPI_Abort, since a
+ * thread inside MPI would keep a plain exit waiting). A stop before `begin` writes nothing.
  */
-export function createSignalHandling(
-  stop: AbortController,
-  checkpointFile: string,
-  /** How a second signal ends the process; under MPI, MPI_Abort (a thread inside MPI would keep process.exit waiting). */
-  exit: (code: number) => never = (code) => process.exit(code),
-) {
+export function createSignalHandling(stop: AbortController) {
   let first: StopSignal | null = null;
   let firstAt = 0;
+  let run: { checkpointFile: string; exit: (code: number) => never } | null = null;
   const handler = (signal: StopSignal) => {
+    const how = signal === 'SIGINT' ? 'Ctrl-C' : signal;
     if (first === null) {
       first = signal;
       firstAt = Date.now();
-      const how = signal === 'SIGINT' ? 'Ctrl-C' : signal;
-      process.stderr.write(`\nsuperspike: ${signal}: stopping at the next interval and writing a checkpoint (${how} again to abort)\n`);
+      process.stderr.write(run === null
+        ? `\nsuperspike: ${signal} before the run started: stopping; nothing is written\n`
+        : `\nsuperspike: ${signal}: stopping at the next interval and writing a checkpoint (${how} again to abort)\n`);
       stop.abort();
       return;
     }
-    process.stderr.write(`superspike: aborted by a second ${signal}; ${checkpointTruth(checkpointFile, firstAt)}\n`);
-    exit(SIGNAL_EXIT_CODES[signal]);
+    if (run === null) process.exit(NOT_STARTED_EXIT_CODE);
+    process.stderr.write(`superspike: aborted by a second ${signal}; ${checkpointTruth(run.checkpointFile, firstAt)}\n`);
+    run.exit(SIGNAL_EXIT_CODES[signal]);
   };
-  const onInt = () => handler('SIGINT');
-  const onTerm = () => handler('SIGTERM');
-  process.on('SIGINT', onInt);
-  process.on('SIGTERM', onTerm);
+  const handlers = (Object.keys(SIGNAL_EXIT_CODES) as StopSignal[]).map((signal) => [signal, () => handler(signal)] as const);
+  for (const [signal, on] of handlers) process.on(signal, on);
   return {
-    exitCode: () => SIGNAL_EXIT_CODES[first ?? 'SIGINT'],
+    /** From here on a stop writes a checkpoint to `checkpointFile`. */
+    begin(checkpointFile: string, exit: (code: number) => never = (code) => process.exit(code)): void {
+      run = { checkpointFile, exit };
+    },
+    /** Exit code after a stop: 128 + signal once the run had begun, NOT_STARTED_EXIT_CODE before. */
+    exitCode: () => (run === null ? NOT_STARTED_EXIT_CODE : SIGNAL_EXIT_CODES[first ?? 'SIGINT']),
     dispose: () => {
-      process.off('SIGINT', onInt);
-      process.off('SIGTERM', onTerm);
+      for (const [signal, on] of handlers) process.off(signal, on);
     },
   };
 }

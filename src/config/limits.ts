@@ -9,6 +9,8 @@
  * The default memory limit can be raised with `--max-memory-gib N` or the config key
  * `maxMemoryGiB`; the 4 GiB of one WebAssembly memory cannot.
  */
+import { existsSync, statfsSync } from 'node:fs';
+import path from 'node:path';
 import { UserError } from '../errors.js';
 import type { ExperimentConfig } from './schema.js';
 import { DT_SECONDS } from '../model/constants.js';
@@ -36,6 +38,10 @@ export const LIMITS = {
   maxImagePixels: 25_000_000,
   /** Events of the built-in task's generated input (12 bytes each while generated). */
   maxGeneratedEvents: 50_000_000,
+  /** Seeds per condition of an experiment (each a run folder). */
+  maxSeeds: 10_000,
+  /** MPI processes of one local launch (`stress`/`bench --layouts`): each is a Node process of ~80 MiB. */
+  maxLocalProcesses: 64,
 } as const;
 
 /** What one worker thread costs outside the shared memory (isolate, piscina, kernels). */
@@ -88,10 +94,10 @@ export interface NetworkBytes {
  * Estimated memory of a run of `shape` on `ranks` ranks with `replayEvents` input + target
  * events. Pure arithmetic on the shape; call it before computeLayout.
  */
-export function estimateNetworkBytes(shape: NetworkShape, ranks: number, replayEvents = 0, localRanks?: readonly number[]): NetworkBytes {
+export function estimateNetworkBytes(shape: NetworkShape, ranks: number, replayEvents = 0, localRanks?: readonly number[], monitorBytes = 0): NetworkBytes {
   const groups = shape.hidden.length + 3;
   const sharedBytes = sharedMemoryBytes(shape, ranks, localRanks);
-  const workerBytes = (localRanks?.length ?? ranks) * (WORKER_BYTES + groups * SPK_BUFFER_BYTES);
+  const workerBytes = (localRanks?.length ?? ranks) * (WORKER_BYTES + groups * SPK_BUFFER_BYTES) + monitorBytes;
   const snapshotBytes = 2 * stateBytes(shape);
   const replayBytes = 2 * 8 * replayEvents;
   return { sharedBytes, workerBytes, snapshotBytes, replayBytes, totalBytes: sharedBytes + workerBytes + snapshotBytes + replayBytes };
@@ -161,8 +167,12 @@ export function checkWorkers(ranks: number, shape: NetworkShape | null, threads 
  * estimated total exceeds `maxMemoryGiB` (default LIMITS.defaultMaxMemoryGiB).
  */
 /** The memory limits of one process, which holds `localRanks` of the run's `ranks` (all without MPI). */
-export function checkNetworkMemory(shape: NetworkShape, ranks: number, replayEvents: number, maxMemoryGiB?: number, localRanks?: readonly number[]): NetworkBytes {
-  const est = estimateNetworkBytes(shape, ranks, replayEvents, localRanks);
+export function checkNetworkMemory(
+  shape: NetworkShape, ranks: number, replayEvents: number, maxMemoryGiB?: number, localRanks?: readonly number[],
+  /** Buffers of state monitors (--record) in this process. */
+  monitorBytes = 0,
+): NetworkBytes {
+  const est = estimateNetworkBytes(shape, ranks, replayEvents, localRanks, monitorBytes);
   const share = localRanks && localRanks.length < ranks ? ` (per process, ${localRanks.length} of them)` : '';
   const describe = `${shape.nInput}-${[...shape.hidden, shape.nOutput].join('-')} network on ${ranks} rank${ranks === 1 ? '' : 's'}${share}`;
   if (est.sharedBytes > LIMITS.wasmMaxBytes) {
@@ -177,6 +187,29 @@ export function checkNetworkMemory(shape: NetworkShape, ranks: number, replayEve
     );
   }
   return est;
+}
+
+/** What one state monitor holds in memory per rank before it writes (engine/monitors.ts FLUSH_CHARS of UTF-16). */
+export const MONITOR_BUFFER_BYTES = 128 * 1024;
+
+/**
+ * Refuses monitors whose files would not fit on the output folder's file system (its free space
+ * now, less a margin for the spike files and states), naming what they would take.
+ */
+export function checkMonitorDisk(diskBytes: number, outDir: string, source = '--record'): void {
+  if (diskBytes === 0) return;
+  let dir = path.resolve(outDir);
+  while (!existsSync(dir) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  let free: number;
+  try {
+    const st = statfsSync(dir);
+    free = st.bavail * st.bsize;
+  } catch {
+    return; // no answer from the file system: the writers report a full disk by file name
+  }
+  if (diskBytes > 0.9 * free) {
+    throw new LimitError(`${source}: the recorded state would take about ${formatBytes(diskBytes)} on disk, but ${dir} has ${formatBytes(free)} free: record fewer neurons or synapses, a longer --record-every-ms, or a shorter window (@tests)`);
+  }
 }
 
 /** Refuses a picture above LIMITS.maxImagePixels, naming what decoding it would cost. */
@@ -199,14 +232,7 @@ export function checkConfigLimits(config: ExperimentConfig, source: string): voi
   if (config.trials !== undefined) {
     // The background alone: XOR's 100 inputs, or nInput (the user's stimuli add a few events per trial).
     const neurons = config.trials.stimuli === 'xor' ? 100 : config.nInput ?? 0;
-    const seconds = config.blockSeconds * (config.blocks + 1);
-    const events = neurons * config.trials.backgroundRateHz * seconds;
-    if (events > LIMITS.maxGeneratedEvents) {
-      throw new LimitError(
-        `${source}: the trial background would hold about ${Math.round(events)} events (${neurons} neurons × ${config.trials.backgroundRateHz} Hz × ${seconds} s), ` +
-          `above the limit of ${LIMITS.maxGeneratedEvents} (${formatBytes(events * 12)} while generated)`,
-      );
-    }
+    checkPoissonEvents(`${source}: the trial background`, neurons, config.trials.backgroundRateHz, config.blockSeconds * (config.blocks + 1));
   }
   const task = config.task;
   if (!task) return;
@@ -219,10 +245,15 @@ export function checkConfigLimits(config: ExperimentConfig, source: string): voi
   if (task.inputNeurons > LIMITS.maxGroupNeurons) {
     throw new LimitError(`${source}: task.inputNeurons = ${task.inputNeurons} is above the limit of ${LIMITS.maxGroupNeurons} per group`);
   }
-  const events = task.inputNeurons * task.inputRateHz * width * task.binSeconds;
+  checkPoissonEvents(`${source}: the built-in input`, task.inputNeurons, task.inputRateHz, width * task.binSeconds);
+}
+
+/** Refuses a generated Poisson raster (`what`, e.g. "superspike input") expected above LIMITS.maxGeneratedEvents. */
+export function checkPoissonEvents(what: string, neurons: number, rateHz: number, seconds: number): void {
+  const events = neurons * rateHz * seconds;
   if (events > LIMITS.maxGeneratedEvents) {
     throw new LimitError(
-      `${source}: the built-in input would hold about ${Math.round(events)} events (${task.inputNeurons} neurons × ${task.inputRateHz} Hz × ${width * task.binSeconds} s), ` +
+      `${what} would hold about ${Math.round(events)} events (${neurons} neurons × ${rateHz} Hz × ${seconds} s), ` +
         `above the limit of ${LIMITS.maxGeneratedEvents} (${formatBytes(events * 12)} while generated)`,
     );
   }

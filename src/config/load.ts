@@ -2,7 +2,7 @@
  * Reading an experiment config: JSON file → CLI overrides → schema validation, with errors that
  * name the file, the key and what is wrong.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { UserError } from '../errors.js';
@@ -86,6 +86,12 @@ export function loadConfig(file: string | undefined, overrides: Partial<ConfigIn
     source = file;
     baseDir = path.dirname(path.resolve(file));
     let text: string;
+    // A device, a pipe or a huge file by mistake (`run /dev/zero`) is refused before it is read.
+    const st = statOrNull(file);
+    if (st && !st.isFile() && !st.isDirectory()) throw new ConfigError(`${file}: not a regular file (a device, pipe or socket), not a config file`);
+    if (st && st.isFile() && st.size > MAX_CONFIG_BYTES) {
+      throw new ConfigError(`${file}: ${(st.size / 2 ** 20).toFixed(1)} MiB is too large for a config file (at most ${MAX_CONFIG_BYTES / 2 ** 20} MiB; rasters go in .ras files)`);
+    }
     try {
       text = readFileSync(file, 'utf8');
     } catch (err) {
@@ -154,4 +160,15 @@ function withStimulusPaths(trials: unknown, baseDir: string): unknown {
     return copy;
   };
   return { ...(trials as object), stimuli: stimuli.map(resolve) };
+}
+
+/** A config is a small JSON object; rasters live in their own files. */
+const MAX_CONFIG_BYTES = 16 * 2 ** 20;
+
+function statOrNull(file: string): Stats | null {
+  try {
+    return statSync(file);
+  } catch {
+    return null; // the read below names the problem
+  }
 }

@@ -19,15 +19,17 @@ import { rankSettings, resolveRunOptions, type ResolvedRunOptions, type RunOptio
 import { RunOutputs } from './outputs.js';
 import { RankPool } from './rank-pool.js';
 import { MpiLink } from './mpi-link.js';
-import { msToSteps, planMonitors, type MonitorPlan } from './monitor-plan.js';
+import { monitorDiskBytes, msToSteps, planMonitors, type MonitorPlan } from './monitor-plan.js';
+import { checkMonitorDisk, checkNetworkMemory, checkWorkers, MONITOR_BUFFER_BYTES } from '../config/limits.js';
 import { CollectiveFetcher, ROOT_PROCESS, gatherJson, localRanksOf, otherProcesses, whereIs, withProcess } from './process-group.js';
 import { RunFailedError } from './rank-errors.js';
 import { acquireOutLock } from '../io/out-lock.js';
 import { fsUserError, isDescribableFsError } from '../io/fs-errors.js';
 import { runIdOf } from '../io/run-identity.js';
+import type { RunFileRecord } from '../io/run-files.js';
 import { restoreNetwork } from './restore.js';
 import { agreeOnRun, runFields } from './run-agreement.js';
-import type { RankTaskData } from './rank-task.js';
+import { LIVE_TIMING_FIELDS, type RankTaskData } from './rank-task.js';
 import { nextSegment, phaseAt, type Schedule } from './schedule.js';
 import { networkShape } from '../network/chain.js';
 import { partitionTable, scheduleFor } from './setup.js';
@@ -83,6 +85,8 @@ class Coordinator {
   private statsLines = 0;
   private clock = 0;
   private startWall = 0;
+  /** Each rank's timing so far, written by the ranks before they park (rank-task.ts). */
+  private readonly liveTimings: Float64Array;
 
   constructor(
     private readonly config: ExperimentConfig,
@@ -103,12 +107,18 @@ class Coordinator {
       everySteps: msToSteps(options.recordEveryMs, '--record-every-ms'),
       rateBinSteps: msToSteps(options.recordRateBinMs, '--record-rate-bin-ms'),
     });
+    // The limits of `run`, for every caller (the library too), before anything is allocated.
+    checkWorkers(this.ranks, null, this.localRanks.length);
+    checkNetworkMemory(this.topology.shape, this.ranks, task.input.steps.length + task.target.steps.length, options.maxMemoryGiB ?? config.maxMemoryGiB,
+      this.localRanks, (this.monitors?.length ?? 0) * this.localRanks.length * MONITOR_BUFFER_BYTES);
+    if (this.monitors && this.isRoot) checkMonitorDisk(monitorDiskBytes(this.monitors), options.outDir);
     this.memory = createSharedMemory(this.layout);
     this.control = new ControlBlock(this.memory.buffer, this.layout);
     this.control.reset();
     this.view = new NetworkView(this.memory, this.layout, this.topology,
       runtime ? new CollectiveFetcher(runtime, this.layout, this.memory) : undefined);
     this.link = runtime && placement!.processes > 1 ? new MpiLink(runtime.comm, placement!, this.layout, this.topology, this.memory) : null;
+    this.liveTimings = new Float64Array(new SharedArrayBuffer(this.ranks * LIVE_TIMING_FIELDS * 8));
     this.outputs = new RunOutputs(path.resolve(options.outDir), config, task, this.topology, this.isRoot, this.ranks, new Set(this.localRanks));
   }
 
@@ -138,8 +148,11 @@ class Coordinator {
     const resume = options.resume ?? null;
     const comm = options.processes?.comm;
     mkdirSync(outputs.outDir, { recursive: true });
+    // Every process checks what it will cut back before any process changes anything.
+    if (resume) outputs.checkResumable(this.monitors !== null);
+    comm?.barrier();
     if (this.isRoot) {
-      outputs.claimFolder(this.runId, resume && { runId: resume.runId, statsLines: resume.statsLines, file: options.resumeFile ?? 'the resumed state' });
+      outputs.claimFolder(this.runId, resume && { runId: resume.runId, statsLines: resume.statsLines, file: options.resumeFile ?? 'the resumed state' }, options.force);
     }
     comm?.barrier();
     if (resume) {
@@ -169,6 +182,7 @@ class Coordinator {
       startClock: this.clock,
       initialise: resume ? null : { seed: this.config.seed, w0: this.config.w0 },
       settings,
+      liveTimings: this.liveTimings,
     });
 
     this.startWall = performance.now();
@@ -181,6 +195,7 @@ class Coordinator {
     let interrupted = false;
     let stateFile: string | null = null;
     let timings: RankTiming[] = [];
+    let files: RunFileRecord[] = [];
     try {
       await this.waitParked(pool);
       interrupted = await this.drive(pool);
@@ -191,7 +206,12 @@ class Coordinator {
       stateFile = this.saveState(interrupted);
       this.control.post({ targetStep: this.clock, eta: 0, learning: false, frozen: true, finish: true });
       timings = await pool.finished();
-      if (options.processes) timings = (gatherJson(options.processes, timings) ?? []).flat();
+      files = outputs.recordFiles(stateFile);
+      if (options.processes) {
+        const all = gatherJson(options.processes, { timings, files }) ?? [];
+        timings = all.flatMap((p) => p.timings);
+        files = all.flatMap((p) => p.files);
+      }
     } catch (err) {
       const error = err instanceof UserError ? err : new RunFailedError((err as Error).message, err);
       const runtime = options.processes;
@@ -208,7 +228,7 @@ class Coordinator {
       options.stopSignal?.removeEventListener('abort', onStop);
       await pool.destroy();
     }
-    return this.finish(interrupted, stateFile, timings);
+    return this.finish(interrupted, stateFile, timings, files);
   }
 
   private async waitParked(pool: RankPool): Promise<void> {
@@ -243,6 +263,7 @@ class Coordinator {
     if (this.isRoot) this.outputs.appendStats(line);
     this.stats.push(line);
     this.statsLines++;
+    if (this.isRoot) this.outputs.writeProgressInfo(this.runInfoNow(false, null, this.timingsSoFar(), [], true), this.statsLines);
     this.options.onStats?.(line);
   }
 
@@ -270,15 +291,34 @@ class Coordinator {
     });
   }
 
-  private finish(interrupted: boolean, stateFile: string | null, timings: RankTiming[]): RunResult {
-    const wallSeconds = (performance.now() - this.startWall) / 1000;
-    const placement = this.options.processes?.placement ?? null;
-    const info = this.outputs.runInfo({
-      schedule: this.schedule, ranks: this.ranks, kernels: this.options.kernels, clock: this.clock,
-      interrupted, stateFile, wallSeconds, timings,
-      placement: placement ?? { processes: 1, process: 0, ranksPerProcess: this.ranks, hosts: [hostname()] },
-      runId: this.runId,
+  /**
+   * This process's ranks' timings while the run goes (ranks parked): what the ranks wrote before
+   * parking. The wait distribution is only summarised at the end, so its min/median/max are NaN.
+   */
+  private timingsSoFar(): RankTiming[] {
+    return this.localRanks.map((rank) => {
+      const [steps, loopSeconds, waitSeconds, waits] = this.liveTimings.subarray(rank * LIVE_TIMING_FIELDS, (rank + 1) * LIVE_TIMING_FIELDS);
+      return {
+        rank, steps: steps!, computeSeconds: loopSeconds!, barrierWaits: waits!, barrierWaitSeconds: waitSeconds!,
+        waitMinMs: NaN, waitMedianMs: NaN, waitMaxMs: NaN, chunksHelped: NaN,
+      };
     });
+  }
+
+  /** run.json's content now; `files` are recorded only when the run ends (none while it goes). */
+  private runInfoNow(interrupted: boolean, stateFile: string | null, timings: RankTiming[], files: RunFileRecord[], inProgress = false): RunInfo {
+    const placement = this.options.processes?.placement ?? null;
+    return this.outputs.runInfo({
+      schedule: this.schedule, ranks: this.ranks, kernels: this.options.kernels, clock: this.clock,
+      interrupted, stateFile, wallSeconds: (performance.now() - this.startWall) / 1000, timings,
+      placement: placement ?? { processes: 1, process: 0, ranksPerProcess: this.ranks, hosts: [hostname()] },
+      runId: this.runId, files, inProgress,
+    });
+  }
+
+  private finish(interrupted: boolean, stateFile: string | null, timings: RankTiming[], files: RunFileRecord[]): RunResult {
+    const info = this.runInfoNow(interrupted, stateFile, timings, files);
+    const wallSeconds = info.wallSeconds;
     if (this.isRoot) this.outputs.writeRunInfo(info);
     return {
       interrupted,

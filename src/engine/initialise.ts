@@ -15,6 +15,19 @@ const f = Math.fround;
 /** Streams of counterNormal: weights use the connection index, feedback matrices this offset. */
 export const FEEDBACK_STREAM_OFFSET = 1000;
 
+/** The initial weight of synapse pre j → post k of connection ci: N(0, w0²/nPre), clipped at ±W_MAX. */
+export function initialWeight(seed: number, w0: number, ci: number, nPre: number, j: number, k: number): number {
+  const z = f((w0 / Math.sqrt(nPre)) * counterNormal(seed, ci, j, k));
+  return z > W_MAX ? W_MAX : z < -W_MAX ? -W_MAX : z;
+}
+
+/** Every initial weight of connection ci, j-major nPre × nPost (the network state's order). */
+export function initialWeights(seed: number, w0: number, ci: number, nPre: number, nPost: number): Float32Array {
+  const w = new Float32Array(nPre * nPost);
+  for (let j = 0; j < nPre; j++) for (let k = 0; k < nPost; k++) w[j * nPost + k] = initialWeight(seed, w0, ci, nPre, j, k);
+  return w;
+}
+
 export function initialiseRank(
   f32: Float32Array, i32: Int32Array, topology: Topology, region: RankRegion,
   rank: number, ranks: number, seed: number, w0: number,
@@ -30,16 +43,10 @@ export function initialiseRank(
   topology.connections.forEach((c, ci) => {
     const at = region.connections[ci]!;
     const post = region.groups[c.postGroup]!;
-    const sigma = w0 / Math.sqrt(c.nPre);
     const w = at.w >> 2;
     for (let j = 0; j < c.nPre; j++) {
       for (let kl = 0; kl < at.stride; kl++) {
-        let value = 0;
-        if (kl < post.localCount) {
-          const z = f(sigma * counterNormal(seed, ci, j, globalId(kl, rank, ranks)));
-          value = z > W_MAX ? W_MAX : z < -W_MAX ? -W_MAX : z;
-        }
-        f32[w + j * at.stride + kl] = value;
+        f32[w + j * at.stride + kl] = kl < post.localCount ? initialWeight(seed, w0, ci, c.nPre, j, globalId(kl, rank, ranks)) : 0;
       }
     }
     if (at.feedbackB !== 0) {

@@ -222,3 +222,21 @@ function allPairs(nPre: number, nPost: number): Array<[number, number]> {
   for (let pre = 0; pre < nPre; pre++) for (let post = 0; post < nPost; post++) pairs.push([pre, post]);
   return pairs;
 }
+
+/**
+ * Bytes the monitor files of these plans will hold at the end of the run (all ranks together),
+ * for limits and `inspect`: per sample a time stamp and one value per column, at the widest the
+ * writers print them (io/monitor-files.ts: up to 9 significant digits, sign, exponent).
+ */
+export function monitorDiskBytes(plans: readonly MonitorPlan[]): number {
+  const TIME_CHARS = 12;
+  const VALUE_CHARS = 16;
+  let bytes = 0;
+  for (const plan of plans) {
+    let samples = 0;
+    for (const [from, to] of plan.windows) samples += Math.floor((to - from) / plan.everySteps);
+    const columns = plan.kind === 'rate' ? 1 : plan.ids.length + plan.pairs.length;
+    bytes += samples * (TIME_CHARS + columns * VALUE_CHARS);
+  }
+  return bytes;
+}

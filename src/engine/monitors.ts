@@ -12,6 +12,8 @@
  *   weights   w in force during step n (updates happen later in the step, at E4).
  */
 import * as fs from 'node:fs';
+import { openNoFollow } from '../io/spk-format.js';
+import { fsUserError } from '../io/fs-errors.js';
 import * as path from 'node:path';
 import { MONITOR_MAGIC, formatFloat32, formatStepTime, monitorRankFileName } from '../io/monitor-files.js';
 import { surrogateDerivative } from '../model/surrogate.js';
@@ -45,6 +47,8 @@ class RankMonitor {
   private binOpen = false;
   private text = '';
   private readonly fd: number;
+  /** Its rank file, for messages. */
+  private readonly file: string;
 
   constructor(readonly plan: MonitorPlan, private readonly o: RankMonitorsOptions, append: boolean, private readonly ringCounts: number) {
     const { rank, ranks, region } = o;
@@ -66,7 +70,10 @@ class RankMonitor {
     }
     this.at = Int32Array.from(at);
     const file = path.join(o.outDir, monitorRankFileName(plan.spkName, plan.suffix, rank));
-    this.fd = plan.kind === 'rate' || at.length > 0 ? fs.openSync(file, append ? 'a' : 'w') : -1;
+    this.file = file;
+    // Never through a symbolic link (a link planted in the folder would redirect a resume's appends).
+    const { O_WRONLY, O_CREAT, O_APPEND, O_TRUNC } = fs.constants;
+    this.fd = plan.kind === 'rate' || at.length > 0 ? openNoFollow(file, O_WRONLY | O_CREAT | (append ? O_APPEND : O_TRUNC), 'monitor file') : -1;
     const rate = plan.kind === 'rate';
     const header = `${MONITOR_MAGIC} kind=${plan.kind} group=${plan.spkName} unit=${MONITOR_UNITS[plan.kind]} every=${plan.everySteps}`
       + `${rate ? ` size=${plan.groupSize}` : ''}\n${rate ? '# counts' : `# columns ${keys.join(' ')}`}\n`;
@@ -117,7 +124,11 @@ class RankMonitor {
 
   flush(): void {
     if (this.fd < 0 || this.text === '') return;
-    fs.writeSync(this.fd, this.text);
+    try {
+      fs.writeSync(this.fd, this.text);
+    } catch (err) {
+      throw fsUserError('write', this.file, err);
+    }
     this.text = '';
   }
 

@@ -54,6 +54,8 @@ export interface RunOptions {
   stopAfterBlock?: number | null;
   /** Also write `<name>.checkpoint.netstate` before every k-th block, without stopping (0: never). */
   checkpointEveryBlocks?: number;
+  /** A fresh run may delete the checkpoint of an interrupted run in its folder. Default false: refused. */
+  force?: boolean;
   /** Write .spk files. */
   recordSpikes?: boolean;
   /** State monitors, `KIND:GROUP[:IDS][@WINDOW]` or `auryn` (monitor-plan.ts); added to the config's `record`. */
@@ -85,6 +87,8 @@ export interface RunOptions {
    * the number of ranks in this process; the run has processes × workers ranks.
    */
   processes?: ProcessRuntime | null;
+  /** Refuse networks estimated above this many GiB (default: the config's maxMemoryGiB, else the limit of config/limits.ts). */
+  maxMemoryGiB?: number;
 }
 
 /** Spin iterations at a barrier when every rank has a core of its own. */
@@ -99,6 +103,7 @@ export const DEFAULT_RUN_OPTIONS = Object.freeze({
   resumeFile: undefined as string | undefined,
   stopAfterBlock: null as number | null,
   checkpointEveryBlocks: 0,
+  force: false,
   recordSpikes: true,
   record: [] as string[],
   recordEveryMs: 1,
@@ -113,6 +118,7 @@ export const DEFAULT_RUN_OPTIONS = Object.freeze({
   stopSignal: null as AbortSignal | null,
   testHooks: null as TestHooks | null,
   processes: null as ProcessRuntime | null,
+  maxMemoryGiB: undefined as number | undefined,
 });
 
 export type ResolvedRunOptions = { -readonly [K in keyof typeof DEFAULT_RUN_OPTIONS]: (typeof DEFAULT_RUN_OPTIONS)[K] } & {
@@ -137,6 +143,9 @@ export function resolveRunOptions(options: RunOptions = {}): ResolvedRunOptions 
   const merged = { ...DEFAULT_RUN_OPTIONS, ...defined } as typeof DEFAULT_RUN_OPTIONS;
   if (!Number.isInteger(merged.workers) || merged.workers < 1) {
     throw new UserError(`workers must be a positive integer, got ${options.workers}`);
+  }
+  if (typeof merged.outDir !== 'string' || merged.outDir.trim() === '') {
+    throw new UserError(`the output folder must be a non-empty path, got ${JSON.stringify(merged.outDir)} (an empty --out would write into the working directory)`);
   }
   const barrierSpin = merged.barrierSpin === 'auto'
     ? (merged.workers <= availableParallelism() ? BARRIER_SPIN_WHEN_CORES_SUFFICE : 0)

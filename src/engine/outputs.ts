@@ -5,6 +5,7 @@
  * coordinator decides when; this module knows names and formats.
  */
 import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { hostname } from 'node:os';
 import path from 'node:path';
 import { UserError } from '../errors.js';
 import type { ExperimentConfig } from '../config/schema.js';
@@ -12,7 +13,9 @@ import type { ResolvedTask } from '../config/task.js';
 import { saveNetworkState, NETSTATE_FORMAT, NETSTATE_VERSION, type NetworkState } from '../io/netstate.js';
 import { RUN_INFO_FILE, writeRunInfo, type RunInfo, type RunInfoLayout } from '../io/run-info.js';
 import { findMonitorRankFiles, truncateMonitorFileAt } from '../io/monitor-files.js';
-import { spkRankFiles, truncateSpkAfter } from '../io/spk.js';
+import { recordRunFiles, type RunFileRecord } from '../io/run-files.js';
+import { readSpkHeader, spkRankFiles, truncateSpkAfter } from '../io/spk.js';
+import { refuseSymlink } from '../io/spk-format.js';
 import { appendStatsLine, formatStatsLine, writeStatsFile, type StatsLine } from '../io/stats.js';
 import { checkResumeFolder, removeStaleOutputs, writeRunStartMarker } from '../io/run-identity.js';
 import { DT_SECONDS, STEPS_PER_SECOND } from '../model/constants.js';
@@ -75,8 +78,13 @@ export class RunOutputs {
    * take this run (a resume only continues the run it belongs to), then marked as holding this
    * run, incomplete, until run.json is rewritten last.
    */
-  claimFolder(runId: string, resume: { runId?: string; statsLines: number; file: string } | null): void {
+  claimFolder(runId: string, resume: { runId?: string; statsLines: number; file: string } | null, force = false): void {
     if (resume) checkResumeFolder(this.outDir, resume.runId, resume.file, this.statsFile, resume.statsLines);
+    const checkpoint = this.stateFile(true);
+    if (!resume && !force && existsSync(checkpoint) && !finishedUninterrupted(this.outDir)) {
+      // The one way to continue an interrupted run: never deleted by a fresh run by accident.
+      throw new UserError(`${checkpoint} is the checkpoint of an interrupted run: continue it with --resume ${checkpoint} --out ${this.outDir}, or start afresh with --force (deletes it)`);
+    }
     writeRunStartMarker(this.outDir, runId);
     if (!resume) removeStaleOutputs(this.outDir, this.config.name);
   }
@@ -85,6 +93,28 @@ export class RunOutputs {
     // Stale files of an earlier run with more ranks would otherwise join every merge.
     for (const f of [...this.ownRankFiles(), ...this.ownMonitorFiles()]) rmSync(f, { force: true });
     if (this.isRoot) writeStatsFile(this.statsFile, []);
+  }
+
+  /**
+   * Every check a resume needs before anything in the folder changes (run on every process, before
+   * the root claims the folder): each rank file this process will cut back is a spike file (a
+   * 0-byte one of a run killed early counts as empty), and monitor files are continued only by a
+   * resume that records: without --record they would be cut back and never written again.
+   */
+  checkResumable(recording: boolean): void {
+    for (const f of this.ownRankFiles()) readSpkHeader(f);
+    const monitors = this.ownMonitorFiles();
+    for (const f of monitors) refuseSymlink(f, 'monitor file');
+    if (monitors.length === 0) return;
+    if (!recording) {
+      throw new UserError(
+        `${monitors[0]} holds state recorded by this run: resume with the same --record options as the run, or into a copy of the folder without its monitor files`,
+      );
+    }
+    const ranks = Math.max(...monitors.map((f) => Number(/\.(\d+)$/.exec(f)![1]))) + 1;
+    if (this.isRoot && ranks > this.ranks) {
+      throw new UserError(`${monitors.find((f) => f.endsWith(`.${ranks - 1}`))} was recorded by ${ranks} or more ranks: resume with --workers ${ranks} to continue the monitors`);
+    }
   }
 
   /** Cuts the folder back to the saved clock: rank files truncated, stats lines kept up to it. */
@@ -137,6 +167,9 @@ export class RunOutputs {
   runInfo(run: {
     schedule: Schedule; ranks: number; kernels: string; clock: number; interrupted: boolean;
     stateFile: string | null; wallSeconds: number; timings: RankTiming[]; placement: Placement; runId: string;
+    /** A rewrite while the run goes: no final window yet. */
+    inProgress?: boolean;
+    files: RunFileRecord[];
   }): RunInfo {
     const s = run.schedule;
     const { topology } = this;
@@ -163,7 +196,7 @@ export class RunOutputs {
       clock: run.clock,
       interrupted: run.interrupted,
       testWindows: testWindows(s, run.clock),
-      finalWindow: run.interrupted ? null : finalWindow(s),
+      finalWindow: run.interrupted || run.inProgress ? null : finalWindow(s),
       statsFile: path.basename(this.statsFile),
       stateFile: run.stateFile ? path.basename(run.stateFile) : null,
       wallSeconds: run.wallSeconds,
@@ -171,12 +204,32 @@ export class RunOutputs {
       rankTimings: run.timings,
       layout: layoutInfo(run.placement, run.timings),
       runId: run.runId,
+      files: run.files,
     };
     return info;
   }
 
   writeRunInfo(info: RunInfo): void {
     writeRunInfo(this.outDir, info);
+  }
+
+  /** run.json while the run goes: `completed: false` with a progress stamp (io/run-info.ts). */
+  writeProgressInfo(info: RunInfo, statsLines: number): void {
+    writeRunInfo(this.outDir, {
+      ...info,
+      completed: false,
+      progress: { pid: process.pid, host: hostname(), updatedAt: new Date().toISOString(), statsLines },
+    });
+  }
+
+  /**
+   * The files this process answers for, with what they hold (io/run-files.ts), once the ranks
+   * have closed them: its rank and monitor files, and at the root the stats file and the state.
+   */
+  recordFiles(stateFile: string | null): RunFileRecord[] {
+    const own = [...this.ownRankFiles().sort(), ...this.ownMonitorFiles().sort()];
+    if (this.isRoot) own.push(this.statsFile, ...(stateFile ? [stateFile] : []));
+    return recordRunFiles(this.outDir, own, this.statsFile);
   }
 
   /** Every file of the run, for the summary. */
@@ -198,4 +251,14 @@ function layoutInfo(placement: Placement, timings: RankTiming[]): RunInfoLayout 
     bytesPerWeightExchangePerProcess: per(total('mpiWeightBytesSent'), total('mpiWeightExchanges')),
     mpiSeconds: timings.reduce((sum, t) => sum + (t.mpiSeconds ?? 0), 0),
   };
+}
+
+/** The folder's run.json says its run completed and was not interrupted (its checkpoint is spent). */
+function finishedUninterrupted(dir: string): boolean {
+  try {
+    const info = JSON.parse(readFileSync(path.join(dir, RUN_INFO_FILE), 'utf8')) as { completed?: unknown; interrupted?: unknown };
+    return info.completed === true && info.interrupted !== true;
+  } catch {
+    return false;
+  }
 }

@@ -36,7 +36,15 @@ export interface RankTaskData {
   /** Fresh network: draw the initial state from this seed. Null when the coordinator restored one. */
   initialise: { seed: number; w0: number } | null;
   settings: RankSettings;
+  /**
+   * Shared with the coordinator: LIVE_TIMING_FIELDS numbers per rank (global rank index), written
+   * before every park, read by the coordinator while the ranks are parked (the live run.json).
+   */
+  liveTimings?: Float64Array;
 }
+
+/** steps, loop seconds, barrier-wait seconds, barrier waits. */
+export const LIVE_TIMING_FIELDS = 4;
 
 class SpkSink implements SpikeSink {
   constructor(private readonly writer: SpkWriter) {}
@@ -100,6 +108,10 @@ export function runRankTask(data: RankTaskData): RankOutcome {
       engine.learning = command.learning;
       engine.frozen = command.frozen;
       engine.runUntil(command.targetStep);
+      if (data.liveTimings) {
+        const t = engine.liveTiming();
+        data.liveTimings.set([t.steps, t.loopSeconds, t.waitSeconds, t.waits], data.rank * LIVE_TIMING_FIELDS);
+      }
       engine.flushSinks();
       monitors?.flush();
     }

@@ -386,6 +386,11 @@ export class RankEngine {
     for (const sink of this.sinks) sink?.close();
   }
 
+  /** The timing so far, cheap enough for every park: written to the live view's shared array. */
+  liveTiming(): { steps: number; loopSeconds: number; waitSeconds: number; waits: number } {
+    return { steps: this.stepsRun, loopSeconds: this.waits.computeSeconds, waitSeconds: this.waits.totalWaitMs / 1000, waits: this.waits.waits };
+  }
+
   timing(): RankTiming {
     return this.waits.summary(this.rank, this.stepsRun, this.passes.chunksHelped);
   }

@@ -13,7 +13,8 @@ import type { ExperimentConfig } from '../config/schema.js';
 import { buildTopology, type ConnectionInfo, type Topology } from '../network/topology.js';
 import { networkShape } from '../network/chain.js';
 import { MIN_DELAY_STEPS, secondsToSteps } from '../model/constants.js';
-import { NETSTATE_FORMAT, NETSTATE_VERSION, NetstateError, readNetworkStateFile, type NetworkState } from '../io/netstate.js';
+import { runIdOf } from '../io/run-identity.js';
+import { NETSTATE_FORMAT, NETSTATE_VERSIONS_READ, NetstateError, readNetworkStateFile, type NetworkState } from '../io/netstate.js';
 
 /** What the caller knows about the state it reads. */
 export interface NetstateExpectation {
@@ -124,7 +125,7 @@ export function validateNetworkState(state: unknown, expected: NetstateExpectati
   const c: Checker = new Checker(file); // annotated: lets c.fail() narrow types
   const s = c.object(state, '(top level)');
   if (s.format !== NETSTATE_FORMAT) c.fail('format', `not a superspike network state (expected "${NETSTATE_FORMAT}")`);
-  if (s.version !== NETSTATE_VERSION) c.fail('version', `${String(s.version)} is not supported (this build reads ${NETSTATE_VERSION})`);
+  if (!NETSTATE_VERSIONS_READ.includes(s.version as number)) c.fail('version', `${String(s.version)} is not supported (this build reads ${NETSTATE_VERSIONS_READ.join(' and ')})`);
   if (s.runId !== undefined && (typeof s.runId !== 'string' || !/^[0-9a-f]{8,64}$/.test(s.runId))) c.fail('runId', 'must be a hex string');
 
   let config: ExperimentConfig;
@@ -146,6 +147,11 @@ export function validateNetworkState(state: unknown, expected: NetstateExpectati
   checkTable(c, task.input, 'task.input', nInput);
   checkTable(c, task.target, 'task.target', nOutput);
   const typedTask = task as unknown as NetworkState['task'];
+  // The id is a digest of config and tables (io/run-identity.ts): recomputed, it catches an edit
+  // of either (η, blocks, a period) that kept the file well-formed.
+  if (typeof s.runId === 'string' && runIdOf({ config: s.config, task: typedTask }) !== s.runId) {
+    c.fail('runId', `${s.runId.slice(0, 12)} does not match the state's own config and replay tables: the state was edited; resume from an unaltered state`);
+  }
 
   const endStep = scheduleEndStep(config, typedTask);
   const clock = c.integer(s.clock, 'clock', 0, Math.min(endStep, 0x7fffffff));

@@ -14,8 +14,13 @@ export class WaitLog {
   private waitsMs = new Float64Array(1024);
   private count = 0;
   computeSeconds = 0;
+  /** Sum of every wait (logged or not), for the live view's wait share. */
+  totalWaitMs = 0;
+  waits = 0;
 
   note(ms: number): void {
+    this.totalWaitMs += ms;
+    this.waits++;
     if (this.count === this.waitsMs.length) {
       if (this.count >= MAX_LOGGED_WAITS) return;
       const grown = new Float64Array(this.count * 2);

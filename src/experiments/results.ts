@@ -4,10 +4,11 @@
  * and `report.html` (claims, learning curves per panel with mean and min–max band over seeds,
  * the summary table). Strings only, plus one function that writes them.
  */
-import { writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { writeFileAtomic } from '../io/atomic.js';
 import { bandPlotSvg, type BandSeries } from '../report/curves-svg.js';
 import { escapeXml } from '../report/svg.js';
+import { figureSection } from './figures.js';
 import { fmt, mean, runsOf, standardDeviation, valuesOf } from './summary.js';
 import type { ClaimResult, Plan, Preset, RunResult } from './types.js';
 
@@ -141,7 +142,7 @@ export function accuracySeries(plan: Plan, results: readonly RunResult[]): Map<s
   return panels;
 }
 
-const CSS = 'body{font-family:Helvetica,Arial,sans-serif;margin:2em;color:#222}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}code{background:#f4f4f4}.holds{color:#2e7d32}.fails{color:#c62828}';
+const CSS = 'body{font-family:Helvetica,Arial,sans-serif;margin:2em;color:#222}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}code{background:#f4f4f4}.row{display:flex;flex-wrap:wrap;gap:12px;align-items:flex-start}svg{max-width:100%;height:auto}.holds{color:#2e7d32}.fails{color:#c62828}';
 
 export function reportHtml(preset: Preset, plan: Plan, results: readonly RunResult[], claims: readonly ClaimResult[]): string {
   const e = escapeXml;
@@ -152,6 +153,7 @@ export function reportHtml(preset: Preset, plan: Plan, results: readonly RunResu
   for (const [panel, series] of panelSeries(plan, results)) {
     body += `${bandPlotSvg(series, { plot: `curves-${i++}`, title: panel, xLabel: 'block', yLabel: 'MSE' })}\n`;
   }
+  body += figureSection(preset, plan, results).html;
   const accuracy = accuracySeries(plan, results);
   if (accuracy.size > 0) {
     body += '<h2>Accuracy over training</h2>\n<p>Fraction of correct trials per block (window-of-opportunity readout; block −1 = burn-in, before learning): mean over seeds, band = min–max.</p>\n';
@@ -170,10 +172,13 @@ export function reportHtml(preset: Preset, plan: Plan, results: readonly RunResu
 
 export const RESULT_FILES = ['results.csv', 'results.md', 'report.html'] as const;
 
+/**
+ * Writes the three files, each atomically (a reader or a crash sees the old file or the new one)
+ * and never through a symbolic link (io/atomic.ts); all contents are made before the first write.
+ */
 export function writeResults(outDir: string, preset: Preset, plan: Plan, results: readonly RunResult[], claims: readonly ClaimResult[], wallSeconds: number): string[] {
   const files = RESULT_FILES.map((f) => path.join(outDir, f));
-  writeFileSync(files[0]!, resultsCsv(plan, results));
-  writeFileSync(files[1]!, resultsMarkdown(preset, plan, results, claims, wallSeconds));
-  writeFileSync(files[2]!, reportHtml(preset, plan, results, claims));
+  const contents = [resultsCsv(plan, results), resultsMarkdown(preset, plan, results, claims, wallSeconds), reportHtml(preset, plan, results, claims)];
+  files.forEach((file, i) => writeFileAtomic(file, contents[i]!));
   return files;
 }

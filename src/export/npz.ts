@@ -13,9 +13,9 @@
  * The zip is written as a stream (fflate's `Zip`, one array in memory at a time) with a fixed
  * timestamp, so the same run always gives the same bytes.
  */
-import * as fs from 'node:fs';
 import { Zip, ZipPassThrough } from 'fflate';
 import { UserError } from '../errors.js';
+import { AtomicFile } from '../io/atomic.js';
 import { findGroup, loadRunInfo, loadSpikes, loadStats, loadWeights, wholeRun } from '../report/load.js';
 import { findMonitorFiles, readMonitorFile } from './monitors.js';
 import { npyBody, npyDtype, npyPrefix, type NpyArray } from './npy.js';
@@ -48,20 +48,17 @@ export function weightsArrayName(pre: string, post: string): string {
 /** Reads the run in `dir` and writes `outFile`; returns what it wrote. */
 export async function exportNpz(dir: string, outFile: string, opts: ExportNpzOptions = {}): Promise<ExportNpzResult> {
   const info = loadRunInfo(dir);
-  const tmp = `${outFile}.tmp`;
-  let fd: number;
-  try {
-    fd = fs.openSync(tmp, 'w');
-  } catch (err) {
-    throw new UserError(`cannot write ${outFile}: ${(err as Error).message}`, { cause: err });
-  }
+  // Through the project's atomic writer: an exclusive temp file of a random name that never
+  // follows a symlink, renamed into place only when complete (two exports at once each write
+  // their own temp file; the last rename wins with a whole .npz).
+  const file = AtomicFile.create(outFile);
   const arrays: ExportedArray[] = [];
   let bytes = 0;
   let zipError: Error | null = null;
   const zip = new Zip((err, chunk) => {
     if (err) zipError = err;
     else {
-      for (let at = 0; at < chunk.length; ) at += fs.writeSync(fd, chunk, at);
+      file.write(chunk);
       bytes += chunk.length;
     }
   });
@@ -107,16 +104,9 @@ export async function exportNpz(dir: string, outFile: string, opts: ExportNpzOpt
     }
     zip.end();
     if (zipError) throw zipError;
-    fs.closeSync(fd);
-    fs.renameSync(tmp, outFile);
-  } catch (err) {
-    try {
-      fs.closeSync(fd);
-    } catch {
-      // already closed
-    }
-    fs.rmSync(tmp, { force: true });
-    throw err;
+    file.commit();
+  } finally {
+    file.abort();
   }
   return { file: outFile, arrays, bytes };
 }

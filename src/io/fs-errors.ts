@@ -3,6 +3,7 @@
  * too long, a file where a folder should be) turned into one-line `UserError`s that name the
  * file and say the problem in words. Anything else stays an internal error: it is a bug.
  */
+import { readFileSync, statSync } from 'node:fs';
 import { UserError } from '../errors.js';
 
 /** errno code → what it means for the user, in words. */
@@ -44,4 +45,32 @@ export function describeErrno(err: unknown): string {
  */
 export function fsUserError(verb: string, file: string, err: unknown): UserError {
   return new UserError(`cannot ${verb} ${file}: ${describeErrno(err)}`, { cause: err });
+}
+
+/**
+ * Reads a file a user named (a config, a network state) only when it is a regular file of at most
+ * `maxBytes`: `/dev/zero`, a FIFO or a 20 GB file by mistake is one line, not an exhausted heap.
+ * `what` names the kind of file in the message.
+ */
+export function readRegularFile(file: string, maxBytes: number, what: string): Buffer {
+  let size: number;
+  try {
+    const st = statSync(file);
+    if (!st.isFile()) {
+      const kind = st.isDirectory() ? 'a folder' : st.isFIFO() ? 'a pipe' : st.isCharacterDevice() || st.isBlockDevice() ? 'a device' : st.isSocket() ? 'a socket' : 'not a regular file';
+      throw new UserError(`${file}: ${kind}, not a ${what} file`);
+    }
+    size = st.size;
+  } catch (err) {
+    if (err instanceof UserError) throw err;
+    throw new UserError(`cannot read ${file}: ${describeErrno(err)}`);
+  }
+  if (size > maxBytes) {
+    throw new UserError(`${file}: ${(size / 2 ** 20).toFixed(0)} MiB is larger than a ${what} file can be (at most ${(maxBytes / 2 ** 20).toFixed(0)} MiB)`);
+  }
+  try {
+    return readFileSync(file);
+  } catch (err) {
+    throw new UserError(`cannot read ${file}: ${describeErrno(err)}`);
+  }
 }

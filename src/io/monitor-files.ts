@@ -13,6 +13,7 @@
  * order (integers: exact).
  */
 import * as fs from 'node:fs';
+import { refuseSymlink } from './spk-format.js';
 import * as path from 'node:path';
 import { UserError } from '../errors.js';
 import { DT_SECONDS, STEPS_PER_SECOND } from '../model/constants.js';
@@ -188,6 +189,7 @@ export function parseMergedMonitor(text: string, name: string): ParsedMonitor {
  * that time (the rest is recorded again).
  */
 export function truncateMonitorFileAt(file: string, clock: number): void {
+  refuseSymlink(file, 'monitor file');
   const lines = fs.readFileSync(file, 'utf8').split('\n');
   const kept = lines.filter((line, i) => i < 2 || (line !== '' && Math.round(Number(line.slice(0, line.indexOf(' '))) * STEPS_PER_SECOND) < clock));
   fs.writeFileSync(file, kept.map((l) => `${l}\n`).join(''));

@@ -6,16 +6,18 @@
  * Encoding is msgpackr with typed arrays as binary extensions; the same state always gives the
  * same bytes (no timestamps, no rank count, fixed key order).
  */
-import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { Packr } from 'msgpackr';
 import { UserError } from '../errors.js';
 import { writeFileAtomic } from './atomic.js';
-import { describeErrno } from './fs-errors.js';
+import { readRegularFile } from './fs-errors.js';
 import { folderRunId } from './run-identity.js';
 
 export const NETSTATE_FORMAT = 'superspike-netstate';
-export const NETSTATE_VERSION = 1;
+/** 2: the state ends with a checksum of everything before it. Version 1 states (no checksum) still load. */
+export const NETSTATE_VERSION = 2;
+export const NETSTATE_VERSIONS_READ: readonly number[] = [1, 2];
 
 export interface SpikeRing {
   /** Emission step of each event, ascending; equal steps in ascending id. */
@@ -76,6 +78,11 @@ export interface NetworkState {
   statsLines: number;
   groups: GroupState[];
   connections: ConnectionState[];
+  /**
+   * SHA-256 (hex) of the file's bytes before this value: always the last key, so a writer that
+   * streams the state can hash as it writes, and a flipped bit anywhere is refused on load.
+   */
+  checksum?: string;
 }
 
 export class NetstateError extends UserError {
@@ -87,8 +94,22 @@ export class NetstateError extends UserError {
 
 const packr = new Packr({ useRecords: false, moreTypes: true, structuredClone: false });
 
+const CHECKSUM_HEX = 64;
+
+/**
+ * The state's bytes, its checksum last: encoded with a placeholder of 64 hex digits, which are
+ * the file's last 64 bytes (a msgpack str8's content), then overwritten with the SHA-256 of every
+ * byte before them. The returned buffer is valid until the next encode.
+ */
 export function encodeNetworkState(state: NetworkState): Buffer {
-  return packr.pack(state);
+  const { checksum: _old, ...content } = state;
+  const bytes = packr.pack({ ...content, checksum: '0'.repeat(CHECKSUM_HEX) });
+  bytes.write(checksumOf(bytes), bytes.length - CHECKSUM_HEX, 'latin1');
+  return bytes;
+}
+
+function checksumOf(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes.subarray(0, bytes.length - CHECKSUM_HEX)).digest('hex');
 }
 
 export function decodeNetworkState(bytes: Uint8Array, file = 'network state'): NetworkState {
@@ -101,8 +122,17 @@ export function decodeNetworkState(bytes: Uint8Array, file = 'network state'): N
   if (state === null || typeof state !== 'object' || Array.isArray(state) || state.format !== NETSTATE_FORMAT) {
     throw new NetstateError(file, `not a superspike network state (expected format "${NETSTATE_FORMAT}")`);
   }
-  if (state.version !== NETSTATE_VERSION) {
-    throw new NetstateError(file, `state version ${state.version} is not supported (this build reads ${NETSTATE_VERSION})`);
+  if (!NETSTATE_VERSIONS_READ.includes(state.version)) {
+    throw new NetstateError(file, `state version ${state.version} is not supported (this build reads ${NETSTATE_VERSIONS_READ.join(' and ')})`);
+  }
+  if (state.version >= 2) {
+    const tail = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1', bytes.length - CHECKSUM_HEX);
+    if (typeof state.checksum !== 'string' || state.checksum !== tail) {
+      throw new NetstateError(file, 'checksum: missing or not the last value of the file (the state was altered or cut)');
+    }
+    if (checksumOf(bytes) !== state.checksum) {
+      throw new NetstateError(file, 'checksum does not match the content: the file was altered or damaged (a flipped bit, an edit); resume from another state');
+    }
   }
   return state;
 }
@@ -127,9 +157,12 @@ export function saveNetworkState(file: string, state: NetworkState): void {
 export function readNetworkStateFile(file: string): NetworkState {
   let bytes: Buffer;
   try {
-    bytes = readFileSync(file);
+    bytes = readRegularFile(file, MAX_STATE_FILE_BYTES, 'network state');
   } catch (err) {
-    throw new NetstateError(file, `cannot read: ${describeErrno(err)}`);
+    throw new NetstateError(file, (err as Error).message.replace(`cannot read ${file}: `, 'cannot read: ').replace(`${file}: `, ''));
   }
   return decodeNetworkState(bytes, file);
 }
+
+/** The largest file one read can hold (Node's Buffer limit is about 4 GiB); larger states are refused, not half-read. */
+const MAX_STATE_FILE_BYTES = 2 ** 32 - 1;

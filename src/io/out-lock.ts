@@ -6,9 +6,17 @@
  * fails if the lock exists, so two processes can never both create it.
  *
  * A lock of a dead process on this host (kill -9, power loss) is stale: it is taken over with a
- * warning. A lock of a live process, or of another host (whose processes we cannot see), is a
+ * warning, by one process at a time (a second, short-lived lock guards the check-and-remove, so
+ * two runs that find the same stale lock never both take it). A lock of a live process, or of another host (whose processes we cannot see), is a
  * one-line UserError naming the holder. The lock is released by `release()` and, failing that,
  * when the process exits (a signal handler that calls process.exit included).
+ *
+ * A lock can be lent to a child process: `superspike experiment` locks each run folder before it
+ * writes the run's config there, then starts `superspike run` for that folder with the lock's
+ * token in SUPERSPIKE_LENT_LOCK. The child accepts a held lock only if it carries that token and
+ * is held by its parent process on this host, and then replaces it by its own in one rename: the
+ * folder stays locked by a live process even if the parent is killed, and the child's exit
+ * releases it (the parent's release leaves a lock with another token alone).
  */
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -39,7 +47,12 @@ export interface OutLock {
 export interface OutLockOptions {
   /** Receives the warning about a stale lock taken over. Default: stderr. */
   onWarning?: (message: string) => void;
+  /** Token of a lock the parent process lends to this one. Default: $SUPERSPIKE_LENT_LOCK. */
+  lentToken?: string;
 }
+
+/** The environment variable through which a parent lends a folder's lock to its child. */
+export const LENT_LOCK_ENV = 'SUPERSPIKE_LENT_LOCK';
 
 /** Makes sure `dir` is a folder (creating it); a file or an impossible path is one line. */
 export function ensureOutDir(dir: string): void {
@@ -127,6 +140,48 @@ function readLock(file: string): OutLockInfo | null {
   throw new UserError(`${file} is not a superspike lock: remove it if no run is using the folder`);
 }
 
+/** How often a process retries while another one takes over a stale lock, and how long it waits between. */
+const TAKEOVER_ATTEMPTS = 50;
+const TAKEOVER_WAIT_MS = 20;
+
+/**
+ * Removes the stale lock `holder` at `file` if it is still there, while holding the takeover
+ * lock (our lock's temp file hard-linked to `file.takeover`, exclusive like the lock itself).
+ * False when another process holds the takeover lock: the caller waits and looks again. A
+ * takeover lock left by a process that died in the middle is itself stale and removed.
+ */
+function takeStaleLock(temp: string, file: string, holder: OutLockInfo, host: string): boolean {
+  const takeover = `${file}.takeover`;
+  try {
+    fs.linkSync(temp, takeover);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new UserError(`cannot lock ${path.dirname(file)}: ${describeErrno(err)}`, { cause: err });
+    const other = readLock(takeover);
+    if (other && other.host === host && !processAlive(other.pid)) fs.rmSync(takeover, { force: true });
+    return false;
+  }
+  try {
+    const again = readLock(file);
+    if (again && again.token === holder.token && again.pid === holder.pid) fs.rmSync(file, { force: true });
+    return true;
+  } finally {
+    fs.rmSync(takeover, { force: true });
+  }
+}
+
+function sleepMs(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/** The holder of `dir`'s lock, or null when there is none or it cannot be read (never throws). */
+export function readOutLock(dir: string): OutLockInfo | null {
+  try {
+    return readLock(path.join(dir, OUT_LOCK_FILE));
+  } catch {
+    return null;
+  }
+}
+
 /** Takes the lock on output folder `dir` (created if missing); see the module comment. */
 export function acquireOutLock(dir: string, opts: OutLockOptions = {}): OutLock {
   ensureOutDir(dir);
@@ -147,23 +202,33 @@ export function acquireOutLock(dir: string, opts: OutLockOptions = {}): OutLock 
       }
       const holder = readLock(file);
       if (holder === null) continue; // released meanwhile: try again
+      const lent = opts.lentToken ?? process.env[LENT_LOCK_ENV];
+      if (lent && holder.token === lent && holder.pid === process.ppid && holder.host === info.host) {
+        // Take it over in one rename: were the parent killed, the folder stays locked by this live process.
+        fs.renameSync(temp, file);
+        break;
+      }
       const since = holder.startedAt ? ` since ${holder.startedAt}` : '';
       if (holder.host !== info.host) {
         throw new UserError(
           `${dir} is locked by superspike process ${holder.pid} on host ${holder.host}${since}; remove ${file} if that run is over`,
         );
       }
-      if (processAlive(holder.pid) || attempt > 0) {
+      if (processAlive(holder.pid) || attempt > TAKEOVER_ATTEMPTS) {
         throw new UserError(
           `${dir} is in use by superspike process ${holder.pid} on ${holder.host}${since}: wait for it or choose another --out ` +
             `(remove ${OUT_LOCK_FILE} only if that process is not a superspike run)`,
         );
       }
+      // Two processes may find the same stale lock at once. Checking it and removing it must be
+      // one step, or one could remove the fresh lock the other just took: the takeover happens
+      // only while holding a second lock, `.superspike.lock.takeover`, made the same way.
+      if (!takeStaleLock(temp, file, holder, info.host)) {
+        sleepMs(TAKEOVER_WAIT_MS);
+        continue;
+      }
       const warn = opts.onWarning ?? ((m: string) => process.stderr.write(`superspike: warning: ${m}\n`));
       warn(`${dir}: taking over the stale lock of process ${holder.pid} (started ${holder.startedAt ?? '?'}), which is no longer running`);
-      // Remove it only if it is still the stale one we read (another process may have taken it).
-      const again = readLock(file);
-      if (again && again.token === holder.token && again.pid === holder.pid) fs.rmSync(file, { force: true });
     }
   } finally {
     fs.rmSync(temp, { force: true });

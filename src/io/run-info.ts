@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../errors.js';
 import { writeFileAtomic } from './atomic.js';
+import type { RunFileRecord } from './run-files.js';
 
 export const RUN_INFO_FILE = 'run.json';
 
@@ -63,8 +64,24 @@ export interface RunInfoLayout {
   mpiSeconds: number;
 }
 
+/**
+ * Set while the run goes (with `completed: false`): run.json is rewritten at every stats line so
+ * that `report` and `watch` can show a running folder. The folder's lock (out-lock.ts) names the
+ * same pid and host while the run lives; a dead run leaves this behind with a stale or no lock.
+ */
+export interface RunInfoProgress {
+  pid: number;
+  host: string;
+  /** ISO time of this rewrite. */
+  updatedAt: string;
+  /** Stats lines written so far (block b's line is written as block b begins). */
+  statsLines: number;
+}
+
 export interface RunInfo {
   name: string;
+  /** Present only while the run goes (see RunInfoProgress). */
+  progress?: RunInfoProgress;
   /** The run's identity (io/run-identity.ts); also in its network states. */
   runId?: string;
   /**
@@ -100,6 +117,12 @@ export interface RunInfo {
   wallSeconds: number;
   simulatedSeconds: number;
   rankTimings: RunInfoRankTiming[];
+  /**
+   * Every output file of the run with its size and what it holds (spikes, samples, stats lines):
+   * `report`, `export`, `loadRun` and sweeps refuse a folder that no longer matches (io/run-files.ts).
+   * Absent in runs made before it was recorded.
+   */
+  files?: RunFileRecord[];
 }
 
 /**

@@ -17,23 +17,23 @@ export const { O_WRONLY, O_RDWR, O_CREAT, O_TRUNC, O_APPEND } = fs.constants;
  * Throws a one-line UserError when `path` is a symbolic link: rank files are opened with
  * O_NOFOLLOW, and this check (lstat) gives the same refusal a readable message up front.
  */
-export function refuseSymlink(path: string): void {
+export function refuseSymlink(path: string, what = 'spike file'): void {
   let st: fs.Stats;
   try {
     st = fs.lstatSync(path);
   } catch {
     return; // absent: it will be created
   }
-  if (st.isSymbolicLink()) throw new UserError(`refusing to write spike file ${path}: it is a symbolic link`);
+  if (st.isSymbolicLink()) throw new UserError(`refusing to write ${what} ${path}: it is a symbolic link`);
 }
 
-/** Opens a rank file for writing without ever following a symlink (O_NOFOLLOW). */
-export function openNoFollow(path: string, flags: number): number {
-  refuseSymlink(path);
+/** Opens a rank file (`what`: spike or monitor file) for writing without ever following a symlink (O_NOFOLLOW). */
+export function openNoFollow(path: string, flags: number, what = 'spike file'): number {
+  refuseSymlink(path, what);
   try {
     return fs.openSync(path, flags | O_NOFOLLOW, 0o666);
   } catch (err) {
-    throw new UserError(`cannot write spike file ${path}: ${describeErrno(err)}`, { cause: err });
+    throw new UserError(`cannot write ${what} ${path}: ${describeErrno(err)}`, { cause: err });
   }
 }
 
@@ -102,6 +102,10 @@ export function openForRead(path: string): number {
  */
 export function readHeaderFd(fd: number, path: string, allowPartial = false): SpkHeader {
   const bytes = fs.fstatSync(fd).size;
+  // A rank file created but never written (a run killed in its first interval, a full disk): no
+  // header yet, no spikes. Writers put the header on disk at creation now; files of older builds
+  // or of a failed first write still read as empty instead of blocking a decode or a resume.
+  if (bytes === 0) return { stepsPerSecond: SPK_STEPS_PER_SECOND, tag: SPK_TAG, records: 0, bytes: 0 };
   if (bytes < SPK_RECORD_BYTES) {
     throw new SpkFormatError(
       path,
@@ -142,9 +146,14 @@ export function readFully(fd: number, buf: Buffer, offset: number, length: numbe
   }
 }
 
-export function writeFully(fd: number, buf: Buffer, length: number): void {
+/** Writes `length` bytes of `buf`; a failure (a full disk) is a one-line error naming `path`. */
+export function writeFully(fd: number, buf: Buffer, length: number, path: string): void {
   let done = 0;
-  while (done < length) done += fs.writeSync(fd, buf, done, length - done);
+  try {
+    while (done < length) done += fs.writeSync(fd, buf, done, length - done);
+  } catch (err) {
+    throw new UserError(`cannot write ${path}: ${describeErrno(err)}`, { cause: err });
+  }
 }
 
 export function readRecordStep(path: string, index: number): number {

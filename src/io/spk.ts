@@ -46,8 +46,6 @@ export class SpkWriter {
   private readonly view: DataView;
   /** Bytes used in `buf`. */
   private used = 0;
-  /** A new file's header sits in `buf` until the first flush. */
-  private headerInBuffer = false;
   private lastStep = 0;
   /** Data records already on disk. */
   private onDisk = 0;
@@ -76,16 +74,15 @@ export class SpkWriter {
       // Appended records must not go back in time either.
       if (existing.records > 0) this.lastStep = readRecordStep(path, existing.records);
     } else {
-      this.view.setUint32(0, sps, true);
-      this.view.setUint32(4, SPK_TAG, true);
-      this.used = SPK_RECORD_BYTES;
-      this.headerInBuffer = true;
+      // The header goes to disk at once: a run killed before its first flush leaves a valid,
+      // empty spike file, not a 0-byte one.
+      writeFully(this.fd, spkHeaderBytes(sps), SPK_RECORD_BYTES, path);
     }
   }
 
   /** Data records written so far (buffered or on disk), including those of an appended file. */
   get records(): number {
-    return this.onDisk + this.used / SPK_RECORD_BYTES - (this.headerInBuffer ? 1 : 0);
+    return this.onDisk + this.used / SPK_RECORD_BYTES;
   }
 
   /** Appends one spike. Steps must not decrease (checked: a violation is a bug upstream). */
@@ -124,10 +121,9 @@ export class SpkWriter {
   flush(durable = false): void {
     if (this.fd < 0) throw new Error(`SpkWriter(${this.path}): flush after close`);
     if (this.used > 0) {
-      writeFully(this.fd, this.buf, this.used);
+      writeFully(this.fd, this.buf, this.used, this.path);
       this.onDisk = this.records;
       this.used = 0;
-      this.headerInBuffer = false;
     }
     if (durable) fs.fsyncSync(this.fd);
   }
@@ -145,7 +141,13 @@ export class SpkWriter {
   }
 }
 
-/** Step of data record `index` (1-based, as record 0 is the header). */
+/** The 8-byte header of a new spike file: steps per second and the format tag. */
+function spkHeaderBytes(stepsPerSecond: number): Buffer {
+  const header = Buffer.alloc(SPK_RECORD_BYTES);
+  header.writeUInt32LE(stepsPerSecond, 0);
+  header.writeUInt32LE(SPK_TAG, 4);
+  return header;
+}
 
 
 /**
@@ -159,7 +161,12 @@ export function truncateSpkAfter(path: string, step: number): number {
   const fd = openNoFollow(path, O_RDWR);
   let keep: number;
   try {
-    const { records } = readHeaderFd(fd, path, true);
+    const { records, bytes } = readHeaderFd(fd, path, true);
+    if (bytes === 0) {
+      // An empty file of a run killed before its first write: give it its header, keep nothing.
+      writeFully(fd, spkHeaderBytes(SPK_STEPS_PER_SECOND), SPK_RECORD_BYTES, path);
+      return 0;
+    }
     keep = firstRecordAtOrAfter(fd, path, records, step) - 1;
     fs.ftruncateSync(fd, (keep + 1) * SPK_RECORD_BYTES);
   } finally {

@@ -6,6 +6,7 @@
  * The frame is rendered to pixels by render.ts, so its text is real text in the bundled font.
  */
 import { escapeXml, formatTick, niceTicks } from './svg.js';
+import { HIT_COLORS } from './svg-plots.js';
 
 /** Cell values of a grid (see animate.ts `cellBitmap`). */
 export const CELL_EMPTY = 0;
@@ -15,7 +16,10 @@ export const CELL_MANY = 2;
 export const COLORS = {
   spike: '#000000',
   many: '#1f4fa0',
-  target: '#f2b8b0',
+  /** Output against target: as the report's overlay. */
+  hit: HIT_COLORS.hit,
+  miss: HIT_COLORS.miss,
+  extra: HIT_COLORS.extra,
   strip: '#c8c8c8',
   stripDone: '#4a7fb5',
 };
@@ -25,7 +29,7 @@ export interface FramePanel {
   neurons: number;
   /** Row-major (neurons × columns), row 0 = the highest id (drawn at the top). */
   cells: Uint8Array;
-  /** Cells where the target spikes, drawn faintly behind (the output panel). */
+  /** Cells where the target spikes (the output panel): cells are then drawn as hit, missed or extra. */
   target?: Uint8Array;
   /** Pixel height of one neuron row. */
   rowPx: number;
@@ -66,7 +70,7 @@ function round2(x: number): number {
 }
 
 /** One path of all cells equal to `value` (one rectangle each). */
-function cellPath(cells: Uint8Array, match: (v: number) => boolean, panel: FramePanel, layout: FrameLayout, x0: number, y0: number): string {
+function cellPath(cells: Uint8Array, match: (v: number, i: number) => boolean, panel: FramePanel, layout: FrameLayout, x0: number, y0: number): string {
   const parts: string[] = [];
   const w = layout.cellPx;
   // Rows thinner than a pixel (a 256-neuron hidden layer in a short panel) are drawn 1 px high.
@@ -74,7 +78,8 @@ function cellPath(cells: Uint8Array, match: (v: number) => boolean, panel: Frame
   for (let r = 0; r < panel.neurons; r++) {
     const y = round2(y0 + r * panel.rowPx);
     for (let c = 0; c < layout.columns; c++) {
-      if (match(cells[r * layout.columns + c]!)) parts.push(`M${x0 + c * w} ${y}h${w}v${round2(h)}h${-w}z`);
+      const i = r * layout.columns + c;
+      if (match(cells[i]!, i)) parts.push(`M${x0 + c * w} ${y}h${w}v${round2(h)}h${-w}z`);
     }
   }
   return parts.join('');
@@ -99,14 +104,24 @@ export function frameSvg(panels: readonly FramePanel[], layout: FrameLayout, tex
   for (const panel of panels) {
     const h = round2(panel.neurons * panel.rowPx);
     s += `<rect x="${x0}" y="${y}" width="${plotW}" height="${h}" fill="#fcfcfc"/>`;
-    if (panel.target) {
-      const d = cellPath(panel.target, (v) => v !== CELL_EMPTY, panel, layout, x0, y);
-      if (d) s += `<path d="${d}" fill="${COLORS.target}"/>`;
+    const target = panel.target;
+    if (target) {
+      // Cell i: hit (output and target), missed (target only), extra (output only).
+      const classes: Array<[string, (v: number, i: number) => boolean]> = [
+        [COLORS.miss, (v, i) => v === CELL_EMPTY && target[i] !== CELL_EMPTY],
+        [COLORS.extra, (v, i) => v !== CELL_EMPTY && target[i] === CELL_EMPTY],
+        [COLORS.hit, (v, i) => v !== CELL_EMPTY && target[i] !== CELL_EMPTY],
+      ];
+      for (const [color, match] of classes) {
+        const d = cellPath(panel.cells, match, panel, layout, x0, y);
+        if (d) s += `<path d="${d}" fill="${color}"/>`;
+      }
+    } else {
+      const one = cellPath(panel.cells, (v) => v === CELL_ONE, panel, layout, x0, y);
+      if (one) s += `<path d="${one}" fill="${COLORS.spike}"/>`;
+      const many = cellPath(panel.cells, (v) => v === CELL_MANY, panel, layout, x0, y);
+      if (many) s += `<path d="${many}" fill="${COLORS.many}"/>`;
     }
-    const one = cellPath(panel.cells, (v) => v === CELL_ONE, panel, layout, x0, y);
-    if (one) s += `<path d="${one}" fill="${COLORS.spike}"/>`;
-    const many = cellPath(panel.cells, (v) => v === CELL_MANY, panel, layout, x0, y);
-    if (many) s += `<path d="${many}" fill="${COLORS.many}"/>`;
     s += `<rect x="${x0}" y="${y}" width="${plotW}" height="${h}" fill="none" stroke="#666"/>`;
     // Panel label (rotated, left) and neuron range.
     const cy = y + h / 2;

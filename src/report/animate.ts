@@ -3,8 +3,9 @@
  * the target picture visibly emerges during training (the paper's Radcliffe Camera animation).
  * Each frame (drawn by animate-frame.ts as SVG, rendered by render.ts) has a caption with the
  * block and the MSE at that point, a training-progress strip, and raster panels of (time bin ×
- * neuron) cells — input, hidden and output by default — with the target faintly behind the
- * output: black one spike in the bin, blue more than one, pink where the target spikes.
+ * neuron) cells — input, hidden and output by default: black one spike in the bin, blue more
+ * than one; the output compared with the target in the report's colours (svg-plots.ts
+ * HIT_COLORS): green hit, pink missed target, black extra output.
  *
  * gifenc is plain CommonJS without types; it is loaded through `createRequire` so the same code
  * works under Node's ESM loader and under vitest (types: gifenc.d.ts). Each frame gets its own
@@ -196,7 +197,7 @@ export async function writeAnimation(dir: string, outFile: string, opts: Animate
     captions.push(caption);
     const detail =
       `${(w.fromStep / sps).toFixed(2)}–${(w.toStep / sps).toFixed(2)} s, ${binMs} ms bins · black: spike, blue: 2+` +
-      `${withTarget ? ', pink: target' : ''}`;
+      `${withTarget ? ' · output: green hit, pink missed target, black extra' : ''}`;
     size = frameSize(panels, layout);
     if (size.width > 65535 || size.height > 65535) {
       throw new UserError(`frames of ${size.width}×${size.height} pixels exceed the GIF limit of 65535: use a smaller --scale or a larger --bin-ms`);

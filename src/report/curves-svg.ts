@@ -39,13 +39,15 @@ export function bandPlotSvg(series: readonly BandSeries[], opts: BandPlotOptions
   if (all.length === 0 || xs.length === 0) return `${s + centredNote(f, 'no positive values to plot')}</svg>`;
   // Five decades below the largest value at most: a perfectly learned run's cost of 1e-8 would
   // otherwise squash every other curve into the top of the plot.
-  const floor = Math.max(Math.min(...all), Math.max(...all) * 1e-5);
-  let lo = Math.floor(Math.log10(floor));
+  let lo = Math.floor(Math.log10(Math.max(Math.min(...all), Math.max(...all) * 1e-5)));
   let hi = Math.ceil(Math.log10(Math.max(...all)));
   if (hi === lo) {
     lo -= 1;
     hi += 1;
   }
+  // Values below the axis's lowest decade are drawn on it. The floor is that decade itself, not the
+  // smallest value: a tick labelled 10^lo must sit at 10^lo (it once sat at the smallest value).
+  const floor = 10 ** lo;
   let xMin = Math.min(...xs);
   let xMax = Math.max(...xs);
   if (xMax === xMin) {

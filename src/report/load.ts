@@ -11,11 +11,25 @@ import { UserError } from '../errors.js';
 import { expandSpkArgs } from '../io/spk.js';
 import { NetstateError, readNetworkStateFile } from '../io/netstate.js';
 import { readRunInfo, type RunInfo, type RunInfoGroup, type RunInfoWindow } from '../io/run-info.js';
+import { runFileRecords, verifyRunFiles } from '../io/run-files.js';
 import { mergeSpkFiles } from '../io/spk.js';
 import { readStatsFile, type StatsLine } from '../io/stats.js';
+import { runStateOf } from '../io/run-state.js';
 
-/** Reads `DIR/run.json`; a missing folder or file, or an incomplete run, is a `UserError`. */
-export function loadRunInfo(dir: string): RunInfo {
+export interface LoadRunInfoOptions {
+  /**
+   * Accept a folder whose run is still going (io/run-state.ts): run.json then says
+   * `completed: false` and carries `progress`. Folders of runs that died are refused all the same.
+   */
+  allowRunning?: boolean;
+}
+
+/**
+ * Reads `DIR/run.json`; a missing folder or file, an incomplete run, or a folder whose files no
+ * longer match what run.json records of them (missing, short: io/run-files.ts) is a `UserError`.
+ * With `allowRunning`, a run still going is read too (its files are not recorded until it ends).
+ */
+export function loadRunInfo(dir: string, opts: LoadRunInfoOptions = {}): RunInfo {
   let st: fs.Stats;
   try {
     st = fs.statSync(dir);
@@ -26,7 +40,15 @@ export function loadRunInfo(dir: string): RunInfo {
   const info = readRunInfo(dir);
   // A folder whose run is running, failed or was killed holds a start marker (or a run.json
   // saying completed: false): its files may be half-written or another run's leftovers.
-  if (info.completed === false) {
+  const state = info.completed === false ? runStateOf(dir, info) : 'complete';
+  if (state === 'starting' || (state === 'running' && !opts.allowRunning)) {
+    throw new UserError(
+      state === 'starting'
+        ? `${dir}: the run in this folder has just started and finished no block yet: try again in a moment, or follow it with superspike watch ${dir}`
+        : `${dir}: the run in this folder is still running: use superspike report ${dir} (marked "in progress") or superspike watch ${dir}, or wait for it to end`,
+    );
+  }
+  if (state === 'incomplete') {
     throw new UserError(
       `${dir}: the run in this folder has not completed (it is still running, failed or was killed); ` +
         'resume it from its checkpoint or run it again before reporting on it',
@@ -35,6 +57,8 @@ export function loadRunInfo(dir: string): RunInfo {
   if (!Array.isArray(info.groups) || typeof info.stepsPerSecond !== 'number') {
     throw new UserError(`${path.join(dir, 'run.json')} lacks groups or stepsPerSecond: not a superspike run description`);
   }
+  const records = state === 'complete' ? runFileRecords(path.join(dir, 'run.json'), info.files) : null;
+  if (records) verifyRunFiles(dir, records);
   return info;
 }
 

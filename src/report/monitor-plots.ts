@@ -1,10 +1,13 @@
 /**
  * The report's plots of recorded state monitors (docs/monitors.md), drawn only when the run
- * recorded them: membrane traces of a few output neurons with the threshold, in the first and
- * the last window (`membrane-first`, `membrane-last`), and the weights into a layer over the
- * run (`weight-samples-<group>`: median and 10–90 % band of the sampled weights). Reads the
- * rank files through the same merge as `export`.
+ * recorded them: membrane traces of a few neurons of every recorded group with the threshold, in
+ * the first and the last window, all on one voltage range (`membrane-<group>-first/-last`); every
+ * other kind (current, σ′, error, eligibility, population rate) over the whole recording
+ * (`monitor-<kind>-<group>`); and the weights into a layer over the run
+ * (`weight-samples-<group>`: median and 10–90 % band of the sampled weights). Reads the rank
+ * files through the same merge as `export`.
  */
+import { MONITOR_UNITS } from '../engine/monitor-plan.js';
 import { findMonitorFiles, readMonitorFile, type MonitorSeries } from '../export/monitors.js';
 import type { RunInfo } from '../io/run-info.js';
 import { THRESHOLD_VOLTS } from '../model/constants.js';
@@ -27,6 +30,9 @@ export interface TracesOptions extends PlotOptions {
   xMax: number;
   /** Horizontal reference lines (e.g. the threshold), always inside the y range. */
   hlines?: Array<{ y: number; label: string }>;
+  /** A fixed y range (panels that are compared share one); default: fitted to the data. */
+  yMin?: number;
+  yMax?: number;
 }
 
 const TRACE_COLORS = ['#1f5fa8', '#e08a3c', '#6aa84f', '#a64d79', '#8e7cc3', '#c27c0e'];
@@ -44,14 +50,15 @@ export function tracesSvg(traces: readonly Trace[], opts: TracesOptions): string
     lx += 30 + t.label.length * 6.3;
   }
   s += axesBox(f) + axisLabels(f, opts.xLabel, opts.yLabel);
-  const ys: number[] = (opts.hlines ?? []).map((h) => h.y);
-  for (const t of traces) for (let k = 0; k < t.ys.length; k++) if (Number.isFinite(t.ys[k]!)) ys.push(t.ys[k]!);
+  let yMin = Infinity;
+  let yMax = -Infinity;
+  for (const h of opts.hlines ?? []) [yMin, yMax] = [Math.min(yMin, h.y), Math.max(yMax, h.y)];
+  for (const t of traces) for (let k = 0; k < t.ys.length; k++) if (Number.isFinite(t.ys[k]!)) [yMin, yMax] = [Math.min(yMin, t.ys[k]!), Math.max(yMax, t.ys[k]!)];
   if (traces.every((t) => t.xs.length === 0)) return `${s + centredNote(f, 'no samples in this window')}</svg>`;
-  let yMin = Math.min(...ys);
-  let yMax = Math.max(...ys);
   const pad = (yMax - yMin) * 0.06 || Math.abs(yMax) * 0.1 || 1;
   yMin -= pad;
   yMax += pad;
+  if (opts.yMin !== undefined && opts.yMax !== undefined && opts.yMax > opts.yMin) [yMin, yMax] = [opts.yMin, opts.yMax];
   const xSpan = opts.xMax - opts.xMin || 1;
   const px = (x: number) => f.left + ((x - opts.xMin) / xSpan) * (f.right - f.left);
   const py = (y: number) => f.bottom - ((y - yMin) / (yMax - yMin)) * (f.bottom - f.top);
@@ -69,47 +76,114 @@ export function tracesSvg(traces: readonly Trace[], opts: TracesOptions): string
   return `${s}</svg>`;
 }
 
-/** The recorded membrane monitor of the output layer (`membrane`, else Auryn's `mem`), or null. */
-function outputMembrane(dir: string, info: RunInfo): MonitorSeries | null {
-  const output = info.groups.find((g) => g.role === 'output');
-  if (!output) return null;
-  const found = findMonitorFiles(dir, info).filter((m) => m.group === output.spkName);
-  const m = found.find((x) => x.kind === 'membrane') ?? found.find((x) => x.kind === 'mem');
-  return m ? readMonitorFile(m) : null;
+const KIND_TITLES: Record<string, string> = {
+  current: 'Synaptic current', sigma: 'Surrogate derivative σ′', error: 'Error signal', eligibility: 'Eligibility trace', rate: 'Population rate',
+};
+
+/** The unit of a kind's values as the merged file holds them (rate: Hz, see MONITOR_UNITS). */
+function unitOf(kind: string): string {
+  return (MONITOR_UNITS as Record<string, string>)[kind] ?? '';
+}
+
+/** Index ranges of consecutive samples: a gap of more than 3 sampling intervals starts a new piece. */
+function pieces(times: ArrayLike<number>): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  if (times.length === 0) return out;
+  const gaps: number[] = [];
+  for (let r = 1; r < times.length; r++) gaps.push(times[r]! - times[r - 1]!);
+  const step = gaps.length > 0 ? [...gaps].sort((a, b) => a - b)[gaps.length >> 1]! : 0;
+  let from = 0;
+  for (let r = 1; r < times.length; r++) {
+    if (times[r]! - times[r - 1]! > 3 * step) {
+      out.push([from, r]);
+      from = r;
+    }
+  }
+  out.push([from, times.length]);
+  return out;
+}
+
+/** Membrane panels of one group: first and last window, on the y range shared by every membrane panel. */
+function membraneCells(
+  info: RunInfo, v: MonitorSeries, windows: Array<['first' | 'last', ReportWindow]>, yRange: [number, number], track: (svg: string, name: string) => string,
+): string[] {
+  const sps = info.stepsPerSecond;
+  const shown = Math.min(MEMBRANE_NEURONS, v.columns);
+  return windows.map(([which, w]) => {
+    const from = w.fromStep / sps;
+    const to = w.toStep / sps;
+    const rows: number[] = [];
+    for (let r = 0; r < v.times.length; r++) if (v.times[r]! >= from && v.times[r]! < to) rows.push(r);
+    const traces: Trace[] = Array.from({ length: shown }, (_, c) => ({
+      label: `neuron ${v.columnIds?.[c] ?? c}`,
+      color: TRACE_COLORS[c % TRACE_COLORS.length]!,
+      xs: rows.map((r) => v.times[r]! - from),
+      ys: rows.map((r) => v.values[r * v.columns + c]! * 1000),
+    }));
+    const name = `membrane-${v.group}-${which}`;
+    return track(tracesSvg(traces, {
+      plot: name, title: `Membrane of ${v.group} (${v.kind} monitor), ${which} window: ${windowLabel(info, w)}`, width: 600,
+      xLabel: `time from ${formatTick(from)} s (s)`, yLabel: 'V (mV)', xMin: 0, xMax: to - from, yMin: yRange[0], yMax: yRange[1],
+      hlines: [{ y: THRESHOLD_VOLTS * 1000, label: `threshold ${formatTick(THRESHOLD_VOLTS * 1000)} mV` }],
+    }), name);
+  });
 }
 
 /**
- * The report section of the monitors, or '' when nothing was recorded. `track` registers each
- * plot's name (report.ts).
+ * The report section of the monitors, or '' when nothing was recorded: membrane traces of every
+ * group recorded (first and last window, one shared y range), every other kind over the whole
+ * recording, and the weights over the run. `track` registers each plot's name (report.ts).
  */
 export function monitorSection(
   dir: string, info: RunInfo, first: ReportWindow | null, last: ReportWindow | null, track: (svg: string, name: string) => string,
 ): string {
   const parts: string[] = [];
   const sps = info.stepsPerSecond;
-  const v = outputMembrane(dir, info);
-  if (v !== null && first !== null && last !== null) {
-    const shown = Math.min(MEMBRANE_NEURONS, v.columns);
-    const cells: string[] = [];
-    for (const [which, w] of [['first', first], ['last', last]] as const) {
-      const from = w.fromStep / sps;
-      const to = w.toStep / sps;
-      const rows: number[] = [];
-      for (let r = 0; r < v.times.length; r++) if (v.times[r]! >= from && v.times[r]! < to) rows.push(r);
-      const traces: Trace[] = Array.from({ length: shown }, (_, c) => ({
-        label: `neuron ${v.columnIds?.[c] ?? c}`,
-        color: TRACE_COLORS[c % TRACE_COLORS.length]!,
-        xs: rows.map((r) => v.times[r]! - from),
-        ys: rows.map((r) => v.values[r * v.columns + c]! * 1000),
-      }));
-      const name = `membrane-${which}`;
-      cells.push(track(tracesSvg(traces, {
-        plot: name, title: `Output membrane potential, ${windowLabel(info, w)}`,
-        xLabel: `time from ${formatTick(from)} s (s)`, yLabel: 'V (mV)', xMin: 0, xMax: to - from,
-        hlines: [{ y: THRESHOLD_VOLTS * 1000, label: `threshold ${formatTick(THRESHOLD_VOLTS * 1000)} mV` }],
-      }), name));
+  const found = findMonitorFiles(dir, info);
+  // Membrane: `membrane`, else Auryn's `mem`, of each group.
+  const membranes = info.groups
+    .map((g) => found.filter((m) => m.group === g.spkName))
+    .map((ms) => ms.find((m) => m.kind === 'membrane') ?? ms.find((m) => m.kind === 'mem'))
+    .filter((m): m is NonNullable<typeof m> => m !== undefined)
+    .map(readMonitorFile);
+  if (membranes.length > 0 && first !== null && last !== null) {
+    let lo = THRESHOLD_VOLTS * 1000;
+    let hi = lo;
+    for (const v of membranes) for (const x of v.values) if (Number.isFinite(x)) [lo, hi] = [Math.min(lo, x * 1000), Math.max(hi, x * 1000)];
+    const pad = (hi - lo) * 0.06 || 1;
+    const cells = membranes.flatMap((v) => membraneCells(info, v, [['first', first], ['last', last]], [lo - pad, hi + pad], track));
+    parts.push(`<h3>Membrane potential</h3>\n<p class="sub">Recorded with --record membrane:GROUP (first ${MEMBRANE_NEURONS} recorded neurons of each group); every panel has the same voltage range; the dashed line is the firing threshold. A neuron that reaches it spikes and is reset to −60 mV.</p>\n<div class="row">${cells.join('\n')}</div>`);
+  }
+  const otherPlots: string[] = [];
+  for (const m of found.filter((x) => KIND_TITLES[x.kind] !== undefined || ['cur', 'par', 'err', 'prate'].includes(x.kind))) {
+    const series = readMonitorFile(m);
+    const kind = KIND_TITLES[m.kind] !== undefined ? m.kind : ({ cur: 'current', par: 'sigma', err: 'error', prate: 'rate' } as Record<string, string>)[m.kind]!;
+    const unit = unitOf(kind);
+    const shown = Math.min(MEMBRANE_NEURONS, series.columns);
+    const ranges = pieces(series.times);
+    // At most ~1500 points per trace: the panel is 640 px wide.
+    const stride = Math.max(1, Math.ceil(series.times.length / 1500));
+    const traces: Trace[] = [];
+    for (let c = 0; c < shown; c++) {
+      ranges.forEach(([a, b], k) => {
+        const xs: number[] = [];
+        const ys: number[] = [];
+        for (let r = a; r < b; r += stride) {
+          xs.push(series.times[r]!);
+          ys.push(series.values[r * series.columns + c]!);
+        }
+        const id = series.columnIds?.[c] ?? String(c);
+        traces.push({ label: k === 0 ? `${kind === 'rate' ? 'column' : id.includes('-') ? 'synapse' : 'neuron'} ${id}` : '', color: TRACE_COLORS[c % TRACE_COLORS.length]!, xs, ys });
+      });
     }
-    parts.push(`<h3>Membrane potential of output neurons</h3>\n<p class="sub">Recorded with --record membrane:output (first ${shown} recorded neurons); the dashed line is the firing threshold. A neuron that reaches it spikes and is reset to −60 mV.</p>\n<div class="row">${cells.join('\n')}</div>`);
+    const name = `monitor-${m.kind}-${m.group}`;
+    otherPlots.push(track(tracesSvg(traces, {
+      plot: name, title: `${KIND_TITLES[kind]} of ${m.group} (${m.kind} monitor, ${series.columns} columns, ${series.times.length} samples)`,
+      xLabel: 'time (s)', yLabel: unit ? `${kind} (${unit})` : kind, xMin: 0, xMax: Math.max(info.clock / sps, series.times[series.times.length - 1] ?? 0), width: 640,
+    }), name));
+  }
+  if (otherPlots.length > 0) {
+    parts.push(`<h3>Other recorded state</h3>\n<p class="sub">Recorded with --record KIND:GROUP, drawn over the whole run (the first ${MEMBRANE_NEURONS} columns; gaps where nothing was sampled).</p>\n<div class="row">${otherPlots.join('\n')}</div>`);
   }
   const weightPlots: string[] = [];
   for (const m of findMonitorFiles(dir, info).filter((x) => x.kind === 'weights' || x.kind === 'syn')) {

@@ -10,9 +10,13 @@
  *   overlay-first / overlay-last      output over target, one loop period, hits/misses coloured
  *   rates                             mean rate per neuron of each layer per block
  *   raster-<layer>-first / -last      layer = input, hidden1, hidden2, …, output, target
- *   membrane-first / membrane-last    output membrane traces with threshold (when recorded)
+ *   rate-hist-<layer> / isi-hist-<layer>  rates and ISIs over the last block (not the target)
+ *   population-rate                   mean rate of each layer over the run
+ *   membrane-<group>-first / -last    membrane traces with threshold, one y range (when recorded)
+ *   monitor-<kind>-<group>            any other recorded kind over the recording (when recorded)
  *   weight-samples-<group>            weights into the group over the run (when recorded)
- *   weights-<c>                       connection c, input side first (when a state was saved)
+ *   weights-<c>-initial / weights-<c> connection c, input side first, at the start (from seed
+ *                                     and w0) and in the final state (when a state was saved)
  *   rank-timing                       compute vs barrier wait per rank
  */
 import * as path from 'node:path';
@@ -24,14 +28,14 @@ import {
   loadRunInfo,
   loadSpikes,
   loadStats,
-  loadWeights,
   wholeRun,
   type StepWindow,
 } from './load.js';
 import { monitorSection } from './monitor-plots.js';
+import { LAYER_COLORS, populationRateSection, spikeStatsSection, weightsSection } from './standard-plots.js';
 import { groupRates } from './rates.js';
 import { reportWindows, windowLabel, type ReportWindow } from './report-windows.js';
-import { barChartSvg, escapeXml, formatTick, histogramSvg, logLinePlotSvg, rasterSvg } from './svg.js';
+import { barChartSvg, escapeXml, formatTick, logLinePlotSvg, rasterSvg } from './svg.js';
 import { hitMiss, linesSvg, overlaySvg, type Series } from './svg-plots.js';
 import { writeFileAtomic } from '../io/atomic.js';
 
@@ -43,6 +47,8 @@ export interface BuiltReport {
   html: string;
   /** `data-plot` names of the page's plots, in page order. */
   plots: string[];
+  /** The run is still going (only with `allowRunning`): the page is marked "in progress". */
+  inProgress: boolean;
 }
 
 /** The key of a group in plot names: its role, hidden layers numbered from 1. */
@@ -69,7 +75,6 @@ export const MSE_DEFINITION =
   'about 4. 0 means every target spike is produced on time and nothing else. Each value is taken as its ' +
   'block begins (the last one after the final replay), from the stats file.';
 
-const LAYER_COLORS = ['#4a7fb5', '#e08a3c', '#6aa84f', '#a64d79', '#8e7cc3', '#c27c0e', '#3d85c6'];
 
 function rasterHeight(neurons: number): number {
   return Math.min(320, Math.max(170, 70 + neurons * 3));
@@ -118,11 +123,30 @@ p.def { max-width: 640px; font-size: 13px; color: #333; background: #fff; border
 dl.summary { display: grid; grid-template-columns: max-content auto; gap: 2px 16px; margin: 8px 0; font-size: 14px; }
 dl.summary dt { color: #555; }
 dl.summary dd { margin: 0; }
+span.live { font-size: 13px; color: #fff; background: #c0392b; border-radius: 3px; padding: 2px 6px; vertical-align: middle; }
 `;
 
+/** What the page says about a run still going: blocks begun, when run.json was last rewritten. */
+function inProgressText(info: RunInfo): string {
+  const begun = Math.min(info.blocks, Math.max(0, (info.progress?.statsLines ?? 1) - 1));
+  const at = info.progress?.updatedAt ? `, as of ${info.progress.updatedAt.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')}` : '';
+  return `in progress: ${begun} of ${info.blocks} training blocks done${at} (the page shows the blocks completed so far)`;
+}
+
+export interface BuildReportOptions {
+  /** Accept a folder whose run is still going: the page is then marked "in progress". */
+  allowRunning?: boolean;
+}
+
+/** How the page names the two windows it compares (titles must differ even when the windows do not). */
+function whichLabel(which: 'first' | 'last'): string {
+  return which === 'first' ? 'first window' : 'last window';
+}
+
 /** Builds the page from the run folder `dir`. */
-export async function buildReport(dir: string): Promise<BuiltReport> {
-  const info = loadRunInfo(dir);
+export async function buildReport(dir: string, opts: BuildReportOptions = {}): Promise<BuiltReport> {
+  const info = loadRunInfo(dir, { allowRunning: opts.allowRunning });
+  const inProgress = info.completed === false;
   const plots: string[] = [];
   const sections: string[] = [];
   const track = (svg: string, name: string): string => {
@@ -134,7 +158,10 @@ export async function buildReport(dir: string): Promise<BuiltReport> {
   // Summary.
   const stats = loadStats(dir, info);
   const lastMse = stats && stats.length > 0 ? stats[stats.length - 1]!.mse : undefined;
+  const loopSeconds = (info.rankTimings ?? []).reduce((sum, t) => sum + t.computeSeconds, 0);
+  const waitSeconds = (info.rankTimings ?? []).reduce((sum, t) => sum + t.barrierWaitSeconds, 0);
   const summary: Array<[string, string]> = [
+    ...(inProgress ? [['state', inProgressText(info)] as [string, string]] : []),
     ['task', info.taskDescription ?? ''],
     ['ranks', String(info.ranks)],
     ['kernels', String(info.kernels ?? '')],
@@ -142,10 +169,11 @@ export async function buildReport(dir: string): Promise<BuiltReport> {
     ['simulated', `${fmt(info.simulatedSeconds)} s${info.interrupted ? ' (interrupted)' : ''}`],
     ['wall time', `${fmt(info.wallSeconds)} s`],
     ['speed', info.wallSeconds > 0 ? `${fmt(info.simulatedSeconds / info.wallSeconds)} simulated s per wall s` : '–'],
-    ['final MSE', lastMse === undefined ? '–' : formatG6(lastMse)],
+    ['barrier-wait share', loopSeconds > 0 ? `${((100 * waitSeconds) / loopSeconds).toFixed(1)} % of the ranks' step-loop time` : '–'],
+    [inProgress ? 'latest MSE' : 'final MSE', lastMse === undefined ? '–' : formatG6(lastMse)],
   ];
   sections.push(
-    `<h1>superspike run: ${escapeXml(info.name)}</h1>\n` +
+    `<h1>superspike run: ${escapeXml(info.name)}${inProgress ? ' <span class="live">in progress</span>' : ''}</h1>\n` +
       `<p class="sub">${escapeXml(path.resolve(dir))}</p>\n` +
       `<dl class="summary">${summary.map(([k, v]) => `<dt>${escapeXml(k)}</dt><dd>${escapeXml(v)}</dd>`).join('')}</dl>`,
   );
@@ -198,7 +226,7 @@ export async function buildReport(dir: string): Promise<BuiltReport> {
         track(
           overlaySvg(h, {
             plot: `overlay-${which}`,
-            title: `${windowLabel(info, w)}${share}`,
+            title: `Output vs target, ${whichLabel(which)}: ${windowLabel(info, w)}${share}`,
             neurons,
             columns,
             fromSeconds: w.periodSteps ? 0 : w.fromStep / sps,
@@ -258,7 +286,7 @@ export async function buildReport(dir: string): Promise<BuiltReport> {
         track(
           rasterSvg(spikes, {
             plot: name,
-            title: `${label} (${group.spkName}), ${windowLabel(info, w)}`,
+            title: `${label} (${group.spkName}), ${whichLabel(which)}: ${windowLabel(info, w)}`,
             fromStep: win.fromStep,
             toStep: win.toStep,
             stepsPerSecond: sps,
@@ -275,30 +303,15 @@ export async function buildReport(dir: string): Promise<BuiltReport> {
   }
   sections.push(rasters);
 
+  // The field's standard plots: rate and ISI histograms per layer, population rate over the run.
+  sections.push(await spikeStatsSection(dir, info, (g) => groupKey(info, g), track));
+  sections.push(populationRateSection(dir, info, (g) => groupKey(info, g), track));
+
   // Recorded state monitors (only when the run recorded them).
   const monitors = monitorSection(dir, info, first, last, track);
   if (monitors !== '') sections.push(monitors);
 
-  // Weights.
-  const weights = loadWeights(dir, info);
-  let wsec = '<h2>Weight distributions (final state)</h2>\n';
-  if (weights === null || weights.length === 0) {
-    wsec += '<p class="note">No network state saved with this run.</p>';
-  } else {
-    wsec += `<div class="row">${weights
-      .map((c) =>
-        track(
-          histogramSvg(c.w, {
-            plot: `weights-${c.index}`,
-            title: `${c.pre} → ${c.post}${c.plastic ? '' : ' (fixed)'}`,
-            xLabel: 'weight',
-          }),
-          `weights-${c.index}`,
-        ),
-      )
-      .join('\n')}</div>`;
-  }
-  sections.push(wsec);
+  sections.push(weightsSection(dir, info, track));
 
   // Per-rank timing. The engine's computeSeconds is the rank's time in its step loop, barrier
   // waits included (rank.ts runUntil), so compute proper is the difference.
@@ -375,7 +388,7 @@ export async function buildReport(dir: string): Promise<BuiltReport> {
     `<title>superspike report: ${escapeXml(info.name)}</title>\n<style>${CSS}</style>\n</head>\n<body>\n` +
     sections.join('\n\n') +
     `\n<p class="sub" style="margin-top:28px">Generated by superspike report.</p>\n</body>\n</html>\n`;
-  return { html, plots };
+  return { html, plots, inProgress };
 }
 
 /**

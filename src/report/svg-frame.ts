@@ -70,6 +70,11 @@ export function frameOf(width: number, height: number, margin: { l: number; t: n
   return { width, height, left: margin.l, top: margin.t, right: width - margin.r, bottom: height - margin.b };
 }
 
+/** 13 px, smaller for a title that would not fit the plot's width (bold glyphs ≈ 0.6 em wide). */
+function titleFontSize(title: string, width: number): number {
+  return Math.max(8, Math.min(13, Math.floor((width - 12) / (0.6 * Math.max(1, title.length)))));
+}
+
 export function open(plot: string, f: Frame, title: string): string {
   return (
     `<svg xmlns="http://www.w3.org/2000/svg" data-plot="${escapeXml(plot)}" width="${f.width}" height="${f.height}" ` +
@@ -77,7 +82,7 @@ export function open(plot: string, f: Frame, title: string): string {
     `font-family="Helvetica, Arial, sans-serif" font-size="11" fill="#222">` +
     `<title>${escapeXml(title)}</title>` +
     `<rect x="0" y="0" width="${f.width}" height="${f.height}" fill="#fff"/>` +
-    `<text x="${n(f.width / 2)}" y="15" text-anchor="middle" font-size="13" font-weight="bold">${escapeXml(title)}</text>`
+    `<text x="${n(f.width / 2)}" y="15" text-anchor="middle" font-size="${titleFontSize(title, f.width)}" font-weight="bold">${escapeXml(title)}</text>`
   );
 }
 

@@ -21,6 +21,8 @@ export interface Series {
 export interface LinesOptions extends PlotOptions {
   xLabel: string;
   yLabel: string;
+  /** x ticks at any nice value (time), not only whole numbers (blocks). */
+  anyX?: boolean;
 }
 
 function legend(f: Frame, items: ReadonlyArray<{ label: string; color: string; dashed?: boolean; box?: boolean }>, y: number): string {
@@ -56,7 +58,7 @@ export function linesSvg(series: readonly Series[], opts: LinesOptions): string 
   const px = (x: number) => f.left + ((x - xMin) / (xMax - xMin)) * (f.right - f.left);
   const py = (y: number) => f.bottom - (y / yMax) * (f.bottom - f.top);
   for (const t of yTicks) s += yTick(f, py(t), formatTick(t), true);
-  for (const t of niceTicks(xMin, xMax, 8)) if (Number.isInteger(t)) s += xTick(f, px(t), formatTick(t));
+  for (const t of niceTicks(xMin, xMax, 8)) if (opts.anyX || Number.isInteger(t)) s += xTick(f, px(t), formatTick(t));
   for (const l of series) {
     const ok = l.points.filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y));
     if (ok.length === 0) continue;

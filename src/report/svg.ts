@@ -38,6 +38,12 @@ export interface RasterSvgOptions extends RasterFrame {
   color?: string;
   /** Shown in the plot area, e.g. why there are no spikes. */
   note?: string;
+  /** Axis labels. Default "time (s)" and "neuron". */
+  xLabel?: string;
+  yLabel?: string;
+  /** Steps at which to draw a full-height reference line (e.g. target spike times). */
+  marks?: readonly number[];
+  markColor?: string;
 }
 
 /**
@@ -78,6 +84,11 @@ export function rasterSvg(spikes: SpikeArrays, opts: RasterSvgOptions): string {
   if (parts.length > 0) {
     s += `<path d="${parts.join('')}" stroke="${escapeXml(opts.color ?? '#000')}" stroke-width="${n(tickW)}" fill="none"/>`;
   }
+  const marks = (opts.marks ?? []).filter((m) => m >= opts.fromStep && m < opts.toStep);
+  if (marks.length > 0) {
+    const d = marks.map((m) => `M${n(f.left + ((m - opts.fromStep) / span) * pw)} ${n(f.top)}V${n(f.bottom)}`).join('');
+    s += `<path d="${d}" stroke="${escapeXml(opts.markColor ?? '#d1495b')}" stroke-width="1" stroke-opacity="0.7" fill="none"/>`;
+  }
   s += axesBox(f);
   const sps = opts.stepsPerSecond;
   for (const t of niceTicks(opts.fromStep / sps, opts.toStep / sps, 5)) {
@@ -88,7 +99,7 @@ export function rasterSvg(spikes: SpikeArrays, opts: RasterSvgOptions): string {
     if (!Number.isInteger(id)) continue;
     s += yTick(f, f.top + (neurons - 1 - id + 0.5) * rowH, String(id));
   }
-  s += axisLabels(f, 'time (s)', 'neuron');
+  s += axisLabels(f, opts.xLabel ?? 'time (s)', opts.yLabel ?? 'neuron');
   const note = opts.note ?? (shown === 0 ? 'no spikes in this window' : '');
   if (note) s += centredNote(f, note);
   return `${s}</svg>`;
@@ -158,6 +169,10 @@ export interface HistogramOptions {
   title: string;
   xLabel?: string;
   bins?: number;
+  /** A fixed value range (panels that are compared share one); default: the data's. */
+  range?: [number, number];
+  /** Count axis label. Default "count". */
+  yLabel?: string;
   width?: number;
   height?: number;
   color?: string;
@@ -173,8 +188,11 @@ export interface HistogramData {
   std: number;
 }
 
-/** Bins the finite values of `values` into `bins` equal bins over [min, max]. */
-export function histogram(values: ArrayLike<number>, bins = 40): HistogramData {
+/**
+ * Bins the finite values of `values` into `bins` equal bins over [min, max] (the data's, or
+ * `range`: values outside it are counted in the end bins).
+ */
+export function histogram(values: ArrayLike<number>, bins = 40, range?: [number, number]): HistogramData {
   let min = Infinity;
   let max = -Infinity;
   let sum = 0;
@@ -191,6 +209,7 @@ export function histogram(values: ArrayLike<number>, bins = 40): HistogramData {
   if (total === 0) return { min: 0, max: 0, counts, total, mean: NaN, std: NaN };
   const mean = sum / total;
   let sq = 0;
+  if (range !== undefined && range[1] > range[0]) [min, max] = range;
   if (max === min) {
     const half = min === 0 ? 1 : Math.abs(min) * 0.5;
     min -= half;
@@ -201,7 +220,7 @@ export function histogram(values: ArrayLike<number>, bins = 40): HistogramData {
     const v = values[i]!;
     if (!Number.isFinite(v)) continue;
     sq += (v - mean) * (v - mean);
-    counts[Math.min(counts.length - 1, Math.floor((v - min) / width))]!++;
+    counts[Math.max(0, Math.min(counts.length - 1, Math.floor((v - min) / width)))]!++;
   }
   return { min, max, counts, total, mean, std: Math.sqrt(sq / total) };
 }
@@ -209,10 +228,11 @@ export function histogram(values: ArrayLike<number>, bins = 40): HistogramData {
 /** Histogram of the finite values, with count axis, value axis, and mean/sd in the corner. */
 export function histogramSvg(values: ArrayLike<number>, opts: HistogramOptions): string {
   const f = frameOf(opts.width ?? 320, opts.height ?? 230, { l: 52, t: 38, r: 14, b: 36 });
-  const h = histogram(values, opts.bins ?? 40);
+  const h = histogram(values, opts.bins ?? 40, opts.range);
+  const yLabel = opts.yLabel ?? 'count';
   let s = open(opts.plot, f, opts.title);
   if (h.total === 0) {
-    s += axesBox(f) + axisLabels(f, opts.xLabel ?? '', 'count');
+    s += axesBox(f) + axisLabels(f, opts.xLabel ?? '', yLabel);
     return `${s + centredNote(f, 'no values')}</svg>`;
   }
   const peak = Math.max(...h.counts);
@@ -235,7 +255,7 @@ export function histogramSvg(values: ArrayLike<number>, opts: HistogramOptions):
   for (const c of niceTicks(0, peak, 4)) {
     if (Number.isInteger(c)) s += yTick(f, f.bottom - (c / peak) * ph, formatTick(c), true);
   }
-  s += axisLabels(f, opts.xLabel ?? '', 'count');
+  s += axisLabels(f, opts.xLabel ?? '', yLabel);
   s +=
     `<text x="${n(f.width / 2)}" y="30" text-anchor="middle" font-size="10" fill="#555">` +
     `${escapeXml(`n=${h.total}  mean=${formatTick(h.mean)}  sd=${formatTick(h.std)}  bin=${formatTick(binW)}`)}</text>`;

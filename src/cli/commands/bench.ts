@@ -4,7 +4,7 @@ import { DEFAULT_CASES, benchHeader, formatBenchTable, runBench, type BenchCase,
 import { formatLayout, runInNewProcess, runUnderMpirun, type Layout } from '../../engine/mpi-launch.js';
 import { joinMpiJob } from '../../engine/mpi-session.js';
 import { UserError } from '../../errors.js';
-import { parseCountList, parseLayoutList, parsePositive, parsePositiveInt, parseSizeList } from '../options.js';
+import { parseLayoutList, parsePositive, parsePositiveInt, parseSizeList, parseWorkerList } from '../options.js';
 
 interface BenchCliOptions {
   seconds: number;
@@ -29,7 +29,7 @@ export function register(program: Command): void {
     .option('--json', 'print the results as JSON instead of a table')
     .addOption(new Option('--kernels <kind>', 'kernel implementation').choices(['wasm', 'reference']).default('wasm'))
     .option('--hidden <sizes>', 'run only this network (with --workers), e.g. 4096', parseSizeList)
-    .option('--workers <list>', 'worker counts for --hidden, e.g. 1,2,4,8,16', parseCountList)
+    .option('--workers <list>', 'worker counts for --hidden, e.g. 1,2,4,8,16', parseWorkerList)
     .addOption(new Option('--feedback <mode>', 'feedback for --hidden').choices(['symmetric', 'random', 'uniform']).default('symmetric'))
     .option('--network <sizes>', 'the whole network, input-hidden…-output, e.g. 1000-8192-1000 (instead of --hidden)', parseNetwork)
     .option('--layouts <list>', 'processes x threads to compare, e.g. 1x2,2x1,2x1/tcp (processes > 1 run under mpirun)', parseLayoutList)

@@ -68,7 +68,8 @@ Examples:
       refuseOutputAmongInputs(out, paths);
       readSpkSetHeader(paths);
       const count = await decodeToFile(paths, out, opts);
-      process.stdout.write(`wrote ${count} events from ${paths.length} file${paths.length === 1 ? '' : 's'} to ${out}\n`);
+      // A status line, not data: on stderr, so `-o /dev/stdout` (or a pipe) carries only events.
+      process.stderr.write(`wrote ${count} events from ${paths.length} file${paths.length === 1 ? '' : 's'} to ${out}\n`);
     });
 }
 

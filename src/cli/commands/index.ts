@@ -9,8 +9,9 @@ import { register as registerInput } from './input.js';
 import { register as registerTarget } from './target.js';
 import { register as registerReport } from './report.js';
 import { register as registerPlot } from './plot.js';
+import { register as registerWatch } from './watch.js';
 import { register as registerAnimate } from './animate.js';
 import { register as registerExport } from './export.js';
 import { register as registerExperiment } from './experiment.js';
 
-export const commands: Array<(program: Command) => void> = [registerRun, registerExperiment, registerTarget, registerInput, registerDecode, registerExport, registerReport, registerPlot, registerAnimate, registerBench, registerStress, registerInspect];
+export const commands: Array<(program: Command) => void> = [registerRun, registerExperiment, registerTarget, registerInput, registerDecode, registerExport, registerReport, registerWatch, registerPlot, registerAnimate, registerBench, registerStress, registerInspect];

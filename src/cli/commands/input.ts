@@ -2,6 +2,7 @@
  * `superspike input` — frozen Poisson input raster (see src/tasks/poisson.ts).
  */
 import type { Command } from 'commander';
+import { checkPoissonEvents } from '../../config/limits.js';
 import { writeRas } from '../../io/ras.js';
 import { poissonEvents } from '../../tasks/poisson.js';
 import { parseCount, parseNonNegative, parseSeed } from '../options.js';
@@ -33,6 +34,7 @@ Examples:
   superspike input --neurons 1000 --rate 10 --duration 2 -o input.ras`,
     )
     .action((opts: InputCliOptions) => {
+      checkPoissonEvents('superspike input', opts.neurons, opts.rate, opts.duration);
       const { times, ids } = poissonEvents({
         neurons: opts.neurons,
         rateHz: opts.rate,

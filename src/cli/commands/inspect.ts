@@ -11,8 +11,10 @@ import { computeLayout, sharedWeightConnections } from '../../network/layout.js'
 import { maxIntervalWords } from '../../engine/mpi-link.js';
 import { localCount, ranksOfProcess } from '../../network/partition.js';
 import { buildTopology } from '../../network/topology.js';
-import { parsePositiveInt } from '../options.js';
-import { checkNetworkMemory, checkWorkers, formatBytes, LIMITS } from '../../config/limits.js';
+import { parsePositive, parsePositiveInt } from '../options.js';
+import { DEFAULT_RUN_OPTIONS } from '../../engine/options.js';
+import { monitorDiskBytes, msToSteps, planMonitors } from '../../engine/monitor-plan.js';
+import { checkNetworkMemory, checkWorkers, formatBytes, LIMITS, MONITOR_BUFFER_BYTES, stateBytes } from '../../config/limits.js';
 
 export function register(program: Command): void {
   program
@@ -28,7 +30,12 @@ Examples:
     .option('--input <file>', 'input raster (.ras)')
     .option('--target <file>', 'target raster (.ras)')
     .option('--processes <p>', 'MPI processes, each with --workers rank threads (mpirun -np P)', parsePositiveInt, 1)
-    .action(async (configFile: string | undefined, opts: { workers: number; processes: number; input?: string; target?: string }) => {
+    .option('--record <monitor>', 'state monitors as for run (repeatable): their size on disk', (v: string, all: string[]) => [...all, v], [] as string[])
+    .option('--record-every-ms <ms>', 'sampling interval of recorded state, as for run', parsePositive)
+    .option('--record-rate-bin-ms <ms>', 'bin of recorded population rates, as for run', parsePositive)
+    .action(async (configFile: string | undefined, opts: {
+      workers: number; processes: number; input?: string; target?: string; record: string[]; recordEveryMs?: number; recordRateBinMs?: number;
+    }) => {
       const { config } = loadConfig(configFile, { input: opts.input, target: opts.target });
       const task = await resolveTask(config);
       const shape = networkShape(config, task);
@@ -36,7 +43,7 @@ Examples:
       const P = opts.processes;
       // The same limits as `run`, before laying anything out; only the adjustable memory limit is
       // reported rather than enforced, since inspecting allocates nothing.
-      checkWorkers(R, null);
+      checkWorkers(R, null, opts.workers); // the limit bounds the threads of one process
       const estimate = checkNetworkMemory(shape, R, task.input.steps.length + task.target.steps.length, Infinity);
       const topology = buildTopology(shape);
       const layouts = Array.from({ length: P }, (_, p) => computeLayout(topology, R, ranksOfProcess(p, opts.workers)));
@@ -80,6 +87,16 @@ Examples:
       out.push('', 'files:');
       for (const g of topology.groups) out.push(`  ${Array.from({ length: R }, (_, r) => spkRankFileName(g.spkName, r)).join(' ')}`);
       out.push(`  ${config.name}.stats ${config.name}.netstate run.json`);
+      out.push(`  ${config.name}.netstate: about ${formatBytes(stateBytes(shape))} (a checkpoint as much again)`);
+      const record = [...(config.record ?? []), ...opts.record];
+      if (record.length > 0) {
+        const plans = planMonitors(record, topology, schedule, {
+          everySteps: msToSteps(opts.recordEveryMs ?? DEFAULT_RUN_OPTIONS.recordEveryMs, '--record-every-ms'),
+          rateBinSteps: msToSteps(opts.recordRateBinMs ?? DEFAULT_RUN_OPTIONS.recordRateBinMs, '--record-rate-bin-ms'),
+        });
+        out.push(`  monitors (${plans.map((p) => `${p.spkName}.${p.suffix}`).join(', ')}): about ${formatBytes(monitorDiskBytes(plans))} on disk, ` +
+          `${formatBytes(plans.length * opts.workers * MONITOR_BUFFER_BYTES)} of buffers per process`);
+      }
       process.stdout.write(`${out.join('\n')}\n`);
     });
 }

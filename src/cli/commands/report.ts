@@ -1,6 +1,6 @@
 /**
  * `superspike report DIR` — a self-contained HTML page about a finished run (see
- * src/report/report.ts). This file only parses and reports.
+ * src/report/report.ts), or of a run still going, marked "in progress". This file only parses and reports.
  */
 import * as path from 'node:path';
 import type { Command } from 'commander';
@@ -24,13 +24,16 @@ spike rasters of input, hidden layers, output and target for the same two window
 length); weight histograms from the final network state; per-rank compute and barrier-wait
 times; and the config.
 
+A folder whose run is still going gives the page so far, marked "in progress" (for a page that
+follows the run, see superspike watch); a folder whose run failed or was killed is refused.
+
 Examples:
   superspike report output                      writes output/report.html
   superspike report output -o /tmp/run1.html`,
     )
     .action(async (dir: string, opts: { output?: string }) => {
       const file = opts.output ?? path.join(dir, REPORT_FILE);
-      const { html, plots } = await buildReport(dir);
+      const { html, plots } = await buildReport(dir, { allowRunning: true });
       writeFileAtomic(file, html);
       process.stdout.write(`wrote ${file} (${plots.length} plots, ${Math.ceil(Buffer.byteLength(html) / 1024)} KiB)\n`);
     });

@@ -12,16 +12,17 @@ import { DEFAULT_RUN_OPTIONS } from '../../engine/options.js';
 import { networkShape } from '../../network/chain.js';
 import { localRanksOf, withProcess } from '../../engine/process-group.js';
 import { checkNetworkMemory, checkWorkers, LIMITS } from '../../config/limits.js';
-import { createSignalHandling } from '../signals.js';
+import { createSignalHandling, NOT_STARTED_EXIT_CODE } from '../signals.js';
 import { joinMpiJob } from '../../engine/mpi-session.js';
 import { RunDisagreementError } from '../../engine/run-agreement.js';
 import { loadNetworkState } from '../../engine/state-validate.js';
 import { UserError } from '../../errors.js';
 import { DEFAULT_CONFIG_PATH } from '../../paths.js';
 import { writeReport } from '../../report/report.js';
+import { DEFAULT_WATCH_PORT, serveRunFolder } from '../../report/watch.js';
 import { createProgressReporter } from '../../report/progress.js';
 import {
-  integerBetween, parseCount, parseNonNegative, parsePositive, parsePositiveInt, parseSeed, parseSizeList,
+  coresPerLocalProcess, integerBetween, parseCount, parseNonNegative, parsePositive, parsePositiveInt, parseSeed, parseSizeList,
 } from '../options.js';
 import { DEFAULT_LEARNING_RATE, DEFAULT_REGULARISER, MAX_REGULARISER_EXPONENT } from '../../model/constants.js';
 
@@ -55,8 +56,11 @@ interface RunCliOptions {
   resume?: string;
   stopAfterBlock?: number;
   checkpointEvery?: number;
+  force?: boolean;
   quiet?: boolean;
   report?: boolean;
+  /** true: the default port. */
+  serve?: number | true;
   /** Undefined: the engine's default (RunOptions.hangTimeoutSeconds). */
   hangTimeout?: number;
   maxMemoryGib?: number;
@@ -64,6 +68,7 @@ interface RunCliOptions {
   rankOrderMerge?: boolean;
   jitterUs?: number;
   jitterSeed?: number;
+  testWaitBeforeStart?: boolean;
   record: string[];
   recordEveryMs?: number;
   recordRateBinMs?: number;
@@ -102,18 +107,21 @@ export function register(program: Command): void {
     .addOption(new Option('--kernels <kind>', 'kernel implementation').choices(['wasm', 'reference']).default('wasm'))
     .option('--resume <state>', 'continue a saved run (.netstate); works with any --workers')
     .option('--stop-after-block <n>', 'checkpoint and stop when block n is about to start', parseCount)
+    .option('--force', 'a fresh run may delete the checkpoint of an interrupted run in --out')
     .option('--checkpoint-every <k>', 'write <name>.checkpoint.netstate before every k-th block and keep going', parsePositiveInt)
     .option('--record <monitor>', 'record state: KIND:GROUP[:IDS][@WINDOW] or auryn (repeatable; see docs/monitors.md)', (v: string, all: string[]) => [...all, v], [] as string[])
     .option('--record-every-ms <ms>', `sampling interval of recorded state (default ${DEFAULT_RUN_OPTIONS.recordEveryMs})`, parsePositive)
     .option('--record-rate-bin-ms <ms>', `bin of recorded population rates (default ${DEFAULT_RUN_OPTIONS.recordRateBinMs})`, parsePositive)
     .option('-q, --quiet', 'no progress output')
     .option('--report', 'write report.html into the output folder at the end')
+    .option('--serve [port]', `serve a live page of the run on 127.0.0.1 while it goes, as superspike watch (default port ${DEFAULT_WATCH_PORT}, 0 = any free)`, integerBetween(0, 65535, 'expected a port, 0 to 65535'))
     .option('--hang-timeout <s>', 'declare a rank hung after this long without progress (default: automatic, from the measured progress)', parsePositive)
     .option('--max-memory-gib <n>', `refuse networks estimated above this much memory (default ${LIMITS.defaultMaxMemoryGiB}, or the config's maxMemoryGiB)`, parsePositive)
     .addOption(new Option('--inject-fault <rank:step:kind>', 'test only: make a rank throw or hang').argParser(parseFault).hideHelp())
     .addOption(new Option('--rank-order-merge', 'test only: merge spikes in rank order').hideHelp())
     .addOption(new Option('--jitter-us <us>', 'test only: random sleeps before exchanges').argParser(parseNonNegative).hideHelp())
     .addOption(new Option('--jitter-seed <n>', 'test only: seed of the sleeps').argParser(parseSeed).hideHelp())
+    .addOption(new Option('--test-wait-before-start', 'test only: wait for a signal (at most 60 s) after reading the config').hideHelp())
     .addHelpText(
       'after',
       `
@@ -141,6 +149,10 @@ Examples:
     )
     .action(async (configFile: string | undefined, opts: RunCliOptions) => {
       checkWorkers(opts.workers ?? availableParallelism(), null); // threads of this process, before anything is read
+      // Signals from the first moment: a stop while the config and data are read ends the run
+      // before it touches anything (exit NOT_STARTED_EXIT_CODE), not with Node's default death.
+      const stop = new AbortController();
+      const signals = createSignalHandling(stop);
       let config;
       let task: ResolvedTask;
       let resume;
@@ -175,7 +187,7 @@ Examples:
         task = await resolveTask(config);
       }
       // Under an MPI launcher this process is one of several; each runs --workers ranks.
-      const mpi = joinMpiJob(opts.workers ?? defaultRanksPerProcess());
+      const mpi = joinMpiJob(opts.workers ?? coresPerLocalProcess());
       const isRoot = mpi === null || mpi.placement.process === 0;
       const workers = mpi === null ? opts.workers ?? availableParallelism() : mpi.placement.processes * mpi.placement.ranksPerProcess;
       // Limits before anything is allocated or --out is touched (config/limits.ts).
@@ -184,8 +196,21 @@ Examples:
       const warning = checkWorkers(workers, shape, localRanks?.length ?? workers);
       if (warning && isRoot) process.stderr.write(`superspike: warning: ${warning}\n`);
       checkNetworkMemory(shape, workers, task.input.steps.length + task.target.steps.length, opts.maxMemoryGib ?? config.maxMemoryGiB, localRanks);
-      const stop = new AbortController();
-      const signals = createSignalHandling(stop, path.resolve(opts.out, `${config.name}.checkpoint.netstate`), mpi === null ? undefined : (code) => mpi.abort(code));
+      if (opts.testWaitBeforeStart) {
+        process.stderr.write('superspike: test: waiting for a signal before the run starts\n');
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, 60_000);
+          stop.signal.addEventListener('abort', () => { clearTimeout(timer); resolve(); });
+        });
+      }
+      if (stop.signal.aborted) {
+        // Stopped before anything was touched: under MPI the launcher stops the others too.
+        process.exitCode = NOT_STARTED_EXIT_CODE;
+        mpi?.finalize();
+        signals.dispose();
+        return;
+      }
+      signals.begin(path.resolve(opts.out, `${config.name}.checkpoint.netstate`), mpi === null ? undefined : (code) => mpi.abort(code));
       const reporter = createProgressReporter({ quiet: (opts.quiet ?? false) || !isRoot, stream: process.stderr });
       const options: RunOptions = {
         workers: mpi === null ? opts.workers : mpi.placement.ranksPerProcess,
@@ -195,7 +220,9 @@ Examples:
         resume,
         stopAfterBlock: opts.stopAfterBlock,
         checkpointEveryBlocks: opts.checkpointEvery,
+        force: opts.force,
         hangTimeoutSeconds: opts.hangTimeout,
+        maxMemoryGiB: opts.maxMemoryGib,
         stopSignal: stop.signal,
         resumeFile: opts.resume,
         record: opts.record,
@@ -206,8 +233,15 @@ Examples:
         onStats: reporter.stats,
       };
       reporter.start({ config, task, workers, resumedFrom: opts.resume });
+      // The live page (report/watch.ts): served by process 0 from the folder it writes.
+      const server = opts.serve !== undefined && isRoot
+        ? await serveRunFolder(opts.out, { port: opts.serve === true ? undefined : opts.serve })
+        : null;
+      if (server) process.stderr.write(`superspike: live page of this run at ${server.url}\n`);
       try {
         const result = await runExperiment(config, task, options);
+        // Open pages get the final report before the server stops with the run.
+        await server?.close({ graceMs: 1500 });
         reporter.stop();
         mpi?.finalize();
         if (!isRoot) {
@@ -236,6 +270,7 @@ Examples:
         }
         throw err;
       } finally {
+        await server?.close();
         signals.dispose();
       }
     });
@@ -255,10 +290,4 @@ function parseFault(value: string): { rank: number; step: number; kind: 'throw' 
   const m = /^(\d+):(\d+):(throw|hang)$/.exec(value);
   if (!m) throw new InvalidArgumentError('expected rank:step:throw|hang');
   return { rank: Number(m[1]), step: Number(m[2]), kind: m[3] as 'throw' | 'hang' };
-}
-
-/** Under MPI without --workers: the cores shared by the processes on this host (at least 1). */
-function defaultRanksPerProcess(): number {
-  const local = Number(process.env.OMPI_COMM_WORLD_LOCAL_SIZE ?? process.env.MPI_LOCALNRANKS ?? process.env.SLURM_NTASKS_PER_NODE ?? 1);
-  return Math.max(1, Math.floor(availableParallelism() / (Number.isInteger(local) && local > 0 ? local : 1)));
 }

@@ -5,7 +5,7 @@ import { resolveTask } from '../../config/task.js';
 import { runStress, type StressRun } from '../../engine/stress.js';
 import { UserError } from '../../errors.js';
 import { formatLayout, type Layout } from '../../engine/mpi-launch.js';
-import { parseCountList, parseLayoutList, parseNonNegative, parsePositiveInt, parseCount } from '../options.js';
+import { parseLayoutList, parseNonNegative, parsePositiveInt, parseCount, parseWorkerList } from '../options.js';
 
 interface StressCliOptions {
   workers: number[];
@@ -33,7 +33,7 @@ export function register(program: Command): void {
     .command('stress')
     .description('run one config under several worker counts with random delays before exchanges; fail unless every output is byte-identical')
     .argument('[config]', 'experiment config (JSON); default: the built-in task')
-    .option('--workers <list>', 'worker counts to compare', parseCountList, [1, 2, 3, 8])
+    .option('--workers <list>', 'worker counts to compare', parseWorkerList, [1, 2, 3, 8])
     .option('--layouts <list>', 'processes x threads to compare, e.g. 1x2,2x1,2x2 (processes > 1 run under mpirun; /tcp forces TCP)', parseLayoutList)
     .option('--jitter-us <us>', 'random sleep of up to this many µs before every exchange', parseNonNegative, 500)
     .option('--repeat <k>', 'repeat every worker count k times', parsePositiveInt, 1)
