@@ -1,5 +1,5 @@
 // Compiles the MPI binding (native/mpi/mpi_addon.cc, with its header js_args.h) to build/mpi.node with the system's MPI
-// C++ wrapper compiler. Runs from `npm run build` (so from `npm ci` via prepare).
+// C++ wrapper compiler. Runs from `npm run build` (so from `npm ci` via scripts/install.mjs) and, in a project that installed the package, from its install script.
 //
 // MPI support is optional: where no MPI compiler is found this prints one line and exits 0, so
 // `npm ci` works on machines without MPI (the CLI then runs worker-thread ranks only). Nothing is

@@ -1,5 +1,5 @@
 // Compiles the AssemblyScript kernels (assembly/*.ts) to build/kernels.wasm.
-// Runs from `npm ci` (prepare) so no opaque binary is ever committed.
+// Runs from `npm run build` (in a checkout: from `npm ci`, through scripts/install.mjs) so no opaque binary is ever committed.
 import { mkdirSync, existsSync, readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';

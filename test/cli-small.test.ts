@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readRunInfo } from '../src/io/run-info.js';
-import { spkRankFiles } from '../src/io/spk.js';
+import { readSpkHeader, spkRankFiles } from '../src/io/spk.js';
 import { DEFAULT_CONFIG_PATH, PACKAGE_ROOT } from '../src/paths.js';
 import { captureCli } from './cli-capture.js';
 
@@ -36,6 +36,24 @@ describe('small CLI promises', () => {
     cli.stdout = '';
     expect(await cli.run('plot', out, '-o', path.join(cli.dir, 'o.svg'))).toBe(0);
     expect(cli.stdout).toMatch(/, 0 to 0\.0008 s\)\n$/);
+  });
+
+  it('--auryn-version writes that Auryn version\'s .spk tag; a malformed one is refused before the run', async () => {
+    const out = path.join(cli.dir, 'tag');
+    const args = ['run', '--block-seconds', '0.0008', '--stop-after-block', '0', '--workers', '2', '-q', '-o', out];
+    expect(await cli.run(...args, '--auryn-version', '0.8.1')).toBe(0);
+    const files = ['multi_stim', 'multi_hidden', 'output', 'target'].flatMap((g) => spkRankFiles(path.join(out, g)));
+    expect(files.length).toBe(8);
+    // Auryn 0.8.1's AurynVersion.cpp: 287960000 + 100*0 + 10*8 + 1*1; its aube warns on any other tag.
+    for (const f of files) expect(readSpkHeader(f).tag, f).toBe(287960081);
+    const plain = path.join(cli.dir, 'tag-default'); // a new folder: the first run left a checkpoint
+    expect(await cli.run(...args.slice(0, -1), plain)).toBe(0);
+    for (const f of files) expect(readSpkHeader(f.replace(out, plain)).tag, f).toBe(287960084);
+    cli.stderr = '';
+    fs.rmSync(out, { recursive: true });
+    expect(await cli.run(...args, '--auryn-version', '8.1')).toBe(1);
+    expect(cli.stderr).toBe('superspike: Auryn version "8.1": expected X.Y.Z with one digit each, e.g. 0.8.1\n');
+    expect(fs.existsSync(out)).toBe(false);
   });
 
   it("decode's help names files a run writes", async () => {

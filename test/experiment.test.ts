@@ -128,6 +128,8 @@ describe('superspike experiment', () => {
     ['regulariser', 5],
     ['learning-rate', 6],
     ['oxford', 2],
+    ['sequence', 4],
+    ['depth', 5],
   ] as const)('%s --tiny writes its files and one line per claim', async (name, runs) => {
     const out = path.join(cli.dir, name);
     expect(await cli.run('experiment', name, '--tiny', '--parallel', '2', '--out', out)).toBe(0);
@@ -197,6 +199,14 @@ describe('superspike experiment', () => {
     'learning-rate': (rows) => {
       expect(rows.get('fixed-r0.01')!.final_cost).not.toBe(rows.get('rmaxprop-r0.01')!.final_cost);
       expect(rows.get('rmsprop-r0.01')!.final_cost).not.toBe(rows.get('rmaxprop-r0.01')!.final_cost);
+    },
+    sequence: (rows) => {
+      // The recurrent connection of config/sequence.json reaches the run: its costs differ.
+      expect(rows.get('rec-32-symmetric')!.final_cost).not.toBe(rows.get('ff-32-symmetric')!.final_cost);
+    },
+    depth: (rows) => {
+      expect(rows.get('L2-symmetric')!.final_cost).not.toBe(rows.get('L1-symmetric')!.final_cost);
+      expect(rows.get('L2-random')!.final_cost).not.toBe(rows.get('L2-symmetric')!.final_cost);
     },
     pattern: (rows) => {
       expect(rows.get('nh8-random-noreg')!.final_cost).not.toBe(rows.get('nh8-random')!.final_cost);

@@ -8,10 +8,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeSpikes, loadRun, train } from '../src/index.js';
-import { encodeNpy, npyPrefix } from '../src/export/npy.js';
+import { encodeNpy, npyPrefix, npyString } from '../src/export/npy.js';
 import { weightsArrayName } from '../src/export/npz.js';
 import { findMonitorRankFiles, mergeMonitorRankFiles, parseMergedMonitor } from '../src/io/monitor-files.js';
 import { loadNetworkState } from '../src/engine/state-validate.js';
+import { PACKAGE_ROOT } from '../src/paths.js';
 import { captureCli } from './cli-capture.js';
 import { tempDir } from './helpers.js';
 
@@ -40,6 +41,9 @@ describe('npy encoder', () => {
     expect(new Float64Array(bytes.slice(10 + headerLength).buffer)).toEqual(new Float64Array([1, 2, 3, 4, 5, 6]));
     expect(Buffer.from(npyPrefix({ data: new Uint32Array(7), shape: [7] })).toString('latin1')).toContain("'<u4'");
     expect(Buffer.from(npyPrefix({ data: new Float32Array(7), shape: [7] })).toString('latin1')).toContain("'shape': (7,)");
+    const text = npyString('dt: 0.1 ms, µ');
+    expect(Buffer.from(npyPrefix(text)).toString('latin1')).toMatch(/^\x93NUMPY\x01\x00..\{'descr': '<U13', 'fortran_order': False, 'shape': \(\), \}/s);
+    expect(String.fromCodePoint(...text.data)).toBe('dt: 0.1 ms, µ');
     expect(() => npyPrefix({ data: new Float32Array(7), shape: [2, 3] })).toThrow(/does not hold 7/);
   });
 });
@@ -79,40 +83,50 @@ z = np.load(sys.argv[1])
 res = {}
 for k in z.files:
     a = z[k]
+    if a.dtype.kind == "U":
+        res[k] = {"dtype": a.dtype.str, "shape": list(a.shape), "text": str(a)}
+        continue
     res[k] = {"dtype": a.dtype.str, "shape": list(a.shape), "sum": float(np.asarray(a, dtype=np.float64).sum()),
               "first": a.ravel()[:4].astype(np.float64).tolist(), "last": a.ravel()[-4:].astype(np.float64).tolist()}
 print(json.dumps(res))
 `;
     const got = JSON.parse(execFileSync('python3', ['-c', script, out], { encoding: 'utf8' })) as Record<
       string,
-      { dtype: string; shape: number[]; sum: number; first: number[]; last: number[] }
+      { dtype: string; shape: number[]; sum: number; first: number[]; last: number[]; text: string }
     >;
     const run = loadRun(runDir);
     const expected = [
-      'mse',
-      ...run.groups.map((g) => `spikes_${g.spkName}`),
+      'version', 'config', 'units', 'dt', 'mse',
+      ...run.groups.flatMap((g) => [`t_spikes_${g.spkName}`, `i_spikes_${g.spkName}`]),
       weightsArrayName('multi_stim', 'multi_hidden'),
       weightsArrayName('multi_hidden', 'output'),
-      'membrane_output', 't_membrane_output', 'weights_output', 't_weights_output', 'rate_multi_hidden', 't_rate_multi_hidden',
+      'membrane_output', 't_membrane_output', 'ids_membrane_output', 'weights_output', 't_weights_output', 'ids_weights_output',
+      'rate_multi_hidden', 't_rate_multi_hidden',
     ];
     expect(Object.keys(got).sort()).toEqual([...expected].sort());
+
+    // Metadata: version, the config that ran, dt, a unit for every data array.
+    expect(got.version!.text).toBe(JSON.parse(fs.readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')).version);
+    expect(JSON.parse(got.config!.text)).toEqual(run.info.config);
+    expect(got.dt).toMatchObject({ dtype: '<f8', shape: [], first: [1e-4] });
+    const units = JSON.parse(got.units!.text) as Record<string, string>;
+    expect(units).toMatchObject({ dt: 's', t_spikes_output: 's', membrane_output: 'V', t_membrane_output: 's', rate_multi_hidden: 'Hz', weights_output: '1' });
+    expect(Object.keys(got).filter((k) => !['version', 'config', 'units'].includes(k) && !k.startsWith('i_spikes_') && !k.startsWith('ids_') && !(k in units))).toEqual([]);
 
     expect(got.mse!.shape).toEqual([3]); // 2 blocks + the final line
     expect(got.mse!.dtype).toBe('<f8');
     expect(got.mse!.first).toEqual(run.mse.slice(0, 4));
 
     for (const g of run.groups) {
-      const a = got[`spikes_${g.spkName}`]!;
+      const t = got[`t_spikes_${g.spkName}`]!;
+      const i = got[`i_spikes_${g.spkName}`]!;
       const s = await decodeSpikes(g.spikePrefix);
-      expect(a.shape, g.spkName).toEqual([s.times.length, 2]);
-      expect(a.dtype).toBe('<f8');
-      expect(s.times.length, `${g.spkName} spiked`).toBeGreaterThan(0);
-      expect(a.first).toEqual([s.times[0], s.ids[0], s.times[1], s.ids[1]]);
       const n = s.times.length;
-      expect(a.last).toEqual([s.times[n - 2], s.ids[n - 2], s.times[n - 1], s.ids[n - 1]]);
-      let sum = 0;
-      for (let i = 0; i < n; i++) sum += s.times[i]! + s.ids[i]!;
-      expect(a.sum).toBeCloseTo(sum, 6);
+      expect(n, `${g.spkName} spiked`).toBeGreaterThan(0);
+      expect(t, g.spkName).toMatchObject({ dtype: '<f8', shape: [n], first: [...s.times.slice(0, 4)], last: [...s.times.slice(-4)] });
+      expect(i, g.spkName).toMatchObject({ dtype: '<i4', shape: [n], first: [...s.ids.slice(0, 4)], last: [...s.ids.slice(-4)] });
+      expect(t.sum).toBeCloseTo(s.times.reduce((a, b) => a + b, 0), 6);
+      expect(i.sum).toBe(s.ids.reduce((a, b) => a + b, 0));
     }
 
     const state = loadNetworkState(run.stateFile!);
@@ -141,8 +155,14 @@ print(json.dumps(res))
     expect(rate.times.length).toBeGreaterThan(0);
     expect(got.rate_multi_hidden!.sum).toBeCloseTo(rate.values.reduce((a, b) => a + b, 0), 9);
     expect(got.t_rate_multi_hidden!.first).toEqual([...rate.times.slice(0, 4)]);
+    expect(got.ids_membrane_output).toMatchObject({ dtype: '<i4', shape: [3], first: [0, 1, 2] });
+    // A monitor of every synapse is laid out as the weight arrays: (samples, post, pre).
     const w = monitor('output.weights');
-    expect(got.weights_output!.shape).toEqual([w.times.length, 14 * run.groups.find((g) => g.role === 'output')!.size]);
+    const nOut = run.groups.find((g) => g.role === 'output')!.size;
+    expect(got.weights_output!.shape).toEqual([w.times.length, nOut, 14]);
+    // File columns go pre-major (0-0, 0-1, …): [post 0, pre 0..3] are columns 0, nOut, 2 nOut, 3 nOut.
+    expect(got.weights_output!.first).toEqual([0, 1, 2, 3].map((pre) => w.values[pre * nOut]));
+    expect(got.ids_weights_output).toMatchObject({ dtype: '<i4', shape: [nOut, 14, 2], first: [0, 0, 0, 1] });
   });
 
   it('rejects a non-.npz name and a folder without run.json with one-line errors', async () => {
@@ -175,7 +195,8 @@ print(json.dumps(res))
   it.skipIf(!NUMPY && ALLOW_NO_NUMPY)('the recipes of docs/python.md run and read the same values', async () => {
     expect(NUMPY, 'python3 with numpy is required for this test (apt-get install -y python3-numpy)').toBe(true);
     const doc = fs.readFileSync(path.join(__dirname, '..', 'docs', 'python.md'), 'utf8');
-    const blocks = [...doc.matchAll(/```python\n([\s\S]*?)```/g)].map((m) => m[1]!);
+    // The Python package's recipe (import superspike) runs in test/python.test.ts.
+    const blocks = [...doc.matchAll(/```python\n([\s\S]*?)```/g)].map((m) => m[1]!).filter((b) => !b.includes('import superspike'));
     expect(blocks.length).toBe(4);
     // The recipes use the paths of a default run: output/… and run.npz in the working folder.
     const work = cli.dir;

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { validateConfig } from '../src/config/load.js';
 import type { ConfigInput, ExperimentConfig } from '../src/config/schema.js';
 import { resolveTask, type ResolvedTask } from '../src/config/task.js';
+import { expect } from 'vitest';
 import { mergeSpkFiles, spkRankFiles } from '../src/io/spk.js';
 
 export function tempDir(prefix: string): string {
@@ -46,4 +47,22 @@ export async function mergedSpikes(dir: string, spkName: string): Promise<Buffer
 
 export function fileBytes(file: string): Buffer {
   return readFileSync(file);
+}
+
+/** The groups of smallConfig's two-hidden-layer network, in file names. */
+export const SMALL_GROUPS = ['multi_stim', 'multi_hidden', 'multi_hidden2', 'output', 'target'];
+
+/** Merged spikes of every group, the stats file and the network state of a run folder. */
+export async function runOutputs(dir: string, groups = SMALL_GROUPS) {
+  const spikes: Record<string, Buffer> = {};
+  for (const g of groups) spikes[g] = await mergedSpikes(dir, g);
+  return { spikes, stats: fileBytes(path.join(dir, 'superspike.stats')), state: fileBytes(path.join(dir, 'superspike.netstate')) };
+}
+
+/** Two run folders hold the same merged spikes, stats and state, byte for byte. */
+export async function expectSameRun(dir: string, reference: string, label: string, groups = SMALL_GROUPS): Promise<void> {
+  const [a, b] = [await runOutputs(dir, groups), await runOutputs(reference, groups)];
+  for (const g of groups) expect(a.spikes[g]!.equals(b.spikes[g]!), `${g} spikes, ${label}`).toBe(true);
+  expect(a.stats.equals(b.stats), `stats, ${label}`).toBe(true);
+  expect(a.state.equals(b.state), `state, ${label}`).toBe(true);
 }

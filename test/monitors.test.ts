@@ -14,6 +14,8 @@ import { buildTopology } from '../src/network/topology.js';
 import { UserError } from '../src/errors.js';
 import { decodeSpikes } from '../src/index.js';
 import { findMonitorRankFiles, mergeMonitorRankFiles, parseMergedMonitor } from '../src/io/monitor-files.js';
+import { findAurynMonitors, readAurynMonitor } from '../src/export/auryn-monitors.js';
+import { readRunInfo } from '../src/io/run-info.js';
 import { loadNetworkState } from '../src/engine/state-validate.js';
 import { DEFAULT_MODEL_KNOBS, E_REST_VOLTS, STEPS_PER_SECOND } from '../src/model/constants.js';
 import { surrogateDerivative } from '../src/model/surrogate.js';
@@ -26,11 +28,19 @@ const RECORD = [
   'membrane:hidden:0-13@all', 'current:output', 'sigma:hidden:0-13@all', 'error:multi_hidden2:0-8', 'eligibility:output:0-0,3-1,8-5,2-2',
   'rate:hidden@all', 'rate:multi_stim@all', 'weights:output@all', 'auryn',
 ];
-const SUFFIXES = ['membrane', 'current', 'sigma', 'error', 'eligibility', 'rate', 'weights', 'mem', 'par', 'err', 'cur', 'prate', 'syn'];
+const SUFFIXES = ['membrane', 'current', 'sigma', 'error', 'eligibility', 'rate', 'weights'];
 
+/** Every monitor merged: superspike's rank files as text, the auryn set's series (no headers) as their numbers. */
 function mergedAll(dir: string): Map<string, string> {
   const sets = findMonitorRankFiles(dir, SUFFIXES);
-  return new Map([...sets].sort(([a], [b]) => a.localeCompare(b)).map(([key, files]) => [key, mergeMonitorRankFiles(files)]));
+  const merged = new Map([...sets].sort(([a], [b]) => a.localeCompare(b)).map(([key, files]) => [key, mergeMonitorRankFiles(files)]));
+  if (!fs.existsSync(path.join(dir, 'run.json'))) return merged;
+  const info = readRunInfo(dir);
+  for (const m of findAurynMonitors(dir, info).sort((a, b) => `${a.kind}.${a.group}`.localeCompare(`${b.kind}.${b.group}`))) {
+    const s = readAurynMonitor(m, info);
+    merged.set(`auryn ${m.kind}.${m.group}`, `${s.unit} ${s.columnIds.join(' ')}\n${[...s.times].join(' ')}\n${[...s.values].join(' ')}\n`);
+  }
+  return merged;
 }
 
 describe('--record syntax', () => {
@@ -49,10 +59,26 @@ describe('--record syntax', () => {
     expect(plan('weights:multi_hidden2@all')[0]!).toMatchObject({ connection: 1, windows: [[0, schedule.endStep]] });
     expect(plan('weights:multi_hidden2')[0]!.pairs.length).toBe(14 * 9);
     expect(plan('rate:target@0.1-0.25')[0]!).toMatchObject({ everySteps: 100, windows: [[1000, 2500]] });
-    expect(plan('auryn').map((p) => `${p.spkName}.${p.suffix}`)).toEqual([
-      'multi_hidden.prate', 'output.mem', 'output.par', 'output.err', 'output.cur',
-      'multi_hidden.mem', 'multi_hidden.par', 'multi_hidden.err', 'multi_hidden.cur', 'output.syn',
+    // Auryn's SuperSpike example: its file names, output neurons 0-1 and hidden neurons 0-7, every step
+    // of the first second of the run and of each block; rate and 20 weights of each connection every 0.1 s.
+    const auryn = plan('auryn');
+    const neuron = (prefix: string, i: number, current: boolean) => [
+      `${prefix}${i}.err`, `${prefix}${i}.par`, ...(current ? [`${prefix}${i}.syn`] : []), `${prefix}${i}.mem`,
+    ];
+    expect(auryn.map((p) => `${p.aurynName}.${p.suffix}`)).toEqual([
+      'hidden.prate', ...neuron('multi', 0, true), ...neuron('multi', 1, true),
+      ...[0, 1, 2, 3, 4, 5, 6, 7].flatMap((i) => neuron('multi_hidden', i, false)), 'hidden_con0.syn', 'con.syn',
     ]);
+    const mem = auryn.find((p) => p.aurynName === 'multi_hidden7' && p.suffix === 'mem')!;
+    expect(mem).toMatchObject({ kind: 'membrane', spkName: 'multi_hidden', ids: [7], everySteps: 1 });
+    expect(mem.windows).toEqual([[0, 10000], [20000, 30000], [40000, 50000], [60000, 70000]]);
+    expect(auryn[0]).toMatchObject({ kind: 'rate', spkName: 'multi_hidden', everySteps: 1000, windows: [[0, schedule.endStep]] });
+    const con = auryn.find((p) => p.aurynName === 'con')!;
+    expect(con).toMatchObject({ kind: 'weights', spkName: 'output', connection: 2, everySteps: 1000, windows: [[0, schedule.endStep]] });
+    // add_equally_spaced(20) over the 9 × 9 matrix stored by pre: data indices ⌊i · 81 / 20⌋.
+    expect(con.pairs).toEqual(Array.from({ length: 20 }, (_, i) => Math.floor((i * 81) / 20)).map((k) => [Math.floor(k / 9), k % 9]));
+    expect(auryn.find((p) => p.aurynName === 'hidden_con0')!.pairs.length).toBe(20);
+    expect(plan('auryn@all')[1]!.windows).toEqual([[0, schedule.endStep]]);
   });
 
   it.each([
@@ -105,9 +131,10 @@ describe('recorded state', () => {
   it('merges to the same bytes for 1, 2 and 3 workers', () => {
     const one = mergedAll(dirs[1]!);
     expect([...one.keys()]).toEqual([
-      'multi_hidden.cur', 'multi_hidden.err', 'multi_hidden.mem', 'multi_hidden.membrane', 'multi_hidden.par', 'multi_hidden.prate',
-      'multi_hidden.rate', 'multi_hidden.sigma', 'multi_hidden2.error', 'multi_stim.rate', 'output.cur', 'output.current',
-      'output.eligibility', 'output.err', 'output.mem', 'output.par', 'output.syn', 'output.weights',
+      'multi_hidden.membrane', 'multi_hidden.rate', 'multi_hidden.sigma', 'multi_hidden2.error', 'multi_stim.rate', 'output.current',
+      'output.eligibility', 'output.weights',
+      'auryn current.output', 'auryn error.multi_hidden', 'auryn error.output', 'auryn membrane.multi_hidden', 'auryn membrane.output',
+      'auryn rate.multi_hidden', 'auryn sigma.multi_hidden', 'auryn sigma.output', 'auryn weights.multi_hidden', 'auryn weights.output',
     ]);
     for (const text of one.values()) expect(text.split('\n').length).toBeGreaterThan(3);
     for (const workers of [2, 3]) {

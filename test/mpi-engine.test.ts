@@ -12,7 +12,10 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadNetworkState } from '../src/engine/state-validate.js';
 import { findMonitorRankFiles, mergeMonitorRankFiles } from '../src/io/monitor-files.js';
-import { fileBytes, mergedSpikes, tempDir } from './helpers.js';
+import { findAurynMonitorFiles } from '../src/io/auryn-monitor-files.js';
+import { findAurynMonitors, readAurynMonitor } from '../src/export/auryn-monitors.js';
+import { readRunInfo } from '../src/io/run-info.js';
+import { expectSameRun, fileBytes, mergedSpikes, runOutputs, tempDir } from './helpers.js';
 import { CLI, TCP_ONLY, mpiGate, mpirun, type JobOutput } from './mpi-helpers.js';
 
 const gate = mpiGate('mpi-engine.test.ts');
@@ -28,18 +31,8 @@ function configFile(feedback: 'symmetric' | 'random'): string {
   return file;
 }
 
-async function outputsOf(dir: string) {
-  const spikes: Record<string, Buffer> = {};
-  for (const g of GROUPS) spikes[g] = await mergedSpikes(dir, g);
-  return { spikes, stats: fileBytes(path.join(dir, 'superspike.stats')), state: fileBytes(path.join(dir, 'superspike.netstate')) };
-}
-
-async function expectSame(dir: string, reference: string, label: string): Promise<void> {
-  const [a, b] = [await outputsOf(dir), await outputsOf(reference)];
-  for (const g of GROUPS) expect(a.spikes[g]!.equals(b.spikes[g]!), `${g} spikes, ${label}`).toBe(true);
-  expect(a.stats.equals(b.stats), `stats, ${label}`).toBe(true);
-  expect(a.state.equals(b.state), `state, ${label}`).toBe(true);
-}
+const outputsOf = (dir: string) => runOutputs(dir, GROUPS);
+const expectSame = (dir: string, reference: string, label: string) => expectSameRun(dir, reference, label, GROUPS);
 
 /** One process, no launcher: the plain CLI. */
 function threads(args: string[]): void {
@@ -193,7 +186,7 @@ describe.skipIf(gate.skip)('ranks in several processes (MPI)', () => {
 
   it('records state monitors in every process: merged monitor files equal the one-process run', async () => {
     const config = configFile('symmetric');
-    const record = ['--record', 'membrane:hidden:0-5', '--record', 'rate:hidden', '--record', 'weights:output', '--record', 'error:output'];
+    const record = ['--record', 'membrane:hidden:0-5', '--record', 'rate:hidden', '--record', 'weights:output', '--record', 'error:output', '--record', 'auryn'];
     const reference = tempDir('mpi-monitors-ref');
     threads([config, '--workers', '1', '--out', reference, ...record]);
     const dir = tempDir('mpi-monitors-2x2');
@@ -207,6 +200,17 @@ describe.skipIf(gate.skip)('ranks in several processes (MPI)', () => {
       expect(files.length, key).toBeGreaterThan(1); // written by ranks of both processes
       expect(mergeMonitorRankFiles(files), key).toBe(mergeMonitorRankFiles(theirs.get(key)!));
     }
+    // Auryn's files (no headers): the same series from the ranks of both processes.
+    const series = (d: string) => {
+      const info = readRunInfo(d);
+      return new Map(findAurynMonitors(d, info).map((m) => [`${m.kind}.${m.group}`, readAurynMonitor(m, info)]));
+    };
+    const aurynOurs = series(dir);
+    const aurynTheirs = series(reference);
+    expect(aurynOurs.size).toBe(10); // output: membrane, sigma, error, current; hidden: the first three; rate; two weight files
+    expect([...aurynOurs.keys()].sort()).toEqual([...aurynTheirs.keys()].sort());
+    for (const [key, s] of aurynOurs) expect(s, key).toEqual(aurynTheirs.get(key));
+    expect(findAurynMonitorFiles(dir).filter((f) => f.stem === 'con').map((f) => f.rank)).toEqual([0, 1, 2, 3]);
   });
 });
 

@@ -1,12 +1,15 @@
 /**
  * The package as a user gets it: `npm pack` (of the built tree), installed offline into an empty
- * folder, imported as `superspike`, and `train()` run from there on a tiny task. The install
+ * folder, imported as `superspike`, and `train()` run from there on a tiny task. The tarball
+ * carries the licence, changelog and citation, the MPI addon's source and build script (not a
+ * binary built against the packer's MPI), and source maps that resolve (sources embedded); the
+ * install compiles the addon where mpicxx exists and skips it in one line where it does not. The install
  * uses the project's npm cache through a lock file made from ours (npm ci keeps the tarballs in
  * the cache but not the registry metadata an unlocked install would ask for), so it needs no
  * network and gets exactly the versions the project is tested with. The declarations are
  * checked by type-checking a small consumer against the installed copy.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -34,6 +37,8 @@ function appLock(tarball: string, registry: string): object {
     '': { name: 'app', dependencies: { superspike: `file:${tarball}` } },
     'node_modules/superspike': {
       version: pkg.version as string, resolved: `file:${tarball}`, dependencies: pkg.dependencies, bin: pkg.bin, engines: pkg.engines,
+      // npm ci runs a locked package's install script only when its entry says it has one.
+      hasInstallScript: lock.packages['']!.hasInstallScript,
     },
   };
   for (const [key, entry] of Object.entries(lock.packages)) {
@@ -43,6 +48,43 @@ function appLock(tarball: string, registry: string): object {
     packages[key] = { ...entry, resolved };
   }
   return { name: 'app', lockfileVersion: 3, requires: true, packages };
+}
+
+/** Every source map in the tarball resolves: each source is in the tarball or embedded in the map. */
+function expectMapsResolve(files: string[]): void {
+  const packed = new Set(files);
+  const maps = files.filter((f) => f.endsWith('.js.map'));
+  expect(maps.length).toBeGreaterThan(0);
+  for (const map of maps) {
+    const m = JSON.parse(fs.readFileSync(path.join(PACKAGE_ROOT, map), 'utf8')) as { sources: string[]; sourcesContent?: Array<string | null> };
+    m.sources.forEach((source, k) => {
+      const inTarball = packed.has(path.posix.normalize(path.posix.join(path.posix.dirname(map), source)));
+      expect(inTarball || typeof m.sourcesContent?.[k] === 'string', `${map}: source ${source} neither shipped nor embedded`).toBe(true);
+    });
+  }
+  for (const js of files.filter((f) => f.endsWith('.js'))) {
+    const url = /\/\/# sourceMappingURL=(\S+)\s*$/.exec(fs.readFileSync(path.join(PACKAGE_ROOT, js), 'utf8'))?.[1];
+    if (url !== undefined) expect(packed.has(path.posix.join(path.posix.dirname(js), url)), `${js} points at ${url}, not shipped`).toBe(true);
+  }
+}
+
+function hasMpicxx(): boolean {
+  return spawnSync('mpicxx', ['--version'], { stdio: 'ignore' }).status === 0;
+}
+
+/**
+ * PATH with a folder of links to what npm needs (node, npm, sh) in place of every folder that holds
+ * `tool`, so the install runs as on a machine without it.
+ */
+function pathWithout(tool: string): string {
+  const dirs = (process.env.PATH ?? '').split(path.delimiter).filter((d) => d !== '');
+  const shadowed = dirs.filter((d) => fs.existsSync(path.join(d, tool)));
+  const links = tempDir('path');
+  for (const bin of ['node', 'npm', 'sh']) {
+    const from = dirs.map((d) => path.join(d, bin)).find((f) => fs.existsSync(f));
+    if (from) fs.symlinkSync(fs.realpathSync(from), path.join(links, bin));
+  }
+  return [links, ...dirs.filter((d) => !shadowed.includes(d))].join(path.delimiter);
 }
 
 describe('npm package', () => {
@@ -63,15 +105,47 @@ describe('npm package', () => {
       expect(files, `npm pack leaves out ${needed}`).toContain(needed);
     }
     expect(files.filter((f) => f.startsWith('test/') || f.startsWith('src/') || f.startsWith('node_modules/'))).toEqual([]);
+    for (const needed of ['LICENSE', 'CHANGELOG.md', 'CITATION.cff', 'native/mpi/mpi_addon.cc', 'scripts/build-mpi.mjs', 'scripts/install.mjs']) {
+      expect(files, `npm pack leaves out ${needed}`).toContain(needed);
+    }
+    expect(files.filter((f) => f.endsWith('.node')), 'an addon built against the packer\'s MPI').toEqual([]);
+    expectMapsResolve(files);
+    const manifest = JSON.parse(fs.readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as {
+      license: string; repository?: { url?: string }; scripts: Record<string, string>;
+    };
+    // No `repository` until the project has a public address: an invented one would mislead.
+    expect(manifest.repository).toBeUndefined();
+    expect(manifest.scripts.prepare, 'prepare runs for consumers; the build belongs in prepack').toBeUndefined();
+    expect(manifest.scripts.prepack).toBeDefined();
+    expect(fs.readFileSync(path.join(PACKAGE_ROOT, 'LICENSE'), 'utf8')).toMatch(new RegExp(`^${manifest.license} License`));
+    const citation = fs.readFileSync(path.join(PACKAGE_ROOT, 'CITATION.cff'), 'utf8');
+    expect(citation).toMatch(/^cff-version: 1\.2\.0$/m);
+    expect(citation).toMatch(/doi: "10\.1162\/neco_a_01086"/);
+    expect(citation).toContain(`version: ${(JSON.parse(fs.readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version}`);
+    expect(fs.readFileSync(path.join(PACKAGE_ROOT, 'CHANGELOG.md'), 'utf8')).toMatch(/^## \[\d+\.\d+\.\d+\] - \d{4}-\d{2}-\d{2}$/m);
 
     const app = path.join(work, 'app');
     fs.mkdirSync(app);
     const tarball = path.join('..', path.basename(packed[0]!.filename));
-    fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module', dependencies: { superspike: `file:${tarball}` } }));
+    // npm 11 asks projects to approve dependencies' install scripts (allowScripts).
+    fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify({
+      name: 'app', private: true, type: 'module', dependencies: { superspike: `file:${tarball}` }, allowScripts: { superspike: true },
+    }));
     const registry = npm(['config', 'get', 'registry'], app).trim();
     fs.writeFileSync(path.join(app, 'package-lock.json'), JSON.stringify(appLock(tarball, registry), null, 1));
-    npm(['ci', '--offline', '--no-audit', '--no-fund', '--ignore-scripts'], app);
-    expect(fs.existsSync(path.join(app, 'node_modules', 'superspike', 'build', 'kernels.wasm'))).toBe(true);
+    npm(['ci', '--offline', '--no-audit', '--no-fund', '--foreground-scripts'], app);
+    const installed = path.join(app, 'node_modules', 'superspike');
+    expect(fs.existsSync(path.join(installed, 'build', 'kernels.wasm'))).toBe(true);
+    // The addon is compiled at install from the shipped source, against this machine's MPI.
+    const addon = path.join(installed, 'build', 'mpi.node');
+    if (hasMpicxx() || process.env.SUPERSPIKE_REQUIRE_MPI === '1') expect(fs.existsSync(addon), 'install did not build build/mpi.node').toBe(true);
+    // Without mpicxx the install script says so in one line and succeeds.
+    fs.rmSync(addon, { force: true });
+    const rebuild = execFileSync('npm', ['rebuild', 'superspike', '--foreground-scripts'], {
+      cwd: app, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PATH: pathWithout('mpicxx') },
+    });
+    expect(rebuild).toContain('mpicxx not found');
+    expect(fs.existsSync(addon)).toBe(false);
 
     fs.writeFileSync(
       path.join(app, 'run.mjs'),

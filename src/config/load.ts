@@ -8,7 +8,10 @@ import { z } from 'zod';
 import { UserError } from '../errors.js';
 import { describeErrno } from '../io/fs-errors.js';
 import { checkConfigLimits, checkShapeLimits, LIMITS } from './limits.js';
-import { ConfigSchema, TrialStimulusSchema, type ConfigInput, type ExperimentConfig } from './schema.js';
+import { ConnectionSchema, ConfigSchema, TrialStimulusSchema, type ConfigInput, type ExperimentConfig } from './schema.js';
+import { networkShape } from '../network/chain.js';
+import type { ConnectionSpec } from '../network/graph.js';
+import { buildTopology } from '../network/topology.js';
 
 export class ConfigError extends UserError {
   constructor(message: string) {
@@ -44,6 +47,14 @@ export function validateConfig(raw: unknown, source: string): ExperimentConfig {
   if (config.feedbackNegativeFraction !== undefined && config.feedback !== 'random') {
     throw new ConfigError(`${source}: feedbackNegativeFraction needs feedback "random" (only random feedback has feedback weights; feedback is "${config.feedback}")`);
   }
+  if (config.connections !== undefined) {
+    // The wiring is checked against the chain now (sizes do not matter), not when a run starts.
+    try {
+      buildTopology(networkShape(config, { nInput: 1, nOutput: 1 }));
+    } catch (err) {
+      throw new ConfigError(`${source}: ${(err as Error).message}`);
+    }
+  }
   return config;
 }
 
@@ -68,6 +79,7 @@ function knownKeys(at: PropertyKey[]): string {
   if (at.length === 0) return Object.keys(ConfigSchema.shape).join(', ');
   // A stimulus of a trial task's list (trials.stimuli.N).
   if (at[0] === 'trials' && at.length > 1) return Object.keys(TrialStimulusSchema.shape).join(', ');
+  if (at[0] === 'connections') return Object.keys(ConnectionSchema.shape).join(', ');
   // A nested object (task, trials, regulariser, learningRate) behind its optional/prefault wrapper.
   let schema: unknown = ConfigSchema.shape[at[0] as keyof typeof ConfigSchema.shape];
   while (schema instanceof z.ZodOptional || schema instanceof z.ZodPrefault || schema instanceof z.ZodDefault) schema = schema.unwrap();
@@ -78,7 +90,10 @@ function knownKeys(at: PropertyKey[]): string {
  * Loads `file` (or the schema defaults when undefined), applies `overrides` (CLI flags; paths in
  * them are relative to the working directory) and validates the result.
  */
-export function loadConfig(file: string | undefined, overrides: Partial<ConfigInput> = {}): LoadedConfig {
+export function loadConfig(
+  file: string | undefined, overrides: Partial<ConfigInput> = {},
+  addConnections?: (hiddenLayers: number) => ConnectionSpec[],
+): LoadedConfig {
   let raw: Record<string, unknown> = {};
   let baseDir = process.cwd();
   let source = 'built-in defaults';
@@ -129,7 +144,12 @@ export function loadConfig(file: string | undefined, overrides: Partial<ConfigIn
   if ((merged.input !== undefined || merged.target !== undefined) && merged.task !== undefined && overrides.input !== undefined) {
     delete merged.task; // files given on the command line replace the config's built-in task
   }
-  const config = validateConfig(merged, source);
+  let config = validateConfig(merged, source);
+  const added = addConnections?.(config.hidden.length) ?? [];
+  if (added.length > 0) {
+    // Flags such as --recurrent add to the config's own list (a pair given twice is an error).
+    config = validateConfig({ ...merged, connections: [...(config.connections ?? []), ...added] }, source);
+  }
   if ((config.input === undefined) !== (config.target === undefined)) {
     throw new ConfigError(`${source}: give both input and target rasters (or neither, for the built-in task)`);
   }

@@ -92,6 +92,21 @@ export const TrialsSchema = z.strictObject({
   taskSeed: z.number().int().nonnegative().default(7),
 });
 
+/**
+ * A connection beyond the chain (or a restatement of a chain connection): docs/model.md §5.4.
+ * Groups: input, hidden (one hidden layer) or hidden1…hiddenL, output.
+ */
+export const ConnectionSchema = z.strictObject({
+  from: z.string(),
+  to: z.string(),
+  /** Multiplier of the fan-in rule's initial weight scale (default 1). */
+  weightScale: z.number().nonnegative('must be >= 0').optional(),
+  /** Whether it learns (default: as the chain connection into the same group). */
+  plastic: z.boolean().optional(),
+  /** Spike transmission delay in seconds: at least (and for now exactly) the 0.8 ms minimum delay. */
+  delaySeconds: z.number().positive('must be > 0').optional(),
+});
+
 export const ConfigSchema = z.strictObject({
   /** Base name of the stats file `<name>.stats` and the state files. */
   name: z.string().regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, ".", "_" and "-" only').default('superspike'),
@@ -111,6 +126,8 @@ export const ConfigSchema = z.strictObject({
   nOutput: positiveInt.optional(),
   /** Hidden layer sizes, input side first; [] trains the output layer only. */
   hidden: z.array(positiveInt).default([256]),
+  /** Connections beyond the input → hidden → … → output chain (recurrent, skip); absent: the chain. */
+  connections: z.array(ConnectionSchema).optional(),
   feedback: z.enum(['symmetric', 'random', 'uniform']).default('symmetric'),
   /** Surrogate partial derivative σ'(U) (true) or σ' ≡ 1 (false). */
   partial: z.boolean().default(true),

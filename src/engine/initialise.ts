@@ -6,6 +6,7 @@
  */
 import { E_REST_VOLTS, W_MAX } from '../model/constants.js';
 import { counterNormal } from '../model/rng.js';
+import { clearSelfSynapses } from '../model/self-synapses.js';
 import type { RankRegion } from '../network/layout.js';
 import { globalId } from '../network/partition.js';
 import type { Topology } from '../network/topology.js';
@@ -15,16 +16,32 @@ const f = Math.fround;
 /** Streams of counterNormal: weights use the connection index, feedback matrices this offset. */
 export const FEEDBACK_STREAM_OFFSET = 1000;
 
-/** The initial weight of synapse pre j → post k of connection ci: N(0, w0²/nPre), clipped at ±W_MAX. */
-export function initialWeight(seed: number, w0: number, ci: number, nPre: number, j: number, k: number): number {
-  const z = f((w0 / Math.sqrt(nPre)) * counterNormal(seed, ci, j, k));
+/** What the fan-in rule (docs/model.md §5.3) needs beyond w0; a plain chain's is { 1, nPre }. */
+export interface FanIn {
+  weightScale: number;
+  /** Presynaptic neurons of the post group over all its connections. */
+  fanIn: number;
+}
+
+/**
+ * The initial weight of synapse pre j → post k of connection ci: N(0, σ²) with the fan-in rule's
+ * σ = w0·scale/√fan-in (for a plain chain today's w0/√nPre, bit for bit), clipped at ±W_MAX.
+ */
+export function initialWeight(seed: number, w0: number, ci: number, nPre: number, j: number, k: number, rule?: FanIn): number {
+  const sigma = rule === undefined ? w0 / Math.sqrt(nPre) : (w0 * rule.weightScale) / Math.sqrt(rule.fanIn);
+  const z = f(sigma * counterNormal(seed, ci, j, k));
   return z > W_MAX ? W_MAX : z < -W_MAX ? -W_MAX : z;
 }
 
-/** Every initial weight of connection ci, j-major nPre × nPost (the network state's order). */
-export function initialWeights(seed: number, w0: number, ci: number, nPre: number, nPost: number): Float32Array {
+/**
+ * Every initial weight of connection ci, j-major nPre × nPost (the network state's order); a
+ * recurrent connection (`recurrent`) has its self-synapses at 0.
+ */
+export function initialWeights(seed: number, w0: number, ci: number, nPre: number, nPost: number, rule?: FanIn, recurrent = false): Float32Array {
   const w = new Float32Array(nPre * nPost);
-  for (let j = 0; j < nPre; j++) for (let k = 0; k < nPost; k++) w[j * nPost + k] = initialWeight(seed, w0, ci, nPre, j, k);
+  for (let j = 0; j < nPre; j++) {
+    for (let k = 0; k < nPost; k++) w[j * nPost + k] = recurrent && j === k ? 0 : initialWeight(seed, w0, ci, nPre, j, k, rule);
+  }
   return w;
 }
 
@@ -46,9 +63,10 @@ export function initialiseRank(
     const w = at.w >> 2;
     for (let j = 0; j < c.nPre; j++) {
       for (let kl = 0; kl < at.stride; kl++) {
-        f32[w + j * at.stride + kl] = kl < post.localCount ? initialWeight(seed, w0, ci, c.nPre, j, globalId(kl, rank, ranks)) : 0;
+        f32[w + j * at.stride + kl] = kl < post.localCount ? initialWeight(seed, w0, ci, c.nPre, j, globalId(kl, rank, ranks), c) : 0;
       }
     }
+    if (c.preGroup === c.postGroup) clearSelfSynapses(f32, w, at.stride, post.localCount, (kl) => globalId(kl, rank, ranks));
     if (at.feedbackB !== 0) {
       const b = at.feedbackB >> 2;
       const negatives = forcedNegatives(topology.shape.feedbackNegativeFraction, c.nPost);

@@ -5,7 +5,10 @@
  * io/monitor-files.ts. Pure: no threads, no files. Every mistake is a one-line UserError.
  *
  *   KIND    membrane | current | sigma | error | eligibility | rate | weights
- *   GROUP   a group's file name (multi_hidden, output, …) or its role (input, hidden, output, target)
+ *   GROUP   a group's file name (multi_hidden, output, …) or its role (input, hidden, output, target);
+ *           weights and eligibility also take a connection's name (hidden_to_hidden, input_to_output):
+ *           its files are then `<connection>.<kind>.<rank>` (the plain group form means the chain
+ *           connection into the group)
  *   IDS     neurons `0-4,9` (default 0-3); for eligibility and weights synapses `pre-post,…`
  *           (eligibility default: pre 0-3 onto post 0; weights default: all)
  *   WINDOW  tests (default: the first second of every block and the final replay) | all | FROM-TO (s)
@@ -24,15 +27,10 @@ export const MONITOR_UNITS: Record<MonitorKind, string> = {
   membrane: 'V', current: 'V', sigma: '1/V', error: '1', eligibility: '1', rate: 'Hz', weights: '1',
 };
 
-/** Auryn's file suffixes of the `auryn` set, and the kind each stands for. */
-export const AURYN_SUFFIXES: Record<string, MonitorKind> = {
-  mem: 'membrane', cur: 'current', par: 'sigma', err: 'error', prate: 'rate', syn: 'weights',
-};
-
 /** One monitor, resolved against the network: identical on every rank. */
 export interface MonitorPlan {
   kind: MonitorKind;
-  /** File suffix: the kind's name, or Auryn's for the `auryn` set. */
+  /** File suffix: the kind's name, or Auryn's extension for the `auryn` set. */
   suffix: string;
   group: number;
   spkName: string;
@@ -47,6 +45,12 @@ export interface MonitorPlan {
   windows: Array<[number, number]>;
   /** Sample every this many steps (rate: the bin length). */
   everySteps: number;
+  /**
+   * The `auryn` set: Auryn's file base name (`multi0`, `multi_hidden3`, `hidden`, `con`,
+   * `hidden_con0`); the rank files are then `<aurynName>.<rank>.<suffix>` in Auryn's own text
+   * format (io/auryn-monitor-files.ts). Null for every other monitor.
+   */
+  aurynName: string | null;
 }
 
 export interface MonitorDefaults {
@@ -65,7 +69,7 @@ export function planMonitors(specs: readonly string[], topology: Topology, sched
   for (const spec of specs) plans.push(...planOne(spec, topology, schedule, defaults));
   const seen = new Set<string>();
   for (const p of plans) {
-    const key = `${p.spkName}.${p.suffix}`;
+    const key = `${p.aurynName ?? p.spkName}.${p.suffix}`;
     if (seen.has(key)) throw new UserError(`--record: ${p.kind} of ${p.spkName} is recorded twice (one monitor per kind and group)`);
     seen.add(key);
   }
@@ -88,24 +92,26 @@ function planOne(spec: string, topology: Topology, schedule: Schedule, defaults:
   const at = spec.lastIndexOf('@');
   const body = at < 0 ? spec : spec.slice(0, at);
   const windows = parseWindow(at < 0 ? 'tests' : spec.slice(at + 1), schedule, fail);
-  if (body === 'auryn') return aurynSet(topology, windows);
+  if (body === 'auryn') return aurynSet(topology, at < 0 ? aurynWindows(schedule) : windows, schedule.endStep);
   const parts = body.split(':');
   if (parts.length < 2 || parts.length > 3) fail('expected KIND:GROUP[:IDS][@WINDOW] or auryn[@WINDOW]');
   const kind = parts[0] as MonitorKind;
   if (!MONITOR_KINDS.includes(kind)) fail(`unknown kind "${parts[0]}" (one of ${MONITOR_KINDS.join(', ')})`);
-  const group = findGroup(parts[1]!, topology, fail);
+  // weights/eligibility of a named connection (`hidden_to_hidden`): files named after it.
+  const named = kind === 'weights' || kind === 'eligibility' ? topology.connections.find((c) => c.name === parts[1]) : undefined;
+  const group = named === undefined ? findGroup(parts[1]!, topology, fail) : named.postGroup;
   const info = topology.groups[group]!;
   const idsText = parts[2];
-  const connection = group > 0 && info.kind === 'lif' ? group - 1 : -1;
+  const connection = named !== undefined ? named.index : group > 0 && info.kind === 'lif' ? group - 1 : -1;
   if ((NEURON_KINDS.has(kind) || kind === 'eligibility' || kind === 'weights') && info.kind !== 'lif') {
     fail(`${info.spkName} is replayed from a file: it has no ${kind} (only rate)`);
   }
   if ((kind === 'error' || kind === 'eligibility') && !topology.connections[connection]!.plastic) {
-    fail(`the connection into ${info.spkName} does not learn: it has no ${kind}`);
+    fail(`the connection ${named?.name ?? `into ${info.spkName}`} does not learn: it has no ${kind}`);
   }
   const plan: MonitorPlan = {
-    kind, suffix: kind, group, spkName: info.spkName, groupSize: info.size, connection: NEURON_KINDS.has(kind) && kind !== 'error' ? -1 : connection,
-    ids: [], pairs: [], windows, everySteps: defaults.everySteps,
+    kind, suffix: kind, group, spkName: named?.name ?? info.spkName, groupSize: info.size, connection: NEURON_KINDS.has(kind) && kind !== 'error' ? -1 : connection,
+    ids: [], pairs: [], windows, everySteps: defaults.everySteps, aurynName: null,
   };
   if (kind === 'rate') {
     if (idsText !== undefined) fail('rate is of the whole group: no ids');
@@ -124,30 +130,68 @@ function planOne(spec: string, topology: Topology, schedule: Schedule, defaults:
 }
 
 /**
- * Auryn's SuperSpike example records the hidden population rate in 0.1 s bins, membrane, σ′,
- * filtered error and current of the first output and first hidden neuron, and weight samples
- * every 0.1 s; here the weights are those into the output layer.
+ * What Auryn's SuperSpike example (pub2018superspike, sim/sim_symfb.cpp) records, under its file
+ * names: output neurons 0–1 and hidden neurons 0–7 — membrane (`multi<i>.mem`,
+ * `multi_hidden<i>.mem`), σ′ (`.par`), filtered error (`.err`), and for the output neurons the
+ * synaptic current (`multi<i>.syn`) — every step inside the test windows; the hidden population
+ * rate (`hidden.prate`, 0.1 s bins, whole run); and 20 equally spaced weights of the connection
+ * into the output layer (`con.syn`) and into the first hidden layer (`hidden_con0.syn`) every
+ * 0.1 s of the whole run.
  */
-function aurynSet(topology: Topology, windows: Array<[number, number]>): MonitorPlan[] {
+function aurynSet(topology: Topology, windows: Array<[number, number]>, endStep: number): MonitorPlan[] {
   const plans: MonitorPlan[] = [];
   const hidden = topology.groups.find((g) => g.role === 'hidden');
   const output = topology.groups[topology.outputGroup]!;
-  const base = (g: number, kind: MonitorKind, suffix: string) => ({
+  const whole: Array<[number, number]> = [[0, endStep]];
+  const base = (g: number, kind: MonitorKind, suffix: string, aurynName: string): MonitorPlan => ({
     kind, suffix, group: g, spkName: topology.groups[g]!.spkName, groupSize: topology.groups[g]!.size,
-    connection: -1, ids: [] as number[], pairs: [] as Array<[number, number]>, windows, everySteps: secondsToSteps(1e-3),
+    connection: -1, ids: [], pairs: [], windows, everySteps: 1, aurynName,
   });
-  if (hidden) plans.push({ ...base(hidden.index, 'rate', 'prate'), everySteps: secondsToSteps(0.1) });
-  for (const g of [output, hidden]) {
+  if (hidden) plans.push({ ...base(hidden.index, 'rate', 'prate', 'hidden'), windows: whole, everySteps: AURYN_SAMPLE_STEPS });
+  for (const [g, count, prefix, current] of [[output, 2, 'multi', true], [hidden, 8, 'multi_hidden', false]] as const) {
     if (!g) continue;
     const plastic = topology.connections[g.index - 1]!.plastic;
-    plans.push({ ...base(g.index, 'membrane', 'mem'), ids: [0] });
-    plans.push({ ...base(g.index, 'sigma', 'par'), ids: [0] });
-    if (plastic) plans.push({ ...base(g.index, 'error', 'err'), connection: g.index - 1, ids: [0] });
-    plans.push({ ...base(g.index, 'current', 'cur'), ids: [0] });
+    for (let i = 0; i < Math.min(count, g.size); i++) {
+      const name = `${prefix}${i}`;
+      if (plastic) plans.push({ ...base(g.index, 'error', 'err', name), connection: g.index - 1, ids: [i] });
+      plans.push({ ...base(g.index, 'sigma', 'par', name), ids: [i] });
+      if (current) plans.push({ ...base(g.index, 'current', 'syn', name), ids: [i] });
+      plans.push({ ...base(g.index, 'membrane', 'mem', name), ids: [i] });
+    }
   }
-  const into = topology.connections[topology.outputConnection]!;
-  plans.push({ ...base(output.index, 'weights', 'syn'), connection: into.index, pairs: allPairs(into.nPre, output.size), everySteps: secondsToSteps(0.1) });
+  const weights = (g: number, name: string): MonitorPlan => {
+    const into = topology.connections[g - 1]!;
+    return { ...base(g, 'weights', 'syn', name), connection: into.index, pairs: equallySpaced(into.nPre, topology.groups[g]!.size, AURYN_WEIGHT_SAMPLES), windows: whole, everySteps: AURYN_SAMPLE_STEPS };
+  };
+  if (hidden) plans.push(weights(hidden.index, 'hidden_con0'));
+  plans.push(weights(output.index, 'con'));
   return plans;
+}
+
+/** Auryn's population rate bin and weight sampling interval in the example: 0.1 s. */
+const AURYN_SAMPLE_STEPS = secondsToSteps(0.1);
+/** `WeightMonitor::add_equally_spaced(20)` in the example. */
+const AURYN_WEIGHT_SAMPLES = 20;
+
+/**
+ * The synapses `add_equally_spaced(n)` picks on one rank: data indices ⌊i·nz/n⌋ of the matrix
+ * stored row by row (pre, then post), nz = nPre·nPost. Picked over the whole connection, so
+ * every worker count records the same synapses (Auryn picks per rank: the same on one rank).
+ */
+export function equallySpaced(nPre: number, nPost: number, n: number): Array<[number, number]> {
+  const nz = nPre * nPost;
+  const count = Math.min(n, nz);
+  return Array.from({ length: count }, (_, i): [number, number] => {
+    const k = Math.floor((i * nz) / count);
+    return [Math.floor(k / nPost), k % nPost];
+  });
+}
+
+/** Auryn's recording time: the first second of the run, and of every block (`record_for(test_time)`). */
+function aurynWindows(schedule: Schedule): Array<[number, number]> {
+  const windows = testWindows(schedule, schedule.endStep).map((w): [number, number] => [w.fromStep, w.toStep]);
+  windows.push([0, Math.min(schedule.testWindowSteps, schedule.endStep)]);
+  return mergeRanges(windows);
 }
 
 function findGroup(name: string, topology: Topology, fail: (why: string) => never): number {
@@ -155,7 +199,7 @@ function findGroup(name: string, topology: Topology, fail: (why: string) => neve
   if (byName) return byName.index;
   const byRole = topology.groups.find((g) => g.role === name);
   if (byRole) return byRole.index;
-  return fail(`no group "${name}" (groups: ${topology.groups.map((g) => g.spkName).join(', ')})`);
+  return fail(`no group "${name}" (groups: ${topology.groups.map((g) => g.spkName).join(', ')}; weights and eligibility also take a connection: ${topology.connections.map((c) => c.name).join(', ')})`);
 }
 
 function parseWindow(text: string, schedule: Schedule, fail: (why: string) => never): Array<[number, number]> {

@@ -7,6 +7,7 @@
 import { availableParallelism } from 'node:os';
 import { UserError } from '../errors.js';
 import type { NetworkState } from '../io/netstate.js';
+import { DEFAULT_AURYN_VERSION, aurynSpkTag } from '../io/spk.js';
 import type { StatsLine } from '../io/stats.js';
 import type { MonitorPlan } from './monitor-plan.js';
 import type { Placement, ProcessRuntime } from './process-group.js';
@@ -58,6 +59,12 @@ export interface RunOptions {
   force?: boolean;
   /** Write .spk files. */
   recordSpikes?: boolean;
+  /**
+   * Auryn version whose tag the `.spk` headers carry (`X.Y.Z`, e.g. 0.8.1 for the paper's code):
+   * Auryn's `aube` warns on every file whose tag is not its own. Only the header's second field
+   * changes.
+   */
+  aurynVersion?: string;
   /** State monitors, `KIND:GROUP[:IDS][@WINDOW]` or `auryn` (monitor-plan.ts); added to the config's `record`. */
   record?: string[];
   /** Sampling interval of state monitors, ms. */
@@ -105,6 +112,7 @@ export const DEFAULT_RUN_OPTIONS = Object.freeze({
   checkpointEveryBlocks: 0,
   force: false,
   recordSpikes: true,
+  aurynVersion: DEFAULT_AURYN_VERSION,
   record: [] as string[],
   recordEveryMs: 1,
   recordRateBinMs: 10,
@@ -136,6 +144,8 @@ export interface RankSettings {
   placement: Placement | null;
   /** State monitors; null when nothing is recorded (then ranks create no monitor object). */
   monitors: MonitorPlan[] | null;
+  /** Header tag of new `.spk` files (Auryn's version tag). */
+  spkTag: number;
 }
 
 export function resolveRunOptions(options: RunOptions = {}): ResolvedRunOptions {
@@ -150,6 +160,7 @@ export function resolveRunOptions(options: RunOptions = {}): ResolvedRunOptions 
   const barrierSpin = merged.barrierSpin === 'auto'
     ? (merged.workers <= availableParallelism() ? BARRIER_SPIN_WHEN_CORES_SUFFICE : 0)
     : merged.barrierSpin;
+  aurynSpkTag(merged.aurynVersion); // a bad version is a UserError before anything starts
   const hooks = merged.testHooks;
   const hasHooks = hooks !== null && Object.values(hooks).some((v) => v !== undefined && v !== null && v !== false && v !== 0);
   return { ...merged, barrierSpin, testHooks: hasHooks ? hooks : null };
@@ -164,5 +175,6 @@ export function rankSettings(options: ResolvedRunOptions): RankSettings {
     testHooks: options.testHooks,
     placement: options.processes?.placement ?? null,
     monitors: null,
+    spkTag: aurynSpkTag(options.aurynVersion),
   };
 }

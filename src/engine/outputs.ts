@@ -12,6 +12,7 @@ import type { ExperimentConfig } from '../config/schema.js';
 import type { ResolvedTask } from '../config/task.js';
 import { saveNetworkState, NETSTATE_FORMAT, NETSTATE_VERSION, type NetworkState } from '../io/netstate.js';
 import { RUN_INFO_FILE, writeRunInfo, type RunInfo, type RunInfoLayout } from '../io/run-info.js';
+import { findAurynMonitorFiles } from '../io/auryn-monitor-files.js';
 import { findMonitorRankFiles, truncateMonitorFileAt } from '../io/monitor-files.js';
 import { recordRunFiles, type RunFileRecord } from '../io/run-files.js';
 import { readSpkHeader, spkRankFiles, truncateSpkAfter } from '../io/spk.js';
@@ -19,7 +20,7 @@ import { refuseSymlink } from '../io/spk-format.js';
 import { appendStatsLine, formatStatsLine, writeStatsFile, type StatsLine } from '../io/stats.js';
 import { checkResumeFolder, removeStaleOutputs, writeRunStartMarker } from '../io/run-identity.js';
 import { DT_SECONDS, STEPS_PER_SECOND } from '../model/constants.js';
-import { AURYN_SUFFIXES, MONITOR_KINDS } from './monitor-plan.js';
+import { MONITOR_KINDS } from './monitor-plan.js';
 import { finalWindow, testWindows, type Schedule } from './schedule.js';
 import type { NetworkView } from './snapshot.js';
 import type { Topology } from '../network/topology.js';
@@ -48,18 +49,24 @@ export class RunOutputs {
     return this.topology.groups.flatMap((g) => spkRankFiles(path.join(this.outDir, g.spkName)));
   }
 
-  /** State monitor rank files (`<spkName>.<suffix>.<rank>`) of this network's groups that exist. */
+  /**
+   * State monitor rank files that exist: `<spkName>.<suffix>.<rank>` of this network's groups,
+   * and the `auryn` set's `<name>.<rank>.<ext>`.
+   */
   existingMonitorFiles(): string[] {
-    const names = new Set(this.topology.groups.map((g) => g.spkName));
-    const sets = findMonitorRankFiles(this.outDir, [...MONITOR_KINDS, ...Object.keys(AURYN_SUFFIXES)]);
-    return [...sets].filter(([key]) => names.has(key.slice(0, key.lastIndexOf('.')))).flatMap(([, files]) => files);
+    return this.monitorFilesWithRanks().map((f) => f.file);
   }
 
-  private ownMonitorFiles(): string[] {
-    return this.existingMonitorFiles().filter((f) => {
-      const rank = Number(/\.(\d+)$/.exec(f)![1]);
-      return this.ownRanks === null || this.ownRanks.has(rank) || (this.isRoot && rank >= this.ranks);
-    });
+  private monitorFilesWithRanks(): Array<{ file: string; rank: number; headerLines: number }> {
+    const names = new Set(this.topology.groups.map((g) => g.spkName));
+    const sets = findMonitorRankFiles(this.outDir, MONITOR_KINDS);
+    const own = [...sets].filter(([key]) => names.has(key.slice(0, key.lastIndexOf('.')))).flatMap(([, files]) => files)
+      .map((file) => ({ file, rank: Number(/\.(\d+)$/.exec(file)![1]), headerLines: 2 }));
+    return [...own, ...findAurynMonitorFiles(this.outDir).map((f) => ({ file: f.file, rank: f.rank, headerLines: 0 }))];
+  }
+
+  private ownMonitorFiles(): Array<{ file: string; rank: number; headerLines: number }> {
+    return this.monitorFilesWithRanks().filter(({ rank }) => this.ownRanks === null || this.ownRanks.has(rank) || (this.isRoot && rank >= this.ranks));
   }
 
   /**
@@ -91,7 +98,7 @@ export class RunOutputs {
 
   prepareFresh(): void {
     // Stale files of an earlier run with more ranks would otherwise join every merge.
-    for (const f of [...this.ownRankFiles(), ...this.ownMonitorFiles()]) rmSync(f, { force: true });
+    for (const f of [...this.ownRankFiles(), ...this.ownMonitorFiles().map((m) => m.file)]) rmSync(f, { force: true });
     if (this.isRoot) writeStatsFile(this.statsFile, []);
   }
 
@@ -104,16 +111,21 @@ export class RunOutputs {
   checkResumable(recording: boolean): void {
     for (const f of this.ownRankFiles()) readSpkHeader(f);
     const monitors = this.ownMonitorFiles();
-    for (const f of monitors) refuseSymlink(f, 'monitor file');
+    for (const m of monitors) refuseSymlink(m.file, 'monitor file');
     if (monitors.length === 0) return;
     if (!recording) {
       throw new UserError(
-        `${monitors[0]} holds state recorded by this run: resume with the same --record options as the run, or into a copy of the folder without its monitor files`,
+        `${monitors[0]!.file} holds state recorded by this run: resume with the same --record options as the run, or into a copy of the folder without its monitor files`,
       );
     }
-    const ranks = Math.max(...monitors.map((f) => Number(/\.(\d+)$/.exec(f)![1]))) + 1;
+    // Auryn's files carry no header to check on append (monitors.ts checks ours): their ranks must match.
+    const aurynRanks = new Set(findAurynMonitorFiles(this.outDir).map((f) => f.rank));
+    if (this.isRoot && aurynRanks.size > 0 && (aurynRanks.size !== this.ranks || !aurynRanks.has(this.ranks - 1))) {
+      throw new UserError(`${this.outDir}: its --record auryn files were written by ${aurynRanks.size} ranks, this run has ${this.ranks}: resume with the same --workers`);
+    }
+    const ranks = Math.max(...monitors.map((m) => m.rank)) + 1;
     if (this.isRoot && ranks > this.ranks) {
-      throw new UserError(`${monitors.find((f) => f.endsWith(`.${ranks - 1}`))} was recorded by ${ranks} or more ranks: resume with --workers ${ranks} to continue the monitors`);
+      throw new UserError(`${monitors.find((m) => m.rank === ranks - 1)!.file} was recorded by ${ranks} or more ranks: resume with --workers ${ranks} to continue the monitors`);
     }
   }
 
@@ -121,7 +133,7 @@ export class RunOutputs {
   prepareResumed(clock: number, statsLines: number): void {
     // Files of ranks this run does not have still hold the spikes before the checkpoint: keep them.
     for (const f of this.ownRankFiles()) truncateSpkAfter(f, clock);
-    for (const f of this.ownMonitorFiles()) truncateMonitorFileAt(f, clock);
+    for (const m of this.ownMonitorFiles()) truncateMonitorFileAt(m.file, clock, m.headerLines);
     if (!this.isRoot) return;
     const kept = existsSync(this.statsFile)
       ? readFileSync(this.statsFile, 'utf8').split('\n').filter((l) => l !== '').slice(0, statsLines)
@@ -181,6 +193,9 @@ export class RunOutputs {
       kernels: run.kernels,
       groups: topology.groups.map((g) => ({ spkName: g.spkName, role: g.role, size: g.size })),
       connections: topology.connections.map((c) => ({
+        name: c.name,
+        weightScale: c.weightScale,
+        fanIn: c.fanIn,
         pre: topology.groups[c.preGroup]!.spkName,
         post: topology.groups[c.postGroup]!.spkName,
         synapses: c.nPre * c.nPost,
@@ -227,7 +242,7 @@ export class RunOutputs {
    * have closed them: its rank and monitor files, and at the root the stats file and the state.
    */
   recordFiles(stateFile: string | null): RunFileRecord[] {
-    const own = [...this.ownRankFiles().sort(), ...this.ownMonitorFiles().sort()];
+    const own = [...this.ownRankFiles().sort(), ...this.ownMonitorFiles().map((m) => m.file).sort()];
     if (this.isRoot) own.push(this.statsFile, ...(stateFile ? [stateFile] : []));
     return recordRunFiles(this.outDir, own, this.statsFile);
   }

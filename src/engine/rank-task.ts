@@ -68,7 +68,7 @@ export function runRankTask(data: RankTaskData): RankOutcome {
   const sinks = topology.groups.map((g) =>
     outDir === null
       ? null
-      : new SpkSink(new SpkWriter(path.join(outDir, spkRankFileName(g.spkName, data.rank)), { append: data.appendSpikes })));
+      : new SpkSink(new SpkWriter(path.join(outDir, spkRankFileName(g.spkName, data.rank)), { append: data.appendSpikes, tag: data.settings.spkTag })));
   const control = new ControlBlock(data.memory.buffer, layout);
   // Several processes: this thread may be the one that drives an exchange (process-group.ts).
   const link = placement !== null && placement.processes > 1
@@ -97,7 +97,7 @@ export function runRankTask(data: RankTaskData): RankOutcome {
       monitors = RankMonitors.create({
         plans: data.settings.monitors, rank: data.rank, ranks: data.ranks, topology, region: layout.rankRegions[data.rank]!,
         f32: new Float32Array(data.memory.buffer), i32: new Int32Array(data.memory.buffer), outDir,
-        append: data.appendSpikes, flushEligibility: () => engine.flushAllEligibility(),
+        append: data.appendSpikes, startClock: data.startClock, flushEligibility: () => engine.flushAllEligibility(),
       });
       engine.monitors = monitors;
     }

@@ -11,6 +11,7 @@ import {
 import { classificationError, emitErrorEvents, outputError, symmetricFeedbackEvent, takeInbox, uniformFeedback } from '../model/error-signal.js';
 import { kernelRegionWords, type Kernels } from '../model/kernels.js';
 import { Replay, type EventTable } from '../model/replay.js';
+import { clearSelfSynapses } from '../model/self-synapses.js';
 import { bumpTrace } from '../model/traces.js';
 import { initialiseRank } from './initialise.js';
 import { DelayedLists } from './merge.js';
@@ -326,8 +327,13 @@ export class RankEngine {
     if (anyError !== 0) this.batchAnyError[c] = 1;
 
     // E2 — this step's error: for the output, target minus own delayed spikes (or the
-    // classification error, the target group then marking windows); else the inbox.
-    if (info.isOutput) {
+    // classification error, the target group then marking windows); for an added (recurrent,
+    // skip) connection its post neurons' error, which the chain connection into the same group
+    // computed earlier in this step; else the inbox.
+    if (info.errorFrom !== null) {
+      const from = this.region.connections[info.errorFrom]!.err >> 2;
+      f32.copyWithin(reg.err >> 2, from, from + local);
+    } else if (info.isOutput) {
       const target = this.region.groups[topology.targetGroup]!;
       const ownAt = (post.ringIds >> 2) + delayedSlot * post.localCap;
       const ownCount = i32[(post.ringCounts >> 2) + delayedSlot]!;
@@ -361,6 +367,10 @@ export class RankEngine {
   private updateWeights(c: number): void {
     const reg = this.region.connections[c]!;
     this.kernels.weightUpdate(reg.kernelRegion, Math.fround(this.eta), this.learning ? 1 : 0);
+    const info = this.topology.connections[c]!;
+    if (info.preGroup === info.postGroup) {
+      clearSelfSynapses(this.f32, reg.w >> 2, reg.stride, this.region.groups[info.postGroup]!.localCount, this.globalOf);
+    }
   }
 
   private flushEligibility(c: number): void {

@@ -79,6 +79,56 @@ export function learnedAt(scores: readonly PresentationScore[], runLength = LEAR
   return null;
 }
 
+/**
+ * Sequence tasks (the seqgen benchmark): per presentation, target spikes at least `afterSteps`
+ * into the period count as recalled when the same output neuron fires within ±tolerance (one
+ * output spike per target spike); the score is recalled / max(late target spikes, late output
+ * spikes), so silence and spraying both score low.
+ */
+export interface Raster {
+  steps: ArrayLike<number>;
+  ids: ArrayLike<number>;
+}
+
+/** Late spikes of presentations [first, end) of `periodSteps`: per presentation, per neuron id, sorted steps. */
+function lateByPresentation(r: Raster, periodSteps: number, first: number, end: number, afterSteps: number): Array<Map<number, number[]>> {
+  const out = Array.from({ length: Math.max(0, end - first) }, () => new Map<number, number[]>());
+  for (let i = 0; i < r.steps.length; i++) {
+    const step = r.steps[i]!;
+    const p = Math.floor(step / periodSteps) - first;
+    if (p < 0 || p >= out.length || step - (p + first) * periodSteps < afterSteps) continue;
+    const byId = out[p]!;
+    const list = byId.get(r.ids[i]!) ?? [];
+    list.push(step);
+    byId.set(r.ids[i]!, list);
+  }
+  return out;
+}
+
+/** Mean late-recall score over presentations [first, end) (null when there are none). */
+export function lateRecall(
+  target: Raster, output: Raster, periodSteps: number, first: number, end: number, afterSteps: number,
+  tolerance = HIT_TOLERANCE_STEPS,
+): number | null {
+  const t = lateByPresentation(target, periodSteps, first, end, afterSteps);
+  const o = lateByPresentation(output, periodSteps, first, end, afterSteps);
+  if (t.length === 0) return null;
+  let sum = 0;
+  t.forEach((targetIds, p) => {
+    let matched = 0;
+    let nTarget = 0;
+    let nOutput = 0;
+    for (const list of o[p]!.values()) nOutput += list.length;
+    for (const [id, steps] of targetIds) {
+      nTarget += steps.length;
+      matched += matchSpikes(steps, o[p]!.get(id) ?? [], tolerance);
+    }
+    const denominator = Math.max(nTarget, nOutput);
+    sum += denominator === 0 ? 1 : matched / denominator;
+  });
+  return sum / t.length;
+}
+
 /** Mean over neurons (with at least 3 intervals) of std/mean of their inter-spike intervals. */
 export function isiCv(steps: ArrayLike<number>, ids: ArrayLike<number>): number | null {
   const byNeuron = new Map<number, number[]>();
@@ -129,6 +179,17 @@ export async function analyseRun(spec: RunSpec, dir: string, wallSeconds: number
     accuracyCurve = readout.curve.map(({ block, accuracy: a }) => ({ block, accuracy: a }));
   }
 
+  let recall: number | null | undefined;
+  if (spec.analysis.recallAfterSeconds !== undefined && info.periodSteps > 0 && info.blocks > 0) {
+    const output = info.groups.find((g) => g.role === 'output');
+    const target = info.groups.find((g) => g.role === 'target');
+    if (!output || !target) throw new UserError(`${dir}/run.json lacks an output or target group`);
+    const [o, t] = await Promise.all([loadSpikes(dir, output, lastBlock), loadSpikes(dir, target, lastBlock)]);
+    const first = Math.ceil(lastBlock.fromStep / info.periodSteps);
+    const end = Math.floor(lastBlock.toStep / info.periodSteps);
+    recall = lateRecall(t, o, info.periodSteps, first, end, Math.round(spec.analysis.recallAfterSeconds * info.stepsPerSecond));
+  }
+
   let hiddenRateHz: number | null = null;
   let hiddenIsiCv: number | null = null;
   const hidden = info.groups.filter((g) => g.role === 'hidden');
@@ -168,5 +229,6 @@ export async function analyseRun(spec: RunSpec, dir: string, wallSeconds: number
     feedbackAllNegative,
     wallSeconds,
     ...(accuracyCurve ? { accuracyCurve } : {}),
+    ...(recall !== undefined ? { lateRecall: recall } : {}),
   };
 }

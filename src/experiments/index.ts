@@ -6,6 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../errors.js';
+import { depth } from './depth.js';
 import { ensureOutDir } from '../io/out-lock.js';
 import { ownsRun, type SweepJob } from './distribute.js';
 import { hiddenLayer } from './hidden-layer.js';
@@ -14,6 +15,7 @@ import { oxford } from './oxford.js';
 import { pattern } from './pattern.js';
 import { chooseR0, r0SearchMarkdown } from './r0-search.js';
 import { regulariser } from './regulariser.js';
+import { sequence } from './sequence.js';
 import { claimLine, writeResults } from './results.js';
 import { collectRuns, runShare } from './runner.js';
 import { singleNeuron } from './single-neuron.js';
@@ -21,7 +23,7 @@ import type { SweepStop } from './sweep-stop.js';
 import type { ClaimResult, ExperimentSize, Plan, Preset, RunResult, RunSpec } from './types.js';
 import { xor } from './xor.js';
 
-export const PRESETS: readonly Preset[] = [learningRate, singleNeuron, hiddenLayer, xor, pattern, regulariser, oxford];
+export const PRESETS: readonly Preset[] = [learningRate, singleNeuron, hiddenLayer, xor, pattern, regulariser, oxford, sequence, depth];
 
 export function findPreset(name: string): Preset {
   const preset = PRESETS.find((p) => p.name === name);

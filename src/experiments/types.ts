@@ -29,6 +29,8 @@ export interface RunAnalysis {
   feedbackSigns?: boolean;
   /** Score every trial of a trial-based task by the window-of-opportunity readout (readout.ts). */
   trials?: boolean;
+  /** Sequence tasks: score the output's recall from this many seconds after the cue (sequence-recall.ts). */
+  recallAfterSeconds?: number;
 }
 
 export interface RunSpec {
@@ -76,6 +78,8 @@ export interface RunResult {
   hiddenRateHz: number | null;
   /** Mean coefficient of variation of the hidden neurons' inter-spike intervals there (1: Poisson-like). */
   hiddenIsiCv: number | null;
+  /** Sequence tasks: late-recall score over the presentations of the last training block. */
+  lateRecall?: number | null;
   /** Random feedback: every fixed feedback weight is negative. */
   feedbackAllNegative: boolean | null;
   wallSeconds: number;

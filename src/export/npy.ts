@@ -9,8 +9,20 @@ export type NpyData = Float64Array | Float32Array | Int32Array | Uint32Array | U
 
 export interface NpyArray {
   data: NpyData;
-  /** C-order shape; its product must equal `data.length`. `[]` is a scalar. */
+  /** C-order shape; its product must equal `data.length` (of `descr`'s items). `[]` is a scalar. */
   shape: readonly number[];
+  /** numpy dtype string when it is not the typed array's own (text: `<U<n>`, see `npyString`). */
+  descr?: string;
+}
+
+/**
+ * A text scalar as numpy's fixed-width unicode (`<U<n>`: n UCS-4 code points, little-endian), so
+ * `str(z["config"])` is the string. An empty string is one NUL, which numpy reads back as ''.
+ */
+export function npyString(text: string): NpyArray {
+  const points = Uint32Array.from(text, (c) => c.codePointAt(0)!);
+  const data = points.length > 0 ? points : new Uint32Array(1);
+  return { data, shape: [], descr: `<U${data.length}` };
 }
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
@@ -29,12 +41,13 @@ export function npyDtype(data: NpyData): string {
 /** The header dictionary as numpy writes it, e.g. `{'descr': '<f8', 'fortran_order': False, 'shape': (3, 2), }`. */
 export function npyHeader(array: NpyArray): string {
   const { shape } = array;
-  const count = shape.reduce((a, b) => a * b, 1);
+  const perItem = array.descr?.startsWith('<U') ? Number(array.descr.slice(2)) : 1;
+  const count = shape.reduce((a, b) => a * b, 1) * perItem;
   if (shape.some((d) => !Number.isInteger(d) || d < 0) || count !== array.data.length) {
     throw new RangeError(`npy: shape (${shape.join(', ')}) does not hold ${array.data.length} values`);
   }
   const tuple = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
-  return `{'descr': '${npyDtype(array.data)}', 'fortran_order': False, 'shape': ${tuple}, }`;
+  return `{'descr': '${array.descr ?? npyDtype(array.data)}', 'fortran_order': False, 'shape': ${tuple}, }`;
 }
 
 /** Preamble + padded header: everything before the data. */

@@ -1,14 +1,19 @@
 /**
  * `superspike export DIR -o run.npz`: a run as numpy's `.npz` (a zip of `.npy` files, stored
  * uncompressed as `numpy.savez` does), so `numpy.load('run.npz')` reads it with no superspike
- * code. Arrays:
+ * code. Every weight array is `[post, pre]` (W @ x maps the presynaptic layer's activity to the
+ * postsynaptic one). Arrays (docs/python.md):
  *
+ *   version, config, units       text: package version, the run's config (JSON), unit per array (JSON)
+ *   dt                           ()               float64, the time step in s
  *   mse                          (stats lines,)   float64, one per block then the final replay
- *   spikes_<group>               (spikes, 2)      float64, columns time (s) and neuron id,
- *                                                 ordered by (time, id); <group> = file name
- *                                                 (multi_stim, multi_hidden, …, output, target)
+ *   t_spikes_<group>             (spikes,)        float64 spike times (s), ordered by (time, id)
+ *   i_spikes_<group>             (spikes,)        int32 neuron ids; <group> = file name
  *   weights_<pre>_to_<post>      (post, pre)      float32, from the final network state
- *   <kind>_<group>, t_<kind>_<group>              recorded state monitors (see monitors.ts)
+ *   <kind>_<group>               (samples, columns), or (samples, post, pre) for a monitor of
+ *                                every synapse of a connection
+ *   t_<kind>_<group>             (samples,)       sample times (s)
+ *   ids_<kind>_<group>           (columns,) neuron ids, or (columns, 2) synapses as [post, pre]
  *
  * The zip is written as a stream (fflate's `Zip`, one array in memory at a time) with a fixed
  * timestamp, so the same run always gives the same bytes.
@@ -16,9 +21,11 @@
 import { Zip, ZipPassThrough } from 'fflate';
 import { UserError } from '../errors.js';
 import { AtomicFile } from '../io/atomic.js';
+import type { RunInfo } from '../io/run-info.js';
 import { findGroup, loadRunInfo, loadSpikes, loadStats, loadWeights, wholeRun } from '../report/load.js';
-import { findMonitorFiles, readMonitorFile } from './monitors.js';
-import { npyBody, npyDtype, npyPrefix, type NpyArray } from './npy.js';
+import { PACKAGE_VERSION } from '../paths.js';
+import { findMonitorFiles, readMonitorFile, type MonitorSeries } from './monitors.js';
+import { npyBody, npyDtype, npyPrefix, npyString, type NpyArray } from './npy.js';
 
 export interface ExportNpzOptions {
   /** Leave out the spike arrays (they are most of the file for long runs). */
@@ -68,21 +75,22 @@ export async function exportNpz(dir: string, outFile: string, opts: ExportNpzOpt
     zip.add(entry);
     entry.push(npyPrefix(array));
     entry.push(npyBody(array.data), true);
-    arrays.push({ name, dtype: npyDtype(array.data), shape: [...array.shape] });
+    arrays.push({ name, dtype: array.descr ?? npyDtype(array.data), shape: [...array.shape] });
   };
+  const units: Record<string, string> = { dt: 's', mse: '1' };
   try {
+    add('version', npyString(PACKAGE_VERSION));
+    add('config', npyString(JSON.stringify(info.config)));
+    add('dt', { data: Float64Array.of(1 / info.stepsPerSecond), shape: [] });
     const stats = loadStats(dir, info) ?? [];
     add('mse', { data: Float64Array.from(stats, (s) => s.mse), shape: [stats.length] });
 
     if (opts.spikes ?? true) {
       for (const group of info.groups) {
         const s = await loadSpikes(dir, group, wholeRun(info));
-        const pairs = new Float64Array(s.steps.length * 2);
-        for (let i = 0; i < s.steps.length; i++) {
-          pairs[2 * i] = s.steps[i]! / info.stepsPerSecond;
-          pairs[2 * i + 1] = s.ids[i]!;
-        }
-        add(`spikes_${group.spkName}`, { data: pairs, shape: [s.steps.length, 2] });
+        add(`t_spikes_${group.spkName}`, { data: Float64Array.from(s.steps, (step) => step / info.stepsPerSecond), shape: [s.steps.length] });
+        add(`i_spikes_${group.spkName}`, { data: Int32Array.from(s.ids), shape: [s.ids.length] });
+        units[`t_spikes_${group.spkName}`] = 's';
       }
     }
 
@@ -96,12 +104,19 @@ export async function exportNpz(dir: string, outFile: string, opts: ExportNpzOpt
       const w = new Float32Array(c.w.length);
       for (let j = 0; j < nPre; j++) for (let i = 0; i < nPost; i++) w[i * nPre + j] = c.w[j * nPost + i]!;
       add(weightsArrayName(c.pre, c.post), { data: w, shape: [nPost, nPre] });
+      units[weightsArrayName(c.pre, c.post)] = '1';
     }
 
     for (const m of findMonitorFiles(dir, info).map(readMonitorFile)) {
-      add(`${m.kind}_${m.group}`, { data: m.values, shape: [m.times.length, m.columns] });
-      add(`t_${m.kind}_${m.group}`, { data: m.times, shape: [m.times.length] });
+      const name = `${m.kind}_${m.group}`;
+      const { values, shape, ids } = monitorArrays(m, info);
+      add(name, { data: values, shape });
+      add(`t_${name}`, { data: m.times, shape: [m.times.length] });
+      if (ids) add(`ids_${name}`, ids);
+      units[name] = m.unit;
+      units[`t_${name}`] = 's';
     }
+    add('units', npyString(JSON.stringify(units)));
     zip.end();
     if (zipError) throw zipError;
     file.commit();
@@ -109,4 +124,42 @@ export async function exportNpz(dir: string, outFile: string, opts: ExportNpzOpt
     file.abort();
   }
   return { file: outFile, arrays, bytes };
+}
+
+/**
+ * A monitor's values, shape and column ids for the `.npz`: neuron columns keep their id order;
+ * synapse columns (files: PRE-POST, by pre then post) get ids `[post, pre]`, and a monitor of
+ * every synapse of the connection is laid out as (samples, post, pre) like the weight arrays.
+ */
+function monitorArrays(m: MonitorSeries, info: RunInfo): { values: Float64Array; shape: number[]; ids: NpyArray | null } {
+  const samples = m.times.length;
+  const keys = m.columnIds ?? [];
+  const plain = { values: m.values, shape: [samples, m.columns] };
+  if (keys.length !== m.columns || keys.some((k) => !/^\d+(-\d+)?$/.test(k))) return { ...plain, ids: null }; // rate, unnamed columns
+  if (!keys[0]!.includes('-')) return { ...plain, ids: { data: Int32Array.from(keys, Number), shape: [keys.length] } };
+  const pairs = keys.map((k) => k.split('-').map(Number) as [number, number]);
+  const ids = new Int32Array(pairs.length * 2);
+  pairs.forEach(([pre, post], c) => {
+    ids[2 * c] = post;
+    ids[2 * c + 1] = pre;
+  });
+  const conn = info.connections.find((c) => c.post === m.group);
+  const nPost = info.groups.find((g) => g.spkName === m.group)?.size ?? 0;
+  const nPre = conn ? findGroup(info, conn.pre).size : 0;
+  // Files list synapses by pre then post, so a full matrix has column pre * nPost + post.
+  const full = nPre * nPost === pairs.length && pairs.every(([pre, post], c) => c === pre * nPost + post);
+  if (!full) return { ...plain, ids: { data: ids, shape: [pairs.length, 2] } };
+  const values = new Float64Array(m.values.length);
+  for (let t = 0; t < samples; t++) {
+    const row = t * pairs.length;
+    for (let pre = 0; pre < nPre; pre++) for (let post = 0; post < nPost; post++) values[row + post * nPre + pre] = m.values[row + pre * nPost + post]!;
+  }
+  const postMajor = new Int32Array(pairs.length * 2);
+  for (let post = 0, c = 0; post < nPost; post++) {
+    for (let pre = 0; pre < nPre; pre++, c++) {
+      postMajor[2 * c] = post;
+      postMajor[2 * c + 1] = pre;
+    }
+  }
+  return { values, shape: [samples, nPost, nPre], ids: { data: postMajor, shape: [nPost, nPre, 2] } };
 }

@@ -188,9 +188,9 @@ export function parseMergedMonitor(text: string, name: string): ParsedMonitor {
  * A resumed run continues from `clock`: each rank file keeps its header and the samples before
  * that time (the rest is recorded again).
  */
-export function truncateMonitorFileAt(file: string, clock: number): void {
+export function truncateMonitorFileAt(file: string, clock: number, headerLines = 2): void {
   refuseSymlink(file, 'monitor file');
   const lines = fs.readFileSync(file, 'utf8').split('\n');
-  const kept = lines.filter((line, i) => i < 2 || (line !== '' && Math.round(Number(line.slice(0, line.indexOf(' '))) * STEPS_PER_SECOND) < clock));
+  const kept = lines.filter((line, i) => i < headerLines || (line !== '' && Math.round(Number(line.slice(0, line.indexOf(' '))) * STEPS_PER_SECOND) < clock));
   fs.writeFileSync(file, kept.map((l) => `${l}\n`).join(''));
 }

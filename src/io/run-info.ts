@@ -98,7 +98,11 @@ export interface RunInfo {
   kernels: string;
   groups: RunInfoGroup[];
   /** Synapses per connection, input side first. */
-  connections: Array<{ pre: string; post: string; synapses: number; plastic: boolean }>;
+  /**
+   * `name` (input_to_hidden, hidden_to_hidden, …) and the fan-in rule's `weightScale` and `fanIn`
+   * (docs/model.md §5.3): absent in runs from before they were written (then 1 and nPre).
+   */
+  connections: Array<{ pre: string; post: string; synapses: number; plastic: boolean; name?: string; weightScale?: number; fanIn?: number }>;
   stepsPerSecond: number;
   burnInSteps: number;
   blockSteps: number;

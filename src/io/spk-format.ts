@@ -41,10 +41,23 @@ export function openNoFollow(path: string, flags: number, what = 'spike file'): 
 export const SPK_RECORD_BYTES = 8;
 /** Header time field: steps per second (dt = 0.1 ms). */
 export const SPK_STEPS_PER_SECOND = STEPS_PER_SECOND;
-/** Header id field: Auryn's v0.8.4 version tag, as written by superspike. */
+/** Header id field: Auryn's v0.8.4 version tag, written unless another Auryn version is asked for. */
 export const SPK_TAG = 287960084;
 /** Every Auryn release writes a tag whose value div 1000 is this. */
 export const SPK_TAG_FAMILY = 287960;
+/** The Auryn version whose tag superspike writes by default. */
+export const DEFAULT_AURYN_VERSION = '0.8.4';
+
+/**
+ * The header tag Auryn X.Y.Z writes and its `aube` expects: 287960000 + 100·X + 10·Y + Z
+ * (AurynVersion.cpp since 0.8, auryn_definitions.h in 0.7; 0.8.1 → 287960081). `aube` warns
+ * on every file whose tag is not its own, so a user of Auryn 0.8.1 asks for `0.8.1`.
+ */
+export function aurynSpkTag(version: string): number {
+  const m = /^(\d)\.(\d)\.(\d)$/.exec(version);
+  if (!m) throw new UserError(`Auryn version "${version}": expected X.Y.Z with one digit each, e.g. 0.8.1`);
+  return SPK_TAG_FAMILY * 1000 + 100 * Number(m[1]) + 10 * Number(m[2]) + Number(m[3]);
+}
 
 /** A file that is not a valid spike file, or is damaged. Message names the file. */
 export class SpkFormatError extends UserError {

@@ -15,7 +15,7 @@ import {
   type SpkHeader,
 } from './spk-format.js';
 
-export { SPK_RECORD_BYTES, SPK_STEPS_PER_SECOND, SPK_TAG, SPK_TAG_FAMILY, SpkFormatError, readSpkHeader, type SpkHeader } from './spk-format.js';
+export { DEFAULT_AURYN_VERSION, SPK_RECORD_BYTES, SPK_STEPS_PER_SECOND, SPK_TAG, SPK_TAG_FAMILY, aurynSpkTag, SpkFormatError, readSpkHeader, type SpkHeader } from './spk-format.js';
 export * from './spk-read.js';
 export * from './spk-files.js';
 
@@ -32,6 +32,8 @@ export interface SpkWriterOptions {
   bufferBytes?: number;
   /** Header time field. Default `SPK_STEPS_PER_SECOND`. */
   stepsPerSecond?: number;
+  /** Header id field of a new file: the Auryn version tag (`aurynSpkTag`). Default `SPK_TAG` (0.8.4). */
+  tag?: number;
 }
 
 /**
@@ -76,7 +78,7 @@ export class SpkWriter {
     } else {
       // The header goes to disk at once: a run killed before its first flush leaves a valid,
       // empty spike file, not a 0-byte one.
-      writeFully(this.fd, spkHeaderBytes(sps), SPK_RECORD_BYTES, path);
+      writeFully(this.fd, spkHeaderBytes(sps, opts.tag ?? SPK_TAG), SPK_RECORD_BYTES, path);
     }
   }
 
@@ -141,11 +143,11 @@ export class SpkWriter {
   }
 }
 
-/** The 8-byte header of a new spike file: steps per second and the format tag. */
-function spkHeaderBytes(stepsPerSecond: number): Buffer {
+/** The 8-byte header of a new spike file: steps per second and the format tag (Auryn's version tag). */
+function spkHeaderBytes(stepsPerSecond: number, tag = SPK_TAG): Buffer {
   const header = Buffer.alloc(SPK_RECORD_BYTES);
   header.writeUInt32LE(stepsPerSecond, 0);
-  header.writeUInt32LE(SPK_TAG, 4);
+  header.writeUInt32LE(tag, 4);
   return header;
 }
 

@@ -1,10 +1,12 @@
 /**
  * The chain builder: the network keys of a config (hidden layer sizes, feedback, learning knobs)
  * and the task's input and output sizes to the NetworkShape that topology.ts expands into groups
- * and connections. It reads a structural subset of the config, so this floor imports nothing
+ * and connections (the config's `connections` list resolved by the graph builder, graph.ts, on
+ * top of the chain). It reads a structural subset of the config, so this floor imports nothing
  * from config/ (docs: ../../README.md "Layout"; config, io and engine all read the shape here).
  */
 import { secondsToSteps, type LearningRateKnobs, type RegulariserKnobs } from '../model/constants.js';
+import { resolveWiring, type ConnectionSpec } from './graph.js';
 import type { FeedbackMode, NetworkShape, OutputErrorMode } from './topology.js';
 
 /** The keys of a validated config that decide the network's shape (ExperimentConfig has them). */
@@ -20,6 +22,8 @@ export interface ChainSpec {
   feedbackNegativeFraction?: number;
   /** A trials task's output error (absent: no trials task, target spikes). */
   trials?: { outputError: OutputErrorMode };
+  /** Connections beyond the chain, or chain restatements (graph.ts); absent: the plain chain. */
+  connections?: readonly ConnectionSpec[] | undefined;
 }
 
 /** The network a config builds for a task of `nInput` inputs and `nOutput` outputs. */
@@ -36,5 +40,6 @@ export function networkShape(spec: ChainSpec, sizes: { nInput: number; nOutput: 
     learningRate: { ...spec.learningRate },
     outputError: spec.trials?.outputError ?? 'target',
     feedbackNegativeFraction: spec.feedbackNegativeFraction ?? null,
+    ...(spec.connections === undefined ? {} : { wiring: resolveWiring(spec.connections, spec.hidden.length) }),
   };
 }

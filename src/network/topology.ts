@@ -4,6 +4,7 @@
  * (docs/model.md §5, §7.1, §7.4, §9). Pure data derived from the run options; no memory, no threads.
  */
 import { MIN_DELAY_STEPS, type LearningRateKnobs, type RegulariserKnobs } from '../model/constants.js';
+import { connectionName, isChainPair, WiringError, type ConnectionWiring } from './graph.js';
 
 export type FeedbackMode = 'symmetric' | 'random' | 'uniform';
 
@@ -28,6 +29,8 @@ export interface NetworkShape {
   outputError: OutputErrorMode;
   /** Random feedback: the fraction of each output's feedback weights forced negative (null: as drawn). */
   feedbackNegativeFraction: number | null;
+  /** The config's `connections`, resolved (graph.ts): chain restatements and added connections. */
+  wiring?: readonly ConnectionWiring[];
 }
 
 export type OutputErrorMode = 'target' | 'classification';
@@ -45,6 +48,10 @@ export interface GroupInfo {
 
 export interface ConnectionInfo {
   index: number;
+  /** Readable name (`input_to_hidden`, `hidden_to_hidden`): monitors, exports, inspect. */
+  name: string;
+  /** A chain connection (input → hidden 1 → … → output) or one the config added. */
+  chain: boolean;
   preGroup: number;
   postGroup: number;
   nPre: number;
@@ -59,6 +66,15 @@ export interface ConnectionInfo {
   /** Random feedback adds −ρ·w·hom^a to the gradient of hidden layers (not with strength ρ = 0). */
   regulariser: boolean;
   isOutput: boolean;
+  /**
+   * Added connections learn from the error of their post neurons, which the chain connection
+   * into the same group computes: its index (null for chain connections, docs/model.md §7.4).
+   */
+  errorFrom: number | null;
+  /** Multiplier of the fan-in rule's initial weight scale (§5.3); 1 unless the config says. */
+  weightScale: number;
+  /** Presynaptic neurons of all connections into the post group: the fan-in of §5.3. */
+  fanIn: number;
 }
 
 export interface Topology {
@@ -86,24 +102,71 @@ export function buildTopology(shape: NetworkShape): Topology {
   groups.push({ index: outputGroup, role: 'output', kind: 'lif', size: shape.nOutput, spkName: 'output', presynaptic: false });
   groups.push({ index: targetGroup, role: 'target', kind: 'file', size: shape.nOutput, spkName: 'target', presynaptic: false });
 
-  const hiddenFeedback = shape.learnHidden && L > 0;
+  const wiring = shape.wiring ?? [];
+  const chainEntry = (c: number) => wiring.find((w) => w.pre === c && w.post === c + 1);
+  const chainPlastic = Array.from({ length: L + 1 }, (_, c) => chainEntry(c)?.plastic ?? (c === L || shape.learnHidden));
+  checkPlasticity(shape, chainPlastic, wiring);
+  const fanIn = groups.map((g) => (g.index === 0 ? 0 : groups[g.index - 1]!.size));
+  for (const w of wiring) if (!isChainPair(w.pre, w.post)) fanIn[w.post]! += groups[w.pre]!.size;
+
+  // A hidden layer's error arrives as feedback only while it learns (§7.4).
+  const hiddenFeedback = (c: number) => c < L && chainPlastic[c]!;
   const connections: ConnectionInfo[] = [];
   for (let c = 0; c <= L; c++) {
     const isOutput = c === L;
-    const plastic = isOutput || shape.learnHidden;
+    const plastic = chainPlastic[c]!;
     // Hidden layer ℓ = c+1 of L: D = 8 + delaySteps·(L − ℓ + 1); the output uses D = 8.
     const delaySteps = isOutput ? MIN_DELAY_STEPS : MIN_DELAY_STEPS + shape.feedbackDelaySteps * (L - c);
     let feedback: ConnectionInfo['feedback'] = null;
-    if (!isOutput && hiddenFeedback) {
+    if (hiddenFeedback(c)) {
       feedback = shape.feedback === 'symmetric' ? { source: c + 1, mode: 'symmetric' } : { source: L, mode: shape.feedback };
     }
-    const emitsErrorEvents = hiddenFeedback && (isOutput || (shape.feedback === 'symmetric' && c >= 1));
+    // The output's errors feed random/uniform feedback; with symmetric feedback each layer above
+    // a learning one sends its errors down.
+    const emitsErrorEvents = c >= 1 && (shape.feedback === 'symmetric' ? hiddenFeedback(c - 1) : isOutput && chainPlastic.slice(0, L).some((p) => p));
     connections.push({
-      index: c, preGroup: c, postGroup: c + 1, nPre: groups[c]!.size, nPost: groups[c + 1]!.size,
+      index: c, name: connectionName(c, c + 1, L), chain: true,
+      preGroup: c, postGroup: c + 1, nPre: groups[c]!.size, nPost: groups[c + 1]!.size,
       plastic, delaySteps, emitsErrorEvents, feedback,
       regulariser: !isOutput && plastic && shape.feedback === 'random' && shape.regulariser.strength > 0,
-      isOutput,
+      isOutput, errorFrom: null, weightScale: chainEntry(c)?.weightScale ?? 1, fanIn: fanIn[c + 1]!,
+    });
+  }
+  // Added connections after the chain: each one's error source is computed earlier in the step.
+  for (const w of wiring) {
+    if (isChainPair(w.pre, w.post)) continue;
+    const source = connections[w.post - 1]!;
+    const plastic = w.plastic ?? source.plastic;
+    connections.push({
+      index: connections.length, name: connectionName(w.pre, w.post, L), chain: false,
+      preGroup: w.pre, postGroup: w.post, nPre: groups[w.pre]!.size, nPost: groups[w.post]!.size,
+      plastic, delaySteps: source.delaySteps, emitsErrorEvents: false, feedback: null,
+      regulariser: !source.isOutput && plastic && shape.feedback === 'random' && shape.regulariser.strength > 0,
+      isOutput: false, errorFrom: plastic ? source.index : null, weightScale: w.weightScale, fanIn: fanIn[w.post]!,
     });
   }
   return { shape, groups, connections, inputGroup: 0, outputGroup, targetGroup, outputConnection: L };
+}
+
+/**
+ * The error of a layer is computed by the chain connection into it, and reaches hidden layers
+ * through the chain above them: a frozen chain connection cannot carry what a learning one needs.
+ */
+function checkPlasticity(shape: NetworkShape, chainPlastic: boolean[], wiring: readonly ConnectionWiring[]): void {
+  const L = shape.hidden.length;
+  const label = (c: number) => connectionName(c, c + 1, L);
+  for (const w of wiring) {
+    if (isChainPair(w.pre, w.post) || w.plastic !== true || chainPlastic[w.post - 1]) continue;
+    throw new WiringError(`${connectionName(w.pre, w.post, L)} cannot learn while ${label(w.post - 1)} is static: the chain connection into a group computes the error its other connections learn from`);
+  }
+  const anyHidden = chainPlastic.slice(0, L).some((p) => p);
+  if (anyHidden && !chainPlastic[L]) {
+    throw new WiringError(`${label(L)} must stay plastic while a hidden layer learns: the output's error is where every hidden error comes from`);
+  }
+  if (shape.feedback !== 'symmetric') return;
+  for (let c = 1; c < L; c++) {
+    if (chainPlastic[c - 1] && !chainPlastic[c]) {
+      throw new WiringError(`${label(c)} must be plastic while ${label(c - 1)} learns: with symmetric feedback a layer's error comes through the layer above`);
+    }
+  }
 }

@@ -198,6 +198,8 @@ export interface LayerWeights {
   pre: string;
   post: string;
   plastic: boolean;
+  /** The connection's name (input_to_hidden, hidden_to_hidden); absent for older runs. */
+  name?: string | undefined;
   /** j-major nPre × nPost, as saved. */
   w: Float32Array;
 }
@@ -222,6 +224,7 @@ export function loadWeights(dir: string, info: RunInfo): LayerWeights[] | null {
     }
     return {
       index: i,
+      name: meta?.name,
       pre: meta?.pre ?? layers[i]?.spkName ?? `layer ${i}`,
       post: meta?.post ?? layers[i + 1]?.spkName ?? `layer ${i + 1}`,
       plastic: meta?.plastic ?? true,

@@ -140,10 +140,10 @@ export function monitorSection(
   const parts: string[] = [];
   const sps = info.stepsPerSecond;
   const found = findMonitorFiles(dir, info);
-  // Membrane: `membrane`, else Auryn's `mem`, of each group.
+  // Membrane: `membrane`, else that of the auryn set recorded beside it (`auryn_membrane`), of each group.
   const membranes = info.groups
     .map((g) => found.filter((m) => m.group === g.spkName))
-    .map((ms) => ms.find((m) => m.kind === 'membrane') ?? ms.find((m) => m.kind === 'mem'))
+    .map((ms) => ms.find((m) => m.kind === 'membrane') ?? ms.find((m) => m.kind === 'auryn_membrane'))
     .filter((m): m is NonNullable<typeof m> => m !== undefined)
     .map(readMonitorFile);
   if (membranes.length > 0 && first !== null && last !== null) {
@@ -155,9 +155,10 @@ export function monitorSection(
     parts.push(`<h3>Membrane potential</h3>\n<p class="sub">Recorded with --record membrane:GROUP (first ${MEMBRANE_NEURONS} recorded neurons of each group); every panel has the same voltage range; the dashed line is the firing threshold. A neuron that reaches it spikes and is reset to −60 mV.</p>\n<div class="row">${cells.join('\n')}</div>`);
   }
   const otherPlots: string[] = [];
-  for (const m of found.filter((x) => KIND_TITLES[x.kind] !== undefined || ['cur', 'par', 'err', 'prate'].includes(x.kind))) {
+  // The auryn set's series are named by kind, or auryn_<kind> beside the same kind recorded by name.
+  for (const m of found.filter((x) => KIND_TITLES[x.kind.replace(/^auryn_/, '')] !== undefined)) {
     const series = readMonitorFile(m);
-    const kind = KIND_TITLES[m.kind] !== undefined ? m.kind : ({ cur: 'current', par: 'sigma', err: 'error', prate: 'rate' } as Record<string, string>)[m.kind]!;
+    const kind = m.kind.replace(/^auryn_/, '');
     const unit = unitOf(kind);
     const shown = Math.min(MEMBRANE_NEURONS, series.columns);
     const ranges = pieces(series.times);
@@ -186,7 +187,7 @@ export function monitorSection(
     parts.push(`<h3>Other recorded state</h3>\n<p class="sub">Recorded with --record KIND:GROUP, drawn over the whole run (the first ${MEMBRANE_NEURONS} columns; gaps where nothing was sampled).</p>\n<div class="row">${otherPlots.join('\n')}</div>`);
   }
   const weightPlots: string[] = [];
-  for (const m of findMonitorFiles(dir, info).filter((x) => x.kind === 'weights' || x.kind === 'syn')) {
+  for (const m of findMonitorFiles(dir, info).filter((x) => x.kind === 'weights' || x.kind === 'auryn_weights')) {
     const w = readMonitorFile(m);
     const median: number[] = [];
     const low: number[] = [];
@@ -199,7 +200,7 @@ export function monitorSection(
       high.push(q(0.9));
     }
     const xs = Array.from(w.times);
-    const name = `weight-samples-${m.group}${m.kind === 'syn' ? '-syn' : ''}`;
+    const name = `weight-samples-${m.group}${m.kind === 'auryn_weights' ? '-auryn' : ''}`;
     weightPlots.push(track(tracesSvg([
       { label: 'median', color: '#1f5fa8', xs, ys: median },
       { label: '10 % / 90 %', color: '#7f8c8d', xs, ys: low, dashed: true },

@@ -374,7 +374,7 @@ export async function buildReport(dir: string, opts: BuildReportOptions = {}): P
   if (conns.length > 0) {
     psec +=
       '\n<h3>Connections</h3>\n' +
-      table(['pre', 'post', 'synapses', 'plastic'], conns.map((c) => [c.pre, c.post, String(c.synapses), c.plastic ? 'yes' : 'no']));
+      table(['name', 'pre', 'post', 'synapses', 'plastic'], conns.map((c) => [c.name ?? '', c.pre, c.post, String(c.synapses), c.plastic ? 'yes' : 'no']));
   }
   psec +=
     '\n<h3>Groups</h3>\n' +

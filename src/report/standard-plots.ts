@@ -77,9 +77,11 @@ export function populationRateSection(dir: string, info: RunInfo, key: (g: RunIn
 }
 
 /** Initial weights from the config's seed and w0, or null when the config does not say them. */
-function initialOf(info: RunInfo, c: number, nPre: number, nPost: number): Float32Array | null {
+function initialOf(info: RunInfo, c: number, nPre: number, nPost: number, recurrent: boolean): Float32Array | null {
   const { seed, w0 } = info.config as { seed?: unknown; w0?: unknown };
-  return typeof seed === 'number' && typeof w0 === 'number' ? initialWeights(seed, w0, c, nPre, nPost) : null;
+  const meta = info.connections?.[c];
+  const rule = { weightScale: meta?.weightScale ?? 1, fanIn: meta?.fanIn ?? nPre };
+  return typeof seed === 'number' && typeof w0 === 'number' ? initialWeights(seed, w0, c, nPre, nPost, rule, recurrent) : null;
 }
 
 export function weightsSection(dir: string, info: RunInfo, track: Track): string {
@@ -88,16 +90,16 @@ export function weightsSection(dir: string, info: RunInfo, track: Track): string
   if (weights === null || weights.length === 0) return `${s}<p class="note">No network state saved with this run.</p>`;
   const size = (name: string) => info.groups.find((g) => g.spkName === name)?.size ?? 0;
   const { seed, w0 } = info.config as { seed?: unknown; w0?: unknown };
-  s += `<p class="sub">Left: as drawn at the start (seed ${escapeXml(String(seed))}, w0 ${escapeXml(String(w0))}: normal, sd w0/√(inputs), as the engine draws them); right: the final network state. Both panels of a connection share their value range.</p>\n`;
+  s += `<p class="sub">Left: as drawn at the start (seed ${escapeXml(String(seed))}, w0 ${escapeXml(String(w0))}: normal, sd w0·weightScale/√(fan-in), as the engine draws them); right: the final network state. Both panels of a connection share their value range.</p>\n`;
   for (const c of weights) {
     const nPre = size(c.pre);
     const nPost = size(c.post);
-    const initial = nPre * nPost === c.w.length ? initialOf(info, c.index, nPre, nPost) : null;
+    const initial = nPre * nPost === c.w.length ? initialOf(info, c.index, nPre, nPost, c.pre === c.post) : null;
     let lo = Infinity;
     let hi = -Infinity;
     for (const arr of initial ? [initial, c.w] : [c.w]) for (const v of arr) if (Number.isFinite(v)) [lo, hi] = [Math.min(lo, v), Math.max(hi, v)];
     const range: [number, number] | undefined = hi > lo ? [lo, hi] : undefined;
-    const name = `${c.pre} → ${c.post}${c.plastic ? '' : ' (fixed)'}`;
+    const name = `${c.name === undefined ? '' : `${c.name}: `}${c.pre} → ${c.post}${c.plastic ? '' : ' (fixed)'}`;
     const cells: string[] = [];
     if (initial) {
       cells.push(track(histogramSvg(initial, { plot: `weights-${c.index}-initial`, title: `${name}, initial`, xLabel: 'weight', range, width: 360 }), `weights-${c.index}-initial`));

@@ -61,8 +61,12 @@ Examples:
       for (const c of topology.connections) {
         const n = c.nPre * c.nPost;
         total += n;
+        const kind = c.chain ? '' : c.preGroup === c.postGroup ? ' (recurrent, self-synapses held at 0)' : ' (added)';
+        const error = c.errorFrom === null ? '' : `, error of ${topology.connections[c.errorFrom]!.name}`;
+        const scale = c.weightScale === 1 ? '' : `, weight scale ${c.weightScale}`;
         out.push(`  ${topology.groups[c.preGroup]!.spkName} → ${topology.groups[c.postGroup]!.spkName}: ${n.toLocaleString('en')} synapses, ` +
-          `${c.plastic ? `plastic, eligibility delay ${c.delaySteps} steps` : 'static'}${c.feedback ? `, ${c.feedback.mode} feedback` : ''}`);
+          `${c.plastic ? `plastic, eligibility delay ${c.delaySteps} steps` : 'static'}${c.feedback ? `, ${c.feedback.mode} feedback` : ''}${error}${scale}, ` +
+          `initial σ = w0${c.weightScale === 1 ? '' : `·${c.weightScale}`}/√${c.fanIn} — ${c.name}${kind}`);
       }
       out.push(`  total ${total.toLocaleString('en')} synapses`);
       const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(1);

@@ -10,6 +10,7 @@ import { resolveTask, type ResolvedTask } from '../../config/task.js';
 import { runExperiment, type RunOptions } from '../../engine/coordinator.js';
 import { DEFAULT_RUN_OPTIONS } from '../../engine/options.js';
 import { networkShape } from '../../network/chain.js';
+import { endpointName, type ConnectionSpec } from '../../network/graph.js';
 import { localRanksOf, withProcess } from '../../engine/process-group.js';
 import { checkNetworkMemory, checkWorkers, LIMITS } from '../../config/limits.js';
 import { createSignalHandling, NOT_STARTED_EXIT_CODE } from '../signals.js';
@@ -50,6 +51,8 @@ interface RunCliOptions {
   rmsEpsilon?: number;
   partial?: boolean;
   learnHidden?: boolean;
+  recurrent?: boolean;
+  skip?: boolean;
   name?: string;
   strict?: boolean;
   kernels: 'wasm' | 'reference';
@@ -70,6 +73,7 @@ interface RunCliOptions {
   jitterSeed?: number;
   testWaitBeforeStart?: boolean;
   record: string[];
+  aurynVersion?: string;
   recordEveryMs?: number;
   recordRateBinMs?: number;
 }
@@ -102,6 +106,8 @@ export function register(program: Command): void {
     .option('--rms-epsilon <x>', `guard ε of the rmsprop/rmaxprop normaliser (default ${DEFAULT_LEARNING_RATE.epsilon})`, parseNonNegative)
     .option('--no-partial', 'use σ\' ≡ 1 instead of the surrogate derivative')
     .option('--no-learn-hidden', 'train only the output layer')
+    .option('--recurrent', 'add a recurrent connection of every hidden layer onto itself (config: "connections")')
+    .option('--skip', 'add a skip connection input → output (config: "connections")')
     .option('--name <name>', 'base name of the stats and state files')
     .option('--strict', 'out-of-range ids in .ras files are errors')
     .addOption(new Option('--kernels <kind>', 'kernel implementation').choices(['wasm', 'reference']).default('wasm'))
@@ -112,6 +118,7 @@ export function register(program: Command): void {
     .option('--record <monitor>', 'record state: KIND:GROUP[:IDS][@WINDOW] or auryn (repeatable; see docs/monitors.md)', (v: string, all: string[]) => [...all, v], [] as string[])
     .option('--record-every-ms <ms>', `sampling interval of recorded state (default ${DEFAULT_RUN_OPTIONS.recordEveryMs})`, parsePositive)
     .option('--record-rate-bin-ms <ms>', `bin of recorded population rates (default ${DEFAULT_RUN_OPTIONS.recordRateBinMs})`, parsePositive)
+    .option('--auryn-version <x.y.z>', `Auryn version whose tag the .spk headers carry, so that version's aube reads them without a warning (default ${DEFAULT_RUN_OPTIONS.aurynVersion}; the paper's code used 0.8.1)`)
     .option('-q, --quiet', 'no progress output')
     .option('--report', 'write report.html into the output folder at the end')
     .option('--serve [port]', `serve a live page of the run on 127.0.0.1 while it goes, as superspike watch (default port ${DEFAULT_WATCH_PORT}, 0 = any free)`, integerBetween(0, 65535, 'expected a port, 0 to 65535'))
@@ -127,7 +134,7 @@ export function register(program: Command): void {
       `
 Outputs in the output folder: <group>.<rank>.spk per rank (multi_stim, multi_hidden, …, output,
 target), <name>.stats, <name>.netstate and run.json; with --record, <group>.<kind>.<rank>
-monitor files (docs/monitors.md). Ctrl-C (or SIGTERM) stops at the next
+monitor files, or for --record auryn Auryn's own (multi0.0.mem, …; docs/monitors.md). Ctrl-C (or SIGTERM) stops at the next
 0.8 ms interval, writes <name>.checkpoint.netstate and exits 130 (143); continue with --resume,
 into the same output folder. One run at a time per folder (a lock file .superspike.lock).
 
@@ -143,6 +150,7 @@ Examples:
   superspike run config/default.json --workers 2
   superspike run config/oxford.json --blocks 10 --out output/oxford   # data/ssbm rasters
   superspike run config/oxford.json --input my-input.ras --target my-target.ras --grid 2
+  superspike run config/default.json --recurrent --blocks 5       # hidden layer onto itself
   superspike run --record membrane:output:0-3 --record rate:hidden --record auryn
   superspike run config/default.json --stop-after-block 2 --out output/a
   superspike run --resume output/a/superspike.checkpoint.netstate --out output/a --workers 3`,
@@ -159,7 +167,7 @@ Examples:
       if (opts.resume !== undefined) {
         const semantic = ['seed', 'blocks', 'blockSeconds', 'feedback', 'hidden', 'input', 'target', 'grid', 'eta', 'w0', 'nInput', 'nOutput', 'feedbackDelayMs',
           'regulariserStrength', 'regulariserExponent', 'regulariserTauMs', 'learningRateScheme', 'tauRmsSeconds', 'rmsEpsilon',
-          'name', 'strict'] as const;
+          'name', 'strict', 'recurrent', 'skip'] as const;
         const given = semantic.filter((k) => opts[k] !== undefined);
         if (configFile !== undefined || given.length > 0) {
           throw new UserError(`--resume continues the saved experiment as it was: drop ${configFile !== undefined ? 'the config file' : `--${given.map(kebab).join(', --')}`}`);
@@ -183,7 +191,7 @@ Examples:
         };
         // A bare `run` trains what `npm start` trains, not the schema defaults (a much longer task).
         const file = configFile ?? (opts.input === undefined && opts.target === undefined ? DEFAULT_CONFIG_PATH : undefined);
-        config = loadConfig(file, overrides).config;
+        config = loadConfig(file, overrides, (hiddenLayers) => wiringFlags(opts, hiddenLayers)).config;
         task = await resolveTask(config);
       }
       // Under an MPI launcher this process is one of several; each runs --workers ranks.
@@ -226,6 +234,7 @@ Examples:
         stopSignal: stop.signal,
         resumeFile: opts.resume,
         record: opts.record,
+        aurynVersion: opts.aurynVersion,
         recordEveryMs: opts.recordEveryMs,
         recordRateBinMs: opts.recordRateBinMs,
         testHooks: { fault: opts.injectFault ?? null, rankOrderMerge: opts.rankOrderMerge ?? false, jitterMicros: opts.jitterUs, jitterSeed: opts.jitterSeed },
@@ -290,4 +299,15 @@ function parseFault(value: string): { rank: number; step: number; kind: 'throw' 
   const m = /^(\d+):(\d+):(throw|hang)$/.exec(value);
   if (!m) throw new InvalidArgumentError('expected rank:step:throw|hang');
   return { rank: Number(m[1]), step: Number(m[2]), kind: m[3] as 'throw' | 'hang' };
+}
+
+/** The connections --recurrent and --skip add to the config's own (docs/model.md §5.4). */
+function wiringFlags(opts: RunCliOptions, hiddenLayers: number): ConnectionSpec[] {
+  const added: ConnectionSpec[] = [];
+  if (opts.recurrent) {
+    if (hiddenLayers === 0) throw new UserError('--recurrent needs a hidden layer (see --hidden)');
+    for (let k = 1; k <= hiddenLayers; k++) added.push({ from: endpointName(k, hiddenLayers), to: endpointName(k, hiddenLayers) });
+  }
+  if (opts.skip) added.push({ from: 'input', to: 'output' });
+  return added;
 }
