@@ -85,7 +85,7 @@ describe('superspike experiment', () => {
 
   it('an unknown preset is an error naming the known ones', async () => {
     expect(await cli.run('experiment', 'fig9', '--out', cli.dir)).toBe(1);
-    expect(cli.stderr).toMatch(/no experiment "fig9" \(known: learning-rate, single-neuron, hidden-layer, xor, pattern, regulariser, oxford\)/);
+    expect(cli.stderr).toMatch(/no experiment "fig9" \(known: learning-rate, single-neuron, hidden-layer, xor, pattern, regulariser, oxford, sequence, depth\)/);
   });
 
   it('single-neuron --quick reproduces the paper: learned within 500 presentations', async () => {
