@@ -11,6 +11,8 @@
 // connection take a *kernel region*: a block of uint32 words in memory naming its arrays and
 // sizes (indices R_* below = KERNEL_REGION of src/model/kernels.ts).
 
+import { blockPrepare, blockRows } from './eligibility-block';
+
 // ---------------------------------------------------------------------------------------------
 // Constants (KernelConstants of src/model/kernels.ts), bound by `configure`.
 
@@ -117,6 +119,14 @@ export function configure(
 @inline const R_GRAD2 = 22;
 // @ts-ignore: decorator
 @inline const R_SYNAPSES = 23;
+// @ts-ignore: decorator
+@inline const R_BLOCK_BUF = 24;
+// @ts-ignore: decorator
+@inline const R_BLOCK_ROWS = 25;
+// @ts-ignore: decorator
+@inline const R_BLOCK_PRE = 26;
+// @ts-ignore: decorator
+@inline const R_BLOCK_PRE_PITCH = 27;
 
 /** Word `index` of the kernel region at `region` (a pointer or a size). */
 // @ts-ignore: decorator
@@ -473,6 +483,34 @@ export function eligibilityBatch(region: usize, steps: i32, j0: i32, j1: i32, an
     word(region, R_P_EFF) + (<usize>j0 << 2), word(region, R_S_DELAYED), word(region, R_E_EFF), word(region, R_H4), anyError,
     word(region, R_EL) + row, word(region, R_EL_FLT) + row, word(region, R_EL_SUM) + row, w == 0 ? 0 : w + row,
     FILTER_RATE, EL_DECAY,
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// eligibilityBlockPrepare, eligibilityBlock: the blocked eligibility pass (docs/model.md §7.7),
+// assembly/eligibility-block.ts, on the region's arrays and this module's constants.
+
+/** Post side of a block of `steps` rows (once per block, before any eligibilityBlock). */
+export function eligibilityBlockPrepare(region: usize, steps: i32): void {
+  const pitch = word(region, R_BATCH_PITCH);
+  const uf = word(region, R_BLOCK_BUF);
+  blockPrepare(
+    steps, <i32>word(region, R_STRIDE), <i32>pitch, word(region, R_E_EFF), word(region, R_S_DELAYED), word(region, R_H4),
+    uf, uf + ((word(region, R_BLOCK_ROWS) * pitch) << 2),
+    <i32>word(region, R_N_PRE), <i32>word(region, R_PRE_PITCH), word(region, R_P_EFF),
+    word(region, R_BLOCK_PRE), <i32>word(region, R_BLOCK_PRE_PITCH),
+    FILTER_RATE, EL_DECAY,
+  );
+}
+
+/** Synapse side of a block over the presynaptic rows [j0, j1). */
+export function eligibilityBlock(region: usize, steps: i32, j0: i32, j1: i32, anyError: i32): void {
+  const pitch = word(region, R_BATCH_PITCH);
+  const uf = word(region, R_BLOCK_BUF);
+  blockRows(
+    steps, j0, j1, <i32>word(region, R_STRIDE), <i32>word(region, R_BLOCK_PRE_PITCH), <i32>pitch, anyError, word(region, R_H4) != 0,
+    word(region, R_BLOCK_PRE), word(region, R_E_EFF), word(region, R_S_DELAYED), uf, uf + ((word(region, R_BLOCK_ROWS) * pitch) << 2),
+    word(region, R_EL), word(region, R_EL_FLT), word(region, R_EL_SUM), word(region, R_W),
   );
 }
 

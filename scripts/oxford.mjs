@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The paper's Oxford run (docs/model.md §8, §13), by hand — not part of CI:
-//   node scripts/oxford.mjs [--blocks 10] [--workers 2] [--feedback symmetric|random] [--out output/oxford]
+//   node scripts/oxford.mjs [--blocks 10] [--workers 2] [--feedback symmetric|random] [--seed 1]
+//                           [--eligibility recursive|blocked] [--out output/oxford]
 // Trains config/oxford.json on the SSBM Oxford rasters shipped in data/ssbm/precise_timing/oxford,
 // then prints the MSE per block next to Auryn 6f88977's figures and the wall time. A missing data
 // file or a failed run exits 1: silence must never look like success.
@@ -27,11 +28,14 @@ const arg = (name, fallback) => {
 const blocks = arg('blocks', '10');
 const workers = arg('workers', '2');
 const feedback = arg('feedback', 'symmetric');
+const seed = arg('seed', undefined);
+const eligibility = arg('eligibility', undefined);
 const out = path.resolve(arg('out', path.join(root, 'output', 'oxford')));
 const started = Date.now();
 const run = spawnSync(process.execPath, [
   path.join(root, 'dist', 'src', 'cli', 'main.js'), 'run', configFile,
   '--blocks', blocks, '--workers', workers, '--feedback', feedback, '--out', out,
+  ...(seed === undefined ? [] : ['--seed', seed]), ...(eligibility === undefined ? [] : ['--eligibility', eligibility]),
 ], { stdio: 'inherit' });
 if (run.status !== 0) process.exit(run.status || 1);
 const wall = (Date.now() - started) / 1000;
@@ -44,7 +48,7 @@ if (!existsSync(statsFile)) {
   process.exit(1);
 }
 const stats = readFileSync(statsFile, 'utf8').trim().split('\n').map((l) => l.split(/\s+/));
-console.log(`\nOxford, ${feedback} feedback, ${workers} workers, ${blocks} blocks: wall ${wall.toFixed(0)} s`);
+console.log(`\nOxford, ${feedback} feedback, ${eligibility ?? 'recursive'} eligibility, ${workers} workers, ${blocks} blocks: wall ${wall.toFixed(0)} s`);
 console.log('| block | superspike MSE | Auryn MSE |');
 console.log('|---|---|---|');
 for (const s of stats) console.log(`| ${s[0]} | ${s[1]} | ${auryn[s[0]] ?? ''} |`);

@@ -47,8 +47,8 @@ describe('predictable conditions are one line', () => {
   });
 
   it('a bin width below the time step in target', async () => {
-    const r = await runCli(['target', path.join(PACKAGE_ROOT, 'docs', 'default-target.png'), '-o', path.join(tempDir('cli-bin'), 't.ras'), '--bin-ms', '0.05']);
-    expectOneLine(r, /^superspike: --bin-ms 0\.05 is shorter than the 0\.1 ms simulation time step/);
+    const r = await runCli(['target', path.join(PACKAGE_ROOT, 'docs', 'default-target.png'), '-o', path.join(tempDir('cli-bin'), 't.ras'), '--bin-seconds', '0.00005']);
+    expectOneLine(r, /^superspike: a bin of 0\.00005 s is shorter than the 0\.1 ms simulation time step/);
   });
 
   it('decode of a folder', async () => {
@@ -186,9 +186,10 @@ describe('what a second signal says', () => {
     fs.writeFileSync(file, 'x');
     const old = new Date(Date.now() - 60_000);
     fs.utimesSync(file, old, old);
-    expect(checkpointTruth(file, Date.now())).toMatch(/^this stop's checkpoint was not written; .* is an earlier checkpoint \(saved .*\) that --resume can continue$/);
+    expect(checkpointTruth(file, Date.now())).toMatch(/^this stop's checkpoint was not written; .* is an earlier checkpoint \(saved .*\); continue it with: superspike run --resume \S+ --out \S+$/);
     const stopAt = Date.now() - 5000;
     fs.utimesSync(file, new Date(), new Date());
-    expect(checkpointTruth(file, stopAt)).toBe(`the checkpoint of this stop was written: continue with --resume ${file}`);
+    const rel = (p: string) => path.relative(process.cwd(), p);
+    expect(checkpointTruth(file, stopAt)).toBe(`the checkpoint of this stop was written: continue with: superspike run --resume ${rel(file)} --out ${rel(dir)}`);
   });
 });

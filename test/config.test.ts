@@ -17,10 +17,12 @@ function configFile(content: unknown): string {
 }
 
 describe('loadConfig', () => {
-  it('documents the paper defaults', () => {
+  it('defaults to the built-in task; the paper\'s Oxford settings are config/oxford.json\'s', () => {
     const { config } = loadConfig(undefined);
-    expect(config).toMatchObject({ hidden: [256], feedback: 'symmetric', eta: 1e-3, w0: 0.05, blockSeconds: 20, blocks: 50, partial: true, learnHidden: true });
-    expect(config.task?.text).toBe('SUPERSPIKE');
+    expect(config).toMatchObject({ hidden: [256], feedback: 'symmetric', eta: 5e-3, w0: 0.2, blockSeconds: 6.1, blocks: 30, partial: true, learnHidden: true });
+    expect(config.task).toMatchObject({ text: 'SUPERSPIKE', scale: 3, inputNeurons: 100, inputRateHz: 10 });
+    const oxford = loadConfig(path.join(PACKAGE_ROOT, 'config', 'oxford.json')).config;
+    expect(oxford).toMatchObject({ hidden: [256], eta: 1e-3, w0: 0.05, blockSeconds: 20, blocks: 50 });
   });
 
   it('rejects unknown keys, naming them and the known ones', () => {

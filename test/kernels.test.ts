@@ -361,6 +361,95 @@ describe('eligibilityBatch', () => {
   }
 });
 
+describe('eligibilityBlockPrepare and eligibilityBlock (docs/model.md §7.7)', () => {
+  // A block with the engine's invariants (p, s ≥ 0; e zero on quiet steps; h zero where e is).
+  function blockCase(seed: number, stride: number, nPre: number, steps: number, reg: boolean) {
+    const r = new Rand(seed);
+    const t = new Twin();
+    const rows = steps + 5; // buffers longer than the block, as in the engine
+    const syn = nPre * stride;
+    const pPitch = nPre + 16;
+    const pitch = stride + 16;
+    const L = {
+      p: t.allocGuarded(rows * pPitch), s: t.allocGuarded(rows * pitch), e: t.allocGuarded(rows * pitch),
+      h: t.allocGuarded(rows * pitch), uf: t.allocGuarded((rows + 6) * pitch), q: t.allocGuarded(nPre * (rows + 3)),
+      el: t.allocGuarded(syn), ef: t.allocGuarded(syn), es: t.allocGuarded(syn), w: t.allocGuarded(syn),
+    };
+    const silentRows = new Set(Array.from({ length: nPre }, (_, j) => j).filter(() => r.chance(0.3)));
+    const quiet = (step: number) => step % 7 === 3;
+    t.fillF32(L.p, rows * pPitch, (i) => (silentRows.has(i % pPitch) || r.chance(0.3) ? (r.chance(0.5) ? 0 : -0) : r.uniform(0, 1)));
+    t.fillF32(L.s, rows * pitch, () => (r.chance(0.2) ? 0 : r.uniform(0, 1000)));
+    t.fillF32(L.e, rows * pitch, (i) => (quiet(Math.floor(i / pitch)) || r.chance(0.3) ? 0 : r.uniform(-1, 1)));
+    t.fillF32(L.h, rows * pitch, (i) => (t.f32[(L.e >> 2) + i] === 0 ? 0 : r.uniform(0, 0.01)));
+    t.fillF32(L.el, syn, () => (r.chance(0.1) ? 0 : r.uniform(0, 1)));
+    t.fillF32(L.ef, syn, () => (r.chance(0.1) ? 0 : r.uniform(0, 1)));
+    t.fillF32(L.es, syn, () => (r.chance(0.1) ? 0 : r.uniform(-1, 1)));
+    t.fillF32(L.w, syn, () => r.uniform(-0.1, 0.1));
+    t.sync();
+    const region = t.region({
+      nPre, stride, prePitch: pPitch, batchPitch: pitch, synapses: syn, pEff: L.p, sDelayed: L.s, eEff: L.e,
+      h4: reg ? L.h : 0, el: L.el, elFlt: L.ef, elSum: L.es, w: L.w, blockBuf: L.uf, blockRows: rows,
+      blockPre: L.q, blockPrePitch: rows + 3,
+    });
+    return { t, L, region, syn, pitch, pPitch };
+  }
+
+  for (const stride of STRIDES) {
+    for (const nPre of NPRES) {
+      for (const reg of [false, true]) {
+        it(`stride ${stride}, nPre ${nPre}, ${reg ? 'with' : 'without'} regulariser: wasm ≡ reference over the whole memory`, () => {
+          // 300 steps: three chunks of the wasm kernel's 128-step tiles, the last one partial
+          const { t, region } = blockCase(7000 + stride * 100 + nPre * 3 + (reg ? 1 : 0), stride, nPre, 300, reg);
+          t.both('prepare', (k) => k.eligibilityBlockPrepare(region, 300));
+          const cut = Math.min(nPre, 3);
+          t.both('rows [0, 3)', (k) => k.eligibilityBlock(region, 300, 0, cut, 1));
+          t.both('rows [3, nPre)', (k) => k.eligibilityBlock(region, 300, cut, nPre, 1));
+          t.both('prepare a short block', (k) => k.eligibilityBlockPrepare(region, 5));
+          t.both('a quiet short block', (k) => k.eligibilityBlock(region, 5, 0, nPre, 0));
+        });
+      }
+    }
+  }
+
+  for (const reg of [false, true]) {
+    it(`agrees with the recursive per-step pass up to float32 rounding (${reg ? 'with' : 'without'} regulariser)`, () => {
+      const steps = 200;
+      const stride = 8;
+      const nPre = 7;
+      const { t, L, region, syn, pitch, pPitch } = blockCase(91 + (reg ? 1 : 0), stride, nPre, steps, reg);
+      const ref = t.ref;
+      // The recursive pass step by step, on a copy of the synapses (the block pass overwrites e and s).
+      const copy = (ptr: number, n: number) => Float32Array.from(t.f32.subarray(ptr >> 2, (ptr >> 2) + n));
+      const saved = { el: copy(L.el, syn), ef: copy(L.ef, syn), es: copy(L.es, syn) };
+      for (let step = 0; step < steps; step++) {
+        const row = t.region({
+          nPre, stride, prePitch: pPitch, batchPitch: pitch, synapses: syn,
+          pEff: L.p + step * pPitch * 4, sDelayed: L.s + step * pitch * 4, eEff: L.e + step * pitch * 4,
+          h4: reg ? L.h + step * pitch * 4 : 0, el: L.el, elFlt: L.ef, elSum: L.es, w: L.w,
+        });
+        ref.eligibility(row, 0, 0, nPre, 1);
+      }
+      const recursive = { el: copy(L.el, syn), ef: copy(L.ef, syn), es: copy(L.es, syn) };
+      t.f32.set(saved.el, L.el >> 2);
+      t.f32.set(saved.ef, L.ef >> 2);
+      t.f32.set(saved.es, L.es >> 2);
+      ref.eligibilityBlockPrepare(region, steps);
+      ref.eligibilityBlock(region, steps, 0, nPre, 1);
+      const blocked = { el: copy(L.el, syn), ef: copy(L.ef, syn), es: copy(L.es, syn) };
+      for (const name of ['el', 'ef', 'es'] as const) {
+        const scale = Math.max(...recursive[name].map(Math.abs));
+        expect(scale, name).toBeGreaterThan(0);
+        for (let i = 0; i < syn; i++) {
+          // a few hundred float32 roundings on each side: far below 1e-4 of the array's scale
+          expect(Math.abs(blocked[name][i]! - recursive[name][i]!), `${name}[${i}]`).toBeLessThan(1e-4 * scale);
+        }
+      }
+      // and not trivially: the block changed every row that had input
+      expect(blocked.es.some((v, i) => v !== saved.es[i])).toBe(true);
+    });
+  }
+});
+
 describe('eligibility', () => {
   interface Layout { p: number; s: number; e: number; h: number; el: number; ef: number; es: number; w: number }
 
@@ -900,11 +989,11 @@ describe('postsynaptic', () => {
 describe('kernel regions in the layout', () => {
   // 20-12-6-5, random feedback (regulariser on the hidden layers), the input layer static when
   // hidden learning is off; ranks 0 and 1 local, rank 2 a mirror of another process.
-  for (const learnHidden of [true, false]) {
-    it(`one region per plastic connection of a local rank, none for mirrors (learnHidden ${learnHidden})`, () => {
+  for (const [learnHidden, eligibility] of [[true, 'recursive'], [false, 'recursive'], [true, 'blocked']] as const) {
+    it(`one region per plastic connection of a local rank, none for mirrors (learnHidden ${learnHidden}, ${eligibility})`, () => {
       const topology = buildTopology({
         nInput: 20, hidden: [12, 6], nOutput: 5, feedback: 'random', partial: true, learnHidden, feedbackDelaySteps: 8,
-        ...DEFAULT_MODEL_KNOBS,
+        ...DEFAULT_MODEL_KNOBS, eligibility,
       });
       const layout = computeLayout(topology, 3, [0, 1]);
       const seen = new Set<number>();
@@ -932,6 +1021,7 @@ describe('kernel regions in the layout', () => {
           // every array a kernel reads is present (h4 and hom only with the regulariser)
           for (const [name, value] of Object.entries(words)) {
             if (name === 'hom' || name === 'h4') expect(value !== 0, name).toBe(info.regulariser);
+            else if (name.startsWith('block') && name !== 'blockRows') expect(value !== 0, name).toBe(eligibility === 'blocked');
             else if (name !== 'local') expect(value, name).toBeGreaterThan(0);
           }
         }

@@ -137,7 +137,8 @@ describe.skipIf(gate.skip)('ranks in several processes (MPI)', () => {
   for (const stopped of [1, 0]) {
     it(`a process frozen by SIGSTOP (process ${stopped}) ends the job within seconds, named by the other one`, async () => {
       const file = path.join(tempDir('mpi-sigstop-config'), 'long.json');
-      writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(configFile('symmetric'), 'utf8')), blocks: 400 }));
+      // Long enough that the job is still running when the test freezes a process, however loaded the machine.
+      writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(configFile('symmetric'), 'utf8')), blocks: 5000 }));
       const out = tempDir('mpi-sigstop');
       let frozen = -1;
       const job = await mpirun(2, [CLI, 'run', file, '--workers', '1', '--out', out, '-q', '--hang-timeout', '3'], {

@@ -16,39 +16,8 @@ import { describe, expect, it } from 'vitest';
 import { readStatsFile } from '../src/io/stats.js';
 import { PACKAGE_ROOT } from '../src/paths.js';
 import { tempDir } from './helpers.js';
+import { appLock } from './install-helpers.js';
 
-interface LockEntry {
-  version?: string;
-  resolved?: string;
-  dev?: boolean;
-  [key: string]: unknown;
-}
-
-/**
- * A lock file for an app that depends on the tarball only: superspike's production entries of
- * our lock, with tarball addresses filled in where npm left them out (it omits the default
- * registry's), so that `npm ci --offline` finds every package in the cache by address and hash.
- */
-function appLock(tarball: string, registry: string): object {
-  const lock = JSON.parse(fs.readFileSync(path.join(PACKAGE_ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, LockEntry> };
-  const pkg = JSON.parse(fs.readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as Record<string, unknown>;
-  const base = registry.endsWith('/') ? registry : `${registry}/`;
-  const packages: Record<string, LockEntry> = {
-    '': { name: 'app', dependencies: { superspike: `file:${tarball}` } },
-    'node_modules/superspike': {
-      version: pkg.version as string, resolved: `file:${tarball}`, dependencies: pkg.dependencies, bin: pkg.bin, engines: pkg.engines,
-      // npm ci runs a locked package's install script only when its entry says it has one.
-      hasInstallScript: lock.packages['']!.hasInstallScript,
-    },
-  };
-  for (const [key, entry] of Object.entries(lock.packages)) {
-    if (key === '' || entry.dev || !key.startsWith('node_modules/')) continue;
-    const name = key.slice(key.lastIndexOf('node_modules/') + 'node_modules/'.length);
-    const resolved = entry.resolved ?? `${base}${name}/-/${name.split('/').pop()}-${entry.version}.tgz`;
-    packages[key] = { ...entry, resolved };
-  }
-  return { name: 'app', lockfileVersion: 3, requires: true, packages };
-}
 
 /** Every source map in the tarball resolves: each source is in the tarball or embedded in the map. */
 function expectMapsResolve(files: string[]): void {

@@ -1,4 +1,5 @@
 /** Progress output: line-based and parseable when stdout is not a terminal, silent with --quiet. */
+import path from 'node:path';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createEtaEstimator, createProgressReporter, formatDuration, formatProgressLine } from '../src/report/progress.js';
@@ -14,11 +15,11 @@ class Capture extends Writable {
   }
 }
 
-const LINE = /^progress sim=(\d+\.\d{2})\/(\d+\.\d{2}) block=(burn-in|\d+\/\d+) speed=(\d+\.\d{3}) mse=(-|[\d.e+-]+) eta=(-|\d+)$/;
+const LINE = /^progress sim=(\d+\.\d{2})\/(\d+\.\d{2}) block=(burn-in|\d+\/\d+) speed=(\d+\.\d{3}) mse=(-|[\d.e+-]+) eta=(-|\d+s)$/;
 
 function event(clock: number, mse: number): ProgressEvent {
   return {
-    clock, endStep: 100000, simulatedSeconds: clock * 1e-4, wallSeconds: clock * 1e-5 + 0.5,
+    clock, endStep: 100000, simulatedSeconds: clock * 1e-4, startSeconds: 0, wallSeconds: clock * 1e-5 + 0.5,
     phase: clock < 20000 ? 'burn-in' : 'block', block: clock < 20000 ? -1 : Math.floor((clock - 20000) / 20000), blocks: 4, mse,
   };
 }
@@ -50,8 +51,25 @@ describe('progress reporter', () => {
     expect(out.text).toBe('');
   });
 
-  it('formats the remaining time from the measured speed', () => {
-    expect(formatProgressLine(event(50000, 12.5))).toMatch(/ eta=\d+$/);
+  it('formats the remaining time from the measured speed, in seconds with its unit', () => {
+    expect(formatProgressLine(event(50000, 12.5))).toMatch(/ eta=\d+s$/);
+  });
+
+  it('measures the speed of a resumed run from where it resumed, not from 0', () => {
+    // Resumed at 4 s, now at 5 s after 2 wall seconds: 0.5 simulated s per wall s (not 2.5).
+    const resumed = { ...event(50000, 12.5), startSeconds: 4, wallSeconds: 2 };
+    expect(formatProgressLine(resumed)).toMatch(/ speed=0\.500 /);
+  });
+
+  it('ends an interrupted run with a command that continues it as pasted', () => {
+    const out = new Capture();
+    const reporter = createProgressReporter({ quiet: false, stream: out as unknown as NodeJS.WriteStream, lines: true });
+    reporter.summary({
+      interrupted: true, stats: [], timings: [], wallSeconds: 2, simulatedSeconds: 5, startSeconds: 4, files: [],
+      outDir: path.resolve('out dir/a'), stateFile: path.resolve('out dir/a/superspike.checkpoint.netstate'),
+    } as never);
+    expect(out.text).toContain("continue with: superspike run --resume 'out dir/a/superspike.checkpoint.netstate' --out 'out dir/a'\n");
+    expect(out.text).toContain('wall 2.0 s for 1.0 s simulated (from 4.0 s to 5.0 s) (0.50 simulated s per wall s');
   });
 
   it('shows the totals in seconds on the terminal bar, not in steps', () => {

@@ -71,14 +71,14 @@ describe('target limits', () => {
   it('a bin shorter than the 0.1 ms step is one line', async () => {
     const png = path.join(cli.dir, 'small.png');
     fs.writeFileSync(png, blackPng(4, 3));
-    expect(await cli.run('target', png, '-o', path.join(cli.dir, 's.ras'), '--bin-ms', '0.05')).toBe(1);
-    expect(cli.stderr).toBe('superspike: --bin-ms 0.05 is shorter than the 0.1 ms simulation time step: one pixel column needs at least one step\n');
+    expect(await cli.run('target', png, '-o', path.join(cli.dir, 's.ras'), '--bin-seconds', '0.00005')).toBe(1);
+    expect(cli.stderr).toBe('superspike: a bin of 0.00005 s is shorter than the 0.1 ms simulation time step: one pixel column needs at least one step\n');
   });
 
   it('a bin of exactly one time step works', async () => {
     const png = path.join(cli.dir, 'small.png');
     fs.writeFileSync(png, blackPng(4, 3));
-    expect(await cli.run('target', png, '-o', path.join(cli.dir, 's.ras'), '--bin-ms', '0.1'), cli.stderr).toBe(0);
+    expect(await cli.run('target', png, '-o', path.join(cli.dir, 's.ras'), '--bin-seconds', '0.0001'), cli.stderr).toBe(0);
   });
 
   it('a file that is not a PNG is one line', async () => {

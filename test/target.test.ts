@@ -101,19 +101,22 @@ describe('superspike target', () => {
   it('writes the raster from a PNG and reports neurons, events and grid', async () => {
     const image = pngFile('pic.png', PICTURE);
     const out = path.join(cli.dir, 'pic.ras');
-    expect(await cli.run('target', image, '-o', out, '--bin-ms', '5', '--seed', '4')).toBe(0);
+    expect(await cli.run('target', image, '-o', out, '--bin-seconds', '0.005', '--seed', '4')).toBe(0);
     expect(cli.stdout).toMatch(/^neurons 3 /m);
     expect(cli.stdout).toMatch(/^events 3 /m);
     expect(cli.stdout).toMatch(/^grid 0\.02 s /m);
     const ras = await readRas(out, { size: 3 });
     expect(cells(ras.times, ras.ids, 0.005)).toEqual(['0:2', '2:0', '3:2']);
-    expect(fs.readFileSync(out, 'utf8')).toMatch(/^# target from .*pic\.png: neurons 3, bin 5 ms, time grid 0\.02 s, seed 4\n/);
+    expect(fs.readFileSync(out, 'utf8')).toMatch(/^# target from .*pic\.png: neurons 3, bin 0\.005 s, time grid 0\.02 s, seed 4\n/);
 
     // Same seed, same file; another seed, other times.
     const again = path.join(cli.dir, 'again.ras');
+    // The deprecated --bin-ms still works, with a warning.
+    cli.stderr = '';
     await cli.run('target', image, '-o', again, '--bin-ms', '5', '--seed', '4');
+    expect(cli.stderr).toBe('superspike: warning: --bin-ms is deprecated: use --bin-seconds 0.005\n');
     expect(fs.readFileSync(again, 'utf8')).toBe(fs.readFileSync(out, 'utf8'));
-    await cli.run('target', image, '-o', again, '--bin-ms', '5', '--seed', '5');
+    await cli.run('target', image, '-o', again, '--bin-seconds', '0.005', '--seed', '5');
     expect(fs.readFileSync(again, 'utf8')).not.toBe(fs.readFileSync(out, 'utf8'));
   });
 
@@ -124,7 +127,7 @@ describe('superspike target', () => {
     expect(cli.stderr).toMatch(/^superspike: .*x\.png: not a readable PNG image/);
     expect(fs.existsSync(path.join(cli.dir, 'x.ras'))).toBe(false);
     expect(await cli.run('target', notPng)).toBe(2); // -o is required
-    expect(await cli.run('target', notPng, '-o', 'y.ras', '--bin-ms', '0')).toBe(2);
+    expect(await cli.run('target', notPng, '-o', 'y.ras', '--bin-seconds', '0')).toBe(2);
     expect(await cli.run('target', notPng, '-o', 'y.ras', '--threshold', '2')).toBe(2);
   });
 

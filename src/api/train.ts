@@ -5,10 +5,15 @@
  * `superspike run` does, so a library run writes the same files as the CLI.
  */
 import { availableParallelism } from 'node:os';
+import { z } from 'zod';
 import { createProgressReporter } from '../report/progress.js';
 import { loadConfig } from '../config/load.js';
 import type { ConfigInput, ExperimentConfig } from '../config/schema.js';
-import { resolveTask } from '../config/task.js';
+import { resolveTask, type ResolvedTask } from '../config/task.js';
+import { checkInitFrom, resumedConfig } from '../engine/continuation.js';
+import { networkShape } from '../network/chain.js';
+import type { NetworkState } from '../io/netstate.js';
+import { loadNetworkState } from '../engine/state-validate.js';
 import { runExperiment, type ProgressEvent, type RunResult } from '../engine/coordinator.js';
 import { UserError } from '../errors.js';
 import type { RunInfo } from '../io/run-info.js';
@@ -33,6 +38,62 @@ export interface TrainOptions {
   signal?: AbortSignal;
   /** Kernel implementation. Default `wasm`. */
   kernels?: 'wasm' | 'reference';
+  /**
+   * Continue a saved run (`run --resume`): a checkpoint, or `<name>.trained.netstate` with
+   * `extend`. The config argument must then be undefined (the state holds it); `out` should be
+   * the run's own folder.
+   */
+  resume?: string;
+  /** With `resume` of `<name>.trained.netstate`: train this many more blocks (`run --extend`). */
+  extend?: number;
+  /** A fresh run that starts from the weights of this saved network (`run --init-from`; same layer sizes). */
+  initFrom?: string;
+  /** Checkpoint and stop when this block is about to start (`run --stop-after-block`; `interrupted`). */
+  stopAfterBlock?: number;
+  /** Write `<name>.checkpoint.netstate` before every k-th block and keep going (`run --checkpoint-every`). */
+  checkpointEvery?: number;
+  /** State monitors as `run --record` takes them (docs/monitors.md). */
+  record?: string[];
+  /** A fresh run may delete the checkpoint of an interrupted run in `out` (`run --force`). */
+  force?: boolean;
+}
+
+const isFunction = z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function', 'expected a function');
+
+/** `TrainOptions` as a schema: every key checked, with a one-line error naming it. */
+const TrainOptionsSchema = z.strictObject({
+  workers: z.number().int().positive().optional(),
+  out: z.string().min(1).optional(),
+  quiet: z.boolean().optional(),
+  onProgress: isFunction.optional(),
+  onStats: isFunction.optional(),
+  signal: z.custom<AbortSignal>((v) => v instanceof AbortSignal, 'expected an AbortSignal').optional(),
+  kernels: z.enum(['wasm', 'reference']).optional(),
+  resume: z.string().min(1).optional(),
+  extend: z.number().int().positive().optional(),
+  initFrom: z.string().min(1).optional(),
+  stopAfterBlock: z.number().int().nonnegative().optional(),
+  checkpointEvery: z.number().int().positive().optional(),
+  record: z.array(z.string()).optional(),
+  force: z.boolean().optional(),
+});
+
+/** The options, checked: a `UserError` such as `train(): options.workers: expected int, received number`. */
+export function validateTrainOptions(options: unknown): TrainOptions {
+  if (options === undefined) return {};
+  const parsed = TrainOptionsSchema.safeParse(options);
+  if (parsed.success) {
+    const o = parsed.data as TrainOptions;
+    if (o.extend !== undefined && o.resume === undefined) throw new UserError('train(): options.extend needs options.resume (the state saved when training ended)');
+    if (o.initFrom !== undefined && o.resume !== undefined) throw new UserError('train(): options.initFrom starts a new run and options.resume continues one: give one of them');
+    return o;
+  }
+  const issue = parsed.error.issues[0]!;
+  if (issue.code === 'unrecognized_keys') {
+    throw new UserError(`train(): unknown option${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => JSON.stringify(k)).join(', ')} (known: ${Object.keys(TrainOptionsSchema.shape).join(', ')})`);
+  }
+  const where = issue.path.length > 0 ? `options.${issue.path.join('.')}` : 'options';
+  throw new UserError(`train(): ${where}: ${issue.message}`);
 }
 
 export interface TrainResult {
@@ -63,29 +124,54 @@ export function resolveTrainConfig(config: TrainConfig): ExperimentConfig {
   if (config === undefined) return loadConfig(DEFAULT_CONFIG_PATH).config;
   if (typeof config === 'string') return loadConfig(config).config;
   if (config === null || typeof config !== 'object' || Array.isArray(config)) {
-    throw new UserError(`train(): config must be a file path, a config object or undefined, got ${config === null ? 'null' : typeof config}`);
+    throw new UserError(`train(): config must be a file path, a config object or undefined, got ${config === null ? 'null' : Array.isArray(config) ? 'an array' : typeof config}`);
   }
-  // An object is read like the file's JSON; relative input/target paths are taken from the
-  // working directory, and without files or a task it gets the built-in task.
-  return loadConfig(undefined, config).config;
+  // An object is read like the file's JSON, from the same defaults (config/default.json's built-in
+  // task); relative input/target paths are taken from the working directory, and spike trains
+  // may be given as { times, ids } arrays.
+  return loadConfig(undefined, config, undefined, 'train() config').config;
+}
+
+/** The config, task and saved state a call runs: a new run, a resume (perhaps extended), or a start from saved weights. */
+async function planRun(config: TrainConfig, options: TrainOptions): Promise<{
+  experiment: ExperimentConfig; task: ResolvedTask; resume?: NetworkState; initFrom?: NetworkState;
+}> {
+  if (options.resume !== undefined) {
+    if (config !== undefined) throw new UserError('train(): options.resume continues the saved experiment as it was: pass undefined as the config');
+    const resume = loadNetworkState(options.resume);
+    return { experiment: resumedConfig(resume, options.resume, options.extend), task: resume.task, resume };
+  }
+  const experiment = resolveTrainConfig(config);
+  const task = await resolveTask(experiment, { onWarning: options.quiet ? () => {} : undefined });
+  if (options.initFrom === undefined) return { experiment, task };
+  const initFrom = loadNetworkState(options.initFrom);
+  checkInitFrom(initFrom, options.initFrom, networkShape(experiment, task));
+  return { experiment, task, initFrom };
 }
 
 /**
  * Trains a network and resolves when the run has finished and written its files. Rejects with a
- * `UserError` (one line naming the problem) for a bad config or a failed rank.
+ * `UserError` (one line naming the problem) for a bad config, bad options or a failed rank.
  */
-export async function train(config?: TrainConfig, options: TrainOptions = {}): Promise<TrainResult> {
-  const experiment = resolveTrainConfig(config);
-  const task = await resolveTask(experiment, { onWarning: options.quiet ? () => {} : undefined });
+export async function train(config?: TrainConfig, trainOptions?: TrainOptions): Promise<TrainResult> {
+  const options = validateTrainOptions(trainOptions);
+  const { experiment, task, resume, initFrom } = await planRun(config, options);
   const reporter = createProgressReporter({ quiet: options.quiet ?? false, stream: process.stderr });
   const workers = options.workers ?? availableParallelism();
-  reporter.start({ config: experiment, task, workers });
+  reporter.start({ config: experiment, task, workers, resumedFrom: options.resume });
   let result: RunResult;
   try {
     result = await runExperiment(experiment, task, {
       workers,
       outDir: options.out,
       kernels: options.kernels,
+      resume,
+      resumeFile: options.resume,
+      initFrom,
+      stopAfterBlock: options.stopAfterBlock,
+      checkpointEveryBlocks: options.checkpointEvery,
+      record: options.record,
+      force: options.force,
       stopSignal: options.signal,
       onProgress: (e) => {
         reporter.progress(e);

@@ -9,7 +9,7 @@ import { toTable, type ResolvedTask } from '../config/task.js';
 import { runExperiment } from '../engine/coordinator.js';
 import { gatherJson, type ProcessRuntime } from '../engine/process-group.js';
 import { poissonEvents } from '../tasks/poisson.js';
-import { STEPS_PER_SECOND, secondsToSteps } from '../model/constants.js';
+import { STEPS_PER_SECOND, secondsToSteps, type EligibilityMode } from '../model/constants.js';
 
 export interface BenchCase {
   label: string;
@@ -34,6 +34,11 @@ export interface BenchResult extends BenchCase {
   wallSecondsPerSimSecond: number;
   wallMin: number;
   wallMax: number;
+  /**
+   * CPU seconds (user + system, every thread of this process) per simulated second over the same
+   * block, median: on a machine that other jobs share it moves much less than the wall time.
+   */
+  cpuSecondsPerSimSecond: number;
   repeats: number;
   synapseUpdatesPerSecond: number;
   speedupOver1: number | null;
@@ -61,6 +66,8 @@ export interface BenchOptions {
   /** Runs per case; the table reports the median. Default 3. */
   repeat?: number;
   kernels?: 'wasm' | 'reference';
+  /** The eligibility pass (docs/model.md §7.7); absent: the config default (recursive). */
+  eligibility?: EligibilityMode;
   cases?: BenchCase[];
   onResult?: (r: BenchResult) => void;
   /** Under mpirun: every case runs as this MPI job (see engine/mpi-session.ts). */
@@ -102,11 +109,15 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult[
     const task = benchTask(c.nInput ?? 200, c.nOutput ?? 200);
     // blockSeconds is the warm-up (burn-in) and the measured block alike; round to 0.8 ms.
     const block = Math.round(Math.max(seconds, warmup) / 0.0008) * 0.0008;
-    const config = validateConfig({ hidden: c.hidden, feedback: c.feedback, blocks: 1, blockSeconds: block, eta: 1e-3, w0: 0.05, seed: 1, name: 'bench' }, 'bench');
+    const config = validateConfig({
+      hidden: c.hidden, feedback: c.feedback, blocks: 1, blockSeconds: block, eta: 1e-3, w0: 0.05, seed: 1, name: 'bench',
+      ...(options.eligibility === undefined ? {} : { eligibility: options.eligibility }),
+    }, 'bench');
     const sizes = [c.nInput ?? 200, ...c.hidden, c.nOutput ?? 200];
     let synapses = 0;
     for (let l = 1; l < sizes.length; l++) synapses += sizes[l - 1]! * sizes[l]!;
     const walls: number[] = [];
+    const cpus: number[] = [];
     let peak = 0;
     let growth = 0;
     let bytesPerInterval = 0;
@@ -116,6 +127,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult[
       const baseline = process.memoryUsage().rss;
       let runPeak = baseline;
       const statsTimes: number[] = [];
+      const statsCpu: number[] = [];
       const result = await runExperiment(config, task, {
         processes: options.processes ?? null,
         workers: c.workers,
@@ -131,9 +143,12 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult[
         onStats: () => {
           if (statsTimes.length < 2) runPeak = Math.max(runPeak, process.memoryUsage().rss);
           statsTimes.push(performance.now());
+          const used = process.cpuUsage();
+          statsCpu.push((used.user + used.system) / 1e6);
         },
       });
       walls.push((statsTimes[1]! - statsTimes[0]!) / 1000 / block);
+      cpus.push((statsCpu[1]! - statsCpu[0]!) / block);
       peak = Math.max(peak, runPeak);
       growth = Math.max(growth, runPeak - baseline);
       bytesPerInterval = result.info.layout?.bytesPerIntervalPerProcess ?? 0;
@@ -144,6 +159,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult[
     const mine = { peak, lifetime: Math.max(peak, process.resourceUsage().maxRSS * 1024), growth };
     const perProcess = options.processes ? gatherJson(options.processes, mine) ?? [mine] : [mine];
     walls.sort((a, b) => a - b);
+    cpus.sort((a, b) => a - b);
     const perSim = walls[walls.length >> 1]!;
     const one = results.find((r) => r.workers === 1 && (r.processes ?? 1) === 1 && r.network === sizes.join('-') && r.feedback === c.feedback);
     const r: BenchResult = {
@@ -154,6 +170,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult[
       wallSecondsPerSimSecond: perSim,
       wallMin: walls[0]!,
       wallMax: walls[walls.length - 1]!,
+      cpuSecondsPerSimSecond: cpus[cpus.length >> 1]!,
       repeats: walls.length,
       synapseUpdatesPerSecond: (synapses * STEPS_PER_SECOND) / perSim,
       processes: options.processes?.placement.processes ?? 1,

@@ -1,7 +1,8 @@
 /** Commander argument parsers shared by the commands: each rejects with a one-line reason. */
 import { availableParallelism } from 'node:os';
+import { InvalidArgumentError, Option } from 'commander';
 import { LIMITS } from '../config/limits.js';
-import { InvalidArgumentError } from 'commander';
+import { UserError } from '../errors.js';
 import type { Layout } from '../engine/mpi-launch.js';
 
 /** The finite number `value` spells, or undefined when it is blank or no finite number. */
@@ -111,6 +112,28 @@ export function parseLayoutList(value: string): Layout[] {
     }
     return { processes: Number(m[1]), threads: Number(m[2]), tcp: m[3] !== undefined };
   });
+}
+
+/**
+ * Durations on the command line are in seconds, as the config keys (`…Seconds`). A flag that once
+ * took milliseconds stays as a hidden alias: it warns, and its value arrives converted to seconds.
+ */
+export function deprecatedMsOption(msFlag: string, secondsFlag: string, parse: (value: string) => number): Option {
+  return new Option(`${msFlag} <ms>`, `deprecated: ${secondsFlag}`).hideHelp().argParser((value: string) => {
+    const ms = parse(value);
+    process.stderr.write(`superspike: warning: ${msFlag} is deprecated: use ${secondsFlag} ${ms / 1000}\n`);
+    return ms / 1000;
+  });
+}
+
+/** The seconds given by a flag or by its deprecated milliseconds alias (already in seconds); both is an error. */
+export function secondsFlag<K extends string, M extends string>(
+  opts: { [key in K | M]?: number }, secondsKey: K, msKey: M, stem: string,
+): number | undefined {
+  const seconds = opts[secondsKey];
+  const fromMs = opts[msKey];
+  if (seconds !== undefined && fromMs !== undefined) throw new UserError(`give ${stem}-seconds or ${stem}-ms (deprecated), not both`);
+  return seconds ?? fromMs;
 }
 
 /** Under an MPI launcher: the cores shared by the processes on this host (at least 1). */

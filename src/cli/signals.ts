@@ -8,6 +8,8 @@
  * and the ranks agree on the stop clock through the interval exchange.
  */
 import * as fs from 'node:fs';
+import path from 'node:path';
+import { resumeCommand } from '../report/progress.js';
 
 const SIGNAL_EXIT_CODES = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 } as const;
 /** A stop before the run started, so before any checkpoint could exist (sysexits' EX_TEMPFAIL: try again). */
@@ -65,6 +67,7 @@ export function checkpointTruth(file: string, stopRequestedAt: number): string {
     return 'no checkpoint was written';
   }
   // Coarse file-system clocks: a second of slack counts a just-written file as this stop's.
-  if (st.mtimeMs >= stopRequestedAt - 1000) return `the checkpoint of this stop was written: continue with --resume ${file}`;
-  return `this stop's checkpoint was not written; ${file} is an earlier checkpoint (saved ${st.mtime.toISOString()}) that --resume can continue`;
+  const command = resumeCommand(file, path.dirname(file));
+  if (st.mtimeMs >= stopRequestedAt - 1000) return `the checkpoint of this stop was written: continue with: ${command}`;
+  return `this stop's checkpoint was not written; ${file} is an earlier checkpoint (saved ${st.mtime.toISOString()}); continue it with: ${command}`;
 }

@@ -2,11 +2,12 @@
  * Reading an experiment config: JSON file → CLI overrides → schema validation, with errors that
  * name the file, the key and what is wrong.
  */
-import { readFileSync, statSync, type Stats } from 'node:fs';
+import { existsSync, readFileSync, statSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { UserError } from '../errors.js';
 import { describeErrno } from '../io/fs-errors.js';
+import { PACKAGE_ROOT } from '../paths.js';
 import { checkConfigLimits, checkShapeLimits, LIMITS } from './limits.js';
 import { ConnectionSchema, ConfigSchema, TrialStimulusSchema, type ConfigInput, type ExperimentConfig } from './schema.js';
 import { networkShape } from '../network/chain.js';
@@ -87,16 +88,18 @@ function knownKeys(at: PropertyKey[]): string {
 }
 
 /**
- * Loads `file` (or the schema defaults when undefined), applies `overrides` (CLI flags; paths in
- * them are relative to the working directory) and validates the result.
+ * Loads `file` (or the schema defaults — the built-in task of config/default.json — when undefined),
+ * applies `overrides` (CLI flags, or a config object; paths in them are relative to the working
+ * directory) and validates the result. `objectSource` names a config without a file in messages.
  */
 export function loadConfig(
   file: string | undefined, overrides: Partial<ConfigInput> = {},
   addConnections?: (hiddenLayers: number) => ConnectionSpec[],
+  objectSource = 'built-in defaults',
 ): LoadedConfig {
   let raw: Record<string, unknown> = {};
   let baseDir = process.cwd();
-  let source = 'built-in defaults';
+  let source = objectSource;
   if (file !== undefined) {
     source = file;
     baseDir = path.dirname(path.resolve(file));
@@ -116,7 +119,12 @@ export function loadConfig(
           `${file} is a folder, not a config file (give a .json config; to look at a finished run there: superspike report ${file})`,
         );
       }
-      if (code === 'ENOENT') throw new ConfigError(`no such config file: ${file}`);
+      if (code === 'ENOENT') {
+        // A project that installed the package has no config/ of its own: point at the package's copy.
+        const shipped = path.join(PACKAGE_ROOT, file);
+        const hint = !path.isAbsolute(file) && existsSync(shipped) ? ` (the package ships ${file}: pass ${shipped}, or shippedConfig('${path.basename(file, '.json')}') in code)` : '';
+        throw new ConfigError(`no such config file: ${file}${hint}`);
+      }
       throw new ConfigError(`cannot read config ${file}: ${describeErrno(err)}`);
     }
     try {
@@ -138,11 +146,15 @@ export function loadConfig(
       merged[key] = { ...merged[key], ...Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) };
       continue;
     }
-    merged[key] = key === 'input' || key === 'target' ? path.resolve(value as string) : value;
+    merged[key] = (key === 'input' || key === 'target') && typeof value === 'string' ? path.resolve(value) : value;
   }
   if (overrides.trials !== undefined) merged.trials = withStimulusPaths(overrides.trials, process.cwd());
   if ((merged.input !== undefined || merged.target !== undefined) && merged.task !== undefined && overrides.input !== undefined) {
     delete merged.task; // files given on the command line replace the config's built-in task
+  }
+  if (file === undefined && [merged.input, merged.target, merged.task, merged.trials].every((v) => v === undefined)) {
+    // Without a file and without a task: the built-in one, exactly as config/default.json names it.
+    merged.task = {};
   }
   let config = validateConfig(merged, source);
   const added = addConnections?.(config.hidden.length) ?? [];
@@ -154,10 +166,7 @@ export function loadConfig(
     throw new ConfigError(`${source}: give both input and target rasters (or neither, for the built-in task)`);
   }
   if (config.input === undefined && config.task === undefined && config.trials === undefined) {
-    if (file !== undefined) {
-      throw new ConfigError(`${source} names no task: give --input and --target rasters (or a "task" object for the built-in one, or "trials")`);
-    }
-    config.task = validateConfig({ task: {} }, source).task;
+    throw new ConfigError(`${source} names no task: give --input and --target rasters (or a "task" object for the built-in one, or "trials")`);
   }
   // Before any raster is read or anything allocated (config/limits.ts).
   checkConfigLimits(config, source);

@@ -1,11 +1,15 @@
 /**
  * Experiment configuration (docs/model.md §8, §9): the schema, its documented defaults, and the error a
- * user sees for a bad file. Semantic options only: how a run is executed (workers, output
+ * user sees for a bad file. The defaults here are the only ones: they are the built-in task that a
+ * bare `superspike run`, `npm start`, `superspike inspect`, `train()` and config/default.json
+ * (`{"task": {}}`) all run, and every config file or object starts from them.
+ * A paper's setting differs from them only where its config says so (config/oxford.json: η 1e-3,
+ * w0 0.05, 20 s blocks, 50 blocks). Semantic options only: how a run is executed (workers, output
  * directory, kernels) is in `RunOptions` (engine/coordinator.ts) and never changes results.
  */
 import { z } from 'zod';
 import {
-  DEFAULT_LEARNING_RATE, DEFAULT_REGULARISER, LEARNING_RATE_SCHEMES, MAX_REGULARISER_EXPONENT,
+  DEFAULT_LEARNING_RATE, DEFAULT_REGULARISER, ELIGIBILITY_MODES, LEARNING_RATE_SCHEMES, MAX_REGULARISER_EXPONENT,
 } from '../model/constants.js';
 
 const positiveInt = z.number().int().positive();
@@ -15,12 +19,12 @@ export const BuiltinTaskSchema = z.strictObject({
   /** Text drawn in the built-in pixel font; the picture becomes the target raster. */
   text: z.string().min(1).default('SUPERSPIKE'),
   /** Vertical scale of the 5×7 font: output neurons = 7 × scale + 2 (one blank row above/below). */
-  scale: positiveInt.default(2),
+  scale: positiveInt.default(3),
   /** Width of one pixel column in seconds. */
   binSeconds: z.number().positive().default(0.01),
   /** Frozen Poisson input: neurons and rate. */
   inputNeurons: positiveInt.default(100),
-  inputRateHz: z.number().positive().default(5),
+  inputRateHz: z.number().positive().default(10),
   /** Seed of the generated input and jitter (the network seed is `seed`). */
   taskSeed: z.number().int().nonnegative().default(7),
 });
@@ -56,12 +60,42 @@ export const LearningRateSchema = z.strictObject({
   message: 'must be > 0 in float32 (at least 1.4e-45) for rmsprop and rmaxprop',
 });
 
+/** A list of numbers given in code: a plain array or a typed array, kept as a plain array (JSON in run.json). */
+const numberList = z.custom<ArrayLike<number>>(
+  (v) => Array.isArray(v) || (ArrayBuffer.isView(v) && !(v instanceof DataView)),
+  'expected an array of numbers',
+).transform((v) => Array.from(v as ArrayLike<number>));
+
+/**
+ * A spike train given in code instead of a .ras file (Brian2's `SpikeGeneratorGroup(N, indices,
+ * times)`, NEST's `spike_generator`): event i is neuron `ids[i]` at `times[i]` seconds. Read with
+ * exactly the rules of a .ras file (config/spike-source.ts), so the same events give the same run.
+ */
+export const SpikeArraysSchema = z.strictObject({
+  /** Event times in seconds, >= 0. */
+  times: numberList,
+  /** Neuron ids, whole numbers >= 0, one per time. */
+  ids: numberList,
+}).superRefine((train, ctx) => {
+  if (train.times.length !== train.ids.length) {
+    ctx.addIssue({ code: 'custom', path: ['ids'], message: `has ${train.ids.length} entries but times has ${train.times.length}: give one id per time` });
+    return;
+  }
+  const badTime = train.times.findIndex((t) => typeof t !== 'number' || !Number.isFinite(t) || t < 0);
+  if (badTime >= 0) ctx.addIssue({ code: 'custom', path: ['times', badTime], message: `${String(train.times[badTime])} is not a time in seconds >= 0` });
+  const badId = train.ids.findIndex((id) => typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id > 0xffffffff);
+  if (badId >= 0) ctx.addIssue({ code: 'custom', path: ['ids', badId], message: `${String(train.ids[badId])} is not a neuron id (a whole number >= 0)` });
+});
+
+/** A spike raster: a .ras file's path, or the events themselves as arrays. */
+const SpikeSourceSchema = z.union([z.string(), SpikeArraysSchema]);
+
 /** One stimulus of a user-made trial task: rasters with times relative to the trial onset. */
 export const TrialStimulusSchema = z.strictObject({
-  /** Input raster (.ras) of the stimulus; times in [0, windowSeconds). */
-  input: z.string(),
-  /** Target raster (.ras) of the stimulus (may be empty: silence); times in [0, windowSeconds). */
-  target: z.string(),
+  /** Input raster (.ras path or `{ times, ids }`) of the stimulus; times in [0, windowSeconds). */
+  input: SpikeSourceSchema,
+  /** Target raster (.ras path or `{ times, ids }`) of the stimulus (may be empty: silence); times in [0, windowSeconds). */
+  target: SpikeSourceSchema,
   /** The output neuron that should win the trial (window-of-opportunity readout). */
   label: z.number().int().nonnegative(),
 });
@@ -110,10 +144,10 @@ export const ConnectionSchema = z.strictObject({
 export const ConfigSchema = z.strictObject({
   /** Base name of the stats file `<name>.stats` and the state files. */
   name: z.string().regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, ".", "_" and "-" only').default('superspike'),
-  /** Input raster (.ras). Relative paths are resolved against the config file's folder. */
-  input: z.string().optional(),
-  /** Target raster (.ras). */
-  target: z.string().optional(),
+  /** Input raster: a .ras path (relative paths: against the config file's folder) or `{ times, ids }` arrays. */
+  input: SpikeSourceSchema.optional(),
+  /** Target raster: a .ras path or `{ times, ids }` arrays. */
+  target: SpikeSourceSchema.optional(),
   /** Built-in generated task, used when no input/target files are given. */
   task: BuiltinTaskSchema.optional(),
   /** Trial-based task (stimuli in random order, random gaps, background); excludes input/target/task. */
@@ -139,19 +173,25 @@ export const ConfigSchema = z.strictObject({
   feedbackNegativeFraction: z.number().min(0).max(1).optional(),
   /** Train the hidden layers too (false: only the readout learns). */
   learnHidden: z.boolean().default(true),
-  /** Learning rate η₀; divided by 10 from block 20 on. */
-  eta: z.number().positive().default(1e-3),
+  /** Learning rate η₀; divided by 10 from block 20 on. 0: the network never changes (evaluation). */
+  eta: z.number().nonnegative().default(5e-3),
   /** Initial weight scale: w ~ N(0, (w0/√fan_in)²). */
-  w0: z.number().nonnegative().default(0.05),
+  w0: z.number().nonnegative().default(0.2),
   /** Extra eligibility delay per hidden layer (docs/model.md §7.1). */
   feedbackDelaySeconds: z.number().nonnegative().default(0.8e-3),
   /** Random-feedback regulariser of the hidden layers: { strength ρ, exponent a, tauSeconds τ_hom }. */
   regulariser: RegulariserSchema.prefault({}),
   /** Learning-rate scheme of the weight update: { scheme, tauRmsSeconds, epsilon }. */
   learningRate: LearningRateSchema.prefault({}),
-  /** Block length in seconds (also the burn-in length). */
-  blockSeconds: z.number().positive().default(20),
-  blocks: z.number().int().nonnegative().default(50),
+  /**
+   * How the eligibility pass is computed: `recursive` (the reference, per-step filters) or
+   * `blocked` (docs/model.md §7.7: faster, rounded differently). Absent unless given, so configs
+   * without it keep their run.json bytes; absent means recursive.
+   */
+  eligibility: z.enum(ELIGIBILITY_MODES).optional(),
+  /** Block length in seconds (also the burn-in length); 6.1 s = 10 presentations of the built-in 0.61 s picture. */
+  blockSeconds: z.number().positive().default(6.1),
+  blocks: z.number().int().nonnegative().default(30),
   seed: z.number().int().nonnegative().max(0xffffffff).default(1),
   /** State monitors, as `run --record` takes them (docs/monitors.md); never changes a result. */
   record: z.array(z.string()).optional(),
@@ -168,3 +208,5 @@ export type ExperimentConfig = z.infer<typeof ConfigSchema>;
 export type ConfigInput = z.input<typeof ConfigSchema>;
 export type BuiltinTask = z.infer<typeof BuiltinTaskSchema>;
 export type TrialsConfig = z.infer<typeof TrialsSchema>;
+export type SpikeSource = z.infer<typeof SpikeSourceSchema>;
+export type SpikeArrays = z.input<typeof SpikeArraysSchema>;

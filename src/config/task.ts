@@ -4,7 +4,6 @@
  * by the built-in task (a word in a pixel font as target, frozen Poisson input), or a trial-based
  * task (config/trials.ts).
  */
-import { readRas } from '../io/ras.js';
 import { DT_SECONDS, secondsToSteps } from '../model/constants.js';
 import { replayPeriod, type EventTable } from '../model/replay.js';
 import { drawText } from '../tasks/pixel-font.js';
@@ -12,6 +11,7 @@ import { darkBitmapToTargetEvents } from '../tasks/image-target.js';
 import { poissonEvents } from '../tasks/poisson.js';
 import { ConfigError } from './load.js';
 import type { BuiltinTask, ExperimentConfig } from './schema.js';
+import { readSpikeSource, spikeSourceName } from './spike-source.js';
 import { resolveTrials } from './trials.js';
 
 export type { EventTable } from '../model/replay.js';
@@ -34,19 +34,21 @@ export async function resolveTask(config: ExperimentConfig, opts: TaskWarnings =
   const warn = opts.onWarning ?? ((m: string) => process.stderr.write(`superspike: warning: ${m}\n`));
   if (config.input !== undefined && config.target !== undefined) {
     const gridSteps = config.gridSeconds === null ? 0 : secondsToSteps(config.gridSeconds);
-    const input = await readRas(config.input, { size: config.nInput, strict: config.strict, onWarning: warn });
-    const target = await readRas(config.target, { size: config.nOutput, strict: config.strict, onWarning: warn });
+    const inputName = spikeSourceName(config.input, 'input');
+    const targetName = spikeSourceName(config.target, 'target');
+    const input = await readSpikeSource(config.input, 'input', { size: config.nInput, strict: config.strict, onWarning: warn });
+    const target = await readSpikeSource(config.target, 'target', { size: config.nOutput, strict: config.strict, onWarning: warn });
     const nInput = config.nInput ?? input.maxId + 1;
     const nOutput = config.nOutput ?? target.maxId + 1;
-    if (nInput <= 0) throw new ConfigError(`${config.input} holds no events: cannot infer the input size (give nInput)`);
-    if (nOutput <= 0) throw new ConfigError(`${config.target} holds no events: cannot infer the output size (give nOutput)`);
+    if (nInput <= 0) throw new ConfigError(`${inputName} holds no events: cannot infer the input size (give nInput)`);
+    if (nOutput <= 0) throw new ConfigError(`${targetName} holds no events: cannot infer the output size (give nOutput)`);
     return {
-      input: toTable(input.times, input.ids, gridSteps, config.input, warn),
-      target: toTable(target.times, target.ids, gridSteps, config.target, warn),
+      input: toTable(input.times, input.ids, gridSteps, inputName, warn),
+      target: toTable(target.times, target.ids, gridSteps, targetName, warn),
       nInput,
       nOutput,
       gridSteps,
-      description: `${config.input} → ${config.target}`,
+      description: `${inputName} → ${targetName}`,
     };
   }
   if (config.trials !== undefined) return resolveTrials(config, warn);

@@ -8,7 +8,7 @@
  * one period after training, presents the whole sequence once more to the trained, frozen
  * network — the test on which the final accuracy is measured.
  */
-import { readRas } from '../io/ras.js';
+import { readSpikeSource } from './spike-source.js';
 import { DT_SECONDS, secondsToSteps } from '../model/constants.js';
 import type { EventTable } from '../model/replay.js';
 import { trialList, trialSequence, windowMarkers, type Stimulus, type Trial, type TrialListOptions } from '../tasks/trials.js';
@@ -88,9 +88,9 @@ async function userStimuli(trials: TrialsConfig, config: ExperimentConfig, warn:
   const stimuli: Stimulus[] = [];
   let maxInput = -1;
   let maxOutput = -1;
-  for (const s of list) {
-    const input = await readRas(s.input, { size: config.nInput, strict: config.strict, onWarning: warn });
-    const target = await readRas(s.target, { size: config.nOutput, strict: config.strict, onWarning: warn });
+  for (const [k, s] of list.entries()) {
+    const input = await readSpikeSource(s.input, `trials.stimuli.${k}.input`, { size: config.nInput, strict: config.strict, onWarning: warn });
+    const target = await readSpikeSource(s.target, `trials.stimuli.${k}.target`, { size: config.nOutput, strict: config.strict, onWarning: warn });
     maxInput = Math.max(maxInput, input.maxId);
     maxOutput = Math.max(maxOutput, target.maxId, s.label);
     stimuli.push({ inputTimes: input.times, inputIds: input.ids, targetTimes: target.times, targetIds: target.ids, label: s.label });

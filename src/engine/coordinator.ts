@@ -10,6 +10,7 @@ import path from 'node:path';
 import { UserError } from '../errors.js';
 import type { ExperimentConfig } from '../config/schema.js';
 import type { ResolvedTask } from '../config/task.js';
+import type { NetworkState } from '../io/netstate.js';
 import type { RunInfo } from '../io/run-info.js';
 import type { StatsLine } from '../io/stats.js';
 import { DT_SECONDS, MIN_DELAY_STEPS } from '../model/constants.js';
@@ -27,7 +28,9 @@ import { acquireOutLock } from '../io/out-lock.js';
 import { fsUserError, isDescribableFsError } from '../io/fs-errors.js';
 import { runIdOf } from '../io/run-identity.js';
 import type { RunFileRecord } from '../io/run-files.js';
-import { restoreNetwork } from './restore.js';
+import { restoreNetwork, restoreWeights } from './restore.js';
+import { initialiseRank } from './initialise.js';
+import { trainedStateName } from './continuation.js';
 import { agreeOnRun, runFields } from './run-agreement.js';
 import { LIVE_TIMING_FIELDS, type RankTaskData } from './rank-task.js';
 import { nextSegment, phaseAt, type Schedule } from './schedule.js';
@@ -50,8 +53,12 @@ export interface RunResult {
   stateFile: string | null;
   stats: StatsLine[];
   timings: RankTiming[];
+  /** Wall seconds of this process's segment (a resumed run: since the resume). */
   wallSeconds: number;
+  /** Simulated seconds from 0 to the clock reached. */
   simulatedSeconds: number;
+  /** Simulated seconds at which this segment started (the resumed clock; 0 for a fresh run). */
+  startSeconds: number;
   files: string[];
   info: RunInfo;
 }
@@ -85,6 +92,8 @@ class Coordinator {
   private statsLines = 0;
   private clock = 0;
   private startWall = 0;
+  /** This process's segment of the run: when and from which clock it started (run.json `segments`). */
+  private segment = { startedAt: '', fromStep: 0, argv: [] as string[] };
   /** Each rank's timing so far, written by the ranks before they park (rank-task.ts). */
   private readonly liveTimings: Float64Array;
 
@@ -104,8 +113,8 @@ class Coordinator {
     this.schedule = scheduleFor(config, task);
     const record = [...(config.record ?? []), ...options.record];
     this.monitors = record.length === 0 || !options.recordSpikes ? null : planMonitors(record, this.topology, this.schedule, {
-      everySteps: msToSteps(options.recordEveryMs, '--record-every-ms'),
-      rateBinSteps: msToSteps(options.recordRateBinMs, '--record-rate-bin-ms'),
+      everySteps: msToSteps(options.recordEveryMs, '--record-every-seconds'),
+      rateBinSteps: msToSteps(options.recordRateBinMs, '--record-rate-bin-seconds'),
     });
     // The limits of `run`, for every caller (the library too), before anything is allocated.
     checkWorkers(this.ranks, null, this.localRanks.length);
@@ -152,7 +161,7 @@ class Coordinator {
     if (resume) outputs.checkResumable(this.monitors !== null);
     comm?.barrier();
     if (this.isRoot) {
-      outputs.claimFolder(this.runId, resume && { runId: resume.runId, statsLines: resume.statsLines, file: options.resumeFile ?? 'the resumed state' }, options.force);
+      outputs.claimFolder(this.runId, resume && { runId: resume.runId, statsLines: resume.statsLines, file: options.resumeFile ?? 'the resumed state', clock: resume.clock }, options.force);
     }
     comm?.barrier();
     if (resume) {
@@ -162,8 +171,22 @@ class Coordinator {
       outputs.prepareResumed(this.clock, this.statsLines);
     } else {
       outputs.prepareFresh();
+      if (options.initFrom) this.initialiseFrom(options.initFrom.connections);
     }
     comm?.barrier();
+  }
+
+  /**
+   * `--init-from`: this process's ranks start as a fresh network of this run's seed, then take the
+   * saved weights (and random feedback matrices) — so the ranks skip their own initialisation.
+   */
+  private initialiseFrom(connections: NetworkState['connections']): void {
+    const f32 = new Float32Array(this.memory.buffer);
+    const i32 = new Int32Array(this.memory.buffer);
+    for (const r of this.localRanks) {
+      initialiseRank(f32, i32, this.topology, this.layout.rankRegions[r]!, r, this.ranks, this.config.seed, this.config.w0);
+    }
+    restoreWeights(this.memory, this.layout, this.topology, connections);
   }
 
   private async execute(): Promise<RunResult> {
@@ -180,12 +203,13 @@ class Coordinator {
       outDir: options.recordSpikes ? outputs.outDir : null,
       appendSpikes: resume !== undefined,
       startClock: this.clock,
-      initialise: resume ? null : { seed: this.config.seed, w0: this.config.w0 },
+      initialise: resume || options.initFrom ? null : { seed: this.config.seed, w0: this.config.w0 },
       settings,
       liveTimings: this.liveTimings,
     });
 
     this.startWall = performance.now();
+    this.segment = { startedAt: new Date().toISOString(), fromStep: this.clock, argv: options.argv ?? process.argv };
     const placement = options.processes?.placement ?? null;
     const pool = new RankPool(this.control, this.localRanks, taskData, (rank) => whereIs(placement, rank), otherProcesses(placement));
     const progressTimer = setInterval(() => this.emitProgress(), options.progressIntervalMs);
@@ -204,6 +228,7 @@ class Coordinator {
         this.link.exchangeSteps(this.clock - (this.clock % MIN_DELAY_STEPS), this.clock, false);
       }
       stateFile = this.saveState(interrupted);
+      if (!interrupted) this.outputs.removeCheckpoint();
       this.control.post({ targetStep: this.clock, eta: 0, learning: false, frozen: true, finish: true });
       timings = await pool.finished();
       files = outputs.recordFiles(stateFile);
@@ -245,6 +270,8 @@ class Coordinator {
       if (this.control.stopRequested) return true;
       const segment = nextSegment(this.schedule, this.clock, this.statsLines);
       if (segment.statsDue) {
+        // Training is over and the frozen replay is next: the state a later `--extend` continues.
+        if (!segment.done && segment.phase === 'final') this.saveTrainedState();
         if (!segment.done && segment.phase === 'block') {
           if (this.options.stopAfterBlock === segment.block) return true;
           const every = this.options.checkpointEveryBlocks;
@@ -272,6 +299,11 @@ class Coordinator {
     return this.isRoot ? this.outputs.saveState(state, checkpoint) : this.outputs.stateFile(checkpoint);
   }
 
+  private saveTrainedState(): void {
+    const state = this.outputs.captureState(this.view, this.clock, this.statsLines, this.runId);
+    if (this.isRoot) this.outputs.saveStateAs(state, trainedStateName(this.config.name));
+  }
+
   private emitProgress(): void {
     if (!this.options.onProgress) return;
     const s = this.schedule;
@@ -283,6 +315,7 @@ class Coordinator {
       clock,
       endStep: s.endStep,
       simulatedSeconds: clock * DT_SECONDS,
+      startSeconds: this.segment.fromStep * DT_SECONDS,
       wallSeconds: (performance.now() - this.startWall) / 1000,
       phase,
       block,
@@ -312,13 +345,14 @@ class Coordinator {
       schedule: this.schedule, ranks: this.ranks, kernels: this.options.kernels, clock: this.clock,
       interrupted, stateFile, wallSeconds: (performance.now() - this.startWall) / 1000, timings,
       placement: placement ?? { processes: 1, process: 0, ranksPerProcess: this.ranks, hosts: [hostname()] },
-      runId: this.runId, files, inProgress,
+      runId: this.runId, segment: this.segment, files, inProgress,
     });
   }
 
   private finish(interrupted: boolean, stateFile: string | null, timings: RankTiming[], files: RunFileRecord[]): RunResult {
     const info = this.runInfoNow(interrupted, stateFile, timings, files);
-    const wallSeconds = info.wallSeconds;
+    // This process's segment (run.json's wallSeconds sums every segment of a resumed run).
+    const wallSeconds = info.segments?.at(-1)?.wallSeconds ?? info.wallSeconds;
     if (this.isRoot) this.outputs.writeRunInfo(info);
     return {
       interrupted,
@@ -331,6 +365,7 @@ class Coordinator {
       timings,
       wallSeconds,
       simulatedSeconds: this.clock * DT_SECONDS,
+      startSeconds: this.segment.fromStep * DT_SECONDS,
       files: this.outputs.files(stateFile),
       info,
     };

@@ -80,7 +80,8 @@ export function planMonitors(specs: readonly string[], topology: Topology, sched
 export function msToSteps(ms: number, option: string): number {
   const steps = secondsToSteps(ms / 1000);
   if (!(steps >= 1) || Math.abs(steps * DT_SECONDS * 1000 - ms) > 1e-9 * Math.max(1, ms)) {
-    throw new UserError(`${option} ${ms}: must be a positive multiple of ${DT_SECONDS * 1000} ms (one step)`);
+    // Named in seconds, as the flags take them (--record-every-seconds).
+    throw new UserError(`${option} ${ms / 1000}: must be a positive multiple of ${DT_SECONDS} s (one step)`);
   }
   return steps;
 }
@@ -108,6 +109,10 @@ function planOne(spec: string, topology: Topology, schedule: Schedule, defaults:
   }
   if ((kind === 'error' || kind === 'eligibility') && !topology.connections[connection]!.plastic) {
     fail(`the connection ${named?.name ?? `into ${info.spkName}`} does not learn: it has no ${kind}`);
+  }
+  if (kind === 'eligibility' && topology.shape.eligibility === 'blocked') {
+    // A sample completes the pending block early, which would change the rounding (docs/model.md §7.7).
+    fail('eligibility monitors need "eligibility": "recursive" (with blocked eligibility a sample would change the results)');
   }
   const plan: MonitorPlan = {
     kind, suffix: kind, group, spkName: named?.name ?? info.spkName, groupSize: info.size, connection: NEURON_KINDS.has(kind) && kind !== 'error' ? -1 : connection,

@@ -32,6 +32,9 @@ export interface ProgressEvent {
   clock: number;
   endStep: number;
   simulatedSeconds: number;
+  /** Simulated seconds at which this process's part of the run began (the resumed clock; 0 for a fresh run). */
+  startSeconds: number;
+  /** Wall seconds since this process's part of the run began. */
   wallSeconds: number;
   phase: 'burn-in' | 'block' | 'final';
   block: number;
@@ -49,8 +52,12 @@ export interface RunOptions {
   kernels?: KernelKind;
   /** Continue from this saved state instead of a fresh network. */
   resume?: NetworkState;
+  /** Start a fresh run whose weights are this state's (`--init-from`; shape checked by the caller). */
+  initFrom?: NetworkState;
   /** Where `resume` was read from (for messages). */
   resumeFile?: string;
+  /** The command line recorded in run.json's segment (default: `process.argv`). */
+  argv?: string[];
   /** Stop with a checkpoint when this block is about to start (the run resumes from there). */
   stopAfterBlock?: number | null;
   /** Also write `<name>.checkpoint.netstate` before every k-th block, without stopping (0: never). */
@@ -108,6 +115,8 @@ export const DEFAULT_RUN_OPTIONS = Object.freeze({
   kernels: 'wasm' as KernelKind,
   resume: undefined as NetworkState | undefined,
   resumeFile: undefined as string | undefined,
+  initFrom: undefined as NetworkState | undefined,
+  argv: undefined as string[] | undefined,
   stopAfterBlock: null as number | null,
   checkpointEveryBlocks: 0,
   force: false,

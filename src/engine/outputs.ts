@@ -11,8 +11,9 @@ import { UserError } from '../errors.js';
 import type { ExperimentConfig } from '../config/schema.js';
 import type { ResolvedTask } from '../config/task.js';
 import { saveNetworkState, NETSTATE_FORMAT, NETSTATE_VERSION, type NetworkState } from '../io/netstate.js';
-import { RUN_INFO_FILE, writeRunInfo, type RunInfo, type RunInfoLayout } from '../io/run-info.js';
+import { RUN_INFO_FILE, writeRunInfo, type RunInfo, type RunInfoLayout, type RunInfoSegment } from '../io/run-info.js';
 import { findAurynMonitorFiles } from '../io/auryn-monitor-files.js';
+import { PACKAGE_VERSION } from '../paths.js';
 import { findMonitorRankFiles, truncateMonitorFileAt } from '../io/monitor-files.js';
 import { recordRunFiles, type RunFileRecord } from '../io/run-files.js';
 import { readSpkHeader, spkRankFiles, truncateSpkAfter } from '../io/spk.js';
@@ -20,6 +21,7 @@ import { refuseSymlink } from '../io/spk-format.js';
 import { appendStatsLine, formatStatsLine, writeStatsFile, type StatsLine } from '../io/stats.js';
 import { checkResumeFolder, removeStaleOutputs, writeRunStartMarker } from '../io/run-identity.js';
 import { DT_SECONDS, STEPS_PER_SECOND } from '../model/constants.js';
+import { trainedStateName } from './continuation.js';
 import { MONITOR_KINDS } from './monitor-plan.js';
 import { finalWindow, testWindows, type Schedule } from './schedule.js';
 import type { NetworkView } from './snapshot.js';
@@ -27,8 +29,17 @@ import type { Topology } from '../network/topology.js';
 import type { RankTiming } from './wait-log.js';
 import type { Placement } from './process-group.js';
 
+/** What one process records about itself in its segment of run.json. */
+export interface SegmentStart {
+  startedAt: string;
+  fromStep: number;
+  argv: string[];
+}
+
 export class RunOutputs {
   readonly statsFile: string;
+  /** Segments of earlier processes of this run (a resume), oldest first; read when the folder is claimed. */
+  private earlierSegments: RunInfoSegment[] = [];
 
   constructor(
     readonly outDir: string,
@@ -85,14 +96,18 @@ export class RunOutputs {
    * take this run (a resume only continues the run it belongs to), then marked as holding this
    * run, incomplete, until run.json is rewritten last.
    */
-  claimFolder(runId: string, resume: { runId?: string; statsLines: number; file: string } | null, force = false): void {
-    if (resume) checkResumeFolder(this.outDir, resume.runId, resume.file, this.statsFile, resume.statsLines);
+  claimFolder(runId: string, resume: { runId?: string; statsLines: number; file: string; clock: number } | null, force = false): void {
+    if (resume) {
+      checkResumeFolder(this.outDir, resume.runId, resume.file, this.statsFile, resume.statsLines);
+      // The history that led to the saved clock; a segment that started after it was lost with its work.
+      this.earlierSegments = readSegments(this.outDir).filter((seg) => seg.fromStep < resume.clock);
+    }
     const checkpoint = this.stateFile(true);
     if (!resume && !force && existsSync(checkpoint) && !finishedUninterrupted(this.outDir)) {
       // The one way to continue an interrupted run: never deleted by a fresh run by accident.
       throw new UserError(`${checkpoint} is the checkpoint of an interrupted run: continue it with --resume ${checkpoint} --out ${this.outDir}, or start afresh with --force (deletes it)`);
     }
-    writeRunStartMarker(this.outDir, runId);
+    writeRunStartMarker(this.outDir, runId, this.earlierSegments.length > 0 ? { segments: this.earlierSegments } : {});
     if (!resume) removeStaleOutputs(this.outDir, this.config.name);
   }
 
@@ -169,6 +184,18 @@ export class RunOutputs {
     };
   }
 
+  /** A completed run's checkpoint is superseded by its final state: it goes. */
+  removeCheckpoint(): void {
+    if (this.isRoot) rmSync(this.stateFile(true), { force: true });
+  }
+
+  /** Writes a state under its own name in the folder (the trained state); root only. */
+  saveStateAs(state: NetworkState, name: string): string {
+    const file = path.join(this.outDir, name);
+    saveNetworkState(file, state);
+    return file;
+  }
+
   /** Writes the network state; a checkpoint when the run is not over. */
   saveState(state: NetworkState, checkpoint: boolean): string {
     const file = this.stateFile(checkpoint);
@@ -179,14 +206,24 @@ export class RunOutputs {
   runInfo(run: {
     schedule: Schedule; ranks: number; kernels: string; clock: number; interrupted: boolean;
     stateFile: string | null; wallSeconds: number; timings: RankTiming[]; placement: Placement; runId: string;
+    segment: SegmentStart;
     /** A rewrite while the run goes: no final window yet. */
     inProgress?: boolean;
     files: RunFileRecord[];
   }): RunInfo {
     const s = run.schedule;
     const { topology } = this;
+    const host = run.placement.hosts[run.placement.process] ?? hostname();
+    const segment: RunInfoSegment = {
+      startedAt: run.segment.startedAt, fromStep: run.segment.fromStep, toStep: run.clock, wallSeconds: run.wallSeconds,
+      interrupted: run.interrupted, argv: run.segment.argv, version: PACKAGE_VERSION, node: process.version, host,
+      ranks: run.ranks, processes: run.placement.processes,
+    };
+    const segments = [...this.earlierSegments, segment];
     const info: RunInfo = {
       name: this.config.name,
+      provenance: { version: PACKAGE_VERSION, node: process.version, host, argv: segment.argv, startedAt: segments[0]!.startedAt },
+      segments,
       config: this.config as unknown as Record<string, unknown>,
       taskDescription: this.task.description,
       ranks: run.ranks,
@@ -214,7 +251,7 @@ export class RunOutputs {
       finalWindow: run.interrupted || run.inProgress ? null : finalWindow(s),
       statsFile: path.basename(this.statsFile),
       stateFile: run.stateFile ? path.basename(run.stateFile) : null,
-      wallSeconds: run.wallSeconds,
+      wallSeconds: segments.reduce((sum, seg) => sum + seg.wallSeconds, 0),
       simulatedSeconds: run.clock * DT_SECONDS,
       rankTimings: run.timings,
       layout: layoutInfo(run.placement, run.timings),
@@ -249,7 +286,9 @@ export class RunOutputs {
 
   /** Every file of the run, for the summary. */
   files(stateFile: string | null): string[] {
-    return [...this.existingRankFiles().sort(), ...this.existingMonitorFiles().sort(), this.statsFile, ...(stateFile ? [stateFile] : []), path.join(this.outDir, RUN_INFO_FILE)];
+    const trained = path.join(this.outDir, trainedStateName(this.config.name));
+    const states = [...(existsSync(trained) ? [trained] : []), ...(stateFile ? [stateFile] : [])];
+    return [...this.existingRankFiles().sort(), ...this.existingMonitorFiles().sort(), this.statsFile, ...states, path.join(this.outDir, RUN_INFO_FILE)];
   }
 }
 
@@ -266,6 +305,16 @@ function layoutInfo(placement: Placement, timings: RankTiming[]): RunInfoLayout 
     bytesPerWeightExchangePerProcess: per(total('mpiWeightBytesSent'), total('mpiWeightExchanges')),
     mpiSeconds: timings.reduce((sum, t) => sum + (t.mpiSeconds ?? 0), 0),
   };
+}
+
+/** The segments a folder's run.json (or its start marker) records; none when it has none or is unreadable. */
+function readSegments(dir: string): RunInfoSegment[] {
+  try {
+    const parsed = JSON.parse(readFileSync(path.join(dir, RUN_INFO_FILE), 'utf8')) as { segments?: unknown };
+    return Array.isArray(parsed.segments) ? parsed.segments as RunInfoSegment[] : [];
+  } catch {
+    return [];
+  }
 }
 
 /** The folder's run.json says its run completed and was not interrupted (its checkpoint is spent). */

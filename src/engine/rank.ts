@@ -6,7 +6,7 @@
  * that memory through the transport (transport.ts), the rank's only line to the others.
  */
 import {
-  DECAY_RATE, ELIGIBILITY_BATCH, MIN_DELAY_STEPS, PRE_DECAY, RISE_RATE, WEIGHT_UPDATE_STEPS, homDecayOf,
+  DECAY_RATE, MIN_DELAY_STEPS, PRE_DECAY, RISE_RATE, WEIGHT_UPDATE_STEPS, homDecayOf,
 } from '../model/constants.js';
 import { classificationError, emitErrorEvents, outputError, symmetricFeedbackEvent, takeInbox, uniformFeedback } from '../model/error-signal.js';
 import { kernelRegionWords, type Kernels } from '../model/kernels.js';
@@ -87,6 +87,8 @@ export class RankEngine {
   private readonly batchAnyError: Int32Array;
   /** Some connection's weights are read by other ranks (symmetric feedback): fence updates. */
   private readonly fenceWeightUpdates: boolean;
+  /** The eligibility pass is blocked (docs/model.md §7.7), not recursive. */
+  private readonly blocked: boolean;
   /** Per-step decay of the regulariser's `hom` trace (the config's τ_hom). */
   private readonly homDecay: number;
   private readonly localOf: (id: number) => number;
@@ -126,6 +128,7 @@ export class RankEngine {
     this.batchSteps = new Int32Array(this.topology.connections.length);
     this.batchAnyError = new Int32Array(this.topology.connections.length);
     this.fenceWeightUpdates = ranks > 1 && sharedWeightConnections(this.topology).length > 0;
+    this.blocked = this.topology.shape.eligibility === 'blocked';
     this.homDecay = homDecayOf(this.topology.shape.regulariser.tauSeconds);
     // The kernel regions of this rank's plastic connections (helpers read them too: work-sharing.ts).
     for (let c = 0; c < this.topology.connections.length; c++) {
@@ -357,10 +360,10 @@ export class RankEngine {
     // E3 pre side (psp delay line and skip) with E5 (psp follows pre): psp is not read in between.
     this.kernels.presynaptic(reg.kernelRegion, batchRow, n, topology.shape.feedback === 'random' ? 1 : 0);
 
-    // E3 — the fused eligibility pass over all synapses, batched: it runs when the batch is full
-    // or before anything reads the synaptic traces (a weight update, a snapshot).
+    // E3 — the fused eligibility pass over all synapses, batched (blocked, §7.7): it runs when the
+    // batch is full or before anything reads the synaptic traces (a weight update, a snapshot).
     this.batchSteps[c] = batchRow + 1;
-    if (batchRow + 1 === ELIGIBILITY_BATCH) this.flushEligibility(c);
+    if (batchRow + 1 === reg.batchRows) this.flushEligibility(c);
   }
 
   /** §7.5 on this rank's synapses of connection c (its eligibility batch already flushed). */
@@ -380,6 +383,8 @@ export class RankEngine {
     const anyError = this.batchAnyError[c]!;
     this.batchAnyError[c] = 0;
     if (this.region.groups[this.topology.connections[c]!.postGroup]!.localCount === 0) return;
+    // Blocked mode: the per-post weights of the block, once, before any rank takes rows of it.
+    if (this.blocked) this.kernels.eligibilityBlockPrepare(this.region.connections[c]!.kernelRegion, steps);
     this.passes.run(c, steps, anyError);
   }
 

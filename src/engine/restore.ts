@@ -16,6 +16,17 @@ export function restoreNetwork(
   new Restorer(memory, layout, topology).restore(groups, connections);
 }
 
+/**
+ * Only the weights of a saved state — plastic weights and random-feedback matrices — into a
+ * network initialised fresh (`run --init-from`): everything else (membranes, traces, rings,
+ * the normaliser grad2, the clock) starts as in a new run.
+ */
+export function restoreWeights(
+  memory: WebAssembly.Memory, layout: MemoryLayout, topology: Topology, connections: ConnectionState[],
+): void {
+  new Restorer(memory, layout, topology).restoreWeights(connections);
+}
+
 class Restorer extends RegionView {
   constructor(memory: WebAssembly.Memory, layout: MemoryLayout, private readonly topology: Topology) {
     super(memory, layout);
@@ -66,6 +77,17 @@ class Restorer extends RegionView {
       this.u32[(l.ids >> 2) + at] = id;
       if (l.values && ring.values) this.f32[(l.values >> 2) + at] = ring.values[e]!;
     }
+  }
+
+  restoreWeights(connections: ConnectionState[]): void {
+    this.topology.connections.forEach((c, ci) => {
+      const s = connections[ci]!;
+      this.scatterSynapses(ci, 'w', s.w);
+      // A state without a feedback matrix (symmetric or uniform feedback) leaves the fresh one from the seed.
+      if (c.feedback?.mode === 'random' && s.feedbackB !== undefined) {
+        this.scatterRows(c.postGroup, (r) => this.conn(r, ci).feedbackB, (r) => this.conn(r, ci).stride, this.topology.shape.nOutput, this.f32, s.feedbackB);
+      }
+    });
   }
 
   restore(groups: GroupState[], connections: ConnectionState[]): void {

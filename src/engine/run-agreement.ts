@@ -64,6 +64,10 @@ export function runFields(config: ExperimentConfig, task: ResolvedTask, options:
   add('--resume', resume === undefined ? 'fresh run' : `state of run ${resume.runId ?? '?'} at step ${resume.clock}`, (hash) => {
     if (resume !== undefined) digestValue(hash, resume);
   });
+  const initFrom = options.initFrom;
+  add('--init-from', initFrom === undefined ? 'fresh weights' : `weights of run ${initFrom.runId ?? '?'} at step ${initFrom.clock}`, (hash) => {
+    if (initFrom !== undefined) digestValue(hash, initFrom.connections);
+  });
   add('--out', path.resolve(options.outDir));
   add('--kernels', options.kernels);
   add('--stop-after-block', options.stopAfterBlock);

@@ -2,7 +2,8 @@
  * Batched eligibility passes, shared between the ranks of one process.
  *
  * A rank collects up to ELIGIBILITY_BATCH steps of per-neuron inputs and then makes one pass over
- * its synapses (kernels.ts, `eligibilityBatch`). With several local ranks the pass is cut into
+ * its synapses (kernels.ts, `eligibilityBatch`; in blocked mode, docs/model.md §7.7, up to
+ * BLOCK_STEPS steps and `eligibilityBlock`, after the owner's `eligibilityBlockPrepare`). With several local ranks the pass is cut into
  * chunks of presynaptic rows published in the connection's pass descriptor (layout.ts, `pass`):
  * ranks that wait at a barrier take chunks too (`helpOthers`), which evens out ranks that run
  * slower. Every synapse still gets exactly the same operations, so the result does not depend on
@@ -111,6 +112,8 @@ export class EligibilityPasses {
    * owner's kernel region (its arrays), whoever runs it.
    */
   private rows(owner: number, c: number, j0: number, j1: number, steps: number, anyError: number): void {
-    this.o.kernels.eligibilityBatch(this.o.layout.rankRegions[owner]!.connections[c]!.kernelRegion, steps, j0, j1, anyError);
+    const region = this.o.layout.rankRegions[owner]!.connections[c]!.kernelRegion;
+    if (this.o.topology.shape.eligibility === 'blocked') this.o.kernels.eligibilityBlock(region, steps, j0, j1, anyError);
+    else this.o.kernels.eligibilityBatch(region, steps, j0, j1, anyError);
   }
 }

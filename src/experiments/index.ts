@@ -8,6 +8,7 @@ import path from 'node:path';
 import { UserError } from '../errors.js';
 import { depth } from './depth.js';
 import { ensureOutDir } from '../io/out-lock.js';
+import { formatG6 } from '../io/stats.js';
 import { ownsRun, type SweepJob } from './distribute.js';
 import { hiddenLayer } from './hidden-layer.js';
 import { learningRate } from './learning-rate.js';
@@ -101,9 +102,11 @@ export async function runPaperExperiment(preset: Preset, opts: ExperimentOptions
       stop: opts.stop,
       mine,
       onRunDone: (r, done, total, origin) => {
-        const accuracy = r.accuracy === null ? '' : `, accuracy ${r.accuracy}`;
+        // Six significant digits, as the stats file (0.991667, not 0.9916666666666668).
+        const accuracy = r.accuracy === null ? '' : `, accuracy ${formatG6(r.accuracy)}`;
+        const cost = typeof r.finalCost === 'number' ? formatG6(r.finalCost) : String(r.finalCost);
         const how = origin === 'reused' ? 'reused: completed run of the same config' : `${origin === 'resumed' ? 'resumed from its checkpoint, ' : ''}${r.wallSeconds.toFixed(1)} s`;
-        log(`  ${done}/${total} ${r.spec.condition} seed ${r.spec.seed}: final cost ${r.finalCost}${accuracy} (${how})`);
+        log(`  ${done}/${total} ${r.spec.condition} seed ${r.spec.seed}: final cost ${cost}${accuracy} (${how})`);
       },
     });
     if (opts.onlyRun !== undefined) return null;

@@ -63,7 +63,7 @@ export async function runShare(specs: readonly RunSpec[], opts: RunnerOptions): 
   for (const spec of specs) {
     for (const key of ['input', 'target'] as const) {
       const file = spec.config[key];
-      if (file !== undefined && !existsSync(file)) throw new UserError(`experiment data file ${file} is missing (it ships in data/ssbm)`);
+      if (typeof file === 'string' && !existsSync(file)) throw new UserError(`experiment data file ${file} is missing (it ships in data/ssbm)`);
     }
   }
   const keys = runKeys(specs);

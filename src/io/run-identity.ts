@@ -61,8 +61,10 @@ export function readFolderRun(dir: string): FolderRun {
  * any other output is touched, so a folder whose run fails or is killed never shows an old
  * run.json beside new spike files, and `report`/`plot`/`animate` refuse it.
  */
-export function writeRunStartMarker(dir: string, runId: string): void {
-  const marker = { format: 'superspike-run', completed: false, runId, pid: process.pid, startedAt: new Date().toISOString() };
+export function writeRunStartMarker(dir: string, runId: string, carried: Record<string, unknown> = {}): void {
+  // `carried`: what a resumed run keeps of the folder's history (run-info.ts segments), so that a
+  // resume killed before it ends still leaves the earlier segments for the next one.
+  const marker = { format: 'superspike-run', completed: false, runId, pid: process.pid, startedAt: new Date().toISOString(), ...carried };
   writeFileAtomic(path.join(dir, RUN_INFO_FILE), `${JSON.stringify(marker, null, 2)}\n`);
 }
 
@@ -115,7 +117,8 @@ export function removeStaleOutputs(dir: string, name: string): string[] {
   } catch {
     return [];
   }
-  const stale = names.filter((f) => f === `${name}.netstate` || f === `${name}.checkpoint.netstate` || TEMP_FILE.test(f));
+  const states = new Set([`${name}.netstate`, `${name}.checkpoint.netstate`, `${name}.trained.netstate`]);
+  const stale = names.filter((f) => states.has(f) || TEMP_FILE.test(f));
   for (const f of stale) rmSync(path.join(dir, f), { force: true });
   return stale;
 }

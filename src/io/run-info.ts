@@ -65,6 +65,38 @@ export interface RunInfoLayout {
 }
 
 /**
+ * One process's part of a run: a fresh start, or a resume from a checkpoint. Each has its own
+ * wall time, so speeds stay right when a run is continued (simulated / wall of the same segment).
+ */
+export interface RunInfoSegment {
+  /** ISO time the segment's process started the run. */
+  startedAt: string;
+  /** Clock (steps) the segment started from (the resumed state's clock; 0 for a fresh run) and reached. */
+  fromStep: number;
+  toStep: number;
+  wallSeconds: number;
+  /** The segment stopped with a checkpoint (signal, --stop-after-block). */
+  interrupted: boolean;
+  /** The command line of the process (`process.argv`), the package version, Node's version and the host. */
+  argv: string[];
+  version: string;
+  node: string;
+  host: string;
+  ranks: number;
+  processes: number;
+}
+
+/** Who made a run and how: the package version, Node, host and command line of the process that wrote run.json. */
+export interface RunInfoProvenance {
+  version: string;
+  node: string;
+  host: string;
+  argv: string[];
+  /** ISO time the run's first segment started. */
+  startedAt: string;
+}
+
+/**
  * Set while the run goes (with `completed: false`): run.json is rewritten at every stats line so
  * that `report` and `watch` can show a running folder. The folder's lock (out-lock.ts) names the
  * same pid and host while the run lives; a dead run leaves this behind with a stale or no lock.
@@ -80,6 +112,10 @@ export interface RunInfoProgress {
 
 export interface RunInfo {
   name: string;
+  /** Provenance (absent in runs made before it was recorded). */
+  provenance?: RunInfoProvenance;
+  /** One entry per process that ran part of the run, oldest first (absent in older runs). */
+  segments?: RunInfoSegment[];
   /** Present only while the run goes (see RunInfoProgress). */
   progress?: RunInfoProgress;
   /** The run's identity (io/run-identity.ts); also in its network states. */
@@ -118,7 +154,9 @@ export interface RunInfo {
   finalWindow: RunInfoWindow | null;
   statsFile: string;
   stateFile: string | null;
+  /** Wall seconds of all segments together (only the last one's in runs made before segments). */
   wallSeconds: number;
+  /** Simulated seconds from 0 to `clock`. */
   simulatedSeconds: number;
   rankTimings: RunInfoRankTiming[];
   /**

@@ -68,6 +68,22 @@ export const WEIGHT_UPDATE_STEPS = 5000;
 export const ELIGIBILITY_BATCH = 8;
 
 /**
+ * How E3 of docs/model.md §7.2 is computed: `recursive`, the per-step filters of every synapse
+ * (the reference, Auryn's order of operations), or `blocked` (§7.7), the same linear filter as
+ * dot products over blocks of BLOCK_STEPS steps — faster, rounded differently. Config key
+ * `eligibility`; absent means recursive.
+ */
+export const ELIGIBILITY_MODES = ['recursive', 'blocked'] as const;
+export type EligibilityMode = (typeof ELIGIBILITY_MODES)[number];
+export const DEFAULT_ELIGIBILITY_MODE: EligibilityMode = 'recursive';
+/**
+ * Steps per block of the blocked eligibility pass (§7.7): the batch buffers' rows in that mode. It
+ * divides WEIGHT_UPDATE_STEPS, so weight updates fall on block ends; its per-synapse cost per
+ * block (the state terms) is then paid once per BLOCK_STEPS steps.
+ */
+export const BLOCK_STEPS = 1000;
+
+/**
  * How a weight update turns the gradient into a step (docs/model.md §7.5), in the order of the
  * kernels' `updateScheme` numbers: RMaxProp (the default, superspike's and Auryn's), RMSprop, or
  * a fixed rate.

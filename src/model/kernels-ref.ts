@@ -8,6 +8,7 @@ import {
   AVG_DECAY, BETA_PER_VOLT, DECAY_RATE, DT_F32, FLT_MIN_NORMAL, GAMMA, SURROGATE_FLOOR_VOLTS, THRESHOLD_VOLTS,
 } from './constants.js';
 import { KERNEL_REGION as R, MODEL_KERNEL_CONSTANTS, type KernelConstants, type TestKernels } from './kernels.js';
+import { blockPrepare, blockRows } from './eligibility-block-ref.js';
 import { decayTrace, followTrace } from './traces.js';
 
 const f = Math.fround;
@@ -125,6 +126,14 @@ export class ReferenceKernels implements TestKernels {
       for (let k = 0; k < stride; k++) if (this.f32[e + k] !== 0) anyError = 1;
       this.eligibility(regionPtr, t, j0, j1, anyError);
     }
+  }
+
+  eligibilityBlockPrepare(regionPtr: number, steps: number): void {
+    blockPrepare(this.f32, this.u32, regionPtr, steps, this.c.filterRate, this.c.elDecay);
+  }
+
+  eligibilityBlock(regionPtr: number, steps: number, j0: number, j1: number, anyError: number): void {
+    blockRows(this.f32, this.u32, regionPtr, steps, j0, j1, anyError);
   }
 
   weightUpdate(regionPtr: number, eta: number, learning: number): void {

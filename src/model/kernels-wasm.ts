@@ -43,6 +43,8 @@ export class WasmKernels implements TestKernels {
   readonly forward: Kernels['forward'];
   readonly eligibility: TestKernels['eligibility'];
   readonly eligibilityBatch: Kernels['eligibilityBatch'];
+  readonly eligibilityBlockPrepare: Kernels['eligibilityBlockPrepare'];
+  readonly eligibilityBlock: Kernels['eligibilityBlock'];
   readonly weightUpdate: Kernels['weightUpdate'];
   readonly feedbackRows: Kernels['feedbackRows'];
   readonly traceDecay: Kernels['traceDecay'];
@@ -56,6 +58,8 @@ export class WasmKernels implements TestKernels {
     this.forward = exports.forward;
     this.eligibility = exports.eligibility;
     this.eligibilityBatch = exports.eligibilityBatch;
+    this.eligibilityBlockPrepare = exports.eligibilityBlockPrepare;
+    this.eligibilityBlock = exports.eligibilityBlock;
     this.weightUpdate = exports.weightUpdate;
     this.feedbackRows = exports.feedbackRows;
     this.traceDecay = exports.traceDecay;

@@ -145,12 +145,20 @@ export const KERNEL_REGION = {
   w: 21,
   grad2: 22,
   synapses: 23,
+  // blocked eligibility (docs/model.md §7.7): uf rows and coefficient rows; 0 in recursive mode
+  /** Block buffer: `blockRows` rows of uf, then BLOCK_COEFFICIENT_ROWS rows, `batchPitch` floats each. */
+  blockBuf: 24,
+  /** Rows of the batch buffers (ELIGIBILITY_BATCH or BLOCK_STEPS). */
+  blockRows: 25,
+  /** The block's pEff rows transposed: nPre rows of `blockPrePitch` floats. */
+  blockPre: 26,
+  blockPrePitch: 27,
 } as const;
 
 export type KernelRegion = Record<keyof typeof KERNEL_REGION, number>;
 
 /** Words of one kernel region. */
-export const KERNEL_REGION_WORDS = 24;
+export const KERNEL_REGION_WORDS = 28;
 
 /** The words of a kernel region, in `KERNEL_REGION` order (pointers and sizes as uint32). */
 export function kernelRegionWords(region: KernelRegion): Uint32Array {
@@ -190,6 +198,20 @@ export interface Kernels {
    * `TestKernels.eligibility` step by step, each step with its own anyError.
    */
   eligibilityBatch(regionPtr: number, steps: number, j0: number, j1: number, anyError: number): void;
+
+  /**
+   * docs/model.md §7.7, the blocked eligibility pass, post side: once per block of `steps` batch
+   * rows (≤ blockRows), before `eligibilityBlock`. Turns the eEff and sDelayed rows into the
+   * per-post weights ẽ and ux in place, writes uf and the coefficient rows of the block buffer
+   * (src/model/eligibility-block-ref.ts is the definition).
+   */
+  eligibilityBlockPrepare(regionPtr: number, steps: number): void;
+
+  /**
+   * docs/model.md §7.7, synapse side, presynaptic rows [j0, j1) of the block `eligibilityBlockPrepare`
+   * prepared: el, elFlt and (when `anyError` ≠ 0) elSum as after those steps, up to rounding.
+   */
+  eligibilityBlock(regionPtr: number, steps: number, j0: number, j1: number, anyError: number): void;
 
   /**
    * docs/model.md §7.5 over the region's synapses, by `updateScheme`; g = elSum/updateSteps, then
@@ -252,7 +274,7 @@ export interface TestKernels extends Kernels {
 
 /** Function names of `Kernels` (test/kernels.test.ts compares the wasm exports with these). */
 export const KERNEL_FUNCTIONS = [
-  'lifStep', 'forward', 'eligibilityBatch', 'weightUpdate', 'feedbackRows',
+  'lifStep', 'forward', 'eligibilityBatch', 'eligibilityBlockPrepare', 'eligibilityBlock', 'weightUpdate', 'feedbackRows',
   'traceDecay', 'traceFollow', 'presynaptic', 'postsynaptic',
 ] as const satisfies ReadonlyArray<Exclude<keyof Kernels, 'name'>>;
 

@@ -5,7 +5,9 @@
  * top of the chain). It reads a structural subset of the config, so this floor imports nothing
  * from config/ (docs: ../../README.md "Layout"; config, io and engine all read the shape here).
  */
-import { secondsToSteps, type LearningRateKnobs, type RegulariserKnobs } from '../model/constants.js';
+import {
+  DEFAULT_ELIGIBILITY_MODE, secondsToSteps, type EligibilityMode, type LearningRateKnobs, type RegulariserKnobs,
+} from '../model/constants.js';
 import { resolveWiring, type ConnectionSpec } from './graph.js';
 import type { FeedbackMode, NetworkShape, OutputErrorMode } from './topology.js';
 
@@ -22,6 +24,8 @@ export interface ChainSpec {
   feedbackNegativeFraction?: number;
   /** A trials task's output error (absent: no trials task, target spikes). */
   trials?: { outputError: OutputErrorMode };
+  /** Absent: DEFAULT_ELIGIBILITY_MODE. */
+  eligibility?: EligibilityMode | undefined;
   /** Connections beyond the chain, or chain restatements (graph.ts); absent: the plain chain. */
   connections?: readonly ConnectionSpec[] | undefined;
 }
@@ -40,6 +44,7 @@ export function networkShape(spec: ChainSpec, sizes: { nInput: number; nOutput: 
     learningRate: { ...spec.learningRate },
     outputError: spec.trials?.outputError ?? 'target',
     feedbackNegativeFraction: spec.feedbackNegativeFraction ?? null,
+    eligibility: spec.eligibility ?? DEFAULT_ELIGIBILITY_MODE,
     ...(spec.connections === undefined ? {} : { wiring: resolveWiring(spec.connections, spec.hidden.length) }),
   };
 }

@@ -10,7 +10,8 @@
  * Each plastic connection of a full region also has a kernel region (kernels.ts, KERNEL_REGION):
  * the pointers and sizes its kernels read, filled by the owning rank (`kernelRegionOf`).
  */
-import { ELIGIBILITY_BATCH, MIN_DELAY_STEPS } from '../model/constants.js';
+import { BLOCK_STEPS, ELIGIBILITY_BATCH, MIN_DELAY_STEPS } from '../model/constants.js';
+import { BLOCK_COEFFICIENT_ROWS } from '../model/eligibility-block-ref.js';
 import { KERNEL_REGION_WORDS, type KernelRegion } from '../model/kernels.js';
 import { WASM_RESERVED_BYTES } from '../model/kernels-wasm.js';
 import { localCount, paddedStride } from './partition.js';
@@ -77,13 +78,19 @@ export interface ConnectionRegion {
   /** Floats per row of the post-side batch buffers (sDelayed, eEff, h4) and of pEff. */
   batchPitch: number;
   prePitch: number;
-  /** Batch buffers (ELIGIBILITY_BATCH rows): the eligibility kernel's per-step inputs. */
+  /** Rows of the batch buffers: ELIGIBILITY_BATCH, or BLOCK_STEPS in blocked mode (§7.7). */
+  batchRows: number;
+  /** Batch buffers (`batchRows` rows): the eligibility kernel's per-step inputs. */
   sDelayed: number;
   eEff: number;
   h4: number;
   psp: number;
   pEff: number;
   pspLine: number;
+  /** Blocked mode only (§7.7): uf rows and coefficient rows of the blocked pass; else 0. */
+  blockBuf: number;
+  /** Blocked mode only: the block's pEff transposed, nPre rows of batchPitch(BLOCK_STEPS) floats. */
+  blockPre: number;
   feedbackB: number;
   evCounts: number;
   evIds: number;
@@ -187,6 +194,7 @@ export function computeLayout(topology: Topology, ranks: number, localRanks?: re
       const perPost = (on: boolean) => (on ? alloc.take(stride) : 0);
       const perPre = (on: boolean) => (on ? alloc.take(c.nPre) : 0);
       const localCap = post.localCap;
+      const rows = topology.shape.eligibility === 'blocked' ? BLOCK_STEPS : ELIGIBILITY_BATCH;
       return {
         stride,
         synapses,
@@ -204,12 +212,15 @@ export function computeLayout(topology: Topology, ranks: number, localRanks?: re
         sigmaLine: plastic ? alloc.take(c.delaySteps * stride) : 0,
         batchPitch: batchPitch(stride),
         prePitch: batchPitch(c.nPre),
-        sDelayed: plastic ? alloc.take(ELIGIBILITY_BATCH * batchPitch(stride)) : 0,
-        eEff: plastic ? alloc.take(ELIGIBILITY_BATCH * batchPitch(stride)) : 0,
-        h4: c.regulariser && full ? alloc.take(ELIGIBILITY_BATCH * batchPitch(stride)) : 0,
+        batchRows: rows,
+        sDelayed: plastic ? alloc.take(rows * batchPitch(stride)) : 0,
+        eEff: plastic ? alloc.take(rows * batchPitch(stride)) : 0,
+        h4: c.regulariser && full ? alloc.take(rows * batchPitch(stride)) : 0,
         psp: perPre(plastic),
-        pEff: plastic ? alloc.take(ELIGIBILITY_BATCH * batchPitch(c.nPre)) : 0,
+        pEff: plastic ? alloc.take(rows * batchPitch(c.nPre)) : 0,
         pspLine: plastic ? alloc.take(c.delaySteps * c.nPre) : 0,
+        blockBuf: plastic && rows === BLOCK_STEPS ? alloc.take((rows + BLOCK_COEFFICIENT_ROWS) * batchPitch(stride)) : 0,
+        blockPre: plastic && rows === BLOCK_STEPS ? alloc.take(c.nPre * batchPitch(rows)) : 0,
         feedbackB: c.feedback?.mode === 'random' && full ? alloc.take(topology.shape.nOutput * stride) : 0,
         evCounts: c.emitsErrorEvents ? alloc.take(RING_SLOTS) : 0,
         evIds: c.emitsErrorEvents ? alloc.take(RING_SLOTS * localCap) : 0,
@@ -243,6 +254,7 @@ export function kernelRegionOf(topology: Topology, region: RankRegion, c: number
     psp: reg.psp, pspLine: reg.pspLine, pEff: reg.pEff, pre: region.groups[info.preGroup]!.pre, nPre: info.nPre,
     prePitch: reg.prePitch,
     el: reg.el, elFlt: reg.elFlt, elSum: reg.elSum, w: reg.w, grad2: reg.grad2, synapses: reg.synapses,
+    blockBuf: reg.blockBuf, blockRows: reg.batchRows, blockPre: reg.blockPre, blockPrePitch: reg.blockPre === 0 ? 0 : batchPitch(reg.batchRows),
   };
 }
 

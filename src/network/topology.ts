@@ -3,7 +3,7 @@
  * all-to-all connections between consecutive layers, with their delays and feedback wiring
  * (docs/model.md §5, §7.1, §7.4, §9). Pure data derived from the run options; no memory, no threads.
  */
-import { MIN_DELAY_STEPS, type LearningRateKnobs, type RegulariserKnobs } from '../model/constants.js';
+import { MIN_DELAY_STEPS, type EligibilityMode, type LearningRateKnobs, type RegulariserKnobs } from '../model/constants.js';
 import { connectionName, isChainPair, WiringError, type ConnectionWiring } from './graph.js';
 
 export type FeedbackMode = 'symmetric' | 'random' | 'uniform';
@@ -29,6 +29,8 @@ export interface NetworkShape {
   outputError: OutputErrorMode;
   /** Random feedback: the fraction of each output's feedback weights forced negative (null: as drawn). */
   feedbackNegativeFraction: number | null;
+  /** How the eligibility pass is computed (docs/model.md §7.7). */
+  eligibility: EligibilityMode;
   /** The config's `connections`, resolved (graph.ts): chain restatements and added connections. */
   wiring?: readonly ConnectionWiring[];
 }

@@ -200,7 +200,7 @@ export async function writeAnimation(dir: string, outFile: string, opts: Animate
       `${withTarget ? ' · output: green hit, pink missed target, black extra' : ''}`;
     size = frameSize(panels, layout);
     if (size.width > 65535 || size.height > 65535) {
-      throw new UserError(`frames of ${size.width}×${size.height} pixels exceed the GIF limit of 65535: use a smaller --scale or a larger --bin-ms`);
+      throw new UserError(`frames of ${size.width}×${size.height} pixels exceed the GIF limit of 65535: use a smaller --scale or a larger --bin-seconds`);
     }
     const image = svgToRgba(frameSvg(panels, layout, { caption, detail, progress: Math.min(1, w.block / Math.max(1, info.blocks)) }));
     const palette = gifenc.quantize(image.data, 256);

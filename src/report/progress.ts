@@ -3,7 +3,7 @@
  * lines otherwise (CI logs), nothing with --quiet; and a one-screen summary at the end.
  *
  * Non-TTY line format (one per block and at most one every `lineIntervalSeconds`):
- *   progress sim=<s>/<s> block=<b>/<B> speed=<sim s per wall s> mse=<x|-> eta=<s|->
+ *   progress sim=<s>/<s> block=<b>/<B> speed=<sim s per wall s> mse=<x|-> eta=<wall seconds left>s|-
  *   stats block=<b> mse=<x>
  *
  * The remaining time is estimated from the speed measured since the first event (worker start-up
@@ -66,7 +66,7 @@ export function formatDuration(seconds: number): string {
  * `percentage`, `duration`): those override the payload, which once printed the total in steps.
  */
 export function barPayload(e: ProgressEvent, remainingSeconds: number): Record<string, string> {
-  const speed = e.wallSeconds > 0 ? e.simulatedSeconds / e.wallSeconds : 0;
+  const speed = segmentSpeed(e);
   return {
     block: e.phase === 'burn-in' ? 'burn-in' : e.phase === 'final' ? 'final replay' : `block ${e.block}/${e.blocks}`,
     simSeconds: e.simulatedSeconds.toFixed(1),
@@ -77,13 +77,32 @@ export function barPayload(e: ProgressEvent, remainingSeconds: number): Record<s
   };
 }
 
-/** One non-TTY progress line; `remainingSeconds` NaN prints `eta=-`. */
+/**
+ * Simulated seconds per wall second of this process's segment: a resumed run counts only what
+ * it simulated itself (the clock started at `startSeconds`), not the time before the checkpoint.
+ */
+export function segmentSpeed(e: Pick<ProgressEvent, 'simulatedSeconds' | 'wallSeconds' | 'startSeconds'>): number {
+  return e.wallSeconds > 0 ? (e.simulatedSeconds - e.startSeconds) / e.wallSeconds : 0;
+}
+
+/** One non-TTY progress line; `remainingSeconds` NaN prints `eta=-`, else whole wall seconds with their unit (`eta=223s`). */
 export function formatProgressLine(e: ProgressEvent, remainingSeconds?: number): string {
-  const speed = e.wallSeconds > 0 ? e.simulatedSeconds / e.wallSeconds : 0;
+  const speed = segmentSpeed(e);
   const remaining = remainingSeconds ?? (speed > 0 ? (e.endStep - e.clock) * DT_SECONDS / speed : NaN);
   const block = e.phase === 'burn-in' ? 'burn-in' : `${Math.min(e.block, e.blocks)}/${e.blocks}`;
   return `progress sim=${e.simulatedSeconds.toFixed(2)}/${(e.endStep * DT_SECONDS).toFixed(2)} block=${block} ` +
-    `speed=${speed.toFixed(3)} mse=${Number.isNaN(e.mse) ? '-' : formatG6(e.mse)} eta=${Number.isFinite(remaining) ? Math.round(remaining) : '-'}`;
+    `speed=${speed.toFixed(3)} mse=${Number.isNaN(e.mse) ? '-' : formatG6(e.mse)} eta=${Number.isFinite(remaining) ? `${Math.round(remaining)}s` : '-'}`;
+}
+
+/** A command that continues the run from `stateFile` into its own folder, pasteable as printed. */
+export function resumeCommand(stateFile: string, outDir: string): string {
+  const rel = (p: string) => shellWord(path.relative(process.cwd(), p) || '.');
+  return `superspike run --resume ${rel(stateFile)} --out ${rel(outDir)}`;
+}
+
+/** A path as one shell word: as is when it holds only safe characters, else single-quoted. */
+function shellWord(word: string): string {
+  return /^[A-Za-z0-9_./:=@%+-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
 export function createProgressReporter(options: ProgressReporterOptions): ProgressReporter {
@@ -137,11 +156,13 @@ export function createProgressReporter(options: ProgressReporterOptions): Progre
       if (options.quiet) return;
       const first = result.stats[0];
       const last = result.stats[result.stats.length - 1];
-      const speed = result.wallSeconds > 0 ? result.simulatedSeconds / result.wallSeconds : 0;
+      const segmentSeconds = result.simulatedSeconds - result.startSeconds;
+      const speed = result.wallSeconds > 0 ? segmentSeconds / result.wallSeconds : 0;
       write('');
-      write(result.interrupted ? `interrupted at ${result.simulatedSeconds.toFixed(3)} s simulated — resume with --resume ${path.relative(process.cwd(), result.stateFile ?? '')}` : 'done');
+      write(result.interrupted ? `interrupted at ${result.simulatedSeconds.toFixed(3)} s simulated — continue with: ${resumeCommand(result.stateFile ?? '', result.outDir)}` : 'done');
       if (first && last) write(`  MSE ${formatG6(first.mse)} (block ${first.block}) → ${formatG6(last.mse)} (block ${last.block})`);
-      write(`  wall ${result.wallSeconds.toFixed(1)} s for ${result.simulatedSeconds.toFixed(1)} s simulated (${speed.toFixed(2)} simulated s per wall s, ${result.timings.length} ranks)`);
+      write(`  wall ${result.wallSeconds.toFixed(1)} s for ${segmentSeconds.toFixed(1)} s simulated${result.startSeconds > 0 ? ` (from ${result.startSeconds.toFixed(1)} s to ${result.simulatedSeconds.toFixed(1)} s)` : ''} ` +
+        `(${speed.toFixed(2)} simulated s per wall s, ${result.timings.length} ranks)`);
       write(`  files in ${path.relative(process.cwd(), result.outDir) || '.'}:`);
       for (const f of result.files) write(`    ${path.basename(f)}`);
     },

@@ -171,6 +171,7 @@ export async function buildReport(dir: string, opts: BuildReportOptions = {}): P
     ['speed', info.wallSeconds > 0 ? `${fmt(info.simulatedSeconds / info.wallSeconds)} simulated s per wall s` : '–'],
     ['barrier-wait share', loopSeconds > 0 ? `${((100 * waitSeconds) / loopSeconds).toFixed(1)} % of the ranks' step-loop time` : '–'],
     [inProgress ? 'latest MSE' : 'final MSE', lastMse === undefined ? '–' : formatG6(lastMse)],
+    ...provenanceRows(info),
   ];
   sections.push(
     `<h1>superspike run: ${escapeXml(info.name)}${inProgress ? ' <span class="live">in progress</span>' : ''}</h1>\n` +
@@ -400,4 +401,22 @@ export async function writeReport(dir: string, outFile?: string): Promise<string
   const file = outFile ?? path.join(dir, REPORT_FILE);
   writeFileAtomic(file, html);
   return file;
+}
+
+/** Version, start, command line, Node and host, and one row per segment (a resumed run has several). */
+function provenanceRows(info: RunInfo): Array<[string, string]> {
+  const rows: Array<[string, string]> = [];
+  const p = info.provenance;
+  if (p) {
+    rows.push(['version', `superspike ${p.version}, Node ${p.node}, host ${p.host}`], ['started', p.startedAt], ['command', p.argv.join(' ')]);
+  }
+  const segments = info.segments ?? [];
+  if (segments.length > 1) {
+    segments.forEach((seg, k) => {
+      const sim = (seg.toStep - seg.fromStep) / info.stepsPerSecond;
+      rows.push([`segment ${k + 1}`, `${fmt(seg.fromStep / info.stepsPerSecond)}–${fmt(seg.toStep / info.stepsPerSecond)} s simulated in ${fmt(seg.wallSeconds)} s ` +
+        `(${seg.wallSeconds > 0 ? fmt(sim / seg.wallSeconds) : '–'} simulated s per wall s), ${seg.ranks} ranks, started ${seg.startedAt}${seg.interrupted ? ', interrupted' : ''}`]);
+    });
+  }
+  return rows;
 }

@@ -5,12 +5,14 @@
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { writeAnimation } from '../../report/animate.js';
-import { integerBetween, parseMilliseconds } from '../options.js';
+import { deprecatedMsOption, integerBetween, parseMilliseconds, parsePositive, secondsFlag } from '../options.js';
 
 interface AnimateCliOptions {
   output?: string;
   scale?: number;
   delayMs: number;
+  binSeconds?: number;
+  /** Deprecated `--bin-ms`, already in seconds. */
   binMs?: number;
   group?: string;
   align: boolean;
@@ -27,7 +29,8 @@ export function register(program: Command): void {
     .option('-o, --output <file>', 'GIF to write (default: DIR/training.gif)')
     .option('--scale <n>', 'pixels per raster cell (1-64); default: a time axis of about 560 px', parseScale)
     .option('--delay-ms <ms>', 'time between frames; the last frame stays 5 times as long', parseDelay, 300)
-    .option('--bin-ms <ms>', "cell width in milliseconds (default: the task's bin, else 10)", parseMilliseconds)
+    .option('--bin-seconds <s>', "cell width in seconds (default: the task's bin, else 0.01)", parsePositive)
+    .addOption(deprecatedMsOption('--bin-ms', '--bin-seconds', parseMilliseconds))
     .option('-g, --group <names>', 'groups to show, top to bottom, comma-separated (roles or file names); default input,hidden,output')
     .option('--no-align', 'show whole test windows instead of one loop period laid out from phase 0')
     .addHelpText(
@@ -46,11 +49,12 @@ Examples:
   superspike animate output -o out.gif --group output`,
     )
     .action(async (dir: string, opts: AnimateCliOptions) => {
+      const binSeconds = secondsFlag(opts, 'binSeconds', 'binMs', '--bin');
       const output = opts.output ?? path.join(dir, 'training.gif');
       const r = await writeAnimation(dir, output, {
         scale: opts.scale,
         delayMs: opts.delayMs,
-        binMs: opts.binMs,
+        binMs: binSeconds === undefined ? undefined : binSeconds * 1000,
         groups: opts.group?.split(',').map((g) => g.trim()).filter((g) => g !== ''),
         align: opts.align,
       });

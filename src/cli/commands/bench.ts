@@ -17,6 +17,7 @@ interface BenchCliOptions {
   feedback: 'symmetric' | 'random' | 'uniform';
   layouts?: Layout[];
   network?: number[];
+  eligibility?: 'recursive' | 'blocked';
 }
 
 export function register(program: Command): void {
@@ -32,6 +33,7 @@ export function register(program: Command): void {
     .option('--workers <list>', 'worker counts for --hidden, e.g. 1,2,4,8,16', parseWorkerList)
     .addOption(new Option('--feedback <mode>', 'feedback for --hidden').choices(['symmetric', 'random', 'uniform']).default('symmetric'))
     .option('--network <sizes>', 'the whole network, input-hidden…-output, e.g. 1000-8192-1000 (instead of --hidden)', parseNetwork)
+    .addOption(new Option('--eligibility <mode>', 'eligibility pass (docs/model.md §7.7; default: the config default, recursive)').choices(['recursive', 'blocked']))
     .option('--layouts <list>', 'processes x threads to compare, e.g. 1x2,2x1,2x1/tcp (processes > 1 run under mpirun)', parseLayoutList)
     .addHelpText(
       'after',
@@ -53,7 +55,10 @@ Examples:
       const custom = (workers: number): BenchCase => ({ label: 'custom', hidden: hidden!, feedback: opts.feedback, workers, ...ends });
       let cases: BenchCase[] = DEFAULT_CASES;
       if (hidden !== undefined) cases = (opts.workers ?? [1, 2]).map(custom);
-      const settings = { seconds: opts.seconds, warmupSeconds: opts.warmup, kernels: opts.kernels, repeat: opts.repeat };
+      const settings = {
+        seconds: opts.seconds, warmupSeconds: opts.warmup, kernels: opts.kernels, repeat: opts.repeat,
+        ...(opts.eligibility === undefined ? {} : { eligibility: opts.eligibility }),
+      };
       const progress = (r: BenchResult) => {
         if (!opts.json) process.stderr.write(`  ${r.network} ${r.feedback} ${r.processes ?? 1}×${r.workers}${r.tcp ? ' tcp' : ''}: ${r.wallSecondsPerSimSecond.toFixed(3)} s/s\n`);
       };
@@ -97,6 +102,7 @@ async function benchInNewProcesses(layout: Layout, opts: BenchCliOptions, hidden
   const job = await run(layout, [
     'bench', '--json', '--workers', String(layout.threads), '--seconds', String(opts.seconds), '--warmup', String(opts.warmup),
     '--repeat', String(opts.repeat), '--kernels', opts.kernels, '--feedback', opts.feedback,
+    ...(opts.eligibility === undefined ? [] : ['--eligibility', opts.eligibility]),
     ...(opts.network ? ['--network', opts.network.join('-')] : ['--hidden', hidden.join(',')]),
   ]);
   const start = job.stdout.indexOf('[');

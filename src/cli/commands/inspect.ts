@@ -5,13 +5,14 @@ import { loadConfig } from '../../config/load.js';
 import { resolveTask } from '../../config/task.js';
 import { networkShape } from '../../network/chain.js';
 import { scheduleFor } from '../../engine/setup.js';
+import { trainedStateName } from '../../engine/continuation.js';
 import { STEPS_PER_SECOND, WEIGHT_UPDATE_STEPS } from '../../model/constants.js';
 import { spkRankFileName } from '../../io/spk.js';
 import { computeLayout, sharedWeightConnections } from '../../network/layout.js';
 import { maxIntervalWords } from '../../engine/mpi-link.js';
 import { localCount, ranksOfProcess } from '../../network/partition.js';
 import { buildTopology } from '../../network/topology.js';
-import { parsePositive, parsePositiveInt } from '../options.js';
+import { deprecatedMsOption, parsePositive, parsePositiveInt, secondsFlag } from '../options.js';
 import { DEFAULT_RUN_OPTIONS } from '../../engine/options.js';
 import { monitorDiskBytes, msToSteps, planMonitors } from '../../engine/monitor-plan.js';
 import { checkNetworkMemory, checkWorkers, formatBytes, LIMITS, MONITOR_BUFFER_BYTES, stateBytes } from '../../config/limits.js';
@@ -20,7 +21,7 @@ export function register(program: Command): void {
   program
     .command('inspect')
     .description('show the network a config builds: layers, synapses, partition over ranks, memory, expected files')
-    .argument('[config]', 'experiment config (JSON); default: the built-in task')
+    .argument('[config]', 'experiment config (JSON); default: the built-in task (config/default.json, as run)')
     .option('-w, --workers <n>', 'ranks to partition over', parsePositiveInt, availableParallelism())
     .addHelpText('after', `
 Examples:
@@ -31,10 +32,12 @@ Examples:
     .option('--target <file>', 'target raster (.ras)')
     .option('--processes <p>', 'MPI processes, each with --workers rank threads (mpirun -np P)', parsePositiveInt, 1)
     .option('--record <monitor>', 'state monitors as for run (repeatable): their size on disk', (v: string, all: string[]) => [...all, v], [] as string[])
-    .option('--record-every-ms <ms>', 'sampling interval of recorded state, as for run', parsePositive)
-    .option('--record-rate-bin-ms <ms>', 'bin of recorded population rates, as for run', parsePositive)
+    .option('--record-every-seconds <s>', 'sampling interval of recorded state, as for run', parsePositive)
+    .option('--record-rate-bin-seconds <s>', 'bin of recorded population rates, as for run', parsePositive)
+    .addOption(deprecatedMsOption('--record-every-ms', '--record-every-seconds', parsePositive))
+    .addOption(deprecatedMsOption('--record-rate-bin-ms', '--record-rate-bin-seconds', parsePositive))
     .action(async (configFile: string | undefined, opts: {
-      workers: number; processes: number; input?: string; target?: string; record: string[]; recordEveryMs?: number; recordRateBinMs?: number;
+      workers: number; processes: number; input?: string; target?: string; record: string[]; recordEverySeconds?: number; recordRateBinSeconds?: number; recordEveryMs?: number; recordRateBinMs?: number;
     }) => {
       const { config } = loadConfig(configFile, { input: opts.input, target: opts.target });
       const task = await resolveTask(config);
@@ -90,13 +93,13 @@ Examples:
         `frozen replay to ${(schedule.endStep / STEPS_PER_SECOND).toFixed(4)} s (period ${schedule.periodSteps / STEPS_PER_SECOND} s)`);
       out.push('', 'files:');
       for (const g of topology.groups) out.push(`  ${Array.from({ length: R }, (_, r) => spkRankFileName(g.spkName, r)).join(' ')}`);
-      out.push(`  ${config.name}.stats ${config.name}.netstate run.json`);
+      out.push(`  ${config.name}.stats ${trainedStateName(config.name)} ${config.name}.netstate run.json`);
       out.push(`  ${config.name}.netstate: about ${formatBytes(stateBytes(shape))} (a checkpoint as much again)`);
       const record = [...(config.record ?? []), ...opts.record];
       if (record.length > 0) {
         const plans = planMonitors(record, topology, schedule, {
-          everySteps: msToSteps(opts.recordEveryMs ?? DEFAULT_RUN_OPTIONS.recordEveryMs, '--record-every-ms'),
-          rateBinSteps: msToSteps(opts.recordRateBinMs ?? DEFAULT_RUN_OPTIONS.recordRateBinMs, '--record-rate-bin-ms'),
+          everySteps: msToSteps(1000 * (secondsFlag(opts, 'recordEverySeconds', 'recordEveryMs', '--record-every') ?? DEFAULT_RUN_OPTIONS.recordEveryMs / 1000), '--record-every-seconds'),
+          rateBinSteps: msToSteps(1000 * (secondsFlag(opts, 'recordRateBinSeconds', 'recordRateBinMs', '--record-rate-bin') ?? DEFAULT_RUN_OPTIONS.recordRateBinMs / 1000), '--record-rate-bin-seconds'),
         });
         out.push(`  monitors (${plans.map((p) => `${p.spkName}.${p.suffix}`).join(', ')}): about ${formatBytes(monitorDiskBytes(plans))} on disk, ` +
           `${formatBytes(plans.length * opts.workers * MONITOR_BUFFER_BYTES)} of buffers per process`);

@@ -4,7 +4,7 @@
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { loadConfig, validateConfig } from '../../config/load.js';
+import { loadConfig } from '../../config/load.js';
 import type { ConfigInput } from '../../config/schema.js';
 import { resolveTask, type ResolvedTask } from '../../config/task.js';
 import { runExperiment, type RunOptions } from '../../engine/coordinator.js';
@@ -17,15 +17,19 @@ import { createSignalHandling, NOT_STARTED_EXIT_CODE } from '../signals.js';
 import { joinMpiJob } from '../../engine/mpi-session.js';
 import { RunDisagreementError } from '../../engine/run-agreement.js';
 import { loadNetworkState } from '../../engine/state-validate.js';
+import { checkInitFrom, resumedConfig } from '../../engine/continuation.js';
 import { UserError } from '../../errors.js';
 import { DEFAULT_CONFIG_PATH } from '../../paths.js';
 import { writeReport } from '../../report/report.js';
 import { DEFAULT_WATCH_PORT, serveRunFolder } from '../../report/watch.js';
 import { createProgressReporter } from '../../report/progress.js';
 import {
-  coresPerLocalProcess, integerBetween, parseCount, parseNonNegative, parsePositive, parsePositiveInt, parseSeed, parseSizeList,
+  coresPerLocalProcess, deprecatedMsOption, integerBetween, parseCount, parseNonNegative, parsePositive, parsePositiveInt, parseSeed,
+  parseSizeList, secondsFlag,
 } from '../options.js';
-import { DEFAULT_LEARNING_RATE, DEFAULT_REGULARISER, MAX_REGULARISER_EXPONENT } from '../../model/constants.js';
+import {
+  DEFAULT_ELIGIBILITY_MODE, DEFAULT_LEARNING_RATE, DEFAULT_REGULARISER, ELIGIBILITY_MODES, MAX_REGULARISER_EXPONENT,
+} from '../../model/constants.js';
 
 interface RunCliOptions {
   workers?: number;
@@ -42,11 +46,15 @@ interface RunCliOptions {
   w0?: number;
   nInput?: number;
   nOutput?: number;
+  feedbackDelaySeconds?: number;
+  /** Deprecated `--feedback-delay-ms`, already converted to seconds. */
   feedbackDelayMs?: number;
   regulariserStrength?: number;
   regulariserExponent?: number;
+  regulariserTauSeconds?: number;
   regulariserTauMs?: number;
   learningRateScheme?: 'fixed' | 'rmsprop' | 'rmaxprop';
+  eligibility?: 'recursive' | 'blocked';
   tauRmsSeconds?: number;
   rmsEpsilon?: number;
   partial?: boolean;
@@ -57,6 +65,8 @@ interface RunCliOptions {
   strict?: boolean;
   kernels: 'wasm' | 'reference';
   resume?: string;
+  extend?: number;
+  initFrom?: string;
   stopAfterBlock?: number;
   checkpointEvery?: number;
   force?: boolean;
@@ -73,6 +83,8 @@ interface RunCliOptions {
   jitterSeed?: number;
   testWaitBeforeStart?: boolean;
   record: string[];
+  recordEverySeconds?: number;
+  recordRateBinSeconds?: number;
   aurynVersion?: string;
   recordEveryMs?: number;
   recordRateBinMs?: number;
@@ -93,17 +105,20 @@ export function register(program: Command): void {
     .option('--input <file>', 'input raster (.ras)')
     .option('--target <file>', 'target raster (.ras)')
     .option('--grid <s>', 'loop grid in seconds shared by input and target', parsePositive)
-    .option('--eta <x>', 'learning rate', parsePositive)
+    .option('--eta <x>', 'learning rate η₀ (/10 from block 20); 0 evaluates without learning', parseNonNegative)
     .option('--w0 <x>', 'initial weight scale', parseNonNegative)
     .option('--n-input <n>', 'input neurons (default: largest id in the input + 1)', parsePositiveInt)
     .option('--n-output <n>', 'output neurons (default: largest id in the target + 1)', parsePositiveInt)
-    .option('--feedback-delay-ms <ms>', 'extra eligibility delay per hidden layer', parseNonNegative)
+    .option('--feedback-delay-seconds <s>', 'extra eligibility delay per hidden layer', parseNonNegative)
+    .addOption(deprecatedMsOption('--feedback-delay-ms', '--feedback-delay-seconds', parseNonNegative))
     .option('--regulariser-strength <rho>', `random-feedback regulariser strength, 0 = off (default ${DEFAULT_REGULARISER.strength})`, parseNonNegative)
     .option('--regulariser-exponent <a>', `regulariser exponent a of hom^a (default ${DEFAULT_REGULARISER.exponent})`, integerBetween(0, MAX_REGULARISER_EXPONENT))
-    .option('--regulariser-tau-ms <ms>', `time constant of the regulariser's rate trace (default ${DEFAULT_REGULARISER.tauSeconds * 1000})`, parsePositive)
+    .option('--regulariser-tau-seconds <s>', `time constant of the regulariser's rate trace (default ${DEFAULT_REGULARISER.tauSeconds})`, parsePositive)
+    .addOption(deprecatedMsOption('--regulariser-tau-ms', '--regulariser-tau-seconds', parsePositive))
     .addOption(new Option('--learning-rate-scheme <scheme>', `weight-update scheme (default ${DEFAULT_LEARNING_RATE.scheme})`).choices(['fixed', 'rmsprop', 'rmaxprop']))
     .option('--tau-rms-seconds <s>', `memory of the rmsprop/rmaxprop normaliser (default ${DEFAULT_LEARNING_RATE.tauRmsSeconds})`, parsePositive)
     .option('--rms-epsilon <x>', `guard ε of the rmsprop/rmaxprop normaliser (default ${DEFAULT_LEARNING_RATE.epsilon})`, parseNonNegative)
+    .addOption(new Option('--eligibility <mode>', `eligibility pass: recursive (the reference) or blocked (faster, rounded differently; docs/model.md §7.7) (default ${DEFAULT_ELIGIBILITY_MODE})`).choices([...ELIGIBILITY_MODES]))
     .option('--no-partial', 'use σ\' ≡ 1 instead of the surrogate derivative')
     .option('--no-learn-hidden', 'train only the output layer')
     .option('--recurrent', 'add a recurrent connection of every hidden layer onto itself (config: "connections")')
@@ -112,12 +127,16 @@ export function register(program: Command): void {
     .option('--strict', 'out-of-range ids in .ras files are errors')
     .addOption(new Option('--kernels <kind>', 'kernel implementation').choices(['wasm', 'reference']).default('wasm'))
     .option('--resume <state>', 'continue a saved run (.netstate); works with any --workers')
+    .option('--extend <n>', 'with --resume of <name>.trained.netstate: train n more blocks, then replay (= a fresh run of blocks + n)', parsePositiveInt)
+    .option('--init-from <state>', 'start a fresh run (own task, seed, schedule) with the weights of a saved network of the same layer sizes')
     .option('--stop-after-block <n>', 'checkpoint and stop when block n is about to start', parseCount)
     .option('--force', 'a fresh run may delete the checkpoint of an interrupted run in --out')
     .option('--checkpoint-every <k>', 'write <name>.checkpoint.netstate before every k-th block and keep going', parsePositiveInt)
     .option('--record <monitor>', 'record state: KIND:GROUP[:IDS][@WINDOW] or auryn (repeatable; see docs/monitors.md)', (v: string, all: string[]) => [...all, v], [] as string[])
-    .option('--record-every-ms <ms>', `sampling interval of recorded state (default ${DEFAULT_RUN_OPTIONS.recordEveryMs})`, parsePositive)
-    .option('--record-rate-bin-ms <ms>', `bin of recorded population rates (default ${DEFAULT_RUN_OPTIONS.recordRateBinMs})`, parsePositive)
+    .option('--record-every-seconds <s>', `sampling interval of recorded state (default ${DEFAULT_RUN_OPTIONS.recordEveryMs / 1000})`, parsePositive)
+    .option('--record-rate-bin-seconds <s>', `bin of recorded population rates (default ${DEFAULT_RUN_OPTIONS.recordRateBinMs / 1000})`, parsePositive)
+    .addOption(deprecatedMsOption('--record-every-ms', '--record-every-seconds', parsePositive))
+    .addOption(deprecatedMsOption('--record-rate-bin-ms', '--record-rate-bin-seconds', parsePositive))
     .option('--auryn-version <x.y.z>', `Auryn version whose tag the .spk headers carry, so that version's aube reads them without a warning (default ${DEFAULT_RUN_OPTIONS.aurynVersion}; the paper's code used 0.8.1)`)
     .option('-q, --quiet', 'no progress output')
     .option('--report', 'write report.html into the output folder at the end')
@@ -137,13 +156,19 @@ target), <name>.stats, <name>.netstate and run.json; with --record, <group>.<kin
 monitor files, or for --record auryn Auryn's own (multi0.0.mem, …; docs/monitors.md). Ctrl-C (or SIGTERM) stops at the next
 0.8 ms interval, writes <name>.checkpoint.netstate and exits 130 (143); continue with --resume,
 into the same output folder. One run at a time per folder (a lock file .superspike.lock).
+When training ends, before the frozen replay, the run saves <name>.trained.netstate: --resume it
+with --extend N to train N more blocks (the same bytes as a fresh run of blocks + N: the η
+schedule goes on). --init-from STATE trains a new task starting from a saved network's weights;
+--eta 0 replays a task through a network without changing it (evaluation).
+Durations are in seconds, as the config keys (…Seconds); the old -ms flags still work (deprecated).
 
 Under mpirun or srun, every process runs --workers rank threads (see docs/mpi.md):
   mpirun -np 2 superspike run config/default.json --workers 2 --out out/m
 
 Without a config file and without --input/--target, run trains config/default.json: the
-built-in SUPERSPIKE task that \`npm start\` runs (flags still override it). With --input and
---target but no config, the schema defaults apply (see README).
+built-in SUPERSPIKE task that \`npm start\` runs (flags still override it). Every config starts
+from the same defaults (those of the built-in task; \`superspike inspect\` shows what a config
+builds); --input and --target replace the built-in task.
 
 Examples:
   superspike run                                   # built-in task (config/default.json), all cores
@@ -153,9 +178,12 @@ Examples:
   superspike run config/default.json --recurrent --blocks 5       # hidden layer onto itself
   superspike run --record membrane:output:0-3 --record rate:hidden --record auryn
   superspike run config/default.json --stop-after-block 2 --out output/a
-  superspike run --resume output/a/superspike.checkpoint.netstate --out output/a --workers 3`,
+  superspike run --resume output/a/superspike.checkpoint.netstate --out output/a --workers 3
+  superspike run --resume output/a/superspike.trained.netstate --extend 10 --out output/a
+  superspike run --init-from output/a/superspike.netstate --input new.ras --target new.ras --out output/b
+  superspike run --init-from output/a/superspike.netstate --eta 0 --blocks 0 --out output/eval`,
     )
-    .action(async (configFile: string | undefined, opts: RunCliOptions) => {
+    .action(async (configFile: string | undefined, opts: RunCliOptions, command: Command) => {
       checkWorkers(opts.workers ?? availableParallelism(), null); // threads of this process, before anything is read
       // Signals from the first moment: a stop while the config and data are read ends the run
       // before it touches anything (exit NOT_STARTED_EXIT_CODE), not with Node's default death.
@@ -164,35 +192,49 @@ Examples:
       let config;
       let task: ResolvedTask;
       let resume;
+      let initFrom;
+      const feedbackDelaySeconds = secondsFlag(opts, 'feedbackDelaySeconds', 'feedbackDelayMs', '--feedback-delay');
+      const regulariserTauSeconds = secondsFlag(opts, 'regulariserTauSeconds', 'regulariserTauMs', '--regulariser-tau');
+      const recordEverySeconds = secondsFlag(opts, 'recordEverySeconds', 'recordEveryMs', '--record-every');
+      const recordRateBinSeconds = secondsFlag(opts, 'recordRateBinSeconds', 'recordRateBinMs', '--record-rate-bin');
+      if (opts.extend !== undefined && opts.resume === undefined) {
+        throw new UserError('--extend needs --resume <name>.trained.netstate: the state saved when training ended');
+      }
+      if (opts.initFrom !== undefined && opts.resume !== undefined) {
+        throw new UserError('--init-from starts a new run and --resume continues one: give one of them');
+      }
       if (opts.resume !== undefined) {
-        const semantic = ['seed', 'blocks', 'blockSeconds', 'feedback', 'hidden', 'input', 'target', 'grid', 'eta', 'w0', 'nInput', 'nOutput', 'feedbackDelayMs',
-          'regulariserStrength', 'regulariserExponent', 'regulariserTauMs', 'learningRateScheme', 'tauRmsSeconds', 'rmsEpsilon',
-          'name', 'strict', 'recurrent', 'skip'] as const;
+        const semantic = ['seed', 'blocks', 'blockSeconds', 'feedback', 'hidden', 'input', 'target', 'grid', 'eta', 'w0', 'nInput', 'nOutput', 'feedbackDelaySeconds', 'feedbackDelayMs',
+          'regulariserStrength', 'regulariserExponent', 'regulariserTauSeconds', 'regulariserTauMs', 'learningRateScheme', 'tauRmsSeconds', 'rmsEpsilon',
+          'eligibility', 'name', 'strict', 'recurrent', 'skip'] as const;
         const given = semantic.filter((k) => opts[k] !== undefined);
         if (configFile !== undefined || given.length > 0) {
-          throw new UserError(`--resume continues the saved experiment as it was: drop ${configFile !== undefined ? 'the config file' : `--${given.map(kebab).join(', --')}`}`);
+          const hint = given.includes('blocks') ? ' (to train more blocks, resume <name>.trained.netstate with --extend N)' : '';
+          throw new UserError(`--resume continues the saved experiment as it was: drop ${configFile !== undefined ? 'the config file' : `--${given.map(kebab).join(', --')}`}${hint}`);
         }
         resume = loadNetworkState(opts.resume);
-        config = validateConfig(resume.config, opts.resume);
+        config = resumedConfig(resume, opts.resume, opts.extend);
         task = resume.task;
       } else {
         const overrides: Partial<ConfigInput> = {
           seed: opts.seed, blocks: opts.blocks, blockSeconds: opts.blockSeconds, feedback: opts.feedback, hidden: opts.hidden,
           input: opts.input, target: opts.target, gridSeconds: opts.grid, eta: opts.eta, w0: opts.w0, nInput: opts.nInput,
           nOutput: opts.nOutput, name: opts.name, strict: opts.strict,
-          feedbackDelaySeconds: opts.feedbackDelayMs === undefined ? undefined : opts.feedbackDelayMs / 1000,
-          regulariser: definedOnly({
-            strength: opts.regulariserStrength, exponent: opts.regulariserExponent,
-            tauSeconds: opts.regulariserTauMs === undefined ? undefined : opts.regulariserTauMs / 1000,
-          }),
+          feedbackDelaySeconds,
+          regulariser: definedOnly({ strength: opts.regulariserStrength, exponent: opts.regulariserExponent, tauSeconds: regulariserTauSeconds }),
           learningRate: definedOnly({ scheme: opts.learningRateScheme, tauRmsSeconds: opts.tauRmsSeconds, epsilon: opts.rmsEpsilon }),
+          eligibility: opts.eligibility,
           partial: opts.partial === false ? false : undefined,
           learnHidden: opts.learnHidden === false ? false : undefined,
         };
-        // A bare `run` trains what `npm start` trains, not the schema defaults (a much longer task).
+        // A bare `run` trains what `npm start` trains: config/default.json, the schema's defaults.
         const file = configFile ?? (opts.input === undefined && opts.target === undefined ? DEFAULT_CONFIG_PATH : undefined);
         config = loadConfig(file, overrides, (hiddenLayers) => wiringFlags(opts, hiddenLayers)).config;
         task = await resolveTask(config);
+        if (opts.initFrom !== undefined) {
+          initFrom = loadNetworkState(opts.initFrom);
+          checkInitFrom(initFrom, opts.initFrom, networkShape(config, task));
+        }
       }
       // Under an MPI launcher this process is one of several; each runs --workers ranks.
       const mpi = joinMpiJob(opts.workers ?? coresPerLocalProcess());
@@ -226,6 +268,7 @@ Examples:
         outDir: opts.out,
         kernels: opts.kernels,
         resume,
+        initFrom,
         stopAfterBlock: opts.stopAfterBlock,
         checkpointEveryBlocks: opts.checkpointEvery,
         force: opts.force,
@@ -233,10 +276,12 @@ Examples:
         maxMemoryGiB: opts.maxMemoryGib,
         stopSignal: stop.signal,
         resumeFile: opts.resume,
+        // The command line as parsed (main() may run in-process, as in tests); commander keeps it, untyped.
+        argv: (command.parent as unknown as { rawArgs?: string[] } | null)?.rawArgs ?? process.argv,
         record: opts.record,
         aurynVersion: opts.aurynVersion,
-        recordEveryMs: opts.recordEveryMs,
-        recordRateBinMs: opts.recordRateBinMs,
+        recordEveryMs: recordEverySeconds === undefined ? undefined : recordEverySeconds * 1000,
+        recordRateBinMs: recordRateBinSeconds === undefined ? undefined : recordRateBinSeconds * 1000,
         testHooks: { fault: opts.injectFault ?? null, rankOrderMerge: opts.rankOrderMerge ?? false, jitterMicros: opts.jitterUs, jitterSeed: opts.jitterSeed },
         onProgress: reporter.progress,
         onStats: reporter.stats,

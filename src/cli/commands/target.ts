@@ -11,14 +11,20 @@ import { describeErrno } from '../../io/fs-errors.js';
 import { DT_SECONDS } from '../../model/constants.js';
 import { writeRas } from '../../io/ras.js';
 import { imageToTargetEvents, type TargetRaster } from '../../tasks/image-target.js';
-import { parseMilliseconds, parseSeed, parseUnitInterval } from '../options.js';
+import { BuiltinTaskSchema } from '../../config/schema.js';
+import { deprecatedMsOption, parseMilliseconds, parsePositive, parseSeed, parseUnitInterval, secondsFlag } from '../options.js';
 
 interface TargetCliOptions {
   output: string;
-  binMs: number;
+  binSeconds?: number;
+  /** Deprecated `--bin-ms`, already in seconds. */
+  binMs?: number;
   seed: number;
   threshold: number;
 }
+
+/** Pixel column width without --bin-seconds: the built-in task's (task.binSeconds, config/schema.ts). */
+const DEFAULT_BIN_SECONDS = BuiltinTaskSchema.parse({}).binSeconds;
 
 export function register(program: Command): void {
   program
@@ -26,7 +32,8 @@ export function register(program: Command): void {
     .description('turn a picture into a target raster: one output neuron per pixel row, one time bin per pixel column, a spike per dark pixel')
     .argument('<image>', 'PNG image (dark pixels on a light background)')
     .requiredOption('-o, --output <file>', 'target raster to write (.ras)')
-    .option('--bin-ms <ms>', 'width of one time bin (pixel column) in milliseconds', parseMilliseconds, 10)
+    .option('--bin-seconds <s>', `width of one time bin (pixel column) in seconds (default ${DEFAULT_BIN_SECONDS})`, parsePositive)
+    .addOption(deprecatedMsOption('--bin-ms', '--bin-seconds', parseMilliseconds))
     .option('--seed <n>', 'seed of the spike-time jitter inside each bin', parseSeed, 1)
     .option('--threshold <t>', 'a pixel is dark when its luminance (0 black, 1 white) is below this', parseUnitInterval, 0.5)
     .addHelpText(
@@ -40,20 +47,21 @@ must be at least the 0.1 ms time step.
 
 Examples:
   superspike target data/ssbm/precise_timing/oxford/oxford.png -o output/oxford-target.ras
-  superspike target logo.png -o logo.ras --bin-ms 5 --seed 7 --threshold 0.3`,
+  superspike target logo.png -o logo.ras --bin-seconds 0.005 --seed 7 --threshold 0.3`,
     )
-    .action((image: string, opts: TargetCliOptions) => {
+    .action((image: string, cli: TargetCliOptions) => {
+      const opts = { ...cli, binSeconds: secondsFlag(cli, 'binSeconds', 'binMs', '--bin') ?? DEFAULT_BIN_SECONDS };
       const raster = targetFromPng(image, opts);
       const grid = formatSeconds(raster.gridSeconds);
       writeRas(opts.output, raster.times, raster.ids, {
         comments: [
-          `target from ${image}: neurons ${raster.neurons}, bin ${opts.binMs} ms, time grid ${grid} s, seed ${opts.seed}`,
+          `target from ${image}: neurons ${raster.neurons}, bin ${formatSeconds(opts.binSeconds)} s, time grid ${grid} s, seed ${opts.seed}`,
         ],
       });
       process.stdout.write(
         `neurons ${raster.neurons} (ids 0-${raster.neurons - 1}, top row = ${raster.neurons - 1})\n` +
           `events ${raster.times.length} (dark pixels)\n` +
-          `grid ${grid} s (${Math.round(raster.gridSeconds / (opts.binMs / 1000))} columns x ${opts.binMs} ms)\n` +
+          `grid ${grid} s (${Math.round(raster.gridSeconds / opts.binSeconds)} columns x ${formatSeconds(opts.binSeconds)} s)\n` +
           `wrote ${opts.output}\n`,
       );
     });
@@ -74,10 +82,10 @@ export function pngSize(bytes: Uint8Array, image: string): { width: number; heig
 }
 
 /** Reads a PNG and converts it; unreadable or invalid files and limits are user errors. */
-export function targetFromPng(image: string, opts: Omit<TargetCliOptions, 'output'>): TargetRaster {
-  const binSeconds = opts.binMs / 1000;
+export function targetFromPng(image: string, opts: { binSeconds: number; seed: number; threshold: number }): TargetRaster {
+  const binSeconds = opts.binSeconds;
   if (binSeconds < DT_SECONDS) {
-    throw new UserError(`--bin-ms ${opts.binMs} is shorter than the 0.1 ms simulation time step: one pixel column needs at least one step`);
+    throw new UserError(`a bin of ${formatSeconds(binSeconds)} s is shorter than the 0.1 ms simulation time step: one pixel column needs at least one step`);
   }
   let bytes: Buffer;
   try {
