@@ -4,8 +4,8 @@
  * the config and the task and hands over to the engine's `runExperiment`, exactly as
  * `superspike run` does, so a library run writes the same files as the CLI.
  */
-import { availableParallelism } from 'node:os';
 import { z } from 'zod';
+import { defaultRanks } from '../engine/threads.js';
 import { createProgressReporter } from '../report/progress.js';
 import { loadConfig } from '../config/load.js';
 import type { ConfigInput, ExperimentConfig } from '../config/schema.js';
@@ -24,8 +24,16 @@ import { DEFAULT_CONFIG_PATH } from '../paths.js';
 export type TrainConfig = string | ConfigInput | undefined;
 
 export interface TrainOptions {
-  /** Ranks (worker threads). Default: the number of cores. */
+  /**
+   * Ranks (data partitions; the result does not depend on them). Default: as `superspike run`,
+   * the cores other work leaves free, fewer for a small network (engine/threads.ts).
+   */
   workers?: number;
+  /**
+   * Threads that step the ranks. Default `auto`, as `superspike run`: one per rank while cores
+   * are free, fewer on a busy machine (docs/model.md §10.1).
+   */
+  threads?: number | 'auto';
   /** Output folder. Default `output`. */
   out?: string;
   /** No progress lines on stderr. Default false (progress as in `superspike run`). */
@@ -157,12 +165,13 @@ export async function train(config?: TrainConfig, trainOptions?: TrainOptions): 
   const options = validateTrainOptions(trainOptions);
   const { experiment, task, resume, initFrom } = await planRun(config, options);
   const reporter = createProgressReporter({ quiet: options.quiet ?? false, stream: process.stderr });
-  const workers = options.workers ?? availableParallelism();
+  const workers = options.workers ?? defaultRanks(networkShape(experiment, task));
   reporter.start({ config: experiment, task, workers, resumedFrom: options.resume });
   let result: RunResult;
   try {
     result = await runExperiment(experiment, task, {
       workers,
+      threads: options.threads ?? 'auto',
       outDir: options.out,
       kernels: options.kernels,
       resume,
@@ -181,6 +190,7 @@ export async function train(config?: TrainConfig, trainOptions?: TrainOptions): 
         reporter.stats(line);
         options.onStats?.(line);
       },
+      onNotice: options.quiet ? null : (message) => process.stderr.write(`superspike: note: ${message}\n`),
     });
   } finally {
     reporter.stop();

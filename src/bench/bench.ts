@@ -3,7 +3,7 @@
  * real protocol — a warm-up (the burn-in) and one measured block — and times the block from its
  * stats line to the next, so start-up, initialisation and the final replay are not counted.
  */
-import { availableParallelism, cpus } from 'node:os';
+import { availableParallelism, cpus, loadavg } from 'node:os';
 import { validateConfig } from '../config/load.js';
 import { toTable, type ResolvedTask } from '../config/task.js';
 import { runExperiment } from '../engine/coordinator.js';
@@ -15,7 +15,7 @@ export interface BenchCase {
   label: string;
   hidden: number[];
   feedback: 'symmetric' | 'random' | 'uniform';
-  /** Rank threads per process. */
+  /** Ranks per process. */
   workers: number;
   /** Input and output neurons (default 200 each: the paper-like task). */
   nInput?: number;
@@ -28,6 +28,17 @@ export interface BenchCase {
 
 export interface BenchResult extends BenchCase {
   network: string;
+  /** Threads that stepped the ranks (per process), and why that many (engine/threads.ts). */
+  threads: number;
+  threadChoice: string;
+  /** Share of the rank threads' step loop spent waiting at barriers (all threads of the root process). */
+  waitShare: number;
+  /** CPU-bound processes bench ran beside the case (`--busy`). */
+  busy: number;
+  /** Auryn 6f88977, one rank, monitors off, on the machine superspike was developed on (docs/model.md §13); null where not measured. */
+  aurynSecondsPerSimSecond: number | null;
+  /** The machine's 1, 5 and 15 min load averages when the case ended (a shared machine's timings are noisy). */
+  loadAverage: number[];
   synapses: number;
   simulatedSeconds: number;
   /** Median over the repeats, and the spread (this machine's neighbours make timings noisy). */
@@ -72,14 +83,24 @@ export interface BenchOptions {
   onResult?: (r: BenchResult) => void;
   /** Under mpirun: every case runs as this MPI job (see engine/mpi-session.ts). */
   processes?: ProcessRuntime | null;
+  /** Threads per process for the ranks: a number, or `auto` (engine/threads.ts). Default auto. */
+  threads?: number | 'auto';
+  /** CPU-bound processes running beside the cases (started by the CLI; recorded in the results). */
+  busy?: number;
 }
+
+/**
+ * Auryn's wall seconds per simulated second with `--fast` (monitors off), one rank, measured by
+ * this project on the 2-core machine superspike was developed on (issue 16; docs/model.md §13).
+ */
+export const AURYN_SECONDS_PER_SIM_SECOND: Readonly<Record<string, number>> = { '200-256-200': 2.6, '200-1024-200': 78 };
 
 export const DEFAULT_CASES: BenchCase[] = [
   { label: 'small', hidden: [256], feedback: 'symmetric', workers: 1 },
   { label: 'small', hidden: [256], feedback: 'symmetric', workers: 2 },
   { label: 'medium', hidden: [1024], feedback: 'symmetric', workers: 1 },
   { label: 'medium', hidden: [1024], feedback: 'symmetric', workers: 2 },
-  { label: 'medium, oversubscribed', hidden: [1024], feedback: 'symmetric', workers: 4 },
+  { label: 'medium, more ranks than cores', hidden: [1024], feedback: 'symmetric', workers: 4 },
   { label: 'large', hidden: [4096], feedback: 'symmetric', workers: 1 },
   { label: 'large', hidden: [4096], feedback: 'symmetric', workers: 2 },
   { label: 'deep', hidden: [1024, 1024], feedback: 'random', workers: 2 },
@@ -122,6 +143,9 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult[
     let growth = 0;
     let bytesPerInterval = 0;
     let mpiSeconds = 0;
+    let threads = 0;
+    let threadChoice = '';
+    let waitShare = 0;
     for (let rep = 0; rep < (options.repeat ?? 3); rep++) {
       globalThis.gc?.();
       const baseline = process.memoryUsage().rss;
@@ -131,6 +155,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult[
       const result = await runExperiment(config, task, {
         processes: options.processes ?? null,
         workers: c.workers,
+        threads: options.threads ?? 'auto',
         recordSpikes: false,
         kernels: options.kernels ?? 'wasm',
         outDir: 'output/bench-tmp',
@@ -153,6 +178,10 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult[
       growth = Math.max(growth, runPeak - baseline);
       bytesPerInterval = result.info.layout?.bytesPerIntervalPerProcess ?? 0;
       mpiSeconds = Math.max(mpiSeconds, (result.info.layout?.mpiSeconds ?? 0) / result.simulatedSeconds);
+      threads = Math.max(threads, result.info.layout?.threadsPerProcess ?? c.workers);
+      threadChoice = result.info.layout?.threadChoice ?? '';
+      const loop = result.timings.reduce((sum, t) => sum + t.computeSeconds, 0);
+      waitShare = Math.max(waitShare, loop > 0 ? result.timings.reduce((sum, t) => sum + t.barrierWaitSeconds, 0) / loop : 0);
     }
     // Lifetime peak of this process (ru_maxrss): exact when the case ran in a fresh process, as
     // `bench --layouts` arranges. Under MPI every process reports its own; the root gathers them.
@@ -165,6 +194,12 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult[
     const r: BenchResult = {
       ...c,
       network: sizes.join('-'),
+      threads,
+      threadChoice,
+      waitShare,
+      busy: options.busy ?? 0,
+      loadAverage: loadavg().map((x) => Math.round(x * 100) / 100),
+      aurynSecondsPerSimSecond: c.feedback === 'symmetric' ? AURYN_SECONDS_PER_SIM_SECOND[sizes.join('-')] ?? null : null,
       synapses,
       simulatedSeconds: block,
       wallSecondsPerSimSecond: perSim,
@@ -191,26 +226,27 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult[
 
 export function benchHeader(): string {
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
-  return `superspike bench — ${availableParallelism()} cores (${cpu}), Node ${process.version}`;
+  return `superspike bench — ${availableParallelism()} cores (${cpu}), Node ${process.version}, load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`;
 }
 
 export function formatBenchTable(results: BenchResult[]): string {
   const layouts = results.some((r) => (r.processes ?? 1) > 1);
   const rows = layouts
     ? [
-      ['network', 'feedback', 'layout P×T', 'transport', 'wall s / sim s (median)', 'min–max', 'speedup vs 1×1', 'peak RSS MiB per process: running (with final save)', 'RSS growth MiB per process', 'bytes / interval / process', 'MPI s / sim s'],
+      ['network', 'feedback', 'layout P×T', 'threads / process', 'transport', 'wall s / sim s (median)', 'min–max', 'wait share', 'speedup vs 1×1', 'peak RSS MiB per process: running (with final save)', 'RSS growth MiB per process', 'bytes / interval / process', 'MPI s / sim s'],
       ...results.map((r) => [
-        r.network, r.feedback, `${r.processes ?? 1}×${r.workers}`, (r.processes ?? 1) === 1 ? 'threads' : r.tcp ? 'MPI, TCP loopback' : 'MPI, shared memory',
-        r.wallSecondsPerSimSecond.toFixed(3), `${r.wallMin.toFixed(3)}–${r.wallMax.toFixed(3)}`,
+        r.network, r.feedback, `${r.processes ?? 1}×${r.workers}`, String(r.threads), (r.processes ?? 1) === 1 ? 'threads' : r.tcp ? 'MPI, TCP loopback' : 'MPI, shared memory',
+        r.wallSecondsPerSimSecond.toFixed(3), `${r.wallMin.toFixed(3)}–${r.wallMax.toFixed(3)}`, percent(r.waitShare),
         r.speedupOver1 === null ? '-' : `${r.speedupOver1.toFixed(2)}×`,
         r.peakRssMiBPerProcess.map((m, p) => `${m.toFixed(0)} (${r.lifetimePeakRssMiBPerProcess[p]!.toFixed(0)})`).join(' / '),
         r.growthMiBPerProcess.map((m) => m.toFixed(0)).join(' / '), r.bytesPerInterval.toFixed(0), r.mpiSecondsPerSimSecond.toFixed(3),
       ]),
     ]
     : [
-      ['network', 'feedback', 'workers', 'wall s / sim s (median)', 'min–max', 'synapse updates/s', 'speedup vs 1', 'peak RSS MiB', 'RSS growth B/synapse'],
+      ['network', 'feedback', 'workers', 'threads', 'wall s / sim s (median)', 'min–max', 'wait share', 'Auryn s / sim s', 'synapse updates/s', 'speedup vs 1', 'peak RSS MiB', 'RSS growth B/synapse'],
       ...results.map((r) => [
-        r.network, r.feedback, String(r.workers), r.wallSecondsPerSimSecond.toFixed(3), `${r.wallMin.toFixed(3)}–${r.wallMax.toFixed(3)}`,
+        r.network, r.feedback, String(r.workers), String(r.threads), r.wallSecondsPerSimSecond.toFixed(3), `${r.wallMin.toFixed(3)}–${r.wallMax.toFixed(3)}`,
+        percent(r.waitShare), r.aurynSecondsPerSimSecond === null ? '-' : String(r.aurynSecondsPerSimSecond),
         r.synapseUpdatesPerSecond.toExponential(2), r.speedupOver1 === null ? '-' : `${r.speedupOver1.toFixed(2)}×`,
         r.peakRssMiB.toFixed(0), r.bytesPerSynapse.toFixed(1),
       ]),
@@ -218,4 +254,8 @@ export function formatBenchTable(results: BenchResult[]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
   const line = (row: string[]) => `| ${row.map((cell, i) => cell.padEnd(widths[i]!)).join(' | ')} |`;
   return [line(rows[0]!), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.slice(1).map(line)].join('\n');
+}
+
+function percent(share: number): string {
+  return `${Math.round(share * 100)} %`;
 }

@@ -55,6 +55,11 @@ export function parsePositiveInt(value: string): number {
 
 export const parseNonNegative = nonNegativeNumber('expected a number >= 0');
 
+/** `auto` or a positive integer (`--threads`). */
+export function parseThreads(value: string): number | 'auto' {
+  return value === 'auto' ? 'auto' : parsePositiveInt(value);
+}
+
 export function parsePositive(value: string): number {
   const x = parseNonNegative(value);
   if (x === 0) throw new InvalidArgumentError('expected a number > 0');

@@ -19,6 +19,7 @@ import { computeLayout, createSharedMemory, type MemoryLayout } from '../network
 import { rankSettings, resolveRunOptions, type ResolvedRunOptions, type RunOptions } from './options.js';
 import { RunOutputs } from './outputs.js';
 import { RankPool } from './rank-pool.js';
+import { autoThreads, ranksOfThreads, synapsesOf, waitShareNotice, type ThreadChoice } from './threads.js';
 import { MpiLink } from './mpi-link.js';
 import { monitorDiskBytes, msToSteps, planMonitors, type MonitorPlan } from './monitor-plan.js';
 import { checkMonitorDisk, checkNetworkMemory, checkWorkers, MONITOR_BUFFER_BYTES } from '../config/limits.js';
@@ -42,6 +43,7 @@ import { buildTopology, type Topology } from '../network/topology.js';
 import type { RankTiming } from './wait-log.js';
 
 export type { ProgressEvent, RunOptions } from './options.js';
+
 export { RunFailedError } from './rank-errors.js';
 
 export interface RunResult {
@@ -74,6 +76,11 @@ class Coordinator {
   /** Ranks of the whole run, and those this process holds. */
   private readonly ranks: number;
   private readonly localRanks: number[];
+  /** The ranks each of this process's threads steps (threads.ts), and why that many threads. */
+  private readonly threads: number[][];
+  private readonly threadReason: string;
+  /** The wait-share notice (options.onNotice) is said at most once. */
+  private noticed = false;
   private readonly isRoot: boolean;
   /** With several processes: the coordinator's own link, for a run that ends inside an interval. */
   private readonly link: MpiLink | null;
@@ -121,14 +128,28 @@ class Coordinator {
     checkNetworkMemory(this.topology.shape, this.ranks, task.input.steps.length + task.target.steps.length, options.maxMemoryGiB ?? config.maxMemoryGiB,
       this.localRanks, (this.monitors?.length ?? 0) * this.localRanks.length * MONITOR_BUFFER_BYTES);
     if (this.monitors && this.isRoot) checkMonitorDisk(monitorDiskBytes(this.monitors), options.outDir);
+    const choice = this.chooseThreads();
+    this.threads = ranksOfThreads(this.localRanks, choice.threads);
+    this.threadReason = choice.reason;
     this.memory = createSharedMemory(this.layout);
-    this.control = new ControlBlock(this.memory.buffer, this.layout);
+    this.control = new ControlBlock(this.memory.buffer, this.layout, this.threads.length);
     this.control.reset();
     this.view = new NetworkView(this.memory, this.layout, this.topology,
       runtime ? new CollectiveFetcher(runtime, this.layout, this.memory) : undefined);
     this.link = runtime && placement!.processes > 1 ? new MpiLink(runtime.comm, placement!, this.layout, this.topology, this.memory) : null;
     this.liveTimings = new Float64Array(new SharedArrayBuffer(this.ranks * LIVE_TIMING_FIELDS * 8));
     this.outputs = new RunOutputs(path.resolve(options.outDir), config, task, this.topology, this.isRoot, this.ranks, new Set(this.localRanks));
+  }
+
+  /** Threads for this process's ranks: as asked, or `auto` from the free cores (threads.ts). */
+  private chooseThreads(): ThreadChoice {
+    const { threads } = this.options;
+    const ranks = this.localRanks.length;
+    if (threads === null) return { threads: ranks, reason: 'one per rank' };
+    if (threads !== 'auto') return { threads: Math.min(threads, ranks), reason: 'as asked' };
+    const placement = this.options.processes?.placement;
+    const here = placement ? placement.hosts.filter((h) => h === placement.hosts[placement.process]).length : 1;
+    return autoThreads(ranks, Math.round((synapsesOf(this.topology.shape) * ranks) / this.ranks), here);
   }
 
   /** The whole run, with the output folder locked (by the root process) from start to end. */
@@ -192,14 +213,15 @@ class Coordinator {
   private async execute(): Promise<RunResult> {
     const { options, outputs } = this;
     const resume = options.resume;
-    const settings = { ...rankSettings(options), monitors: this.monitors };
-    const taskData = (rank: number): RankTaskData => ({
-      rank,
+    const settings = { ...rankSettings(options, this.threads.length), monitors: this.monitors };
+    const taskData = (hosted: number[]): RankTaskData => ({
+      hosted,
       ranks: this.ranks,
+      threads: this.threads.length,
       shape: this.topology.shape,
       memory: this.memory,
-      inputReplay: partitionTable(this.task.input, rank, this.ranks),
-      targetReplay: partitionTable(this.task.target, rank, this.ranks),
+      inputReplay: hosted.map((rank) => partitionTable(this.task.input, rank, this.ranks)),
+      targetReplay: hosted.map((rank) => partitionTable(this.task.target, rank, this.ranks)),
       outDir: options.recordSpikes ? outputs.outDir : null,
       appendSpikes: resume !== undefined,
       startClock: this.clock,
@@ -211,7 +233,7 @@ class Coordinator {
     this.startWall = performance.now();
     this.segment = { startedAt: new Date().toISOString(), fromStep: this.clock, argv: options.argv ?? process.argv };
     const placement = options.processes?.placement ?? null;
-    const pool = new RankPool(this.control, this.localRanks, taskData, (rank) => whereIs(placement, rank), otherProcesses(placement));
+    const pool = new RankPool(this.control, this.localRanks, this.threads, taskData, (rank) => whereIs(placement, rank), otherProcesses(placement));
     const progressTimer = setInterval(() => this.emitProgress(), options.progressIntervalMs);
     const onStop = () => this.control.requestStop();
     options.stopSignal?.addEventListener('abort', onStop);
@@ -262,6 +284,17 @@ class Coordinator {
     // Every process must take the same decision at every park: a stop asked for anywhere holds everywhere.
     const comm = this.options.processes?.comm;
     if (comm && comm.allreduceInt32(this.control.stopRequested ? 1 : 0, 'max') === 1) this.control.requestStop();
+    this.noticeWaitShare();
+  }
+
+  /** The wait-share notice (threads.ts), looked at every park, said at most once. */
+  private noticeWaitShare(): void {
+    if (this.noticed || this.options.onNotice === null) return;
+    const { loopMs, waitMs } = this.control.loopTime();
+    const message = waitShareNotice(this.threads.length, loopMs, waitMs, this.options.processes?.placement.process ?? null);
+    if (message === null) return;
+    this.noticed = true;
+    this.options.onNotice(message);
   }
 
   /** The protocol from the current clock on; the ranks are parked at every await. True when interrupted. */
@@ -296,12 +329,12 @@ class Coordinator {
 
   private saveState(checkpoint: boolean): string {
     const state = this.outputs.captureState(this.view, this.clock, this.statsLines, this.runId);
-    return this.isRoot ? this.outputs.saveState(state, checkpoint) : this.outputs.stateFile(checkpoint);
+    return this.outputs.saveState(state, checkpoint);
   }
 
   private saveTrainedState(): void {
     const state = this.outputs.captureState(this.view, this.clock, this.statsLines, this.runId);
-    if (this.isRoot) this.outputs.saveStateAs(state, trainedStateName(this.config.name));
+    this.outputs.saveStateAs(state, trainedStateName(this.config.name)); // a collective: only the root writes
   }
 
   private emitProgress(): void {
@@ -346,6 +379,7 @@ class Coordinator {
       interrupted, stateFile, wallSeconds: (performance.now() - this.startWall) / 1000, timings,
       placement: placement ?? { processes: 1, process: 0, ranksPerProcess: this.ranks, hosts: [hostname()] },
       runId: this.runId, segment: this.segment, files, inProgress,
+      threads: { count: this.threads.length, reason: this.threadReason },
     });
   }
 

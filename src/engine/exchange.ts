@@ -9,8 +9,9 @@
  * - `park`: at the end of a segment the ranks report to the coordinator and sleep until it posts
  *   the next command (new target step, η, learning flags) or tells them to finish.
  *
- * Waiting spins briefly and then sleeps in `Atomics.wait`, so more ranks than cores still make
- * progress; every wait wakes up regularly to notice an abort.
+ * Waiting spins within a budget that adapts to the measured waits and then sleeps in
+ * `Atomics.wait`, so more threads than free cores still make progress; every wait wakes up
+ * regularly to notice an abort.
  */
 import { CTRL, PARAM, type MemoryLayout } from '../network/layout.js';
 
@@ -23,6 +24,9 @@ export class RankAbortedError extends Error {
 }
 
 const WAKE_MS = 50;
+/** Adaptive spinning (waitWhile): spins always allowed, and a sleep short enough that spinning would have been cheaper. */
+const SPIN_FLOOR = 64;
+const SHORT_SLEEP_MS = 0.05;
 
 export interface SegmentCommand {
   targetStep: number;
@@ -35,13 +39,15 @@ export interface SegmentCommand {
 export class ControlBlock {
   readonly ints: Int32Array;
   readonly params: Float64Array;
-  /** Ranks of this process: the count every barrier and park waits for. */
-  readonly ranks: number;
+  /** Rank threads of this process (rank-thread.ts): the count every barrier and park waits for. */
+  readonly threads: number;
+  /** This thread's estimate of the spins a barrier wait needs (−1 until the first wait). */
+  private spinEstimate = -1;
 
-  constructor(buffer: ArrayBufferLike, layout: MemoryLayout) {
+  constructor(buffer: ArrayBufferLike, layout: MemoryLayout, threads = layout.localRanks.length) {
     this.ints = new Int32Array(buffer, layout.control, layout.controlInts);
     this.params = new Float64Array(buffer, layout.params, 2);
-    this.ranks = layout.localRanks.length;
+    this.threads = threads;
   }
 
   reset(): void {
@@ -92,7 +98,7 @@ export class ControlBlock {
   barrier(clock: number, spin: number, onLastArrival: ((clock: number) => void) | null, whileWaiting: (() => boolean) | null): boolean {
     const ints = this.ints;
     const generation = Atomics.load(ints, CTRL.barrierGeneration);
-    if (Atomics.add(ints, CTRL.barrierCount, 1) === this.ranks - 1) {
+    if (Atomics.add(ints, CTRL.barrierCount, 1) === this.threads - 1) {
       Atomics.store(ints, CTRL.barrierCount, 0);
       if (onLastArrival !== null) onLastArrival(clock);
       Atomics.add(ints, CTRL.barrierGeneration, 1);
@@ -131,10 +137,21 @@ export class ControlBlock {
     Atomics.store(this.ints, CTRL.stopAtStep, clock);
   }
 
+  /** A thread's step-loop time of one segment, and of that its barrier waits (whole ms). */
+  addLoopTime(loopMs: number, waitMs: number): void {
+    Atomics.add(this.ints, CTRL.loopMs, Math.round(loopMs));
+    Atomics.add(this.ints, CTRL.waitMs, Math.round(waitMs));
+  }
+
+  /** Step-loop and barrier-wait milliseconds of all threads so far. */
+  loopTime(): { loopMs: number; waitMs: number } {
+    return { loopMs: Atomics.load(this.ints, CTRL.loopMs), waitMs: Atomics.load(this.ints, CTRL.waitMs) };
+  }
+
   /** Reports this rank parked and sleeps until the coordinator posts the next command. */
   park(seenCommand: number): number {
     const ints = this.ints;
-    if (Atomics.add(ints, CTRL.parkedCount, 1) === this.ranks - 1) Atomics.notify(ints, CTRL.parkedCount);
+    if (Atomics.add(ints, CTRL.parkedCount, 1) === this.threads - 1) Atomics.notify(ints, CTRL.parkedCount);
     this.waitWhile(CTRL.commandGeneration, seenCommand, 0);
     return Atomics.load(ints, CTRL.commandGeneration);
   }
@@ -150,14 +167,33 @@ export class ControlBlock {
     };
   }
 
+  /**
+   * Waits while ints[index] === value: spins up to an adaptive budget (at most `spin`), then sleeps
+   * on the futex. The budget follows the waits this thread measures, as glibc's adaptive mutexes
+   * do: a wait that spinning ended pulls the estimate towards the spins it needed; a wait that
+   * ended soon after the spin ran out doubles it; a long one (a descheduled thread elsewhere, a
+   * busy machine) shrinks it, so a thread stops burning the core that the late one needs.
+   */
   private waitWhile(index: number, value: number, spin: number): void {
     const ints = this.ints;
-    for (let i = 0; i < spin; i++) {
-      if (Atomics.load(ints, index) !== value) return;
+    if (spin > 0) {
+      if (this.spinEstimate < 0) this.spinEstimate = spin / 2;
+      const budget = Math.min(spin, 2 * this.spinEstimate + SPIN_FLOOR);
+      for (let i = 0; i < budget; i++) {
+        if (Atomics.load(ints, index) !== value) {
+          this.spinEstimate += (i - this.spinEstimate) / 8;
+          return;
+        }
+      }
     }
+    const sleptFrom = spin > 0 ? performance.now() : 0;
     while (Atomics.load(ints, index) === value) {
       if (Atomics.load(ints, CTRL.abort) !== 0) throw new RankAbortedError();
       Atomics.wait(ints, index, value, WAKE_MS);
+    }
+    if (spin > 0) {
+      const sleptMs = performance.now() - sleptFrom;
+      this.spinEstimate = sleptMs < SHORT_SLEEP_MS ? Math.min(spin, 2 * this.spinEstimate + SPIN_FLOOR) : this.spinEstimate * 0.75;
     }
     if (Atomics.load(ints, CTRL.abort) !== 0) throw new RankAbortedError();
   }
@@ -172,7 +208,7 @@ export class ControlBlock {
   async waitAllParked(pollMs: number, shouldGiveUp: () => boolean): Promise<boolean> {
     for (;;) {
       const parked = Atomics.load(this.ints, CTRL.parkedCount);
-      if (parked >= this.ranks) return true;
+      if (parked >= this.threads) return true;
       if (shouldGiveUp()) return false;
       const result = Atomics.waitAsync(this.ints, CTRL.parkedCount, parked, pollMs);
       if (result.async) await result.value;

@@ -44,8 +44,13 @@ export interface ProgressEvent {
 }
 
 export interface RunOptions {
-  /** Ranks (worker threads) in this process. */
+  /** Ranks in this process (data partitions; the result does not depend on their number). */
   workers?: number;
+  /**
+   * Threads that execute this process's ranks (rank-thread.ts). `auto`: as many as cores are free
+   * for this process, at most one per rank (threads.ts); null: one per rank.
+   */
+  threads?: number | 'auto' | null;
   /** Output folder. */
   outDir?: string;
   /** Kernel implementation; both give the same bits. */
@@ -83,7 +88,10 @@ export interface RunOptions {
    * start-up, then 20× the slowest progress seen so far, at least 5 s (rank-pool.ts).
    */
   hangTimeoutSeconds?: number | 'auto';
-  /** Busy-wait iterations at a barrier before sleeping; `auto`: spin unless ranks outnumber cores. */
+  /**
+   * Most busy-wait iterations at a barrier before sleeping (each thread adapts its budget below
+   * this to the waits it measures: exchange.ts); `auto`: spin unless threads outnumber cores.
+   */
   barrierSpin?: number | 'auto';
   /** Progress events every this many milliseconds. */
   progressIntervalMs?: number;
@@ -93,6 +101,11 @@ export interface RunOptions {
   chunkSynapses?: number;
   onProgress?: ((event: ProgressEvent) => void) | null;
   onStats?: ((line: StatsLine) => void) | null;
+  /**
+   * Said once when the rank threads measured more than half of their loop waiting at barriers
+   * (cores shared with other work), with the layout that would be faster.
+   */
+  onNotice?: ((message: string) => void) | null;
   /** Aborting it asks the ranks to stop at the next interval and checkpoint (Ctrl-C, SIGTERM). */
   stopSignal?: AbortSignal | null;
   testHooks?: TestHooks | null;
@@ -111,6 +124,7 @@ const BARRIER_SPIN_WHEN_CORES_SUFFICE = 20000;
 /** Every default, once. `workers` is the core count of the machine running the coordinator. */
 export const DEFAULT_RUN_OPTIONS = Object.freeze({
   workers: availableParallelism(),
+  threads: null as number | 'auto' | null,
   outDir: 'output',
   kernels: 'wasm' as KernelKind,
   resume: undefined as NetworkState | undefined,
@@ -132,15 +146,14 @@ export const DEFAULT_RUN_OPTIONS = Object.freeze({
   chunkSynapses: 16384,
   onProgress: null as ((event: ProgressEvent) => void) | null,
   onStats: null as ((line: StatsLine) => void) | null,
+  onNotice: null as ((message: string) => void) | null,
   stopSignal: null as AbortSignal | null,
   testHooks: null as TestHooks | null,
   processes: null as ProcessRuntime | null,
   maxMemoryGiB: undefined as number | undefined,
 });
 
-export type ResolvedRunOptions = { -readonly [K in keyof typeof DEFAULT_RUN_OPTIONS]: (typeof DEFAULT_RUN_OPTIONS)[K] } & {
-  barrierSpin: number;
-};
+export type ResolvedRunOptions = { -readonly [K in keyof typeof DEFAULT_RUN_OPTIONS]: (typeof DEFAULT_RUN_OPTIONS)[K] };
 
 /** What every rank needs to know about how to run; structured-cloneable, handed over as is. */
 export interface RankSettings {
@@ -166,19 +179,24 @@ export function resolveRunOptions(options: RunOptions = {}): ResolvedRunOptions 
   if (typeof merged.outDir !== 'string' || merged.outDir.trim() === '') {
     throw new UserError(`the output folder must be a non-empty path, got ${JSON.stringify(merged.outDir)} (an empty --out would write into the working directory)`);
   }
-  const barrierSpin = merged.barrierSpin === 'auto'
-    ? (merged.workers <= availableParallelism() ? BARRIER_SPIN_WHEN_CORES_SUFFICE : 0)
-    : merged.barrierSpin;
+  const threads = merged.threads;
+  if (threads !== null && threads !== 'auto' && (!Number.isInteger(threads) || threads < 1)) {
+    throw new UserError(`threads must be a positive integer or auto, got ${threads}`);
+  }
   aurynSpkTag(merged.aurynVersion); // a bad version is a UserError before anything starts
   const hooks = merged.testHooks;
   const hasHooks = hooks !== null && Object.values(hooks).some((v) => v !== undefined && v !== null && v !== false && v !== 0);
-  return { ...merged, barrierSpin, testHooks: hasHooks ? hooks : null };
+  return { ...merged, testHooks: hasHooks ? hooks : null };
 }
 
-export function rankSettings(options: ResolvedRunOptions): RankSettings {
+/** The ranks' settings once the process knows how many threads run them. */
+export function rankSettings(options: ResolvedRunOptions, threads: number): RankSettings {
+  const barrierSpin = options.barrierSpin === 'auto'
+    ? (threads <= availableParallelism() ? BARRIER_SPIN_WHEN_CORES_SUFFICE : 0)
+    : options.barrierSpin;
   return {
     kernels: options.kernels,
-    barrierSpin: options.barrierSpin,
+    barrierSpin,
     shareWork: options.shareWork,
     chunkSynapses: options.chunkSynapses,
     testHooks: options.testHooks,

@@ -10,7 +10,8 @@ import path from 'node:path';
 import { UserError } from '../errors.js';
 import type { ExperimentConfig } from '../config/schema.js';
 import type { ResolvedTask } from '../config/task.js';
-import { saveNetworkState, NETSTATE_FORMAT, NETSTATE_VERSION, type NetworkState } from '../io/netstate.js';
+import { NETSTATE_FORMAT, NETSTATE_VERSION } from '../io/netstate.js';
+import { saveStreamedState, type StreamedState } from '../io/netstate-stream.js';
 import { RUN_INFO_FILE, writeRunInfo, type RunInfo, type RunInfoLayout, type RunInfoSegment } from '../io/run-info.js';
 import { findAurynMonitorFiles } from '../io/auryn-monitor-files.js';
 import { PACKAGE_VERSION } from '../paths.js';
@@ -169,8 +170,11 @@ export class RunOutputs {
     return path.join(this.outDir, checkpoint ? `${this.config.name}.checkpoint.netstate` : `${this.config.name}.netstate`);
   }
 
-  /** The network state in global order (a collective with several processes; complete at the root). */
-  captureState(view: NetworkView, clock: number, statsLines: number, runId: string): NetworkState {
+  /**
+   * The network state in global order (a collective with several processes; complete at the
+   * root). Its synaptic arrays are lazy: `saveState` produces them, on every process.
+   */
+  captureState(view: NetworkView, clock: number, statsLines: number, runId: string): StreamedState {
     return {
       format: NETSTATE_FORMAT,
       version: NETSTATE_VERSION,
@@ -189,23 +193,27 @@ export class RunOutputs {
     if (this.isRoot) rmSync(this.stateFile(true), { force: true });
   }
 
-  /** Writes a state under its own name in the folder (the trained state); root only. */
-  saveStateAs(state: NetworkState, name: string): string {
+  /** Writes a state under its own name in the folder (the trained state), streamed; a collective, only the root writes. */
+  saveStateAs(state: StreamedState, name: string): string {
     const file = path.join(this.outDir, name);
-    saveNetworkState(file, state);
+    saveStreamedState(this.isRoot ? file : null, state);
     return file;
   }
 
-  /** Writes the network state; a checkpoint when the run is not over. */
-  saveState(state: NetworkState, checkpoint: boolean): string {
+  /**
+   * Writes the network state, streamed (io/netstate-stream.ts); a checkpoint when the run is not
+   * over. A collective: every process calls it; only the root writes.
+   */
+  saveState(state: StreamedState, checkpoint: boolean): string {
     const file = this.stateFile(checkpoint);
-    saveNetworkState(file, state);
+    saveStreamedState(this.isRoot ? file : null, state);
     return file;
   }
 
   runInfo(run: {
     schedule: Schedule; ranks: number; kernels: string; clock: number; interrupted: boolean;
     stateFile: string | null; wallSeconds: number; timings: RankTiming[]; placement: Placement; runId: string;
+    threads: { count: number; reason: string };
     segment: SegmentStart;
     /** A rewrite while the run goes: no final window yet. */
     inProgress?: boolean;
@@ -254,7 +262,7 @@ export class RunOutputs {
       wallSeconds: segments.reduce((sum, seg) => sum + seg.wallSeconds, 0),
       simulatedSeconds: run.clock * DT_SECONDS,
       rankTimings: run.timings,
-      layout: layoutInfo(run.placement, run.timings),
+      layout: { ...layoutInfo(run.placement, run.timings), threadsPerProcess: run.threads.count, threadChoice: run.threads.reason },
       runId: run.runId,
       files: run.files,
     };

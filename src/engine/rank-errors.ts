@@ -7,7 +7,7 @@ import { UserError } from '../errors.js';
 import type { RankTiming } from './wait-log.js';
 
 export type RankOutcome =
-  | { code: 'finished'; timing: RankTiming }
+  | { code: 'finished'; timings: RankTiming[] }
   /** The rank stopped because the run was aborted elsewhere (not the cause of anything). */
   | { code: 'aborted'; rank: number }
   | { code: 'failed'; rank: number; step: number; message: string; where: string };

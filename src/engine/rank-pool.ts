@@ -1,9 +1,9 @@
 /**
- * The ranks of this process as threads: one long-lived piscina task per rank, their outcomes,
- * and the hang watchdog. A rank that fails ends the run with its name and step; a rank that makes
- * no progress for `hangTimeoutSeconds` is named by the watchdog and the pool is destroyed (its
- * threads terminated), so a run never hangs for ever.
- */
+ * The rank threads of this process: one long-lived piscina task per thread, each stepping the
+ * ranks it hosts (rank-thread.ts), their outcomes, and the hang watchdog. A rank that fails ends
+ * the run with its name and step; a rank that makes no progress for `hangTimeoutSeconds` is named
+ * by the watchdog and the pool is destroyed (its threads terminated), so a run never hangs for
+ * ever. */
 import { existsSync } from 'node:fs';
 import { Piscina } from 'piscina';
 import { UserError } from '../errors.js';
@@ -35,7 +35,9 @@ export class RankPool {
   constructor(
     private readonly control: ControlBlock,
     private readonly ranks: readonly number[],
-    taskData: (rank: number) => RankTaskData,
+    /** The ranks of each thread (threads.ts, ranksOfThreads). */
+    threads: readonly number[][],
+    taskData: (hosted: number[]) => RankTaskData,
     /** Names a rank in messages (with several processes: its process and host too). */
     private readonly where: (rank: number) => string = () => '',
     /** The other processes of the job, for the message when an exchange with them never completes. */
@@ -46,18 +48,18 @@ export class RankPool {
     }
     this.pool = new Piscina({
       filename: RANK_WORKER_PATH,
-      minThreads: ranks.length,
-      maxThreads: ranks.length,
+      minThreads: threads.length,
+      maxThreads: threads.length,
       concurrentTasksPerWorker: 1,
       idleTimeout: 60_000,
       atomics: 'disabled',
     });
-    this.tasks = ranks.map((rank) => this.pool.run(taskData(rank)) as Promise<RankOutcome>);
+    this.tasks = threads.map((hosted) => this.pool.run(taskData(hosted)) as Promise<RankOutcome>);
     this.tasks.forEach((task, i) => {
       task.then((outcome) => {
         if (outcome.code === 'failed') this.fail(new RunFailedError(describeRankFailure(outcome)));
       }, (err: unknown) => {
-        const rank = ranks[i]!;
+        const rank = threads[i]![0]!;
         this.fail(new RunFailedError(
           `rank ${rank}${this.where(rank)} failed at step ≈${this.control.rankClock(rank)}: ${(err as Error)?.message ?? String(err)}`, err,
         ));
@@ -134,14 +136,14 @@ export class RankPool {
     );
   }
 
-  /** Timings of every rank once they all finished. */
+  /** Timings of every rank once they all finished, in rank order. */
   async finished(): Promise<RankTiming[]> {
     const outcomes = await Promise.all(this.tasks);
     if (this.failure) throw this.failure;
-    return outcomes.map((o) => {
+    return outcomes.flatMap((o) => {
       if (o.code !== 'finished') throw new RunFailedError(`rank ${o.rank} ended without finishing (${o.code})`);
-      return o.timing;
-    });
+      return o.timings;
+    }).sort((a, b) => a.rank - b.rank);
   }
 
   /** After a failure: give the ranks a moment to notice the abort, then end the threads. */

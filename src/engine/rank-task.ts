@@ -1,9 +1,10 @@
 /**
- * What one rank does from start to finish, independent of how it is hosted (a piscina worker in
- * runs, or called directly in tests): build its view of the shared memory and its transport, open
- * its spike files, initialise or adopt its state, then obey the coordinator's segment commands
- * until told to finish. It ends with a RankOutcome (rank-errors.ts), plain data that survives
- * the thread boundary: finished with timings, aborted, or failed at a step; files are flushed first.
+ * What one rank thread does from start to finish, independent of how it is hosted (a piscina
+ * worker in runs, or called directly in tests): build its view of the shared memory and its
+ * transport, then for each rank it hosts (rank-thread.ts) open its spike files and initialise or
+ * adopt its state, then obey the coordinator's segment commands until told to finish. It ends
+ * with a RankOutcome (rank-errors.ts), plain data that survives the thread boundary: finished
+ * with timings, aborted, or failed at a step; files are flushed first.
  */
 import path from 'node:path';
 import { SpkWriter, spkRankFileName } from '../io/spk.js';
@@ -15,6 +16,7 @@ import { computeLayout } from '../network/layout.js';
 import { RankMonitors } from './monitors.js';
 import type { RankSettings } from './options.js';
 import { RankEngine, type SpikeSink } from './rank.js';
+import { RankThread } from './rank-thread.js';
 import { rankFailure, type RankOutcome } from './rank-errors.js';
 import { buildTopology, type NetworkShape } from '../network/topology.js';
 import { SharedMemoryTransport } from './transport.js';
@@ -23,12 +25,16 @@ import { localRanksOf, whereIs, type Collectives } from './process-group.js';
 import { requireMpi } from '../mpi/binding.js';
 
 export interface RankTaskData {
-  rank: number;
+  /** The ranks this thread steps (one or more of the process's ranks). */
+  hosted: number[];
   ranks: number;
+  /** Rank threads of this process: the count every barrier waits for. */
+  threads: number;
   shape: NetworkShape;
   memory: WebAssembly.Memory;
-  inputReplay: EventTable;
-  targetReplay: EventTable;
+  /** Replay tables of each hosted rank's input and target neurons, in `hosted` order. */
+  inputReplay: EventTable[];
+  targetReplay: EventTable[];
   /** Folder for `<group>.<rank>.spk`, or null to record nothing. */
   outDir: string | null;
   appendSpikes: boolean;
@@ -43,8 +49,7 @@ export interface RankTaskData {
   liveTimings?: Float64Array;
 }
 
-/** steps, loop seconds, barrier-wait seconds, barrier waits. */
-export const LIVE_TIMING_FIELDS = 4;
+export { LIVE_TIMING_FIELDS } from './rank-thread.js';
 
 class SpkSink implements SpikeSink {
   constructor(private readonly writer: SpkWriter) {}
@@ -65,77 +70,78 @@ export function runRankTask(data: RankTaskData): RankOutcome {
   const localRanks = localRanksOf(placement, data.ranks);
   const layout = computeLayout(topology, data.ranks, localRanks);
   const outDir = data.outDir;
-  const sinks = topology.groups.map((g) =>
-    outDir === null
-      ? null
-      : new SpkSink(new SpkWriter(path.join(outDir, spkRankFileName(g.spkName, data.rank)), { append: data.appendSpikes, tag: data.settings.spkTag })));
-  const control = new ControlBlock(data.memory.buffer, layout);
+  const control = new ControlBlock(data.memory.buffer, layout, data.threads);
   // Several processes: this thread may be the one that drives an exchange (process-group.ts).
   const link = placement !== null && placement.processes > 1
     ? new MpiLink(requireMpi('ranks in several processes') as Collectives, placement, layout, topology, data.memory)
     : null;
-  const transport = new SharedMemoryTransport(data.rank, control, data.settings.barrierSpin, link);
-  const engine = new RankEngine({
-    rank: data.rank,
+  const transport = new SharedMemoryTransport(data.hosted[0]!, control, data.settings.barrierSpin, link);
+  // Every rank binds the constants of the same shape: the config's knobs reach all kernels alike.
+  const kernels = createKernels(data.settings.kernels, data.memory, kernelConstantsOf(data.shape));
+  const engines = data.hosted.map((rank, k) => new RankEngine({
+    rank,
     ranks: data.ranks,
     localRanks,
     topology,
     layout,
     memory: data.memory,
-    // Every rank binds the constants of the same shape: the config's knobs reach all kernels alike.
-    kernels: createKernels(data.settings.kernels, data.memory, kernelConstantsOf(data.shape)),
+    kernels,
     transport,
-    inputReplay: data.inputReplay,
-    targetReplay: data.targetReplay,
-    sinks,
+    inputReplay: data.inputReplay[k]!,
+    targetReplay: data.targetReplay[k]!,
+    sinks: topology.groups.map((g) =>
+      outDir === null
+        ? null
+        : new SpkSink(new SpkWriter(path.join(outDir, spkRankFileName(g.spkName, rank)), { append: data.appendSpikes, tag: data.settings.spkTag }))),
     settings: data.settings,
-  });
-  engine.clock = data.startClock;
-  let monitors: RankMonitors | null = null;
+  }));
+  const thread = new RankThread(engines, transport);
+  const monitors: RankMonitors[] = [];
   try {
-    if (outDir !== null && data.settings.monitors !== null) {
-      monitors = RankMonitors.create({
-        plans: data.settings.monitors, rank: data.rank, ranks: data.ranks, topology, region: layout.rankRegions[data.rank]!,
-        f32: new Float32Array(data.memory.buffer), i32: new Int32Array(data.memory.buffer), outDir,
-        append: data.appendSpikes, startClock: data.startClock, flushEligibility: () => engine.flushAllEligibility(),
-      });
-      engine.monitors = monitors;
-    }
-    if (data.initialise) engine.initialise(data.initialise.seed, data.initialise.w0);
-    engine.shareInitialWeights();
-    for (let command = transport.awaitCommand(); !command.finish; command = transport.awaitCommand()) {
-      engine.eta = command.eta;
-      engine.learning = command.learning;
-      engine.frozen = command.frozen;
-      engine.runUntil(command.targetStep);
-      if (data.liveTimings) {
-        const t = engine.liveTiming();
-        data.liveTimings.set([t.steps, t.loopSeconds, t.waitSeconds, t.waits], data.rank * LIVE_TIMING_FIELDS);
+    for (const engine of engines) {
+      engine.clock = data.startClock;
+      if (outDir !== null && data.settings.monitors !== null) {
+        const m = RankMonitors.create({
+          plans: data.settings.monitors, rank: engine.rank, ranks: data.ranks, topology, region: layout.rankRegions[engine.rank]!,
+          f32: new Float32Array(data.memory.buffer), i32: new Int32Array(data.memory.buffer), outDir,
+          append: data.appendSpikes, startClock: data.startClock, flushEligibility: () => engine.flushAllEligibility(),
+        });
+        engine.monitors = m;
+        if (m !== null) monitors.push(m);
       }
-      engine.flushSinks();
-      monitors?.flush();
+      if (data.initialise) engine.initialise(data.initialise.seed, data.initialise.w0);
+    }
+    thread.shareInitialWeights();
+    for (let command = transport.awaitCommand(); !command.finish; command = transport.awaitCommand()) {
+      thread.configure(command.eta, command.learning, command.frozen);
+      thread.runUntil(command.targetStep);
+      if (data.liveTimings) thread.writeLiveTimings(data.liveTimings);
+      thread.flushSinks();
+      for (const m of monitors) m.flush();
     }
   } catch (err) {
-    safely(() => engine.flushSinks());
-    safely(() => monitors?.flush());
-    return err instanceof RankAbortedError ? { code: 'aborted', rank: data.rank } : rankFailure(data.rank, engine.clock, err, whereIs(placement, data.rank));
+    safely(() => thread.flushSinks());
+    for (const m of monitors) safely(() => m.flush());
+    const rank = thread.current.rank;
+    return err instanceof RankAbortedError ? { code: 'aborted', rank } : rankFailure(rank, thread.current.clock, err, whereIs(placement, rank));
   } finally {
-    safely(() => engine.closeSinks());
-    safely(() => monitors?.close());
+    safely(() => thread.closeSinks());
+    for (const m of monitors) safely(() => m.close());
   }
-  const timing = engine.timing();
+  const timings = thread.timings();
   if (placement !== null && placement.processes > 1) {
-    Object.assign(timing, {
+    // The thread's MPI work is reported on the first rank it hosts (the others drove none).
+    timings.forEach((t, k) => Object.assign(t, {
       process: placement.process,
       host: placement.hosts[placement.process],
-      mpiIntervals: link?.stats.intervals ?? 0,
-      mpiIntervalBytesSent: link?.stats.intervalBytesSent ?? 0,
-      mpiWeightExchanges: link?.stats.weightExchanges ?? 0,
-      mpiWeightBytesSent: link?.stats.weightBytesSent ?? 0,
-      mpiSeconds: link?.stats.mpiSeconds ?? 0,
-    });
+      mpiIntervals: k === 0 ? link?.stats.intervals ?? 0 : 0,
+      mpiIntervalBytesSent: k === 0 ? link?.stats.intervalBytesSent ?? 0 : 0,
+      mpiWeightExchanges: k === 0 ? link?.stats.weightExchanges ?? 0 : 0,
+      mpiWeightBytesSent: k === 0 ? link?.stats.weightBytesSent ?? 0 : 0,
+      mpiSeconds: k === 0 ? link?.stats.mpiSeconds ?? 0 : 0,
+    }));
   }
-  return { code: 'finished', timing };
+  return { code: 'finished', timings };
 }
 
 function safely(action: () => void): void {

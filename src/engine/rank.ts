@@ -4,6 +4,10 @@
  * every synchronisation point; read it top to bottom. All state lives in the process's shared
  * memory (layout.ts); what other ranks contribute (spikes, error events, shared weights) reaches
  * that memory through the transport (transport.ts), the rank's only line to the others.
+ *
+ * A rank is a data partition, not a thread: `step()` yields at each synchronisation point and the
+ * thread that hosts the rank (rank-thread.ts) meets the other threads there once for all the
+ * ranks it steps, so more ranks than cores cost no extra barrier (docs/model.md §10).
  */
 import {
   DECAY_RATE, MIN_DELAY_STEPS, PRE_DECAY, RISE_RATE, WEIGHT_UPDATE_STEPS, homDecayOf,
@@ -22,12 +26,18 @@ import { RankHooks } from './rank-hooks.js';
 import { globalId, localIndex, ownerRank } from '../network/partition.js';
 import type { Topology } from '../network/topology.js';
 import type { RankTransport } from './transport.js';
-import { WaitLog, type RankTiming } from './wait-log.js';
+import type { RankTiming, WaitLog } from './wait-log.js';
 import { EligibilityPasses } from './work-sharing.js';
 
 export type { RankTiming } from './wait-log.js';
 
 const SLOT_MASK = RING_SLOTS - 1;
+
+/**
+ * Where `step()` waits for the other ranks (⇄). The hosting thread answers an `interval` with
+ * whether the ranks agreed to stop at this clock; the fences need no answer.
+ */
+export type SyncPoint = 'interval' | 'before-weight-update' | 'after-weight-update';
 
 /** Where a rank's spikes go (a buffered .spk writer, or nothing). */
 export interface SpikeSink {
@@ -61,6 +71,8 @@ export class RankEngine {
   eta = 0;
   learning = false;
   frozen = false;
+  /** The ranks agreed to stop at the last interval barrier (Ctrl-C): the segment ends there. */
+  stopHere = false;
   /** State monitors (monitors.ts), set by the rank task; null when nothing is recorded. */
   monitors: RankMonitors | null = null;
 
@@ -93,9 +105,7 @@ export class RankEngine {
   private readonly homDecay: number;
   private readonly localOf: (id: number) => number;
   private readonly globalOf: (local: number) => number;
-  private readonly waits = new WaitLog();
   private stepsRun = 0;
-  private stopHere = false;
 
   constructor(options: RankOptions) {
     this.rank = options.rank;
@@ -143,32 +153,23 @@ export class RankEngine {
   }
 
   /**
-   * Before the first step: other processes' mirrors of the weights that symmetric feedback reads
-   * get this rank's initial (or restored) values.
+   * Before the first step, other processes' mirrors of the weights that symmetric feedback reads
+   * need this rank's initial (or restored) values: true when the hosting thread must fence once.
    */
-  shareInitialWeights(): void {
-    if (this.fenceWeightUpdates) this.transport.fenceAfterWeightUpdate(this.clock);
+  get sharesWeights(): boolean {
+    return this.fenceWeightUpdates;
   }
 
-  /** Runs steps until the clock reaches `targetStep` or the ranks agree to stop early. */
-  runUntil(targetStep: number): 'target' | 'stopped' {
-    const started = performance.now();
-    try {
-      this.stopHere = false;
-      while (this.clock < targetStep) {
-        this.step();
-        if (this.stopHere) return 'stopped';
-      }
-      this.transport.publishClock(this.clock);
-      return 'target';
-    } finally {
-      this.flushAllEligibility();
-      this.waits.computeSeconds += (performance.now() - started) / 1000;
-    }
+  /** Lets this rank's thread take chunks of other ranks' eligibility passes while it waits. */
+  get helpOthers(): (() => boolean) | null {
+    return this.passes.helpOthers;
   }
 
-  /** The duty cycle of one step (docs/model.md §2). Synchronisation points are marked ⇄. */
-  step(): void {
+  /**
+   * The duty cycle of one step (docs/model.md §2). Synchronisation points are marked ⇄: the step
+   * yields there and resumes once the hosting thread has met every other rank.
+   */
+  *step(): Generator<SyncPoint, void, boolean> {
     const n = this.clock;
     if (this.hooks !== null) this.hooks.beforeStep(n);
     const slot = n & SLOT_MASK;
@@ -208,9 +209,9 @@ export class RankEngine {
       // E4 — weight update every WEIGHT_UPDATE_STEPS, n = 0 included (an interval start).
       if (n % WEIGHT_UPDATE_STEPS === 0) {
         this.flushAllEligibility();
-        if (this.fenceWeightUpdates) this.transport.fenceBeforeWeightUpdate(n); // ⇄ nobody reads shared weights now
+        if (this.fenceWeightUpdates) yield 'before-weight-update'; // ⇄ nobody reads shared weights now
         for (let c = 0; c < connections; c++) if (topology.connections[c]!.plastic) this.updateWeights(c);
-        if (this.fenceWeightUpdates) this.transport.fenceAfterWeightUpdate(n); // ⇄ new weights visible everywhere
+        if (this.fenceWeightUpdates) yield 'after-weight-update'; // ⇄ new weights visible everywhere
       }
     }
 
@@ -220,10 +221,13 @@ export class RankEngine {
     if (this.clock % MIN_DELAY_STEPS === 0) {
       this.transport.publishClock(this.clock);
       this.hooks?.jitter?.();
-      const t0 = performance.now();
-      this.stopHere = this.transport.exchangeInterval(this.clock, this.passes.helpOthers); // ⇄ interval barrier
-      this.waits.note(performance.now() - t0);
+      this.stopHere = yield 'interval'; // ⇄ interval barrier (true: the ranks agreed to stop here)
     }
+  }
+
+  /** Publishes the clock at the end of a segment (progress and the watchdog). */
+  publishClock(): void {
+    this.transport.publishClock(this.clock);
   }
 
   private evolveGroup(g: number, n: number, slot: number): void {
@@ -401,12 +405,13 @@ export class RankEngine {
     for (const sink of this.sinks) sink?.close();
   }
 
-  /** The timing so far, cheap enough for every park: written to the live view's shared array. */
-  liveTiming(): { steps: number; loopSeconds: number; waitSeconds: number; waits: number } {
-    return { steps: this.stepsRun, loopSeconds: this.waits.computeSeconds, waitSeconds: this.waits.totalWaitMs / 1000, waits: this.waits.waits };
+  /** The timing so far, cheap enough for every park (the live view's shared array); waits of the hosting thread. */
+  liveTiming(waits: WaitLog): { steps: number; loopSeconds: number; waitSeconds: number; waits: number } {
+    return { steps: this.stepsRun, loopSeconds: waits.computeSeconds, waitSeconds: waits.totalWaitMs / 1000, waits: waits.waits };
   }
 
-  timing(): RankTiming {
-    return this.waits.summary(this.rank, this.stepsRun, this.passes.chunksHelped);
+  /** This rank's timing; the waits are those of the thread that hosts it. */
+  timing(waits: WaitLog): RankTiming {
+    return waits.summary(this.rank, this.stepsRun, this.passes.chunksHelped);
   }
 }

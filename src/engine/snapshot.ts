@@ -11,7 +11,8 @@
  * replicated arrays of rank 0 live in process 0.
  */
 import { MIN_DELAY_STEPS } from '../model/constants.js';
-import type { ConnectionState, GroupState, SpikeRing } from '../io/netstate.js';
+import type { GroupState, SpikeRing } from '../io/netstate.js';
+import { LazyFloat32, type StreamedConnection } from '../io/netstate-stream.js';
 import { RING_SLOTS, type MemoryLayout } from '../network/layout.js';
 import { RegionView } from './region-view.js';
 import { globalId, localIndex, ownerRank } from '../network/partition.js';
@@ -108,20 +109,43 @@ export class NetworkView extends RegionView {
     return sum;
   }
 
+  /** A synaptic field in global order, whole (at the root; empty on processes that only contribute). */
   gatherSynapses(c: number, field: SynField): Float32Array {
-    const info = this.topology.connections[c]!;
-    const out = this.fetcher.assembles ? new Float32Array(info.nPre * info.nPost) : EMPTY_F32;
-    this.forEachRowChunk(c, field, (arrays, j0, j1) => {
-      for (let r = 0; r < this.ranks; r++) {
-        const { f32, base } = arrays[r]!;
-        const stride = this.conn(r, c).stride;
-        const local = this.group(r, info.postGroup).localCount;
-        for (let j = j0; j < j1; j++) {
-          for (let kl = 0; kl < local; kl++) out[j * info.nPost + globalId(kl, r, this.ranks)] = f32[base + (j - j0) * stride + kl]!;
-        }
-      }
-    });
+    const lazy = this.lazySynapses(c, field);
+    const out = this.fetcher.assembles ? new Float32Array(lazy.length) : EMPTY_F32;
+    let at = 0;
+    lazy.produce(this.fetcher.assembles ? (chunk) => {
+      out.set(chunk, at);
+      at += chunk.length;
+    } : null);
     return out;
+  }
+
+  /**
+   * A synaptic field in global order (row j, column k at j·nPost + k) as a lazy array: produced
+   * chunk by chunk of presynaptic rows when the state is written (io/netstate-stream.ts), so no
+   * process ever holds the whole field. Every process must produce it, in the same order.
+   */
+  lazySynapses(c: number, field: SynField): LazyFloat32 {
+    const info = this.topology.connections[c]!;
+    return new LazyFloat32(info.nPre * info.nPost, (sink) => {
+      let chunk = EMPTY_F32;
+      this.forEachRowChunk(c, field, (arrays, j0, j1) => {
+        if (sink === null) return;
+        const length = (j1 - j0) * info.nPost;
+        if (chunk.length < length) chunk = new Float32Array(length);
+        const out = chunk.subarray(0, length);
+        for (let r = 0; r < this.ranks; r++) {
+          const { f32, base } = arrays[r]!;
+          const stride = this.conn(r, c).stride;
+          const local = this.group(r, info.postGroup).localCount;
+          for (let j = 0; j < j1 - j0; j++) {
+            for (let kl = 0; kl < local; kl++) out[j * info.nPost + globalId(kl, r, this.ranks)] = f32[base + j * stride + kl]!;
+          }
+        }
+        sink(out);
+      });
+    });
   }
 
   /**
@@ -217,15 +241,16 @@ export class NetworkView extends RegionView {
     });
   }
 
-  captureConnections(clock: number): ConnectionState[] {
+  /** Every connection's state; the synaptic fields lazy (lazySynapses), the rest gathered now. */
+  captureConnections(clock: number): StreamedConnection[] {
     return this.topology.connections.map((c, ci) => {
       const reg0 = this.conn(0, ci);
-      const state: ConnectionState = { w: this.gatherSynapses(ci, 'w') };
+      const state: StreamedConnection = { w: this.lazySynapses(ci, 'w') };
       if (c.plastic) {
-        state.el = this.gatherSynapses(ci, 'el');
-        state.elFlt = this.gatherSynapses(ci, 'elFlt');
-        state.elSum = this.gatherSynapses(ci, 'elSum');
-        state.grad2 = this.gatherSynapses(ci, 'grad2');
+        state.el = this.lazySynapses(ci, 'el');
+        state.elFlt = this.lazySynapses(ci, 'elFlt');
+        state.elSum = this.lazySynapses(ci, 'elSum');
+        state.grad2 = this.lazySynapses(ci, 'grad2');
         for (const field of ['err', 'errIn', 'errTrace', 'errFiltered', 'avgSqErr'] as const) state[field] = this.gatherPost(ci, field);
         state.sigmaLine = this.gatherPost(ci, 'sigmaLine', c.delaySteps);
         state.psp = this.gatherReplicated(reg0.psp, c.nPre);

@@ -29,6 +29,8 @@ export interface RankTransport {
   fenceAfterWeightUpdate(clock: number): void;
   /** Reports the rank parked and sleeps until the next segment command. */
   awaitCommand(): SegmentCommand;
+  /** Adds a segment's step-loop time and barrier waits to the process's totals (the wait-share notice). */
+  noteLoopTime(loopMs: number, waitMs: number): void;
 }
 
 /** The part of an exchange that leaves the process; called by the last local rank to arrive. */
@@ -84,6 +86,10 @@ export class SharedMemoryTransport implements RankTransport {
 
   fenceAfterWeightUpdate(clock: number): void {
     this.control.barrier(clock, this.spin, this.exchangeWeights, null);
+  }
+
+  noteLoopTime(loopMs: number, waitMs: number): void {
+    this.control.addLoopTime(loopMs, waitMs);
   }
 
   awaitCommand(): SegmentCommand {

@@ -94,7 +94,8 @@ export class NetstateError extends UserError {
 
 const packr = new Packr({ useRecords: false, moreTypes: true, structuredClone: false });
 
-const CHECKSUM_HEX = 64;
+/** Hex digits of the checksum: the last bytes of every version-2 file (a msgpack str8's content). */
+export const CHECKSUM_HEX = 64;
 
 /**
  * The state's bytes, its checksum last: encoded with a placeholder of 64 hex digits, which are
@@ -142,11 +143,17 @@ export function decodeNetworkState(bytes: Uint8Array, file = 'network state'): N
  * interrupted save never leaves half a state and a symlink at the destination is refused.
  */
 export function saveNetworkState(file: string, state: NetworkState): void {
-  // A state without an explicit run id belongs to the run that owns its folder (the start
-  // marker in run.json, io/run-identity.ts): the id goes first, as the one optional key.
+  writeFileAtomic(file, encodeNetworkState(withRunId(file, state)));
+}
+
+/**
+ * A state without an explicit run id belongs to the run that owns its folder (the start marker
+ * in run.json, io/run-identity.ts): the id goes first, as the one optional key.
+ */
+export function withRunId<S extends { format: string; version: number; runId?: string }>(file: string, state: S): S {
   const runId = state.runId ?? folderRunId(path.dirname(file));
   const { format, version, runId: _ignored, ...rest } = state;
-  writeFileAtomic(file, encodeNetworkState(runId === undefined ? state : { format, version, runId, ...rest }));
+  return runId === undefined ? state : ({ format, version, runId, ...rest } as unknown as S);
 }
 
 /**

@@ -62,6 +62,9 @@ export interface RunInfoLayout {
   bytesPerWeightExchangePerProcess: number;
   /** Seconds all ranks of all processes spent inside MPI collectives (interval and weight exchanges). */
   mpiSeconds: number;
+  /** Threads that stepped the ranks of the root process, and why that many (engine/threads.ts). */
+  threadsPerProcess?: number;
+  threadChoice?: string;
 }
 
 /**

@@ -38,6 +38,9 @@ export const CTRL = {
   finish: 10,
   /** Nonzero while a rank of this process is inside an inter-process exchange (the watchdog asks). */
   linkBusy: 11,
+  /** Milliseconds the rank threads spent in their step loops, and of that waiting at barriers (summed). */
+  loopMs: 12,
+  waitMs: 13,
   /** First of `ranks` per-rank clocks (progress and watchdog). */
   rankClocks: 16,
 } as const;

@@ -4,7 +4,8 @@ import { DEFAULT_CASES, benchHeader, formatBenchTable, runBench, type BenchCase,
 import { formatLayout, runInNewProcess, runUnderMpirun, type Layout } from '../../engine/mpi-launch.js';
 import { joinMpiJob } from '../../engine/mpi-session.js';
 import { UserError } from '../../errors.js';
-import { parseLayoutList, parsePositive, parsePositiveInt, parseSizeList, parseWorkerList } from '../options.js';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { parseCount, parseLayoutList, parsePositive, parsePositiveInt, parseSizeList, parseThreads, parseWorkerList } from '../options.js';
 
 interface BenchCliOptions {
   seconds: number;
@@ -17,6 +18,8 @@ interface BenchCliOptions {
   feedback: 'symmetric' | 'random' | 'uniform';
   layouts?: Layout[];
   network?: number[];
+  threads: number | 'auto';
+  busy: number;
   eligibility?: 'recursive' | 'blocked';
 }
 
@@ -34,12 +37,14 @@ export function register(program: Command): void {
     .addOption(new Option('--feedback <mode>', 'feedback for --hidden').choices(['symmetric', 'random', 'uniform']).default('symmetric'))
     .option('--network <sizes>', 'the whole network, input-hidden…-output, e.g. 1000-8192-1000 (instead of --hidden)', parseNetwork)
     .addOption(new Option('--eligibility <mode>', 'eligibility pass (docs/model.md §7.7; default: the config default, recursive)').choices(['recursive', 'blocked']))
-    .option('--layouts <list>', 'processes x threads to compare, e.g. 1x2,2x1,2x1/tcp (processes > 1 run under mpirun)', parseLayoutList)
+    .option('--layouts <list>', 'processes x ranks to compare, e.g. 1x2,2x1,2x1/tcp (processes > 1 run under mpirun)', parseLayoutList)
+    .option('--threads <n|auto>', 'threads per process that step the ranks (auto: the free cores, at most one per rank)', parseThreads, 'auto' as const)
+    .option('--busy <n>', 'run n CPU-bound processes beside every case (a shared machine, side by side)', parseCount, 0)
     .addHelpText(
       'after',
       `
 Default cases: 200-256-200 and 200-1024-200 (symmetric) on 1 and 2 workers, 200-1024-200 on 4
-workers (oversubscribed on 2 cores), 200-4096-200 on 1 and 2 workers, 200-1024-1024-200 (random
+workers (more ranks than 2 cores: with --threads auto they share the free cores' threads), 200-4096-200 on 1 and 2 workers, 200-1024-1024-200 (random
 feedback) on 2 workers. Task: 200 Poisson inputs at 10 Hz, 200 Poisson targets at 5 Hz.
 
 Examples:
@@ -47,7 +52,9 @@ Examples:
   superspike bench --seconds 1 --json > bench.json
   superspike bench --hidden 4096 --workers 1,2,4,8,16
   superspike bench --hidden 1024 --layouts 1x2,2x1,2x1/tcp        # MPI processes × threads
-  superspike bench --network 1000-8192-1000 --layouts 1x1,2x1 --repeat 1   # memory per process`,
+  superspike bench --network 1000-8192-1000 --layouts 1x1,2x1 --repeat 1   # memory per process
+  superspike bench --hidden 1024 --workers 1,2 --busy 1                   # beside one CPU-bound process
+  superspike bench --hidden 1024 --workers 2 --threads 2 --busy 1         # force a thread per rank anyway`,
     )
     .action(async (opts: BenchCliOptions) => {
       const hidden = opts.network ? opts.network.slice(1, -1) : opts.hidden;
@@ -56,7 +63,7 @@ Examples:
       let cases: BenchCase[] = DEFAULT_CASES;
       if (hidden !== undefined) cases = (opts.workers ?? [1, 2]).map(custom);
       const settings = {
-        seconds: opts.seconds, warmupSeconds: opts.warmup, kernels: opts.kernels, repeat: opts.repeat,
+        seconds: opts.seconds, warmupSeconds: opts.warmup, kernels: opts.kernels, repeat: opts.repeat, threads: opts.threads, busy: opts.busy,
         ...(opts.eligibility === undefined ? {} : { eligibility: opts.eligibility }),
       };
       const progress = (r: BenchResult) => {
@@ -72,28 +79,49 @@ Examples:
         return;
       }
       if (!opts.json) {
-        process.stdout.write(`${benchHeader()}\n${opts.seconds} simulated s per run after ${opts.warmup} s warm-up, ${opts.repeat} runs per case\n\n`);
+        process.stdout.write(`${benchHeader()}\n${opts.seconds} simulated s per run after ${opts.warmup} s warm-up, ${opts.repeat} runs per case` +
+          `${opts.busy > 0 ? `, beside ${opts.busy} CPU-bound process${opts.busy > 1 ? 'es' : ''}` : ''}\n\n`);
       }
+      const busy = startBusy(opts.busy);
       let results: BenchResult[];
-      if (opts.layouts) {
-        if (hidden === undefined) throw new UserError('--layouts needs one network: --hidden or --network');
-        results = [];
-        for (const layout of opts.layouts) {
-          // Every case in a fresh process (or MPI job), so its peak memory is its own.
-          const run = await benchInNewProcesses(layout, opts, hidden);
-          for (const r of run) {
-            r.tcp = layout.tcp;
-            const one = results.find((x) => (x.processes ?? 1) === 1 && x.workers === 1 && x.network === r.network);
-            r.speedupOver1 = one ? one.wallSecondsPerSimSecond / r.wallSecondsPerSimSecond : r.speedupOver1;
-            results.push(r);
-            progress(r);
-          }
-        }
-      } else {
-        results = await runBench({ ...settings, cases, onResult: progress });
+      try {
+        results = await runCases(opts, hidden, cases, settings, progress);
+      } finally {
+        for (const child of busy) child.kill();
       }
       process.stdout.write(opts.json ? `${JSON.stringify(results, null, 2)}\n` : `${formatBenchTable(results)}\n`);
     });
+}
+
+/** `n` CPU-bound processes (a loop), to measure beside them; killed by the caller. */
+function startBusy(n: number): ChildProcess[] {
+  return Array.from({ length: n }, () => spawn(process.execPath, ['-e', 'for(;;){}'], { stdio: 'ignore' }));
+}
+
+async function runCases(
+  opts: BenchCliOptions, hidden: number[] | undefined, cases: BenchCase[],
+  settings: Parameters<typeof runBench>[0], progress: (r: BenchResult) => void,
+): Promise<BenchResult[]> {
+  let results: BenchResult[];
+  if (opts.layouts) {
+    if (hidden === undefined) throw new UserError('--layouts needs one network: --hidden or --network');
+    results = [];
+    for (const layout of opts.layouts) {
+      // Every case in a fresh process (or MPI job), so its peak memory is its own.
+      const run = await benchInNewProcesses(layout, opts, hidden);
+      for (const r of run) {
+        r.tcp = layout.tcp;
+        const one = results.find((x) => (x.processes ?? 1) === 1 && x.workers === 1 && x.network === r.network);
+        r.speedupOver1 = one ? one.wallSecondsPerSimSecond / r.wallSecondsPerSimSecond : r.speedupOver1;
+        results.push(r);
+        progress(r);
+      }
+    }
+  } else {
+    results = await runBench({ ...settings, cases, onResult: progress });
+  }
+  for (const r of results) r.busy = opts.busy;
+  return results;
 }
 
 /** One bench case in a new process (P = 1) or as an MPI job: the same command, its (root's) JSON read back. */
@@ -101,7 +129,7 @@ async function benchInNewProcesses(layout: Layout, opts: BenchCliOptions, hidden
   const run = layout.processes === 1 ? runInNewProcess : runUnderMpirun;
   const job = await run(layout, [
     'bench', '--json', '--workers', String(layout.threads), '--seconds', String(opts.seconds), '--warmup', String(opts.warmup),
-    '--repeat', String(opts.repeat), '--kernels', opts.kernels, '--feedback', opts.feedback,
+    '--repeat', String(opts.repeat), '--kernels', opts.kernels, '--feedback', opts.feedback, '--threads', String(opts.threads),
     ...(opts.eligibility === undefined ? [] : ['--eligibility', opts.eligibility]),
     ...(opts.network ? ['--network', opts.network.join('-')] : ['--hidden', hidden.join(',')]),
   ]);

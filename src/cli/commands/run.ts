@@ -13,6 +13,7 @@ import { networkShape } from '../../network/chain.js';
 import { endpointName, type ConnectionSpec } from '../../network/graph.js';
 import { localRanksOf, withProcess } from '../../engine/process-group.js';
 import { checkNetworkMemory, checkWorkers, LIMITS } from '../../config/limits.js';
+import { defaultRanks } from '../../engine/threads.js';
 import { createSignalHandling, NOT_STARTED_EXIT_CODE } from '../signals.js';
 import { joinMpiJob } from '../../engine/mpi-session.js';
 import { RunDisagreementError } from '../../engine/run-agreement.js';
@@ -25,7 +26,7 @@ import { DEFAULT_WATCH_PORT, serveRunFolder } from '../../report/watch.js';
 import { createProgressReporter } from '../../report/progress.js';
 import {
   coresPerLocalProcess, deprecatedMsOption, integerBetween, parseCount, parseNonNegative, parsePositive, parsePositiveInt, parseSeed,
-  parseSizeList, secondsFlag,
+  parseSizeList, parseThreads, secondsFlag,
 } from '../options.js';
 import {
   DEFAULT_ELIGIBILITY_MODE, DEFAULT_LEARNING_RATE, DEFAULT_REGULARISER, ELIGIBILITY_MODES, MAX_REGULARISER_EXPONENT,
@@ -33,6 +34,7 @@ import {
 
 interface RunCliOptions {
   workers?: number;
+  threads: number | 'auto';
   out: string;
   seed?: number;
   blocks?: number;
@@ -95,7 +97,8 @@ export function register(program: Command): void {
     .command('run')
     .description('train a spiking network with SuperSpike on worker-thread ranks')
     .argument('[config]', 'experiment config (JSON); default: config/default.json (the built-in task, as `npm start`)')
-    .option('-w, --workers <n>', `ranks (worker threads); default: the core count (${availableParallelism()} here)`, parsePositiveInt)
+    .option('-w, --workers <n>', `ranks (data partitions; the result does not depend on them); default: the cores other work leaves free (at most ${availableParallelism()} here), fewer for a small network`, parsePositiveInt)
+    .option('--threads <n|auto>', 'threads that step the ranks; auto: one per rank while cores are free, fewer on a busy machine', parseThreads, 'auto' as const)
     .option('-o, --out <dir>', 'output folder', 'output')
     .option('--seed <n>', 'network seed (initial weights, feedback matrices)', parseSeed)
     .option('--blocks <n>', 'training blocks after the burn-in', parseCount)
@@ -162,7 +165,12 @@ schedule goes on). --init-from STATE trains a new task starting from a saved net
 --eta 0 replays a task through a network without changing it (evaluation).
 Durations are in seconds, as the config keys (…Seconds); the old -ms flags still work (deprecated).
 
-Under mpirun or srun, every process runs --workers rank threads (see docs/mpi.md):
+--workers ranks are stepped by --threads threads; auto (the default) takes the cores that other
+work leaves free, at most one per rank, and says so in run.json; the result is the same bytes
+for any --workers and --threads (docs/model.md §10.1). A run whose threads wait more than half
+the time at barriers says so once, with the --threads that would be faster.
+
+Under mpirun or srun, every process runs --workers ranks (see docs/mpi.md):
   mpirun -np 2 superspike run config/default.json --workers 2 --out out/m
 
 Without a config file and without --input/--target, run trains config/default.json: the
@@ -173,6 +181,7 @@ builds); --input and --target replace the built-in task.
 Examples:
   superspike run                                   # built-in task (config/default.json), all cores
   superspike run config/default.json --workers 2
+  superspike run config/default.json --workers 4 --threads 2     # 4 ranks on 2 threads
   superspike run config/oxford.json --blocks 10 --out output/oxford   # data/ssbm rasters
   superspike run config/oxford.json --input my-input.ras --target my-target.ras --grid 2
   superspike run config/default.json --recurrent --blocks 5       # hidden layer onto itself
@@ -239,9 +248,9 @@ Examples:
       // Under an MPI launcher this process is one of several; each runs --workers ranks.
       const mpi = joinMpiJob(opts.workers ?? coresPerLocalProcess());
       const isRoot = mpi === null || mpi.placement.process === 0;
-      const workers = mpi === null ? opts.workers ?? availableParallelism() : mpi.placement.processes * mpi.placement.ranksPerProcess;
-      // Limits before anything is allocated or --out is touched (config/limits.ts).
       const shape = networkShape(config, task);
+      const workers = mpi === null ? opts.workers ?? defaultRanks(shape) : mpi.placement.processes * mpi.placement.ranksPerProcess;
+      // Limits before anything is allocated or --out is touched (config/limits.ts).
       const localRanks = mpi === null ? undefined : localRanksOf(mpi.placement, workers);
       const warning = checkWorkers(workers, shape, localRanks?.length ?? workers);
       if (warning && isRoot) process.stderr.write(`superspike: warning: ${warning}\n`);
@@ -263,7 +272,8 @@ Examples:
       signals.begin(path.resolve(opts.out, `${config.name}.checkpoint.netstate`), mpi === null ? undefined : (code) => mpi.abort(code));
       const reporter = createProgressReporter({ quiet: (opts.quiet ?? false) || !isRoot, stream: process.stderr });
       const options: RunOptions = {
-        workers: mpi === null ? opts.workers : mpi.placement.ranksPerProcess,
+        workers: mpi === null ? workers : mpi.placement.ranksPerProcess,
+        threads: opts.threads,
         processes: mpi,
         outDir: opts.out,
         kernels: opts.kernels,
@@ -285,6 +295,7 @@ Examples:
         testHooks: { fault: opts.injectFault ?? null, rankOrderMerge: opts.rankOrderMerge ?? false, jitterMicros: opts.jitterUs, jitterSeed: opts.jitterSeed },
         onProgress: reporter.progress,
         onStats: reporter.stats,
+        onNotice: (message) => process.stderr.write(`superspike: note: ${message}\n`),
       };
       reporter.start({ config, task, workers, resumedFrom: opts.resume });
       // The live page (report/watch.ts): served by process 0 from the folder it writes.

@@ -1,0 +1,105 @@
+/**
+ * How many rank threads a process runs for its ranks (rank-thread.ts): `threads: 'auto'` asks
+ * the machine. The ranks stay what the user chose (their files, their bytes); only the number of
+ * threads that execute them adapts, so it never changes a result.
+ *
+ * `auto` gives a process as many threads as cores are free for it — the machine's cores minus the
+ * tasks already running there (other jobs, CPU-bound neighbours), shared between the processes of
+ * the job on this host — but never more than its ranks, and not more than the network's synapses
+ * can keep busy between two barriers. A thread beyond the free cores does not add speed: it makes
+ * the ranks wait at every barrier for whichever thread the OS has descheduled (docs/model.md §10).
+ */
+import { readFileSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
+import { buildTopology, type NetworkShape } from '../network/topology.js';
+
+/**
+ * Below this many synapses per thread the barrier every 0.8 ms costs more than the thread adds
+ * (200-256-200, 102 400 synapses, still gains from 2 threads on a quiet machine: README).
+ */
+export const MIN_SYNAPSES_PER_THREAD = 32768;
+
+/** Readings of the run queue that `othersRunning` takes (median), spaced SAMPLE_GAP_MS apart. */
+const SAMPLES = 5;
+const SAMPLE_GAP_MS = 4;
+
+export interface ThreadChoice {
+  threads: number;
+  /** Why this many: free cores, ranks or network size (said in run.json and by bench). */
+  reason: string;
+}
+
+/**
+ * Tasks running on this machine now besides this process, measured: the median of a few readings
+ * of the kernel's run queue (/proc/loadavg, field 4, which counts the reader itself), or the 1-min
+ * load average where that file does not exist.
+ */
+export function othersRunning(ownProcessesHere = 1): number {
+  let readings: number[];
+  try {
+    readings = [];
+    const sleeper = new Int32Array(new SharedArrayBuffer(4));
+    for (let s = 0; s < SAMPLES; s++) {
+      if (s > 0) Atomics.wait(sleeper, 0, 0, SAMPLE_GAP_MS);
+      const running = Number(/^\S+ \S+ \S+ (\d+)\//.exec(readFileSync('/proc/loadavg', 'utf8'))?.[1]);
+      if (!Number.isFinite(running)) throw new Error('unreadable');
+      readings.push(running);
+    }
+  } catch {
+    return Math.max(0, Math.round(loadavg()[0]!) - (ownProcessesHere - 1));
+  }
+  readings.sort((a, b) => a - b);
+  // The reader counts itself; the job's other processes on this host are not "others".
+  return Math.max(0, readings[readings.length >> 1]! - ownProcessesHere);
+}
+
+/** The `auto` thread count of a process holding `ranks` ranks and `synapses` synapses. */
+export function autoThreads(ranks: number, synapses: number, processesHere = 1, others = othersRunning(processesHere)): ThreadChoice {
+  const cores = availableParallelism();
+  const free = Math.max(1, Math.floor((cores - others) / Math.max(1, processesHere)));
+  const bySize = Math.max(1, Math.floor(synapses / MIN_SYNAPSES_PER_THREAD));
+  const threads = Math.max(1, Math.min(ranks, free, bySize));
+  const reason = threads === ranks ? 'one per rank'
+    : threads === free ? `${cores} cores, ${others} other task${others === 1 ? '' : 's'} running${processesHere > 1 ? `, ${processesHere} processes of the job here` : ''}`
+      : `${synapses} synapses (at least ${MIN_SYNAPSES_PER_THREAD} per thread)`;
+  return { threads, reason };
+}
+
+/** Ranks of each thread: thread t hosts the t-th, (t+T)-th, … of the process's ranks. */
+export function ranksOfThreads(localRanks: readonly number[], threads: number): number[][] {
+  const hosted: number[][] = Array.from({ length: Math.min(threads, localRanks.length) }, () => []);
+  localRanks.forEach((rank, i) => hosted[i % hosted.length]!.push(rank));
+  return hosted;
+}
+
+/** Synapses of a network (every connection, nPre × nPost). */
+export function synapsesOf(shape: NetworkShape): number {
+  return buildTopology(shape).connections.reduce((sum, c) => sum + c.nPre * c.nPost, 0);
+}
+
+/**
+ * The default rank count of a one-process run: the `auto` thread count for as many ranks as
+ * cores. More ranks than threads would only repeat the per-rank work (each rank keeps every
+ * presynaptic trace), and the result does not depend on the rank count.
+ */
+export function defaultRanks(shape: NetworkShape): number {
+  return autoThreads(availableParallelism(), synapsesOf(shape)).threads;
+}
+
+/** The wait-share notice: after this much step-loop time per thread, above this share of waiting. */
+export const NOTICE_AFTER_MS = 2000;
+export const NOTICE_SHARE = 0.5;
+
+/**
+ * The message when the threads, having run long enough to judge, spent more than NOTICE_SHARE of
+ * their loop at barriers — the cores are shared with other work — with the thread count that
+ * would keep them busy: threads × (1 − share); null otherwise. The caller says it at most once.
+ */
+export function waitShareNotice(threads: number, loopMs: number, waitMs: number, process: number | null): string | null {
+  if (threads < 2 || loopMs < NOTICE_AFTER_MS * threads) return null;
+  const share = waitMs / loopMs;
+  if (share <= NOTICE_SHARE) return null;
+  const better = Math.max(1, Math.round(threads * (1 - share)));
+  return `the ${threads} rank threads${process === null ? '' : ` in process ${process}`} waited ${Math.round(share * 100)} % of their loop at barriers: ` +
+    `the cores are shared with other work (or oversubscribed); --threads ${better} (or --threads auto) would likely be faster`;
+}

@@ -1,0 +1,95 @@
+/**
+ * Ranks as data partitions executed by fewer threads (engine/rank-thread.ts): for every feedback
+ * mode, 5 ranks stepped by 1 or 2 threads (3 too for symmetric feedback) give the bytes of 5 ranks on 5 threads and of 1 rank
+ * (spikes of every group, stats, state, and each rank's own spike files); a rank count that
+ * outnumbers the threads keeps one spike file per rank. Plus the `auto` choice's arithmetic.
+ */
+import path from 'node:path';
+import { readdirSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { runExperiment } from '../src/engine/coordinator.js';
+import { MIN_SYNAPSES_PER_THREAD, NOTICE_AFTER_MS, autoThreads, ranksOfThreads, waitShareNotice } from '../src/engine/threads.js';
+import { fileBytes, mergedSpikes, smallConfig, taskFor, tempDir } from './helpers.js';
+
+const GROUPS = ['multi_stim', 'multi_hidden', 'multi_hidden2', 'output', 'target'];
+
+async function outputsOf(dir: string): Promise<Record<string, Buffer>> {
+  const out: Record<string, Buffer> = {};
+  for (const g of GROUPS) out[g] = await mergedSpikes(dir, g);
+  out.stats = fileBytes(path.join(dir, 'superspike.stats'));
+  out.state = fileBytes(path.join(dir, 'superspike.netstate'));
+  for (const f of readdirSync(dir).filter((f) => f.endsWith('.spk'))) out[f] = fileBytes(path.join(dir, f));
+  return out;
+}
+
+describe.each(['symmetric', 'random', 'uniform'] as const)('ranks on fewer threads, %s feedback', (feedback) => {
+  it('5 ranks on 1, 2 (3) and 5 threads give the same bytes, and those of 1 rank', async () => {
+    const config = smallConfig({ feedback, blocks: 1 });
+    const task = await taskFor(config);
+    const one = tempDir(`thr-${feedback}-1`);
+    await runExperiment(config, task, { workers: 1, outDir: one });
+    const single = await outputsOf(one);
+    const reference = tempDir(`thr-${feedback}-5x5`);
+    const run = await runExperiment(config, task, { workers: 5, threads: 5, outDir: reference });
+    expect(run.info.layout?.threadsPerProcess).toBe(5);
+    const base = await outputsOf(reference);
+    for (const g of [...GROUPS, 'stats', 'state']) expect(base[g]!.equals(single[g]!), `${g}: 5 ranks vs 1`).toBe(true);
+    for (const threads of feedback === 'symmetric' ? [1, 2, 3] : [1, 2]) {
+      const dir = tempDir(`thr-${feedback}-5x${threads}`);
+      const r = await runExperiment(config, task, { workers: 5, threads, outDir: dir });
+      expect(r.info.layout?.threadsPerProcess).toBe(threads);
+      expect(r.timings.map((t) => t.rank)).toEqual([0, 1, 2, 3, 4]);
+      const other = await outputsOf(dir);
+      expect(Object.keys(other).sort()).toEqual(Object.keys(base).sort());
+      for (const [key, bytes] of Object.entries(base)) expect(other[key]!.equals(bytes), `${key}, ${threads} threads`).toBe(true);
+    }
+  });
+});
+
+describe('threads', () => {
+  it('deals the ranks out round-robin and never makes more threads than ranks', () => {
+    expect(ranksOfThreads([0, 1, 2, 3, 4], 2)).toEqual([[0, 2, 4], [1, 3]]);
+    expect(ranksOfThreads([4, 5], 3)).toEqual([[4], [5]]);
+    expect(ranksOfThreads([7], 1)).toEqual([[7]]);
+  });
+
+  it('auto takes the free cores, at most one per rank, at least one, fewer for a small network', () => {
+    const big = 100 * MIN_SYNAPSES_PER_THREAD;
+    expect(autoThreads(4, big, 1, 0).threads).toBeLessThanOrEqual(4);
+    expect(autoThreads(1, big, 1, 0).threads).toBe(1);
+    // Every core busy with other work: one thread, whatever the ranks.
+    expect(autoThreads(8, big, 1, 10_000)).toMatchObject({ threads: 1 });
+    expect(autoThreads(8, big, 1, 10_000).reason).toMatch(/other tasks running/);
+    // A network too small to keep two threads busy between barriers.
+    expect(autoThreads(8, MIN_SYNAPSES_PER_THREAD, 1, 0).threads).toBe(1);
+  });
+
+  it('says once that threads mostly wait, with the thread count that would be faster', () => {
+    const judged = NOTICE_AFTER_MS * 2;
+    expect(waitShareNotice(2, judged - 1, judged - 1, null)).toBeNull();
+    expect(waitShareNotice(1, 1e9, 0.9e9, null)).toBeNull();
+    expect(waitShareNotice(2, judged, 0.4 * judged, null)).toBeNull();
+    expect(waitShareNotice(2, judged, 0.8 * judged, null)).toMatch(/^the 2 rank threads waited 80 % of their loop at barriers: .* --threads 1 /);
+    expect(waitShareNotice(8, 8 * judged, 0.6 * 8 * judged, 1)).toMatch(/the 8 rank threads in process 1 waited 60 % .* --threads 3 /);
+  });
+
+  it('a run with threads: auto gives the bytes of one rank', async () => {
+    const config = smallConfig({ blocks: 1 });
+    const task = await taskFor(config);
+    const one = tempDir('thr-auto-1');
+    await runExperiment(config, task, { workers: 1, outDir: one });
+    const dir = tempDir('thr-auto');
+    const r = await runExperiment(config, task, { workers: 3, threads: 'auto', outDir: dir });
+    expect(r.info.layout?.threadsPerProcess).toBeGreaterThanOrEqual(1);
+    expect(r.info.layout?.threadChoice).toBeTruthy();
+    const a = await outputsOf(one);
+    const b = await outputsOf(dir);
+    for (const g of [...GROUPS, 'stats', 'state']) expect(b[g]!.equals(a[g]!), g).toBe(true);
+  });
+
+  it('refuses a thread count that is not a positive integer', async () => {
+    const config = smallConfig({ blocks: 0 });
+    const task = await taskFor(config);
+    await expect(runExperiment(config, task, { workers: 2, threads: 0, outDir: tempDir('thr-bad') })).rejects.toThrow(/threads must be a positive integer or auto/);
+  });
+});
