@@ -123,7 +123,7 @@ describe('superspike experiment', () => {
   });
 
   it.each([
-    ['hidden-layer', 3],
+    ['hidden-layer', 4],
     ['pattern', 7],
     ['regulariser', 5],
     ['learning-rate', 6],
@@ -137,19 +137,38 @@ describe('superspike experiment', () => {
     knobsReachTheRuns[name]?.(csvRows(out));
   });
 
+  it('--r0 sets every run\'s r0 and refuses what is neither a number nor "search"', async () => {
+    const out = path.join(cli.dir, 'r0');
+    expect(await cli.run('experiment', 'learning-rate', '--tiny', '--r0', 'fast', '--out', out)).toBe(2); // a usage error, like every bad option
+    expect(cli.stderr).toMatch(/--r0.*expected a positive number or "search"/);
+    expect(await cli.run('experiment', 'oxford', '--tiny', '--r0', '0.002', '--out', out)).toBe(1);
+    expect(cli.stderr).toMatch(/experiment oxford: --r0 does not apply: .*Auryn/);
+    expect(await cli.run('experiment', 'single-neuron', '--tiny', '--r0', '0.002', '--parallel', '2', '--out', out)).toBe(0);
+    expect(csvRows(out).size).toBeGreaterThan(0);
+    for (const row of csvRows(out).values()) expect(row.eta).toBe('0.002');
+    expect(fs.readFileSync(path.join(out, 'results.md'), 'utf8')).toContain('r0 = 0.002 for every condition (--r0');
+  });
+
   it('xor --tiny scores every run by the trial readout and draws the accuracy curves', async () => {
     const out = path.join(cli.dir, 'xor');
     expect(await cli.run('experiment', 'xor', '--tiny', '--parallel', '2', '--out', out)).toBe(0);
-    expectFilesAndClaims('xor', out, 4);
+    expectFilesAndClaims('xor', out, 5);
     const rows = fs.readFileSync(path.join(out, 'results.csv'), 'utf8').trim().split('\n').slice(1).map((r) => r.split(','));
-    expect(rows.map((r) => r[0])).toEqual(['nh4-symmetric', 'nh4-random', 'nh4-uniform', 'none']);
+    expect(rows.map((r) => r[0])).toEqual(['nh4-symmetric', 'nh4-random', 'nh4-uniform', 'nh4-random-reg', 'none']);
     for (const r of rows) {
       const accuracy = Number(r[5]);
       expect(r[5]).not.toBe('');
       expect(accuracy).toBeGreaterThanOrEqual(0);
       expect(accuracy).toBeLessThanOrEqual(1);
     }
-    expect(rows.map((r) => r[9])).toEqual(['', expect.stringMatching(/^(true|false)$/), '', '']); // feedback signs: random only
+    const sign = expect.stringMatching(/^(true|false)$/);
+    expect(rows.map((r) => r[9])).toEqual(['', sign, '', sign, '']); // feedback signs: random only
+    // The paper's protocol reaches the runs: classification error, background in the gaps, ρ = 0 for plain random feedback.
+    const config = (c: string) => JSON.parse(fs.readFileSync(path.join(out, 'runs', c, 'seed-1', 'config.json'), 'utf8'));
+    expect(config('nh4-random').trials).toMatchObject({ outputError: 'classification', background: 'gaps' });
+    expect(config('nh4-random').regulariser).toEqual({ strength: 0 });
+    expect(config('nh4-random-reg').regulariser).toBeUndefined();
+    expect(rows.map((r) => Number(r[11]))).toEqual([1e-3, 1e-3, 1e-3, 1e-3, 1e-3]); // eta: the tiny form's fixed r0
     expect(fs.readFileSync(path.join(out, 'report.html'), 'utf8')).toMatch(/<svg[^>]*data-plot="accuracy-0"/);
     expect(fs.existsSync(path.join(out, 'runs', 'none', 'seed-1', 'output.0.spk'))).toBe(true);
   });
@@ -167,6 +186,11 @@ describe('superspike experiment', () => {
 
   /** The sweeps' knobs must reach the runs: conditions that differ only in a knob differ in outcome. */
   const knobsReachTheRuns: Partial<Record<string, (rows: Map<string, Row>) => void>> = {
+    'hidden-layer': (rows) => {
+      // Forced signs reach the network; random feedback runs without the regulariser.
+      expect(rows.get('nh4-random-all-negative')!.feedback_all_negative).toBe('true');
+      expect(Math.sqrt(Number(rows.get('nh4-random')!.final_cost))).toBeCloseTo(Number(rows.get('nh4-random')!.final_rms), 4);
+    },
     regulariser: (rows) => {
       // ρ = 100 with a = 0 is a strong weight decay: the hidden layer fires far less than without a regulariser.
       expect(Number(rows.get('rho100-a0')!.hidden_rate_hz)).toBeLessThan(0.5 * Number(rows.get('rho0')!.hidden_rate_hz));

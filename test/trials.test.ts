@@ -120,7 +120,7 @@ describe('the trials config key', () => {
 
   it('writes its defaults and gives the engine one never-looping period over burn-in and training', async () => {
     const config = validateConfig(base, 'test');
-    expect(config.trials).toEqual({ stimuli: 'xor', windowSeconds: 0.025, gapSeconds: [0.1, 0.3], backgroundRateHz: 4, taskSeed: 7 });
+    expect(config.trials).toEqual({ stimuli: 'xor', windowSeconds: 0.025, gapSeconds: [0.1, 0.3], backgroundRateHz: 4, background: 'throughout', outputError: 'target', taskSeed: 7 });
     const task = await resolveTask(config, { onWarning: () => {} });
     expect(task.nInput).toBe(100);
     expect(task.nOutput).toBe(2);
@@ -143,7 +143,7 @@ describe('the trials config key', () => {
     [{ ...base, input: '/x.ras', target: '/y.ras' }, /"trials" cannot be combined with "input", "target"/],
     [{ ...base, gridSeconds: 0.5 }, /gridSeconds must be null with "trials"/],
     [{ ...base, trials: { gapSeconds: [0.3, 0.1] } }, /trials\.gapSeconds: the gap range \[min, max\] needs min <= max/],
-    [{ ...base, trials: { gaps: 1 } }, /unknown key "gaps" in trials \(known: stimuli, windowSeconds, gapSeconds, backgroundRateHz, taskSeed\)/],
+    [{ ...base, trials: { gaps: 1 } }, /unknown key "gaps" in trials \(known: stimuli, windowSeconds, gapSeconds, backgroundRateHz, background, outputError, taskSeed\)/],
     [{ ...base, trials: { stimuli: 'and' } }, /trials\.stimuli/],
   ])('refuses a bad config in one line (%#)', (raw, message) => {
     let error: unknown;

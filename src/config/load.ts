@@ -45,6 +45,9 @@ export function validateConfig(raw: unknown, source: string): ExperimentConfig {
       throw new ConfigError(`${source}: gridSeconds must be null with "trials": the trial sequence covers the whole training and never loops during it (docs/model.md §4.1)`);
     }
   }
+  if (config.feedbackNegativeFraction !== undefined && config.feedback !== 'random') {
+    throw new ConfigError(`${source}: feedbackNegativeFraction needs feedback "random" (only random feedback has feedback weights; feedback is "${config.feedback}")`);
+  }
   if (config.connections !== undefined) {
     // The wiring is checked against the chain now (sizes do not matter), not when a run starts.
     try {

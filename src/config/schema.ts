@@ -112,8 +112,16 @@ export const TrialsSchema = z.strictObject({
   /** Silence between one window's end and the next onset: uniform in [min, max] seconds. */
   gapSeconds: z.tuple([z.number().nonnegative(), z.number().nonnegative()]).default([0.1, 0.3])
     .refine(([min, max]) => min <= max, 'the gap range [min, max] needs min <= max'),
-  /** Poisson background on every input neuron, over the whole run. */
+  /** Poisson background on every input neuron. */
   backgroundRateHz: z.number().nonnegative().default(4),
+  /** Where the background fires: `throughout` the run, or only in the `gaps` between trial windows. */
+  background: z.enum(['throughout', 'gaps']).default('throughout'),
+  /**
+   * The output error (docs/model.md §7.3): `target` trains the stimuli's target spikes;
+   * `classification` is the window of opportunity — −1 for every spike of an output outside a
+   * window of its own label, +1 at a window's end when its labelled output stayed silent.
+   */
+  outputError: z.enum(['target', 'classification']).default('target'),
   /** Seed of the stimuli (XOR spike times), the trial order, the gaps and the background. */
   taskSeed: z.number().int().nonnegative().default(7),
 });
@@ -157,6 +165,12 @@ export const ConfigSchema = z.strictObject({
   feedback: z.enum(['symmetric', 'random', 'uniform']).default('symmetric'),
   /** Surrogate partial derivative σ'(U) (true) or σ' ≡ 1 (false). */
   partial: z.boolean().default(true),
+  /**
+   * Random feedback only: force the signs of the fixed feedback weights B (magnitudes as drawn).
+   * For each output, the first round(f · n) of a layer's n hidden neurons get −|B|, the rest +|B|;
+   * absent: signs as drawn. The paper's Fig. 4 compares all-negative, 3-of-4 and mixed signs.
+   */
+  feedbackNegativeFraction: z.number().min(0).max(1).optional(),
   /** Train the hidden layers too (false: only the readout learns). */
   learnHidden: z.boolean().default(true),
   /** Learning rate η₀; divided by 10 from block 20 on. 0: the network never changes (evaluation). */

@@ -11,7 +11,7 @@
 import { readSpikeSource } from './spike-source.js';
 import { DT_SECONDS, secondsToSteps } from '../model/constants.js';
 import type { EventTable } from '../model/replay.js';
-import { trialList, trialSequence, type Stimulus, type Trial, type TrialListOptions } from '../tasks/trials.js';
+import { trialList, trialSequence, windowMarkers, type Stimulus, type Trial, type TrialListOptions } from '../tasks/trials.js';
 import { XOR_INPUTS, XOR_OUTPUTS, xorStimuli } from '../tasks/xor.js';
 import { ConfigError } from './load.js';
 import type { ExperimentConfig, TrialsConfig } from './schema.js';
@@ -57,7 +57,11 @@ export async function resolveTrials(config: ExperimentConfig, warn: (m: string) 
   const periodSteps = trialSequenceSteps(config);
   let sequence;
   try {
-    sequence = trialSequence({ stimuli, nInput, backgroundRateHz: trials.backgroundRateHz, ...sequenceTiming(config, trials) });
+    sequence = trialSequence({
+      stimuli, nInput, backgroundRateHz: trials.backgroundRateHz, backgroundInGapsOnly: trials.background === 'gaps', ...sequenceTiming(config, trials),
+    });
+    // The classification error reads the target group as window markers, not as spikes to match.
+    if (trials.outputError === 'classification') sequence.target = windowMarkers(sequence.trials, trials.windowSeconds);
   } catch (err) {
     if (err instanceof RangeError) throw new ConfigError(`trials: ${err.message}`);
     throw err;
@@ -73,7 +77,8 @@ export async function resolveTrials(config: ExperimentConfig, warn: (m: string) 
     nOutput,
     gridSteps: periodSteps,
     description: `${what} as trials (${stimuli.length} stimuli, ${sequence.trials.length} trials in ${periodSteps * DT_SECONDS} s, ` +
-      `window ${trials.windowSeconds * 1000} ms, gaps ${trials.gapSeconds.map((g) => g * 1000).join('–')} ms, background ${trials.backgroundRateHz} Hz)`,
+      `window ${trials.windowSeconds * 1000} ms, gaps ${trials.gapSeconds.map((g) => g * 1000).join('–')} ms, ` +
+      `background ${trials.backgroundRateHz} Hz ${trials.background === 'gaps' ? 'in the gaps only' : 'throughout'}, ${trials.outputError} error)`,
   };
 }
 

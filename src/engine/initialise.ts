@@ -14,7 +14,7 @@ import type { Topology } from '../network/topology.js';
 const f = Math.fround;
 
 /** Streams of counterNormal: weights use the connection index, feedback matrices this offset. */
-const FEEDBACK_STREAM_OFFSET = 1000;
+export const FEEDBACK_STREAM_OFFSET = 1000;
 
 /** What the fan-in rule (docs/model.md §5.3) needs beyond w0; a plain chain's is { 1, nPre }. */
 export interface FanIn {
@@ -69,11 +69,23 @@ export function initialiseRank(
     if (c.preGroup === c.postGroup) clearSelfSynapses(f32, w, at.stride, post.localCount, (kl) => globalId(kl, rank, ranks));
     if (at.feedbackB !== 0) {
       const b = at.feedbackB >> 2;
+      const negatives = forcedNegatives(topology.shape.feedbackNegativeFraction, c.nPost);
       for (let k = 0; k < topology.shape.nOutput; k++) {
         for (let kl = 0; kl < post.localCount; kl++) {
-          f32[b + k * at.stride + kl] = f(counterNormal(seed, FEEDBACK_STREAM_OFFSET + ci, k, globalId(kl, rank, ranks)));
+          const j = globalId(kl, rank, ranks);
+          const drawn = f(counterNormal(seed, FEEDBACK_STREAM_OFFSET + ci, k, j));
+          f32[b + k * at.stride + kl] = negatives === null ? drawn : j < negatives ? -Math.abs(drawn) : Math.abs(drawn);
         }
       }
     }
   });
+}
+
+/**
+ * How many of a layer's hidden neurons (the lowest ids) get negative feedback weights when the
+ * signs are forced (config `feedbackNegativeFraction`); null: signs as drawn. By global id, so
+ * every partition forces the same weights.
+ */
+export function forcedNegatives(fraction: number | null, hiddenNeurons: number): number | null {
+  return fraction === null ? null : Math.round(fraction * hiddenNeurons);
 }

@@ -12,7 +12,7 @@
 import {
   DECAY_RATE, MIN_DELAY_STEPS, PRE_DECAY, RISE_RATE, WEIGHT_UPDATE_STEPS, homDecayOf,
 } from '../model/constants.js';
-import { emitErrorEvents, outputError, symmetricFeedbackEvent, takeInbox, uniformFeedback } from '../model/error-signal.js';
+import { classificationError, emitErrorEvents, outputError, symmetricFeedbackEvent, takeInbox, uniformFeedback } from '../model/error-signal.js';
 import { kernelRegionWords, type Kernels } from '../model/kernels.js';
 import { Replay, type EventTable } from '../model/replay.js';
 import { clearSelfSynapses } from '../model/self-synapses.js';
@@ -333,20 +333,24 @@ export class RankEngine {
     const anyError = this.kernels.postsynaptic(reg.kernelRegion, batchRow, n, topology.shape.partial ? 1 : 0);
     if (anyError !== 0) this.batchAnyError[c] = 1;
 
-    // E2 — this step's error: for the output, target minus own delayed spikes; for an added
-    // (recurrent, skip) connection its post neurons' error, which the chain connection into the
-    // same group computed earlier in this step; else the inbox.
+    // E2 — this step's error: for the output, target minus own delayed spikes (or the
+    // classification error, the target group then marking windows); for an added (recurrent,
+    // skip) connection its post neurons' error, which the chain connection into the same group
+    // computed earlier in this step; else the inbox.
     if (info.errorFrom !== null) {
       const from = this.region.connections[info.errorFrom]!.err >> 2;
       f32.copyWithin(reg.err >> 2, from, from + local);
     } else if (info.isOutput) {
       const target = this.region.groups[topology.targetGroup]!;
-      outputError(
-        f32, u32, reg.err >> 2, local,
-        (post.ringIds >> 2) + delayedSlot * post.localCap, i32[(post.ringCounts >> 2) + delayedSlot]!,
-        (target.ringIds >> 2) + delayedSlot * target.localCap, i32[(target.ringCounts >> 2) + delayedSlot]!,
-        this.localOf,
-      );
+      const ownAt = (post.ringIds >> 2) + delayedSlot * post.localCap;
+      const ownCount = i32[(post.ringCounts >> 2) + delayedSlot]!;
+      const targetAt = (target.ringIds >> 2) + delayedSlot * target.localCap;
+      const targetCount = i32[(target.ringCounts >> 2) + delayedSlot]!;
+      if (topology.shape.outputError === 'classification') {
+        classificationError(f32, u32, reg.err >> 2, reg.errIn >> 2, local, ownAt, ownCount, targetAt, targetCount, this.localOf);
+      } else {
+        outputError(f32, u32, reg.err >> 2, local, ownAt, ownCount, targetAt, targetCount, this.localOf);
+      }
     } else {
       takeInbox(f32, reg.err >> 2, reg.errIn >> 2, local);
     }

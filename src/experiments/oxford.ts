@@ -21,10 +21,26 @@ export const oxford: Preset = {
   name: 'oxford',
   figure: 'public code, Oxford example',
   summary: 'The paper\'s Oxford task (200-256-200, SSBM oxford rasters) with symmetric and random feedback, next to Auryn 6f88977.',
+  fixedR0: 'it reruns config/oxford.json at Auryn\'s r0 (1e-3) to compare with Auryn\'s curves',
   claims: [
-    { id: 'oxford-symmetric-matches-auryn', text: 'symmetric feedback follows Auryn\'s learning curve block by block' },
-    { id: 'oxford-random-matches-auryn', text: 'random feedback follows Auryn\'s learning curve block by block' },
-    { id: 'oxford-symmetric-beats-random', text: 'symmetric feedback ends at a lower cost than random feedback' },
+    {
+      id: 'oxford-symmetric-matches-auryn',
+      text: 'symmetric feedback follows Auryn\'s learning curve block by block',
+      source: 'public code (pub2018superspike), Oxford example',
+      test: 'MSE within 10 % of that of Auryn 6f88977 at every compared block',
+    },
+    {
+      id: 'oxford-random-matches-auryn',
+      text: 'random feedback follows Auryn\'s learning curve block by block',
+      source: 'public code (pub2018superspike), Oxford example',
+      test: 'MSE within 10 % of that of Auryn 6f88977 at every compared block',
+    },
+    {
+      id: 'oxford-symmetric-beats-random',
+      text: 'symmetric feedback ends at a lower cost than random feedback',
+      source: 'public code (pub2018superspike), Oxford example',
+      test: 'final MSE symmetric < random',
+    },
   ],
   plan({ size, seeds }: PlanOptions): Plan {
     const n = seeds ?? 1;

@@ -14,7 +14,7 @@ import type { ClaimResult, Plan, Preset, RunResult } from './types.js';
 
 export const CSV_COLUMNS = [
   'condition', 'hidden_neurons', 'seed', 'initial_cost', 'final_cost', 'accuracy', 'learned_at_presentation',
-  'hidden_rate_hz', 'hidden_isi_cv', 'feedback_all_negative',
+  'hidden_rate_hz', 'hidden_isi_cv', 'feedback_all_negative', 'final_rms', 'eta',
 ] as const;
 
 /** Full precision that prints the same everywhere: 6 significant digits. */
@@ -29,11 +29,19 @@ export function resultsCsv(plan: Plan, results: readonly RunResult[]): string {
       lines.push([
         c.id, String(c.hiddenNeurons), String(r.spec.seed), num(r.initialCost), num(r.finalCost), num(r.accuracy),
         r.learnedAtPresentation === null ? '' : String(r.learnedAtPresentation), num(r.hiddenRateHz), num(r.hiddenIsiCv),
-        r.feedbackAllNegative === null ? '' : String(r.feedbackAllNegative),
+        r.feedbackAllNegative === null ? '' : String(r.feedbackAllNegative), num(rmsOf(r.finalCost)), num(Number(r.spec.config.eta ?? Number.NaN)),
       ].join(','));
     }
   }
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * The cost as the paper reports it (§3.3.3): a root mean square, √MSE of the stats file's
+ * normalised mean square (docs/model.md §7.6).
+ */
+export function rmsOf(mse: number): number {
+  return Math.sqrt(mse);
 }
 
 export function claimLine(c: ClaimResult): string {
@@ -45,6 +53,7 @@ interface SummaryRow {
   label: string;
   runs: number;
   cost: string;
+  rms: string;
   accuracy: string;
   learned: string;
   rate: string;
@@ -62,6 +71,7 @@ function summaryRows(plan: Plan, results: readonly RunResult[]): SummaryRow[] {
       label: c.label,
       runs: runs.length,
       cost: `${fmt(mean(cost))} ± ${fmt(standardDeviation(cost))} (${fmt(Math.min(...cost))}–${fmt(Math.max(...cost))})`,
+      rms: fmt(mean(cost.map(rmsOf))),
       accuracy: acc.length ? fmt(mean(acc)) : '',
       learned: runs.some((r) => r.spec.analysis.timing) ? `${learned}/${runs.length}` : '',
       rate: rate.length ? fmt(mean(rate)) : '',
@@ -74,9 +84,15 @@ export function resultsMarkdown(preset: Preset, plan: Plan, results: readonly Ru
   for (const note of plan.notes) out.push(`- ${note}`);
   out.push(`- wall time ${wallSeconds.toFixed(1)} s for ${results.length} runs`, '', '## Claims', '');
   for (const c of claims) out.push(`- \`${claimLine(c)}\``);
-  out.push('', '## Conditions (final cost: mean ± sd (min–max) over seeds)', '');
-  out.push('| condition | runs | final cost | accuracy | learned | hidden rate (Hz) |', '|---|---|---|---|---|---|');
-  for (const r of summaryRows(plan, results)) out.push(`| ${r.label} (\`${r.condition}\`) | ${r.runs} | ${r.cost} | ${r.accuracy} | ${r.learned} | ${r.rate} |`);
+  out.push('', '## The paper beside ours', '', '| claim | the paper (where) | paper\'s number | test applied | ours | verdict |', '|---|---|---|---|---|---|');
+  for (const c of claims) {
+    const paper = preset.claims.find((p) => p.id === c.id);
+    const cell = (x: string) => x.replaceAll('|', '\\|');
+    out.push(`| \`${c.id}\` | ${cell(paper?.text ?? '')} (${cell(paper?.source ?? '')}) | ${cell(paper?.paperNumber ?? '—')} | ${cell(paper?.test ?? '')} | ${cell(c.numbers)} | ${c.status} |`);
+  }
+  out.push('', '## Conditions (final cost MSE: mean ± sd (min–max) over seeds; RMS = mean of √MSE, the paper\'s measure)', '');
+  out.push('| condition | runs | final cost (MSE) | final cost (RMS) | accuracy | learned | hidden rate (Hz) |', '|---|---|---|---|---|---|---|');
+  for (const r of summaryRows(plan, results)) out.push(`| ${r.label} (\`${r.condition}\`) | ${r.runs} | ${r.cost} | ${r.rms} | ${r.accuracy} | ${r.learned} | ${r.rate} |`);
   out.push('', '## Runs', '', `| ${CSV_COLUMNS.join(' | ')} | wall s |`, `|${CSV_COLUMNS.map(() => '---').join('|')}|---|`);
   const rows = resultsCsv(plan, results).trim().split('\n').slice(1);
   const ordered = plan.conditions.flatMap((c) => runsOf(results, c.id));
@@ -146,9 +162,9 @@ export function reportHtml(preset: Preset, plan: Plan, results: readonly RunResu
       body += `${bandPlotSvg(series, { plot: `accuracy-${k++}`, title: panel, xLabel: 'block', yLabel: 'accuracy', unitRange: true })}\n`;
     }
   }
-  body += '<h2>Conditions</h2>\n<table><thead><tr><th>condition</th><th>runs</th><th>final cost mean ± sd (min–max)</th><th>accuracy</th><th>learned</th><th>hidden rate (Hz)</th></tr></thead><tbody>\n';
+  body += '<h2>Conditions</h2>\n<table><thead><tr><th>condition</th><th>runs</th><th>final cost (MSE) mean ± sd (min–max)</th><th>final cost (RMS)</th><th>accuracy</th><th>learned</th><th>hidden rate (Hz)</th></tr></thead><tbody>\n';
   for (const r of summaryRows(plan, results)) {
-    body += `<tr><td>${e(r.label)}</td><td>${r.runs}</td><td>${e(r.cost)}</td><td>${r.accuracy}</td><td>${r.learned}</td><td>${r.rate}</td></tr>\n`;
+    body += `<tr><td>${e(r.label)}</td><td>${r.runs}</td><td>${e(r.cost)}</td><td>${r.rms}</td><td>${r.accuracy}</td><td>${r.learned}</td><td>${r.rate}</td></tr>\n`;
   }
   body += '</tbody></table>\n<p>Per-run numbers: results.csv; each run\'s own folder (runs/&lt;condition&gt;/seed-&lt;n&gt;) works with <code>superspike report</code>.</p>\n';
   return `<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>superspike experiment: ${e(preset.name)}</title>\n<style>${CSS}</style>\n</head>\n<body>\n${body}</body>\n</html>\n`;

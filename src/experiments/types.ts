@@ -5,6 +5,7 @@
  * the files and the tests treat every figure of the paper the same way.
  */
 import type { ConfigInput } from '../config/schema.js';
+import type { R0Search } from './r0-search.js';
 
 /** full: the paper's protocol as far as this machine allows; quick: < 2 min here; tiny: tests. */
 export type ExperimentSize = 'full' | 'quick' | 'tiny';
@@ -53,6 +54,8 @@ export interface Plan {
   /** One line each on what was run (sizes, durations), for results.md and report.html. */
   notes: string[];
   references: ReferenceCurve[];
+  /** Runs that choose each condition's r0 first; their outcome replaces this plan (r0-search.ts). */
+  r0Search?: R0Search;
 }
 
 export interface RunResult {
@@ -93,14 +96,24 @@ export interface ClaimResult {
 
 export interface PaperClaim {
   id: string;
-  /** What the paper says, in a sentence. */
+  /** What the paper says, in a sentence (this project's paraphrase of the paper's statement). */
   text: string;
+  /** Where the paper says it: figure and section. */
+  source: string;
+  /** The test this project applies to its numbers. */
+  test: string;
+  /** The paper's own number, where it gives one. */
+  paperNumber?: string;
 }
 
 export interface PlanOptions {
   size: ExperimentSize;
   /** Seeds 1..seeds; default: the preset's for this size. */
   seeds?: number;
+  /** One base learning rate r0 (`eta`) for every condition: no grid search (r0-search.ts). */
+  r0?: number;
+  /** Grid-search r0 whatever the size (default: only the full form searches). */
+  searchR0?: boolean;
 }
 
 export interface Preset {
@@ -109,6 +122,8 @@ export interface Preset {
   figure: string;
   summary: string;
   claims: PaperClaim[];
+  /** Why this preset keeps its own r0 (then --r0 is refused); absent: r0 follows r0-search.ts. */
+  fixedR0?: string;
   plan(opts: PlanOptions): Plan;
   judge(results: RunResult[], plan: Plan): ClaimResult[];
 }

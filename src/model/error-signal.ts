@@ -1,6 +1,7 @@
 /**
- * The error signals of docs/model.md §7.2 (E2) and §7.4 as loops over plain arrays: the output
- * error (target spikes minus own spikes, both delayed), the error events a layer emits, and how
+ * The error signals of docs/model.md §7.2 (E2), §7.3 and §7.4 as loops over plain arrays: the
+ * output error (target spikes minus own spikes, both delayed, or the classification error of a
+ * window of opportunity), the error events a layer emits, and how
  * uniform and symmetric feedback turn events into a hidden layer's inbox. Random feedback is a
  * kernel (`feedbackRows`). Ownership enters only through the callbacks the engine passes in.
  */
@@ -67,5 +68,51 @@ export function symmetricFeedbackEvent(
 ): void {
   for (let jl = 0, at = weightAt; jl < local; jl++, at += rowStep) {
     f32[inboxAt + jl] = f(f32[inboxAt + jl]! + f(f32[at]! * e));
+  }
+}
+
+/**
+ * Window states of the classification error, one per output neuron (kept in the output
+ * connection's errIn, which an output layer never uses as an inbox — so snapshots carry it).
+ * CLOSING_* mark a window whose last step is this one: its own spikes still count.
+ */
+const CLOSED = 0;
+const OPEN = 1;
+const OPEN_FIRED = 2;
+const CLOSING = 3;
+const CLOSING_FIRED = 4;
+
+/**
+ * The classification error of docs/model.md §7.3 (`trials.outputError: "classification"`, the
+ * paper's window of opportunity): zero, except −1 for every own spike of an output outside a
+ * window of its own, and +1 on the last step of a window in which the output did not fire.
+ * Markers (the target group's events in this mode) come in pairs per trial on the labelled
+ * output: the first opens its window, the second falls on the window's last step and closes it.
+ * Order within a step: markers open, own spikes count, markers close — so a spike on a window's
+ * first or last step is inside it.
+ */
+export function classificationError(
+  f32: Float32Array, u32: Uint32Array, errAt: number, stateAt: number, local: number,
+  ownIdsAt: number, ownCount: number, markerIdsAt: number, markerCount: number,
+  localOf: (globalId: number) => number,
+): void {
+  f32.fill(0, errAt, errAt + local);
+  for (let s = 0; s < markerCount; s++) {
+    const at = stateAt + localOf(u32[markerIdsAt + s]!);
+    const state = f32[at]!;
+    f32[at] = state === CLOSED ? OPEN : state + (CLOSING - OPEN);
+  }
+  for (let s = 0; s < ownCount; s++) {
+    const kl = localOf(u32[ownIdsAt + s]!);
+    const state = f32[stateAt + kl]!;
+    if (state === CLOSED) f32[errAt + kl] = f(f32[errAt + kl]! - 1);
+    else if (state === OPEN) f32[stateAt + kl] = OPEN_FIRED;
+    else if (state === CLOSING) f32[stateAt + kl] = CLOSING_FIRED;
+  }
+  for (let s = 0; s < markerCount; s++) {
+    const kl = localOf(u32[markerIdsAt + s]!);
+    const state = f32[stateAt + kl]!;
+    if (state === CLOSING) f32[errAt + kl] = f(f32[errAt + kl]! + 1);
+    if (state === CLOSING || state === CLOSING_FIRED) f32[stateAt + kl] = CLOSED;
   }
 }

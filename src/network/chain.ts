@@ -9,7 +9,7 @@ import {
   DEFAULT_ELIGIBILITY_MODE, secondsToSteps, type EligibilityMode, type LearningRateKnobs, type RegulariserKnobs,
 } from '../model/constants.js';
 import { resolveWiring, type ConnectionSpec } from './graph.js';
-import type { FeedbackMode, NetworkShape } from './topology.js';
+import type { FeedbackMode, NetworkShape, OutputErrorMode } from './topology.js';
 
 /** The keys of a validated config that decide the network's shape (ExperimentConfig has them). */
 export interface ChainSpec {
@@ -20,6 +20,10 @@ export interface ChainSpec {
   feedbackDelaySeconds: number;
   regulariser: RegulariserKnobs;
   learningRate: LearningRateKnobs;
+  /** Random feedback: force this fraction of the feedback weights negative (absent: as drawn). */
+  feedbackNegativeFraction?: number;
+  /** A trials task's output error (absent: no trials task, target spikes). */
+  trials?: { outputError: OutputErrorMode };
   /** Absent: DEFAULT_ELIGIBILITY_MODE. */
   eligibility?: EligibilityMode | undefined;
   /** Connections beyond the chain, or chain restatements (graph.ts); absent: the plain chain. */
@@ -38,6 +42,8 @@ export function networkShape(spec: ChainSpec, sizes: { nInput: number; nOutput: 
     feedbackDelaySteps: secondsToSteps(spec.feedbackDelaySeconds),
     regulariser: { ...spec.regulariser },
     learningRate: { ...spec.learningRate },
+    outputError: spec.trials?.outputError ?? 'target',
+    feedbackNegativeFraction: spec.feedbackNegativeFraction ?? null,
     eligibility: spec.eligibility ?? DEFAULT_ELIGIBILITY_MODE,
     ...(spec.connections === undefined ? {} : { wiring: resolveWiring(spec.connections, spec.hidden.length) }),
   };

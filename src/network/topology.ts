@@ -22,11 +22,20 @@ export interface NetworkShape {
   regulariser: RegulariserKnobs;
   /** The weight update's learning-rate scheme (docs/model.md §7.5). */
   learningRate: LearningRateKnobs;
+  /**
+   * The output error (docs/model.md §7.3): `target` spikes minus own spikes, or `classification`
+   * (a trials task's window of opportunity; the target group's events then mark the windows).
+   */
+  outputError: OutputErrorMode;
+  /** Random feedback: the fraction of each output's feedback weights forced negative (null: as drawn). */
+  feedbackNegativeFraction: number | null;
   /** How the eligibility pass is computed (docs/model.md §7.7). */
   eligibility: EligibilityMode;
   /** The config's `connections`, resolved (graph.ts): chain restatements and added connections. */
   wiring?: readonly ConnectionWiring[];
 }
+
+export type OutputErrorMode = 'target' | 'classification';
 
 export interface GroupInfo {
   index: number;

@@ -48,6 +48,8 @@ export interface TrialSequenceOptions extends Omit<TrialListOptions, 'labels'> {
   /** Input neurons (ids 0…nInput−1), each with Poisson background at `backgroundRateHz`. */
   nInput: number;
   backgroundRateHz: number;
+  /** The background fires only in the gaps, never inside a trial's window (default: throughout). */
+  backgroundInGapsOnly?: boolean;
 }
 
 /** Events sorted by (step, id), at most one per (step, id), times = step · dt. */
@@ -127,11 +129,47 @@ export function trialSequence(opts: TrialSequenceOptions): TrialSequence {
     durationSeconds: opts.durationSeconds,
     seed: hash32(opts.seed, BACKGROUND_STREAM, 0, 0),
   });
+  const inWindow = opts.backgroundInGapsOnly === true ? windowLookup(trials, windowSteps) : () => false;
   for (let i = 0; i < background.times.length; i++) {
-    inputSteps.push(secondsToSteps(background.times[i]!));
+    const step = secondsToSteps(background.times[i]!);
+    if (inWindow(step)) continue;
+    inputSteps.push(step);
     inputIds.push(background.ids[i]!);
   }
   return { input: sortedUnique(inputSteps, inputIds), target: sortedUnique(targetSteps, targetIds), trials };
+}
+
+/** Whether a step lies inside some trial's window [onset, onset + window); trials sorted by onset. */
+function windowLookup(trials: readonly Trial[], windowSteps: number): (step: number) => boolean {
+  const onsets = Int32Array.from(trials, (t) => t.onsetStep);
+  return (step) => {
+    // The last onset at or before `step`, by bisection.
+    let lo = 0;
+    let hi = onsets.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (onsets[mid]! <= step) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo > 0 && step < onsets[lo - 1]! + windowSteps;
+  };
+}
+
+/**
+ * The target events of the classification error (docs/model.md §7.3): per trial, two markers on
+ * its labelled output — the window's first step and its last — which open and close the window
+ * of opportunity. A window needs at least 2 steps so that the two never merge.
+ */
+export function windowMarkers(trials: readonly Trial[], windowSeconds: number): TrialEvents {
+  const windowSteps = secondsToSteps(windowSeconds);
+  if (windowSteps < 2) throw new RangeError(`window ${windowSeconds} s is shorter than 2 steps: the classification error cannot open and close it`);
+  const steps: number[] = [];
+  const ids: number[] = [];
+  for (const t of trials) {
+    steps.push(t.onsetStep, t.onsetStep + windowSteps - 1);
+    ids.push(t.label, t.label);
+  }
+  return sortedUnique(steps, ids);
 }
 
 /** A stimulus's events as steps from its onset; refuses events outside [0, window). */

@@ -6,10 +6,10 @@
  */
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
-import { Option, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { UserError } from '../../errors.js';
 import { joinSweepJob } from '../../experiments/distribute.js';
-import { PRESETS, findPreset, runPaperExperiment } from '../../experiments/index.js';
+import { PRESETS, findPreset, planFor, runPaperExperiment } from '../../experiments/index.js';
 import { emitSlurm } from '../../experiments/slurm.js';
 import { SweepStop } from '../../experiments/sweep-stop.js';
 import { detectMpiLaunch } from '../../mpi/launcher.js';
@@ -21,6 +21,7 @@ interface ExperimentCliOptions {
   quick?: boolean;
   tiny?: boolean;
   seeds?: number;
+  r0?: number | 'search';
   parallel?: number;
   out?: string;
   force?: boolean;
@@ -37,6 +38,7 @@ export function register(program: Command): void {
     .option('--quick', 'a smaller version that runs in about two minutes on 2 cores and still tests each claim\'s direction')
     .addOption(new Option('--tiny', 'test only: the smallest version that exercises every file').hideHelp())
     .option('--seeds <n>', `seeds per condition (1..n, at most ${LIMITS.maxSeeds}); default: the preset's`, integerBetween(1, LIMITS.maxSeeds, `expected a whole number of seeds from 1 to ${LIMITS.maxSeeds}`))
+    .option('--r0 <value>', 'base learning rate r0 for every condition (skips the grid search), or "search" to grid-search r0 over (10, 5, 1, 0.5, 0.1)e-3 at any size; default: the full form searches, --quick uses the preset\'s r0', parseR0)
     .option('--parallel <n>', `runs at the same time, one process each; default: the core count (${availableParallelism()} here)`, parsePositiveInt)
     .option('-o, --out <dir>', 'output folder (default: output/experiment-<name>)')
     .option('--force', 'recompute runs whose folders hold a different or damaged run (default: refuse to overwrite them)')
@@ -65,7 +67,7 @@ Examples:
   superspike experiment single-neuron --quick --out output/single
   superspike experiment hidden-layer --seeds 20 --parallel 2 --out output/hidden
   mpirun -np 4 superspike experiment xor --parallel 1 --out output/xor
-  superspike experiment xor --emit slurm --out output/xor`,
+  superspike experiment xor --emit slurm --r0 0.005 --out output/xor`,
     )
     .action(async (name: string | undefined, opts: ExperimentCliOptions) => {
       if (opts.list) {
@@ -85,8 +87,14 @@ Examples:
       const size = opts.tiny ? 'tiny' : opts.quick ? 'quick' : 'full';
       const outDir = path.resolve(opts.out ?? path.join('output', `experiment-${name}`));
       if (opts.emit === 'slurm') {
-        const plan = preset.plan({ size, seeds: opts.seeds });
-        const args = [name, ...(size === 'full' ? [] : [`--${size}`]), ...(opts.seeds ? ['--seeds', String(opts.seeds)] : []), '--out', outDir];
+        const plan = planFor(preset, { size, seeds: opts.seeds, r0: opts.r0 });
+        if (plan.r0Search !== undefined) {
+          throw new UserError(`experiment --emit slurm: ${name} (${size}) grid-searches r0 first, so its runs are not fixed yet: give --r0 X (e.g. the r0 a search chose)`);
+        }
+        const args = [
+          name, ...(size === 'full' ? [] : [`--${size}`]), ...(opts.seeds ? ['--seeds', String(opts.seeds)] : []),
+          ...(opts.r0 !== undefined ? ['--r0', String(opts.r0)] : []), '--out', outDir,
+        ];
         const { files, complete } = emitSlurm(plan.runs, outDir, args, opts.force ?? false);
         process.stdout.write(`wrote ${plan.runs.length} run folders under ${path.join(outDir, 'runs')} (${complete} already complete) and ${files.join(', ')}\n`);
         process.stdout.write(`submit: jobid=$(sbatch --parsable ${files[0]}) && sbatch --dependency=afterok:$jobid ${files[1]}\n`);
@@ -99,6 +107,7 @@ Examples:
         await runPaperExperiment(preset, {
           size,
           seeds: opts.seeds,
+          r0: opts.r0,
           parallel: opts.parallel ?? (job === null ? availableParallelism() : coresPerLocalProcess()),
           outDir,
           force: opts.force,
@@ -120,4 +129,12 @@ Examples:
         removeHandlers();
       }
     });
+}
+
+/** `--r0`: a positive number, or "search". */
+function parseR0(value: string): number | 'search' {
+  if (value === 'search') return value;
+  const r0 = Number(value);
+  if (!(Number.isFinite(r0) && r0 > 0) || value.trim() === '') throw new InvalidArgumentError('expected a positive number or "search"');
+  return r0;
 }
