@@ -64,4 +64,14 @@ describe('library API', () => {
     await expect(train(42 as never)).rejects.toThrow(/^train\(\): config must be a file path/);
     await expect(decodeSpikes(path.join(dir, 'nothing'))).rejects.toThrow(/no such spike file/);
   });
+
+  it('a callback that throws stops the run with a checkpoint and rejects train() with its message, never crashing the process', async () => {
+    const out = tempDir('api-throw');
+    await expect(train({ ...TINY, blocks: 4 }, {
+      workers: 1, out, quiet: true,
+      onStats: (line) => { if (line.block === 1) throw new Error('user code failed'); },
+    })).rejects.toThrow(/^train\(\): options\.onStats threw: user code failed \(the run stopped with a checkpoint in /);
+    expect(fs.existsSync(path.join(out, 'superspike.checkpoint.netstate'))).toBe(true);
+    await expect(train(TINY, { signal: 'stop' as never })).rejects.toThrow(/signal/);
+  });
 });

@@ -167,6 +167,24 @@ export async function train(config?: TrainConfig, trainOptions?: TrainOptions): 
   const reporter = createProgressReporter({ quiet: options.quiet ?? false, stream: process.stderr });
   const workers = options.workers ?? defaultRanks(networkShape(experiment, task));
   reporter.start({ config: experiment, task, workers, resumedFrom: options.resume });
+  // A callback that throws must not kill the process from inside the engine's timer: the first
+  // error stops the run at the next interval (a checkpoint is written) and train() rejects with it.
+  const stop = new AbortController();
+  const forward = () => stop.abort();
+  options.signal?.addEventListener('abort', forward);
+  if (options.signal?.aborted) stop.abort();
+  let callbackError: { name: string; error: unknown } | null = null;
+  const guarded = <T>(name: string, fn: ((value: T) => void) | undefined) => (value: T) => {
+    if (fn === undefined || callbackError !== null) return;
+    try {
+      fn(value);
+    } catch (error) {
+      callbackError = { name, error };
+      stop.abort();
+    }
+  };
+  const onProgress = guarded('onProgress', options.onProgress);
+  const onStats = guarded('onStats', options.onStats);
   let result: RunResult;
   try {
     result = await runExperiment(experiment, task, {
@@ -181,19 +199,24 @@ export async function train(config?: TrainConfig, trainOptions?: TrainOptions): 
       checkpointEveryBlocks: options.checkpointEvery,
       record: options.record,
       force: options.force,
-      stopSignal: options.signal,
+      stopSignal: stop.signal,
       onProgress: (e) => {
         reporter.progress(e);
-        options.onProgress?.(e);
+        onProgress(e);
       },
       onStats: (line) => {
         reporter.stats(line);
-        options.onStats?.(line);
+        onStats(line);
       },
       onNotice: options.quiet ? null : (message) => process.stderr.write(`superspike: note: ${message}\n`),
     });
   } finally {
     reporter.stop();
+    options.signal?.removeEventListener('abort', forward);
+  }
+  if (callbackError !== null) {
+    const { name, error } = callbackError as { name: string; error: unknown };
+    throw new UserError(`train(): options.${name} threw: ${(error as Error)?.message ?? String(error)} (the run stopped with a checkpoint in ${result.outDir})`, { cause: error });
   }
   reporter.summary(result);
   return {
