@@ -12,7 +12,7 @@ import { DEFAULT_RUN_OPTIONS } from '../../engine/options.js';
 import { networkShape } from '../../network/chain.js';
 import { endpointName, type ConnectionSpec } from '../../network/graph.js';
 import { localRanksOf, withProcess } from '../../engine/process-group.js';
-import { checkNetworkMemory, checkWorkers, LIMITS } from '../../config/limits.js';
+import { checkWorkers, LIMITS } from '../../config/limits.js';
 import { defaultRanks } from '../../engine/threads.js';
 import { createSignalHandling, NOT_STARTED_EXIT_CODE } from '../signals.js';
 import { joinMpiJob } from '../../engine/mpi-session.js';
@@ -250,11 +250,11 @@ Examples:
       const isRoot = mpi === null || mpi.placement.process === 0;
       const shape = networkShape(config, task);
       const workers = mpi === null ? opts.workers ?? defaultRanks(shape) : mpi.placement.processes * mpi.placement.ranksPerProcess;
-      // Limits before anything is allocated or --out is touched (config/limits.ts).
+      // The worker limit's warning; the engine itself refuses what is over the limits
+      // (config/limits.ts) before anything is allocated or --out is touched.
       const localRanks = mpi === null ? undefined : localRanksOf(mpi.placement, workers);
       const warning = checkWorkers(workers, shape, localRanks?.length ?? workers);
       if (warning && isRoot) process.stderr.write(`superspike: warning: ${warning}\n`);
-      checkNetworkMemory(shape, workers, task.input.steps.length + task.target.steps.length, opts.maxMemoryGib ?? config.maxMemoryGiB, localRanks);
       if (opts.testWaitBeforeStart) {
         process.stderr.write('superspike: test: waiting for a signal before the run starts\n');
         await new Promise<void>((resolve) => {
