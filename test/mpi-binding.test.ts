@@ -148,7 +148,7 @@ describe('MPI binding under mpirun', () => {
     expect(mpi.threadLevelNames).toEqual(['single', 'funneled', 'serialized', 'multiple']);
     expect(mpi.libraryVersion).toMatch(/MPI/);
     for (const f of ['init', 'initialized', 'finalized', 'isThreadMain', 'rank', 'size', 'wtime', 'barrier', 'allgatherv',
-      'gatherv', 'bcast', 'allgatherInt32', 'allreduceInt32', 'abort', 'finalize'] as const) {
+      'gatherv', 'bcast', 'allgatherInt32', 'allreduceInt32', 'abort', 'finalize', 'setWaitPolicy'] as const) {
       expect(typeof mpi[f], f).toBe('function');
     }
     expect(mpi.initialized()).toBe(false);  // loading never initialises MPI
@@ -176,6 +176,10 @@ describe('MPI binding under mpirun', () => {
       checkJob(await mpirun(np, mode, extra), np, mode);
     });
   }
+  // The polite wait (nonblocking collectives, tested between sleeps) must deliver the same bytes.
+  it('3 processes over shared memory with the polite wait policy: every collective returns the expected bytes', async () => {
+    checkJob(await mpirun(3, 'main-first', [], 300_000, [FIXTURE, 'main-first', 'polite']), 3, 'main-first');
+  });
 
   it('abort(3) in one process ends the whole job within seconds with a non-zero exit', async () => {
     const job = await mpirun(3, 'abort');

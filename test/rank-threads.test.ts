@@ -8,7 +8,8 @@ import path from 'node:path';
 import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { runExperiment } from '../src/engine/coordinator.js';
-import { MIN_SYNAPSES_PER_THREAD, NOTICE_AFTER_MS, autoThreads, ranksOfThreads, waitShareNotice } from '../src/engine/threads.js';
+import { availableParallelism } from 'node:os';
+import { MIN_SYNAPSES_PER_THREAD, NOTICE_AFTER_MS, autoThreads, fixedThreads, oversubscribed, ranksOfThreads, waitShareNotice } from '../src/engine/threads.js';
 import { fileBytes, mergedSpikes, smallConfig, taskFor, tempDir } from './helpers.js';
 
 const GROUPS = ['multi_stim', 'multi_hidden', 'multi_hidden2', 'output', 'target'];
@@ -62,6 +63,20 @@ describe('threads', () => {
     expect(autoThreads(8, big, 1, 10_000).reason).toMatch(/other tasks running/);
     // A network too small to keep two threads busy between barriers.
     expect(autoThreads(8, MIN_SYNAPSES_PER_THREAD, 1, 0).threads).toBe(1);
+  });
+
+  it('calls the cores oversubscribed when the job threads here and the other tasks outnumber them (then nobody spins)', () => {
+    const cores = availableParallelism();
+    expect(oversubscribed(cores, 1, 0)).toBe(false);
+    expect(oversubscribed(cores, 1, 1)).toBe(true);
+    expect(oversubscribed(1, cores + 1, 0)).toBe(true);
+    // Even auto's single thread per process is oversubscribed when the processes outnumber the cores.
+    expect(autoThreads(2, 100 * MIN_SYNAPSES_PER_THREAD, cores + 1, 0)).toMatchObject({ threads: 1, oversubscribed: true });
+    expect(autoThreads(1, 100 * MIN_SYNAPSES_PER_THREAD, 1, 0)).toMatchObject({ threads: 1, oversubscribed: false });
+    // A fixed count says so in its reason (run.json's threadChoice).
+    expect(fixedThreads(cores, 'as asked', 1, 1)).toMatchObject({ threads: cores, oversubscribed: true });
+    expect(fixedThreads(cores, 'as asked', 1, 1).reason).toMatch(/^as asked; cores oversubscribed \(1 other task running\)$/);
+    expect(fixedThreads(1, 'one per rank', 1, 0)).toEqual({ threads: 1, reason: 'one per rank', oversubscribed: false });
   });
 
   it('says once that threads mostly wait, with the thread count that would be faster', () => {

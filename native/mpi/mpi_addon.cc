@@ -3,7 +3,7 @@
 //
 // It binds only what the engine's process-level exchange needs: init/finalize with an explicit
 // thread level, rank/size, barrier, allgatherv/gatherv/bcast of bytes, int32 allgather/allreduce,
-// abort and wtime. Byte collectives write in place into caller-provided typed arrays (any view:
+// abort and wtime, and the wait policy of the per-interval collectives. Byte collectives write in place into caller-provided typed arrays (any view:
 // the view's byte offset and byte length are used), so a call allocates nothing: the engine calls
 // allgatherv every 0.8 ms of simulated time.
 //
@@ -24,6 +24,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <time.h>
 
 namespace {
 
@@ -40,6 +41,13 @@ int gRank = -1, gSize = 0, gProvided = MPI_THREAD_SINGLE;
 std::string gProcessorName;
 std::thread::id gInitThread;           // the MPI "main thread"
 std::atomic<int> gCallsInFlight{0};    // threads currently inside an MPI call
+// Wait policy of allgatherv/allgatherInt32 (setWaitPolicy). Spin < 0: the blocking collective,
+// which in OpenMPI and MPICH polls at full speed until the last process arrives — the fastest
+// when every process has a core. Spin >= 0: the nonblocking collective, tested for `spin` µs and
+// then between sleeps of `sleep` µs, so a process that waits gives its core to the ones still
+// computing when the cores are oversubscribed (docs/mpi.md, "Waiting politely").
+std::atomic<int> gPoliteSpinMicros{-1};
+std::atomic<int> gPoliteSleepMicros{50};
 
 const char* LevelName(int level) {
   for (int i = 0; i < 4; i++)
@@ -60,6 +68,21 @@ bool Check(Napi::Env env, int code, const char* what) {
   Napi::Error::New(env, std::string("superspike mpi: ") + what + ": " + MpiErrorText(code))
       .ThrowAsJavaScriptException();
   return false;
+}
+
+// Completes a nonblocking request under the polite wait policy: MPI_Test (which also drives the
+// progress of the collective) for the spin budget, then between short sleeps.
+int WaitPolitely(MPI_Request* request, int spinMicros, int sleepMicros) {
+  const double start = MPI_Wtime();
+  for (;;) {
+    int done = 0;
+    const int rc = MPI_Test(request, &done, MPI_STATUS_IGNORE);
+    if (rc != MPI_SUCCESS || done) return rc;
+    if ((MPI_Wtime() - start) * 1e6 >= spinMicros) {
+      struct timespec pause = {0, static_cast<long>(sleepMicros) * 1000L};
+      nanosleep(&pause, nullptr);
+    }
+  }
 }
 
 // Guards one MPI call: MPI must be initialised and the provided thread level respected.
@@ -220,8 +243,16 @@ Napi::Value Allgatherv(const Napi::CallbackInfo& info) {
   }
   const void* sendPtr = nullptr;
   if (!SendPointer(env, fn, send, recv, displs[gRank], &sendPtr)) return env.Undefined();
-  Check(env, MPI_Allgatherv(sendPtr, counts[gRank], MPI_BYTE, recv.data, counts, displs, MPI_BYTE, MPI_COMM_WORLD),
-        "MPI_Allgatherv");
+  const int spin = gPoliteSpinMicros.load(std::memory_order_relaxed);
+  if (spin < 0) {
+    Check(env, MPI_Allgatherv(sendPtr, counts[gRank], MPI_BYTE, recv.data, counts, displs, MPI_BYTE, MPI_COMM_WORLD),
+          "MPI_Allgatherv");
+  } else {
+    MPI_Request request;
+    if (Check(env, MPI_Iallgatherv(sendPtr, counts[gRank], MPI_BYTE, recv.data, counts, displs, MPI_BYTE, MPI_COMM_WORLD,
+                                   &request), "MPI_Iallgatherv"))
+      Check(env, WaitPolitely(&request, spin, gPoliteSleepMicros.load(std::memory_order_relaxed)), "MPI_Test (allgatherv)");
+  }
   return env.Undefined();
 }
 
@@ -276,7 +307,27 @@ Napi::Value AllgatherInt32(const Napi::CallbackInfo& info) {
   int* out = nullptr;
   if (info.Length() < 2 || !GetInt(env, info[0], fn, "value", &value) || !GetInt32s(env, info[1], fn, "out", gSize, &out))
     return env.Undefined();
-  Check(env, MPI_Allgather(&value, 1, MPI_INT, out, 1, MPI_INT, MPI_COMM_WORLD), "MPI_Allgather");
+  const int spin = gPoliteSpinMicros.load(std::memory_order_relaxed);
+  if (spin < 0) {
+    Check(env, MPI_Allgather(&value, 1, MPI_INT, out, 1, MPI_INT, MPI_COMM_WORLD), "MPI_Allgather");
+  } else {
+    MPI_Request request;
+    if (Check(env, MPI_Iallgather(&value, 1, MPI_INT, out, 1, MPI_INT, MPI_COMM_WORLD, &request), "MPI_Iallgather"))
+      Check(env, WaitPolitely(&request, spin, gPoliteSleepMicros.load(std::memory_order_relaxed)), "MPI_Test (allgatherInt32)");
+  }
+  return env.Undefined();
+}
+
+// setWaitPolicy(spinMicros, sleepMicros): spinMicros < 0 restores the blocking collectives.
+Napi::Value SetWaitPolicy(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int spin = -1, sleep = 50;
+  if (info.Length() < 2 || !GetInt(env, info[0], "setWaitPolicy", "spinMicros", &spin) ||
+      !GetInt(env, info[1], "setWaitPolicy", "sleepMicros", &sleep))
+    return env.Undefined();
+  if (sleep < 1 || sleep > 100000) { ThrowType(env, "setWaitPolicy: sleepMicros must be 1..100000"); return env.Undefined(); }
+  gPoliteSleepMicros.store(sleep, std::memory_order_relaxed);
+  gPoliteSpinMicros.store(spin < 0 ? -1 : spin, std::memory_order_relaxed);
   return env.Undefined();
 }
 
@@ -345,6 +396,7 @@ Napi::Object ModuleInit(Napi::Env env, Napi::Object exports) {
   exports.Set("allgatherInt32", Napi::Function::New(env, AllgatherInt32, "allgatherInt32"));
   exports.Set("allreduceInt32", Napi::Function::New(env, AllreduceInt32, "allreduceInt32"));
   exports.Set("abort", Napi::Function::New(env, Abort, "abort"));
+  exports.Set("setWaitPolicy", Napi::Function::New(env, SetWaitPolicy, "setWaitPolicy"));
   return exports;
 }
 

@@ -19,8 +19,8 @@ import { computeLayout, createSharedMemory, type MemoryLayout } from '../network
 import { rankSettings, resolveRunOptions, type ResolvedRunOptions, type RunOptions } from './options.js';
 import { RunOutputs } from './outputs.js';
 import { RankPool } from './rank-pool.js';
-import { autoThreads, ranksOfThreads, synapsesOf, waitShareNotice, type ThreadChoice } from './threads.js';
-import { MpiLink } from './mpi-link.js';
+import { autoThreads, fixedThreads, ranksOfThreads, synapsesOf, waitShareNotice, type ThreadChoice } from './threads.js';
+import { MPI_POLITE_SLEEP_MICROS, MPI_POLITE_SPIN_MICROS, MpiLink } from './mpi-link.js';
 import { monitorDiskBytes, msToSteps, planMonitors, type MonitorPlan } from './monitor-plan.js';
 import { checkMonitorDisk, checkNetworkMemory, checkWorkers, MONITOR_BUFFER_BYTES } from '../config/limits.js';
 import { CollectiveFetcher, ROOT_PROCESS, gatherJson, localRanksOf, otherProcesses, whereIs, withProcess } from './process-group.js';
@@ -79,6 +79,7 @@ class Coordinator {
   /** The ranks each of this process's threads steps (threads.ts), and why that many threads. */
   private readonly threads: number[][];
   private readonly threadReason: string;
+  private readonly oversubscribed: boolean;
   /** The wait-share notice (options.onNotice) is said at most once. */
   private noticed = false;
   private readonly isRoot: boolean;
@@ -131,12 +132,15 @@ class Coordinator {
     const choice = this.chooseThreads();
     this.threads = ranksOfThreads(this.localRanks, choice.threads);
     this.threadReason = choice.reason;
+    this.oversubscribed = choice.oversubscribed;
     this.memory = createSharedMemory(this.layout);
     this.control = new ControlBlock(this.memory.buffer, this.layout, this.threads.length);
     this.control.reset();
     this.view = new NetworkView(this.memory, this.layout, this.topology,
       runtime ? new CollectiveFetcher(runtime, this.layout, this.memory) : undefined);
     this.link = runtime && placement!.processes > 1 ? new MpiLink(runtime.comm, placement!, this.layout, this.topology, this.memory) : null;
+    // Process-wide: the rank thread that drives the link waits as this decides (mpi-link.ts).
+    if (this.link) runtime!.comm.setWaitPolicy?.(choice.oversubscribed ? 0 : MPI_POLITE_SPIN_MICROS, MPI_POLITE_SLEEP_MICROS);
     this.liveTimings = new Float64Array(new SharedArrayBuffer(this.ranks * LIVE_TIMING_FIELDS * 8));
     this.outputs = new RunOutputs(path.resolve(options.outDir), config, task, this.topology, this.isRoot, this.ranks, new Set(this.localRanks));
   }
@@ -145,10 +149,10 @@ class Coordinator {
   private chooseThreads(): ThreadChoice {
     const { threads } = this.options;
     const ranks = this.localRanks.length;
-    if (threads === null) return { threads: ranks, reason: 'one per rank' };
-    if (threads !== 'auto') return { threads: Math.min(threads, ranks), reason: 'as asked' };
     const placement = this.options.processes?.placement;
     const here = placement ? placement.hosts.filter((h) => h === placement.hosts[placement.process]).length : 1;
+    if (threads === null) return fixedThreads(ranks, 'one per rank', here);
+    if (threads !== 'auto') return fixedThreads(Math.min(threads, ranks), 'as asked', here);
     return autoThreads(ranks, Math.round((synapsesOf(this.topology.shape) * ranks) / this.ranks), here);
   }
 
@@ -213,7 +217,7 @@ class Coordinator {
   private async execute(): Promise<RunResult> {
     const { options, outputs } = this;
     const resume = options.resume;
-    const settings = { ...rankSettings(options, this.threads.length), monitors: this.monitors };
+    const settings = { ...rankSettings(options, this.oversubscribed), monitors: this.monitors };
     const taskData = (hosted: number[]): RankTaskData => ({
       hosted,
       ranks: this.ranks,

@@ -9,9 +9,9 @@
  * - `park`: at the end of a segment the ranks report to the coordinator and sleep until it posts
  *   the next command (new target step, η, learning flags) or tells them to finish.
  *
- * Waiting spins within a budget that adapts to the measured waits and then sleeps in
- * `Atomics.wait`, so more threads than free cores still make progress; every wait wakes up
- * regularly to notice an abort.
+ * Waiting spins for about what a sleep costs and then sleeps in `Atomics.wait` (at once when the
+ * cores are oversubscribed), so more threads than free cores still make progress; every wait
+ * wakes up regularly to notice an abort.
  */
 import { CTRL, PARAM, type MemoryLayout } from '../network/layout.js';
 
@@ -24,9 +24,6 @@ export class RankAbortedError extends Error {
 }
 
 const WAKE_MS = 50;
-/** Adaptive spinning (waitWhile): spins always allowed, and a sleep short enough that spinning would have been cheaper. */
-const SPIN_FLOOR = 64;
-const SHORT_SLEEP_MS = 0.05;
 
 export interface SegmentCommand {
   targetStep: number;
@@ -41,8 +38,6 @@ export class ControlBlock {
   readonly params: Float64Array;
   /** Rank threads of this process (rank-thread.ts): the count every barrier and park waits for. */
   readonly threads: number;
-  /** This thread's estimate of the spins a barrier wait needs (−1 until the first wait). */
-  private spinEstimate = -1;
 
   constructor(buffer: ArrayBufferLike, layout: MemoryLayout, threads = layout.localRanks.length) {
     this.ints = new Int32Array(buffer, layout.control, layout.controlInts);
@@ -168,32 +163,21 @@ export class ControlBlock {
   }
 
   /**
-   * Waits while ints[index] === value: spins up to an adaptive budget (at most `spin`), then sleeps
-   * on the futex. The budget follows the waits this thread measures, as glibc's adaptive mutexes
-   * do: a wait that spinning ended pulls the estimate towards the spins it needed; a wait that
-   * ended soon after the spin ran out doubles it; a long one (a descheduled thread elsewhere, a
-   * busy machine) shrinks it, so a thread stops burning the core that the late one needs.
+   * Waits while ints[index] === value: spins up to `spin` iterations, then sleeps on the futex.
+   * Spin-then-block with a budget of about what a sleep and a wake cost (options.ts) is within twice
+   * the ideal whatever the wait; an adaptive budget that shrank after long waits was measured to
+   * sleep through the ordinary imbalance of two ranks on a quiet machine (15 % waiting instead of
+   * 9–12 %, 200-1024-200 on 2 threads). Oversubscribed cores get spin 0 (threads.ts), so a waiting
+   * thread gives its core to the ones still computing at once.
    */
   private waitWhile(index: number, value: number, spin: number): void {
     const ints = this.ints;
-    if (spin > 0) {
-      if (this.spinEstimate < 0) this.spinEstimate = spin / 2;
-      const budget = Math.min(spin, 2 * this.spinEstimate + SPIN_FLOOR);
-      for (let i = 0; i < budget; i++) {
-        if (Atomics.load(ints, index) !== value) {
-          this.spinEstimate += (i - this.spinEstimate) / 8;
-          return;
-        }
-      }
+    for (let i = 0; i < spin; i++) {
+      if (Atomics.load(ints, index) !== value) return;
     }
-    const sleptFrom = spin > 0 ? performance.now() : 0;
     while (Atomics.load(ints, index) === value) {
       if (Atomics.load(ints, CTRL.abort) !== 0) throw new RankAbortedError();
       Atomics.wait(ints, index, value, WAKE_MS);
-    }
-    if (spin > 0) {
-      const sleptMs = performance.now() - sleptFrom;
-      this.spinEstimate = sleptMs < SHORT_SLEEP_MS ? Math.min(spin, 2 * this.spinEstimate + SPIN_FLOOR) : this.spinEstimate * 0.75;
     }
     if (Atomics.load(ints, CTRL.abort) !== 0) throw new RankAbortedError();
   }

@@ -29,6 +29,16 @@ export interface LinkStats {
   mpiSeconds: number;
 }
 
+/**
+ * How a process waits for the interval exchange (docs/mpi.md, "Waiting politely"): it tests the
+ * nonblocking collective for 30 µs (0 when the cores are oversubscribed, threads.ts), then between
+ * sleeps of 10 µs. The blocking collectives of OpenMPI and MPICH poll at full speed, so a process
+ * that arrived early keeps its core from the one it waits for whenever the job and its
+ * neighbours outnumber the cores.
+ */
+export const MPI_POLITE_SPIN_MICROS = 30;
+export const MPI_POLITE_SLEEP_MICROS = 10;
+
 export class MpiLink implements InterProcessLink {
   readonly stats: LinkStats = { intervals: 0, intervalBytesSent: 0, weightExchanges: 0, weightBytesSent: 0, mpiSeconds: 0 };
   private readonly i32: Int32Array;

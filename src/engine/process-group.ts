@@ -31,6 +31,8 @@ export interface Collectives {
   allgatherInt32(value: number, out: Int32Array): void;
   allreduceInt32(value: number, op: 'max' | 'min' | 'sum'): number;
   barrier(): void;
+  /** How the per-interval collectives wait (src/mpi/binding.ts); absent: always blocking. */
+  setWaitPolicy?(spinMicros: number, sleepMicros: number): void;
 }
 
 /** The processes of a run as the coordinator sees them: placement plus main-thread collectives. */

@@ -27,6 +27,23 @@ export interface ThreadChoice {
   threads: number;
   /** Why this many: free cores, ranks or network size (said in run.json and by bench). */
   reason: string;
+  /**
+   * The job's threads on this host plus the other tasks running here outnumber its cores: a
+   * waiting thread (or MPI process) then sleeps instead of spinning, to give its core to the ones
+   * still computing (exchange.ts, docs/mpi.md "Waiting politely").
+   */
+  oversubscribed: boolean;
+}
+
+/** Whether `threads` per process × `processesHere`, beside `others` tasks, outnumber the cores. */
+export function oversubscribed(threads: number, processesHere: number, others: number): boolean {
+  return threads * processesHere + others > availableParallelism();
+}
+
+/** The choice for a thread count the caller fixed (one per rank, or `--threads N`). */
+export function fixedThreads(threads: number, reason: string, processesHere = 1, others = othersRunning(processesHere)): ThreadChoice {
+  const over = oversubscribed(threads, processesHere, others);
+  return { threads, reason: over ? `${reason}; cores oversubscribed (${others} other task${others === 1 ? '' : 's'} running)` : reason, oversubscribed: over };
 }
 
 /**
@@ -62,7 +79,9 @@ export function autoThreads(ranks: number, synapses: number, processesHere = 1, 
   const reason = threads === ranks ? 'one per rank'
     : threads === free ? `${cores} cores, ${others} other task${others === 1 ? '' : 's'} running${processesHere > 1 ? `, ${processesHere} processes of the job here` : ''}`
       : `${synapses} synapses (at least ${MIN_SYNAPSES_PER_THREAD} per thread)`;
-  return { threads, reason };
+  // Even one thread per process is oversubscribed when the job's processes here outnumber the free cores.
+  const over = oversubscribed(threads, processesHere, others);
+  return { threads, reason: over ? `${reason}; cores oversubscribed` : reason, oversubscribed: over };
 }
 
 /** Ranks of each thread: thread t hosts the t-th, (t+T)-th, … of the process's ranks. */

@@ -59,6 +59,13 @@ export interface MpiBinding {
   /** out[i] = value of process i (out.length === size). */
   allgatherInt32(value: number, out: Int32Array): void;
   allreduceInt32(value: number, op: 'max' | 'min' | 'sum'): number;
+  /**
+   * How allgatherv and allgatherInt32 wait for the other processes: spinMicros < 0, the blocking
+   * collectives (they poll at full speed: the fastest when every process has a core); else the
+   * nonblocking ones, tested for spinMicros and then between sleeps of sleepMicros (1–100000), so
+   * a waiting process gives its core away when the cores are oversubscribed. Process-wide.
+   */
+  setWaitPolicy(spinMicros: number, sleepMicros: number): void;
   /** MPI_Abort(MPI_COMM_WORLD, code): the launcher ends every process of the job. Never returns. */
   abort(code: number): never;
   /** MPI_Finalize (idempotent); call it from the init thread once no thread uses MPI any more. */
