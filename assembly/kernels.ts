@@ -767,16 +767,19 @@ export function traceFollow(xPtr: usize, vPtr: usize, count: i32, rate: f32): vo
   }
 }
 
-export function presynaptic(region: usize, batchRow: i32, n: f64, skipMode: i32): void {
-  const pspPtr = word(region, R_PSP);
-  const pEffOutPtr = batchRowAt(word(region, R_P_EFF), batchRow, word(region, R_PRE_PITCH));
-  const prePtr = word(region, R_PRE);
+// Presynaptic neurons [j0, j1) of the region's nPre: every array is offset by j0 (the delay row
+// keeps its nPre-float pitch), so chunks of one step computed by different threads are independent.
+export function presynaptic(region: usize, batchRow: i32, n: f64, skipMode: i32, j0: i32, j1: i32): void {
+  const o = <usize>j0 << 2;
+  const pspPtr = word(region, R_PSP) + o;
+  const pEffOutPtr = batchRowAt(word(region, R_P_EFF), batchRow, word(region, R_PRE_PITCH)) + o;
+  const prePtr = word(region, R_PRE) + o;
   const nPre = <i32>word(region, R_N_PRE);
   const threshold = skipMode == 0 ? GAMMA : DELTA_RANDOM;
   const rate = PSP_RATE;
-  const row = delayRow(word(region, R_PSP_LINE), n, <i32>word(region, R_DELAY_STEPS), nPre);
-  if (skipMode == 0) preRun(true, nPre, pspPtr, row, pEffOutPtr, prePtr, threshold, rate);
-  else preRun(false, nPre, pspPtr, row, pEffOutPtr, prePtr, threshold, rate);
+  const row = delayRow(word(region, R_PSP_LINE), n, <i32>word(region, R_DELAY_STEPS), nPre) + o;
+  if (skipMode == 0) preRun(true, j1 - j0, pspPtr, row, pEffOutPtr, prePtr, threshold, rate);
+  else preRun(false, j1 - j0, pspPtr, row, pEffOutPtr, prePtr, threshold, rate);
 }
 
 // hom^a by binary exponentiation, as powerF32 of src/model/connection-passes.ts: r = 1, b = x; per

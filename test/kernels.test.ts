@@ -788,7 +788,15 @@ describe('presynaptic', () => {
           // steps from 0 on, then far ones (also past 2^31 and 2^32, where row = n mod D must still hold)
           const steps = [...Array.from({ length: 2 * d + 5 }, (_, n) => n), 2 ** 31 - 1, 2 ** 31 + 5, 2 ** 32 + 3, 1e12 + 7];
           steps.forEach((n, i) => {
-            t.both(`n ${n}`, (k) => k.presynaptic(region, i % 8, n, skipMode));
+            // Whole steps, and steps cut into chunks of presynaptic neurons at arbitrary (also
+            // unaligned) boundaries, as the threads of a process compute them (presynaptic-work.ts).
+            if (i % 2 === 0 || count < 2) {
+              t.both(`n ${n}`, (k) => k.presynaptic(region, i % 8, n, skipMode, 0, count));
+            } else {
+              const cut = 1 + Math.floor(r.uniform(0, count - 1));
+              t.both(`n ${n} [0, ${cut})`, (k) => k.presynaptic(region, i % 8, n, skipMode, 0, cut));
+              t.both(`n ${n} [${cut}, ${count})`, (k) => k.presynaptic(region, i % 8, n, skipMode, cut, count));
+            }
             for (let j = 0; j < count; j++) {
               if (r.chance(0.3)) t.poke(L.psp, j, pspValue(r));
               if (r.chance(0.2)) t.poke(L.pre, j, r.chance(0.5) ? 0 : r.uniform(0, 1));
@@ -807,7 +815,7 @@ describe('presynaptic', () => {
       t.fillF32(L.line, 8, (i) => ps[i]!);
       t.sync();
       const region = t.region({ psp: L.psp, pspLine: L.line, pEff: L.pEff, pre: L.pre, nPre: 8, delaySteps: 1, prePitch: 8 });
-      t.both(`mode ${skipMode}`, (k) => k.presynaptic(region, 0, 5, skipMode));
+      t.both(`mode ${skipMode}`, (k) => k.presynaptic(region, 0, 5, skipMode, 0, 8));
       const out = Array.from(new Float32Array(t.memWasm.buffer, L.pEff, 8));
       const bits = new Uint32Array(t.memWasm.buffer, L.pEff, 8);
       expect(bits[3]).toBe(0); // −0 ≤ threshold: +0
@@ -820,12 +828,12 @@ describe('presynaptic', () => {
     const t = new Twin();
     const region = t.region({ psp: PAGE, pspLine: PAGE + 64, pEff: PAGE + 128, pre: PAGE + 192, nPre: 4, delaySteps: 1, prePitch: 4 });
     const bound = (changes: Partial<KernelConstants>) => t.kernelsWith(changes).ref;
-    expect(() => bound({ pspRate: f(0.5) }).presynaptic(region, 0, 0, 0)).toThrow(/pspRate/);
-    expect(() => bound({ pspRate: f(0.5) }).presynaptic(region, 0, 0, 1)).toThrow(/pspRate/);
+    expect(() => bound({ pspRate: f(0.5) }).presynaptic(region, 0, 0, 0, 0, 4)).toThrow(/pspRate/);
+    expect(() => bound({ pspRate: f(0.5) }).presynaptic(region, 0, 0, 1, 0, 4)).toThrow(/pspRate/);
     // γ is built into the skip of mode 0 only: mode 1 compares with the bound δ
-    expect(() => bound({ gamma: DELTA_RANDOM }).presynaptic(region, 0, 0, 0)).toThrow(/gamma/);
-    expect(() => bound({ gamma: DELTA_RANDOM }).presynaptic(region, 0, 0, 1)).not.toThrow();
-    expect(() => bound({}).presynaptic(region, 0, 0, 0)).not.toThrow();
+    expect(() => bound({ gamma: DELTA_RANDOM }).presynaptic(region, 0, 0, 0, 0, 4)).toThrow(/gamma/);
+    expect(() => bound({ gamma: DELTA_RANDOM }).presynaptic(region, 0, 0, 1, 0, 4)).not.toThrow();
+    expect(() => bound({}).presynaptic(region, 0, 0, 0, 0, 4)).not.toThrow();
   });
 });
 

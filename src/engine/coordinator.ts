@@ -20,6 +20,7 @@ import { rankSettings, resolveRunOptions, type ResolvedRunOptions, type RunOptio
 import { RunOutputs } from './outputs.js';
 import { RankPool } from './rank-pool.js';
 import { autoThreads, fixedThreads, ranksOfThreads, synapsesOf, waitShareNotice, type ThreadChoice } from './threads.js';
+import { writePresynapticRegions } from './presynaptic-work.js';
 import { MPI_POLITE_SLEEP_MICROS, MPI_POLITE_SPIN_MICROS, MpiLink } from './mpi-link.js';
 import { monitorDiskBytes, msToSteps, planMonitors, type MonitorPlan } from './monitor-plan.js';
 import { checkMonitorDisk, checkNetworkMemory, checkWorkers, MONITOR_BUFFER_BYTES } from '../config/limits.js';
@@ -134,6 +135,7 @@ class Coordinator {
     this.threadReason = choice.reason;
     this.oversubscribed = choice.oversubscribed;
     this.memory = createSharedMemory(this.layout);
+    writePresynapticRegions(new Uint32Array(this.memory.buffer), this.layout, this.topology);
     this.control = new ControlBlock(this.memory.buffer, this.layout, this.threads.length);
     this.control.reset();
     this.view = new NetworkView(this.memory, this.layout, this.topology,

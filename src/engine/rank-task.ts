@@ -16,6 +16,7 @@ import { computeLayout } from '../network/layout.js';
 import { RankMonitors } from './monitors.js';
 import type { RankSettings } from './options.js';
 import { RankEngine, type SpikeSink } from './rank.js';
+import { PresynapticWork } from './presynaptic-work.js';
 import { RankThread } from './rank-thread.js';
 import { rankFailure, type RankOutcome } from './rank-errors.js';
 import { buildTopology, type NetworkShape } from '../network/topology.js';
@@ -95,7 +96,10 @@ export function runRankTask(data: RankTaskData): RankOutcome {
         : new SpkSink(new SpkWriter(path.join(outDir, spkRankFileName(g.spkName, rank)), { append: data.appendSpikes, tag: data.settings.spkTag }))),
     settings: data.settings,
   }));
-  const thread = new RankThread(engines, transport);
+  const presynaptic = new PresynapticWork({
+    topology, layout, memory: data.memory, kernels, threads: data.threads, spin: data.settings.barrierSpin,
+  });
+  const thread = new RankThread(engines, transport, presynaptic);
   const monitors: RankMonitors[] = [];
   try {
     for (const engine of engines) {

@@ -15,6 +15,8 @@
  * the same bytes) but only as many threads compete for the cores as the run was given
  * (options.ts, `threads`). See docs/model.md §10.
  */
+import { MIN_DELAY_STEPS } from '../model/constants.js';
+import type { PresynapticWork } from './presynaptic-work.js';
 import type { RankEngine, SyncPoint } from './rank.js';
 import type { RankTransport } from './transport.js';
 import { WaitLog, type RankTiming } from './wait-log.js';
@@ -30,6 +32,8 @@ export class RankThread {
   constructor(
     private readonly engines: readonly RankEngine[],
     private readonly transport: RankTransport,
+    /** The presynaptic side, computed with the process's other threads once per interval. */
+    private readonly presynaptic: PresynapticWork,
   ) {
     if (engines.length === 0) throw new Error('a rank thread needs at least one rank');
     this.current = engines[0]!;
@@ -61,7 +65,15 @@ export class RankThread {
     const steps: Array<Generator<SyncPoint, void, boolean>> = new Array(engines.length);
     try {
       for (const e of engines) e.stopHere = false;
+      const frozen = engines[0]!.frozen;
+      let prepared = this.clock;
       while (this.clock < targetStep) {
+        // P — at an interval start (or where a segment starts), the presynaptic side of the
+        // steps up to the next interval end or the target, with the process's other threads.
+        if (this.clock >= prepared) {
+          prepared = Math.min(targetStep, this.clock - (this.clock % MIN_DELAY_STEPS) + MIN_DELAY_STEPS);
+          this.presynaptic.prepare(this.clock, prepared, frozen);
+        }
         for (let k = 0; k < engines.length; k++) steps[k] = engines[k]!.step();
         let answer = false;
         for (let sync = this.advance(steps, answer); sync !== null; sync = this.advance(steps, answer)) {

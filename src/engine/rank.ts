@@ -10,10 +10,10 @@
  * ranks it steps, so more ranks than cores cost no extra barrier (docs/model.md §10).
  */
 import {
-  DECAY_RATE, MIN_DELAY_STEPS, PRE_DECAY, RISE_RATE, WEIGHT_UPDATE_STEPS, homDecayOf,
+  DECAY_RATE, MIN_DELAY_STEPS, RISE_RATE, WEIGHT_UPDATE_STEPS, homDecayOf,
 } from '../model/constants.js';
 import { classificationError, emitErrorEvents, outputError, symmetricFeedbackEvent, takeInbox, uniformFeedback } from '../model/error-signal.js';
-import { kernelRegionWords, type Kernels } from '../model/kernels.js';
+import { KERNEL_REGION, kernelRegionWords, type Kernels } from '../model/kernels.js';
 import { Replay, type EventTable } from '../model/replay.js';
 import { clearSelfSynapses } from '../model/self-synapses.js';
 import { bumpTrace } from '../model/traces.js';
@@ -198,7 +198,8 @@ export class RankEngine {
     for (let g = 0; g < groups; g++) this.record(g, n, slot);
     if (this.monitors !== null) this.monitors.record(n, slot);
 
-    // D1 — traces of every group before any plastic connection evolves.
+    // D1 — traces before any plastic connection evolves (the pre traces, and E3's pre side with
+    // E5, were computed for the whole interval in phase P, once per process: rank-thread.ts).
     this.updateTraces(slot);
 
     if (!this.frozen) {
@@ -296,15 +297,9 @@ export class RankEngine {
     if (count > 0) sink.write(n, this.u32, (reg.ringIds >> 2) + slot * reg.localCap, count);
   }
 
+  /** D1 post side: the `pre` traces were computed for the whole interval (presynaptic-work.ts). */
   private updateTraces(slot: number): void {
     const { f32, topology, kernels } = this;
-    for (let g = 0; g < topology.groups.length; g++) {
-      const info = topology.groups[g]!;
-      if (!info.presynaptic) continue;
-      const reg = this.region.groups[g]!;
-      bumpTrace(f32, reg.pre >> 2, this.u32, reg.merged >> 2, this.mergedCount[g]!, 1);
-      kernels.traceDecay(reg.pre, info.size, PRE_DECAY);
-    }
     for (let c = 0; c < topology.connections.length; c++) {
       const info = topology.connections[c]!;
       if (!info.plastic) continue;
@@ -361,8 +356,10 @@ export class RankEngine {
       );
     }
 
-    // E3 pre side (psp delay line and skip) with E5 (psp follows pre): psp is not read in between.
-    this.kernels.presynaptic(reg.kernelRegion, batchRow, n, topology.shape.feedback === 'random' ? 1 : 0);
+    // E3 pre side (psp delay line and skip) with E5 (psp follows pre) were computed for the whole
+    // interval, once per process (presynaptic-work.ts): this step's pEff is row n of the ring, and
+    // a new batch starts its rows there.
+    if (batchRow === 0) this.u32[(reg.kernelRegion >> 2) + KERNEL_REGION.pEff] = reg.pEff + (n % reg.pEffRingRows) * reg.prePitch * 4;
 
     // E3 — the fused eligibility pass over all synapses, batched (blocked, §7.7): it runs when the
     // batch is full or before anything reads the synaptic traces (a weight update, a snapshot).

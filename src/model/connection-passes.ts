@@ -25,17 +25,18 @@ export interface PresynapticArrays {
 }
 
 /**
- * pEff is written at element offset `outOffset` (the engine's batch row).
+ * pEff is written at element offset `outOffset` (the engine's batch row), for the presynaptic
+ * neurons [j0, j1) (default: all `nPre`; chunks of one step are independent of each other).
  * For every presynaptic j: p = psp stored D steps ago; pEff = p unless p ≤ γ (or, with
  * `skipBelow` = δ for random feedback, p < δ), else 0; then psp := psp + (dt/τ_mem)·(pre − psp).
  */
 export function presynapticPass(
   heap: Float32Array, a: PresynapticArrays, nPre: number, delaySteps: number, n: number, skipBelow: number | null,
-  outOffset = 0,
+  outOffset = 0, j0 = 0, j1 = nPre,
 ): void {
   const row = a.pspLine + (n % delaySteps) * nPre;
   const pEff = a.pEff + outOffset;
-  for (let j = 0; j < nPre; j++) {
+  for (let j = j0; j < j1; j++) {
     const today = heap[a.psp + j]!;
     const p = heap[row + j]!;
     heap[row + j] = today;

@@ -196,7 +196,7 @@ export class ReferenceKernels implements TestKernels {
     followTrace(this.f32, xPtr >> 2, this.f32, vPtr >> 2, count, rate);
   }
 
-  presynaptic(regionPtr: number, batchRow: number, n: number, skipMode: number): void {
+  presynaptic(regionPtr: number, batchRow: number, n: number, skipMode: number, j0: number, j1: number): void {
     if (this.pspRateMismatch !== null) throw new Error(this.pspRateMismatch);
     if (skipMode === 0 && this.skipGammaMismatch !== null) throw new Error(this.skipGammaMismatch);
     const { u32 } = this;
@@ -207,7 +207,7 @@ export class ReferenceKernels implements TestKernels {
         psp: u32[b + R.psp]! >>> 2, pspLine: u32[b + R.pspLine]! >>> 2,
         pEff: (u32[b + R.pEff]! >>> 2) + batchRow * u32[b + R.prePitch]!, pre: u32[b + R.pre]! >>> 2,
       },
-      u32[b + R.nPre]!, u32[b + R.delaySteps]!, n, skipMode === 0 ? null : this.c.deltaRandom,
+      u32[b + R.nPre]!, u32[b + R.delaySteps]!, n, skipMode === 0 ? null : this.c.deltaRandom, 0, j0, j1,
     );
   }
 

@@ -243,13 +243,15 @@ export interface Kernels {
   traceFollow(xPtr: number, vPtr: number, count: number, rate: number): void;
 
   /**
-   * docs/model.md §7.2 E3 pre side with E5, `presynapticPass` for the region's `nPre` presynaptic neurons.
+   * docs/model.md §7.2 E3 pre side with E5, `presynapticPass` for the presynaptic neurons
+   * [j0, j1) of the region's `nPre` (the engine computes them once per process, in chunks shared by
+   * its threads: src/engine/presynaptic-work.ts).
    * The psp delay line's row is `pspLine + (n mod delaySteps)·nPre·4`: it returns the psp stored
    * D steps ago and takes today's. pEff row `batchRow` = that delayed p, or +0 where
    * skipMode 0: p ≤ γ, skipMode 1: p < δ (random feedback). Then psp = flush(psp + pspRate·(pre − psp)).
    * `n` is the step number (any non-negative integer, also past 2³¹).
    */
-  presynaptic(regionPtr: number, batchRow: number, n: number, skipMode: number): void;
+  presynaptic(regionPtr: number, batchRow: number, n: number, skipMode: number, j0: number, j1: number): void;
 
   /**
    * docs/model.md §7.2 E1 and E3 post side, `postsynapticPass` for the region's `local` posts:

@@ -9,6 +9,15 @@
  * error-event rings, and the weights symmetric feedback reads. Absent arrays have offset 0.
  * Each plastic connection of a full region also has a kernel region (kernels.ts, KERNEL_REGION):
  * the pointers and sizes its kernels read, filled by the owning rank (`kernelRegionOf`).
+ *
+ * The presynaptic side is the same for every rank (every rank's posts see every presynaptic
+ * neuron), so it exists once per process, not once per rank: the `pre` traces, each plastic
+ * connection's psp and psp delay line, and its pEff rows. The full regions of a process point at
+ * the same arrays; the process's threads compute them together once per interval
+ * (src/engine/presynaptic-work.ts) from a process-level kernel region (`presynapticRegions`).
+ * pEff is a ring of `pEffRingRows` rows, one per step, followed by a mirror of its first
+ * `batchRows − 1` rows, so that any batch of up to `batchRows` consecutive steps is contiguous:
+ * a rank points its kernel region's pEff at the ring row of its batch's first step.
  */
 import { BLOCK_STEPS, ELIGIBILITY_BATCH, MIN_DELAY_STEPS } from '../model/constants.js';
 import { BLOCK_COEFFICIENT_ROWS } from '../model/eligibility-block-ref.js';
@@ -41,6 +50,9 @@ export const CTRL = {
   /** Milliseconds the rank threads spent in their step loops, and of that waiting at barriers (summed). */
   loopMs: 12,
   waitMs: 13,
+  /** Chunks of the presynaptic work claimed and done (presynaptic-work.ts; wrapping counters). */
+  presynapticTaken: 14,
+  presynapticDone: 15,
   /** First of `ranks` per-rank clocks (progress and watchdog). */
   rankClocks: 16,
 } as const;
@@ -57,7 +69,7 @@ export interface GroupRegion {
   ref: number;
   ringCounts: number;
   ringIds: number;
-  /** Presynaptic trace of every neuron of the group (replicated on every rank). */
+  /** Presynaptic trace of every neuron of the group (one per process, shared by its ranks). */
   pre: number;
   /** Scratch: this step's delayed spikes of the whole group, merged in ascending id. */
   merged: number;
@@ -83,11 +95,15 @@ export interface ConnectionRegion {
   prePitch: number;
   /** Rows of the batch buffers: ELIGIBILITY_BATCH, or BLOCK_STEPS in blocked mode (§7.7). */
   batchRows: number;
+  /** Rows of the pEff ring before its mirror (`pEffRingRows`); 0 when not plastic here. */
+  pEffRingRows: number;
   /** Batch buffers (`batchRows` rows): the eligibility kernel's per-step inputs. */
   sDelayed: number;
   eEff: number;
   h4: number;
+  /** psp and its delay line, one per process (shared by its ranks). */
   psp: number;
+  /** The process's pEff ring (`pEffRingRows` rows, then `batchRows − 1` mirror rows, `prePitch` floats each). */
   pEff: number;
   pspLine: number;
   /** Blocked mode only (§7.7): uf rows and coefficient rows of the blocked pass; else 0. */
@@ -113,6 +129,11 @@ export interface RankRegion {
   connections: ConnectionRegion[];
 }
 
+/** Rows of a pEff ring: a batch of `batchRows` steps plus the interval computed ahead of it. */
+export function pEffRingRows(batchRows: number): number {
+  return batchRows + MIN_DELAY_STEPS;
+}
+
 export interface MemoryLayout {
   /** Ranks in the whole run (all processes). */
   ranks: number;
@@ -122,6 +143,12 @@ export interface MemoryLayout {
   controlInts: number;
   params: number;
   rankRegions: RankRegion[];
+  /**
+   * Per connection, the process-level kernel region the presynaptic work computes from (its psp,
+   * psp line, pre and the pEff ring's base); 0 where the connection is not plastic or the process
+   * holds no rank.
+   */
+  presynapticRegions: number[];
   totalBytes: number;
   pages: number;
 }
@@ -167,6 +194,19 @@ export function computeLayout(topology: Topology, ranks: number, localRanks?: re
   const controlInts = CTRL.rankClocks + ranks;
   const control = alloc.take(controlInts);
   const params = alloc.take(2 * 8);
+  // The presynaptic side, once per process (see the opening comment).
+  const anyLocal = local.length > 0;
+  const rows = topology.shape.eligibility === 'blocked' ? BLOCK_STEPS : ELIGIBILITY_BATCH;
+  const sharedPre = topology.groups.map((g) => (g.presynaptic && anyLocal ? alloc.take(g.size) : 0));
+  const sharedConn = topology.connections.map((c) => {
+    const on = c.plastic && anyLocal;
+    return {
+      psp: on ? alloc.take(c.nPre) : 0,
+      pspLine: on ? alloc.take(c.delaySteps * c.nPre) : 0,
+      pEff: on ? alloc.take((pEffRingRows(rows) + rows - 1) * batchPitch(c.nPre)) : 0,
+      kernelRegion: on ? alloc.take(KERNEL_REGION_WORDS) : 0,
+    };
+  });
   const rankRegions: RankRegion[] = [];
   for (let r = 0; r < ranks; r++) {
     const full = isLocal.has(r);
@@ -184,7 +224,7 @@ export function computeLayout(topology: Topology, ranks: number, localRanks?: re
         ref: lif ? alloc.take(stride) : 0,
         ringCounts: alloc.take(RING_SLOTS),
         ringIds: alloc.take(RING_SLOTS * localCap),
-        pre: g.presynaptic && full ? alloc.take(g.size) : 0,
+        pre: g.presynaptic && full ? sharedPre[g.index]! : 0,
         merged: g.presynaptic && full ? alloc.take(g.size) : 0,
       };
     });
@@ -195,9 +235,7 @@ export function computeLayout(topology: Topology, ranks: number, localRanks?: re
       const plastic = c.plastic && full;
       const syn = (on: boolean) => (on ? alloc.take(synapses) : 0);
       const perPost = (on: boolean) => (on ? alloc.take(stride) : 0);
-      const perPre = (on: boolean) => (on ? alloc.take(c.nPre) : 0);
       const localCap = post.localCap;
-      const rows = topology.shape.eligibility === 'blocked' ? BLOCK_STEPS : ELIGIBILITY_BATCH;
       return {
         stride,
         synapses,
@@ -216,12 +254,13 @@ export function computeLayout(topology: Topology, ranks: number, localRanks?: re
         batchPitch: batchPitch(stride),
         prePitch: batchPitch(c.nPre),
         batchRows: rows,
+        pEffRingRows: plastic ? pEffRingRows(rows) : 0,
         sDelayed: plastic ? alloc.take(rows * batchPitch(stride)) : 0,
         eEff: plastic ? alloc.take(rows * batchPitch(stride)) : 0,
         h4: c.regulariser && full ? alloc.take(rows * batchPitch(stride)) : 0,
-        psp: perPre(plastic),
-        pEff: plastic ? alloc.take(rows * batchPitch(c.nPre)) : 0,
-        pspLine: plastic ? alloc.take(c.delaySteps * c.nPre) : 0,
+        psp: plastic ? sharedConn[c.index]!.psp : 0,
+        pEff: plastic ? sharedConn[c.index]!.pEff : 0,
+        pspLine: plastic ? sharedConn[c.index]!.pspLine : 0,
         blockBuf: plastic && rows === BLOCK_STEPS ? alloc.take((rows + BLOCK_COEFFICIENT_ROWS) * batchPitch(stride)) : 0,
         blockPre: plastic && rows === BLOCK_STEPS ? alloc.take(c.nPre * batchPitch(rows)) : 0,
         feedbackB: c.feedback?.mode === 'random' && full ? alloc.take(topology.shape.nOutput * stride) : 0,
@@ -238,7 +277,8 @@ export function computeLayout(topology: Topology, ranks: number, localRanks?: re
   }
   const totalBytes = alloc.offset;
   const pages = Math.ceil(totalBytes / PAGE);
-  return { ranks, localRanks: local, control, controlInts, params, rankRegions, totalBytes, pages };
+  const presynapticRegions = sharedConn.map((c) => c.kernelRegion);
+  return { ranks, localRanks: local, control, controlInts, params, rankRegions, presynapticRegions, totalBytes, pages };
 }
 
 /**

@@ -1,0 +1,163 @@
+/**
+ * The presynaptic side of a step, once per process instead of once per rank (docs/model.md §2,
+ * the interval preparation P; docs/mpi.md).
+ *
+ * Every rank's posts see every presynaptic neuron, so the `pre` traces (D1) and each plastic
+ * connection's psp, psp delay line and pEff rows (E3 pre side with E5) are the same on every rank.
+ * Every spike they read is delayed by at least MIN_DELAY_STEPS, so once the interval exchange has
+ * delivered the last interval's spikes, the whole next interval of them is determined. The threads
+ * of the process compute it together before any rank steps into the interval: the presynaptic
+ * neurons are cut into chunks, each chunk runs the interval's steps in order, and a chunk is
+ * claimed by whichever thread gets to it first (as eligibility chunks are: work-sharing.ts).
+ * Each neuron gets exactly the operations, in the order, that each rank used to apply, so no
+ * byte changes whoever computes it; a thread that hosts several ranks no longer repeats it, and a
+ * process of T threads spends 1/T of it per thread.
+ *
+ * The arrays live once per process (layout.ts); pEff is a ring with one row per step and a mirror,
+ * so a rank's batch of consecutive steps is contiguous wherever it starts (rank.ts points its
+ * kernel region at the row of its batch's first step).
+ */
+import { kernelRegionWords, type Kernels } from '../model/kernels.js';
+import { MIN_DELAY_STEPS, PRE_DECAY } from '../model/constants.js';
+import { CTRL, RING_SLOTS, kernelRegionOf, pEffRingRows, type MemoryLayout } from '../network/layout.js';
+import type { Topology } from '../network/topology.js';
+import { RankAbortedError } from './exchange.js';
+
+/** Presynaptic neurons per chunk: a multiple of 16 (whole cache lines, aligned SIMD). */
+export const PRESYNAPTIC_CHUNK_NEURONS = 256;
+
+interface Chunk {
+  /** The pre group's `pre` trace (byte offset), its ring lists and its neurons [j0, j1). */
+  pre: number;
+  group: number;
+  j0: number;
+  j1: number;
+  /** The plastic connections out of the group: their process-level kernel regions. */
+  connections: Array<{ region: number; ringRows: number; mirrorRows: number; rowBytes: number; pEff: number }>;
+}
+
+/** Writes the process-level kernel regions the chunks compute from (the coordinator, before any thread starts). */
+export function writePresynapticRegions(u32: Uint32Array, layout: MemoryLayout, topology: Topology): void {
+  const first = layout.localRanks[0];
+  if (first === undefined) return;
+  for (let c = 0; c < topology.connections.length; c++) {
+    const at = layout.presynapticRegions[c]!;
+    if (at !== 0) u32.set(kernelRegionWords(kernelRegionOf(topology, layout.rankRegions[first]!, c)), at >> 2);
+  }
+}
+
+export interface PresynapticWorkOptions {
+  topology: Topology;
+  layout: MemoryLayout;
+  memory: WebAssembly.Memory;
+  kernels: Kernels;
+  /** Threads of this process that take part in every `prepare` (1: no synchronisation). */
+  threads: number;
+  /** Spin iterations before sleeping while other threads finish their chunks (exchange.ts). */
+  spin: number;
+}
+
+export class PresynapticWork {
+  private readonly chunks: Chunk[] = [];
+  private readonly f32: Float32Array;
+  private readonly i32: Int32Array;
+  private readonly u32: Uint32Array;
+  private readonly ctrl: number;
+  /** Where this process's chunk counters stand before the next prepare (all threads agree). */
+  private base = 0;
+  private readonly skipMode: number;
+
+  constructor(private readonly o: PresynapticWorkOptions) {
+    const buffer = o.memory.buffer;
+    this.f32 = new Float32Array(buffer);
+    this.i32 = new Int32Array(buffer);
+    this.u32 = new Uint32Array(buffer);
+    this.ctrl = o.layout.control >> 2;
+    this.skipMode = o.topology.shape.feedback === 'random' ? 1 : 0;
+    const first = o.layout.localRanks[0];
+    if (first === undefined) return;
+    const region = o.layout.rankRegions[first]!;
+    for (const g of o.topology.groups) {
+      if (!g.presynaptic) continue;
+      const connections = o.topology.connections
+        .filter((c) => c.plastic && c.preGroup === g.index)
+        .map((c) => {
+          const reg = region.connections[c.index]!;
+          return {
+            region: o.layout.presynapticRegions[c.index]!, ringRows: pEffRingRows(reg.batchRows), mirrorRows: reg.batchRows - 1,
+            rowBytes: reg.prePitch * 4, pEff: reg.pEff,
+          };
+        });
+      for (let j0 = 0; j0 < g.size; j0 += PRESYNAPTIC_CHUNK_NEURONS) {
+        this.chunks.push({ pre: region.groups[g.index]!.pre, group: g.index, j0, j1: Math.min(g.size, j0 + PRESYNAPTIC_CHUNK_NEURONS), connections });
+      }
+    }
+  }
+
+  /**
+   * Steps [from, to) of the presynaptic side (at most one interval, all of it already
+   * determined by delivered spikes); `frozen`: the traces only (no plasticity, no psp). Every
+   * thread of the process calls it with the same arguments; it returns once every chunk is done.
+   */
+  prepare(from: number, to: number, frozen: boolean): void {
+    const total = this.chunks.length;
+    if (total === 0) return;
+    if (this.o.threads === 1) {
+      for (let k = 0; k < total; k++) this.chunk(k, from, to, frozen);
+      return;
+    }
+    const { i32, ctrl } = this;
+    const taken = ctrl + CTRL.presynapticTaken;
+    const done = ctrl + CTRL.presynapticDone;
+    const base = this.base;
+    this.base = (base + total) | 0;
+    // Claim with compare-and-swap, so the counters advance by exactly `total` per prepare and the
+    // next one starts where every thread expects (wrapping int32 arithmetic).
+    for (;;) {
+      const v = Atomics.load(i32, taken);
+      const k = (v - base) | 0;
+      if (k >= total) break;
+      if (Atomics.compareExchange(i32, taken, v, (v + 1) | 0) !== v) continue;
+      this.chunk(k, from, to, frozen);
+      if (((Atomics.add(i32, done, 1) + 1 - base) | 0) === total) Atomics.notify(i32, done);
+    }
+    for (let spins = 0, d = Atomics.load(i32, done); ((d - base) | 0) < total; d = Atomics.load(i32, done)) {
+      if (Atomics.load(i32, ctrl + CTRL.abort) !== 0) throw new RankAbortedError();
+      if (++spins > this.o.spin) Atomics.wait(i32, done, d, 50);
+    }
+  }
+
+  /** Chunk k over steps [from, to): per step, D1 for its neurons, then E3 pre side with E5 per connection. */
+  private chunk(k: number, from: number, to: number, frozen: boolean): void {
+    const { f32, i32, u32 } = this;
+    const { kernels, layout } = this.o;
+    const c = this.chunks[k]!;
+    const { j0, j1 } = c;
+    const preAt = c.pre >> 2;
+    for (let n = from; n < to; n++) {
+      // D1: +1 for every neuron of the chunk that spiked MIN_DELAY steps ago (in any rank's list;
+      // at most one spike per neuron and step, so the order of the additions is immaterial).
+      const slot = (n - MIN_DELAY_STEPS) & (RING_SLOTS - 1);
+      for (const region of layout.rankRegions) {
+        const g = region.groups[c.group]!;
+        const count = i32[(g.ringCounts >> 2) + slot]!;
+        const ids = (g.ringIds >> 2) + slot * g.localCap;
+        for (let s = 0; s < count; s++) {
+          const id = u32[ids + s]!;
+          if (id >= j0 && id < j1) f32[preAt + id] = Math.fround(f32[preAt + id]! + 1);
+        }
+      }
+      kernels.traceDecay(c.pre + j0 * 4, j1 - j0, PRE_DECAY);
+      if (frozen) continue;
+      for (const conn of c.connections) {
+        const row = n % conn.ringRows;
+        kernels.presynaptic(conn.region, row, n, this.skipMode, j0, j1);
+        if (row < conn.mirrorRows) {
+          const at = (conn.pEff + row * conn.rowBytes) >> 2;
+          const mirror = at + (conn.ringRows * conn.rowBytes >> 2);
+          f32.copyWithin(mirror + j0, at + j0, at + j1);
+        }
+      }
+    }
+  }
+}
