@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isiCv, learnedAt, matchSpikes, presentationScores } from '../src/experiments/analysis.js';
 import { PRESETS, findPreset } from '../src/experiments/index.js';
+import { claimContext } from '../src/experiments/paper.js';
 import { CSV_COLUMNS, RESULT_FILES } from '../src/experiments/results.js';
 import { captureCli } from './cli-capture.js';
 
@@ -73,11 +74,14 @@ describe('superspike experiment', () => {
     return lines;
   }
 
-  it('--list shows every preset with its claims and whether it runs', async () => {
+  it('--list shows every preset with its claims, the paper\'s words, test and number beside each', async () => {
     expect(await cli.run('experiment', '--list')).toBe(0);
     for (const p of PRESETS) {
       expect(cli.stdout).toContain(`${p.name} (${p.figure})`);
-      for (const c of p.claims) expect(cli.stdout).toContain(`claim ${c.id}: ${c.text}`);
+      for (const c of p.claims) {
+        expect(cli.stdout).toContain(`claim ${c.id}: ${c.text}`);
+        for (const line of claimContext(c, true)) expect(cli.stdout).toContain(`    ${line}\n`);
+      }
     }
     expect(cli.stdout).toMatch(/^xor \(Fig\. 5\)$/m);
     expect(cli.stdout).toMatch(/^single-neuron \(Fig\. 2\)$/m);

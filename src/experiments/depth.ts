@@ -30,8 +30,8 @@ export const depth: Preset = {
   figure: 'issue 17, depth that learns by default',
   summary: 'config/default.json with 1, 2 and 3 hidden layers under each feedback mode: final cost against depth, at the config\'s own η and w0.',
   claims: [
-    { id: 'depth-learns', text: `every depth learns under symmetric and random feedback (final MSE ≤ ${LEARNED_RATIO}× block-0 MSE and ≤ ${LEARNED_RATIO}× a silent output's, every seed)`, source: 'issue 17 (this project\'s question, not a claim of the paper)', test: 'as the claim states' },
-    { id: 'depth-uniform-learns', text: `every depth learns under uniform feedback (final MSE ≤ ${LEARNED_RATIO}× block-0 MSE and ≤ ${LEARNED_RATIO}× a silent output's, every seed)`, source: 'issue 17 (this project\'s question, not a claim of the paper)', test: 'as the claim states' },
+    { id: 'depth-learns', text: `every depth learns under symmetric and random feedback (final MSE ≤ ${LEARNED_RATIO}× block-0 MSE and ≤ ${LEARNED_RATIO}× a silent output's, every seed)`, source: 'issue 17', origin: 'this project', test: 'as the claim states' },
+    { id: 'depth-uniform-learns', text: `every depth learns under uniform feedback (final MSE ≤ ${LEARNED_RATIO}× block-0 MSE and ≤ ${LEARNED_RATIO}× a silent output's, every seed)`, source: 'issue 17', origin: 'this project', test: 'as the claim states' },
   ],
   plan({ size, seeds }: PlanOptions): Plan {
     const s = SIZES[size];

@@ -5,9 +5,13 @@
  * feedback weight of the hidden units is negative (then every hidden unit is pushed the wrong
  * way), which 8 hidden units make very unlikely (2⁻⁸ against 2⁻⁴). That mechanism is tested
  * directly by forcing the feedback signs with 4 hidden units (config feedbackNegativeFraction):
- * all negative, 3 of 4 negative, and mixed (2 of 4). r0 per condition: grid search (r0-search.ts).
+ * all negative, 3 of 4 negative, and mixed (2 of 4). The abstract's "simpler tasks can be solved
+ * with any type of feedback" stands beside the first claim; the sentences of Fig. 4 itself could
+ * not be retrieved (paper.ts), so the claims are our paraphrase. r0 per condition: grid search
+ * (r0-search.ts).
  */
 import type { ConfigInput } from '../config/schema.js';
+import { QUOTE_SIMPLER_ANY_FEEDBACK } from './paper.js';
 import { planWithR0 } from './r0-search.js';
 import { cross, poissonTask } from './ssbm.js';
 import { fmt, runsOf, seedList } from './summary.js';
@@ -49,6 +53,7 @@ export const hiddenLayer: Preset = {
       id: 'hidden-layer-all-learn',
       text: 'symmetric, random and uniform feedback all learn the task (8 hidden units)',
       source: 'Fig. 4, §4.1',
+      quote: QUOTE_SIMPLER_ANY_FEEDBACK,
       test: 'accuracy ≥ 0.8 (matched spikes, ±5 ms, last 20 presentations) in ≥ 75 % of seeds per mode, 8 hidden units',
     },
     {

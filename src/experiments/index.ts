@@ -13,6 +13,7 @@ import { ownsRun, type SweepJob } from './distribute.js';
 import { hiddenLayer } from './hidden-layer.js';
 import { learningRate } from './learning-rate.js';
 import { oxford } from './oxford.js';
+import { claimContext } from './paper.js';
 import { pattern } from './pattern.js';
 import { chooseR0, r0SearchMarkdown } from './r0-search.js';
 import { regulariser } from './regulariser.js';
@@ -136,7 +137,11 @@ export async function runPaperExperiment(preset: Preset, opts: ExperimentOptions
   const wallSeconds = (performance.now() - started) / 1000;
   const claims = preset.judge(results, plan);
   const files = [...writeResults(opts.outDir, preset, plan, results, claims, wallSeconds), ...extraFiles];
-  for (const c of claims) print(claimLine(c));
+  for (const c of claims) {
+    print(claimLine(c));
+    const paper = preset.claims.find((p) => p.id === c.id);
+    if (paper) for (const line of claimContext(paper)) print(`  ${line}`);
+  }
   print(`wrote ${files.join(', ')} (${results.length} runs, wall ${wallSeconds.toFixed(1)} s)`);
   return { results, claims, files, wallSeconds };
 }

@@ -3,7 +3,8 @@
  * and the exponent a of the hidden layer's rate regulariser −ρ·w·hom^a (docs/model.md §7.2), with
  * random feedback without any regulariser (ρ = 0) as the baseline. Paper: a = 0 — a plain weight
  * decay whenever there is an error — is worse than a rate-dependent term (a > 0); with a = 0,
- * ρ ≳ 100 drives the network quiescent (the paper states the quiescence for a = 0 only; the
+ * ρ ≳ 100 drives the network quiescent (on our reading of Fig. 8 the paper states the quiescence
+ * for a = 0 only — not checked against its text, whose body could not be retrieved (paper.ts); the
  * other exponents' rates at strong ρ are context in the claim line). r0 per condition: grid
  * search (r0-search.ts).
  */
@@ -87,7 +88,7 @@ export const regulariser: Preset = {
         runs,
         notes: [
           `${size}: 100 → ${s.hidden} → 100 random feedback, ρ ∈ {0, ${s.strengths.join(', ')}} × a ∈ {${exponents.join(', ')}}, ${n} seed(s), burn-in ${s.blockSeconds} s, then ${s.blocks} blocks of ${s.blockSeconds} s (${s.blocks * s.blockSeconds} s; η = r0, /10 from block 20), rate trace τ 100 ms`,
-          `quiescent = mean hidden rate in the last block below ${QUIESCENT_HZ} Hz, judged at a = 0 (where the paper states it)`,
+          `quiescent = mean hidden rate in the last block below ${QUIESCENT_HZ} Hz, judged at a = 0 (where, on our reading of Fig. 8, the paper states it)`,
         ],
         references: [],
       };

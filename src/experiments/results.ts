@@ -9,6 +9,7 @@ import { writeFileAtomic } from '../io/atomic.js';
 import { bandPlotSvg, type BandSeries } from '../report/curves-svg.js';
 import { escapeXml } from '../report/svg.js';
 import { figureSection } from './figures.js';
+import { claimContext, paperWords } from './paper.js';
 import { fmt, mean, runsOf, standardDeviation, valuesOf } from './summary.js';
 import type { ClaimResult, Plan, Preset, RunResult } from './types.js';
 
@@ -84,11 +85,13 @@ export function resultsMarkdown(preset: Preset, plan: Plan, results: readonly Ru
   for (const note of plan.notes) out.push(`- ${note}`);
   out.push(`- wall time ${wallSeconds.toFixed(1)} s for ${results.length} runs`, '', '## Claims', '');
   for (const c of claims) out.push(`- \`${claimLine(c)}\``);
-  out.push('', '## The paper beside ours', '', '| claim | the paper (where) | paper\'s number | test applied | ours | verdict |', '|---|---|---|---|---|---|');
+  out.push('', '## The paper beside ours', '');
+  out.push('The paper\'s words where its text could be retrieved (quoted, with where they stand), otherwise this project\'s paraphrase, labelled as one; the paper\'s numbers are as this project read them, unchecked against its text (src/experiments/paper.ts).', '');
+  out.push('| claim | the paper\'s words (where) | paper\'s number | test applied | ours | verdict |', '|---|---|---|---|---|---|');
   for (const c of claims) {
     const paper = preset.claims.find((p) => p.id === c.id);
     const cell = (x: string) => x.replaceAll('|', '\\|');
-    out.push(`| \`${c.id}\` | ${cell(paper?.text ?? '')} (${cell(paper?.source ?? '')}) | ${cell(paper?.paperNumber ?? '—')} | ${cell(paper?.test ?? '')} | ${cell(c.numbers)} | ${c.status} |`);
+    out.push(`| \`${c.id}\` | ${cell(paper ? paperWords(paper) : '')} | ${cell(paper?.paperNumber ?? '—')} | ${cell(paper?.test ?? '')} | ${cell(c.numbers)} | ${c.status} |`);
   }
   out.push('', '## Conditions (final cost MSE: mean ± sd (min–max) over seeds; RMS = mean of √MSE, the paper\'s measure)', '');
   out.push('| condition | runs | final cost (MSE) | final cost (RMS) | accuracy | learned | hidden rate (Hz) |', '|---|---|---|---|---|---|---|');
@@ -147,7 +150,11 @@ const CSS = 'body{font-family:Helvetica,Arial,sans-serif;margin:2em;color:#222}t
 export function reportHtml(preset: Preset, plan: Plan, results: readonly RunResult[], claims: readonly ClaimResult[]): string {
   const e = escapeXml;
   let body = `<h1>${e(preset.name)} <small>(${e(preset.figure)})</small></h1>\n<p>${e(preset.summary)}</p>\n<ul>${plan.notes.map((x) => `<li>${e(x)}</li>`).join('')}</ul>\n`;
-  body += `<h2>Claims</h2>\n<ul>${claims.map((c) => `<li class="${c.status === 'holds' ? 'holds' : c.status === 'fails' ? 'fails' : ''}"><code>${e(claimLine(c))}</code></li>`).join('\n')}</ul>\n`;
+  const context = (id: string) => {
+    const paper = preset.claims.find((p) => p.id === id);
+    return paper ? `<br><small>${claimContext(paper).map(e).join('<br>')}</small>` : '';
+  };
+  body += `<h2>Claims</h2>\n<ul>${claims.map((c) => `<li class="${c.status === 'holds' ? 'holds' : c.status === 'fails' ? 'fails' : ''}"><code>${e(claimLine(c))}</code>${context(c.id)}</li>`).join('\n')}</ul>\n`;
   body += '<h2>Learning curves</h2>\n<p>MSE per block (stats column 2): mean over seeds, band = min–max over seeds.</p>\n';
   let i = 0;
   for (const [panel, series] of panelSeries(plan, results)) {

@@ -33,9 +33,9 @@ export const sequence: Preset = {
   figure: 'issue 17, SSBM seqgen',
   summary: 'A 4-spike cue, then 100 outputs firing in sequence over 1 s: feed-forward against recurrent hidden layers (config/sequence.json).',
   claims: [
-    { id: 'sequence-recurrent-halves-cost', text: `a recurrent hidden layer reaches a final cost ≤ ${COST_RATIO}× the feed-forward cost (every width and feedback)`, source: 'issue 17 (this project\'s question, not a claim of the paper)', test: 'as the claim states' },
-    { id: 'sequence-recurrent-recalls-late', text: `with a recurrent hidden layer the output reproduces the sequence beyond ${RECALL_AFTER_SECONDS * 1000} ms after the cue (late-recall score ≥ ${RECALL_NEEDED})`, source: 'issue 17 (this project\'s question, not a claim of the paper)', test: 'as the claim states' },
-    { id: 'sequence-feedforward-forgets', text: `a feed-forward network does not reproduce the sequence beyond ${RECALL_AFTER_SECONDS * 1000} ms after the cue (late-recall score < ${RECALL_NEEDED})`, source: 'issue 17 (this project\'s question, not a claim of the paper)', test: 'as the claim states' },
+    { id: 'sequence-recurrent-halves-cost', text: `a recurrent hidden layer reaches a final cost ≤ ${COST_RATIO}× the feed-forward cost (every width and feedback)`, source: 'issue 17', origin: 'this project', test: 'as the claim states' },
+    { id: 'sequence-recurrent-recalls-late', text: `with a recurrent hidden layer the output reproduces the sequence beyond ${RECALL_AFTER_SECONDS * 1000} ms after the cue (late-recall score ≥ ${RECALL_NEEDED})`, source: 'issue 17', origin: 'this project', test: 'as the claim states' },
+    { id: 'sequence-feedforward-forgets', text: `a feed-forward network does not reproduce the sequence beyond ${RECALL_AFTER_SECONDS * 1000} ms after the cue (late-recall score < ${RECALL_NEEDED})`, source: 'issue 17', origin: 'this project', test: 'as the claim states' },
   ],
   plan({ size, seeds }: PlanOptions): Plan {
     const s = SIZES[size];

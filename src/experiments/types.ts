@@ -94,15 +94,34 @@ export interface ClaimResult {
   numbers: string;
 }
 
+/** The paper's own words, verbatim: a sentence or a clause of it (paper.ts holds the passages). */
+export interface PaperQuote {
+  words: string;
+  /** Where they stand: section or figure (e.g. "Abstract"). */
+  where: string;
+  /** The paper's general statement (e.g. its abstract), not the sentence of the claim's own figure. */
+  general?: boolean;
+}
+
 export interface PaperClaim {
   id: string;
-  /** What the paper says, in a sentence (this project's paraphrase of the paper's statement). */
+  /**
+   * The claim as this project states and tests it, in a sentence: a paraphrase of the paper
+   * (`quote`, where present, gives the paper's own words beside it).
+   */
   text: string;
   /** Where the paper says it: figure and section. */
   source: string;
+  /**
+   * The paper's words, verbatim, where its text could be retrieved (paper.ts); absent: `text` is
+   * our paraphrase and is shown as one.
+   */
+  quote?: PaperQuote;
+  /** Whose claim it is: the paper's (default), a check against the public code, or this project's own question. */
+  origin?: 'paper' | 'public code' | 'this project';
   /** The test this project applies to its numbers. */
   test: string;
-  /** The paper's own number, where it gives one. */
+  /** The paper's own number, where it gives one (as this project read it: unchecked against its text, paper.ts). */
   paperNumber?: string;
 }
 

@@ -10,6 +10,7 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { UserError } from '../../errors.js';
 import { joinSweepJob } from '../../experiments/distribute.js';
 import { PRESETS, findPreset, planFor, runPaperExperiment } from '../../experiments/index.js';
+import { claimContext } from '../../experiments/paper.js';
 import { emitSlurm } from '../../experiments/slurm.js';
 import { SweepStop } from '../../experiments/sweep-stop.js';
 import { detectMpiLaunch } from '../../mpi/launcher.js';
@@ -73,7 +74,10 @@ Examples:
       if (opts.list) {
         for (const p of PRESETS) {
           process.stdout.write(`${p.name} (${p.figure})\n  ${p.summary}\n`);
-          for (const c of p.claims) process.stdout.write(`  claim ${c.id}: ${c.text}\n`);
+          for (const c of p.claims) {
+            process.stdout.write(`  claim ${c.id}: ${c.text}\n`);
+            for (const line of claimContext(c, true)) process.stdout.write(`    ${line}\n`);
+          }
         }
         return;
       }
