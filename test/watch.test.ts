@@ -15,6 +15,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../src/paths.js';
 import { buildReport } from '../src/report/report.js';
 import { CdpBrowser } from './cdp-pipe.js';
+import { mpiGate, mpirun } from './mpi-helpers.js';
 
 const CLI = path.join(PACKAGE_ROOT, 'dist', 'src', 'cli', 'main.js');
 const BLOCKS = 4;
@@ -70,6 +71,32 @@ function progressOf(dir: string): number | 'done' | null {
 /** Blocks done, as the page's summary says; null when the page is not "in progress". */
 const PAGE_BLOCKS = `(() => { const m = /in progress: (\\d+) of ${BLOCKS} training blocks done/.exec(document.body.innerText); return m ? Number(m[1]) : null; })()`;
 const CURVE_POINTS = `document.querySelectorAll('svg[data-plot="learning-curve"] circle').length`;
+/** The per-rank timing table as the page shows it: rank, wait share and wait min / median / max. */
+const RANK_WAITS = `(() => {
+  const t = [...document.querySelectorAll('table')].find((x) => /wait median ms/.test(x.querySelector('thead')?.innerText ?? ''));
+  if (!t) return null;
+  const head = [...t.querySelectorAll('thead th')].map((h) => h.innerText.trim());
+  const col = (name) => head.indexOf(name);
+  return [...t.querySelectorAll('tbody tr')].map((tr) => {
+    const cells = [...tr.querySelectorAll('td')].map((c) => c.innerText.trim());
+    return { rank: cells[col('rank')], share: cells[col('wait share')], min: cells[col('wait min ms')], median: cells[col('wait median ms')], max: cells[col('wait max ms')] };
+  });
+})()`;
+
+interface RankWaits { rank: string; share: string; min: string; median: string; max: string }
+
+/** Every rank of the run has a wait share and numbers for its wait min ≤ median ≤ max. */
+function expectWaitNumbers(rows: RankWaits[] | null, ranks: number): void {
+  expect(rows, 'the per-rank timing table').not.toBeNull();
+  expect(rows!.map((r) => r.rank)).toEqual(Array.from({ length: ranks }, (_, r) => String(r)));
+  for (const r of rows!) {
+    expect(r.share, `rank ${r.rank}'s wait share`).toMatch(/^\d+(\.\d)? %$/);
+    const [min, median, max] = [r.min, r.median, r.max].map(Number);
+    for (const v of [min, median, max]) expect(Number.isFinite(v), `rank ${r.rank}'s waits ${r.min} / ${r.median} / ${r.max}`).toBe(true);
+    expect(min).toBeLessThanOrEqual(median!);
+    expect(median).toBeLessThanOrEqual(max!);
+  }
+}
 
 describe('superspike watch', () => {
   it('follows a live run on one page and becomes the final report', async () => {
@@ -104,6 +131,8 @@ describe('superspike watch', () => {
     // The report's styles replaced the waiting page's, and block 0's window is compared.
     expect(await page.evaluate<string>(`getComputedStyle(document.querySelector('dl.summary')).display`)).toBe('grid');
     expect(await page.evaluate<number>(`document.querySelectorAll('svg[data-plot^="overlay-"]').length`)).toBe(2);
+    // Per-rank wait share and wait min / median / max while the run goes (not only at its end).
+    expectWaitNumbers(await page.evaluate<RankWaits[] | null>(RANK_WAITS), 2);
     await page.evaluate('window.__sameDocument = true');
     await page.screenshot(path.join(shots, 'watch-1-running.png'));
 
@@ -128,6 +157,7 @@ describe('superspike watch', () => {
       expect(blocksB).toBeGreaterThan(blocksA);
       expect(await page.evaluate<number>(CURVE_POINTS)).toBeGreaterThan(pausedAt);
       expect(await page.evaluate<boolean>('window.__sameDocument === true')).toBe(true);
+      expectWaitNumbers(await page.evaluate<RankWaits[] | null>(RANK_WAITS), 2);
       await page.screenshot(path.join(shots, 'watch-2-later.png'));
       run.child.kill('SIGCONT');
     }
@@ -210,4 +240,44 @@ describe('superspike watch', () => {
     watch.child.kill('SIGINT');
     expect(await watch.exit).toBe(0);
   }, 120_000);
+});
+
+const gate = mpiGate('watch.test.ts (the live per-rank timings of every MPI process)');
+
+describe.skipIf(gate.skip)('the live run.json under MPI', () => {
+  it('names every process\'s ranks with their wait statistics at every block end, before the run ends', async () => {
+    expect(gate.missing, 'MPI must be installed for this test (see the warning above)').toBeNull();
+    const dir = tempDir();
+    const out = path.join(dir, 'run');
+    const config = path.join(dir, 'small.json');
+    fs.writeFileSync(config, JSON.stringify(CONFIG));
+    type Timing = { rank: number; process?: number; steps: number; barrierWaits: number; waitMinMs: number; waitMedianMs: number; waitMaxMs: number };
+    // run.json is replaced atomically after every block: each read is one whole progress stamp.
+    const live = new Map<number, Timing[]>();
+    let done = false;
+    const job = mpirun(2, [CLI, 'run', config, '--out', out, '--workers', '1', '-q'], { timeoutMs: 120_000 }).finally(() => { done = true; });
+    while (!done) {
+      try {
+        const info = JSON.parse(fs.readFileSync(path.join(out, 'run.json'), 'utf8')) as { completed?: boolean; progress?: { statsLines: number }; rankTimings?: Timing[] };
+        if (info.completed === false && info.progress) live.set(info.progress.statsLines, info.rankTimings ?? []);
+      } catch {
+        // not written yet
+      }
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    const result = await job;
+    expect(result.code, result.stderr).toBe(0);
+    expect(live.size, 'in-progress run.json files seen').toBeGreaterThan(0);
+    for (const [lines, timings] of live) {
+      const where = `run.json after ${lines} stats lines`;
+      expect(timings.map((t) => [t.rank, t.process]), where).toEqual([[0, 0], [1, 1]]);
+      for (const t of timings) {
+        expect(t.steps, where).toBeGreaterThan(0);
+        expect(t.barrierWaits, where).toBeGreaterThan(0);
+        for (const v of [t.waitMinMs, t.waitMedianMs, t.waitMaxMs]) expect(Number.isFinite(v), `${where}: rank ${t.rank}`).toBe(true);
+        expect(t.waitMinMs).toBeLessThanOrEqual(t.waitMedianMs);
+        expect(t.waitMedianMs).toBeLessThanOrEqual(t.waitMaxMs);
+      }
+    }
+  }, 150_000);
 });

@@ -103,7 +103,7 @@ class Coordinator {
   private startWall = 0;
   /** This process's segment of the run: when and from which clock it started (run.json `segments`). */
   private segment = { startedAt: '', fromStep: 0, argv: [] as string[] };
-  /** Each rank's timing so far, written by the ranks before they park (rank-task.ts). */
+  /** Each rank's timing so far (LIVE_TIMING_FIELDS per rank), written by the ranks before they park (rank-task.ts). */
   private readonly liveTimings: Float64Array;
 
   constructor(
@@ -331,7 +331,8 @@ class Coordinator {
     if (this.isRoot) this.outputs.appendStats(line);
     this.stats.push(line);
     this.statsLines++;
-    if (this.isRoot) this.outputs.writeProgressInfo(this.runInfoNow(false, null, this.timingsSoFar(), [], true), this.statsLines);
+    const timings = this.allTimingsSoFar();
+    if (this.isRoot) this.outputs.writeProgressInfo(this.runInfoNow(false, null, timings!, [], true), this.statsLines);
     this.options.onStats?.(line);
   }
 
@@ -367,16 +368,32 @@ class Coordinator {
 
   /**
    * This process's ranks' timings while the run goes (ranks parked): what the ranks wrote before
-   * parking. The wait distribution is only summarised at the end, so its min/median/max are NaN.
+   * parking — steps, loop and wait seconds, the wait distribution's min / median / max so far and
+   * the chunks helped (rank-thread.ts). With several processes each rank names its process and host.
    */
   private timingsSoFar(): RankTiming[] {
+    const placement = this.options.processes?.placement ?? null;
     return this.localRanks.map((rank) => {
-      const [steps, loopSeconds, waitSeconds, waits] = this.liveTimings.subarray(rank * LIVE_TIMING_FIELDS, (rank + 1) * LIVE_TIMING_FIELDS);
+      const [steps, loopSeconds, waitSeconds, waits, waitMinMs, waitMedianMs, waitMaxMs, chunksHelped] =
+        this.liveTimings.subarray(rank * LIVE_TIMING_FIELDS, (rank + 1) * LIVE_TIMING_FIELDS);
       return {
         rank, steps: steps!, computeSeconds: loopSeconds!, barrierWaits: waits!, barrierWaitSeconds: waitSeconds!,
-        waitMinMs: NaN, waitMedianMs: NaN, waitMaxMs: NaN, chunksHelped: NaN,
+        waitMinMs: waitMinMs!, waitMedianMs: waitMedianMs!, waitMaxMs: waitMaxMs!, chunksHelped: chunksHelped!,
+        ...(placement !== null && placement.processes > 1 ? { process: placement.process, host: placement.hosts[placement.process] } : {}),
       };
     });
+  }
+
+  /**
+   * Every rank's timing so far, at a block end: this process's, or under MPI every process's,
+   * gathered at the root (a collective every process makes at the same block end, as the stats
+   * line itself; null on the other processes). Once per block: nothing on the step path.
+   */
+  private allTimingsSoFar(): RankTiming[] | null {
+    const own = this.timingsSoFar();
+    const runtime = this.options.processes;
+    if (!runtime || runtime.placement.processes === 1) return own;
+    return gatherJson(runtime, own)?.flat() ?? null;
   }
 
   /** run.json's content now; `files` are recorded only when the run ends (none while it goes). */

@@ -21,8 +21,11 @@ import type { RankEngine, SyncPoint } from './rank.js';
 import type { RankTransport } from './transport.js';
 import { WaitLog, type RankTiming } from './wait-log.js';
 
-/** Live timing numbers per rank: steps, loop seconds, barrier-wait seconds, barrier waits. */
-export const LIVE_TIMING_FIELDS = 4;
+/**
+ * Live timing numbers per rank: steps, loop seconds, barrier-wait seconds, barrier waits, wait
+ * min / median / max (ms), chunks helped.
+ */
+export const LIVE_TIMING_FIELDS = 8;
 
 export class RankThread {
   private readonly waits = new WaitLog();
@@ -137,9 +140,11 @@ export class RankThread {
 
   /** Each hosted rank's timing so far into the live view's shared array (LIVE_TIMING_FIELDS per rank). */
   writeLiveTimings(live: Float64Array): void {
+    // The hosting thread's waits, spread once for all its ranks (as timings() reports them).
+    const spread = this.waits.spreadSoFar();
     for (const e of this.engines) {
       const t = e.liveTiming(this.waits);
-      live.set([t.steps, t.loopSeconds, t.waitSeconds, t.waits], e.rank * LIVE_TIMING_FIELDS);
+      live.set([t.steps, t.loopSeconds, t.waitSeconds, t.waits, spread.minMs, spread.medianMs, spread.maxMs, t.chunksHelped], e.rank * LIVE_TIMING_FIELDS);
     }
   }
 

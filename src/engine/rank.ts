@@ -403,8 +403,8 @@ export class RankEngine {
   }
 
   /** The timing so far, cheap enough for every park (the live view's shared array); waits of the hosting thread. */
-  liveTiming(waits: WaitLog): { steps: number; loopSeconds: number; waitSeconds: number; waits: number } {
-    return { steps: this.stepsRun, loopSeconds: waits.computeSeconds, waitSeconds: waits.totalWaitMs / 1000, waits: waits.waits };
+  liveTiming(waits: WaitLog): { steps: number; loopSeconds: number; waitSeconds: number; waits: number; chunksHelped: number } {
+    return { steps: this.stepsRun, loopSeconds: waits.computeSeconds, waitSeconds: waits.totalWaitMs / 1000, waits: waits.waits, chunksHelped: this.passes.chunksHelped };
   }
 
   /** This rank's timing; the waits are those of the thread that hosts it. */
