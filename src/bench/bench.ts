@@ -6,7 +6,7 @@
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { validateConfig } from '../config/load.js';
 import { toTable, type ResolvedTask } from '../config/task.js';
-import { runExperiment } from '../engine/coordinator.js';
+import { planRun, runExperiment } from '../engine/coordinator.js';
 import { gatherJson, type ProcessRuntime } from '../engine/process-group.js';
 import { poissonEvents } from '../tasks/poisson.js';
 import { STEPS_PER_SECOND, secondsToSteps, type EligibilityMode } from '../model/constants.js';
@@ -122,18 +122,41 @@ export function benchTask(nInput = 200, nOutput = 200): ResolvedTask {
   };
 }
 
-export async function runBench(options: BenchOptions = {}): Promise<BenchResult[]> {
+/** A case's task and config: blockSeconds is the warm-up (burn-in) and the measured block alike, rounded to 0.8 ms. */
+function benchRun(c: BenchCase, options: BenchOptions): { task: ResolvedTask; config: ReturnType<typeof validateConfig>; block: number } {
   const seconds = options.seconds ?? 2;
   const warmup = options.warmupSeconds ?? 0.4;
+  const task = benchTask(c.nInput ?? 200, c.nOutput ?? 200);
+  const block = Math.round(Math.max(seconds, warmup) / 0.0008) * 0.0008;
+  const config = validateConfig({
+    hidden: c.hidden, feedback: c.feedback, blocks: 1, blockSeconds: block, eta: 1e-3, w0: 0.05, seed: 1, name: 'bench',
+    ...(options.eligibility === undefined ? {} : { eligibility: options.eligibility }),
+  }, 'bench');
+  return { task, config, block };
+}
+
+/** BENCH_OUT: the folder every case runs in (replaced case after case). */
+export const BENCH_OUT = 'output/bench-tmp';
+
+/**
+ * `bench --dry-run`: each case's config, task and the checks of its run (limits, threads, the
+ * folder), as runBench would make them, without running anything; one line per case.
+ */
+export function planBench(options: BenchOptions = {}): string[] {
+  return (options.cases ?? DEFAULT_CASES).map((c) => {
+    const { task, config } = benchRun(c, options);
+    const ranks = c.workers * (c.processes ?? 1);
+    const plan = planRun(config, task, { workers: ranks, threads: options.threads ?? 'auto', recordSpikes: false, kernels: options.kernels ?? 'wasm', outDir: BENCH_OUT });
+    const layout = (c.processes ?? 1) > 1 ? `${c.processes} processes × ${c.workers} ranks${c.tcp ? ' over TCP' : ''}` : `${c.workers} worker${c.workers === 1 ? '' : 's'}`;
+    return `${plan.layers.join('-')} ${c.feedback}, ${layout}: ${plan.synapses.toLocaleString('en')} synapses, about ${(plan.memoryBytes / 2 ** 20).toFixed(1)} MiB` +
+      `${(c.processes ?? 1) > 1 ? ' (all ranks counted in one process: an upper bound)' : ''}, ${plan.threads} thread${plan.threads === 1 ? '' : 's'} now (${plan.threadReason})`;
+  });
+}
+
+export async function runBench(options: BenchOptions = {}): Promise<BenchResult[]> {
   const results: BenchResult[] = [];
   for (const c of options.cases ?? DEFAULT_CASES) {
-    const task = benchTask(c.nInput ?? 200, c.nOutput ?? 200);
-    // blockSeconds is the warm-up (burn-in) and the measured block alike; round to 0.8 ms.
-    const block = Math.round(Math.max(seconds, warmup) / 0.0008) * 0.0008;
-    const config = validateConfig({
-      hidden: c.hidden, feedback: c.feedback, blocks: 1, blockSeconds: block, eta: 1e-3, w0: 0.05, seed: 1, name: 'bench',
-      ...(options.eligibility === undefined ? {} : { eligibility: options.eligibility }),
-    }, 'bench');
+    const { task, config, block } = benchRun(c, options);
     const sizes = [c.nInput ?? 200, ...c.hidden, c.nOutput ?? 200];
     let synapses = 0;
     for (let l = 1; l < sizes.length; l++) synapses += sizes[l - 1]! * sizes[l]!;
@@ -158,7 +181,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult[
         threads: options.threads ?? 'auto',
         recordSpikes: false,
         kernels: options.kernels ?? 'wasm',
-        outDir: 'output/bench-tmp',
+        outDir: BENCH_OUT,
         progressIntervalMs: 100,
         // Memory while the network runs: sampled up to the end of the measured block, before the
         // final network state is gathered and encoded (ru_maxrss below includes that).

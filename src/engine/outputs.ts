@@ -98,18 +98,33 @@ export class RunOutputs {
    * run, incomplete, until run.json is rewritten last.
    */
   claimFolder(runId: string, resume: { runId?: string; statsLines: number; file: string; clock: number } | null, force = false): void {
+    this.checkClaim(resume, force);
     if (resume) {
-      checkResumeFolder(this.outDir, resume.runId, resume.file, this.statsFile, resume.statsLines);
       // The history that led to the saved clock; a segment that started after it was lost with its work.
       this.earlierSegments = readSegments(this.outDir).filter((seg) => seg.fromStep < resume.clock);
     }
+    writeRunStartMarker(this.outDir, runId, this.earlierSegments.length > 0 ? { segments: this.earlierSegments } : {});
+    if (!resume) removeStaleOutputs(this.outDir, this.config.name);
+  }
+
+  /**
+   * claimFolder()'s refusals, touching nothing (also `run --dry-run`): a resume only into its own
+   * run's folder; a fresh run never deletes an interrupted run's checkpoint without `force`.
+   * Returns what the run would do with the folder, in words.
+   */
+  checkClaim(resume: { runId?: string; statsLines: number; file: string } | null, force = false): string {
+    if (resume) {
+      checkResumeFolder(this.outDir, resume.runId, resume.file, this.statsFile, resume.statsLines);
+      return `continues the run in it after ${resume.statsLines} stats lines`;
+    }
     const checkpoint = this.stateFile(true);
-    if (!resume && !force && existsSync(checkpoint) && !finishedUninterrupted(this.outDir)) {
+    if (!force && existsSync(checkpoint) && !finishedUninterrupted(this.outDir)) {
       // The one way to continue an interrupted run: never deleted by a fresh run by accident.
       throw new UserError(`${checkpoint} is the checkpoint of an interrupted run: continue it with --resume ${checkpoint} --out ${this.outDir}, or start afresh with --force (deletes it)`);
     }
-    writeRunStartMarker(this.outDir, runId, this.earlierSegments.length > 0 ? { segments: this.earlierSegments } : {});
-    if (!resume) removeStaleOutputs(this.outDir, this.config.name);
+    if (!existsSync(this.outDir)) return 'creates it';
+    const used = existsSync(this.statsFile) || existsSync(path.join(this.outDir, RUN_INFO_FILE)) || this.existingRankFiles().length > 0;
+    return used ? 'replaces the outputs of the earlier run in it' : 'writes into it';
   }
 
   prepareFresh(): void {

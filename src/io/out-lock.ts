@@ -73,6 +73,48 @@ export function ensureOutDir(dir: string): void {
 }
 
 /**
+ * ensureOutDir() without creating anything (`run --dry-run`): `dir` is a writable folder, or the
+ * nearest existing folder above it is writable so that it could be created.
+ */
+export function checkOutFolder(dir: string): void {
+  let st: fs.Stats | null = null;
+  try {
+    st = fs.statSync(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new UserError(`cannot use output folder ${dir}: ${describeErrno(err)}`, { cause: err });
+  }
+  if (st && !st.isDirectory()) throw new UserError(`${dir} is a file, not a folder: choose another --out`);
+  let existing = path.resolve(dir);
+  while (!fs.existsSync(existing)) existing = path.dirname(existing);
+  if (!fs.statSync(existing).isDirectory()) throw new UserError(`cannot create output folder ${dir}: ${existing} is a file`);
+  try {
+    fs.accessSync(existing, fs.constants.W_OK | fs.constants.X_OK);
+  } catch (err) {
+    throw new UserError(`cannot ${st ? 'write to' : 'create'} output folder ${dir}: ${describeErrno(err)}`, { cause: err });
+  }
+}
+
+/**
+ * acquireOutLock()'s refusals without taking the lock (`run --dry-run`): a lock of a live process
+ * on this host, or of another host, is the same one-line UserError; a stale lock would be taken over.
+ */
+export function checkOutLockFree(dir: string): void {
+  const file = path.join(dir, OUT_LOCK_FILE);
+  const holder = readLock(file);
+  if (holder === null) return;
+  const since = holder.startedAt ? ` since ${holder.startedAt}` : '';
+  if (holder.host !== os.hostname()) {
+    throw new UserError(`${dir} is locked by superspike process ${holder.pid} on host ${holder.host}${since}; remove ${file} if that run is over`);
+  }
+  if (processAlive(holder.pid)) {
+    throw new UserError(
+      `${dir} is in use by superspike process ${holder.pid} on ${holder.host}${since}: wait for it or choose another --out ` +
+        `(remove ${OUT_LOCK_FILE} only if that process is not a superspike run)`,
+    );
+  }
+}
+
+/**
  * True when a process with this pid exists (EPERM: it exists but belongs to another user) and,
  * where /proc tells, runs node or superspike: a pid reused by an unrelated program after the
  * holder died does not keep the lock.

@@ -1,10 +1,12 @@
 /** `superspike bench` — print the engine's measured speed (see src/bench/bench.ts). */
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { DEFAULT_CASES, benchHeader, formatBenchTable, runBench, type BenchCase, type BenchResult } from '../../bench/bench.js';
+import { BENCH_OUT, DEFAULT_CASES, benchHeader, formatBenchTable, planBench, runBench, type BenchCase, type BenchResult } from '../../bench/bench.js';
+import { existsSync } from 'node:fs';
+import { MPI_ADDON_PATH } from '../../mpi/binding.js';
 import { formatLayout, runInNewProcess, runUnderMpirun, type Layout } from '../../engine/mpi-launch.js';
 import { joinMpiJob } from '../../engine/mpi-session.js';
 import { UserError } from '../../errors.js';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { parseCount, parseLayoutList, parsePositive, parsePositiveInt, parseSizeList, parseThreads, parseWorkerList } from '../options.js';
 
 interface BenchCliOptions {
@@ -21,6 +23,7 @@ interface BenchCliOptions {
   threads: number | 'auto';
   busy: number;
   eligibility?: 'recursive' | 'blocked';
+  dryRun?: boolean;
 }
 
 export function register(program: Command): void {
@@ -40,6 +43,7 @@ export function register(program: Command): void {
     .option('--layouts <list>', 'processes x ranks to compare, e.g. 1x2,2x1,2x1/tcp (processes > 1 run under mpirun)', parseLayoutList)
     .option('--threads <n|auto>', 'threads per process that step the ranks (auto: the free cores, at most one per rank)', parseThreads, 'auto' as const)
     .option('--busy <n>', 'run n CPU-bound processes beside every case (a shared machine, side by side)', parseCount, 0)
+    .option('--dry-run', 'check every case (network, limits, threads, mpirun for --layouts) and print them with the time they simulate, running nothing')
     .addHelpText(
       'after',
       `
@@ -54,7 +58,8 @@ Examples:
   superspike bench --hidden 1024 --layouts 1x2,2x1,2x1/tcp        # MPI processes × threads
   superspike bench --network 1000-8192-1000 --layouts 1x1,2x1 --repeat 1   # memory per process
   superspike bench --hidden 1024 --workers 1,2 --busy 1                   # beside one CPU-bound process
-  superspike bench --hidden 1024 --workers 2 --threads 2 --busy 1         # force a thread per rank anyway`,
+  superspike bench --hidden 1024 --workers 2 --threads 2 --busy 1         # force a thread per rank anyway
+  superspike bench --hidden 1024 --layouts 1x2,2x2 --busy 1 --dry-run     # the cases, checked; nothing run`,
     )
     .action(async (opts: BenchCliOptions) => {
       const hidden = opts.network ? opts.network.slice(1, -1) : opts.hidden;
@@ -70,6 +75,10 @@ Examples:
         if (!opts.json) process.stderr.write(`  ${r.network} ${r.feedback} ${r.processes ?? 1}×${r.workers}${r.tcp ? ' tcp' : ''}: ${r.wallSecondsPerSimSecond.toFixed(3)} s/s\n`);
       };
 
+      if (opts.dryRun) {
+        process.stdout.write(dryRun(opts, hidden, cases, settings));
+        return;
+      }
       // Started by mpirun: this process is one of the job; the root prints the results.
       const mpi = joinMpiJob(cases[0]!.workers);
       if (mpi !== null) {
@@ -91,6 +100,30 @@ Examples:
       }
       process.stdout.write(opts.json ? `${JSON.stringify(results, null, 2)}\n` : `${formatBenchTable(results)}\n`);
     });
+}
+
+/** `bench --dry-run`: the cases as they would run, each checked as its run checks itself; nothing runs. */
+function dryRun(opts: BenchCliOptions, hidden: number[] | undefined, cases: BenchCase[], settings: Parameters<typeof runBench>[0]): string {
+  let planned = cases;
+  if (opts.layouts) {
+    if (hidden === undefined) throw new UserError('--layouts needs one network: --hidden or --network');
+    planned = opts.layouts.map((l) => ({ ...cases[0]!, workers: l.threads, processes: l.processes, tcp: l.tcp }));
+    if (opts.layouts.some((l) => l.processes > 1)) {
+      // What runUnderMpirun needs: the launcher, and the binding its processes load.
+      const probe = spawnSync('mpirun', ['--version'], { stdio: 'ignore' });
+      if (probe.error || probe.status !== 0) throw new UserError('bench --layouts: cannot start mpirun (install openmpi-bin): layouts of more than one process run under it');
+      if (!existsSync(MPI_ADDON_PATH)) throw new UserError(`bench --layouts: the MPI binding ${MPI_ADDON_PATH} was not built (install libopenmpi-dev, then npm run build:mpi)`);
+    }
+  }
+  const lines = planBench({ ...settings, cases: planned });
+  const runs = planned.length * opts.repeat;
+  return [
+    'superspike bench --dry-run: every check passed; nothing was run',
+    `  ${planned.length} case${planned.length === 1 ? '' : 's'} × ${opts.repeat} run${opts.repeat === 1 ? '' : 's'}, each ${opts.warmup} s warm-up + ${opts.seconds} s measured (${runs} runs)` +
+      `${opts.layouts ? ', each layout in a fresh process (processes > 1 under mpirun)' : ''}${opts.busy > 0 ? `, beside ${opts.busy} CPU-bound process${opts.busy > 1 ? 'es' : ''}` : ''}`,
+    ...lines.map((l) => `  ${l}`),
+    `  runs in ${BENCH_OUT} (replaced case after case); results on stdout${opts.json ? ' as JSON' : ' as a table'}`,
+  ].join('\n') + '\n';
 }
 
 /** `n` CPU-bound processes (a loop), to measure beside them; killed by the caller. */

@@ -11,7 +11,8 @@ import { UserError } from '../../errors.js';
 import { joinSweepJob } from '../../experiments/distribute.js';
 import { PRESETS, findPreset, planFor, runPaperExperiment } from '../../experiments/index.js';
 import { claimContext } from '../../experiments/paper.js';
-import { emitSlurm } from '../../experiments/slurm.js';
+import { planExperiment } from '../../experiments/dry-run.js';
+import { emitSlurm, SLURM_ANALYSE_FILE, SLURM_ARRAY_FILE } from '../../experiments/slurm.js';
 import { SweepStop } from '../../experiments/sweep-stop.js';
 import { detectMpiLaunch } from '../../mpi/launcher.js';
 import { coresPerLocalProcess, integerBetween, parseCount, parsePositiveInt } from '../options.js';
@@ -28,6 +29,7 @@ interface ExperimentCliOptions {
   force?: boolean;
   emit?: 'slurm';
   onlyRun?: number;
+  dryRun?: boolean;
 }
 
 export function register(program: Command): void {
@@ -45,6 +47,7 @@ export function register(program: Command): void {
     .option('--force', 'recompute runs whose folders hold a different or damaged run (default: refuse to overwrite them)')
     .addOption(new Option('--emit <kind>', 'write the run folders and a job-array script instead of running').choices(['slurm']))
     .option('--only-run <i>', 'compute only run i of the plan and write no results (what --emit slurm\'s array tasks run)', parseCount)
+    .option('--dry-run', 'check the plan, every run\'s config and data, and the run folders as the sweep would, print the plan (runs, simulated seconds, files) and exit 0, touching nothing')
     .addHelpText(
       'after',
       `
@@ -68,6 +71,7 @@ Examples:
   superspike experiment single-neuron --quick --out output/single
   superspike experiment hidden-layer --seeds 20 --parallel 2 --out output/hidden
   mpirun -np 4 superspike experiment xor --parallel 1 --out output/xor
+  superspike experiment pattern --out output/pattern --dry-run     # the plan, checked; nothing run
   superspike experiment xor --emit slurm --r0 0.005 --out output/xor`,
     )
     .action(async (name: string | undefined, opts: ExperimentCliOptions) => {
@@ -90,6 +94,30 @@ Examples:
       const preset = findPreset(name);
       const size = opts.tiny ? 'tiny' : opts.quick ? 'quick' : 'full';
       const outDir = path.resolve(opts.out ?? path.join('output', `experiment-${name}`));
+      if (opts.dryRun) {
+        const job = opts.emit === undefined && opts.onlyRun === undefined ? joinSweepJob() : null;
+        try {
+          if (opts.emit === 'slurm' && planFor(preset, { size, seeds: opts.seeds, r0: opts.r0 }).r0Search !== undefined) {
+            throw new UserError(`experiment --emit slurm: ${name} (${size}) grid-searches r0 first, so its runs are not fixed yet: give --r0 X (e.g. the r0 a search chose)`);
+          }
+          const lines = await planExperiment(preset, {
+            size, seeds: opts.seeds, r0: opts.r0, outDir, force: opts.force, onlyRun: opts.onlyRun, processes: job?.processes,
+            parallel: opts.parallel ?? (job === null ? availableParallelism() : coresPerLocalProcess()),
+          });
+          if (opts.emit === 'slurm') {
+            lines.push(`  --emit slurm: would write the run folders, ${path.join(outDir, SLURM_ARRAY_FILE)} (one array task per run) and ${path.join(outDir, SLURM_ANALYSE_FILE)}`);
+          }
+          job?.finalize();
+          if (job === null || job.process === 0) process.stdout.write(`${lines.join('\n')}\n`);
+        } catch (err) {
+          if (job !== null && job.processes > 1) {
+            process.stderr.write(`superspike: ${(err as Error).message} [process ${job.process} of ${job.processes}]\n`);
+            job.abort(err instanceof UserError ? err.exitCode : 1);
+          }
+          throw err;
+        }
+        return;
+      }
       if (opts.emit === 'slurm') {
         const plan = planFor(preset, { size, seeds: opts.seeds, r0: opts.r0 });
         if (plan.r0Search !== undefined) {

@@ -7,12 +7,12 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { loadConfig } from '../../config/load.js';
 import type { ConfigInput } from '../../config/schema.js';
 import { resolveTask, type ResolvedTask } from '../../config/task.js';
-import { runExperiment, type RunOptions } from '../../engine/coordinator.js';
+import { planRun, runExperiment, type RunOptions, type RunPlan } from '../../engine/coordinator.js';
 import { DEFAULT_RUN_OPTIONS } from '../../engine/options.js';
 import { networkShape } from '../../network/chain.js';
 import { endpointName, type ConnectionSpec } from '../../network/graph.js';
 import { localRanksOf, withProcess } from '../../engine/process-group.js';
-import { checkWorkers, LIMITS } from '../../config/limits.js';
+import { checkWorkers, formatBytes, LIMITS } from '../../config/limits.js';
 import { defaultRanks } from '../../engine/threads.js';
 import { createSignalHandling, NOT_STARTED_EXIT_CODE } from '../signals.js';
 import { joinMpiJob } from '../../engine/mpi-session.js';
@@ -73,6 +73,7 @@ interface RunCliOptions {
   checkpointEvery?: number;
   force?: boolean;
   quiet?: boolean;
+  dryRun?: boolean;
   report?: boolean;
   /** true: the default port. */
   serve?: number | true;
@@ -142,6 +143,7 @@ export function register(program: Command): void {
     .addOption(deprecatedMsOption('--record-rate-bin-ms', '--record-rate-bin-seconds', parsePositive))
     .option('--auryn-version <x.y.z>', `Auryn version whose tag the .spk headers carry, so that version's aube reads them without a warning (default ${DEFAULT_RUN_OPTIONS.aurynVersion}; the paper's code used 0.8.1)`)
     .option('-q, --quiet', 'no progress output')
+    .option('--dry-run', 'make every check the run makes (config, data, flags, limits, output folder), print the plan and exit 0, touching nothing')
     .option('--report', 'write report.html into the output folder at the end')
     .option('--serve [port]', `serve a live page of the run on 127.0.0.1 while it goes, as superspike watch (default port ${DEFAULT_WATCH_PORT}, 0 = any free)`, integerBetween(0, 65535, 'expected a port, 0 to 65535'))
     .option('--hang-timeout <s>', 'declare a rank hung after this long without progress (default: automatic, from the measured progress)', parsePositive)
@@ -164,6 +166,11 @@ with --extend N to train N more blocks (the same bytes as a fresh run of blocks 
 schedule goes on). --init-from STATE trains a new task starting from a saved network's weights;
 --eta 0 replays a task through a network without changing it (evaluation).
 Durations are in seconds, as the config keys (…Seconds); the old -ms flags still work (deprecated).
+--dry-run makes every check the run would make before it starts — config and data, flags, limits
+(ranks, memory, monitor disk), the output folder (writable, not locked by a live run, no
+interrupted run's checkpoint lost, a resume only into its own run) and, under mpirun/srun, that
+all processes agree — then prints the plan (network, blocks, simulated seconds, ranks and
+threads, memory, output files) and exits 0 without writing anything: check a job before queueing it.
 
 --workers ranks are stepped by --threads threads; auto (the default) takes the cores that other
 work leaves free, at most one per rank, and says so in run.json; the result is the same bytes
@@ -186,6 +193,7 @@ Examples:
   superspike run config/oxford.json --input my-input.ras --target my-target.ras --grid 2
   superspike run config/default.json --recurrent --blocks 5       # hidden layer onto itself
   superspike run --record membrane:output:0-3 --record rate:hidden --record auryn
+  superspike run config/oxford.json --out output/oxford --dry-run   # check, print the plan, touch nothing
   superspike run config/default.json --stop-after-block 2 --out output/a
   superspike run --resume output/a/superspike.checkpoint.netstate --out output/a --workers 3
   superspike run --resume output/a/superspike.trained.netstate --extend 10 --out output/a
@@ -297,13 +305,20 @@ Examples:
         onStats: reporter.stats,
         onNotice: (message) => process.stderr.write(`superspike: note: ${message}\n`),
       };
-      reporter.start({ config, task, workers, resumedFrom: opts.resume });
+      if (!opts.dryRun) reporter.start({ config, task, workers, resumedFrom: opts.resume });
       // The live page (report/watch.ts): served by process 0 from the folder it writes.
-      const server = opts.serve !== undefined && isRoot
+      const server = opts.serve !== undefined && isRoot && !opts.dryRun
         ? await serveRunFolder(opts.out, { port: opts.serve === true ? undefined : opts.serve })
         : null;
       if (server) process.stderr.write(`superspike: live page of this run at ${server.url}\n`);
       try {
+        if (opts.dryRun) {
+          // Every check of the run, nothing allocated or written (engine/coordinator.ts planRun).
+          const plan = planRun(config, task, options);
+          mpi?.finalize();
+          if (isRoot) process.stdout.write(formatPlan(plan, config, task, opts, options.maxMemoryGiB ?? config.maxMemoryGiB ?? LIMITS.defaultMaxMemoryGiB));
+          return;
+        }
         const result = await runExperiment(config, task, options);
         // Open pages get the final report before the server stops with the run.
         await server?.close({ graceMs: 1500 });
@@ -339,6 +354,28 @@ Examples:
         signals.dispose();
       }
     });
+}
+
+/** `run --dry-run`'s output: what the run would do, after every check passed. */
+function formatPlan(plan: RunPlan, config: { feedback: string; eta: number; seed: number; name: string }, task: ResolvedTask, opts: RunCliOptions, limitGiB: number): string {
+  const sec = (x: number) => `${Number(x.toFixed(4))} s`;
+  const lines = [
+    'superspike run --dry-run: every check passed; nothing was written',
+    `  task: ${task.description}`,
+    `  network: ${plan.layers.join('-')}, ${plan.connections.length} connection${plan.connections.length === 1 ? '' : 's'}, ${plan.synapses.toLocaleString('en')} synapses; ` +
+      `feedback ${config.feedback}, η ${config.eta}, seed ${config.seed}`,
+    `  schedule: burn-in ${sec(plan.burnInSeconds)}, ${plan.blocks} blocks of ${sec(plan.blockSeconds)}, frozen replay to ${sec(plan.endSeconds)}: ` +
+      `${sec(plan.endSeconds - plan.startSeconds)} simulated${plan.startSeconds > 0 ? ` (resumed at ${sec(plan.startSeconds)})` : ''}`,
+    `  ranks: ${plan.ranks}${plan.processes > 1 ? ` = ${plan.processes} processes × ${plan.ranksPerProcess}` : ''}; ` +
+      `${plan.threads} thread${plan.threads === 1 ? '' : 's'}${plan.processes > 1 ? ' per process' : ''} (${plan.threadReason})`,
+    `  memory: about ${formatBytes(plan.memoryBytes)}${plan.processes > 1 ? ' in process 0' : ''} (limit ${limitGiB} GiB)`,
+    `  output folder: ${plan.outDir} (the run ${plan.folder})`,
+    `  files: ${plan.files.join(', ')}${opts.report ? ', report.html' : ''}`,
+  ];
+  if (opts.serve !== undefined) {
+    lines.push(`  live page: ${opts.serve === 0 ? 'on a free port of 127.0.0.1' : `http://127.0.0.1:${opts.serve === true ? DEFAULT_WATCH_PORT : opts.serve}/`} while it runs (--serve)`);
+  }
+  return `${lines.join('\n')}\n`;
 }
 
 /** The object without its undefined fields, or undefined when none is left (no flag given). */
