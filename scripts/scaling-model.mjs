@@ -4,10 +4,12 @@
 // every input is a flag, so other measurements can be plugged in.
 //
 // Model, per 0.8 ms exchange interval (8 steps):
-//   compute(R)  = 8·[ S/(R·ν) + N·c_n + c_step ]   S synapses, ν synapse updates/s of one rank; work every
-//                                             rank repeats whatever R: N presynaptic neurons (their
-//                                             traces and psp are replicated) at c_n each, and c_step,
-//                                             the fixed cost of one step (the loop, kernel calls, merges)
+//   compute(R)  = 8·[ S/(R·ν) + N·c_n/T + c_step ]   S synapses, ν synapse updates/s of one rank; the
+//                                             presynaptic side (traces and psp of the N presynaptic
+//                                             neurons) is computed once per process, split over its T
+//                                             threads (src/engine/presynaptic-work.ts), at c_n per
+//                                             neuron and step; c_step is the fixed cost of one rank's
+//                                             step (the loop, kernel calls, merges), repeated by every rank
 //   bytes(P, T) = 4·(1 + T·8·(G + E)) + 4·spikes/P + 8·events/P   (mpi-link.ts packs exactly this:
 //                                             a count per group and emitting connection per rank and
 //                                             step, then the ids and error values that fired)
@@ -20,10 +22,11 @@ import { parseArgs } from 'node:util';
 
 const { values: o } = parseArgs({
   options: {
-    // Measured here with `superspike bench --network … --workers 1` (README, Scaling model):
+    // Measured here (README, Scaling model): `superspike bench --network 200-1024-200 --workers 1`,
+    // and `node scripts/measure-step-costs.mjs` for the two per-step costs.
     'synapse-rate': { type: 'string', default: '2.58e9' },   // 200-1024-200: synapse updates/s of one rank
-    'step-us': { type: 'string', default: '3.7' },           // 10-8-1: wall per step of a network with no work
-    'neuron-ns': { type: 'string', default: '3.2' },         // 4000-4-1 minus 10-8-1, per presynaptic neuron
+    'step-us': { type: 'string', default: '3.7' },           // 10-8-1: wall per step of a rank of a network with no work
+    'neuron-ns': { type: 'string', default: '0.89' },        // the presynaptic side alone, per neuron and step (4000 inputs)
     // Measured here (docs/mpi-binding.md, fastest batches): shared memory 1.8–3.3 µs, TCP loopback 13 µs.
     'alpha-us': { type: 'string', default: '1.5' },         // InfiniBand HDR, MPI small-message latency
     'beta-gbs': { type: 'string', default: '20' },           // InfiniBand HDR 200 Gb/s, achievable
@@ -43,9 +46,9 @@ const rankCounts = [16, 64, 256];
 function model(sizes, R, T) {
   const [nIn, nHid, nOut] = sizes;
   const synapses = nIn * nHid + nHid * nOut;
-  const replicated = 8 * ((nIn + nHid) * num('neuron-ns') * 1e-9 + num('step-us') * 1e-6);
-  const T1 = (synapses * 8) / num('synapse-rate') + replicated;   // wall seconds for 8 steps on one rank
-  const compute = (synapses * 8) / (R * num('synapse-rate')) + replicated;
+  const presynaptic = (nIn + nHid) * num('neuron-ns') * 1e-9;     // once per process, per step
+  const T1 = (synapses * 8) / num('synapse-rate') + 8 * (presynaptic + num('step-us') * 1e-6);   // wall seconds for 8 steps on one rank
+  const compute = (synapses * 8) / (R * num('synapse-rate')) + 8 * (presynaptic / T + num('step-us') * 1e-6);
   const P = Math.max(1, R / T);
   const G = 4; // groups: input, hidden, output, target
   const E = 1; // emitting connections (symmetric, one hidden layer: the output connection)
