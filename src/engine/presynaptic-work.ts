@@ -29,7 +29,10 @@ export const PRESYNAPTIC_CHUNK_NEURONS = 256;
 interface Chunk {
   /** The pre group's `pre` trace (byte offset), its ring lists and its neurons [j0, j1). */
   pre: number;
-  group: number;
+  /** Every rank's ring of the group (element offsets, counts and ids) and its slot capacity. */
+  ringCounts: Int32Array;
+  ringIds: Int32Array;
+  ringCaps: Int32Array;
   j0: number;
   j1: number;
   /** The plastic connections out of the group: their process-level kernel regions. */
@@ -88,8 +91,15 @@ export class PresynapticWork {
             rowBytes: reg.prePitch * 4, pEff: reg.pEff,
           };
         });
+      const rings = o.layout.rankRegions.map((rr) => rr.groups[g.index]!);
+      const ringCounts = Int32Array.from(rings, (rg) => rg.ringCounts >> 2);
+      const ringIds = Int32Array.from(rings, (rg) => rg.ringIds >> 2);
+      const ringCaps = Int32Array.from(rings, (rg) => rg.localCap);
       for (let j0 = 0; j0 < g.size; j0 += PRESYNAPTIC_CHUNK_NEURONS) {
-        this.chunks.push({ pre: region.groups[g.index]!.pre, group: g.index, j0, j1: Math.min(g.size, j0 + PRESYNAPTIC_CHUNK_NEURONS), connections });
+        this.chunks.push({
+          pre: region.groups[g.index]!.pre, ringCounts, ringIds, ringCaps,
+          j0, j1: Math.min(g.size, j0 + PRESYNAPTIC_CHUNK_NEURONS), connections,
+        });
       }
     }
   }
@@ -130,7 +140,7 @@ export class PresynapticWork {
   /** Chunk k over steps [from, to): per step, D1 for its neurons, then E3 pre side with E5 per connection. */
   private chunk(k: number, from: number, to: number, frozen: boolean): void {
     const { f32, i32, u32 } = this;
-    const { kernels, layout } = this.o;
+    const { kernels } = this.o;
     const c = this.chunks[k]!;
     const { j0, j1 } = c;
     const preAt = c.pre >> 2;
@@ -138,10 +148,10 @@ export class PresynapticWork {
       // D1: +1 for every neuron of the chunk that spiked MIN_DELAY steps ago (in any rank's list;
       // at most one spike per neuron and step, so the order of the additions is immaterial).
       const slot = (n - MIN_DELAY_STEPS) & (RING_SLOTS - 1);
-      for (const region of layout.rankRegions) {
-        const g = region.groups[c.group]!;
-        const count = i32[(g.ringCounts >> 2) + slot]!;
-        const ids = (g.ringIds >> 2) + slot * g.localCap;
+      const { ringCounts, ringIds, ringCaps } = c;
+      for (let r = 0; r < ringCounts.length; r++) {
+        const count = i32[ringCounts[r]! + slot]!;
+        const ids = ringIds[r]! + slot * ringCaps[r]!;
         for (let s = 0; s < count; s++) {
           const id = u32[ids + s]!;
           if (id >= j0 && id < j1) f32[preAt + id] = Math.fround(f32[preAt + id]! + 1);
@@ -149,7 +159,8 @@ export class PresynapticWork {
       }
       kernels.traceDecay(c.pre + j0 * 4, j1 - j0, PRE_DECAY);
       if (frozen) continue;
-      for (const conn of c.connections) {
+      for (let k = 0; k < c.connections.length; k++) {
+        const conn = c.connections[k]!;
         const row = n % conn.ringRows;
         kernels.presynaptic(conn.region, row, n, this.skipMode, j0, j1);
         if (row < conn.mirrorRows) {
