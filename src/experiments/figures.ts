@@ -25,7 +25,7 @@ import { spikeStats } from '../report/spike-stats.js';
 import { lastStretch } from '../report/standard-plots.js';
 import { escapeXml, formatTick, histogramSvg, rasterSvg } from '../report/svg.js';
 import { SERIES_COLORS, xyPlotSvg, type XySeries } from '../report/xy-svg.js';
-import { mean } from './summary.js';
+import { mean, rmsOf } from './summary.js';
 import type { Plan, Preset, RunResult } from './types.js';
 
 export interface Figures {
@@ -193,8 +193,8 @@ function fig6and7(plan: Plan, results: readonly RunResult[], track: Track): stri
   }
   if (widths.length > 1) {
     const withHidden = results.filter((r) => widthOf(r) > 0);
-    const cost = xyPlotSvg(groupedSeries(withHidden, variant, widthOf, (r) => r.finalCost), {
-      plot: 'fig7-cost-vs-width', title: 'Fig. 7: final cost against the hidden width', xLabel: 'hidden neurons n_h', yLabel: 'final cost (MSE)', logX: true, logY: true, width: 560,
+    const cost = xyPlotSvg(groupedSeries(withHidden, variant, widthOf, (r) => rmsOf(r.finalCost)), {
+      plot: 'fig7-cost-vs-width', title: 'Fig. 7: final cost against the hidden width', xLabel: 'hidden neurons n_h', yLabel: 'final cost (RMS, as the paper; MSE in results.csv)', logX: true, logY: true, width: 560,
     });
     const rate = xyPlotSvg(groupedSeries(withHidden, variant, widthOf, (r) => r.hiddenRateHz), {
       plot: 'fig7-rate-vs-width', title: 'Fig. 7e: hidden rate against the hidden width', xLabel: 'hidden neurons n_h', yLabel: 'mean hidden rate, last block (Hz)', logX: true, width: 560,
@@ -218,8 +218,8 @@ function fig8(results: readonly RunResult[], track: Track): string {
     const g = groupedSeries(runs, () => `a = ${a}`, (r) => setting(r).rho, y)[0]!;
     return { ...g, color: SERIES_COLORS[i % SERIES_COLORS.length]! };
   });
-  const cost = xyPlotSvg(series((r) => r.finalCost), {
-    plot: 'fig8-cost-vs-rho', title: 'Fig. 8: final cost against the regulariser strength ρ', xLabel: 'ρ (0 = no regulariser)', yLabel: 'final cost (MSE)', logX: true, logY: true,
+  const cost = xyPlotSvg(series((r) => rmsOf(r.finalCost)), {
+    plot: 'fig8-cost-vs-rho', title: 'Fig. 8: final cost against the regulariser strength ρ', xLabel: 'ρ (0 = no regulariser)', yLabel: 'final cost (RMS, as the paper; MSE in results.csv)', logX: true, logY: true,
   });
   const rate = xyPlotSvg(series((r) => r.hiddenRateHz), {
     plot: 'fig8-rate-vs-rho', title: 'Fig. 8: hidden rate against the regulariser strength ρ', xLabel: 'ρ (0 = no regulariser)', yLabel: 'mean hidden rate, last block (Hz)', logX: true,

@@ -10,7 +10,7 @@ import { bandPlotSvg, type BandSeries } from '../report/curves-svg.js';
 import { escapeXml } from '../report/svg.js';
 import { figureSection } from './figures.js';
 import { claimContext, paperWords } from './paper.js';
-import { fmt, mean, runsOf, standardDeviation, valuesOf } from './summary.js';
+import { fmt, mean, rmsOf, runsOf, standardDeviation, valuesOf } from './summary.js';
 import type { ClaimResult, Plan, Preset, RunResult } from './types.js';
 
 export const CSV_COLUMNS = [
@@ -35,14 +35,6 @@ export function resultsCsv(plan: Plan, results: readonly RunResult[]): string {
     }
   }
   return `${lines.join('\n')}\n`;
-}
-
-/**
- * The cost as the paper reports it (§3.3.3): a root mean square, √MSE of the stats file's
- * normalised mean square (docs/model.md §7.6).
- */
-export function rmsOf(mse: number): number {
-  return Math.sqrt(mse);
 }
 
 export function claimLine(c: ClaimResult): string {

@@ -52,3 +52,11 @@ export function fmt(x: number | null | undefined): string {
 export function seedList(n: number): number[] {
   return Array.from({ length: n }, (_, i) => i + 1);
 }
+
+/**
+ * The cost as the paper reports it (§3.3.3): a root mean square, √MSE of the stats file's
+ * normalised mean square (docs/model.md §7.6).
+ */
+export function rmsOf(mse: number): number {
+  return Math.sqrt(mse);
+}
