@@ -69,15 +69,13 @@ export class RankThread {
     try {
       for (const e of engines) e.stopHere = false;
       const frozen = engines[0]!.frozen;
-      let prepared = this.clock;
+      // One pass per interval (or the part of one up to the target).
       while (this.clock < targetStep) {
-        // P — at an interval start (or where a segment starts), the presynaptic side of the
-        // steps up to the next interval end or the target, with the process's other threads.
-        if (this.clock >= prepared) {
-          prepared = Math.min(targetStep, this.clock - (this.clock % MIN_DELAY_STEPS) + MIN_DELAY_STEPS);
-          this.presynaptic.prepare(this.clock, prepared, frozen);
-        }
-        for (let k = 0; k < engines.length; k++) steps[k] = engines[k]!.step();
+        // P — the presynaptic side of the interval's steps, with the process's other threads.
+        const end = Math.min(targetStep, this.clock - (this.clock % MIN_DELAY_STEPS) + MIN_DELAY_STEPS);
+        this.presynaptic.prepare(this.clock, end, frozen);
+        // A–F of each step of it, every hosted rank up to each sync point in turn (rank.ts).
+        for (let k = 0; k < engines.length; k++) steps[k] = engines[k]!.step(targetStep);
         let answer = false;
         for (let sync = this.advance(steps, answer); sync !== null; sync = this.advance(steps, answer)) {
           answer = this.meet(sync);
@@ -94,7 +92,7 @@ export class RankThread {
     }
   }
 
-  /** Resumes every hosted rank up to its next sync point; null when the step is complete. */
+  /** Resumes every hosted rank up to its next sync point; null when the interval is complete. */
   private advance(steps: Array<Generator<SyncPoint, void, boolean>>, answer: boolean): SyncPoint | null {
     let sync: SyncPoint | null = null;
     for (let k = 0; k < steps.length; k++) {

@@ -166,64 +166,69 @@ export class RankEngine {
   }
 
   /**
-   * The duty cycle of one step (docs/model.md §2). Synchronisation points are marked ⇄: the step
-   * yields there and resumes once the hosting thread has met every other rank.
+   * The duty cycle of the steps of one interval (docs/model.md §2), up to its end or to
+   * `targetStep`, whichever comes first: each pass of the loop is one step, A to F. Synchronisation
+   * points are marked ⇄: the steps yield there and resume once the hosting thread has met every
+   * other rank. One generator per interval, not per step: the loop allocates nothing.
    */
-  *step(): Generator<SyncPoint, void, boolean> {
-    const n = this.clock;
-    if (this.hooks !== null) this.hooks.beforeStep(n);
-    const slot = n & SLOT_MASK;
-    const delayedSlot = (n - MIN_DELAY_STEPS) & SLOT_MASK;
+  *step(targetStep: number): Generator<SyncPoint, void, boolean> {
     const { topology } = this;
     const groups = topology.groups.length;
     const connections = topology.connections.length;
+    do {
+      const n = this.clock;
+      if (this.hooks !== null) this.hooks.beforeStep(n);
+      const slot = n & SLOT_MASK;
+      const delayedSlot = (n - MIN_DELAY_STEPS) & SLOT_MASK;
 
-    // A — groups evolve in creation order; new spikes go to immediate(n), ascending id.
-    for (let g = 0; g < groups; g++) this.evolveGroup(g, n, slot);
+      // A — groups evolve in creation order; new spikes go to immediate(n), ascending id.
+      for (let g = 0; g < groups; g++) this.evolveGroup(g, n, slot);
 
-    // B — propagate delayed(n) spikes and delayed error events (every rank's lists: the
-    // transport made them current at the last interval exchange).
-    for (let g = 0; g < groups; g++) {
-      if (topology.groups[g]!.presynaptic) this.mergedCount[g] = this.delayed.spikes(g, delayedSlot);
-    }
-    for (let c = 0; c < connections; c++) {
-      if (topology.connections[c]!.emitsErrorEvents) this.mergedEvents[c] = this.delayed.errorEvents(c, delayedSlot);
-    }
-    for (let c = 0; c < connections; c++) {
-      this.transmitForward(c);
-      this.transmitErrors(c);
-    }
-
-    // C — monitors record immediate(n).
-    for (let g = 0; g < groups; g++) this.record(g, n, slot);
-    if (this.monitors !== null) this.monitors.record(n, slot);
-
-    // D1 — traces before any plastic connection evolves (the pre traces, and E3's pre side with
-    // E5, were computed for the whole interval in phase P, once per process: rank-thread.ts).
-    this.updateTraces(slot);
-
-    if (!this.frozen) {
-      // D2 — plasticity (E1–E3, E5), hidden layers before the output.
+      // B — propagate delayed(n) spikes and delayed error events (every rank's lists: the
+      // transport made them current at the last interval exchange).
+      for (let g = 0; g < groups; g++) {
+        if (topology.groups[g]!.presynaptic) this.mergedCount[g] = this.delayed.spikes(g, delayedSlot);
+      }
       for (let c = 0; c < connections; c++) {
-        if (topology.connections[c]!.plastic) this.evolveConnection(c, n, slot, delayedSlot);
+        if (topology.connections[c]!.emitsErrorEvents) this.mergedEvents[c] = this.delayed.errorEvents(c, delayedSlot);
       }
-      // E4 — weight update every WEIGHT_UPDATE_STEPS, n = 0 included (an interval start).
-      if (n % WEIGHT_UPDATE_STEPS === 0) {
-        this.flushAllEligibility();
-        if (this.fenceWeightUpdates) yield 'before-weight-update'; // ⇄ nobody reads shared weights now
-        for (let c = 0; c < connections; c++) if (topology.connections[c]!.plastic) this.updateWeights(c);
-        if (this.fenceWeightUpdates) yield 'after-weight-update'; // ⇄ new weights visible everywhere
+      for (let c = 0; c < connections; c++) {
+        this.transmitForward(c);
+        this.transmitErrors(c);
       }
-    }
 
-    // F — advance the clock; at an interval end exchange spikes and events with every rank.
-    this.clock = n + 1;
-    this.stepsRun++;
-    if (this.clock % MIN_DELAY_STEPS === 0) {
-      this.transport.publishClock(this.clock);
-      this.hooks?.jitter?.();
-      this.stopHere = yield 'interval'; // ⇄ interval barrier (true: the ranks agreed to stop here)
-    }
+      // C — monitors record immediate(n).
+      for (let g = 0; g < groups; g++) this.record(g, n, slot);
+      if (this.monitors !== null) this.monitors.record(n, slot);
+
+      // D1 — traces before any plastic connection evolves (the pre traces, and E3's pre side with
+      // E5, were computed for the whole interval in phase P, once per process: rank-thread.ts).
+      this.updateTraces(slot);
+
+      if (!this.frozen) {
+        // D2 — plasticity (E1–E3, E5), hidden layers before the output.
+        for (let c = 0; c < connections; c++) {
+          if (topology.connections[c]!.plastic) this.evolveConnection(c, n, slot, delayedSlot);
+        }
+        // E4 — weight update every WEIGHT_UPDATE_STEPS, n = 0 included (an interval start).
+        if (n % WEIGHT_UPDATE_STEPS === 0) {
+          this.flushAllEligibility();
+          if (this.fenceWeightUpdates) yield 'before-weight-update'; // ⇄ nobody reads shared weights now
+          for (let c = 0; c < connections; c++) if (topology.connections[c]!.plastic) this.updateWeights(c);
+          if (this.fenceWeightUpdates) yield 'after-weight-update'; // ⇄ new weights visible everywhere
+        }
+      }
+
+      // F — advance the clock; at an interval end exchange spikes and events with every rank.
+      this.clock = n + 1;
+      this.stepsRun++;
+      if (this.clock % MIN_DELAY_STEPS === 0) {
+        this.transport.publishClock(this.clock);
+        this.hooks?.jitter?.();
+        this.stopHere = yield 'interval'; // ⇄ interval barrier (true: the ranks agreed to stop here)
+        return;
+      }
+    } while (this.clock < targetStep);
   }
 
   /** Publishes the clock at the end of a segment (progress and the watchdog). */
