@@ -15,11 +15,13 @@ import { loadNetworkState } from '../src/engine/state-validate.js';
 import { PACKAGE_ROOT } from '../src/paths.js';
 import { captureCli } from './cli-capture.js';
 import { tempDir } from './helpers.js';
+/** The interpreter that loads the .npz: .ci/run points SUPERSPIKE_PYTHON at the one its packages went into. */
+const PYTHON3 = process.env.SUPERSPIKE_PYTHON ?? 'python3';
 
 const cli = captureCli('export', { onlyDuringRun: true });
 
 function hasNumpy(): boolean {
-  return spawnSync('python3', ['-c', 'import numpy'], { stdio: 'ignore' }).status === 0;
+  return spawnSync(PYTHON3, ['-c', 'import numpy'], { stdio: 'ignore' }).status === 0;
 }
 const NUMPY = hasNumpy();
 const ALLOW_NO_NUMPY = process.env.SUPERSPIKE_REQUIRE_NUMPY !== '1';
@@ -90,7 +92,7 @@ for k in z.files:
               "first": a.ravel()[:4].astype(np.float64).tolist(), "last": a.ravel()[-4:].astype(np.float64).tolist()}
 print(json.dumps(res))
 `;
-    const got = JSON.parse(execFileSync('python3', ['-c', script, out], { encoding: 'utf8' })) as Record<
+    const got = JSON.parse(execFileSync(PYTHON3, ['-c', script, out], { encoding: 'utf8' })) as Record<
       string,
       { dtype: string; shape: number[]; sum: number; first: number[]; last: number[]; text: string }
     >;
@@ -203,11 +205,12 @@ print(json.dumps(res))
     fs.symlinkSync(runDir, path.join(work, 'output'));
     expect(await cli.run('export', runDir, '-o', path.join(work, 'run.npz'))).toBe(0);
     const script = `${blocks.join('\n')}
+
 import json
 print(json.dumps({"t": [float(x) for x in t], "i": [int(x) for x in i], "mse": [float(x) for x in mse],
                   "block": [int(x) for x in block], "W": list(W.shape), "v": v.tolist()}))
 `;
-    const printed = execFileSync('python3', ['-c', script], { cwd: work, encoding: 'utf8' }).trim().split('\n');
+    const printed = execFileSync(PYTHON3, ['-c', script], { cwd: work, encoding: 'utf8' }).trim().split('\n');
     const got = JSON.parse(printed[printed.length - 1]!) as {
       t: number[]; i: number[]; mse: number[]; block: number[]; W: number[]; v: number[][];
     };
