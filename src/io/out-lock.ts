@@ -54,8 +54,8 @@ export interface OutLockOptions {
 /** The environment variable through which a parent lends a folder's lock to its child. */
 export const LENT_LOCK_ENV = 'SUPERSPIKE_LENT_LOCK';
 
-/** Makes sure `dir` is a folder (creating it); a file or an impossible path is one line. */
-export function ensureOutDir(dir: string): void {
+/** `dir`'s stats when it is a folder, null when it does not exist; a file or an unreadable path is one line. */
+function existingOutFolder(dir: string): fs.Stats | null {
   let st: fs.Stats | null = null;
   try {
     st = fs.statSync(dir);
@@ -63,7 +63,12 @@ export function ensureOutDir(dir: string): void {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new UserError(`cannot use output folder ${dir}: ${describeErrno(err)}`, { cause: err });
   }
   if (st && !st.isDirectory()) throw new UserError(`${dir} is a file, not a folder: choose another --out`);
-  if (!st) {
+  return st;
+}
+
+/** Makes sure `dir` is a folder (creating it); a file or an impossible path is one line. */
+export function ensureOutDir(dir: string): void {
+  if (!existingOutFolder(dir)) {
     try {
       fs.mkdirSync(dir, { recursive: true });
     } catch (err) {
@@ -77,13 +82,7 @@ export function ensureOutDir(dir: string): void {
  * nearest existing folder above it is writable so that it could be created.
  */
 export function checkOutFolder(dir: string): void {
-  let st: fs.Stats | null = null;
-  try {
-    st = fs.statSync(dir);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new UserError(`cannot use output folder ${dir}: ${describeErrno(err)}`, { cause: err });
-  }
-  if (st && !st.isDirectory()) throw new UserError(`${dir} is a file, not a folder: choose another --out`);
+  const st = existingOutFolder(dir);
   let existing = path.resolve(dir);
   while (!fs.existsSync(existing)) existing = path.dirname(existing);
   if (!fs.statSync(existing).isDirectory()) throw new UserError(`cannot create output folder ${dir}: ${existing} is a file`);
