@@ -86,7 +86,7 @@ export function resultsMarkdown(preset: Preset, plan: Plan, results: readonly Ru
     out.push(`| \`${c.id}\` | ${cell(paper ? paperWords(paper) : '')} | ${cell(paper?.paperNumber ?? '—')} | ${cell(paper?.test ?? '')} | ${cell(c.numbers)} | ${c.status} |`);
   }
   out.push('', '## Conditions (final cost MSE: mean ± sd (min–max) over seeds; RMS = mean of √MSE, the paper\'s measure)', '');
-  out.push('| condition | runs | final cost (MSE) | final cost (RMS) | accuracy | learned | hidden rate (Hz) |', '|---|---|---|---|---|---|---|');
+  out.push('| condition | runs | final cost (MSE) | final cost (RMS) | accuracy | reached 10 perfect presentations in a row | hidden rate (Hz) |', '|---|---|---|---|---|---|---|');
   for (const r of summaryRows(plan, results)) out.push(`| ${r.label} (\`${r.condition}\`) | ${r.runs} | ${r.cost} | ${r.rms} | ${r.accuracy} | ${r.learned} | ${r.rate} |`);
   out.push('', '## Runs', '', `| ${CSV_COLUMNS.join(' | ')} | wall s |`, `|${CSV_COLUMNS.map(() => '---').join('|')}|---|`);
   const rows = resultsCsv(plan, results).trim().split('\n').slice(1);
@@ -161,7 +161,7 @@ export function reportHtml(preset: Preset, plan: Plan, results: readonly RunResu
       body += `${bandPlotSvg(series, { plot: `accuracy-${k++}`, title: panel, xLabel: 'block', yLabel: 'accuracy', unitRange: true })}\n`;
     }
   }
-  body += '<h2>Conditions</h2>\n<table><thead><tr><th>condition</th><th>runs</th><th>final cost (MSE) mean ± sd (min–max)</th><th>final cost (RMS)</th><th>accuracy</th><th>learned</th><th>hidden rate (Hz)</th></tr></thead><tbody>\n';
+  body += '<h2>Conditions</h2>\n<table><thead><tr><th>condition</th><th>runs</th><th>final cost (MSE) mean ± sd (min–max)</th><th>final cost (RMS)</th><th>accuracy</th><th>reached 10 perfect presentations in a row</th><th>hidden rate (Hz)</th></tr></thead><tbody>\n';
   for (const r of summaryRows(plan, results)) {
     body += `<tr><td>${e(r.label)}</td><td>${r.runs}</td><td>${e(r.cost)}</td><td>${r.rms}</td><td>${r.accuracy}</td><td>${r.learned}</td><td>${r.rate}</td></tr>\n`;
   }
