@@ -9,7 +9,9 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { train } from '../src/api/train.js';
+import { resumedConfig } from '../src/engine/continuation.js';
 import { loadNetworkState } from '../src/engine/state-validate.js';
+import type { NetworkState } from '../src/io/netstate.js';
 import { readRunInfo } from '../src/io/run-info.js';
 import { buildReport } from '../src/report/report.js';
 import { fileBytes, mergedSpikes, smallConfig, tempDir } from './helpers.js';
@@ -109,5 +111,21 @@ describe('init-from and evaluation', () => {
 
     await expect(train(smallConfig({ hidden: [14] }), { ...quiet, out: tempDir('init-bad'), initFrom: saved }))
       .rejects.toThrow(/holds a 24-14-9-\d+ network but this run builds 24-14-\d+: --init-from needs the same layer sizes/);
+  });
+});
+
+describe('states saved before issue 17 (no surrogateFloorVolts, no feedbackGate)', () => {
+  it('resume with what they ran with: Auryn\'s −80 mV floor and ungated errors; newer states keep their own', () => {
+    const config = smallConfig({ feedback: 'symmetric' }) as unknown as Record<string, unknown>;
+    const { surrogateFloorVolts: _floor, feedbackGate: _gate, ...old } = config;
+    const state = { config: old } as unknown as NetworkState;
+    const resumed = resumedConfig(state, 'old.netstate');
+    expect(resumed.surrogateFloorVolts).toBe(-0.08);
+    expect(resumed.feedbackGate).toBe('none');
+    expect(smallConfig().surrogateFloorVolts).toBeNull();
+    expect(smallConfig().feedbackGate).toBe('surrogate');
+    const current = resumedConfig({ config } as unknown as NetworkState, 'new.netstate');
+    expect(current.surrogateFloorVolts).toBeNull();
+    expect(current.feedbackGate).toBe('surrogate');
   });
 });

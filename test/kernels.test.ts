@@ -10,8 +10,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   DECAY_RATE, DEFAULT_MODEL_KNOBS, DELTA_RANDOM, E_REST_VOLTS, FLT_MIN_NORMAL, GAMMA, HOM_DECAY, PRE_DECAY, REFRACTORY_STEPS,
-  RISE_RATE, SURROGATE_FLOOR_VOLTS, THRESHOLD_VOLTS, W_MAX, rmsMulOf,
+  AURYN_SURROGATE_FLOOR_VOLTS, RISE_RATE, THRESHOLD_VOLTS, W_MAX, rmsMulOf,
 } from '../src/model/constants.js';
+import { surrogateDerivative } from '../src/model/surrogate.js';
 import { computeLayout, kernelRegionOf } from '../src/network/layout.js';
 import { buildTopology } from '../src/network/topology.js';
 import { ReferenceKernels } from '../src/model/kernels-ref.js';
@@ -23,6 +24,8 @@ import {
 import { KERNELS_WASM_PATH } from '../src/paths.js';
 
 const f = Math.fround;
+/** Auryn's σ' floor (config `surrogateFloorVolts: -0.08`); the model's default has none. */
+const AURYN_FLOOR = f(AURYN_SURROGATE_FLOOR_VOLTS);
 const PAGE = 65536;
 const PAGES = 64; // 4 MiB per memory
 
@@ -855,7 +858,7 @@ describe('postsynaptic', () => {
     const u = r.next();
     if (u < 0.2) {
       const special = [
-        SURROGATE_FLOOR_VOLTS, nextUp(SURROGATE_FLOOR_VOLTS), nextDown(SURROGATE_FLOOR_VOLTS), f(-0.0801), f(-0.09),
+        AURYN_FLOOR, nextUp(AURYN_FLOOR), nextDown(AURYN_FLOOR), f(-0.0801), f(-0.09), f(-0.5),
         THRESHOLD_VOLTS, nextUp(THRESHOLD_VOLTS), nextDown(THRESHOLD_VOLTS), E_REST_VOLTS, -0, 0,
       ];
       return special[r.int(special.length)]!;
@@ -865,15 +868,16 @@ describe('postsynaptic', () => {
     return r.uniform(-0.08, -0.03);
   }
 
-  /** The constants postsynapticPass has built in (the regulariser's λ and a it takes as arguments). */
+  /** The constants postsynapticPass has built in (the regulariser's λ and a, and the σ' floor, it takes as arguments). */
   const constants = [
-    'avgDecay', 'dtSeconds', 'gamma', 'betaPerVolt', 'thresholdVolts', 'surrogateFloorVolts',
+    'avgDecay', 'dtSeconds', 'gamma', 'betaPerVolt', 'thresholdVolts',
   ] as const satisfies ReadonlyArray<keyof KernelConstants>;
 
   // The model's regulariser (λ = 1, a = 4), and other strengths and exponents (the a = 4 case
   // with λ = 10 too, so a strength that is not 1 meets every loop variant).
+  // Also Auryn's −80 mV σ' floor (the default has none), without and with the regulariser.
   const regularisers: Array<Partial<KernelConstants> | null> = [
-    null, {},
+    null, {}, { surrogateFloorVolts: AURYN_FLOOR }, { surrogateFloorVolts: AURYN_FLOOR, homExponent: 4 },
     ...[0, 1, 2, 3, 4, 5, 8].map((a) => ({ homExponent: a, homLambda: f(a === 4 ? 10 : 0.37 * (a + 1)) })),
   ];
   for (const local of COUNTS) {
@@ -927,8 +931,8 @@ describe('postsynaptic', () => {
   }
 
   it('σ\' is β/(1 + β|U − θ|)², 0 below the floor; errors exactly at ±γ count', () => {
-    const t = new Twin();
-    const volts = [THRESHOLD_VOLTS, E_REST_VOLTS, SURROGATE_FLOOR_VOLTS, nextDown(SURROGATE_FLOOR_VOLTS), f(-0.09)];
+    const t = new Twin({ surrogateFloorVolts: AURYN_FLOOR });
+    const volts = [THRESHOLD_VOLTS, E_REST_VOLTS, AURYN_FLOOR, nextDown(AURYN_FLOOR), f(-0.09)];
     const errs = [GAMMA, -GAMMA, nextDown(GAMMA), -nextDown(GAMMA), -0];
     const n = volts.length;
     const L = {
@@ -951,6 +955,27 @@ describe('postsynaptic', () => {
     expect(sigma[2]).toBeGreaterThan(0);
     expect([sigma[3], sigma[4]]).toEqual([0, 0]);
     expect(Array.from(new Float32Array(t.memWasm.buffer, L.eEff, n))).toEqual([GAMMA, -GAMMA, 0, 0, 0]);
+  });
+
+  it('σ\' has no floor by default: positive far below rest, in both kernels', () => {
+    const t = new Twin();
+    const volts = [nextDown(AURYN_FLOOR), f(-0.09), f(-0.2)];
+    const n = volts.length;
+    const L = {
+      errF: t.allocGuarded(n), avg: t.allocGuarded(n), v: t.allocGuarded(n), line: t.allocGuarded(8),
+      eEff: t.allocGuarded(8), sDel: t.allocGuarded(8),
+    };
+    t.fillF32(L.v, n, (i) => volts[i]!);
+    t.fillF32(L.errF, n, () => GAMMA);
+    t.sync();
+    const region = t.region({
+      errFiltered: L.errF, avgSqErr: L.avg, eEff: L.eEff, v: L.v, sigmaLine: L.line, sDelayed: L.sDel,
+      local: n, stride: 8, delaySteps: 1, batchPitch: 8,
+    });
+    for (const step of [0, 1]) t.both(`step ${step}`, (k) => k.postsynaptic(region, 0, step, 1));
+    const sigma = Array.from(new Float32Array(t.memWasm.buffer, L.sDel, n));
+    expect(sigma[1]).toBe(surrogateDerivative(f(-0.09)));
+    for (const s of sigma) expect(s).toBeGreaterThan(0);
   });
 
   it('the reference refuses constants its model function does not use', () => {

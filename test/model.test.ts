@@ -5,12 +5,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
-  ALPHA_SYN, DECAY_RATE, E_REST_VOLTS, KAPPA_MEM, PRE_DECAY, REFRACTORY_STEPS, THRESHOLD_VOLTS, W_MAX,
+  ALPHA_SYN, AURYN_SURROGATE_FLOOR_VOLTS, DECAY_RATE, E_REST_VOLTS, KAPPA_MEM, PRE_DECAY, REFRACTORY_STEPS, THRESHOLD_VOLTS, W_MAX,
+  surrogateFloorOf,
 } from '../src/model/constants.js';
 import { postsynapticPass, powerF32, presynapticPass } from '../src/model/connection-passes.js';
 import { ReferenceKernels } from '../src/model/kernels-ref.js';
 import { KERNEL_REGION, MODEL_KERNEL_CONSTANTS, kernelRegionWords, type KernelRegion } from '../src/model/kernels.js';
-import { surrogateDerivative } from '../src/model/surrogate.js';
+import { SURROGATE_AT_REST, surrogateDerivative } from '../src/model/surrogate.js';
+import { emitErrorEvents } from '../src/model/error-signal.js';
 import { decayTrace } from '../src/model/traces.js';
 import { Xoshiro128 } from '../src/model/rng.js';
 
@@ -101,11 +103,37 @@ describe('traces', () => {
 });
 
 describe('surrogate derivative', () => {
-  it('is ≈ 8.264 at rest, 1000 at threshold, 0 below −80 mV', () => {
+  it('is ≈ 8.264 at rest, 1000 at threshold, 0 below a floor (Auryn: −80 mV), positive everywhere without one (the default)', () => {
     expect(surrogateDerivative(E_REST_VOLTS)).toBeCloseTo(1000 / 121, 3);
     expect(surrogateDerivative(E_REST_VOLTS)).toBeCloseTo(8.264, 3);
     expect(surrogateDerivative(THRESHOLD_VOLTS)).toBe(1000);
-    expect(surrogateDerivative(-0.0801)).toBe(0);
+    expect(surrogateDerivative(-0.0801, surrogateFloorOf(AURYN_SURROGATE_FLOOR_VOLTS))).toBe(0);
+    expect(surrogateDerivative(-0.0799, surrogateFloorOf(AURYN_SURROGATE_FLOOR_VOLTS))).toBeGreaterThan(0);
+    expect(surrogateDerivative(-0.0801)).toBeCloseTo(1000 / 31.1 ** 2, 3);
+    expect(surrogateDerivative(-0.5)).toBeGreaterThan(0);
+  });
+});
+
+describe('error events between hidden layers (feedbackGate, docs/model.md §7.4)', () => {
+  it('pass errors unchanged at or above rest, times σ\'/σ\'(E_L) below it, and drop what the gate zeroes', () => {
+    const f = Math.fround;
+    expect(SURROGATE_AT_REST).toBe(surrogateDerivative(E_REST_VOLTS));
+    expect(SURROGATE_AT_REST).toBeCloseTo(8.264, 3);
+    const f32 = new Float32Array(32);
+    const u32 = new Uint32Array(f32.buffer);
+    const errs = [0.5, -0.25, 0.125, 2, 0];
+    const gates = [1000, SURROGATE_AT_REST, surrogateDerivative(-0.1), 0, 3];
+    f32.set(errs, 0);
+    f32.set(gates, 8);
+    const globalOf = (kl: number) => kl * 3 + 1;
+    const count = emitErrorEvents(f32, u32, 0, 5, 16, 24, globalOf, 8);
+    expect(count).toBe(3);
+    expect(Array.from(u32.subarray(16, 19))).toEqual([1, 4, 7]);
+    expect(Array.from(f32.subarray(24, 27))).toEqual([0.5, -0.25, f(0.125 * f(gates[2]! / SURROGATE_AT_REST))]);
+    expect(f32[26]).toBeLessThan(0.01);
+    // Ungated: every nonzero error as it is.
+    expect(emitErrorEvents(f32, u32, 0, 5, 16, 24, globalOf)).toBe(4);
+    expect(Array.from(f32.subarray(24, 28))).toEqual([0.5, -0.25, 0.125, 2]);
   });
 });
 

@@ -66,6 +66,17 @@ export function parsePositive(value: string): number {
   return x;
 }
 
+/**
+ * A membrane potential in volts (any finite number), or `none` (`--surrogate-floor-volts`; the
+ * caller maps it to null: commander turns a parser's null into '').
+ */
+export function parseVoltsOrNone(value: string): number | 'none' {
+  if (value.trim() === 'none') return 'none';
+  const x = finiteNumber(value);
+  if (x === undefined) throw new InvalidArgumentError('expected a potential in volts (e.g. -0.08) or none');
+  return x;
+}
+
 /** A point in time, in seconds from the start of a run. */
 export const parseSeconds = nonNegativeNumber('expected a time in seconds >= 0');
 

@@ -9,7 +9,7 @@
  */
 import { z } from 'zod';
 import {
-  DEFAULT_LEARNING_RATE, DEFAULT_REGULARISER, ELIGIBILITY_MODES, LEARNING_RATE_SCHEMES, MAX_REGULARISER_EXPONENT,
+  DEFAULT_FEEDBACK_GATE, DEFAULT_LEARNING_RATE, DEFAULT_REGULARISER, DEFAULT_SURROGATE_FLOOR_VOLTS, ELIGIBILITY_MODES, FEEDBACK_GATES, LEARNING_RATE_SCHEMES, MAX_REGULARISER_EXPONENT,
 } from '../model/constants.js';
 
 const positiveInt = z.number().int().positive();
@@ -137,6 +137,8 @@ export const ConnectionSchema = z.strictObject({
   weightScale: z.number().nonnegative('must be >= 0').optional(),
   /** Whether it learns (default: as the chain connection into the same group). */
   plastic: z.boolean().optional(),
+  /** Multiplier of the learning rate η of its weight updates (default 1). */
+  etaScale: z.number().nonnegative('must be >= 0').optional(),
   /** Spike transmission delay in seconds: at least (and for now exactly) the 0.8 ms minimum delay. */
   delaySeconds: z.number().positive('must be > 0').optional(),
 });
@@ -181,6 +183,18 @@ export const ConfigSchema = z.strictObject({
   feedbackDelaySeconds: z.number().nonnegative().default(0.8e-3),
   /** Random-feedback regulariser of the hidden layers: { strength ρ, exponent a, tauSeconds τ_hom }. */
   regulariser: RegulariserSchema.prefault({}),
+  /**
+   * σ'(U) = 0 below this membrane potential in volts (docs/model.md §7.2, §12); null (the
+   * default, model/constants.ts): no floor, as in the paper; Auryn's code uses −0.08.
+   */
+  surrogateFloorVolts: z.number().nullable().default(DEFAULT_SURROGATE_FLOOR_VOLTS),
+  /**
+   * Symmetric feedback between hidden layers (docs/model.md §7.4): `surrogate` (the default,
+   * model/constants.ts) multiplies the error a hidden layer sends down by min(1, σ'/σ'(E_L)) of
+   * the sender (the chain rule's factor, relative to rest); `none` sends it ungated. Only matters
+   * with 2 or more learning hidden layers.
+   */
+  feedbackGate: z.enum(FEEDBACK_GATES).default(DEFAULT_FEEDBACK_GATE),
   /** Learning-rate scheme of the weight update: { scheme, tauRmsSeconds, epsilon }. */
   learningRate: LearningRateSchema.prefault({}),
   /**

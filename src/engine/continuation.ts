@@ -18,7 +18,7 @@ import { validateConfig } from '../config/load.js';
 import type { ExperimentConfig } from '../config/schema.js';
 import { UserError } from '../errors.js';
 import type { NetworkState } from '../io/netstate.js';
-import { DT_SECONDS } from '../model/constants.js';
+import { AURYN_SURROGATE_FLOOR_VOLTS, DT_SECONDS, LEGACY_FEEDBACK_GATE } from '../model/constants.js';
 import { networkShape } from '../network/chain.js';
 import { scheduleFor } from './setup.js';
 import type { NetworkShape } from '../network/topology.js';
@@ -33,7 +33,7 @@ export function trainedStateName(name: string): string {
  * more training blocks. An extension needs a state saved before the frozen replay began.
  */
 export function resumedConfig(state: NetworkState, file: string, extendBlocks = 0): ExperimentConfig {
-  const config = validateConfig(state.config, file);
+  const config = validateConfig(savedConfig(state), file);
   if (extendBlocks === 0) return config;
   const schedule = scheduleFor(config, state.task);
   if (state.clock > schedule.trainingEnd) {
@@ -43,9 +43,23 @@ export function resumedConfig(state: NetworkState, file: string, extendBlocks = 
         `extend from the state saved when training ended, ${trained}`,
     );
   }
-  const extended = validateConfig({ ...state.config, blocks: config.blocks + extendBlocks }, `${file} extended by ${extendBlocks} blocks`);
+  const extended = validateConfig({ ...savedConfig(state), blocks: config.blocks + extendBlocks }, `${file} extended by ${extendBlocks} blocks`);
   scheduleFor(extended, state.task); // the longer run must still fit the clock
   return extended;
+}
+
+/**
+ * The config a state was saved with. A state written before the keys `surrogateFloorVolts` and
+ * `feedbackGate` existed (issue 17) ran with Auryn's −80 mV floor and ungated errors: it resumes
+ * with them, not with today's defaults.
+ */
+function savedConfig(state: NetworkState): Record<string, unknown> {
+  const saved = state.config;
+  return {
+    ...saved,
+    surrogateFloorVolts: 'surrogateFloorVolts' in saved ? saved.surrogateFloorVolts : AURYN_SURROGATE_FLOOR_VOLTS,
+    feedbackGate: 'feedbackGate' in saved ? saved.feedbackGate : LEGACY_FEEDBACK_GATE,
+  };
 }
 
 function shapeText(shape: Pick<NetworkShape, 'nInput' | 'hidden' | 'nOutput'>): string {

@@ -25,7 +25,7 @@ import {
 } from '../io/auryn-monitor-files.js';
 import { MONITOR_MAGIC, formatFloat32, formatStepTime, monitorRankFileName } from '../io/monitor-files.js';
 import { SpkReader, spkRankFileName } from '../io/spk.js';
-import { STEPS_PER_SECOND } from '../model/constants.js';
+import { STEPS_PER_SECOND, surrogateFloorOf } from '../model/constants.js';
 import { surrogateDerivative } from '../model/surrogate.js';
 import type { RankRegion } from '../network/layout.js';
 import { MONITOR_UNITS, type MonitorPlan } from './monitor-plan.js';
@@ -147,9 +147,10 @@ class RankMonitor {
       let line = formatStepTime(n);
       const sigma = this.plan.kind === 'sigma';
       const partial = this.o.topology.shape.partial;
+      const floor = surrogateFloorOf(this.o.topology.shape.surrogateFloorVolts);
       for (let k = 0; k < this.at.length; k++) {
         const x = f32[this.at[k]!]!;
-        line += ` ${formatFloat32(sigma ? (partial ? surrogateDerivative(x) : 1) : x)}`;
+        line += ` ${formatFloat32(sigma ? (partial ? surrogateDerivative(x, floor) : 1) : x)}`;
       }
       this.text += `${line}\n`;
     }
@@ -181,10 +182,11 @@ class RankMonitor {
       this.text += aurynWeightLine(n, a.values);
     } else {
       const partial = this.o.topology.shape.partial;
+      const floor = surrogateFloorOf(this.o.topology.shape.surrogateFloorVolts);
       for (let k = 0; k < this.at.length; k++) {
         const x = f32[this.at[k]!]!;
         // VoltageMonitor pastes a spike of its neuron in place of the sample.
-        const value = kind === 'membrane' && this.spiked(a.ids[k]!, slot) ? AURYN_SPIKE_MARK_VOLTS : kind === 'sigma' ? (partial ? surrogateDerivative(x) : 1) : x;
+        const value = kind === 'membrane' && this.spiked(a.ids[k]!, slot) ? AURYN_SPIKE_MARK_VOLTS : kind === 'sigma' ? (partial ? surrogateDerivative(x, floor) : 1) : x;
         this.text += aurynStateLine(n, value);
       }
     }

@@ -355,9 +355,12 @@ export class RankEngine {
       takeInbox(f32, reg.err >> 2, reg.errIn >> 2, local);
     }
     if (info.emitsErrorEvents) {
+      // Symmetric feedback out of a hidden layer carries that layer's σ' (§7.4, `feedbackGate`): the
+      // delayed σ' the postsynaptic pass wrote for this step (batch row `batchRow`).
+      const gateAt = info.gateErrorEvents ? (reg.sDelayed >> 2) + batchRow * reg.batchPitch : null;
       i32[(reg.evCounts >> 2) + slot] = emitErrorEvents(
         f32, u32, reg.err >> 2, local, (reg.evIds >> 2) + slot * post.localCap, (reg.evValues >> 2) + slot * post.localCap,
-        this.globalOf,
+        this.globalOf, gateAt,
       );
     }
 
@@ -375,8 +378,8 @@ export class RankEngine {
   /** §7.5 on this rank's synapses of connection c (its eligibility batch already flushed). */
   private updateWeights(c: number): void {
     const reg = this.region.connections[c]!;
-    this.kernels.weightUpdate(reg.kernelRegion, Math.fround(this.eta), this.learning ? 1 : 0);
     const info = this.topology.connections[c]!;
+    this.kernels.weightUpdate(reg.kernelRegion, Math.fround(this.eta * info.etaScale), this.learning ? 1 : 0);
     if (info.preGroup === info.postGroup) {
       clearSelfSynapses(this.f32, reg.w >> 2, reg.stride, this.region.groups[info.postGroup]!.localCount, this.globalOf);
     }

@@ -57,7 +57,7 @@ export const depth: Preset = {
     runs.push({ condition: SILENT, seed: 1, config: { ...base, task, hidden: [...depths[0]!], w0: 0, blocks: 0, blockSeconds }, analysis: {} });
     return {
       conditions, runs, references: [],
-      notes: [`${size}: config/default.json (η ${base.eta}, w0 ${base.w0}), hidden ${depths.map((h) => h.join('-')).join(' | ')}, ` +
+      notes: [`${size}: config/default.json (η ${base.eta}, w0 ${base.w0}, σ' floor ${base.surrogateFloorVolts ?? 'none'}, feedbackGate ${base.feedbackGate}), hidden ${depths.map((h) => h.join('-')).join(' | ')}, ` +
         `${s.modes.join(', ')} feedback, ${n} seed(s), burn-in ${blockSeconds} s then ${s.blocks} blocks of ${blockSeconds} s`],
     };
   },

@@ -9,7 +9,7 @@
  * All offsets are element indices into one float32 heap; every operation is rounded to float32.
  */
 import {
-  AVG_DECAY, DECAY_RATE, DT_F32, FLT_MIN_NORMAL, GAMMA,
+  AVG_DECAY, DECAY_RATE, DT_F32, FLT_MIN_NORMAL, GAMMA, SURROGATE_FLOOR_VOLTS,
 } from './constants.js';
 import { surrogateDerivative } from './surrogate.js';
 
@@ -91,7 +91,7 @@ export function powerF32(x: number, exponent: number): number {
  */
 export function postsynapticPass(
   heap: Float32Array, a: PostsynapticArrays, local: number, stride: number, delaySteps: number, n: number, partial: boolean,
-  hom: HomTerm, outOffset = 0,
+  hom: HomTerm, outOffset = 0, floorVolts: number = SURROGATE_FLOOR_VOLTS,
 ): number {
   const row = a.sigmaLine + (n % delaySteps) * stride;
   const out = outOffset;
@@ -104,7 +104,7 @@ export function postsynapticPass(
     if (!skip) anyError = 1;
     if (a.h4 !== 0) heap[a.h4 + out + k] = skip ? 0 : f(hom.lambda * powerF32(heap[a.hom + k]!, hom.exponent));
     heap[a.sDelayed + out + k] = heap[row + k]!;
-    heap[row + k] = partial ? surrogateDerivative(heap[a.v + k]!) : 1;
+    heap[row + k] = partial ? surrogateDerivative(heap[a.v + k]!, floorVolts) : 1;
   }
   return anyError;
 }

@@ -23,8 +23,21 @@ export const ALPHA_SYN = f(Math.exp(-DT_SECONDS / TAU_SYN_SECONDS));
 
 /** Surrogate steepness β in 1/V. */
 export const BETA_PER_VOLT = f(1000);
-/** σ' is zero below this membrane potential. */
-export const SURROGATE_FLOOR_VOLTS = f(-0.08);
+/**
+ * σ' is zero below this membrane potential (docs/model.md §7.2, §12): the config key
+ * `surrogateFloorVolts`. Default null: no floor, σ' > 0 everywhere, as in the paper, so a layer
+ * pushed far below rest can still learn its way back (issue 17, docs/model.md §14.1). Auryn's
+ * code (and superspike before issue 17) zeroes σ' below −80 mV: AURYN_SURROGATE_FLOOR_VOLTS.
+ */
+export const DEFAULT_SURROGATE_FLOOR_VOLTS: number | null = null;
+/** Auryn's floor, what a network state saved without the key `surrogateFloorVolts` ran with. */
+export const AURYN_SURROGATE_FLOOR_VOLTS = -0.08;
+/** The default floor in float32 (−∞ where there is none). */
+export const SURROGATE_FLOOR_VOLTS = surrogateFloorOf(DEFAULT_SURROGATE_FLOOR_VOLTS);
+/** The kernels' floor for a config's `surrogateFloorVolts`: float32, −∞ for null (no floor). */
+export function surrogateFloorOf(volts: number | null): number {
+  return volts === null ? -Infinity : f(volts);
+}
 
 /** Eligibility and error filters: rise τ_syn, decay τ_mem. */
 export const RISE_DECAY = f(Math.exp(-DT_SECONDS / TAU_SYN_SECONDS));
@@ -54,6 +67,20 @@ export function homDecayOf(tauSeconds: number): number {
 }
 /** The default `hom` decay (τ_hom = 100 ms). */
 export const HOM_DECAY = homDecayOf(DEFAULT_REGULARISER.tauSeconds);
+
+/**
+ * What a hidden layer's error events carry down to the layer below under symmetric feedback
+ * (docs/model.md §7.4; config key `feedbackGate`): `surrogate` passes each error through the
+ * sender's gate — unchanged while its delayed σ' is at least σ'(E_L) (membrane between rest and
+ * threshold), times σ'/σ'(E_L) below rest: the chain rule's factor of the layer it passes through,
+ * relative to rest — and `none` sends the error as it is. The output's errors are never gated, so
+ * one hidden layer is unaffected.
+ */
+export const FEEDBACK_GATES = ['surrogate', 'none'] as const;
+export type FeedbackGate = (typeof FEEDBACK_GATES)[number];
+export const DEFAULT_FEEDBACK_GATE: FeedbackGate = 'surrogate';
+/** What a network state saved without the key `feedbackGate` ran with (errors passed down ungated). */
+export const LEGACY_FEEDBACK_GATE: FeedbackGate = 'none';
 
 /** Quasi-zero thresholds: γ for symmetric/uniform skips, δ for the random-feedback psp skip. */
 export const GAMMA = f(1e-7);
@@ -104,13 +131,18 @@ export function rmsMulOf(tauRmsSeconds: number): number {
   return f(Math.exp(-(WEIGHT_UPDATE_STEPS * DT_SECONDS) / tauRmsSeconds));
 }
 
-/** The model knobs a config chooses (config keys `regulariser`, `learningRate`). */
+/** The model knobs a config chooses (config keys `regulariser`, `learningRate`, `surrogateFloorVolts`). */
 export interface ModelKnobs {
   regulariser: RegulariserKnobs;
   learningRate: LearningRateKnobs;
+  /** σ' = 0 below this potential; null: no floor. */
+  surrogateFloorVolts: number | null;
+  /** Symmetric feedback between hidden layers: gated by the sender's σ' relative to rest, or not. */
+  feedbackGate: FeedbackGate;
 }
 export const DEFAULT_MODEL_KNOBS: Readonly<ModelKnobs> = Object.freeze({
-  regulariser: DEFAULT_REGULARISER, learningRate: DEFAULT_LEARNING_RATE,
+  regulariser: DEFAULT_REGULARISER, learningRate: DEFAULT_LEARNING_RATE, surrogateFloorVolts: DEFAULT_SURROGATE_FLOOR_VOLTS,
+  feedbackGate: DEFAULT_FEEDBACK_GATE,
 });
 
 export const W_MAX = f(0.1);

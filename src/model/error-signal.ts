@@ -5,6 +5,8 @@
  * uniform and symmetric feedback turn events into a hidden layer's inbox. Random feedback is a
  * kernel (`feedbackRows`). Ownership enters only through the callbacks the engine passes in.
  */
+import { SURROGATE_AT_REST } from './surrogate.js';
+
 const f = Math.fround;
 
 /**
@@ -35,14 +37,25 @@ export function takeInbox(f32: Float32Array, errAt: number, inboxAt: number, loc
   }
 }
 
-/** Writes the nonzero errors as (global id, value) events, ascending; returns their count. */
+/**
+ * Writes the nonzero errors as (global id, value) events, ascending; returns their count. With
+ * `gateAt` (symmetric feedback between hidden layers, docs/model.md §7.4), each error first passes
+ * its neuron's gate: with s the delayed σ' read there (the one its own eligibility uses) and
+ * σ'(E_L) the surrogate at rest, the error goes on unchanged where s ≥ σ'(E_L) (the membrane
+ * between rest and threshold) and times s/σ'(E_L) below rest, rounded to float32; an error the
+ * gate makes 0 sends no event.
+ */
 export function emitErrorEvents(
   f32: Float32Array, u32: Uint32Array, errAt: number, local: number, idsAt: number, valuesAt: number,
-  globalOf: (local: number) => number,
+  globalOf: (local: number) => number, gateAt: number | null = null,
 ): number {
   let count = 0;
   for (let kl = 0; kl < local; kl++) {
-    const e = f32[errAt + kl]!;
+    let e = f32[errAt + kl]!;
+    if (gateAt !== null) {
+      const s = f32[gateAt + kl]!;
+      if (s < SURROGATE_AT_REST) e = f(e * f(s / SURROGATE_AT_REST));
+    }
     if (e !== 0) {
       u32[idsAt + count] = globalOf(kl);
       f32[valuesAt + count++] = e;

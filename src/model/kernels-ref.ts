@@ -5,7 +5,7 @@
  */
 import { postsynapticPass, presynapticPass } from './connection-passes.js';
 import {
-  AVG_DECAY, BETA_PER_VOLT, DECAY_RATE, DT_F32, FLT_MIN_NORMAL, GAMMA, SURROGATE_FLOOR_VOLTS, THRESHOLD_VOLTS,
+  AVG_DECAY, BETA_PER_VOLT, DECAY_RATE, DT_F32, FLT_MIN_NORMAL, GAMMA, THRESHOLD_VOLTS,
 } from './constants.js';
 import { KERNEL_REGION as R, MODEL_KERNEL_CONSTANTS, type KernelConstants, type TestKernels } from './kernels.js';
 import { blockPrepare, blockRows } from './eligibility-block-ref.js';
@@ -38,7 +38,7 @@ export class ReferenceKernels implements TestKernels {
     this.skipGammaMismatch = mismatch('presynaptic (skipMode 0)', constants, { gamma: GAMMA });
     this.postsynapticMismatch = mismatch('postsynaptic', constants, {
       avgDecay: AVG_DECAY, dtSeconds: DT_F32, gamma: GAMMA, betaPerVolt: BETA_PER_VOLT,
-      thresholdVolts: THRESHOLD_VOLTS, surrogateFloorVolts: SURROGATE_FLOOR_VOLTS,
+      thresholdVolts: THRESHOLD_VOLTS,
     });
   }
 
@@ -226,7 +226,7 @@ export class ReferenceKernels implements TestKernels {
         hom: u32[b + R.hom]! >>> 2, h4: h4 === 0 ? 0 : (h4 >>> 2) + out,
       },
       u32[b + R.local]!, u32[b + R.stride]!, u32[b + R.delaySteps]!, n, partial !== 0,
-      { lambda: this.c.homLambda, exponent: this.c.homExponent },
+      { lambda: this.c.homLambda, exponent: this.c.homExponent }, 0, this.c.surrogateFloorVolts,
     );
   }
 }

@@ -15,8 +15,8 @@
  */
 import {
   ALPHA_SYN, AVG_DECAY, BETA_PER_VOLT, DECAY_RATE, DEFAULT_MODEL_KNOBS, DELTA_RANDOM, DT_F32, E_REST_VOLTS, GAMMA,
-  KAPPA_MEM, LEARNING_RATE_SCHEMES, REFRACTORY_STEPS, RISE_DECAY, SURROGATE_FLOOR_VOLTS, THRESHOLD_VOLTS,
-  WEIGHT_UPDATE_STEPS, W_MAX, rmsMulOf, type ModelKnobs,
+  KAPPA_MEM, LEARNING_RATE_SCHEMES, REFRACTORY_STEPS, RISE_DECAY, THRESHOLD_VOLTS,
+  WEIGHT_UPDATE_STEPS, W_MAX, rmsMulOf, surrogateFloorOf, type ModelKnobs,
 } from './constants.js';
 
 /**
@@ -81,7 +81,7 @@ export function kernelConstantsOf(knobs: Readonly<ModelKnobs>): KernelConstants 
     homLambda: f(knobs.regulariser.strength),
     homExponent: knobs.regulariser.exponent,
     betaPerVolt: BETA_PER_VOLT,
-    surrogateFloorVolts: SURROGATE_FLOOR_VOLTS,
+    surrogateFloorVolts: surrogateFloorOf(knobs.surrogateFloorVolts),
     pspRate: DECAY_RATE,
     deltaRandom: DELTA_RANDOM,
     filterRate: DECAY_RATE,

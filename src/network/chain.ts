@@ -6,7 +6,7 @@
  * from config/ (docs: ../../README.md "Layout"; config, io and engine all read the shape here).
  */
 import {
-  DEFAULT_ELIGIBILITY_MODE, secondsToSteps, type EligibilityMode, type LearningRateKnobs, type RegulariserKnobs,
+  DEFAULT_ELIGIBILITY_MODE, DEFAULT_FEEDBACK_GATE, DEFAULT_SURROGATE_FLOOR_VOLTS, secondsToSteps, type FeedbackGate, type EligibilityMode, type LearningRateKnobs, type RegulariserKnobs,
 } from '../model/constants.js';
 import { resolveWiring, type ConnectionSpec } from './graph.js';
 import type { FeedbackMode, NetworkShape, OutputErrorMode } from './topology.js';
@@ -20,6 +20,10 @@ export interface ChainSpec {
   feedbackDelaySeconds: number;
   regulariser: RegulariserKnobs;
   learningRate: LearningRateKnobs;
+  /** σ' = 0 below this potential, null: no floor; absent: DEFAULT_SURROGATE_FLOOR_VOLTS. */
+  surrogateFloorVolts?: number | null | undefined;
+  /** Absent: DEFAULT_FEEDBACK_GATE. */
+  feedbackGate?: FeedbackGate | undefined;
   /** Random feedback: force this fraction of the feedback weights negative (absent: as drawn). */
   feedbackNegativeFraction?: number;
   /** A trials task's output error (absent: no trials task, target spikes). */
@@ -42,6 +46,8 @@ export function networkShape(spec: ChainSpec, sizes: { nInput: number; nOutput: 
     feedbackDelaySteps: secondsToSteps(spec.feedbackDelaySeconds),
     regulariser: { ...spec.regulariser },
     learningRate: { ...spec.learningRate },
+    feedbackGate: spec.feedbackGate ?? DEFAULT_FEEDBACK_GATE,
+    surrogateFloorVolts: spec.surrogateFloorVolts === undefined ? DEFAULT_SURROGATE_FLOOR_VOLTS : spec.surrogateFloorVolts,
     outputError: spec.trials?.outputError ?? 'target',
     feedbackNegativeFraction: spec.feedbackNegativeFraction ?? null,
     eligibility: spec.eligibility ?? DEFAULT_ELIGIBILITY_MODE,

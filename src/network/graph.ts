@@ -15,6 +15,8 @@ export interface ConnectionSpec {
   weightScale?: number | undefined;
   /** Whether the connection learns; default: as the chain connection into the same group. */
   plastic?: boolean | undefined;
+  /** Multiplies the learning rate η of its weight updates (§7.5); default 1. */
+  etaScale?: number | undefined;
   /** Spike transmission delay; default and, for now, the only value: the 0.8 ms minimum delay. */
   delaySeconds?: number | undefined;
 }
@@ -24,6 +26,8 @@ export interface ConnectionWiring {
   pre: number;
   post: number;
   weightScale: number;
+  /** Multiplier of η in its weight updates (1 unless the config says). */
+  etaScale: number;
   /** null: as the chain connection into `post`. */
   plastic: boolean | null;
 }
@@ -87,7 +91,7 @@ export function resolveWiring(specs: readonly ConnectionSpec[], hiddenLayers: nu
     const before = seen.get(key);
     if (before !== undefined) fail(`connects the same groups as connections[${before}] (one entry per pair)`);
     seen.set(key, i);
-    return { pre: pre!, post: post!, weightScale: s.weightScale ?? 1, plastic: s.plastic ?? null };
+    return { pre: pre!, post: post!, weightScale: s.weightScale ?? 1, etaScale: s.etaScale ?? 1, plastic: s.plastic ?? null };
   });
 }
 

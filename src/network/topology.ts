@@ -3,7 +3,7 @@
  * all-to-all connections between consecutive layers, with their delays and feedback wiring
  * (docs/model.md §5, §7.1, §7.4, §9). Pure data derived from the run options; no memory, no threads.
  */
-import { MIN_DELAY_STEPS, type EligibilityMode, type LearningRateKnobs, type RegulariserKnobs } from '../model/constants.js';
+import { MIN_DELAY_STEPS, type EligibilityMode, type FeedbackGate, type LearningRateKnobs, type RegulariserKnobs } from '../model/constants.js';
 import { connectionName, isChainPair, WiringError, type ConnectionWiring } from './graph.js';
 
 export type FeedbackMode = 'symmetric' | 'random' | 'uniform';
@@ -22,6 +22,10 @@ export interface NetworkShape {
   regulariser: RegulariserKnobs;
   /** The weight update's learning-rate scheme (docs/model.md §7.5). */
   learningRate: LearningRateKnobs;
+  /** σ' = 0 below this membrane potential (docs/model.md §7.2); null: no floor. */
+  surrogateFloorVolts: number | null;
+  /** Symmetric feedback: whether hidden layers gate the errors they send down by min(1, σ'/σ'(E_L)) (§7.4). */
+  feedbackGate: FeedbackGate;
   /**
    * The output error (docs/model.md §7.3): `target` spikes minus own spikes, or `classification`
    * (a trials task's window of opportunity; the target group's events then mark the windows).
@@ -63,6 +67,8 @@ export interface ConnectionInfo {
   delaySteps: number;
   /** Its post layer's nonzero errors are events for some other connection's inbox. */
   emitsErrorEvents: boolean;
+  /** Its events carry error·min(1, σ'/σ'(E_L)) of its post neurons (a hidden layer under symmetric feedback with `feedbackGate: surrogate`). */
+  gateErrorEvents: boolean;
   /** Where its inbox errIn gets events from: none, or the emitting connection and how. */
   feedback: { source: number; mode: FeedbackMode } | null;
   /** Random feedback adds −ρ·w·hom^a to the gradient of hidden layers (not with strength ρ = 0). */
@@ -75,6 +81,8 @@ export interface ConnectionInfo {
   errorFrom: number | null;
   /** Multiplier of the fan-in rule's initial weight scale (§5.3); 1 unless the config says. */
   weightScale: number;
+  /** Multiplier of η in its weight updates (§7.5); 1 unless the config says. */
+  etaScale: number;
   /** Presynaptic neurons of all connections into the post group: the fan-in of §5.3. */
   fanIn: number;
 }
@@ -130,8 +138,9 @@ export function buildTopology(shape: NetworkShape): Topology {
       index: c, name: connectionName(c, c + 1, L), chain: true,
       preGroup: c, postGroup: c + 1, nPre: groups[c]!.size, nPost: groups[c + 1]!.size,
       plastic, delaySteps, emitsErrorEvents, feedback,
+      gateErrorEvents: emitsErrorEvents && !isOutput && shape.feedback === 'symmetric' && shape.feedbackGate === 'surrogate' && shape.partial,
       regulariser: !isOutput && plastic && shape.feedback === 'random' && shape.regulariser.strength > 0,
-      isOutput, errorFrom: null, weightScale: chainEntry(c)?.weightScale ?? 1, fanIn: fanIn[c + 1]!,
+      isOutput, errorFrom: null, weightScale: chainEntry(c)?.weightScale ?? 1, etaScale: chainEntry(c)?.etaScale ?? 1, fanIn: fanIn[c + 1]!,
     });
   }
   // Added connections after the chain: each one's error source is computed earlier in the step.
@@ -142,9 +151,9 @@ export function buildTopology(shape: NetworkShape): Topology {
     connections.push({
       index: connections.length, name: connectionName(w.pre, w.post, L), chain: false,
       preGroup: w.pre, postGroup: w.post, nPre: groups[w.pre]!.size, nPost: groups[w.post]!.size,
-      plastic, delaySteps: source.delaySteps, emitsErrorEvents: false, feedback: null,
+      plastic, delaySteps: source.delaySteps, emitsErrorEvents: false, gateErrorEvents: false, feedback: null,
       regulariser: !source.isOutput && plastic && shape.feedback === 'random' && shape.regulariser.strength > 0,
-      isOutput: false, errorFrom: plastic ? source.index : null, weightScale: w.weightScale, fanIn: fanIn[w.post]!,
+      isOutput: false, errorFrom: plastic ? source.index : null, weightScale: w.weightScale, etaScale: w.etaScale, fanIn: fanIn[w.post]!,
     });
   }
   return { shape, groups, connections, inputGroup: 0, outputGroup, targetGroup, outputConnection: L };

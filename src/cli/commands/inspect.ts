@@ -53,7 +53,8 @@ Examples:
       const schedule = scheduleFor(config, task);
       const out: string[] = [];
       out.push(`task: ${task.description}`);
-      out.push(`feedback ${config.feedback}, partial ${config.partial}, learnHidden ${config.learnHidden}, η ${config.eta}, w0 ${config.w0}, seed ${config.seed}`);
+      out.push(`feedback ${config.feedback}, partial ${config.partial}, learnHidden ${config.learnHidden}, η ${config.eta}, w0 ${config.w0}, seed ${config.seed}, ` +
+        `σ' floor ${config.surrogateFloorVolts === null ? 'none' : `${config.surrogateFloorVolts} V`}, feedbackGate ${config.feedbackGate}`);
       out.push('', `groups (partitioned round-robin over ${R} rank${R > 1 ? 's' : ''}: id g on rank g mod ${R}):`);
       for (const g of topology.groups) {
         const parts = Array.from({ length: R }, (_, r) => localCount(g.size, r, R));
@@ -66,9 +67,10 @@ Examples:
         total += n;
         const kind = c.chain ? '' : c.preGroup === c.postGroup ? ' (recurrent, self-synapses held at 0)' : ' (added)';
         const error = c.errorFrom === null ? '' : `, error of ${topology.connections[c.errorFrom]!.name}`;
-        const scale = c.weightScale === 1 ? '' : `, weight scale ${c.weightScale}`;
+        const scale = (c.weightScale === 1 ? '' : `, weight scale ${c.weightScale}`) + (c.etaScale === 1 ? '' : `, η scale ${c.etaScale}`);
+        const gate = c.gateErrorEvents ? `, sends its errors × min(1, σ'/σ'(E_L))` : '';
         out.push(`  ${topology.groups[c.preGroup]!.spkName} → ${topology.groups[c.postGroup]!.spkName}: ${n.toLocaleString('en')} synapses, ` +
-          `${c.plastic ? `plastic, eligibility delay ${c.delaySteps} steps` : 'static'}${c.feedback ? `, ${c.feedback.mode} feedback` : ''}${error}${scale}, ` +
+          `${c.plastic ? `plastic, eligibility delay ${c.delaySteps} steps` : 'static'}${c.feedback ? `, ${c.feedback.mode} feedback` : ''}${error}${gate}${scale}, ` +
           `initial σ = w0${c.weightScale === 1 ? '' : `·${c.weightScale}`}/√${c.fanIn} — ${c.name}${kind}`);
       }
       out.push(`  total ${total.toLocaleString('en')} synapses`);

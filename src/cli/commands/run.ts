@@ -26,10 +26,10 @@ import { DEFAULT_WATCH_PORT, serveRunFolder } from '../../report/watch.js';
 import { createProgressReporter } from '../../report/progress.js';
 import {
   coresPerLocalProcess, deprecatedMsOption, integerBetween, parseCount, parseNonNegative, parsePositive, parsePositiveInt, parseSeed,
-  parseSizeList, parseThreads, secondsFlag,
+  parseSizeList, parseThreads, parseVoltsOrNone, secondsFlag,
 } from '../options.js';
 import {
-  DEFAULT_ELIGIBILITY_MODE, DEFAULT_LEARNING_RATE, DEFAULT_REGULARISER, ELIGIBILITY_MODES, MAX_REGULARISER_EXPONENT,
+  DEFAULT_ELIGIBILITY_MODE, DEFAULT_LEARNING_RATE, DEFAULT_FEEDBACK_GATE, DEFAULT_REGULARISER, DEFAULT_SURROGATE_FLOOR_VOLTS, ELIGIBILITY_MODES, FEEDBACK_GATES, MAX_REGULARISER_EXPONENT,
 } from '../../model/constants.js';
 
 interface RunCliOptions {
@@ -59,6 +59,9 @@ interface RunCliOptions {
   eligibility?: 'recursive' | 'blocked';
   tauRmsSeconds?: number;
   rmsEpsilon?: number;
+  /** `none`: no floor (null in the config). */
+  surrogateFloorVolts?: number | 'none';
+  feedbackGate?: 'surrogate' | 'none';
   partial?: boolean;
   learnHidden?: boolean;
   recurrent?: boolean;
@@ -123,6 +126,8 @@ export function register(program: Command): void {
     .option('--tau-rms-seconds <s>', `memory of the rmsprop/rmaxprop normaliser (default ${DEFAULT_LEARNING_RATE.tauRmsSeconds})`, parsePositive)
     .option('--rms-epsilon <x>', `guard ε of the rmsprop/rmaxprop normaliser (default ${DEFAULT_LEARNING_RATE.epsilon})`, parseNonNegative)
     .addOption(new Option('--eligibility <mode>', `eligibility pass: recursive (the reference) or blocked (faster, rounded differently; docs/model.md §7.7) (default ${DEFAULT_ELIGIBILITY_MODE})`).choices([...ELIGIBILITY_MODES]))
+    .option('--surrogate-floor-volts <v|none>', `σ' = 0 below this membrane potential, none = no floor (default ${DEFAULT_SURROGATE_FLOOR_VOLTS ?? 'none'})`, parseVoltsOrNone)
+    .addOption(new Option('--feedback-gate <gate>', `symmetric feedback between hidden layers: surrogate passes a layer's errors down times min(1, σ'/σ'(rest)), none ungated (default ${DEFAULT_FEEDBACK_GATE})`).choices([...FEEDBACK_GATES]))
     .option('--no-partial', 'use σ\' ≡ 1 instead of the surrogate derivative')
     .option('--no-learn-hidden', 'train only the output layer')
     .option('--recurrent', 'add a recurrent connection of every hidden layer onto itself (config: "connections")')
@@ -223,7 +228,7 @@ Examples:
       if (opts.resume !== undefined) {
         const semantic = ['seed', 'blocks', 'blockSeconds', 'feedback', 'hidden', 'input', 'target', 'grid', 'eta', 'w0', 'nInput', 'nOutput', 'feedbackDelaySeconds', 'feedbackDelayMs',
           'regulariserStrength', 'regulariserExponent', 'regulariserTauSeconds', 'regulariserTauMs', 'learningRateScheme', 'tauRmsSeconds', 'rmsEpsilon',
-          'eligibility', 'name', 'strict', 'recurrent', 'skip'] as const;
+          'surrogateFloorVolts', 'feedbackGate', 'eligibility', 'name', 'strict', 'recurrent', 'skip'] as const;
         const given = semantic.filter((k) => opts[k] !== undefined);
         if (configFile !== undefined || given.length > 0) {
           const hint = given.includes('blocks') ? ' (to train more blocks, resume <name>.trained.netstate with --extend N)' : '';
@@ -241,6 +246,8 @@ Examples:
           regulariser: definedOnly({ strength: opts.regulariserStrength, exponent: opts.regulariserExponent, tauSeconds: regulariserTauSeconds }),
           learningRate: definedOnly({ scheme: opts.learningRateScheme, tauRmsSeconds: opts.tauRmsSeconds, epsilon: opts.rmsEpsilon }),
           eligibility: opts.eligibility,
+          surrogateFloorVolts: opts.surrogateFloorVolts === 'none' ? null : opts.surrogateFloorVolts,
+          feedbackGate: opts.feedbackGate,
           partial: opts.partial === false ? false : undefined,
           learnHidden: opts.learnHidden === false ? false : undefined,
         };
