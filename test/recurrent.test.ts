@@ -38,7 +38,7 @@ describe('the connections config', () => {
     expect(bad([{ from: 'input', to: 'output' }, { from: 'input', to: 'output' }])).toThrow('connects the same groups as connections[0]');
     expect(bad([{ from: 'input', to: 'hidden1', plastic: false }, { from: 'hidden1', to: 'hidden1', plastic: true }]))
       .toThrow('hidden1_to_hidden1 cannot learn while input_to_hidden1 is static');
-    expect(bad([{ from: 'input', to: 'hidden1', weight: 1 }])).toThrow('unknown key "weight" in connections.0 (known: from, to, weightScale, plastic, delaySeconds)');
+    expect(bad([{ from: 'input', to: 'hidden1', weight: 1 }])).toThrow('unknown key "weight" in connections.0 (known: from, to, weightScale, plastic, etaScale, delaySeconds)');
     expect(bad([{ from: 'hidden1', to: 'hidden1', delaySeconds: 0.8e-3 }])).not.toThrow();
   });
 
