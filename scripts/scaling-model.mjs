@@ -25,8 +25,8 @@ const { values: o } = parseArgs({
     // Measured here (README, Scaling model): `superspike bench --network 200-1024-200 --workers 1`,
     // and `node scripts/measure-step-costs.mjs` for the two per-step costs.
     'synapse-rate': { type: 'string', default: '2.58e9' },   // 200-1024-200: synapse updates/s of one rank
-    'step-us': { type: 'string', default: '3.7' },           // 10-8-1: wall per step of a rank of a network with no work
-    'neuron-ns': { type: 'string', default: '0.89' },        // the presynaptic side alone, per neuron and step (4000 inputs)
+    'step-us': { type: 'string', default: '2.44' },          // 10-8-1: wall per step of a rank of a network with no work
+    'neuron-ns': { type: 'string', default: '1.02' },        // the presynaptic side alone, per neuron and step (4000 inputs)
     // Measured here (docs/mpi-binding.md, fastest batches): shared memory 1.8–3.3 µs, TCP loopback 13 µs.
     'alpha-us': { type: 'string', default: '1.5' },         // InfiniBand HDR, MPI small-message latency
     'beta-gbs': { type: 'string', default: '20' },           // InfiniBand HDR 200 Gb/s, achievable
