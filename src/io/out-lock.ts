@@ -101,16 +101,20 @@ export function checkOutLockFree(dir: string): void {
   const file = path.join(dir, OUT_LOCK_FILE);
   const holder = readLock(file);
   if (holder === null) return;
+  const here = os.hostname();
+  if (holder.host !== here || processAlive(holder.pid)) throw lockHeldError(dir, file, holder, here);
+}
+
+/** The one-line refusal of a folder whose lock `holder` keeps (on another host, or a live process here). */
+function lockHeldError(dir: string, file: string, holder: OutLockInfo, here: string): UserError {
   const since = holder.startedAt ? ` since ${holder.startedAt}` : '';
-  if (holder.host !== os.hostname()) {
-    throw new UserError(`${dir} is locked by superspike process ${holder.pid} on host ${holder.host}${since}; remove ${file} if that run is over`);
+  if (holder.host !== here) {
+    return new UserError(`${dir} is locked by superspike process ${holder.pid} on host ${holder.host}${since}; remove ${file} if that run is over`);
   }
-  if (processAlive(holder.pid)) {
-    throw new UserError(
-      `${dir} is in use by superspike process ${holder.pid} on ${holder.host}${since}: wait for it or choose another --out ` +
-        `(remove ${OUT_LOCK_FILE} only if that process is not a superspike run)`,
-    );
-  }
+  return new UserError(
+    `${dir} is in use by superspike process ${holder.pid} on ${holder.host}${since}: wait for it or choose another --out ` +
+      `(remove ${OUT_LOCK_FILE} only if that process is not a superspike run)`,
+  );
 }
 
 /**
@@ -249,17 +253,8 @@ export function acquireOutLock(dir: string, opts: OutLockOptions = {}): OutLock 
         fs.renameSync(temp, file);
         break;
       }
-      const since = holder.startedAt ? ` since ${holder.startedAt}` : '';
-      if (holder.host !== info.host) {
-        throw new UserError(
-          `${dir} is locked by superspike process ${holder.pid} on host ${holder.host}${since}; remove ${file} if that run is over`,
-        );
-      }
-      if (processAlive(holder.pid) || attempt > TAKEOVER_ATTEMPTS) {
-        throw new UserError(
-          `${dir} is in use by superspike process ${holder.pid} on ${holder.host}${since}: wait for it or choose another --out ` +
-            `(remove ${OUT_LOCK_FILE} only if that process is not a superspike run)`,
-        );
+      if (holder.host !== info.host || processAlive(holder.pid) || attempt > TAKEOVER_ATTEMPTS) {
+        throw lockHeldError(dir, file, holder, info.host);
       }
       // Two processes may find the same stale lock at once. Checking it and removing it must be
       // one step, or one could remove the fresh lock the other just took: the takeover happens
