@@ -19,7 +19,7 @@
  */
 import { kernelRegionWords, type Kernels } from '../model/kernels.js';
 import { MIN_DELAY_STEPS, PRE_DECAY } from '../model/constants.js';
-import { CTRL, RING_SLOTS, kernelRegionOf, pEffRingRows, type MemoryLayout } from '../network/layout.js';
+import { CTRL, RING_SLOTS, kernelRegionOf, type MemoryLayout } from '../network/layout.js';
 import type { Topology } from '../network/topology.js';
 import { RankAbortedError } from './exchange.js';
 
@@ -87,7 +87,7 @@ export class PresynapticWork {
         .map((c) => {
           const reg = region.connections[c.index]!;
           return {
-            region: o.layout.presynapticRegions[c.index]!, ringRows: pEffRingRows(reg.batchRows), mirrorRows: reg.batchRows - 1,
+            region: o.layout.presynapticRegions[c.index]!, ringRows: reg.pEffRingRows, mirrorRows: reg.batchRows - 1,
             rowBytes: reg.prePitch * 4, pEff: reg.pEff,
           };
         });
