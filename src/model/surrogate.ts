@@ -1,5 +1,6 @@
 /**
- * SuperSpike's surrogate derivative σ'(U) = β/(1 + β·|U − θ|)², zero below the floor (default −80 mV, config `surrogateFloorVolts`; −∞ = none; docs/model.md §7.2),
+ * SuperSpike's surrogate derivative σ'(U) = β/(1 + β·|U − θ|)², zero below the floor (config
+ * `surrogateFloorVolts`; default none, −∞, as in the paper; Auryn's code: −80 mV; docs/model.md §7.2),
  * evaluated in float32 in a fixed operation order.
  */
 import { BETA_PER_VOLT, E_REST_VOLTS, SURROGATE_FLOOR_VOLTS, THRESHOLD_VOLTS } from './constants.js';
