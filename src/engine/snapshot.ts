@@ -48,8 +48,13 @@ export class MemoryFetcher implements RegionFetcher {
 }
 
 const EMPTY_F32 = new Float32Array(0);
-/** Synapses (4 bytes each) of one fetch of a synaptic field: bounds what is in transit at the root. */
-const FETCH_CHUNK_ELEMENTS = 1 << 20;
+/**
+ * Synapses (4 bytes each) of one fetch of a synaptic field: bounds what is in transit at the root.
+ * 2¹⁷ (512 KiB): with 2²⁰ the root's gather buffers and MPI's own for them kept process 0 ~30 MiB
+ * above the others on 1000-8192-1000 × 2 processes (issue 16, point 4); the extra collectives
+ * (≈ 125 per field at that size, at block ends only) cost nothing measurable.
+ */
+const FETCH_CHUNK_ELEMENTS = 1 << 17;
 const EMPTY_I32 = new Int32Array(0);
 
 export class NetworkView extends RegionView {
@@ -90,13 +95,19 @@ export class NetworkView extends RegionView {
     const strides = Array.from({ length: ranks }, (_, r) => this.conn(r, c).stride);
     let sum = 0;
     this.forEachRowChunk(c, field, (arrays, j0, j1) => {
+      // The running sum in a local, not the captured `sum`: a captured float is a context slot,
+      // and every `+=` on it allocated a heap number — 16 bytes per synapse of garbage at every
+      // block end (≈ 1 GiB at 1000-8192-1000), whose young generation process 0 alone kept
+      // resident. Same additions in the same order: the same bits.
+      let acc = sum;
       for (let j = j0; j < j1; j++) {
         for (let k = 0; k < info.nPost; k++) {
           const r = ownerRank(k, ranks);
           const a = arrays[r]!;
-          sum += a.f32[a.base + (j - j0) * strides[r]! + localIndex(k, ranks)]!;
+          acc += a.f32[a.base + (j - j0) * strides[r]! + localIndex(k, ranks)]!;
         }
       }
+      sum = acc;
     });
     return sum;
   }
