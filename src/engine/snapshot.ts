@@ -88,28 +88,48 @@ export class NetworkView extends RegionView {
     }
   }
 
-  /** Sum of a synaptic field over all synapses in ascending (j, k), in float64. */
+  /**
+   * Sum of a synaptic field over all synapses in ascending (j, k), in float64. The root does this
+   * for every block's statistics over the whole output connection, so the loop is two table
+   * lookups per synapse (each post's rank and local index, from partition.ts once per size), not
+   * a division and a modulo.
+   */
   sumSynapses(c: number, field: SynField): number {
     const info = this.topology.connections[c]!;
     const { ranks } = this;
-    const strides = Array.from({ length: ranks }, (_, r) => this.conn(r, c).stride);
+    const { owner, local } = this.postTables(info.nPost);
+    const strides = Int32Array.from({ length: ranks }, (_, r) => this.conn(r, c).stride);
+    const rowBase = new Int32Array(ranks);
     let sum = 0;
     this.forEachRowChunk(c, field, (arrays, j0, j1) => {
+      // Every rank's array is a view of the same buffer (the shared memory, or the root's receive buffer).
+      const f32 = arrays[0]!.f32;
       // The running sum in a local, not the captured `sum`: a captured float is a context slot,
-      // and every `+=` on it allocated a heap number — 16 bytes per synapse of garbage at every
-      // block end (≈ 1 GiB at 1000-8192-1000), whose young generation process 0 alone kept
-      // resident. Same additions in the same order: the same bits.
+      // and every `+=` on it allocated a heap number. Same additions in the same order: the same bits.
       let acc = sum;
       for (let j = j0; j < j1; j++) {
-        for (let k = 0; k < info.nPost; k++) {
-          const r = ownerRank(k, ranks);
-          const a = arrays[r]!;
-          acc += a.f32[a.base + (j - j0) * strides[r]! + localIndex(k, ranks)]!;
-        }
+        for (let r = 0; r < ranks; r++) rowBase[r] = arrays[r]!.base + (j - j0) * strides[r]!;
+        for (let k = 0; k < info.nPost; k++) acc += f32[rowBase[owner[k]!]! + local[k]!]!;
       }
       sum = acc;
     });
     return sum;
+  }
+
+  private readonly tables = new Map<number, { owner: Int32Array; local: Int32Array }>();
+
+  /** Each post's owning rank and local index, for a group of `size` (partition.ts), built once. */
+  private postTables(size: number): { owner: Int32Array; local: Int32Array } {
+    let t = this.tables.get(size);
+    if (t === undefined) {
+      t = { owner: new Int32Array(size), local: new Int32Array(size) };
+      for (let k = 0; k < size; k++) {
+        t.owner[k] = ownerRank(k, this.ranks);
+        t.local[k] = localIndex(k, this.ranks);
+      }
+      this.tables.set(size, t);
+    }
+    return t;
   }
 
   /** Sum of a per-post field over the real posts in ascending id, in float64. */
