@@ -10,12 +10,18 @@
 //                                             threads (src/engine/presynaptic-work.ts), at c_n per
 //                                             neuron and step; c_step is the fixed cost of one rank's
 //                                             step (the loop, kernel calls, merges), repeated by every rank
-//   bytes(P, T) = 4·(1 + T·8·(G + E)) + 4·spikes/P + 8·events/P   (mpi-link.ts packs exactly this:
+//   bytes(P, T) = 4·(2 + T·8·(G + E)) + 4·spikes/P + 8·events/P   (mpi-link.ts packs exactly this:
 //                                             a count per group and emitting connection per rank and
 //                                             step, then the ids and error values that fired)
-//   exchange(P) = 2·⌈log₂P⌉·α + (P − 1)·bytes/β   (allgather of the sizes, then allgatherv of the lists;
+//   exchange(P) = ⌈log₂P⌉·α + (P − 1)·inline/β   (one allgatherv of fixed inline blocks, mpi-link.ts: the counts
+//                                             plus 1.5 KiB of lists, less beyond 32 processes; a second
+//                                             collective only when the lists overflow;
 //                                             recursive doubling for latency, ring for bandwidth)
-//   wall(R)     = compute(R) + exchange(P)     with P = R/T processes of T threads
+//   block(P)    = b + s·W + (P − 1)/P·20·W/β       once per block of B simulated seconds, at the root
+//                                             while every rank is parked (engine/statistics.ts): a
+//                                             fixed b, then five fields of the W output synapses
+//                                             gathered (4 bytes each) and summed at s per synapse
+//   wall(R)     = compute(R) + exchange(P) + block(P)·0.8 ms/B     with P = R/T processes of T threads
 // Weight exchanges (symmetric feedback, once per 5000 steps) add (P−1)·w·4/β per 625 intervals and
 // are included; load imbalance and OS noise are not (the measured s absorbs some of them).
 import { parseArgs } from 'node:util';
@@ -26,6 +32,9 @@ const { values: o } = parseArgs({
     // and `node scripts/measure-step-costs.mjs` for the two per-step costs.
     'synapse-rate': { type: 'string', default: '2.58e9' },   // 200-1024-200: synapse updates/s of one rank
     'step-us': { type: 'string', default: '2.44' },          // 10-8-1: wall per step of a rank of a network with no work
+    'block-ms': { type: 'string', default: '0' },            // 10-8-1: fixed wall per block end
+    'stat-ns': { type: 'string', default: '0' },             // a block end's statistics per output synapse (root)
+    'block-seconds': { type: 'string', default: '6.1' },     // simulated seconds per block (config/default.json)
     'neuron-ns': { type: 'string', default: '1.02' },        // the presynaptic side alone, per neuron and step (4000 inputs)
     // Measured here (docs/mpi-binding.md, fastest batches): shared memory 1.8–3.3 µs, TCP loopback 13 µs.
     'alpha-us': { type: 'string', default: '1.5' },         // InfiniBand HDR, MPI small-message latency
@@ -54,15 +63,21 @@ function model(sizes, R, T) {
   const E = 1; // emitting connections (symmetric, one hidden layer: the output connection)
   const spikes = (nIn * rIn + nHid * rHid + nOut * rOut + nOut * rTgt) * INTERVAL;
   const events = nOut * (rOut + rTgt) * INTERVAL;     // an output error is nonzero where a spike or target fell
-  const bytes = 4 * (1 + T * 8 * (G + E)) + (4 * spikes) / P + (8 * events) / P;
+  const bytes = 4 * (2 + T * 8 * (G + E)) + (4 * spikes) / P + (8 * events) / P;
+  const inline = 4 * (2 + T * 8 * (G + E)) + 4 * Math.max(64, Math.min(384, Math.ceil(12288 / P)));    // the block every process sends (mpi-link.ts inlineWordsOf)
   const weightBytes = (nHid * nOut * 4) / P;          // shared output weights per process, every 625 intervals
-  const exchange = P === 1 ? 0 : 2 * Math.ceil(Math.log2(P)) * alpha + ((P - 1) * bytes) / beta + ((P - 1) * weightBytes) / beta / 625;
-  const wall = compute + exchange;
-  return { synapses, T1, compute, exchange, bytes, P, wallPerSimSecond: wall / INTERVAL, speedup: T1 / wall };
+  // A second collective only when the lists overflow the inline block.
+  const overflow = bytes > inline ? Math.ceil(Math.log2(P)) * alpha + ((P - 1) * (bytes - inline)) / beta : 0;
+  const exchange = P === 1 ? 0 : Math.ceil(Math.log2(P)) * alpha + ((P - 1) * inline) / beta + overflow + ((P - 1) * weightBytes) / beta / 625;
+  const blockCost = (P) => num('block-ms') * 1e-3 + nHid * nOut * num('stat-ns') * 1e-9 + ((P - 1) / P) * (20 * nHid * nOut) / beta;
+  const perInterval = (P) => (blockCost(P) * INTERVAL) / num('block-seconds');
+  const wall = compute + exchange + perInterval(P);
+  return { synapses, T1: T1 + perInterval(1), compute, exchange, bytes, P, wallPerSimSecond: wall / INTERVAL, speedup: (T1 + perInterval(1)) / wall };
 }
 
 console.log(`scaling model: α = ${o['alpha-us']} µs, β = ${o['beta-gbs']} GB/s (InfiniBand HDR), ` +
   `${o['synapse-rate']} synapse updates/s per rank, ${o['step-us']} µs per step, ${o['neuron-ns']} ns per presynaptic neuron per step, ` +
+  `${o['block-ms']} ms + ${o['stat-ns']} ns per output synapse per block of ${o['block-seconds']} s, ` +
   `rates ${o.rates} Hz (input, hidden, output, target)\n`);
 for (const T of [1, num('threads')]) {
   console.log(T === 1 ? '## one rank per process (P = R)' : `## hybrid: ${T} rank threads per process (P = R/${T} hosts)`);

@@ -72,6 +72,19 @@ describe.skipIf(gate.skip)('ranks in several processes (MPI)', () => {
     }
   });
 
+  it('gives the same bytes when the interval lists overflow the inline block (the second collective, 2×2 and 3×1)', async () => {
+    const config = configFile('symmetric');
+    const reference = tempDir('mpi-inline-ref');
+    threads([config, '--workers', '1', '--out', reference]);
+    for (const [np, t] of [[2, 2], [3, 1]] as const) {
+      // 4 words: the length, the stop flag and two more; every interval packs at least a count per
+      // group and step (more than 4 words), so every exchange takes the second collective.
+      const dir = tempDir(`mpi-inline-${np}x${t}`);
+      await processes(np, [config, '--workers', String(t), '--out', dir, '--mpi-inline-words', '4']);
+      await expectSame(dir, reference, `${np}×${t}, 4-word inline block`);
+    }
+  });
+
   it('gives the same bytes forced over TCP loopback (random feedback)', async () => {
     const config = configFile('random');
     const reference = tempDir('mpi-tcp-ref');

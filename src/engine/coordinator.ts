@@ -132,7 +132,7 @@ class Coordinator {
     this.control.reset();
     this.view = new NetworkView(this.memory, this.layout, this.topology,
       runtime ? new CollectiveFetcher(runtime, this.layout, this.memory) : undefined);
-    this.link = runtime && placement!.processes > 1 ? new MpiLink(runtime.comm, placement!, this.layout, this.topology, this.memory) : null;
+    this.link = runtime && placement!.processes > 1 ? new MpiLink(runtime.comm, placement!, this.layout, this.topology, this.memory, options.testHooks?.mpiInlineWords) : null;
     // Process-wide: the rank thread that drives the link waits as this decides (mpi-link.ts).
     if (this.link) runtime!.comm.setWaitPolicy?.(this.oversubscribed ? 0 : MPI_POLITE_SPIN_MICROS, MPI_POLITE_SLEEP_MICROS);
     this.liveTimings = new Float64Array(new SharedArrayBuffer(this.ranks * LIVE_TIMING_FIELDS * 8));

@@ -4,9 +4,13 @@
  *
  * Interval exchange: the process packs, for each of its ranks and each step of the interval that
  * just ended, every group's spike list and every emitting connection's error events (count, ids,
- * values), plus one stop flag; one allgather of the sizes and one allgatherv later every process
- * unpacks the others' lists into its mirrors of their ranks at the same ring slots. The rank
- * loop then merges exactly the lists it would have read in one process: same bytes.
+ * values), plus one stop flag, behind its length. One collective of a fixed block per process
+ * (`inlineWordsOf`) carries all of it whenever every process's lists fit (the usual case: a few
+ * hundred bytes); only when some do not, a second one carries the rest, and every process knows so from
+ * the lengths the first delivered. Every process then unpacks the others' lists into its mirrors
+ * of their ranks at the same ring slots. The rank loop then merges exactly the lists it would have
+ * read in one process: same bytes. One collective instead of two (the sizes, then the lists)
+ * halves the meetings per interval, each of which costs a wake-up when a process waits politely.
  *
  * Weight exchange (symmetric feedback): after a weight update, each rank's weights of the shared
  * connections are broadcast by its process into every other process's mirror of it, in place.
@@ -39,16 +43,50 @@ export interface LinkStats {
 export const MPI_POLITE_SPIN_MICROS = 30;
 export const MPI_POLITE_SLEEP_MICROS = 10;
 
+/**
+ * Words (4 bytes) of ids and error values an interval's first collective carries per process,
+ * beyond its fixed words (length, stop flag and a count per group, emitting connection, rank and
+ * step), for P processes: 384 (1.5 KiB) up to 32 processes, which holds the lists of the largest
+ * measured interval (≈ 250 bytes per process at 1000-8192-1000, README) six times over; beyond,
+ * 12 288 / P words but at least 64, so that every process receives at most 48 KiB of it (about
+ * 2.5 µs at 20 GB/s) where the collective it saves costs ⌈log₂P⌉·α — and each process's share of
+ * the lists shrinks as 1/P too.
+ */
+export function inlineListWords(processes: number): number {
+  return Math.max(64, Math.min(384, Math.ceil(12288 / processes)));
+}
+
+/** Words of the inline block: the fixed words of the process with the most ranks, plus inlineListWords. */
+export function inlineWordsOf(layout: MemoryLayout, topology: Topology, processRanks: readonly (readonly number[])[]): number {
+  const emitting = topology.connections.filter((c) => c.emitsErrorEvents).length;
+  let fixed = 0;
+  for (const ranks of processRanks) {
+    let words = 2;
+    for (const r of ranks) words += MIN_DELAY_STEPS * (layout.rankRegions[r]!.groups.length + emitting);
+    fixed = Math.max(fixed, words);
+  }
+  return fixed + inlineListWords(processRanks.length);
+}
+
 export class MpiLink implements InterProcessLink {
   readonly stats: LinkStats = { intervals: 0, intervalBytesSent: 0, weightExchanges: 0, weightBytesSent: 0, mpiSeconds: 0 };
   private readonly i32: Int32Array;
   private readonly u32: Uint32Array;
   private readonly send: Uint32Array;
+  /** The first collective's blocks (inlineWords per process), what did not fit, and every process's words reassembled. */
+  private readonly recvInline: Uint32Array;
+  private readonly recvRest: Uint32Array;
   private readonly recv: Uint32Array;
+  /** Bytes per process beyond its inline block (the second collective), and the fixed counts of the first. */
   private readonly sizes: Int32Array;
+  private readonly inlineCounts: Int32Array;
+  private readonly inlineDispls: Int32Array;
+  /** Where each process's words start in `recv`. */
+  private readonly starts: Int32Array;
   private readonly emitting: number[];
   private readonly shared: number[];
   private readonly processRanks: number[][];
+  private readonly inlineWords: number;
 
   constructor(
     private readonly comm: Collectives,
@@ -56,16 +94,26 @@ export class MpiLink implements InterProcessLink {
     private readonly layout: MemoryLayout,
     private readonly topology: Topology,
     memory: WebAssembly.Memory,
+    /** The inline block's words (every process must pass the same); tests pass small ones. Default: inlineWordsOf. */
+    inlineWords?: number,
   ) {
     this.i32 = new Int32Array(memory.buffer);
     this.u32 = new Uint32Array(memory.buffer);
     this.emitting = topology.connections.filter((c) => c.emitsErrorEvents).map((c) => c.index);
     this.shared = sharedWeightConnections(topology);
     this.processRanks = Array.from({ length: placement.processes }, (_, p) => ranksOfProcess(p, placement.ranksPerProcess));
-    const capacity = this.processRanks.map((ranks) => maxIntervalWords(layout, topology, ranks));
+    this.inlineWords = inlineWords ?? inlineWordsOf(layout, topology, this.processRanks);
+    if (!Number.isInteger(this.inlineWords) || this.inlineWords < 2) throw new RangeError(`the inline block needs at least 2 words (length and stop flag), got ${this.inlineWords}`);
+    // Each process's packed words behind a length word; at least the inline block.
+    const capacity = this.processRanks.map((ranks) => Math.max(this.inlineWords, 1 + maxIntervalWords(layout, topology, ranks)));
     this.send = new Uint32Array(capacity[placement.process]!);
+    this.recvInline = new Uint32Array(placement.processes * this.inlineWords);
+    this.recvRest = new Uint32Array(capacity.reduce((a, b) => a + b - this.inlineWords, 0));
     this.recv = new Uint32Array(capacity.reduce((a, b) => a + b, 0));
     this.sizes = new Int32Array(placement.processes);
+    this.inlineCounts = new Int32Array(placement.processes).fill(this.inlineWords * 4);
+    this.inlineDispls = displacements(this.inlineCounts);
+    this.starts = new Int32Array(placement.processes);
   }
 
   exchangeInterval(clock: number, stopHere: boolean): boolean {
@@ -78,8 +126,9 @@ export class MpiLink implements InterProcessLink {
    */
   exchangeSteps(fromStep: number, to: number, stopHere: boolean): boolean {
     const { i32, u32, send, layout } = this;
-    send[0] = stopHere ? 1 : 0;
-    let at = 1;
+    // send[0]: the words packed (length word included); send[1]: the stop flag; then the lists.
+    send[1] = stopHere ? 1 : 0;
+    let at = 2;
     for (const r of layout.localRanks) {
       const region = layout.rankRegions[r]!;
       for (let step = fromStep; step < to; step++) {
@@ -104,21 +153,55 @@ export class MpiLink implements InterProcessLink {
         }
       }
     }
+    send[0] = at;
     const t0 = performance.now();
-    this.comm.allgatherInt32(at * 4, this.sizes);
-    const displs = displacements(this.sizes);
-    this.comm.allgatherv(send.subarray(0, at), this.recv, this.sizes, displs);
+    const sent = this.gather(at);
     this.stats.mpiSeconds += (performance.now() - t0) / 1000;
     this.stats.intervals++;
-    this.stats.intervalBytesSent += at * 4;
+    this.stats.intervalBytesSent += sent;
     let stop = false;
     for (let p = 0; p < this.placement.processes; p++) {
-      let from = displs[p]! >> 2;
+      let from = this.starts[p]! + 1;
       if (this.recv[from++] !== 0) stop = true;
       if (p === this.placement.process) continue;
       for (const r of this.processRanks[p]!) from = this.unpackRank(r, from, fromStep, to);
     }
     return stop;
+  }
+
+  /**
+   * Every process's `words` packed words (send[0…words), length word first) into `recv`, process
+   * after process from `starts[p]`: the inline blocks, then — only when some process's words did
+   * not fit — the rest of each. Returns the bytes of this process's packed words (its inline block
+   * is padded to inlineWords on the wire).
+   */
+  private gather(words: number): number {
+    const { send, recvInline, recvRest, recv, sizes, starts } = this;
+    const P = this.placement.processes;
+    this.comm.allgatherv(send.subarray(0, this.inlineWords), recvInline, this.inlineCounts, this.inlineDispls);
+    let overflow = false;
+    for (let p = 0; p < P; p++) {
+      const total = recvInline[p * this.inlineWords]!;
+      sizes[p] = Math.max(0, total - this.inlineWords) * 4;
+      if (sizes[p]! > 0) overflow = true;
+    }
+    const restDispls = overflow ? displacements(sizes) : null;
+    if (restDispls !== null) {
+      this.comm.allgatherv(send.subarray(this.inlineWords, Math.max(this.inlineWords, words)), recvRest, sizes, restDispls);
+    }
+    let at = 0;
+    for (let p = 0; p < P; p++) {
+      const total = recvInline[p * this.inlineWords]!;
+      starts[p] = at;
+      recv.set(recvInline.subarray(p * this.inlineWords, p * this.inlineWords + Math.min(total, this.inlineWords)), at);
+      if (total > this.inlineWords) {
+        const rest = restDispls![p]! >> 2;
+        recv.set(recvRest.subarray(rest, rest + total - this.inlineWords), at + this.inlineWords);
+      }
+      at += total;
+    }
+    // The packed lists (what the model counts), not the inline block's padding.
+    return words * 4;
   }
 
   /** Writes rank r's lists of steps [fromStep, toStep) from recv[at…] into its mirror. */

@@ -26,6 +26,8 @@ export interface TestHooks {
   /** Sleep a seeded random 0…jitterMicros µs before every exchange and after publishing a shared pass. */
   jitterMicros?: number;
   jitterSeed?: number;
+  /** Words of the MPI interval exchange's inline block (mpi-link.ts inlineWordsOf); small values force its second collective. */
+  mpiInlineWords?: number;
 }
 
 export interface ProgressEvent {

@@ -74,7 +74,7 @@ export function runRankTask(data: RankTaskData): RankOutcome {
   const control = new ControlBlock(data.memory.buffer, layout, data.threads);
   // Several processes: this thread may be the one that drives an exchange (process-group.ts).
   const link = placement !== null && placement.processes > 1
-    ? new MpiLink(requireMpi('ranks in several processes') as Collectives, placement, layout, topology, data.memory)
+    ? new MpiLink(requireMpi('ranks in several processes') as Collectives, placement, layout, topology, data.memory, data.settings.testHooks?.mpiInlineWords)
     : null;
   const transport = new SharedMemoryTransport(data.hosted[0]!, control, data.settings.barrierSpin, link);
   // Every rank binds the constants of the same shape: the config's knobs reach all kernels alike.

@@ -87,6 +87,7 @@ interface RunCliOptions {
   rankOrderMerge?: boolean;
   jitterUs?: number;
   jitterSeed?: number;
+  mpiInlineWords?: number;
   testWaitBeforeStart?: boolean;
   record: string[];
   recordEverySeconds?: number;
@@ -157,6 +158,7 @@ export function register(program: Command): void {
     .addOption(new Option('--rank-order-merge', 'test only: merge spikes in rank order').hideHelp())
     .addOption(new Option('--jitter-us <us>', 'test only: random sleeps before exchanges').argParser(parseNonNegative).hideHelp())
     .addOption(new Option('--jitter-seed <n>', 'test only: seed of the sleeps').argParser(parseSeed).hideHelp())
+    .addOption(new Option('--mpi-inline-words <n>', 'test only: words of the MPI exchange\'s inline block').argParser(integerBetween(2, 1 << 20, 'expected 2 to 1048576 words')).hideHelp())
     .addOption(new Option('--test-wait-before-start', 'test only: wait for a signal (at most 60 s) after reading the config').hideHelp())
     .addHelpText(
       'after',
@@ -307,7 +309,7 @@ Examples:
         aurynVersion: opts.aurynVersion,
         recordEveryMs: recordEverySeconds === undefined ? undefined : recordEverySeconds * 1000,
         recordRateBinMs: recordRateBinSeconds === undefined ? undefined : recordRateBinSeconds * 1000,
-        testHooks: { fault: opts.injectFault ?? null, rankOrderMerge: opts.rankOrderMerge ?? false, jitterMicros: opts.jitterUs, jitterSeed: opts.jitterSeed },
+        testHooks: { fault: opts.injectFault ?? null, rankOrderMerge: opts.rankOrderMerge ?? false, jitterMicros: opts.jitterUs, jitterSeed: opts.jitterSeed, mpiInlineWords: opts.mpiInlineWords },
         onProgress: reporter.progress,
         onStats: reporter.stats,
         onNotice: (message) => process.stderr.write(`superspike: note: ${message}\n`),
