@@ -4,7 +4,7 @@
  * spike moves the postsynaptic membrane first D + 1 steps after it was emitted, and the eligibility
  * sees it as late); runs with delays give byte-identical spikes, stats and state on 1–4 workers and
  * in several MPI processes, and a checkpoint resumes on another layout exactly (the rings' history
- * of the longest delay travels in the state).
+ * of the longest delay travels in the state); `inspect` shows every connection's delay.
  */
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -58,6 +58,17 @@ describe('the delaySeconds key', () => {
     for (const r of plain.rankRegions) for (const c of r.connections) expect([c.merged, c.pre]).toEqual([0, 0]);
     const delayed = computeLayout(t, 2).rankRegions[0]!.connections;
     expect(delayed.map((c) => [c.merged !== 0, c.pre !== 0])).toEqual([[false, false], [false, false], [true, true]]);
+  });
+
+  it('inspect shows every connection\'s spike delay', () => {
+    const file = path.join(tempDir('delay-inspect'), 'd.json');
+    writeFileSync(file, JSON.stringify({ hidden: [6], blocks: 1, blockSeconds: 0.2, task: { text: 'A', scale: 1, inputNeurons: 8 },
+      connections: [{ from: 'hidden', to: 'hidden', delaySeconds: 3e-3 }, { from: 'input', to: 'output', delaySeconds: 1.5e-3 }] }));
+    const r = spawnSync(process.execPath, [CLI, 'inspect', file], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/multi_stim → multi_hidden: 48 synapses, .*spike delay 0\.8 ms, .*— input_to_hidden\n/);
+    expect(r.stdout).toMatch(/multi_hidden → multi_hidden: 36 synapses, .*spike delay 3 ms, .*— hidden_to_hidden \(recurrent/);
+    expect(r.stdout).toMatch(/multi_stim → output: 72 synapses, .*spike delay 1\.5 ms, .*— input_to_output \(added\)/);
   });
 
   it('a bad delay on the command line is one line naming the file and the place, exit 1', () => {
@@ -133,6 +144,16 @@ describe('delays: the same bytes on every layout', () => {
     expect(oldest(2)).toBeLessThan(clock - 8);
     // Chain input → hidden1 (restated, 1.5 ms), hidden1 → hidden2, hidden2 → output; then the added three.
     expect(state.connections.map((c) => c.pre !== undefined)).toEqual([true, false, false, true, true, true]);
+  });
+
+  it('blocked eligibility (§7.7) with delays: 1 and 3 workers give the same bytes', async () => {
+    const config = smallConfig({ blocks: 1, eligibility: 'blocked', connections: DELAYED });
+    const task = await taskFor(config);
+    const one = tempDir('delay-blocked-1');
+    const three = tempDir('delay-blocked-3');
+    await runExperiment(config, task, { workers: 1, outDir: one });
+    await runExperiment(config, task, { workers: 3, outDir: three });
+    await expectSame(three, one, 'blocked, 3 workers');
   });
 
   it('a checkpoint on 3 workers resumes on 2 and equals the uninterrupted run; a cut ring history is refused', async () => {
