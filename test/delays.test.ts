@@ -92,18 +92,20 @@ describe('the delaySeconds key', () => {
 
 describe('a delay of D steps is real', () => {
   /** One input spike at 10 ms into a 1-neuron hidden layer; the membrane of hidden neuron 0 step by step. */
-  async function firstMove(delaySeconds: number | undefined): Promise<number> {
+  async function firstMove(delaySeconds: number | undefined, kind = 'membrane', what = 'membrane:hidden:0@all'): Promise<number> {
     const config = validateConfig({
       hidden: [1], nInput: 1, nOutput: 1, blocks: 0, blockSeconds: 0.08, w0: 0.5, seed: 1,
       input: { times: [0.01], ids: [0] }, target: { times: [0.03], ids: [0] },
       connections: delaySeconds === undefined ? [] : [{ from: 'input', to: 'hidden', delaySeconds }],
     }, 'delay config');
     const dir = tempDir('delay-real');
-    await runExperiment(config, await taskFor(config), { workers: 1, outDir: dir, record: ['membrane:hidden:0@all'], recordEveryMs: 0.1 });
-    const v = parseMergedMonitor(mergeMonitorRankFiles(findMonitorRankFiles(dir, ['membrane']).get('multi_hidden.membrane')!), 'v');
+    await runExperiment(config, await taskFor(config), { workers: 1, outDir: dir, record: [what], recordEveryMs: 0.1 });
+    const files = findMonitorRankFiles(dir, [kind]);
+    const v = parseMergedMonitor(mergeMonitorRankFiles([...files.values()][0]!), 'v');
+    const rest = kind === 'membrane' ? E_REST_VOLTS : 0;
     let step = -1;
     for (let k = 0; k < v.values.length; k++) {
-      if (Math.fround(v.values[k]!) !== E_REST_VOLTS) {
+      if (Math.fround(v.values[k]!) !== rest) {
         step = Math.round(v.times[k]! * STEPS_PER_SECOND);
         break;
       }
@@ -116,6 +118,14 @@ describe('a delay of D steps is real', () => {
     expect(await firstMove(0.8e-3)).toBe(100 + 8 + 1);
     expect(await firstMove(3e-3)).toBe(100 + 30 + 1);
     expect(await firstMove(12.3e-3)).toBe(100 + 123 + 1);
+  });
+
+  it('the eligibility of that synapse sees the spike exactly as much later (its own pre trace)', async () => {
+    const el = (d: number | undefined) => firstMove(d, 'eligibility', 'eligibility:input_to_hidden:0-0@all');
+    const at8 = await el(undefined);
+    expect(at8).toBeGreaterThan(108);
+    expect(await el(3e-3)).toBe(at8 + 22);
+    expect(await el(12.3e-3)).toBe(at8 + 115);
   });
 });
 
