@@ -31,7 +31,7 @@ describe('the connections config', () => {
     validateConfig({ hidden: [4, 3], connections, ...extra }, 'c.json');
   it('names the entry and the problem in one line', () => {
     expect(bad([{ from: 'hidden1', to: 'hidden1', delaySeconds: 0.5e-3 }])).toThrow(
-      'c.json: connections[0] (hidden1 → hidden1): delaySeconds 0.0005 is below the 0.8 ms minimum delay');
+      'c.json: connections[0].delaySeconds (hidden1 → hidden1): 0.0005 is below the 0.8 ms minimum delay');
     expect(bad([{ from: 'hidden', to: 'hidden' }])).toThrow('no group "hidden" (groups: input, hidden1, hidden2, output)');
     expect(bad([{ from: 'output', to: 'hidden1' }])).toThrow('the output layer sends no spikes');
     expect(bad([{ from: 'hidden1', to: 'input' }])).toThrow('nothing connects into it');

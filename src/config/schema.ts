@@ -139,7 +139,7 @@ export const ConnectionSchema = z.strictObject({
   plastic: z.boolean().optional(),
   /** Multiplier of the learning rate η of its weight updates (default 1). */
   etaScale: z.number().nonnegative('must be >= 0').optional(),
-  /** Spike transmission delay in seconds: at least (and for now exactly) the 0.8 ms minimum delay. */
+  /** Spike transmission delay in seconds: a whole number of 0.1 ms steps from the 0.8 ms minimum delay to 100 ms (graph.ts checks). */
   delaySeconds: z.number().positive('must be > 0').optional(),
 });
 

@@ -29,16 +29,18 @@ export class DelayedLists {
     this.valueStarts = new Int32Array(this.ranks);
   }
 
-  /** Merges every rank's spikes of group g at ring slot `s` into the group's merged list. */
-  spikes(g: number, s: number): number {
+  /**
+   * Merges every rank's spikes of group g at ring slot `s` into the group's merged list, or into
+   * `out` (a byte offset: a longer-delay connection's own list, which reads another slot).
+   */
+  spikes(g: number, s: number, out = this.region.groups[g]!.merged): number {
     const { listStarts, listCounts } = this;
     for (let r = 0; r < this.ranks; r++) {
       const reg = this.layout.rankRegions[r]!.groups[g]!;
       listStarts[r] = (reg.ringIds >> 2) + s * reg.localCap;
       listCounts[r] = this.i32[(reg.ringCounts >> 2) + s]!;
     }
-    const out = this.region.groups[g]!.merged >> 2;
-    return mergeRankLists(this.u32, listStarts, listCounts, this.ranks, out, this.rankOrderMerge, null, null, 0);
+    return mergeRankLists(this.u32, listStarts, listCounts, this.ranks, out >> 2, this.rankOrderMerge, null, null, 0);
   }
 
   errorEvents(c: number, s: number): number {

@@ -16,7 +16,7 @@
  * connections are broadcast by its process into every other process's mirror of it, in place.
  */
 import { MIN_DELAY_STEPS } from '../model/constants.js';
-import { RING_SLOTS, sharedWeightConnections, type MemoryLayout } from '../network/layout.js';
+import { sharedWeightConnections, type MemoryLayout } from '../network/layout.js';
 import { processOfRank, ranksOfProcess } from '../network/partition.js';
 import { displacements, type Collectives, type Placement } from './process-group.js';
 import type { Topology } from '../network/topology.js';
@@ -132,7 +132,7 @@ export class MpiLink implements InterProcessLink {
     for (const r of layout.localRanks) {
       const region = layout.rankRegions[r]!;
       for (let step = fromStep; step < to; step++) {
-        const slot = step & (RING_SLOTS - 1);
+        const slot = step & (layout.ringSlots - 1);
         for (const g of region.groups) {
           const count = step < 0 ? 0 : i32[(g.ringCounts >> 2) + slot]!;
           send[at++] = count;
@@ -210,7 +210,7 @@ export class MpiLink implements InterProcessLink {
     const { i32, u32, recv } = this;
     const region = this.layout.rankRegions[r]!;
     for (let step = fromStep; step < toStep; step++) {
-      const slot = (step & (RING_SLOTS - 1));
+      const slot = step & (this.layout.ringSlots - 1);
       for (const g of region.groups) {
         const count = recv[from++]!;
         if (step >= 0) i32[(g.ringCounts >> 2) + slot] = count;

@@ -13,13 +13,17 @@
  * byte changes whoever computes it; a thread that hosts several ranks no longer repeats it, and a
  * process of T threads spends 1/T of it per thread.
  *
+ * A connection with a longer spike delay D (docs/model.md §5.1) has its own `pre` trace, bumped by
+ * the spikes of step n − D instead of n − MIN_DELAY_STEPS; D ≥ MIN_DELAY_STEPS, so those too are
+ * delivered before the interval starts.
+ *
  * The arrays live once per process (layout.ts); pEff is a ring with one row per step and a mirror,
  * so a rank's batch of consecutive steps is contiguous wherever it starts (rank.ts points its
  * kernel region at the row of its batch's first step).
  */
 import { kernelRegionWords, type Kernels } from '../model/kernels.js';
 import { MIN_DELAY_STEPS, PRE_DECAY } from '../model/constants.js';
-import { CTRL, RING_SLOTS, kernelRegionOf, type MemoryLayout } from '../network/layout.js';
+import { CTRL, kernelRegionOf, type MemoryLayout } from '../network/layout.js';
 import type { Topology } from '../network/topology.js';
 import { RankAbortedError } from './exchange.js';
 
@@ -37,6 +41,8 @@ interface Chunk {
   j1: number;
   /** The plastic connections out of the group: their process-level kernel regions. */
   connections: Array<{ region: number; ringRows: number; mirrorRows: number; rowBytes: number; pEff: number }>;
+  /** Those of them with a longer spike delay: their own `pre` trace (byte offset) and delay. */
+  ownTraces: Array<{ pre: number; delay: number }>;
 }
 
 /** Writes the process-level kernel regions the chunks compute from (the coordinator, before any thread starts). */
@@ -69,6 +75,8 @@ export class PresynapticWork {
   /** Where this process's chunk counters stand before the next prepare (all threads agree). */
   private base = 0;
   private readonly skipMode: number;
+  /** Ring slots − 1 (layout.ts). */
+  private readonly slotMask: number;
 
   constructor(private readonly o: PresynapticWorkOptions) {
     const buffer = o.memory.buffer;
@@ -77,6 +85,7 @@ export class PresynapticWork {
     this.u32 = new Uint32Array(buffer);
     this.ctrl = o.layout.control >> 2;
     this.skipMode = o.topology.shape.feedback === 'random' ? 1 : 0;
+    this.slotMask = o.layout.ringSlots - 1;
     const first = o.layout.localRanks[0];
     if (first === undefined) return;
     const region = o.layout.rankRegions[first]!;
@@ -91,6 +100,9 @@ export class PresynapticWork {
             rowBytes: reg.prePitch * 4, pEff: reg.pEff,
           };
         });
+      const ownTraces = o.topology.connections
+        .filter((c) => c.plastic && c.preGroup === g.index && c.spikeDelaySteps !== MIN_DELAY_STEPS)
+        .map((c) => ({ pre: region.connections[c.index]!.pre, delay: c.spikeDelaySteps }));
       const rings = o.layout.rankRegions.map((rr) => rr.groups[g.index]!);
       const ringCounts = Int32Array.from(rings, (rg) => rg.ringCounts >> 2);
       const ringIds = Int32Array.from(rings, (rg) => rg.ringIds >> 2);
@@ -98,7 +110,7 @@ export class PresynapticWork {
       for (let j0 = 0; j0 < g.size; j0 += PRESYNAPTIC_CHUNK_NEURONS) {
         this.chunks.push({
           pre: region.groups[g.index]!.pre, ringCounts, ringIds, ringCaps,
-          j0, j1: Math.min(g.size, j0 + PRESYNAPTIC_CHUNK_NEURONS), connections,
+          j0, j1: Math.min(g.size, j0 + PRESYNAPTIC_CHUNK_NEURONS), connections, ownTraces,
         });
       }
     }
@@ -139,25 +151,15 @@ export class PresynapticWork {
 
   /** Chunk k over steps [from, to): per step, D1 for its neurons, then E3 pre side with E5 per connection. */
   private chunk(k: number, from: number, to: number, frozen: boolean): void {
-    const { f32, i32, u32 } = this;
+    const { f32 } = this;
     const { kernels } = this.o;
     const c = this.chunks[k]!;
     const { j0, j1 } = c;
-    const preAt = c.pre >> 2;
     for (let n = from; n < to; n++) {
-      // D1: +1 for every neuron of the chunk that spiked MIN_DELAY steps ago (in any rank's list;
-      // at most one spike per neuron and step, so the order of the additions is immaterial).
-      const slot = (n - MIN_DELAY_STEPS) & (RING_SLOTS - 1);
-      const { ringCounts, ringIds, ringCaps } = c;
-      for (let r = 0; r < ringCounts.length; r++) {
-        const count = i32[ringCounts[r]! + slot]!;
-        const ids = ringIds[r]! + slot * ringCaps[r]!;
-        for (let s = 0; s < count; s++) {
-          const id = u32[ids + s]!;
-          if (id >= j0 && id < j1) f32[preAt + id] = Math.fround(f32[preAt + id]! + 1);
-        }
-      }
-      kernels.traceDecay(c.pre + j0 * 4, j1 - j0, PRE_DECAY);
+      // D1: the group's trace sees the spikes of MIN_DELAY steps ago; a connection with a longer
+      // spike delay D has its own trace, which sees those of D steps ago.
+      this.bumpAndDecay(c, c.pre, n - MIN_DELAY_STEPS);
+      for (let t = 0; t < c.ownTraces.length; t++) this.bumpAndDecay(c, c.ownTraces[t]!.pre, n - c.ownTraces[t]!.delay);
       if (frozen) continue;
       for (let k = 0; k < c.connections.length; k++) {
         const conn = c.connections[k]!;
@@ -170,5 +172,26 @@ export class PresynapticWork {
         }
       }
     }
+  }
+
+  /**
+   * One step of a `pre` trace (byte offset `pre`) for the chunk's neurons: +1 for every neuron of
+   * the chunk that spiked at step `emitted` (in any rank's list; at most one spike per neuron and
+   * step, so the order of the additions is immaterial), then decay.
+   */
+  private bumpAndDecay(c: Chunk, pre: number, emitted: number): void {
+    const { f32, i32, u32 } = this;
+    const { j0, j1, ringCounts, ringIds, ringCaps } = c;
+    const preAt = pre >> 2;
+    const slot = emitted & this.slotMask;
+    for (let r = 0; r < ringCounts.length; r++) {
+      const count = i32[ringCounts[r]! + slot]!;
+      const ids = ringIds[r]! + slot * ringCaps[r]!;
+      for (let s = 0; s < count; s++) {
+        const id = u32[ids + s]!;
+        if (id >= j0 && id < j1) f32[preAt + id] = Math.fround(f32[preAt + id]! + 1);
+      }
+    }
+    this.o.kernels.traceDecay(pre + j0 * 4, j1 - j0, PRE_DECAY);
   }
 }

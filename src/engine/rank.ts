@@ -19,7 +19,7 @@ import { clearSelfSynapses } from '../model/self-synapses.js';
 import { bumpTrace } from '../model/traces.js';
 import { initialiseRank } from './initialise.js';
 import { DelayedLists } from './merge.js';
-import { RING_SLOTS, kernelRegionOf, sharedWeightConnections, type MemoryLayout, type RankRegion } from '../network/layout.js';
+import { kernelRegionOf, sharedWeightConnections, type MemoryLayout, type RankRegion } from '../network/layout.js';
 import type { RankMonitors } from './monitors.js';
 import type { RankSettings } from './options.js';
 import { RankHooks } from './rank-hooks.js';
@@ -30,8 +30,6 @@ import type { RankTiming, WaitLog } from './wait-log.js';
 import { EligibilityPasses } from './work-sharing.js';
 
 export type { RankTiming } from './wait-log.js';
-
-const SLOT_MASK = RING_SLOTS - 1;
 
 /**
  * Where `step()` waits for the other ranks (⇄). The hosting thread answers an `interval` with
@@ -90,8 +88,12 @@ export class RankEngine {
   private readonly passes: EligibilityPasses;
   private readonly hooks: RankHooks | null;
   private readonly delayed: DelayedLists;
-  /** Per presynaptic group: length of this step's merged delayed list. */
+  /** Per presynaptic group: length of this step's merged delayed list (minimum delay). */
   private readonly mergedCount: Int32Array;
+  /** Per connection with a longer spike delay: length of its own merged list of this step. */
+  private readonly mergedOwn: Int32Array;
+  /** Ring slots − 1 (layout.ts: a power of two, ≥ the longest spike delay + one interval). */
+  private readonly slotMask: number;
   /** Per emitting connection: length of this step's merged delayed error events. */
   private readonly mergedEvents: Int32Array;
   /** Per connection: steps waiting in the eligibility batch, and whether any had an error. */
@@ -134,6 +136,8 @@ export class RankEngine {
     this.globalOf = (local) => globalId(local, options.rank, ranks);
     this.delayed = new DelayedLists(options.layout, this.region, this.topology, this.i32, this.u32, this.f32, settings.testHooks?.rankOrderMerge ?? false);
     this.mergedCount = new Int32Array(this.topology.groups.length);
+    this.mergedOwn = new Int32Array(this.topology.connections.length);
+    this.slotMask = options.layout.ringSlots - 1;
     this.mergedEvents = new Int32Array(this.topology.connections.length);
     this.batchSteps = new Int32Array(this.topology.connections.length);
     this.batchAnyError = new Int32Array(this.topology.connections.length);
@@ -178,19 +182,25 @@ export class RankEngine {
     do {
       const n = this.clock;
       if (this.hooks !== null) this.hooks.beforeStep(n);
-      const slot = n & SLOT_MASK;
-      const delayedSlot = (n - MIN_DELAY_STEPS) & SLOT_MASK;
+      const slot = n & this.slotMask;
+      const delayedSlot = (n - MIN_DELAY_STEPS) & this.slotMask;
 
       // A — groups evolve in creation order; new spikes go to immediate(n), ascending id.
       for (let g = 0; g < groups; g++) this.evolveGroup(g, n, slot);
 
       // B — propagate delayed(n) spikes and delayed error events (every rank's lists: the
-      // transport made them current at the last interval exchange).
+      // transport made them current at the last interval exchange). A connection with a longer
+      // spike delay D merges its own list, the spikes of step n − D (docs/model.md §5.1).
       for (let g = 0; g < groups; g++) {
         if (topology.groups[g]!.presynaptic) this.mergedCount[g] = this.delayed.spikes(g, delayedSlot);
       }
       for (let c = 0; c < connections; c++) {
-        if (topology.connections[c]!.emitsErrorEvents) this.mergedEvents[c] = this.delayed.errorEvents(c, delayedSlot);
+        const info = topology.connections[c]!;
+        if (info.spikeDelaySteps !== MIN_DELAY_STEPS) {
+          const own = this.region.connections[c]!.merged;
+          this.mergedOwn[c] = this.delayed.spikes(info.preGroup, (n - info.spikeDelaySteps) & this.slotMask, own);
+        }
+        if (info.emitsErrorEvents) this.mergedEvents[c] = this.delayed.errorEvents(c, delayedSlot);
       }
       for (let c = 0; c < connections; c++) {
         this.transmitForward(c);
@@ -251,12 +261,13 @@ export class RankEngine {
 
   private transmitForward(c: number): void {
     const info = this.topology.connections[c]!;
-    const count = this.mergedCount[info.preGroup]!;
-    if (count === 0) return;
     const reg = this.region.connections[c]!;
+    // The group's delayed(n), or the connection's own list where its spike delay is longer.
+    const count = reg.merged === 0 ? this.mergedCount[info.preGroup]! : this.mergedOwn[c]!;
+    if (count === 0) return;
     const post = this.region.groups[info.postGroup]!;
     if (post.localCount === 0) return;
-    this.kernels.forward(this.region.groups[info.preGroup]!.merged, count, reg.w, reg.stride, post.i);
+    this.kernels.forward(reg.merged === 0 ? this.region.groups[info.preGroup]!.merged : reg.merged, count, reg.w, reg.stride, post.i);
   }
 
   /** Delivers the error events of the feedback source into this connection's inbox (§7.4). */

@@ -5,7 +5,8 @@
  * each value goes (partition.ts).
  */
 import type { ConnectionState, GroupState, SpikeRing } from '../io/netstate.js';
-import { RING_SLOTS, type MemoryLayout } from '../network/layout.js';
+import type { MemoryLayout } from '../network/layout.js';
+import { MIN_DELAY_STEPS } from '../model/constants.js';
 import { RegionView } from './region-view.js';
 import { globalId, ownerRank } from '../network/partition.js';
 import type { Topology } from '../network/topology.js';
@@ -72,7 +73,7 @@ class Restorer extends RegionView {
     for (let e = 0; e < ring.steps.length; e++) {
       const id = ring.ids[e]!;
       const l = lists(ownerRank(id, this.ranks));
-      const slot = ring.steps[e]! & (RING_SLOTS - 1);
+      const slot = ring.steps[e]! & (this.layout.ringSlots - 1);
       const at = slot * l.cap + this.i32[(l.counts >> 2) + slot]!++;
       this.u32[(l.ids >> 2) + at] = id;
       if (l.values && ring.values) this.f32[(l.values >> 2) + at] = ring.values[e]!;
@@ -116,6 +117,7 @@ class Restorer extends RegionView {
         this.scatterRows(c.postGroup, (r) => this.conn(r, ci).sigmaLine, stride, c.delaySteps, this.f32, need(s.sigmaLine, `connection ${ci} sigmaLine`));
         this.scatterReplicated(allRanks.map((r) => this.conn(r, ci).psp), need(s.psp, `connection ${ci} psp`));
         this.scatterReplicated(allRanks.map((r) => this.conn(r, ci).pspLine), need(s.pspLine, `connection ${ci} pspLine`));
+        if (c.spikeDelaySteps !== MIN_DELAY_STEPS) this.scatterReplicated(allRanks.map((r) => this.conn(r, ci).pre), need(s.pre, `connection ${ci} pre`));
       }
       if (c.regulariser) this.scatterRows(c.postGroup, (r) => this.conn(r, ci).hom, stride, 1, this.f32, need(s.hom, `connection ${ci} hom`));
       if (c.feedback?.mode === 'random') {

@@ -13,7 +13,7 @@
 import { MIN_DELAY_STEPS } from '../model/constants.js';
 import type { GroupState, SpikeRing } from '../io/netstate.js';
 import { LazyFloat32, type StreamedConnection } from '../io/netstate-stream.js';
-import { RING_SLOTS, type MemoryLayout } from '../network/layout.js';
+import type { MemoryLayout } from '../network/layout.js';
 import { RegionView } from './region-view.js';
 import { globalId, localIndex, ownerRank } from '../network/partition.js';
 import type { Topology } from '../network/topology.js';
@@ -222,13 +222,14 @@ export class NetworkView extends RegionView {
   }
 
   /**
-   * Spikes (or error events) emitted in the last MIN_DELAY steps before `clock`: what the next
-   * steps will still read as delayed input. Sorted by (step, id).
+   * Spikes (or error events) emitted in the last `history` steps before `clock`: what the next
+   * steps will still read as delayed input (MIN_DELAY steps, or a group's longest spike delay).
+   * Sorted by (step, id).
    */
-  private gatherRing(clock: number, lists: (r: number) => { counts: number; ids: number; values: number; cap: number }): SpikeRing {
+  private gatherRing(clock: number, history: number, lists: (r: number) => { counts: number; ids: number; values: number; cap: number }): SpikeRing {
     const events: Array<[number, number, number]> = [];
-    for (let step = Math.max(0, clock - MIN_DELAY_STEPS); step < clock; step++) {
-      const slot = step & (RING_SLOTS - 1);
+    for (let step = Math.max(0, clock - history); step < clock; step++) {
+      const slot = step & (this.layout.ringSlots - 1);
       for (let r = 0; r < this.ranks; r++) {
         const l = lists(r);
         const count = this.i32[(l.counts >> 2) + slot]!;
@@ -261,7 +262,7 @@ export class NetworkView extends RegionView {
 
   captureGroups(clock: number): GroupState[] {
     return this.topology.groups.map((g, gi) => {
-      const state: GroupState = { ring: this.gatherRing(clock, this.groupRing(gi)) };
+      const state: GroupState = { ring: this.gatherRing(clock, g.historySteps, this.groupRing(gi)) };
       if (g.kind === 'lif') {
         state.v = this.gatherNeurons(gi, 'v') as Float32Array;
         state.i = this.gatherNeurons(gi, 'i') as Float32Array;
@@ -286,10 +287,12 @@ export class NetworkView extends RegionView {
         state.sigmaLine = this.gatherPost(ci, 'sigmaLine', c.delaySteps);
         state.psp = this.gatherReplicated(reg0.psp, c.nPre);
         state.pspLine = this.gatherReplicated(reg0.pspLine, c.delaySteps * c.nPre);
+        // A longer spike delay's own `pre` trace (docs/model.md §5.1); absent at the minimum delay.
+        if (c.spikeDelaySteps !== MIN_DELAY_STEPS) state.pre = this.gatherReplicated(reg0.pre, c.nPre);
       }
       if (c.regulariser) state.hom = this.gatherPost(ci, 'hom');
       if (c.feedback?.mode === 'random') state.feedbackB = this.gatherFeedback(ci);
-      if (c.emitsErrorEvents) state.events = this.gatherRing(clock, this.eventRing(ci));
+      if (c.emitsErrorEvents) state.events = this.gatherRing(clock, MIN_DELAY_STEPS, this.eventRing(ci));
       return state;
     });
   }

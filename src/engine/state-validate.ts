@@ -80,16 +80,20 @@ function checkTable(c: Checker, value: unknown, key: string, size: number): void
   }
 }
 
-/** A ring: events of the last MIN_DELAY steps before `clock`, strictly ascending, ids < size. */
-function checkRing(c: Checker, value: unknown, key: string, size: number, clock: number, withValues: boolean): void {
+/**
+ * A ring: events of the last `history` steps before `clock` (MIN_DELAY, or a group's longest
+ * spike delay), strictly ascending, ids < size.
+ */
+function checkRing(c: Checker, value: unknown, key: string, size: number, clock: number, history: number, withValues: boolean): void {
   const r = c.object(value, key);
   const steps = c.array<Int32Array>(r.steps, `${key}.steps`, Int32Array);
   const ids = c.array<Uint32Array>(r.ids, `${key}.ids`, Uint32Array, steps.length, `${key}.steps has`);
   if (withValues) c.array(r.values, `${key}.values`, Float32Array, steps.length, `${key}.steps has`);
-  const from = Math.max(0, clock - MIN_DELAY_STEPS);
+  const from = Math.max(0, clock - history);
+  const span = history === MIN_DELAY_STEPS ? 'the last interval' : `the last ${history} steps`;
   for (let e = 0; e < steps.length; e++) {
     const s = steps[e]!;
-    if (s < from || s >= clock) c.fail(`${key}.steps[${e}]`, `${s} is outside the last interval ${from}..${clock - 1} before clock ${clock}`);
+    if (s < from || s >= clock) c.fail(`${key}.steps[${e}]`, `${s} is outside ${span} ${from}..${clock - 1} before clock ${clock}`);
     if (ids[e]! >= size) c.fail(`${key}.ids[${e}]`, `${ids[e]} is not below the group size ${size}`);
     if (e > 0 && (s < steps[e - 1]! || (s === steps[e - 1]! && ids[e]! <= ids[e - 1]!))) {
       c.fail(`${key}[${e}]`, 'events are not in strictly ascending (step, id) order (a neuron spikes at most once per step)');
@@ -107,13 +111,14 @@ function checkConnection(c: Checker, value: unknown, key: string, info: Connecti
     c.array(s.sigmaLine, `${key}.sigmaLine`, Float32Array, info.delaySteps * info.nPost, `a delay of ${info.delaySteps} steps × ${info.nPost} needs`);
     c.array(s.psp, `${key}.psp`, Float32Array, info.nPre, `${info.nPre} pre neurons need`);
     c.array(s.pspLine, `${key}.pspLine`, Float32Array, info.delaySteps * info.nPre, `a delay of ${info.delaySteps} steps × ${info.nPre} needs`);
+    if (info.spikeDelaySteps !== MIN_DELAY_STEPS) c.array(s.pre, `${key}.pre`, Float32Array, info.nPre, `its own pre trace (spike delay ${info.spikeDelaySteps} steps) of ${info.nPre} pre neurons needs`);
   }
   if (info.regulariser) c.array(s.hom, `${key}.hom`, Float32Array, info.nPost, `${info.nPost} post neurons need`);
   if (info.feedback?.mode === 'random') {
     const nOut = topology.shape.nOutput;
     c.array(s.feedbackB, `${key}.feedbackB`, Float32Array, nOut * info.nPost, `${nOut}×${info.nPost} feedback weights need`);
   }
-  if (info.emitsErrorEvents) checkRing(c, s.events, `${key}.events`, info.nPost, clock, true);
+  if (info.emitsErrorEvents) checkRing(c, s.events, `${key}.events`, info.nPost, clock, MIN_DELAY_STEPS, true);
 }
 
 /**
@@ -172,7 +177,7 @@ export function validateNetworkState(state: unknown, expected: NetstateExpectati
       for (let k = 0; k < ref.length; k++) if (ref[k]! < 0) c.fail(`${key}.ref[${k}]`, `${ref[k]} is negative`);
     }
     if (g.presynaptic) c.array(gs.pre, `${key}.pre`, Float32Array, g.size, why);
-    checkRing(c, gs.ring, `${key}.ring`, g.size, clock, false);
+    checkRing(c, gs.ring, `${key}.ring`, g.size, clock, g.historySteps, false);
   });
   const connections = s.connections;
   if (!Array.isArray(connections)) c.fail('connections', connections === undefined ? 'missing' : 'must be an array');

@@ -32,6 +32,7 @@ export interface GroupState {
   i?: Float32Array;
   ref?: Int32Array;
   pre?: Float32Array;
+  /** Its spikes of the last MIN_DELAY steps before the clock, or of its longest outgoing spike delay (§5.1). */
   ring: SpikeRing;
 }
 
@@ -50,6 +51,8 @@ export interface ConnectionState {
   sigmaLine?: Float32Array;
   psp?: Float32Array;
   pspLine?: Float32Array;
+  /** The connection's own `pre` trace: only where its spike delay is longer than the minimum. */
+  pre?: Float32Array;
   feedbackB?: Float32Array;
   events?: SpikeRing;
 }

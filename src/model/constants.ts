@@ -8,6 +8,12 @@ const f = Math.fround;
 export const DT_SECONDS = 1e-4;
 /** Axonal delay of every spike and the exchange interval between ranks (docs/model.md §1, §10). */
 export const MIN_DELAY_STEPS = 8;
+/**
+ * Longest spike transmission delay a connection may have (`connections[].delaySeconds`, docs/model.md
+ * §5.1): 100 ms. Spike rings keep that many steps of history per neuron slot, in memory and in network
+ * states, so the bound keeps both small; no published SuperSpike task needs more.
+ */
+export const MAX_DELAY_STEPS = 1000;
 /** Steps per second (10 000), also the `time` field of the .spk header: derived, never re-typed. */
 export const STEPS_PER_SECOND = Math.round(1 / DT_SECONDS);
 

@@ -5,7 +5,7 @@
  * or whether it learns) or adds one: a recurrent connection of a hidden layer onto itself, one
  * between hidden layers, or a skip connection (e.g. input → output). Pure; errors are one line.
  */
-import { DT_SECONDS, MIN_DELAY_STEPS } from '../model/constants.js';
+import { DT_SECONDS, MAX_DELAY_STEPS, MIN_DELAY_STEPS } from '../model/constants.js';
 
 /** One entry of the config's `connections` list, as written (optional keys take the defaults). */
 export interface ConnectionSpec {
@@ -17,7 +17,7 @@ export interface ConnectionSpec {
   plastic?: boolean | undefined;
   /** Multiplies the learning rate η of its weight updates (§7.5); default 1. */
   etaScale?: number | undefined;
-  /** Spike transmission delay; default and, for now, the only value: the 0.8 ms minimum delay. */
+  /** Spike transmission delay (docs/model.md §5.1); default: the 0.8 ms minimum delay. */
   delaySeconds?: number | undefined;
 }
 
@@ -30,6 +30,8 @@ export interface ConnectionWiring {
   etaScale: number;
   /** null: as the chain connection into `post`. */
   plastic: boolean | null;
+  /** Spike transmission delay in steps (MIN_DELAY_STEPS … MAX_DELAY_STEPS; MIN_DELAY_STEPS unless the config says). */
+  delaySteps: number;
 }
 
 export class WiringError extends Error {}
@@ -81,18 +83,30 @@ export function resolveWiring(specs: readonly ConnectionSpec[], hiddenLayers: nu
     if (post === null) fail(`no group "${s.to}" (groups: ${names(hiddenLayers)})`);
     if (pre === hiddenLayers + 1) fail('the output layer sends no spikes to other groups (it is compared with the target)');
     if (post === 0) fail('the input is replayed from a file: nothing connects into it');
-    if (s.delaySeconds !== undefined) {
-      const steps = Math.round(s.delaySeconds / DT_SECONDS);
-      const minMs = MIN_DELAY_STEPS * DT_SECONDS * 1000;
-      if (steps < MIN_DELAY_STEPS) fail(`delaySeconds ${s.delaySeconds} is below the ${minMs} ms minimum delay (spikes reach other ranks once per ${minMs} ms interval)`);
-      if (steps > MIN_DELAY_STEPS) fail(`delaySeconds ${s.delaySeconds}: only the ${minMs} ms minimum delay is supported (every connection transmits after one exchange interval)`);
-    }
+    const delaySteps = s.delaySeconds === undefined ? MIN_DELAY_STEPS : checkDelay(s.delaySeconds, `connections[${i}].delaySeconds (${s.from} → ${s.to})`);
     const key = `${pre}>${post}`;
     const before = seen.get(key);
     if (before !== undefined) fail(`connects the same groups as connections[${before}] (one entry per pair)`);
     seen.set(key, i);
-    return { pre: pre!, post: post!, weightScale: s.weightScale ?? 1, etaScale: s.etaScale ?? 1, plastic: s.plastic ?? null };
+    return { pre: pre!, post: post!, weightScale: s.weightScale ?? 1, etaScale: s.etaScale ?? 1, plastic: s.plastic ?? null, delaySteps };
   });
+}
+
+/**
+ * A delay in seconds as a whole number of steps within [MIN_DELAY_STEPS, MAX_DELAY_STEPS]. The
+ * minimum is the exchange interval: a spike must reach every rank before any rank reads it (§10).
+ * Not a whole number of steps is an error rather than rounded, so that the delay a config states
+ * is the delay that runs.
+ */
+function checkDelay(seconds: number, where: string): number {
+  const ms = (steps: number) => `${Number((steps * DT_SECONDS * 1000).toFixed(1))} ms`;
+  const steps = Math.round(seconds / DT_SECONDS);
+  if (Math.abs(seconds / DT_SECONDS - steps) > 1e-6 * Math.max(1, steps)) {
+    throw new WiringError(`${where}: ${seconds} is not a whole number of ${ms(1)} steps (the simulation step)`);
+  }
+  if (steps < MIN_DELAY_STEPS) throw new WiringError(`${where}: ${seconds} is below the ${ms(MIN_DELAY_STEPS)} minimum delay (spikes reach other ranks once per ${ms(MIN_DELAY_STEPS)} interval)`);
+  if (steps > MAX_DELAY_STEPS) throw new WiringError(`${where}: ${seconds} is above the ${ms(MAX_DELAY_STEPS)} maximum delay`);
+  return steps;
 }
 
 /** Is pre → post a connection of the chain (input → hidden 1 → … → output)? */

@@ -18,6 +18,12 @@
  * pEff is a ring of `pEffRingRows` rows, one per step, followed by a mirror of its first
  * `batchRows − 1` rows, so that any batch of up to `batchRows` consecutive steps is contiguous:
  * a rank points its kernel region's pEff at the ring row of its batch's first step.
+ *
+ * Spike rings hold `ringSlots` steps: the interval being written and the longest spike delay read
+ * (docs/model.md §5.1), rounded up to a power of two so a slot is a mask away. With every
+ * connection at the minimum delay that is RING_SLOTS (16), as it always was. A connection with a
+ * longer delay has its own merged list per rank and its own `pre` trace per process: it reads the
+ * group's spikes of another step than the group's other readers.
  */
 import { BLOCK_STEPS, ELIGIBILITY_BATCH, MIN_DELAY_STEPS } from '../model/constants.js';
 import { BLOCK_COEFFICIENT_ROWS } from '../model/eligibility-block-ref.js';
@@ -26,8 +32,20 @@ import { WASM_RESERVED_BYTES } from '../model/kernels-wasm.js';
 import { localCount, paddedStride } from './partition.js';
 import type { Topology } from './topology.js';
 
-/** Steps of spikes kept per rank: the interval being written and the one being read. */
+/**
+ * Steps of spikes (and error events) kept per rank when every delay is the minimum: the interval
+ * being written and the one being read. Longer delays need longer rings: `ringSlotsOf`.
+ */
 export const RING_SLOTS = 2 * MIN_DELAY_STEPS;
+
+/** Slots of every spike and event ring of a topology: the smallest power of two ≥ the longest delay + one interval. */
+export function ringSlotsOf(topology: Topology): number {
+  let longest = MIN_DELAY_STEPS;
+  for (const c of topology.connections) longest = Math.max(longest, c.spikeDelaySteps);
+  let slots = RING_SLOTS;
+  while (slots < longest + MIN_DELAY_STEPS) slots *= 2;
+  return slots;
+}
 const ALIGN = 64;
 const PAGE = 65536;
 
@@ -71,7 +89,7 @@ export interface GroupRegion {
   ringIds: number;
   /** Presynaptic trace of every neuron of the group (one per process, shared by its ranks). */
   pre: number;
-  /** Scratch: this step's delayed spikes of the whole group, merged in ascending id. */
+  /** Scratch: this step's delayed spikes of the whole group, merged in ascending id (minimum delay). */
   merged: number;
 }
 
@@ -118,6 +136,13 @@ export interface ConnectionRegion {
   mergedEvValues: number;
   /** Shared descriptor of the current batched eligibility pass (see rank.ts, PASS). */
   pass: number;
+  /**
+   * Only where the spike delay is not the minimum (else 0): scratch for this step's delayed spikes
+   * of the pre group, merged (full regions), and the connection's own `pre` trace (one per process,
+   * plastic connections), which the kernel region then points at instead of the group's.
+   */
+  merged: number;
+  pre: number;
   /** The connection's kernel region (uint32 words, see kernelRegionOf); 0 when not plastic here. */
   kernelRegion: number;
 }
@@ -143,6 +168,8 @@ export interface MemoryLayout {
   controlInts: number;
   params: number;
   rankRegions: RankRegion[];
+  /** Slots of every spike and event ring (a power of two, RING_SLOTS without longer delays). */
+  ringSlots: number;
   /**
    * Per connection, the process-level kernel region the presynaptic work computes from (its psp,
    * psp line, pre and the pEff ring's base); 0 where the connection is not plastic or the process
@@ -205,8 +232,10 @@ export function computeLayout(topology: Topology, ranks: number, localRanks?: re
       pspLine: on ? alloc.take(c.delaySteps * c.nPre) : 0,
       pEff: on ? alloc.take((pEffRingRows(rows) + rows - 1) * batchPitch(c.nPre)) : 0,
       kernelRegion: on ? alloc.take(KERNEL_REGION_WORDS) : 0,
+      pre: on && c.spikeDelaySteps !== MIN_DELAY_STEPS ? alloc.take(c.nPre) : 0,
     };
   });
+  const ringSlots = ringSlotsOf(topology);
   const rankRegions: RankRegion[] = [];
   for (let r = 0; r < ranks; r++) {
     const full = isLocal.has(r);
@@ -222,8 +251,8 @@ export function computeLayout(topology: Topology, ranks: number, localRanks?: re
         v: lif ? alloc.take(stride) : 0,
         i: lif ? alloc.take(stride) : 0,
         ref: lif ? alloc.take(stride) : 0,
-        ringCounts: alloc.take(RING_SLOTS),
-        ringIds: alloc.take(RING_SLOTS * localCap),
+        ringCounts: alloc.take(ringSlots),
+        ringIds: alloc.take(ringSlots * localCap),
         pre: g.presynaptic && full ? sharedPre[g.index]! : 0,
         merged: g.presynaptic && full ? alloc.take(g.size) : 0,
       };
@@ -264,13 +293,15 @@ export function computeLayout(topology: Topology, ranks: number, localRanks?: re
         blockBuf: plastic && rows === BLOCK_STEPS ? alloc.take((rows + BLOCK_COEFFICIENT_ROWS) * batchPitch(stride)) : 0,
         blockPre: plastic && rows === BLOCK_STEPS ? alloc.take(c.nPre * batchPitch(rows)) : 0,
         feedbackB: c.feedback?.mode === 'random' && full ? alloc.take(topology.shape.nOutput * stride) : 0,
-        evCounts: c.emitsErrorEvents ? alloc.take(RING_SLOTS) : 0,
-        evIds: c.emitsErrorEvents ? alloc.take(RING_SLOTS * localCap) : 0,
-        evValues: c.emitsErrorEvents ? alloc.take(RING_SLOTS * localCap) : 0,
+        evCounts: c.emitsErrorEvents ? alloc.take(ringSlots) : 0,
+        evIds: c.emitsErrorEvents ? alloc.take(ringSlots * localCap) : 0,
+        evValues: c.emitsErrorEvents ? alloc.take(ringSlots * localCap) : 0,
         mergedEvIds: c.emitsErrorEvents && full ? alloc.take(c.nPost) : 0,
         mergedEvValues: c.emitsErrorEvents && full ? alloc.take(c.nPost) : 0,
         pass: plastic ? alloc.take(16) : 0,
         kernelRegion: plastic ? alloc.take(KERNEL_REGION_WORDS) : 0,
+        merged: full && c.spikeDelaySteps !== MIN_DELAY_STEPS ? alloc.take(c.nPre) : 0,
+        pre: plastic ? sharedConn[c.index]!.pre : 0,
       };
     });
     rankRegions.push({ mirror: !full, groups, connections });
@@ -278,12 +309,12 @@ export function computeLayout(topology: Topology, ranks: number, localRanks?: re
   const totalBytes = alloc.offset;
   const pages = Math.ceil(totalBytes / PAGE);
   const presynapticRegions = sharedConn.map((c) => c.kernelRegion);
-  return { ranks, localRanks: local, control, controlInts, params, rankRegions, presynapticRegions, totalBytes, pages };
+  return { ranks, localRanks: local, control, controlInts, params, rankRegions, ringSlots, presynapticRegions, totalBytes, pages };
 }
 
 /**
  * What the kernel region of connection c in a full rank region holds: its own arrays, the post
- * group's membrane potentials and the pre group's `pre` trace. Pure; the owning rank writes it
+ * group's membrane potentials and the pre group's `pre` trace (its own, for a longer spike delay). Pure; the owning rank writes it
  * (kernels.ts, kernelRegionWords) before its first step.
  */
 export function kernelRegionOf(topology: Topology, region: RankRegion, c: number): KernelRegion {
@@ -294,7 +325,7 @@ export function kernelRegionOf(topology: Topology, region: RankRegion, c: number
     sigmaLine: reg.sigmaLine, sDelayed: reg.sDelayed, hom: reg.hom, h4: reg.h4,
     local: region.groups[info.postGroup]!.localCount, stride: reg.stride, delaySteps: info.delaySteps,
     batchPitch: reg.batchPitch,
-    psp: reg.psp, pspLine: reg.pspLine, pEff: reg.pEff, pre: region.groups[info.preGroup]!.pre, nPre: info.nPre,
+    psp: reg.psp, pspLine: reg.pspLine, pEff: reg.pEff, pre: reg.pre !== 0 ? reg.pre : region.groups[info.preGroup]!.pre, nPre: info.nPre,
     prePitch: reg.prePitch,
     el: reg.el, elFlt: reg.elFlt, elSum: reg.elSum, w: reg.w, grad2: reg.grad2, synapses: reg.synapses,
     blockBuf: reg.blockBuf, blockRows: reg.batchRows, blockPre: reg.blockPre, blockPrePitch: reg.blockPre === 0 ? 0 : batchPitch(reg.batchRows),

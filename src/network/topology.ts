@@ -50,6 +50,12 @@ export interface GroupInfo {
   spkName: string;
   /** Some connection reads its spikes as presynaptic input. */
   presynaptic: boolean;
+  /**
+   * Steps of its past spikes that some reader still needs at a step's start: the longest spike
+   * delay of the connections out of it, at least MIN_DELAY_STEPS (the output error reads own and
+   * target spikes with that delay). Network states keep this many steps of its ring (§11.5).
+   */
+  historySteps: number;
 }
 
 export interface ConnectionInfo {
@@ -65,6 +71,12 @@ export interface ConnectionInfo {
   plastic: boolean;
   /** Delay D of the σ' and psp delay lines (docs/model.md §7.1). */
   delaySteps: number;
+  /**
+   * Spike transmission delay in steps (docs/model.md §5.1): a spike of step t reaches the post
+   * neurons, and this connection's `pre` trace, at t + spikeDelaySteps. MIN_DELAY_STEPS unless the
+   * config's `delaySeconds` says; a longer one has its own merged list and `pre` trace (layout.ts).
+   */
+  spikeDelaySteps: number;
   /** Its post layer's nonzero errors are events for some other connection's inbox. */
   emitsErrorEvents: boolean;
   /** Its events carry error·min(1, σ'/σ'(E_L)) of its post neurons (a hidden layer under symmetric feedback with `feedbackGate: surrogate`). */
@@ -100,17 +112,17 @@ export interface Topology {
 export function buildTopology(shape: NetworkShape): Topology {
   const L = shape.hidden.length;
   const groups: GroupInfo[] = [];
-  groups.push({ index: 0, role: 'input', kind: 'file', size: shape.nInput, spkName: 'multi_stim', presynaptic: true });
+  groups.push({ index: 0, role: 'input', kind: 'file', size: shape.nInput, spkName: 'multi_stim', presynaptic: true, historySteps: MIN_DELAY_STEPS });
   shape.hidden.forEach((size, h) => {
     groups.push({
       index: h + 1, role: 'hidden', kind: 'lif', size,
-      spkName: h === 0 ? 'multi_hidden' : `multi_hidden${h + 1}`, presynaptic: true,
+      spkName: h === 0 ? 'multi_hidden' : `multi_hidden${h + 1}`, presynaptic: true, historySteps: MIN_DELAY_STEPS,
     });
   });
   const outputGroup = L + 1;
   const targetGroup = L + 2;
-  groups.push({ index: outputGroup, role: 'output', kind: 'lif', size: shape.nOutput, spkName: 'output', presynaptic: false });
-  groups.push({ index: targetGroup, role: 'target', kind: 'file', size: shape.nOutput, spkName: 'target', presynaptic: false });
+  groups.push({ index: outputGroup, role: 'output', kind: 'lif', size: shape.nOutput, spkName: 'output', presynaptic: false, historySteps: MIN_DELAY_STEPS });
+  groups.push({ index: targetGroup, role: 'target', kind: 'file', size: shape.nOutput, spkName: 'target', presynaptic: false, historySteps: MIN_DELAY_STEPS });
 
   const wiring = shape.wiring ?? [];
   const chainEntry = (c: number) => wiring.find((w) => w.pre === c && w.post === c + 1);
@@ -137,7 +149,7 @@ export function buildTopology(shape: NetworkShape): Topology {
     connections.push({
       index: c, name: connectionName(c, c + 1, L), chain: true,
       preGroup: c, postGroup: c + 1, nPre: groups[c]!.size, nPost: groups[c + 1]!.size,
-      plastic, delaySteps, emitsErrorEvents, feedback,
+      plastic, delaySteps, spikeDelaySteps: chainEntry(c)?.delaySteps ?? MIN_DELAY_STEPS, emitsErrorEvents, feedback,
       gateErrorEvents: emitsErrorEvents && !isOutput && shape.feedback === 'symmetric' && shape.feedbackGate === 'surrogate' && shape.partial,
       regulariser: !isOutput && plastic && shape.feedback === 'random' && shape.regulariser.strength > 0,
       isOutput, errorFrom: null, weightScale: chainEntry(c)?.weightScale ?? 1, etaScale: chainEntry(c)?.etaScale ?? 1, fanIn: fanIn[c + 1]!,
@@ -151,10 +163,14 @@ export function buildTopology(shape: NetworkShape): Topology {
     connections.push({
       index: connections.length, name: connectionName(w.pre, w.post, L), chain: false,
       preGroup: w.pre, postGroup: w.post, nPre: groups[w.pre]!.size, nPost: groups[w.post]!.size,
-      plastic, delaySteps: source.delaySteps, emitsErrorEvents: false, gateErrorEvents: false, feedback: null,
+      plastic, delaySteps: source.delaySteps, spikeDelaySteps: w.delaySteps, emitsErrorEvents: false, gateErrorEvents: false, feedback: null,
       regulariser: !source.isOutput && plastic && shape.feedback === 'random' && shape.regulariser.strength > 0,
       isOutput: false, errorFrom: plastic ? source.index : null, weightScale: w.weightScale, etaScale: w.etaScale, fanIn: fanIn[w.post]!,
     });
+  }
+  for (const c of connections) {
+    const pre = groups[c.preGroup]!;
+    pre.historySteps = Math.max(pre.historySteps, c.spikeDelaySteps);
   }
   return { shape, groups, connections, inputGroup: 0, outputGroup, targetGroup, outputConnection: L };
 }

@@ -17,6 +17,11 @@ import { DEFAULT_RUN_OPTIONS } from '../../engine/options.js';
 import { monitorDiskBytes, msToSteps, planMonitors } from '../../engine/monitor-plan.js';
 import { checkNetworkMemory, checkWorkers, formatBytes, LIMITS, MONITOR_BUFFER_BYTES, stateBytes } from '../../config/limits.js';
 
+/** A spike delay in steps as milliseconds: 8 → "0.8 ms", 30 → "3 ms" (a whole number of 0.1 ms steps). */
+function formatDelay(steps: number): string {
+  return `${Number((steps * 1000 / STEPS_PER_SECOND).toFixed(1))} ms`;
+}
+
 export function register(program: Command): void {
   program
     .command('inspect')
@@ -71,6 +76,7 @@ Examples:
         const gate = c.gateErrorEvents ? `, sends its errors × min(1, σ'/σ'(E_L))` : '';
         out.push(`  ${topology.groups[c.preGroup]!.spkName} → ${topology.groups[c.postGroup]!.spkName}: ${n.toLocaleString('en')} synapses, ` +
           `${c.plastic ? `plastic, eligibility delay ${c.delaySteps} steps` : 'static'}${c.feedback ? `, ${c.feedback.mode} feedback` : ''}${error}${gate}${scale}, ` +
+          `spike delay ${formatDelay(c.spikeDelaySteps)}, ` +
           `initial σ = w0${c.weightScale === 1 ? '' : `·${c.weightScale}`}/√${c.fanIn} — ${c.name}${kind}`);
       }
       out.push(`  total ${total.toLocaleString('en')} synapses`);
