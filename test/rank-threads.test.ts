@@ -5,11 +5,11 @@
  * outnumbers the threads keeps one spike file per rank. Plus the `auto` choice's arithmetic.
  */
 import path from 'node:path';
-import { readdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { runExperiment } from '../src/engine/coordinator.js';
 import { availableParallelism } from 'node:os';
-import { MIN_SYNAPSES_PER_THREAD, NOTICE_AFTER_MS, autoThreads, fixedThreads, oversubscribed, ranksOfThreads, waitShareNotice } from '../src/engine/threads.js';
+import { MIN_SYNAPSES_PER_THREAD, NOTICE_AFTER_MS, autoThreads, fixedThreads, othersRunning, oversubscribed, ranksOfThreads, waitShareNotice } from '../src/engine/threads.js';
 import { fileBytes, mergedSpikes, smallConfig, taskFor, tempDir } from './helpers.js';
 
 const GROUPS = ['multi_stim', 'multi_hidden', 'multi_hidden2', 'output', 'target'];
@@ -48,6 +48,26 @@ describe.each(['symmetric', 'random', 'uniform'] as const)('ranks on fewer threa
 });
 
 describe('threads', () => {
+  it('counts the runnable threads of other processes, not the job\'s own ones, from /proc', () => {
+    // A fake /proc: the job's processes 10 and 20 (one running, one not), a neighbour 30 with a
+    // running and a sleeping thread, and 40 whose command name holds spaces and a parenthesis.
+    const proc = tempDir('fake-proc');
+    const task = (pid: number, tid: number, state: string, comm = 'node') => {
+      mkdirSync(path.join(proc, String(pid), 'task', String(tid)), { recursive: true });
+      writeFileSync(path.join(proc, String(pid), 'task', String(tid), 'stat'), `${tid} (${comm}) ${state} 1 ${pid} ${pid} 0 -1`);
+    };
+    task(10, 10, 'R');
+    task(10, 11, 'R');
+    task(20, 20, 'S');
+    task(30, 30, 'R');
+    task(30, 31, 'S');
+    task(40, 40, 'R', 'odd (name) R');
+    mkdirSync(path.join(proc, 'self'), { recursive: true }); // not a pid: skipped
+    expect(othersRunning(2, [10, 20], proc)).toBe(2);
+    expect(othersRunning(1, [10], proc)).toBe(2); // 20 sleeps: not counted either way
+    expect(othersRunning(1, [30], proc)).toBe(3);
+  });
+
   it('deals the ranks out round-robin and never makes more threads than ranks', () => {
     expect(ranksOfThreads([0, 1, 2, 3, 4], 2)).toEqual([[0, 2, 4], [1, 3]]);
     expect(ranksOfThreads([4, 5], 3)).toEqual([[4], [5]]);

@@ -35,12 +35,20 @@ export interface LinkStats {
 
 /**
  * How a process waits for the interval exchange (docs/mpi.md, "Waiting politely"): it tests the
- * nonblocking collective for 30 µs (0 when the cores are oversubscribed, threads.ts), then between
+ * nonblocking collective for 100 µs (0 when the cores are oversubscribed, threads.ts), then between
  * sleeps of 10 µs. The blocking collectives of OpenMPI and MPICH poll at full speed, so a process
  * that arrived early keeps its core from the one it waits for whenever the job and its
  * neighbours outnumber the cores.
+ *
+ * 100 µs is about what a sleep and its wake-up cost here (a 10 µs sleep overruns by the 50 µs
+ * timer slack, then the scheduler): the spin-then-block rule of the barrier (docs/model.md §10.1),
+ * within twice the ideal whatever the wait. With 30 µs, shorter than a sleep, the process that
+ * arrived first overslept at most exchanges (quiet 2×2 against 1×2, 200-1024-200, 2 Dec 2026: the
+ * previous main, 30 µs and two collectives, 1.07–1.57× over 9 rounds; 100 µs and one, 1.20–1.31×
+ * over 3). A 1 µs timer slack for the sleeps (1.15–1.17× over 3) was not kept: a job that misjudged
+ * its cores as free then woke every 10 µs and preempted the very process it waited for.
  */
-export const MPI_POLITE_SPIN_MICROS = 30;
+export const MPI_POLITE_SPIN_MICROS = 100;
 export const MPI_POLITE_SLEEP_MICROS = 10;
 
 /**

@@ -38,11 +38,13 @@ export function joinMpiJob(ranksPerProcess: number, env: Record<string, string |
     binding.abort(1);
   }
   const hosts = allgatherStrings(binding, info.size, info.processorName);
+  const pids = new Int32Array(info.size);
+  binding.allgatherInt32(process.pid, pids);
   return {
     launch,
     binding,
     comm: binding,
-    placement: { processes: info.size, process: info.rank, ranksPerProcess, hosts },
+    placement: { processes: info.size, process: info.rank, ranksPerProcess, hosts, pids: Array.from(pids) },
     abort: (code) => binding.abort(code),
     finalize: () => binding.finalize(),
   };

@@ -20,6 +20,8 @@ export interface Placement {
   ranksPerProcess: number;
   /** Host name of every process (MPI_Get_processor_name), for messages naming where a rank runs. */
   hosts: string[];
+  /** Process id of every process (absent outside MPI): threads.ts tells the job's own tasks from other work. */
+  pids?: number[];
 }
 
 /** The collectives of src/mpi/binding.ts that the engine uses (all on every process, in order). */

@@ -22,7 +22,7 @@ import { ROOT_PROCESS, localRanksOf } from './process-group.js';
 import { agreeOnRun, runFields } from './run-agreement.js';
 import type { Schedule } from './schedule.js';
 import { scheduleFor } from './setup.js';
-import { autoThreads, fixedThreads, ranksOfThreads, synapsesOf, type ThreadChoice } from './threads.js';
+import { autoThreads, fixedThreads, othersRunning, ranksOfThreads, synapsesOf, type ThreadChoice } from './threads.js';
 
 /** What a run is, once every check before the first allocation has passed (checkRun). */
 export interface CheckedRun {
@@ -76,9 +76,11 @@ function chooseThreads(options: ResolvedRunOptions, localRanks: number, ranks: n
   const { threads } = options;
   const placement = options.processes?.placement;
   const here = placement ? placement.hosts.filter((h) => h === placement.hosts[placement.process]).length : 1;
-  if (threads === null) return fixedThreads(localRanks, 'one per rank', here);
-  if (threads !== 'auto') return fixedThreads(Math.min(threads, localRanks), 'as asked', here);
-  return autoThreads(localRanks, Math.round((synapsesOf(topology.shape) * localRanks) / ranks), here);
+  // The job's processes on this host are not "others", whether or not they run at this instant.
+  const others = othersRunning(here, placement?.pids?.filter((_, p) => placement.hosts[p] === placement.hosts[placement.process]));
+  if (threads === null) return fixedThreads(localRanks, 'one per rank', here, others);
+  if (threads !== 'auto') return fixedThreads(Math.min(threads, localRanks), 'as asked', here, others);
+  return autoThreads(localRanks, Math.round((synapsesOf(topology.shape) * localRanks) / ranks), here, others);
 }
 
 /** What `run --dry-run` prints: the run as it would go, after every check it would make. */

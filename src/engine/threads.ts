@@ -9,7 +9,7 @@
  * can keep busy between two barriers. A thread beyond the free cores does not add speed: it makes
  * the ranks wait at every barrier for whichever thread the OS has descheduled (docs/model.md §10).
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { buildTopology, type NetworkShape } from '../network/topology.js';
 
@@ -49,9 +49,18 @@ export function fixedThreads(threads: number, reason: string, processesHere = 1,
 /**
  * Tasks running on this machine now besides this process, measured: the median of a few readings
  * of the kernel's run queue (/proc/loadavg, field 4, which counts the reader itself), or the 1-min
- * load average where that file does not exist.
+ * load average where that file does not exist. Given the job's own process ids on this host
+ * (MPI), the runnable threads of every other process instead (/proc/<pid>/task/<tid>/stat, state
+ * R): the job's other processes are then left out whether or not they happen to run at the
+ * reading — subtracting their count undercounted others whenever one was starting up or waiting,
+ * and a busy neighbour went unseen (measured: 2×2 beside one CPU-bound process judged "0 other
+ * tasks", so its waits spun).
  */
-export function othersRunning(ownProcessesHere = 1): number {
+export function othersRunning(ownProcessesHere = 1, ownPids?: readonly number[], procRoot = '/proc'): number {
+  if (ownPids !== undefined && ownPids.length > 0) {
+    const counted = runnableOutside(new Set(ownPids), procRoot);
+    if (counted !== null) return counted;
+  }
   let readings: number[];
   try {
     readings = [];
@@ -68,6 +77,36 @@ export function othersRunning(ownProcessesHere = 1): number {
   readings.sort((a, b) => a - b);
   // The reader counts itself; the job's other processes on this host are not "others".
   return Math.max(0, readings[readings.length >> 1]! - ownProcessesHere);
+}
+
+/** Median over SAMPLES readings of the runnable threads of processes not in `own`; null without /proc. */
+function runnableOutside(own: ReadonlySet<number>, proc: string): number | null {
+  const readings: number[] = [];
+  const sleeper = new Int32Array(new SharedArrayBuffer(4));
+  try {
+    for (let s = 0; s < SAMPLES; s++) {
+      if (s > 0) Atomics.wait(sleeper, 0, 0, SAMPLE_GAP_MS);
+      let running = 0;
+      for (const entry of readdirSync(proc)) {
+        const pid = Number(entry);
+        if (!Number.isInteger(pid) || own.has(pid)) continue;
+        let tasks: string[];
+        try { tasks = readdirSync(`${proc}/${pid}/task`); } catch { continue; } // ended meanwhile
+        for (const tid of tasks) {
+          try {
+            // State is the field after the parenthesised command name (which may hold spaces).
+            const stat = readFileSync(`${proc}/${pid}/task/${tid}/stat`, 'latin1');
+            if (stat.charAt(stat.lastIndexOf(')') + 2) === 'R') running++;
+          } catch { /* ended meanwhile */ }
+        }
+      }
+      readings.push(running);
+    }
+  } catch {
+    return null;
+  }
+  readings.sort((a, b) => a - b);
+  return readings[readings.length >> 1]!;
 }
 
 /** The `auto` thread count of a process holding `ranks` ranks and `synapses` synapses. */
