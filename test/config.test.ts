@@ -96,10 +96,10 @@ describe('model knobs regulariser and learningRate (docs/model.md §9)', () => {
     const { config } = loadConfig(undefined);
     expect(config.regulariser).toEqual(DEFAULT_REGULARISER);
     expect(config.learningRate).toEqual(DEFAULT_LEARNING_RATE);
-    expect(config.regulariser).toEqual({ strength: 1, exponent: 4, tauSeconds: 0.1 });
+    expect(config.regulariser).toEqual({ strength: 1000, exponent: 4, tauSeconds: 0.1 });
     expect(config.learningRate).toEqual({ scheme: 'rmaxprop', tauRmsSeconds: 30, epsilon: 1e-12 });
     const partial = loadConfig(configFile({ task: {}, regulariser: { exponent: 2 }, learningRate: { scheme: 'fixed' } })).config;
-    expect(partial.regulariser).toEqual({ strength: 1, exponent: 2, tauSeconds: 0.1 });
+    expect(partial.regulariser).toEqual({ strength: 1000, exponent: 2, tauSeconds: 0.1 });
     expect(partial.learningRate).toEqual({ scheme: 'fixed', tauRmsSeconds: 30, epsilon: 1e-12 });
   });
 

@@ -114,7 +114,7 @@ describe('init-from and evaluation', () => {
   });
 });
 
-describe('states saved before issue 17 (no surrogateFloorVolts, no feedbackGate)', () => {
+describe('states saved before issue 17 (no surrogateFloorVolts, no feedbackGate; older ones no regulariser)', () => {
   it('resume with what they ran with: Auryn\'s −80 mV floor and ungated errors; newer states keep their own', () => {
     const config = smallConfig({ feedback: 'symmetric' }) as unknown as Record<string, unknown>;
     const { surrogateFloorVolts: _floor, feedbackGate: _gate, ...old } = config;
@@ -127,5 +127,15 @@ describe('states saved before issue 17 (no surrogateFloorVolts, no feedbackGate)
     const current = resumedConfig({ config } as unknown as NetworkState, 'new.netstate');
     expect(current.surrogateFloorVolts).toBeNull();
     expect(current.feedbackGate).toBe('surrogate');
+  });
+
+  it('a state saved before the key regulariser resumes with the paper\'s ρ = 1; newer states keep their own ρ', () => {
+    const config = smallConfig({ feedback: 'random' }) as unknown as Record<string, unknown>;
+    const { regulariser: _reg, ...old } = config;
+    expect(resumedConfig({ config: old } as unknown as NetworkState, 'old.netstate').regulariser).toEqual({ strength: 1, exponent: 4, tauSeconds: 0.1 });
+    expect(smallConfig().regulariser.strength).toBe(1000);
+    expect(resumedConfig({ config } as unknown as NetworkState, 'new.netstate').regulariser.strength).toBe(1000);
+    const paper = smallConfig({ feedback: 'random', regulariser: { strength: 1 } }) as unknown as Record<string, unknown>;
+    expect(resumedConfig({ config: paper } as unknown as NetworkState, 'paper.netstate').regulariser.strength).toBe(1);
   });
 });

@@ -171,7 +171,7 @@ describe('superspike experiment', () => {
     const config = (c: string) => JSON.parse(fs.readFileSync(path.join(out, 'runs', c, 'seed-1', 'config.json'), 'utf8'));
     expect(config('nh4-random').trials).toMatchObject({ outputError: 'classification', background: 'gaps' });
     expect(config('nh4-random').regulariser).toEqual({ strength: 0 });
-    expect(config('nh4-random-reg').regulariser).toBeUndefined();
+    expect(config('nh4-random-reg').regulariser).toEqual({ strength: 1, exponent: 4, tauSeconds: 0.1 }); // the paper's, not today's default ρ
     expect(rows.map((r) => Number(r[11]))).toEqual([1e-3, 1e-3, 1e-3, 1e-3, 1e-3]); // eta: the tiny form's fixed r0
     expect(fs.readFileSync(path.join(out, 'report.html'), 'utf8')).toMatch(/<svg[^>]*data-plot="accuracy-0"/);
     expect(fs.existsSync(path.join(out, 'runs', 'none', 'seed-1', 'output.0.spk'))).toBe(true);

@@ -1012,9 +1012,10 @@ describe('postsynaptic', () => {
       return Array.from(new Float32Array(t.memRef.buffer, L.h4, n));
     };
     const skipped = (values: number[]) => [...values.slice(0, n - 1), 0];
-    expect(h4Of({})).toEqual(skipped(homs.map((h) => f(f(h * h) * f(h * h)))));
+    expect(h4Of({ homLambda: 1 })).toEqual(skipped(homs.map((h) => f(f(h * h) * f(h * h)))));
+    expect(h4Of({})).toEqual(skipped(homs.map((h) => f(MODEL_KERNEL_CONSTANTS.homLambda * f(f(h * h) * f(h * h)))))); // the default ρ
     expect(h4Of({ homLambda: f(10), homExponent: 0 })).toEqual(skipped(homs.map(() => f(10))));
-    expect(h4Of({ homExponent: 1 })).toEqual(skipped(homs));
+    expect(h4Of({ homLambda: 1, homExponent: 1 })).toEqual(skipped(homs));
     expect(h4Of({ homLambda: f(0.5), homExponent: 3 })).toEqual(skipped(homs.map((h) => f(0.5 * f(h * f(h * h))))));
   });
 });

@@ -15,6 +15,7 @@
  * capacity from the learning rule.
  */
 import type { ConfigInput } from '../config/schema.js';
+import { PAPER_REGULARISER } from '../model/constants.js';
 import { planWithR0 } from './r0-search.js';
 import { cross } from './ssbm.js';
 import { fmt, mean, runsOf, seedList, valuesOf } from './summary.js';
@@ -96,12 +97,12 @@ export const xor: Preset = {
         { id: id(RANDOM_REG), label: `100→${HIDDEN}→2 random + regulariser`, panel: `XOR, ${HIDDEN} hidden`, hiddenNeurons: HIDDEN },
         { id: NONE, label: '100→2 (no hidden layer)', panel: `XOR, ${HIDDEN} hidden`, hiddenNeurons: 0 },
       ];
-      // Random feedback without the regulariser (ρ = 0) as in the paper's main curves; with the default ρ, a for the green average.
+      // Random feedback without the regulariser (ρ = 0) as in the paper's main curves; with the paper's ρ = 1, a = 4 for the green average.
       const variants: Array<{ condition: string; r0: number; config: Partial<ConfigInput> }> = [
         ...widths.flatMap((nh) => MODES.map((mode) => ({
           condition: id(mode, nh), r0: r0Of(id(mode)), config: { hidden: [nh], feedback: mode, ...(mode === 'random' ? { regulariser: { strength: 0 } } : {}) },
         }))),
-        { condition: id(RANDOM_REG), r0: r0Of(id(RANDOM_REG)), config: { hidden: [HIDDEN], feedback: 'random' } },
+        { condition: id(RANDOM_REG), r0: r0Of(id(RANDOM_REG)), config: { hidden: [HIDDEN], feedback: 'random', regulariser: { ...PAPER_REGULARISER } } },
         { condition: NONE, r0: r0Of(NONE), config: { hidden: [] } },
       ];
       const runs = cross(variants, seedList(n)).map(({ condition: v, seed }) => ({

@@ -56,15 +56,26 @@ export const PRE_DECAY = RISE_DECAY;
 /**
  * The random-feedback regulariser of docs/model.md §7.2 E3, `−ρ·w·hom^a` on the gradient of hidden
  * layers: strength ρ (0 = no regulariser), integer exponent a, and the time constant of the
- * postsynaptic rate trace `hom`. The defaults are the paper's (ρ = 1, a = 4, τ_hom = 100 ms); the
- * config schema (config/schema.ts) takes its defaults from here.
+ * postsynaptic rate trace `hom`. The exponent and τ_hom are the paper's (a = 4, τ_hom = 100 ms); the
+ * default strength is ρ = 1000, not the paper's ρ = 1 (issue 17, docs/model.md §14.1): random
+ * feedback hands each hidden neuron a fixed-sign share of the output's common error, which with
+ * ρ = 1 splits config/default.json's hidden layers (30–60 Hz from the start) into silent and
+ * 50–100 Hz neurons and leaves the network at the silent cost; ρ = 1000 holds them near 8 Hz and
+ * 1 and 2 hidden layers learn within 8 blocks. It changes nothing under symmetric or uniform
+ * feedback. The config schema (config/schema.ts) takes its defaults from here.
  */
 export interface RegulariserKnobs {
   strength: number;
   exponent: number;
   tauSeconds: number;
 }
-export const DEFAULT_REGULARISER: Readonly<RegulariserKnobs> = Object.freeze({ strength: 1, exponent: 4, tauSeconds: 100e-3 });
+export const DEFAULT_REGULARISER: Readonly<RegulariserKnobs> = Object.freeze({ strength: 1000, exponent: 4, tauSeconds: 100e-3 });
+/**
+ * The paper's regulariser (ρ = 1, a = 4, τ_hom = 100 ms): the default before issue 17, what a network
+ * state saved without the key `regulariser` ran with, and what the presets that reproduce the paper
+ * or Auryn's curves (`oxford`, `pattern`, `xor`; config/oxford.json) set explicitly.
+ */
+export const PAPER_REGULARISER: Readonly<RegulariserKnobs> = Object.freeze({ strength: 1, exponent: 4, tauSeconds: 100e-3 });
 /** Largest regulariser exponent a (hom^8 stays finite in float32 up to hom ≈ 6·10⁴). */
 export const MAX_REGULARISER_EXPONENT = 8;
 /** Per-step decay of the `hom` trace for a time constant τ_hom: exp(−dt/τ_hom) in float32. */
