@@ -31,11 +31,11 @@ const { values: o } = parseArgs({
     // Measured here (README, Scaling model): `superspike bench --network 200-1024-200 --workers 1`,
     // and `node scripts/measure-step-costs.mjs` for the two per-step costs.
     'synapse-rate': { type: 'string', default: '2.58e9' },   // 200-1024-200: synapse updates/s of one rank
-    'step-us': { type: 'string', default: '2.44' },          // 10-8-1: wall per step of a rank of a network with no work
-    'block-ms': { type: 'string', default: '0' },            // 10-8-1: fixed wall per block end
-    'stat-ns': { type: 'string', default: '0' },             // a block end's statistics per output synapse (root)
+    'step-us': { type: 'string', default: '0.56' },          // 10-8-1: wall per step of a rank of a network with no work
+    'block-ms': { type: 'string', default: '19.1' },            // 10-8-1: fixed wall per block end
+    'stat-ns': { type: 'string', default: '19.2' },             // a block end's statistics per output synapse (root)
     'block-seconds': { type: 'string', default: '6.1' },     // simulated seconds per block (config/default.json)
-    'neuron-ns': { type: 'string', default: '1.02' },        // the presynaptic side alone, per neuron and step (4000 inputs)
+    'neuron-ns': { type: 'string', default: '0.82' },        // the presynaptic side alone, per neuron and step (4000 inputs)
     // Measured here (docs/mpi-binding.md, fastest batches): shared memory 1.8–3.3 µs, TCP loopback 13 µs.
     'alpha-us': { type: 'string', default: '1.5' },         // InfiniBand HDR, MPI small-message latency
     'beta-gbs': { type: 'string', default: '20' },           // InfiniBand HDR 200 Gb/s, achievable
