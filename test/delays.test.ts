@@ -19,7 +19,7 @@ import { computeLayout, ringSlotsOf } from '../src/network/layout.js';
 import { buildTopology } from '../src/network/topology.js';
 import { networkShape } from '../src/network/chain.js';
 import { expectSameRun as expectSame, runOutputs, smallConfig, taskFor, tempDir } from './helpers.js';
-import { CLI, mpiGate, mpirun } from './mpi-helpers.js';
+import { CLI, expectSameAcrossMpiLayouts, mpiGate } from './mpi-helpers.js';
 
 /** A recurrent hidden layer with 3 ms, input → hidden1 restated with 1.5 ms, a 2 ms skip, hidden2 recurrent at 10 ms. */
 const DELAYED = [
@@ -72,21 +72,20 @@ describe('the delaySeconds key', () => {
   });
 
   it('a bad delay on the command line is one line naming the file and the place, exit 1', () => {
-    const file = path.join(tempDir('delay-bad'), 'bad.json');
-    writeFileSync(file, JSON.stringify({ hidden: [6], blocks: 1, blockSeconds: 0.2, task: { text: 'A', scale: 1, inputNeurons: 8 },
-      connections: [{ from: 'input', to: 'output' }, { from: 'hidden', to: 'hidden' }, { from: 'hidden', to: 'hidden', delaySeconds: 2.55e-3 }] }));
-    const r = spawnSync(process.execPath, [CLI, 'run', file, '-q', '--out', tempDir('delay-bad-out')], { encoding: 'utf8' });
-    expect(r.status).toBe(1);
-    expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    expect(r.stderr).toContain('bad.json');
-    expect(r.stderr).toContain('connections[2]');
-    const file2 = path.join(tempDir('delay-bad2'), 'bad.json');
-    writeFileSync(file2, JSON.stringify({ hidden: [6], blocks: 1, blockSeconds: 0.2, task: { text: 'A', scale: 1, inputNeurons: 8 },
-      connections: [{ from: 'input', to: 'output' }, { from: 'input', to: 'hidden' }, { from: 'hidden', to: 'hidden', delaySeconds: 2.55e-3 }] }));
-    const r2 = spawnSync(process.execPath, [CLI, 'run', file2, '-q', '--out', tempDir('delay-bad-out2')], { encoding: 'utf8' });
-    expect(r2.status).toBe(1);
-    expect(r2.stderr.trim().split('\n')).toHaveLength(1);
-    expect(r2.stderr).toContain('connections[2].delaySeconds (hidden → hidden): 0.00255 is not a whole number of 0.1 ms steps');
+    /** `run` on a config of these connections: exit 1 and one line naming bad.json; that line. */
+    const refused = (label: string, connections: object[]): string => {
+      const file = path.join(tempDir(label), 'bad.json');
+      writeFileSync(file, JSON.stringify({ hidden: [6], blocks: 1, blockSeconds: 0.2, task: { text: 'A', scale: 1, inputNeurons: 8 }, connections }));
+      const r = spawnSync(process.execPath, [CLI, 'run', file, '-q', '--out', tempDir(`${label}-out`)], { encoding: 'utf8' });
+      expect(r.status).toBe(1);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toContain('bad.json');
+      return r.stderr;
+    };
+    expect(refused('delay-bad', [{ from: 'input', to: 'output' }, { from: 'hidden', to: 'hidden' }, { from: 'hidden', to: 'hidden', delaySeconds: 2.55e-3 }]))
+      .toContain('connections[2]');
+    expect(refused('delay-bad2', [{ from: 'input', to: 'output' }, { from: 'input', to: 'hidden' }, { from: 'hidden', to: 'hidden', delaySeconds: 2.55e-3 }]))
+      .toContain('connections[2].delaySeconds (hidden → hidden): 0.00255 is not a whole number of 0.1 ms steps');
   });
 });
 
@@ -193,25 +192,6 @@ describe.skipIf(gate.skip)('delays in several processes (MPI)', () => {
   });
 
   it('gives the same bytes on 1×1, 2×2 and 3×1, and a 2×2 checkpoint resumes on 3×1', async () => {
-    const file = path.join(tempDir('delay-mpi-config'), 'delay.json');
-    writeFileSync(file, JSON.stringify({
-      hidden: [14, 9], blocks: 3, blockSeconds: 0.2, w0: 0.6, eta: 5e-3, seed: 3, feedback: 'symmetric', connections: DELAYED,
-      task: { text: 'AB', scale: 1, inputNeurons: 24, inputRateHz: 20, taskSeed: 5 },
-    }));
-    const run = async (np: number, t: number, dir: string, extra: string[] = []) => {
-      const job = await mpirun(np, [CLI, 'run', ...(extra.includes('--resume') ? [] : [file]), '--workers', String(t), '--out', dir, '-q', '--hang-timeout', '300', ...extra]);
-      expect(job.code, job.stderr).toBe(0);
-    };
-    const reference = tempDir('delay-mpi-1x1');
-    await run(1, 1, reference);
-    for (const [np, t] of [[2, 2], [3, 1]] as const) {
-      const dir = tempDir(`delay-mpi-${np}x${t}`);
-      await run(np, t, dir);
-      await expectSame(dir, reference, `${np}×${t}`);
-    }
-    const split = tempDir('delay-mpi-split');
-    await run(2, 2, split, ['--stop-after-block', '2']);
-    await run(3, 1, split, ['--resume', path.join(split, 'superspike.checkpoint.netstate')]);
-    await expectSame(split, reference, '2×2 checkpoint resumed on 3×1');
+    await expectSameAcrossMpiLayouts('delay', DELAYED);
   });
 });

@@ -151,17 +151,22 @@ describe.skipIf(gate.skip)('ranks in several processes (MPI)', () => {
   for (const stopped of [1, 0]) {
     it(`a process frozen by SIGSTOP (process ${stopped}) ends the job within seconds, named by the other one`, async () => {
       const file = path.join(tempDir('mpi-sigstop-config'), 'long.json');
-      // Long enough that the job is still running when the test freezes a process, however loaded the machine.
-      writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(configFile('symmetric'), 'utf8')), blocks: 5000 }));
+      // Long enough that the job is still running when the test freezes a process, however loaded the
+      // machine; long blocks, so that the freeze lands inside a block's steps, the path this test is
+      // about. (A freeze during a block end's collectives is a known gap: docs/failures.md.)
+      writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(configFile('symmetric'), 'utf8')), blocks: 200, blockSeconds: 30 }));
       const out = tempDir('mpi-sigstop');
       let frozen = -1;
       const job = await mpirun(2, [CLI, 'run', file, '--workers', '1', '--out', out, '-q', '--hang-timeout', '3'], {
         onSpawn: (pid) => {
           void (async () => {
             const stats = path.join(out, 'superspike.stats');
-            while (!existsSync(stats) || readFileSync(stats, 'utf8').split('\n').filter(Boolean).length < 2) {
+            // The first stats line is written as block 0 starts: the freeze then falls inside its 30 s.
+            while (!existsSync(stats) || readFileSync(stats, 'utf8').split('\n').filter(Boolean).length < 1) {
               await new Promise((r) => setTimeout(r, 100));
             }
+            // Past the block start's own collectives (timings, progress), well inside its steps.
+            await new Promise((r) => setTimeout(r, 500));
             frozen = mpiProcessPid(pid, stopped);
             process.kill(frozen, 'SIGSTOP');
           })();

@@ -16,7 +16,7 @@ import { loadNetworkState } from '../src/engine/state-validate.js';
 import { validateConfig } from '../src/config/load.js';
 import { exportNpz } from '../src/export/npz.js';
 import { SMALL_GROUPS, expectSameRun as expectSame, fileBytes, runOutputs, smallConfig, taskFor, tempDir } from './helpers.js';
-import { CLI, mpiGate, mpirun } from './mpi-helpers.js';
+import { CLI, expectSameAcrossMpiLayouts, mpiGate } from './mpi-helpers.js';
 
 /** Both hidden layers recurrent, hidden 2 → hidden 1 backwards, input → output skip. */
 const WIRING = [
@@ -151,27 +151,6 @@ describe.skipIf(gate.skip)('recurrent wiring in several processes (MPI)', () => 
   });
 
   it('gives the same bytes on 1×1, 2×2 and 3×1, and a 2×2 checkpoint resumes on 3×1', async () => {
-    const file = path.join(tempDir('rec-mpi-config'), 'rec.json');
-    writeFileSync(file, JSON.stringify({
-      hidden: [14, 9], blocks: 3, blockSeconds: 0.2, w0: 0.6, eta: 5e-3, seed: 3, feedback: 'symmetric', connections: WIRING,
-      task: { text: 'AB', scale: 1, inputNeurons: 24, inputRateHz: 20, taskSeed: 5 },
-    }));
-    const run = async (np: number, t: number, dir: string, extra: string[] = []) => {
-      // A generous hang timeout: this compares bytes, and 3 processes on 2 busy cores can stall for
-      // longer than the automatic watchdog's floor; hangs have their own tests (mpi-engine).
-      const job = await mpirun(np, [CLI, 'run', ...(extra.includes('--resume') ? [] : [file]), '--workers', String(t), '--out', dir, '-q', '--hang-timeout', '300', ...extra]);
-      expect(job.code, job.stderr).toBe(0);
-    };
-    const reference = tempDir('rec-mpi-1x1');
-    await run(1, 1, reference);
-    for (const [np, t] of [[2, 2], [3, 1]] as const) {
-      const dir = tempDir(`rec-mpi-${np}x${t}`);
-      await run(np, t, dir);
-      await expectSame(dir, reference, `${np}×${t}`);
-    }
-    const split = tempDir('rec-mpi-split');
-    await run(2, 2, split, ['--stop-after-block', '2']);
-    await run(3, 1, split, ['--resume', path.join(split, 'superspike.checkpoint.netstate')]);
-    await expectSame(split, reference, '2×2 checkpoint resumed on 3×1');
+    await expectSameAcrossMpiLayouts('rec', WIRING);
   });
 });
