@@ -44,7 +44,7 @@ export interface LinkStats {
  * timer slack, then the scheduler): the spin-then-block rule of the barrier (docs/model.md §10.1),
  * within twice the ideal whatever the wait. With 30 µs, shorter than a sleep, the process that
  * arrived first overslept at most exchanges (quiet 2×2 against 1×2, 200-1024-200, 2 Dec 2026: the
- * previous main, 30 µs and two collectives, 1.07–1.57× over 9 rounds; 100 µs and one, 1.20–1.31×
+ * previous main, 30 µs and two collectives, 1.07–1.65× over 10 rounds; 100 µs and one, 1.20–1.31×
  * over 3). A 1 µs timer slack for the sleeps (1.15–1.17× over 3) was not kept: a job that misjudged
  * its cores as free then woke every 10 µs and preempted the very process it waited for.
  */
