@@ -13,7 +13,7 @@ import { existsSync, statfsSync } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../errors.js';
 import type { ExperimentConfig } from './schema.js';
-import { DT_SECONDS, MIN_DELAY_STEPS } from '../model/constants.js';
+import { DT_SECONDS } from '../model/constants.js';
 import { GLYPH_HEIGHT, GLYPH_WIDTH } from '../tasks/pixel-font.js';
 import { computeLayout } from '../network/layout.js';
 import { buildTopology, type NetworkShape } from '../network/topology.js';
@@ -73,7 +73,7 @@ export function stateBytes(shape: NetworkShape): number {
     values += syn;
     if (c.plastic) values += 4 * syn + 5 * c.nPost + c.delaySteps * (c.nPost + c.nPre) + c.nPre;
     // A longer spike delay: the connection's own pre trace (the rings' history is a few spike ids per step).
-    if (c.plastic && c.spikeDelaySteps !== MIN_DELAY_STEPS) values += c.nPre;
+    if (c.ownPreTrace) values += c.nPre;
     if (c.regulariser) values += c.nPost;
     if (c.feedback?.mode === 'random') values += shape.nOutput * c.nPost;
   }

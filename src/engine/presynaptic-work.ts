@@ -101,7 +101,7 @@ export class PresynapticWork {
           };
         });
       const ownTraces = o.topology.connections
-        .filter((c) => c.plastic && c.preGroup === g.index && c.spikeDelaySteps !== MIN_DELAY_STEPS)
+        .filter((c) => c.ownPreTrace && c.preGroup === g.index)
         .map((c) => ({ pre: region.connections[c.index]!.pre, delay: c.spikeDelaySteps }));
       const rings = o.layout.rankRegions.map((rr) => rr.groups[g.index]!);
       const ringCounts = Int32Array.from(rings, (rg) => rg.ringCounts >> 2);

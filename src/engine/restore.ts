@@ -6,7 +6,6 @@
  */
 import type { ConnectionState, GroupState, SpikeRing } from '../io/netstate.js';
 import type { MemoryLayout } from '../network/layout.js';
-import { MIN_DELAY_STEPS } from '../model/constants.js';
 import { RegionView } from './region-view.js';
 import { globalId, ownerRank } from '../network/partition.js';
 import type { Topology } from '../network/topology.js';
@@ -117,7 +116,7 @@ class Restorer extends RegionView {
         this.scatterRows(c.postGroup, (r) => this.conn(r, ci).sigmaLine, stride, c.delaySteps, this.f32, need(s.sigmaLine, `connection ${ci} sigmaLine`));
         this.scatterReplicated(allRanks.map((r) => this.conn(r, ci).psp), need(s.psp, `connection ${ci} psp`));
         this.scatterReplicated(allRanks.map((r) => this.conn(r, ci).pspLine), need(s.pspLine, `connection ${ci} pspLine`));
-        if (c.spikeDelaySteps !== MIN_DELAY_STEPS) this.scatterReplicated(allRanks.map((r) => this.conn(r, ci).pre), need(s.pre, `connection ${ci} pre`));
+        if (c.ownPreTrace) this.scatterReplicated(allRanks.map((r) => this.conn(r, ci).pre), need(s.pre, `connection ${ci} pre`));
       }
       if (c.regulariser) this.scatterRows(c.postGroup, (r) => this.conn(r, ci).hom, stride, 1, this.f32, need(s.hom, `connection ${ci} hom`));
       if (c.feedback?.mode === 'random') {

@@ -288,7 +288,7 @@ export class NetworkView extends RegionView {
         state.psp = this.gatherReplicated(reg0.psp, c.nPre);
         state.pspLine = this.gatherReplicated(reg0.pspLine, c.delaySteps * c.nPre);
         // A longer spike delay's own `pre` trace (docs/model.md §5.1); absent at the minimum delay.
-        if (c.spikeDelaySteps !== MIN_DELAY_STEPS) state.pre = this.gatherReplicated(reg0.pre, c.nPre);
+        if (c.ownPreTrace) state.pre = this.gatherReplicated(reg0.pre, c.nPre);
       }
       if (c.regulariser) state.hom = this.gatherPost(ci, 'hom');
       if (c.feedback?.mode === 'random') state.feedbackB = this.gatherFeedback(ci);

@@ -111,7 +111,7 @@ function checkConnection(c: Checker, value: unknown, key: string, info: Connecti
     c.array(s.sigmaLine, `${key}.sigmaLine`, Float32Array, info.delaySteps * info.nPost, `a delay of ${info.delaySteps} steps × ${info.nPost} needs`);
     c.array(s.psp, `${key}.psp`, Float32Array, info.nPre, `${info.nPre} pre neurons need`);
     c.array(s.pspLine, `${key}.pspLine`, Float32Array, info.delaySteps * info.nPre, `a delay of ${info.delaySteps} steps × ${info.nPre} needs`);
-    if (info.spikeDelaySteps !== MIN_DELAY_STEPS) c.array(s.pre, `${key}.pre`, Float32Array, info.nPre, `its own pre trace (spike delay ${info.spikeDelaySteps} steps) of ${info.nPre} pre neurons needs`);
+    if (info.ownPreTrace) c.array(s.pre, `${key}.pre`, Float32Array, info.nPre, `its own pre trace (spike delay ${info.spikeDelaySteps} steps) of ${info.nPre} pre neurons needs`);
   }
   if (info.regulariser) c.array(s.hom, `${key}.hom`, Float32Array, info.nPost, `${info.nPost} post neurons need`);
   if (info.feedback?.mode === 'random') {

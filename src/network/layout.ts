@@ -38,10 +38,13 @@ import type { Topology } from './topology.js';
  */
 export const RING_SLOTS = 2 * MIN_DELAY_STEPS;
 
-/** Slots of every spike and event ring of a topology: the smallest power of two ≥ the longest delay + one interval. */
+/**
+ * Slots of every spike and event ring of a topology: the smallest power of two ≥ the longest
+ * history a group keeps (its longest outgoing spike delay, topology.ts `historySteps`) + one interval.
+ */
 export function ringSlotsOf(topology: Topology): number {
   let longest = MIN_DELAY_STEPS;
-  for (const c of topology.connections) longest = Math.max(longest, c.spikeDelaySteps);
+  for (const g of topology.groups) longest = Math.max(longest, g.historySteps);
   let slots = RING_SLOTS;
   while (slots < longest + MIN_DELAY_STEPS) slots *= 2;
   return slots;
@@ -232,7 +235,7 @@ export function computeLayout(topology: Topology, ranks: number, localRanks?: re
       pspLine: on ? alloc.take(c.delaySteps * c.nPre) : 0,
       pEff: on ? alloc.take((pEffRingRows(rows) + rows - 1) * batchPitch(c.nPre)) : 0,
       kernelRegion: on ? alloc.take(KERNEL_REGION_WORDS) : 0,
-      pre: on && c.spikeDelaySteps !== MIN_DELAY_STEPS ? alloc.take(c.nPre) : 0,
+      pre: on && c.ownPreTrace ? alloc.take(c.nPre) : 0,
     };
   });
   const ringSlots = ringSlotsOf(topology);

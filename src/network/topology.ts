@@ -77,6 +77,12 @@ export interface ConnectionInfo {
    * config's `delaySeconds` says; a longer one has its own merged list and `pre` trace (layout.ts).
    */
   spikeDelaySteps: number;
+  /**
+   * It keeps its own `pre` trace (one per process), bumped by the spikes of step n − spikeDelaySteps:
+   * a plastic connection with a spike delay longer than the minimum. Layout, the presynaptic work,
+   * network states (save, restore, validation) and the state-size estimate all ask here.
+   */
+  ownPreTrace: boolean;
   /** Its post layer's nonzero errors are events for some other connection's inbox. */
   emitsErrorEvents: boolean;
   /** Its events carry error·min(1, σ'/σ'(E_L)) of its post neurons (a hidden layer under symmetric feedback with `feedbackGate: surrogate`). */
@@ -146,10 +152,11 @@ export function buildTopology(shape: NetworkShape): Topology {
     // The output's errors feed random/uniform feedback; with symmetric feedback each layer above
     // a learning one sends its errors down.
     const emitsErrorEvents = c >= 1 && (shape.feedback === 'symmetric' ? hiddenFeedback(c - 1) : isOutput && chainPlastic.slice(0, L).some((p) => p));
+    const spikeDelaySteps = chainEntry(c)?.delaySteps ?? MIN_DELAY_STEPS;
     connections.push({
       index: c, name: connectionName(c, c + 1, L), chain: true,
       preGroup: c, postGroup: c + 1, nPre: groups[c]!.size, nPost: groups[c + 1]!.size,
-      plastic, delaySteps, spikeDelaySteps: chainEntry(c)?.delaySteps ?? MIN_DELAY_STEPS, emitsErrorEvents, feedback,
+      plastic, delaySteps, spikeDelaySteps, ownPreTrace: plastic && spikeDelaySteps !== MIN_DELAY_STEPS, emitsErrorEvents, feedback,
       gateErrorEvents: emitsErrorEvents && !isOutput && shape.feedback === 'symmetric' && shape.feedbackGate === 'surrogate' && shape.partial,
       regulariser: !isOutput && plastic && shape.feedback === 'random' && shape.regulariser.strength > 0,
       isOutput, errorFrom: null, weightScale: chainEntry(c)?.weightScale ?? 1, etaScale: chainEntry(c)?.etaScale ?? 1, fanIn: fanIn[c + 1]!,
@@ -163,7 +170,8 @@ export function buildTopology(shape: NetworkShape): Topology {
     connections.push({
       index: connections.length, name: connectionName(w.pre, w.post, L), chain: false,
       preGroup: w.pre, postGroup: w.post, nPre: groups[w.pre]!.size, nPost: groups[w.post]!.size,
-      plastic, delaySteps: source.delaySteps, spikeDelaySteps: w.delaySteps, emitsErrorEvents: false, gateErrorEvents: false, feedback: null,
+      plastic, delaySteps: source.delaySteps, spikeDelaySteps: w.delaySteps, ownPreTrace: plastic && w.delaySteps !== MIN_DELAY_STEPS,
+      emitsErrorEvents: false, gateErrorEvents: false, feedback: null,
       regulariser: !source.isOutput && plastic && shape.feedback === 'random' && shape.regulariser.strength > 0,
       isOutput: false, errorFrom: plastic ? source.index : null, weightScale: w.weightScale, etaScale: w.etaScale, fanIn: fanIn[w.post]!,
     });
