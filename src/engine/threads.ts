@@ -58,55 +58,53 @@ export function fixedThreads(threads: number, reason: string, processesHere = 1,
  */
 export function othersRunning(ownProcessesHere = 1, ownPids?: readonly number[], procRoot = '/proc'): number {
   if (ownPids !== undefined && ownPids.length > 0) {
-    const counted = runnableOutside(new Set(ownPids), procRoot);
+    const own = new Set(ownPids);
+    const counted = medianReading(() => runnableOutside(own, procRoot));
     if (counted !== null) return counted;
   }
-  let readings: number[];
-  try {
-    readings = [];
-    const sleeper = new Int32Array(new SharedArrayBuffer(4));
-    for (let s = 0; s < SAMPLES; s++) {
-      if (s > 0) Atomics.wait(sleeper, 0, 0, SAMPLE_GAP_MS);
-      const running = Number(/^\S+ \S+ \S+ (\d+)\//.exec(readFileSync('/proc/loadavg', 'utf8'))?.[1]);
-      if (!Number.isFinite(running)) throw new Error('unreadable');
-      readings.push(running);
-    }
-  } catch {
-    return Math.max(0, Math.round(loadavg()[0]!) - (ownProcessesHere - 1));
-  }
-  readings.sort((a, b) => a - b);
+  const running = medianReading(() => {
+    const value = Number(/^\S+ \S+ \S+ (\d+)\//.exec(readFileSync('/proc/loadavg', 'utf8'))?.[1]);
+    if (!Number.isFinite(value)) throw new Error('unreadable');
+    return value;
+  });
+  if (running === null) return Math.max(0, Math.round(loadavg()[0]!) - (ownProcessesHere - 1));
   // The reader counts itself; the job's other processes on this host are not "others".
-  return Math.max(0, readings[readings.length >> 1]! - ownProcessesHere);
+  return Math.max(0, running - ownProcessesHere);
 }
 
-/** Median over SAMPLES readings of the runnable threads of processes not in `own`; null without /proc. */
-function runnableOutside(own: ReadonlySet<number>, proc: string): number | null {
+/** The median of SAMPLES readings SAMPLE_GAP_MS apart; null when a reading throws (no /proc). */
+function medianReading(read: () => number): number | null {
   const readings: number[] = [];
   const sleeper = new Int32Array(new SharedArrayBuffer(4));
   try {
     for (let s = 0; s < SAMPLES; s++) {
       if (s > 0) Atomics.wait(sleeper, 0, 0, SAMPLE_GAP_MS);
-      let running = 0;
-      for (const entry of readdirSync(proc)) {
-        const pid = Number(entry);
-        if (!Number.isInteger(pid) || own.has(pid)) continue;
-        let tasks: string[];
-        try { tasks = readdirSync(`${proc}/${pid}/task`); } catch { continue; } // ended meanwhile
-        for (const tid of tasks) {
-          try {
-            // State is the field after the parenthesised command name (which may hold spaces).
-            const stat = readFileSync(`${proc}/${pid}/task/${tid}/stat`, 'latin1');
-            if (stat.charAt(stat.lastIndexOf(')') + 2) === 'R') running++;
-          } catch { /* ended meanwhile */ }
-        }
-      }
-      readings.push(running);
+      readings.push(read());
     }
   } catch {
     return null;
   }
   readings.sort((a, b) => a - b);
   return readings[readings.length >> 1]!;
+}
+
+/** Runnable threads (state R) of every process not in `own`, read from `proc` once. */
+function runnableOutside(own: ReadonlySet<number>, proc: string): number {
+  let running = 0;
+  for (const entry of readdirSync(proc)) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid) || own.has(pid)) continue;
+    let tasks: string[];
+    try { tasks = readdirSync(`${proc}/${pid}/task`); } catch { continue; } // ended meanwhile
+    for (const tid of tasks) {
+      try {
+        // State is the field after the parenthesised command name (which may hold spaces).
+        const stat = readFileSync(`${proc}/${pid}/task/${tid}/stat`, 'latin1');
+        if (stat.charAt(stat.lastIndexOf(')') + 2) === 'R') running++;
+      } catch { /* ended meanwhile */ }
+    }
+  }
+  return running;
 }
 
 /** The `auto` thread count of a process holding `ranks` ranks and `synapses` synapses. */
