@@ -75,9 +75,10 @@ export function checkRun(config: ExperimentConfig, task: ResolvedTask, options: 
 function chooseThreads(options: ResolvedRunOptions, localRanks: number, ranks: number, topology: Topology): ThreadChoice {
   const { threads } = options;
   const placement = options.processes?.placement;
-  const here = placement ? placement.hosts.filter((h) => h === placement.hosts[placement.process]).length : 1;
-  // The job's processes on this host are not "others", whether or not they run at this instant.
-  const others = othersRunning(here, placement?.pids?.filter((_, p) => placement.hosts[p] === placement.hosts[placement.process]));
+  // The job's processes on this host (by index), which are not "others" whether or not they run at this instant.
+  const sameHost = placement ? placement.hosts.flatMap((h, p) => (h === placement.hosts[placement.process] ? [p] : [])) : [0];
+  const here = sameHost.length;
+  const others = othersRunning(here, placement?.pids && sameHost.map((p) => placement.pids![p]!));
   if (threads === null) return fixedThreads(localRanks, 'one per rank', here, others);
   if (threads !== 'auto') return fixedThreads(Math.min(threads, localRanks), 'as asked', here, others);
   return autoThreads(localRanks, Math.round((synapsesOf(topology.shape) * localRanks) / ranks), here, others);
