@@ -57,6 +57,26 @@ const EMPTY_F32 = new Float32Array(0);
 const FETCH_CHUNK_ELEMENTS = 1 << 17;
 const EMPTY_I32 = new Int32Array(0);
 
+/**
+ * `sum` plus `rows` rows of a synaptic field in ascending (j, k), each row's posts read from their
+ * owners' arrays. A top-level function of typed arrays, not a closure over the caller's locals:
+ * the closure ran long enough in V8's unoptimised tiers to box every partial sum as a heap number
+ * (~0.5 GB of garbage per block end on 1000-8192-1000, which grew the root's young generation
+ * to 48 MB; issue 16, point 4). Same additions in the same order: the same bits.
+ */
+function addRows(
+  sum: number, f32: Float32Array, bases: Int32Array, strides: Int32Array, rowBase: Int32Array,
+  owner: Int32Array, local: Int32Array, rows: number, nPost: number,
+): number {
+  const ranks = bases.length;
+  let acc = sum;
+  for (let j = 0; j < rows; j++) {
+    for (let r = 0; r < ranks; r++) rowBase[r] = bases[r]! + j * strides[r]!;
+    for (let k = 0; k < nPost; k++) acc += f32[rowBase[owner[k]!]! + local[k]!]!;
+  }
+  return acc;
+}
+
 export class NetworkView extends RegionView {
   constructor(
     memory: WebAssembly.Memory,
@@ -100,18 +120,12 @@ export class NetworkView extends RegionView {
     const { owner, local } = this.postTables(info.nPost);
     const strides = Int32Array.from({ length: ranks }, (_, r) => this.conn(r, c).stride);
     const rowBase = new Int32Array(ranks);
+    const bases = new Int32Array(ranks);
     let sum = 0;
     this.forEachRowChunk(c, field, (arrays, j0, j1) => {
+      for (let r = 0; r < ranks; r++) bases[r] = arrays[r]!.base;
       // Every rank's array is a view of the same buffer (the shared memory, or the root's receive buffer).
-      const f32 = arrays[0]!.f32;
-      // The running sum in a local, not the captured `sum`: a captured float is a context slot,
-      // and every `+=` on it allocated a heap number. Same additions in the same order: the same bits.
-      let acc = sum;
-      for (let j = j0; j < j1; j++) {
-        for (let r = 0; r < ranks; r++) rowBase[r] = arrays[r]!.base + (j - j0) * strides[r]!;
-        for (let k = 0; k < info.nPost; k++) acc += f32[rowBase[owner[k]!]! + local[k]!]!;
-      }
-      sum = acc;
+      sum = addRows(sum, arrays[0]!.f32, bases, strides, rowBase, owner, local, j1 - j0, info.nPost);
     });
     return sum;
   }
