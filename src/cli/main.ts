@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // Entry point of the `superspike` binary; everything else is in program.ts so tests can drive it.
+import './heap.js';
 import { main } from './program.js';
 
 // A reader that goes away (`superspike run --help | head -1`, a closed terminal) or a stream that

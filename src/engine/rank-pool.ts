@@ -14,6 +14,13 @@ import type { RankTaskData } from './rank-task.js';
 import type { RankTiming } from './wait-log.js';
 
 /** How often the coordinator looks at the ranks while it waits for them to park. */
+/**
+ * Young generation of a rank thread (V8: three semi-spaces' worth, so 1 MiB semi-spaces). Its step
+ * loop runs in WASM and allocates ~0.5 MiB of JS objects per simulated second; V8's default let
+ * each rank thread's young generation grow to 15 MiB committed, memory that every rank repeats
+ * (issue 16, point 4).
+ */
+const RANK_YOUNG_GENERATION_MIB = 3;
 const WATCH_POLL_MS = 50;
 /** How long an aborted run waits for its ranks to notice before the threads are terminated. */
 const ABORT_GRACE_MS = 2000;
@@ -53,6 +60,7 @@ export class RankPool {
       concurrentTasksPerWorker: 1,
       idleTimeout: 60_000,
       atomics: 'disabled',
+      resourceLimits: { maxYoungGenerationSizeMb: RANK_YOUNG_GENERATION_MIB },
     });
     this.tasks = threads.map((hosted) => this.pool.run(taskData(hosted)) as Promise<RankOutcome>);
     this.tasks.forEach((task, i) => {
