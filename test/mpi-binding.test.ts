@@ -148,7 +148,8 @@ describe('MPI binding under mpirun', () => {
     expect(mpi.threadLevelNames).toEqual(['single', 'funneled', 'serialized', 'multiple']);
     expect(mpi.libraryVersion).toMatch(/MPI/);
     for (const f of ['init', 'initialized', 'finalized', 'isThreadMain', 'rank', 'size', 'wtime', 'barrier', 'allgatherv',
-      'gatherv', 'bcast', 'allgatherInt32', 'allreduceInt32', 'abort', 'finalize', 'setWaitPolicy'] as const) {
+      'gatherv', 'bcast', 'allgatherInt32', 'allreduceInt32', 'abort', 'finalize', 'setWaitPolicy', 'watchPeers', 'unwatchPeers',
+      'watchingPeers'] as const) {
       expect(typeof mpi[f], f).toBe('function');
     }
     expect(mpi.initialized()).toBe(false);  // loading never initialises MPI
@@ -180,6 +181,15 @@ describe('MPI binding under mpirun', () => {
   it('3 processes over shared memory with the polite wait policy: every collective returns the expected bytes', async () => {
     checkJob(await mpirun(3, 'main-first', [], 300_000, [FIXTURE, 'main-first', 'polite']), 3, 'main-first');
   });
+
+  // The peer watch (nonblocking collectives completed between heartbeats) must deliver the same bytes.
+  for (const [np, extra, transport] of [[3, [], 'shared memory'], [2, TCP_ONLY, 'TCP']] as const) {
+    it(`${np} processes over ${transport} with the block-end peer watch on: every collective returns the expected bytes`, async () => {
+      const job = await mpirun(np, 'main-first', [...extra], 300_000, [FIXTURE, 'main-first', 'watched']);
+      checkJob(job, np, 'main-first');
+      expect(job.stdout.match(/"watching":true/g) ?? [], 'the watch was on').toHaveLength(np);
+    });
+  }
 
   it('abort(3) in one process ends the whole job within seconds with a non-zero exit', async () => {
     const job = await mpirun(3, 'abort');

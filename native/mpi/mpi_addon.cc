@@ -3,7 +3,9 @@
 //
 // It binds only what the engine's process-level exchange needs: init/finalize with an explicit
 // thread level, rank/size, barrier, allgatherv/gatherv/bcast of bytes, int32 allgather/allreduce,
-// abort and wtime, and the wait policy of the per-interval collectives. Byte collectives write in place into caller-provided typed arrays (any view:
+// abort and wtime, the wait policy of the per-interval collectives, and the peer watch of the
+// block-end collectives (peer_watch.h: heartbeats, so that a frozen process cannot hang the
+// others' main threads for ever). Byte collectives write in place into caller-provided typed arrays (any view:
 // the view's byte offset and byte length are used), so a call allocates nothing: the engine calls
 // allgatherv every 0.8 ms of simulated time.
 //
@@ -17,6 +19,7 @@
 #include <napi.h>
 
 #include "js_args.h"
+#include "peer_watch.h"
 
 #include <atomic>
 #include <cstdint>
@@ -48,6 +51,10 @@ std::atomic<int> gCallsInFlight{0};    // threads currently inside an MPI call
 // computing when the cores are oversubscribed (docs/mpi.md, "Waiting politely").
 std::atomic<int> gPoliteSpinMicros{-1};
 std::atomic<int> gPoliteSleepMicros{50};
+// The block-end watch (peer_watch.h): on only while every rank is parked, set by the main thread.
+PeerWatch gWatch;
+// A watched wait spins this long before it sleeps when no polite policy is set (the blocking mode).
+constexpr int kWatchedSpinMicros = 1000;
 
 const char* LevelName(int level) {
   for (int i = 0; i < 4; i++)
@@ -98,6 +105,8 @@ class CallGuard {
                       "but the provided thread level is " + LevelName(gProvided));
       return;
     }
+    // While the watch is on, the heartbeat thread may call MPI too: every call holds its mutex.
+    if (gWatch.Watching()) watchLock_ = std::unique_lock<std::mutex>(gWatch.Mutex());
     entered_ = true;
     if (gCallsInFlight.fetch_add(1, std::memory_order_acq_rel) != 0 && gProvided < MPI_THREAD_MULTIPLE) {
       ThrowError(env, std::string(fn) + ": another thread is inside an MPI call at the same time, "
@@ -110,10 +119,41 @@ class CallGuard {
     if (entered_) gCallsInFlight.fetch_sub(1, std::memory_order_acq_rel);
   }
   bool ok() const { return ok_; }
+  // True when this call runs under the peer watch (its collective must then be completed by Complete).
+  bool watched() const { return watchLock_.owns_lock(); }
+  std::unique_lock<std::mutex>& watchLock() { return watchLock_; }
 
  private:
+  std::unique_lock<std::mutex> watchLock_;
   bool entered_ = false, ok_ = false;
 };
+
+// Completes a nonblocking collective begun under the peer watch. A peer's silence throws an Error
+// whose fields (silentProcesses, silentSeconds, waitedSeconds, call) let the engine name the
+// absent process; the collective is left pending, as the job is about to be aborted.
+bool CompleteWatched(Napi::Env env, CallGuard& guard, MPI_Request* request, const char* fn) {
+  const int spin = gPoliteSpinMicros.load(std::memory_order_relaxed);
+  PeerSilence silence;
+  bool gaveUp = false;
+  const int rc = gWatch.Wait(request, guard.watchLock(), spin < 0 ? kWatchedSpinMicros : spin,
+                             gPoliteSleepMicros.load(std::memory_order_relaxed), &silence, &gaveUp);
+  if (!Check(env, rc, fn)) return false;
+  if (!gaveUp) return true;
+  std::string who;
+  Napi::Array silent = Napi::Array::New(env, silence.silent.size());
+  for (size_t i = 0; i < silence.silent.size(); i++) {
+    who += (i == 0 ? "process " : ", ") + std::to_string(silence.silent[i]);
+    silent.Set(static_cast<uint32_t>(i), silence.silent[i]);
+  }
+  Napi::Error error = Napi::Error::New(env, std::string("superspike mpi: ") + fn + ": no sign of life from " + who +
+                                                " for " + std::to_string(silence.silentSeconds) + " s");
+  error.Value().Set("silentProcesses", silent);
+  error.Value().Set("silentSeconds", silence.silentSeconds);
+  error.Value().Set("waitedSeconds", silence.waitedSeconds);
+  error.Value().Set("call", fn);
+  error.ThrowAsJavaScriptException();
+  return false;
+}
 
 // Before MPI_Init: make libmpi's symbols global. Node loads addons with RTLD_LOCAL, and MPI
 // implementations that dlopen their own plugins (OpenMPI's mca_*.so) need libmpi's symbols to be
@@ -159,7 +199,8 @@ Napi::Value Init(const Napi::CallbackInfo& info) {
   // Errors become return codes (then JS exceptions) instead of MPI's default abort.
   if (!Check(env, MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN), "MPI_Comm_set_errhandler") ||
       !Check(env, MPI_Comm_rank(MPI_COMM_WORLD, &gRank), "MPI_Comm_rank") ||
-      !Check(env, MPI_Comm_size(MPI_COMM_WORLD, &gSize), "MPI_Comm_size"))
+      !Check(env, MPI_Comm_size(MPI_COMM_WORLD, &gSize), "MPI_Comm_size") ||
+      !Check(env, gWatch.Setup(gRank, gSize), "MPI_Comm_dup (heartbeats)"))
     return env.Undefined();
   char name[MPI_MAX_PROCESSOR_NAME];
   int nameLength = 0;
@@ -192,6 +233,7 @@ Napi::Value Finalize(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::lock_guard<std::mutex> lock(gInitMutex);
   if (!gReady.load()) return env.Undefined();
+  gWatch.Shutdown();  // before the guard: no heartbeat thread may outlive MPI
   {
     CallGuard guard(env, "finalize");
     if (!guard.ok()) return env.Undefined();
@@ -220,7 +262,13 @@ Napi::Value Wtime(const Napi::CallbackInfo& info) {
 Napi::Value Barrier(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   CallGuard guard(env, "barrier");
-  if (guard.ok()) Check(env, MPI_Barrier(MPI_COMM_WORLD), "MPI_Barrier");
+  if (!guard.ok()) return env.Undefined();
+  if (guard.watched()) {
+    MPI_Request request;
+    if (Check(env, MPI_Ibarrier(MPI_COMM_WORLD, &request), "MPI_Ibarrier")) CompleteWatched(env, guard, &request, "barrier");
+  } else {
+    Check(env, MPI_Barrier(MPI_COMM_WORLD), "MPI_Barrier");
+  }
   return env.Undefined();
 }
 
@@ -244,7 +292,12 @@ Napi::Value Allgatherv(const Napi::CallbackInfo& info) {
   const void* sendPtr = nullptr;
   if (!SendPointer(env, fn, send, recv, displs[gRank], &sendPtr)) return env.Undefined();
   const int spin = gPoliteSpinMicros.load(std::memory_order_relaxed);
-  if (spin < 0) {
+  if (guard.watched()) {
+    MPI_Request request;
+    if (Check(env, MPI_Iallgatherv(sendPtr, counts[gRank], MPI_BYTE, recv.data, counts, displs, MPI_BYTE, MPI_COMM_WORLD,
+                                   &request), "MPI_Iallgatherv"))
+      CompleteWatched(env, guard, &request, fn);
+  } else if (spin < 0) {
     Check(env, MPI_Allgatherv(sendPtr, counts[gRank], MPI_BYTE, recv.data, counts, displs, MPI_BYTE, MPI_COMM_WORLD),
           "MPI_Allgatherv");
   } else {
@@ -278,6 +331,13 @@ Napi::Value Gatherv(const Napi::CallbackInfo& info) {
     }
     if (!SendPointer(env, fn, send, recv, displs[gRank], &sendPtr)) return env.Undefined();
   }
+  if (guard.watched()) {
+    MPI_Request request;
+    if (Check(env, MPI_Igatherv(sendPtr, static_cast<int>(send.length), MPI_BYTE, recv.data, counts, displs, MPI_BYTE,
+                                root, MPI_COMM_WORLD, &request), "MPI_Igatherv"))
+      CompleteWatched(env, guard, &request, fn);
+    return env.Undefined();
+  }
   Check(env, MPI_Gatherv(sendPtr, static_cast<int>(send.length), MPI_BYTE, recv.data, counts, displs, MPI_BYTE, root,
                          MPI_COMM_WORLD), "MPI_Gatherv");
   return env.Undefined();
@@ -293,6 +353,12 @@ Napi::Value Bcast(const Napi::CallbackInfo& info) {
   int root = 0;
   if (info.Length() < 2 || !GetBytes(env, info[0], fn, "buf", &buf) || !GetRoot(env, info[1], fn, gSize, &root))
     return env.Undefined();
+  if (guard.watched()) {
+    MPI_Request request;
+    if (Check(env, MPI_Ibcast(buf.data, static_cast<int>(buf.length), MPI_BYTE, root, MPI_COMM_WORLD, &request), "MPI_Ibcast"))
+      CompleteWatched(env, guard, &request, fn);
+    return env.Undefined();
+  }
   Check(env, MPI_Bcast(buf.data, static_cast<int>(buf.length), MPI_BYTE, root, MPI_COMM_WORLD), "MPI_Bcast");
   return env.Undefined();
 }
@@ -308,7 +374,11 @@ Napi::Value AllgatherInt32(const Napi::CallbackInfo& info) {
   if (info.Length() < 2 || !GetInt(env, info[0], fn, "value", &value) || !GetInt32s(env, info[1], fn, "out", gSize, &out))
     return env.Undefined();
   const int spin = gPoliteSpinMicros.load(std::memory_order_relaxed);
-  if (spin < 0) {
+  if (guard.watched()) {
+    MPI_Request request;
+    if (Check(env, MPI_Iallgather(&value, 1, MPI_INT, out, 1, MPI_INT, MPI_COMM_WORLD, &request), "MPI_Iallgather"))
+      CompleteWatched(env, guard, &request, fn);
+  } else if (spin < 0) {
     Check(env, MPI_Allgather(&value, 1, MPI_INT, out, 1, MPI_INT, MPI_COMM_WORLD), "MPI_Allgather");
   } else {
     MPI_Request request;
@@ -349,6 +419,13 @@ Napi::Value AllreduceInt32(const Napi::CallbackInfo& info) {
   }
   if (op == MPI_OP_NULL) { ThrowType(env, "allreduceInt32: op must be 'max', 'min' or 'sum'"); return env.Undefined(); }
   int result = 0;
+  if (guard.watched()) {
+    MPI_Request request;
+    if (!Check(env, MPI_Iallreduce(&value, &result, 1, MPI_INT, op, MPI_COMM_WORLD, &request), "MPI_Iallreduce") ||
+        !CompleteWatched(env, guard, &request, fn))
+      return env.Undefined();
+    return Napi::Number::New(env, result);
+  }
   if (!Check(env, MPI_Allreduce(&value, &result, 1, MPI_INT, op, MPI_COMM_WORLD), "MPI_Allreduce")) return env.Undefined();
   return Napi::Number::New(env, result);
 }
@@ -362,8 +439,36 @@ Napi::Value Abort(const Napi::CallbackInfo& info) {
   MPI_Initialized(&initialized);
   MPI_Finalized(&finalized);
   if (!initialized || finalized) { ThrowError(env, "abort: MPI is not initialised (or already finalized)"); return env.Undefined(); }
+  gWatch.Unwatch();  // the heartbeat thread out of MPI: MPI_Abort is this thread's alone
   MPI_Abort(MPI_COMM_WORLD, code);
   return env.Undefined();
+}
+
+// watchPeers(silenceSeconds): the main thread, every rank parked, turns the peer watch on
+// (peer_watch.h): from now on every collective of this process waits watched, and gives up with a
+// silence error once another process has sent no heartbeat for silenceSeconds. Every process
+// turns it on and off at the same points.
+Napi::Value WatchPeers(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!gReady.load()) { ThrowError(env, "watchPeers: MPI is not initialised"); return env.Undefined(); }
+  if (info.Length() < 1 || !info[0].IsNumber() || !(info[0].As<Napi::Number>().DoubleValue() > 0)) {
+    ThrowType(env, "watchPeers: silenceSeconds must be a positive number");
+    return env.Undefined();
+  }
+  if (gProvided < MPI_THREAD_SERIALIZED) { ThrowError(env, "watchPeers: needs thread level serialized (a heartbeat thread calls MPI)"); return env.Undefined(); }
+  gWatch.Watch(info[0].As<Napi::Number>().DoubleValue());
+  return env.Undefined();
+}
+
+// unwatchPeers(): off again (before the ranks run: their collectives must not meet the beats).
+Napi::Value UnwatchPeers(const Napi::CallbackInfo& info) {
+  gWatch.Unwatch();
+  return info.Env().Undefined();
+}
+
+// watchingPeers() -> whether the peer watch is on.
+Napi::Value WatchingPeers(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), gWatch.Watching());
 }
 
 std::string LibraryVersion() {
@@ -397,6 +502,9 @@ Napi::Object ModuleInit(Napi::Env env, Napi::Object exports) {
   exports.Set("allreduceInt32", Napi::Function::New(env, AllreduceInt32, "allreduceInt32"));
   exports.Set("abort", Napi::Function::New(env, Abort, "abort"));
   exports.Set("setWaitPolicy", Napi::Function::New(env, SetWaitPolicy, "setWaitPolicy"));
+  exports.Set("watchPeers", Napi::Function::New(env, WatchPeers, "watchPeers"));
+  exports.Set("unwatchPeers", Napi::Function::New(env, UnwatchPeers, "unwatchPeers"));
+  exports.Set("watchingPeers", Napi::Function::New(env, WatchingPeers, "watchingPeers"));
   return exports;
 }
 

@@ -66,10 +66,36 @@ export interface MpiBinding {
    * a waiting process gives its core away when the cores are oversubscribed. Process-wide.
    */
   setWaitPolicy(spinMicros: number, sleepMicros: number): void;
+  /**
+   * The peer watch (native/mpi/peer_watch.h), for the main thread while every rank is parked: on,
+   * a thread of this process sends a heartbeat to every other process every quarter of
+   * silenceSeconds (at most 1 s apart), and every collective of this process waits watched — it
+   * throws a PeerSilence error (isPeerSilence) once another process has sent none for
+   * silenceSeconds, instead of waiting for ever. Every process turns it on and off at the same
+   * points; off, the collectives are exactly as before. Needs thread level serialized.
+   */
+  watchPeers(silenceSeconds: number): void;
+  unwatchPeers(): void;
+  watchingPeers(): boolean;
   /** MPI_Abort(MPI_COMM_WORLD, code): the launcher ends every process of the job. Never returns. */
   abort(code: number): never;
   /** MPI_Finalize (idempotent); call it from the init thread once no thread uses MPI any more. */
   finalize(): void;
+}
+
+/** What a watched collective throws when another process stopped sending heartbeats. */
+export interface PeerSilence extends Error {
+  /** The processes without a sign of life for longer than the limit, ascending. */
+  silentProcesses: number[];
+  /** The longest of their silences, and how long this process waited in the collective. */
+  silentSeconds: number;
+  waitedSeconds: number;
+  /** The binding's function that waited (barrier, gatherv, allreduceInt32, …). */
+  call: string;
+}
+
+export function isPeerSilence(err: unknown): err is PeerSilence {
+  return err instanceof Error && Array.isArray((err as Partial<PeerSilence>).silentProcesses);
 }
 
 let cached: MpiBinding | null | undefined;
