@@ -16,7 +16,7 @@ import { findAurynMonitorFiles } from '../src/io/auryn-monitor-files.js';
 import { findAurynMonitors, readAurynMonitor } from '../src/export/auryn-monitors.js';
 import { readRunInfo } from '../src/io/run-info.js';
 import { expectSameRun, fileBytes, mergedSpikes, runOutputs, tempDir } from './helpers.js';
-import { CLI, TCP_ONLY, mpiGate, mpirun, type JobOutput } from './mpi-helpers.js';
+import { CLI, TCP_ONLY, mpiGate, mpiProcessPid, mpirun, type JobOutput } from './mpi-helpers.js';
 
 const gate = mpiGate('mpi-engine.test.ts');
 const GROUPS = ['multi_stim', 'multi_hidden', 'multi_hidden2', 'output', 'target'];
@@ -153,7 +153,7 @@ describe.skipIf(gate.skip)('ranks in several processes (MPI)', () => {
       const file = path.join(tempDir('mpi-sigstop-config'), 'long.json');
       // Long enough that the job is still running when the test freezes a process, however loaded the
       // machine; long blocks, so that the freeze lands inside a block's steps, the path this test is
-      // about. (A freeze during a block end's collectives is a known gap: docs/failures.md.)
+      // about. (A freeze during a block end's collectives has its own tests: mpi-block-end.test.ts.)
       writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(configFile('symmetric'), 'utf8')), blocks: 200, blockSeconds: 30 }));
       const out = tempDir('mpi-sigstop');
       let frozen = -1;
@@ -233,15 +233,3 @@ describe.skipIf(gate.skip)('ranks in several processes (MPI)', () => {
     expect(findAurynMonitorFiles(dir).filter((f) => f.stem === 'con').map((f) => f.rank)).toEqual([0, 1, 2, 3]);
   });
 });
-
-/** The pid of MPI process `rank` among mpirun's children (its environment names its rank). */
-function mpiProcessPid(mpirunPid: number, rank: number): number {
-  const children = spawnSync('pgrep', ['-P', String(mpirunPid)], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).map(Number);
-  for (const pid of children) {
-    try {
-      const env = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
-      if (env.includes(`OMPI_COMM_WORLD_RANK=${rank}`)) return pid;
-    } catch { /* gone */ }
-  }
-  return -1;
-}

@@ -6,7 +6,7 @@
  * installing OpenMPI, so CI cannot pass by skipping them).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { MPI_ADDON_PATH } from '../src/mpi/binding.js';
 import { PACKAGE_ROOT } from '../src/paths.js';
@@ -112,4 +112,16 @@ export async function expectSameAcrossMpiLayouts(name: string, connections: read
   await run(2, 2, split, ['--stop-after-block', '2']);
   await run(3, 1, split, ['--resume', path.join(split, 'superspike.checkpoint.netstate')]);
   await expectSameRun(split, reference, '2×2 checkpoint resumed on 3×1');
+}
+
+/** The pid of MPI process `rank` among mpirun's children (its environment names its rank). */
+export function mpiProcessPid(mpirunPid: number, rank: number): number {
+  const children = spawnSync('pgrep', ['-P', String(mpirunPid)], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).map(Number);
+  for (const pid of children) {
+    try {
+      const env = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+      if (env.includes(`OMPI_COMM_WORLD_RANK=${rank}`)) return pid;
+    } catch { /* gone */ }
+  }
+  return -1;
 }

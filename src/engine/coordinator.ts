@@ -1,7 +1,8 @@
 /**
  * The coordinator (main thread): builds the network in one shared memory, starts the ranks
  * (rank-pool.ts), and drives the protocol (schedule.ts) segment by segment — while the ranks are
- * parked it writes the stats line of each block (statistics.ts) and checkpoints (outputs.ts). It
+ * parked it writes the stats line of each block (statistics.ts) and checkpoints (outputs.ts), its
+ * collectives with the other processes under the block-end watch (block-end-watch.ts). It
  * orchestrates; it neither formats files nor knows the protocol's arithmetic.
  */
 import { mkdirSync } from 'node:fs';
@@ -26,6 +27,8 @@ import { MPI_POLITE_SLEEP_MICROS, MPI_POLITE_SPIN_MICROS, MpiLink } from './mpi-
 import { type MonitorPlan } from './monitor-plan.js';
 import { CollectiveFetcher, gatherJson, otherProcesses, whereIs, withProcess } from './process-group.js';
 import { RunFailedError } from './rank-errors.js';
+import { BlockEndWatch } from './block-end-watch.js';
+import { provokeBlockEndFault } from './block-end-fault.js';
 import { acquireOutLock } from '../io/out-lock.js';
 import { fsUserError, isDescribableFsError } from '../io/fs-errors.js';
 import type { RunFileRecord } from '../io/run-files.js';
@@ -83,6 +86,8 @@ class Coordinator {
   /** The wait-share notice (options.onNotice) is said at most once. */
   private noticed = false;
   private readonly isRoot: boolean;
+  /** Under MPI: the watch on the other processes while every rank is parked (null without MPI). */
+  private readonly watch: BlockEndWatch | null;
   /** With several processes: the coordinator's own link, for a run that ends inside an interval. */
   private readonly link: MpiLink | null;
   /** Digest of config and task (io/run-identity.ts): in every state, and in the folder's run.json. */
@@ -135,6 +140,7 @@ class Coordinator {
     this.link = runtime && placement!.processes > 1 ? new MpiLink(runtime.comm, placement!, this.layout, this.topology, this.memory, options.testHooks?.mpiInlineWords) : null;
     // Process-wide: the rank thread that drives the link waits as this decides (mpi-link.ts).
     if (this.link) runtime!.comm.setWaitPolicy?.(this.oversubscribed ? 0 : MPI_POLITE_SPIN_MICROS, MPI_POLITE_SLEEP_MICROS);
+    this.watch = runtime ? new BlockEndWatch(runtime, options.hangTimeoutSeconds) : null;
     this.liveTimings = new Float64Array(new SharedArrayBuffer(this.ranks * LIVE_TIMING_FIELDS * 8));
     this.outputs = new RunOutputs(path.resolve(options.outDir), config, task, this.topology, this.isRoot, this.ranks, new Set(this.localRanks));
   }
@@ -146,6 +152,9 @@ class Coordinator {
       this.prepareFolder();
       return await this.execute();
     } catch (err) {
+      // A process that stopped answering while the others waited for it (block-end-watch.ts).
+      const silence = this.watch?.explain(err);
+      if (silence) throw silence;
       // Node's messages of failed writes (a full disk) name no file: say which one.
       if (isDescribableFsError(err)) throw fsUserError('write', err.path ?? this.outputs.outDir, err);
       throw err;
@@ -165,6 +174,8 @@ class Coordinator {
     const resume = options.resume ?? null;
     const comm = options.processes?.comm;
     mkdirSync(outputs.outDir, { recursive: true });
+    // No rank runs yet: the main threads' collectives are watched (block-end-watch.ts).
+    this.watch?.open(`before step ${resume?.clock ?? 0}`);
     // Every process checks what it will cut back before any process changes anything.
     if (resume) outputs.checkResumable(this.monitors !== null);
     comm?.barrier();
@@ -181,7 +192,7 @@ class Coordinator {
       outputs.prepareFresh();
       if (options.initFrom) this.initialiseFrom(options.initFrom.connections);
     }
-    comm?.barrier();
+    this.watch?.close(); // a barrier, then the ranks may start (their first exchange is unwatched)
   }
 
   /**
@@ -249,7 +260,7 @@ class Coordinator {
         files = all.flatMap((p) => p.files);
       }
     } catch (err) {
-      const error = err instanceof UserError ? err : new RunFailedError((err as Error).message, err);
+      const error = this.watch?.explain(err) ?? (err instanceof UserError ? err : new RunFailedError((err as Error).message, err));
       const runtime = options.processes;
       if (runtime?.abort && this.control.linkBusy) {
         // A rank thread is blocked inside MPI (another process stopped answering): it can be
@@ -270,6 +281,8 @@ class Coordinator {
   private async waitParked(pool: RankPool): Promise<void> {
     await pool.waitParked(this.options.hangTimeoutSeconds);
     this.clock = this.control.rankClock(this.localRanks[0]!) || this.clock;
+    // Every rank parked until the next post: the main threads meet, watched, until then (or the end).
+    this.watch?.open(`at the block end of step ${this.clock}`);
     // Every process must take the same decision at every park: a stop asked for anywhere holds everywhere.
     const comm = this.options.processes?.comm;
     if (comm && comm.allreduceInt32(this.control.stopRequested ? 1 : 0, 'max') === 1) this.control.requestStop();
@@ -292,6 +305,7 @@ class Coordinator {
       if (this.control.stopRequested) return true;
       const segment = nextSegment(this.schedule, this.clock, this.statsLines);
       if (segment.statsDue) {
+        provokeBlockEndFault(this.options.testHooks?.blockEndFault, this.options.processes?.placement.process ?? 0, segment.block);
         // Training is over and the frozen replay is next: the state a later `--extend` continues.
         if (!segment.done && segment.phase === 'final') this.saveTrainedState();
         if (!segment.done && segment.phase === 'block') {
@@ -302,6 +316,7 @@ class Coordinator {
         this.writeStats(segment.block);
       }
       if (segment.done) return false;
+      this.watch?.close();
       this.control.post({ targetStep: segment.targetStep, eta: segment.eta, learning: segment.learning, frozen: segment.frozen, finish: false });
       await this.waitParked(pool);
     }

@@ -5,7 +5,8 @@
  * Without a launcher nothing here runs and MPI is never loaded.
  */
 import { UserError } from '../errors.js';
-import { requireMpi, type MpiBinding } from '../mpi/binding.js';
+import { isPeerSilence, requireMpi, type MpiBinding } from '../mpi/binding.js';
+import { PeerSilenceError, describeSilence } from './block-end-watch.js';
 import { detectMpiLaunch, type MpiLaunch } from '../mpi/launcher.js';
 import { allgatherStrings, type ProcessRuntime } from './process-group.js';
 
@@ -40,12 +41,27 @@ export function joinMpiJob(ranksPerProcess: number, env: Record<string, string |
   const hosts = allgatherStrings(binding, info.size, info.processorName);
   const pids = new Int32Array(info.size);
   binding.allgatherInt32(process.pid, pids);
+  const placement = { processes: info.size, process: info.rank, ranksPerProcess, hosts, pids: Array.from(pids) };
   return {
     launch,
     binding,
     comm: binding,
-    placement: { processes: info.size, process: info.rank, ranksPerProcess, hosts, pids: Array.from(pids) },
+    placement,
     abort: (code) => binding.abort(code),
-    finalize: () => binding.finalize(),
+    finalize: () => {
+      // A run ends with the block-end watch still on (block-end-watch.ts): a last watched barrier,
+      // so that no process enters MPI_Finalize — which waits for every process, unwatched — while
+      // another froze after the last gather of the run.
+      if (binding.watchingPeers()) {
+        try {
+          binding.barrier();
+        } catch (err) {
+          if (isPeerSilence(err)) throw new PeerSilenceError(describeSilence(placement, 'at the end of the run', err), err);
+          throw err;
+        }
+        binding.unwatchPeers();
+      }
+      binding.finalize();
+    },
   };
 }

@@ -12,6 +12,8 @@ import type { StatsLine } from '../io/stats.js';
 import type { MonitorPlan } from './monitor-plan.js';
 import type { Placement, ProcessRuntime } from './process-group.js';
 
+import type { BlockEndFault } from './block-end-fault.js';
+
 export type KernelKind = 'wasm' | 'reference';
 
 /**
@@ -28,6 +30,8 @@ export interface TestHooks {
   jitterSeed?: number;
   /** Words of the MPI interval exchange's inline block (mpi-link.ts inlineWordsOf); small values force its second collective. */
   mpiInlineWords?: number;
+  /** Freeze (SIGSTOP) or stall a process at a block end (block-end-fault.ts), for the block-end watch. */
+  blockEndFault?: BlockEndFault | null;
 }
 
 export interface ProgressEvent {

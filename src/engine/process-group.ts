@@ -7,8 +7,10 @@
  *
  * Thread model (MPI_THREAD_SERIALIZED): while ranks run, only the last rank thread to arrive at
  * a process-local barrier calls MPI (the others are waiting); while every rank is parked, only
- * the coordinator's main thread does. So no two threads of a process are ever inside MPI at once,
- * and every process makes the same collective calls in the same order.
+ * the coordinator's main thread does — and, while its block-end watch is on, the binding's own
+ * heartbeat thread, which shares a lock with it (block-end-watch.ts). So no two threads of a
+ * process are ever inside MPI at once, and every process makes the same collective calls in the
+ * same order.
  */
 import type { MemoryLayout } from '../network/layout.js';
 import { processOfRank, ranksOfProcess } from '../network/partition.js';
@@ -35,6 +37,9 @@ export interface Collectives {
   barrier(): void;
   /** How the per-interval collectives wait (src/mpi/binding.ts); absent: always blocking. */
   setWaitPolicy?(spinMicros: number, sleepMicros: number): void;
+  /** The peer watch of the block ends (src/mpi/binding.ts, block-end-watch.ts); absent: none. */
+  watchPeers?(silenceSeconds: number): void;
+  unwatchPeers?(): void;
 }
 
 /** The processes of a run as the coordinator sees them: placement plus main-thread collectives. */

@@ -16,6 +16,7 @@ import { checkWorkers, formatBytes, LIMITS } from '../../config/limits.js';
 import { defaultRanks } from '../../engine/threads.js';
 import { createSignalHandling, NOT_STARTED_EXIT_CODE } from '../signals.js';
 import { joinMpiJob } from '../../engine/mpi-session.js';
+import { parseBlockEndFault, type BlockEndFault } from '../../engine/block-end-fault.js';
 import { RunDisagreementError } from '../../engine/run-agreement.js';
 import { loadNetworkState } from '../../engine/state-validate.js';
 import { checkInitFrom, resumedConfig } from '../../engine/continuation.js';
@@ -88,6 +89,7 @@ interface RunCliOptions {
   jitterUs?: number;
   jitterSeed?: number;
   mpiInlineWords?: number;
+  blockEndFault?: BlockEndFault;
   testWaitBeforeStart?: boolean;
   record: string[];
   recordEverySeconds?: number;
@@ -159,6 +161,7 @@ export function register(program: Command): void {
     .addOption(new Option('--jitter-us <us>', 'test only: random sleeps before exchanges').argParser(parseNonNegative).hideHelp())
     .addOption(new Option('--jitter-seed <n>', 'test only: seed of the sleeps').argParser(parseSeed).hideHelp())
     .addOption(new Option('--mpi-inline-words <n>', 'test only: words of the MPI exchange\'s inline block').argParser(integerBetween(2, 1 << 20, 'expected 2 to 1048576 words')).hideHelp())
+    .addOption(new Option('--block-end-fault <process:block:stop|stall:ms>', 'test only: freeze or stall a process at a block end').argParser(parseBlockEndFaultFlag).hideHelp())
     .addOption(new Option('--test-wait-before-start', 'test only: wait for a signal (at most 60 s) after reading the config').hideHelp())
     .addHelpText(
       'after',
@@ -309,7 +312,7 @@ Examples:
         aurynVersion: opts.aurynVersion,
         recordEveryMs: recordEverySeconds === undefined ? undefined : recordEverySeconds * 1000,
         recordRateBinMs: recordRateBinSeconds === undefined ? undefined : recordRateBinSeconds * 1000,
-        testHooks: { fault: opts.injectFault ?? null, rankOrderMerge: opts.rankOrderMerge ?? false, jitterMicros: opts.jitterUs, jitterSeed: opts.jitterSeed, mpiInlineWords: opts.mpiInlineWords },
+        testHooks: { fault: opts.injectFault ?? null, rankOrderMerge: opts.rankOrderMerge ?? false, jitterMicros: opts.jitterUs, jitterSeed: opts.jitterSeed, mpiInlineWords: opts.mpiInlineWords, blockEndFault: opts.blockEndFault ?? null },
         onProgress: reporter.progress,
         onStats: reporter.stats,
         onNotice: (message) => process.stderr.write(`superspike: note: ${message}\n`),
@@ -401,6 +404,12 @@ function parseFault(value: string): { rank: number; step: number; kind: 'throw' 
   const m = /^(\d+):(\d+):(throw|hang)$/.exec(value);
   if (!m) throw new InvalidArgumentError('expected rank:step:throw|hang');
   return { rank: Number(m[1]), step: Number(m[2]), kind: m[3] as 'throw' | 'hang' };
+}
+
+function parseBlockEndFaultFlag(value: string): BlockEndFault {
+  const fault = parseBlockEndFault(value);
+  if (fault === null) throw new InvalidArgumentError('expected process:block:stop or process:block:stall:ms');
+  return fault;
 }
 
 /** The connections --recurrent and --skip add to the config's own (docs/model.md §5.4). */

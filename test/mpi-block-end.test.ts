@@ -1,0 +1,111 @@
+/**
+ * The block-end watch (src/engine/block-end-watch.ts): a process frozen by SIGSTOP at a block end
+ * — while every rank is parked and the processes' main threads meet in MPI collectives — ends the
+ * job with exit status 1 and one line naming it, within a bounded time, and leaves no process
+ * running; a live process that is merely slow there (its main thread blocked for several silence
+ * limits, as by a large state written to a slow disk) does not trip the watch, and the run gives
+ * the same bytes as one process. The freeze and the stall are made by the process itself
+ * (`--block-end-fault`, test only), at a chosen block end: deterministic, not timed from outside.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { expectSameRun, tempDir } from './helpers.js';
+import { CLI, mpiGate, mpiProcessPid, mpirun } from './mpi-helpers.js';
+
+const gate = mpiGate('mpi-block-end.test.ts');
+const GROUPS = ['multi_stim', 'multi_hidden', 'multi_hidden2', 'output', 'target'];
+/** The silence limit of these runs (--hang-timeout): short, so a frozen process is named quickly. */
+const LIMIT_SECONDS = 3;
+
+function configFile(): string {
+  const file = path.join(tempDir('mpi-block-end-config'), 'block-end.json');
+  writeFileSync(file, JSON.stringify({
+    hidden: [14, 9], blocks: 4, blockSeconds: 0.2, w0: 0.6, eta: 5e-3, seed: 3, feedback: 'symmetric',
+    task: { text: 'AB', scale: 1, inputNeurons: 24, inputRateHz: 20, taskSeed: 5 },
+  }));
+  return file;
+}
+
+/** 'T' for a stopped process, 'Z' for a zombie, null once it is gone. */
+function processState(pid: number): string | null {
+  try {
+    return /^\d+ \(.*\) (\S)/.exec(readFileSync(`/proc/${pid}/stat`, 'utf8'))?.[1] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+describe.skipIf(gate.skip)('a process frozen at a block end (MPI)', () => {
+  it('is available here', () => {
+    expect(gate.missing, 'MPI must be installed for these tests (see the warning above)').toBeNull();
+  });
+
+  for (const stopped of [1, 0]) {
+    it(`process ${stopped} stopped by SIGSTOP at a block end ends the job with exit 1 and one line naming it`, async () => {
+      const pids: number[] = [];
+      let frozenAt = 0;
+      let watching = true;
+      const job = await mpirun(2, [CLI, 'run', configFile(), '--workers', '1', '--out', tempDir('mpi-block-end-stop'), '-q',
+        '--hang-timeout', String(LIMIT_SECONDS), '--block-end-fault', `${stopped}:2:stop`], {
+        timeoutMs: 300_000,
+        onSpawn: (mpirunPid) => {
+          // Both processes' pids (to check that none is left), and when the frozen one stopped.
+          void (async () => {
+            while (watching) {
+              for (const rank of [0, 1]) {
+                if (pids[rank] === undefined || pids[rank]! < 0) pids[rank] = mpiProcessPid(mpirunPid, rank);
+              }
+              const pid = pids[stopped] ?? -1;
+              if (frozenAt === 0 && pid > 0 && processState(pid) === 'T') frozenAt = performance.now();
+              await new Promise((r) => setTimeout(r, 50));
+            }
+          })();
+        },
+      });
+      const endedAt = performance.now();
+      watching = false;
+      for (const pid of pids) if (pid > 0 && processState(pid) === 'T') try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+
+      expect(job.code, job.stderr).toBe(1);
+      const lines = job.stderr.split('\n').filter((l) => l.includes('stopped answering'));
+      expect(lines, job.stderr).toHaveLength(1);
+      expect(lines[0]).toMatch(new RegExp(`^superspike: process ${stopped} on [^ ]+ stopped answering at the block end of step \\d+: ` +
+        `no sign of life from it for \\d+(\\.\\d)? s; waited \\d+(\\.\\d)? s for it in \\w+ \\(process ${1 - stopped} on [^)]+\\)$`));
+      // The freeze was seen, and the job ended within the limit plus generous slack for a loaded machine.
+      expect(frozenAt, 'the process stopped itself').toBeGreaterThan(0);
+      const seconds = (endedAt - frozenAt) / 1000;
+      console.log(`block-end SIGSTOP of process ${stopped}: the job ended ${seconds.toFixed(1)} s after the freeze (limit ${LIMIT_SECONDS} s)`);
+      expect(seconds).toBeLessThan(LIMIT_SECONDS + 60);
+      // No process of the job is left running (a stopped one included): each is gone, or a zombie,
+      // within seconds of mpirun's exit (a killed process may still be tearing down its memory).
+      expect(pids.filter((pid) => pid > 0)).toHaveLength(2);
+      for (const pid of pids) {
+        for (let waited = 0; waited < 20_000 && ![null, 'Z'].includes(processState(pid)); waited += 100) {
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        expect([null, 'Z'], `process ${pid}`).toContain(processState(pid));
+      }
+    });
+  }
+
+  it('a live process slow at a block end (stalled for several silence limits) does not trip the watch: same bytes', async () => {
+    const config = configFile();
+    const reference = tempDir('mpi-block-end-ref');
+    const plain = spawnSync(process.execPath, [CLI, 'run', config, '--workers', '1', '--out', reference, '-q'], { encoding: 'utf8' });
+    expect(plain.status, plain.stderr).toBe(0);
+    // Process 0 (which writes the files) blocks its main thread for 4 limits at the block end of
+    // block 2, as a large state written to a slow disk would, while process 1 waits at the next
+    // collective: heartbeats from process 0's own thread keep the watch from tripping.
+    const stallMs = 4 * 2000;
+    const dir = tempDir('mpi-block-end-stall');
+    const job = await mpirun(2, [CLI, 'run', config, '--workers', '1', '--out', dir, '-q', '--hang-timeout', '2',
+      '--block-end-fault', `0:2:stall:${stallMs}`], { timeoutMs: 300_000 });
+    expect(job.code, job.stderr).toBe(0);
+    expect(job.stderr).not.toContain('stopped answering');
+    expect(job.seconds, 'the stall happened').toBeGreaterThan(stallMs / 1000);
+    expect(existsSync(path.join(dir, 'superspike.netstate'))).toBe(true);
+    await expectSameRun(dir, reference, '2×1 with process 0 stalled at a block end', GROUPS);
+  });
+});
