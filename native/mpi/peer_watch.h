@@ -26,6 +26,7 @@
 #pragma once
 #include <mpi.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -151,11 +152,12 @@ class PeerWatch {
       if (p == rank_) continue;
       if (requests_[p] != MPI_REQUEST_NULL) {
         int done = 0;
-        MPI_Test(&requests_[p], &done, MPI_STATUS_IGNORE);
-        if (!done) continue;
+        if (MPI_Test(&requests_[p], &done, MPI_STATUS_IGNORE) != MPI_SUCCESS) requests_[p] = MPI_REQUEST_NULL;
+        else if (!done) continue;
       }
       sendBuffers_[p] = epoch_;
-      MPI_Isend(&sendBuffers_[p], 1, MPI_INT, p, kTag, comm_, &requests_[p]);
+      // A failed send (the peer's host gone) is not retried as such: the peer is silent either way.
+      if (MPI_Isend(&sendBuffers_[p], 1, MPI_INT, p, kTag, comm_, &requests_[p]) != MPI_SUCCESS) requests_[p] = MPI_REQUEST_NULL;
     }
   }
 

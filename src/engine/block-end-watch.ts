@@ -71,8 +71,9 @@ export class BlockEndWatch {
 
   /** The one-line error for a silence the binding reported, or null for any other error. */
   explain(err: unknown): PeerSilenceError | null {
-    const silence = isPeerSilence(err) ? err : isPeerSilence((err as Error | null)?.cause) ? (err as Error).cause : null;
-    if (!isPeerSilence(silence)) return null;
+    const cause = (err as Error | null)?.cause;
+    const silence = isPeerSilence(err) ? err : isPeerSilence(cause) ? cause : null;
+    if (silence === null) return null;
     return new PeerSilenceError(describeSilence(this.runtime.placement, this.where, silence), err);
   }
 }
