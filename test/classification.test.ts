@@ -131,6 +131,42 @@ describe('forced feedback signs', () => {
   });
 });
 
+describe('centred feedback weights (feedbackCentred)', () => {
+  const base = { trials: { stimuli: 'xor' as const, gapSeconds: [0.02, 0.05] as [number, number] }, hidden: [5], feedback: 'random' as const, blockSeconds: 0.1, blocks: 0, seed: 9 };
+  const feedbackOf = async (extra: object, workers: number) => {
+    const config = validateConfig({ ...base, ...extra }, 'test');
+    const dir = tempDir(`centred-w${workers}`);
+    await runExperiment(config, await resolveTask(config, { onWarning: () => {} }), { workers, outDir: dir });
+    return readNetworkStateFile(path.join(dir, 'superspike.netstate')).connections[0]!.feedbackB!;
+  };
+
+  it('subtracts each hidden neuron\'s mean over the outputs from the drawn weights, the same on 1 and 3 workers', async () => {
+    const centred = await feedbackOf({ feedbackCentred: true }, 1);
+    expect(centred.length).toBe(2 * 5);
+    for (let j = 0; j < 5; j++) {
+      const drawn = [0, 1].map((k) => Math.fround(counterNormal(base.seed, FEEDBACK_STREAM_OFFSET, k, j)));
+      const mean = (drawn[0]! + drawn[1]!) / 2;
+      for (let k = 0; k < 2; k++) expect(centred[k * 5 + j], `output ${k}, hidden ${j}`).toBe(Math.fround(drawn[k]! - mean));
+      expect(Math.abs(centred[j]! + centred[5 + j]!)).toBeLessThan(1e-6);
+    }
+    expect(Buffer.from((await feedbackOf({ feedbackCentred: true }, 3)).buffer).equals(Buffer.from(centred.buffer))).toBe(true);
+    // false (the default) keeps B as drawn.
+    const drawn = await feedbackOf({ feedbackCentred: false }, 1);
+    expect(drawn[0]).toBe(Math.fround(counterNormal(base.seed, FEEDBACK_STREAM_OFFSET, 0, 0)));
+  });
+
+  it('is refused without random feedback, with forced signs and with one output', async () => {
+    expect(() => validateConfig({ ...base, feedback: 'symmetric', feedbackCentred: true }, 'c.json'))
+      .toThrow(/^c\.json: feedbackCentred needs feedback "random"/);
+    expect(() => validateConfig({ ...base, feedbackCentred: true, feedbackNegativeFraction: 1 }, 'c.json'))
+      .toThrow(/^c\.json: feedbackCentred cannot be combined with feedbackNegativeFraction/);
+    expect(() => validateConfig({ ...base, feedbackCentred: 'yes' }, 'c.json')).toThrow(/feedbackCentred/);
+    const poisson = path.resolve('data/ssbm/precise_timing/poisson');
+    const one = validateConfig({ input: path.join(poisson, 'input.ras'), target: path.join(poisson, 'target.ras'), gridSeconds: 0.5, hidden: [4], feedback: 'random', feedbackCentred: true }, 'c.json');
+    await expect(resolveTask(one, { onWarning: () => {} })).rejects.toThrow(/^feedbackCentred needs at least 2 outputs/);
+  });
+});
+
 describe('a classification run is byte-identical on any worker count', () => {
   it('gives the same spikes, stats and state on 1 and 3 workers', async () => {
     const config = validateConfig({

@@ -48,6 +48,15 @@ export function validateConfig(raw: unknown, source: string): ExperimentConfig {
   if (config.feedbackNegativeFraction !== undefined && config.feedback !== 'random') {
     throw new ConfigError(`${source}: feedbackNegativeFraction needs feedback "random" (only random feedback has feedback weights; feedback is "${config.feedback}")`);
   }
+  if (config.feedbackCentred === true && config.feedback !== 'random') {
+    throw new ConfigError(`${source}: feedbackCentred needs feedback "random" (only random feedback has feedback weights; feedback is "${config.feedback}")`);
+  }
+  if (config.feedbackCentred === true && config.feedbackNegativeFraction !== undefined) {
+    throw new ConfigError(`${source}: feedbackCentred cannot be combined with feedbackNegativeFraction (centring changes the forced signs)`);
+  }
+  if (config.feedbackCentred === true && config.nOutput !== undefined && config.nOutput < 2) {
+    throw new ConfigError(`${source}: feedbackCentred needs at least 2 outputs (with one output, centring makes every feedback weight 0; nOutput is ${config.nOutput})`);
+  }
   if (config.connections !== undefined) {
     // The wiring is checked against the chain now (sizes do not matter), not when a run starts.
     try {

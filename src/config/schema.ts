@@ -173,6 +173,13 @@ export const ConfigSchema = z.strictObject({
    * absent: signs as drawn. The paper's Fig. 4 compares all-negative, 3-of-4 and mixed signs.
    */
   feedbackNegativeFraction: z.number().min(0).max(1).optional(),
+  /**
+   * Random feedback only: centre each hidden neuron's feedback weights over the outputs
+   * (docs/model.md §5.3), so an error common to all outputs reaches no hidden neuron. Absent: the
+   * default of model/constants.ts (false, B as drawn, the paper's); absent unless given, so
+   * configs without it keep their run.json bytes. Needs two or more outputs.
+   */
+  feedbackCentred: z.boolean().optional(),
   /** Train the hidden layers too (false: only the readout learns). */
   learnHidden: z.boolean().default(true),
   /** Learning rate η₀; divided by 10 from block 20 on. 0: the network never changes (evaluation). */

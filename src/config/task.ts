@@ -31,6 +31,14 @@ export interface TaskWarnings {
 }
 
 export async function resolveTask(config: ExperimentConfig, opts: TaskWarnings = {}): Promise<ResolvedTask> {
+  const task = await resolveTaskTables(config, opts);
+  if (config.feedbackCentred === true && task.nOutput < 2) {
+    throw new ConfigError(`feedbackCentred needs at least 2 outputs (with one output, centring makes every feedback weight 0; the task has ${task.nOutput})`);
+  }
+  return task;
+}
+
+async function resolveTaskTables(config: ExperimentConfig, opts: TaskWarnings): Promise<ResolvedTask> {
   const warn = opts.onWarning ?? ((m: string) => process.stderr.write(`superspike: warning: ${m}\n`));
   if (config.input !== undefined && config.target !== undefined) {
     const gridSteps = config.gridSeconds === null ? 0 : secondsToSteps(config.gridSeconds);

@@ -70,10 +70,25 @@ export function initialiseRank(
     if (at.feedbackB !== 0) {
       const b = at.feedbackB >> 2;
       const negatives = forcedNegatives(topology.shape.feedbackNegativeFraction, c.nPost);
-      for (let k = 0; k < topology.shape.nOutput; k++) {
+      // Centred (config feedbackCentred, §5.3): each hidden neuron's weights minus their mean over
+      // the outputs, summed in float64 in ascending k — a column lives whole on the rank that owns
+      // its neuron, so every partition computes the same mean.
+      const centred = topology.shape.feedbackCentred;
+      const nOut = topology.shape.nOutput;
+      const mean = new Float64Array(post.localCount);
+      if (centred) {
         for (let kl = 0; kl < post.localCount; kl++) {
           const j = globalId(kl, rank, ranks);
-          const drawn = f(counterNormal(seed, FEEDBACK_STREAM_OFFSET + ci, k, j));
+          let sum = 0;
+          for (let k = 0; k < nOut; k++) sum += f(counterNormal(seed, FEEDBACK_STREAM_OFFSET + ci, k, j));
+          mean[kl] = sum / nOut;
+        }
+      }
+      for (let k = 0; k < nOut; k++) {
+        for (let kl = 0; kl < post.localCount; kl++) {
+          const j = globalId(kl, rank, ranks);
+          const value = f(counterNormal(seed, FEEDBACK_STREAM_OFFSET + ci, k, j));
+          const drawn = centred ? f(value - mean[kl]!) : value;
           f32[b + k * at.stride + kl] = negatives === null ? drawn : j < negatives ? -Math.abs(drawn) : Math.abs(drawn);
         }
       }

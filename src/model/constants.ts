@@ -99,6 +99,14 @@ export const DEFAULT_FEEDBACK_GATE: FeedbackGate = 'surrogate';
 /** What a network state saved without the key `feedbackGate` ran with (errors passed down ungated). */
 export const LEGACY_FEEDBACK_GATE: FeedbackGate = 'none';
 
+/**
+ * Random feedback (docs/model.md §5.3, §7.4; config key `feedbackCentred`): `true` subtracts from
+ * each hidden neuron's drawn feedback weights B[·,j] their mean over the outputs, so Σ_k B[k,j] = 0
+ * and an error shared by every output (all too active, or all too quiet) reaches no hidden neuron;
+ * `false` keeps B as drawn, the paper's i.i.d. N(0, 1) (the default).
+ */
+export const DEFAULT_FEEDBACK_CENTRED = false;
+
 /** Quasi-zero thresholds: γ for symmetric/uniform skips, δ for the random-feedback psp skip. */
 export const GAMMA = f(1e-7);
 export const DELTA_RANDOM = f(1e-5);

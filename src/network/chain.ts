@@ -6,7 +6,7 @@
  * from config/ (docs: ../../README.md "Layout"; config, io and engine all read the shape here).
  */
 import {
-  DEFAULT_ELIGIBILITY_MODE, DEFAULT_FEEDBACK_GATE, DEFAULT_SURROGATE_FLOOR_VOLTS, secondsToSteps, type FeedbackGate, type EligibilityMode, type LearningRateKnobs, type RegulariserKnobs,
+  DEFAULT_ELIGIBILITY_MODE, DEFAULT_FEEDBACK_CENTRED, DEFAULT_FEEDBACK_GATE, DEFAULT_SURROGATE_FLOOR_VOLTS, secondsToSteps, type FeedbackGate, type EligibilityMode, type LearningRateKnobs, type RegulariserKnobs,
 } from '../model/constants.js';
 import { resolveWiring, type ConnectionSpec } from './graph.js';
 import type { FeedbackMode, NetworkShape, OutputErrorMode } from './topology.js';
@@ -26,6 +26,8 @@ export interface ChainSpec {
   feedbackGate?: FeedbackGate | undefined;
   /** Random feedback: force this fraction of the feedback weights negative (absent: as drawn). */
   feedbackNegativeFraction?: number;
+  /** Random feedback: centre B over the outputs; absent: DEFAULT_FEEDBACK_CENTRED. */
+  feedbackCentred?: boolean | undefined;
   /** A trials task's output error (absent: no trials task, target spikes). */
   trials?: { outputError: OutputErrorMode };
   /** Absent: DEFAULT_ELIGIBILITY_MODE. */
@@ -50,6 +52,7 @@ export function networkShape(spec: ChainSpec, sizes: { nInput: number; nOutput: 
     surrogateFloorVolts: spec.surrogateFloorVolts === undefined ? DEFAULT_SURROGATE_FLOOR_VOLTS : spec.surrogateFloorVolts,
     outputError: spec.trials?.outputError ?? 'target',
     feedbackNegativeFraction: spec.feedbackNegativeFraction ?? null,
+    feedbackCentred: spec.feedbackCentred ?? DEFAULT_FEEDBACK_CENTRED,
     eligibility: spec.eligibility ?? DEFAULT_ELIGIBILITY_MODE,
     ...(spec.connections === undefined ? {} : { wiring: resolveWiring(spec.connections, spec.hidden.length) }),
   };

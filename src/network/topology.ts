@@ -33,6 +33,8 @@ export interface NetworkShape {
   outputError: OutputErrorMode;
   /** Random feedback: the fraction of each output's feedback weights forced negative (null: as drawn). */
   feedbackNegativeFraction: number | null;
+  /** Random feedback: each hidden neuron's feedback weights centred over the outputs (docs/model.md §5.3). */
+  feedbackCentred: boolean;
   /** How the eligibility pass is computed (docs/model.md §7.7). */
   eligibility: EligibilityMode;
   /** The config's `connections`, resolved (graph.ts): chain restatements and added connections. */

@@ -63,6 +63,7 @@ interface RunCliOptions {
   /** `none`: no floor (null in the config). */
   surrogateFloorVolts?: number | 'none';
   feedbackGate?: 'surrogate' | 'none';
+  feedbackCentred?: boolean;
   partial?: boolean;
   learnHidden?: boolean;
   recurrent?: boolean;
@@ -131,6 +132,7 @@ export function register(program: Command): void {
     .addOption(new Option('--eligibility <mode>', `eligibility pass: recursive (the reference) or blocked (faster, rounded differently; docs/model.md §7.7) (default ${DEFAULT_ELIGIBILITY_MODE})`).choices([...ELIGIBILITY_MODES]))
     .option('--surrogate-floor-volts <v|none>', `σ' = 0 below this membrane potential, none = no floor (default ${DEFAULT_SURROGATE_FLOOR_VOLTS ?? 'none'})`, parseVoltsOrNone)
     .addOption(new Option('--feedback-gate <gate>', `symmetric feedback between hidden layers: surrogate passes a layer's errors down times min(1, σ'/σ'(rest)), none ungated (default ${DEFAULT_FEEDBACK_GATE})`).choices([...FEEDBACK_GATES]))
+    .option('--feedback-centred', 'random feedback: centre each hidden neuron\'s feedback weights over the outputs, so an error shared by all outputs reaches no hidden neuron (default: as drawn; docs/model.md §5.3)')
     .option('--no-partial', 'use σ\' ≡ 1 instead of the surrogate derivative')
     .option('--no-learn-hidden', 'train only the output layer')
     .option('--recurrent', 'add a recurrent connection of every hidden layer onto itself (config: "connections")')
@@ -233,7 +235,7 @@ Examples:
       if (opts.resume !== undefined) {
         const semantic = ['seed', 'blocks', 'blockSeconds', 'feedback', 'hidden', 'input', 'target', 'grid', 'eta', 'w0', 'nInput', 'nOutput', 'feedbackDelaySeconds', 'feedbackDelayMs',
           'regulariserStrength', 'regulariserExponent', 'regulariserTauSeconds', 'regulariserTauMs', 'learningRateScheme', 'tauRmsSeconds', 'rmsEpsilon',
-          'surrogateFloorVolts', 'feedbackGate', 'eligibility', 'name', 'strict', 'recurrent', 'skip'] as const;
+          'surrogateFloorVolts', 'feedbackGate', 'feedbackCentred', 'eligibility', 'name', 'strict', 'recurrent', 'skip'] as const;
         const given = semantic.filter((k) => opts[k] !== undefined);
         if (configFile !== undefined || given.length > 0) {
           const hint = given.includes('blocks') ? ' (to train more blocks, resume <name>.trained.netstate with --extend N)' : '';
@@ -253,6 +255,7 @@ Examples:
           eligibility: opts.eligibility,
           surrogateFloorVolts: opts.surrogateFloorVolts === 'none' ? null : opts.surrogateFloorVolts,
           feedbackGate: opts.feedbackGate,
+          feedbackCentred: opts.feedbackCentred,
           partial: opts.partial === false ? false : undefined,
           learnHidden: opts.learnHidden === false ? false : undefined,
         };
