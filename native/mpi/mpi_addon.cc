@@ -155,6 +155,14 @@ bool CompleteWatched(Napi::Env env, CallGuard& guard, MPI_Request* request, cons
   return false;
 }
 
+// Completes a nonblocking collective of the per-interval kind: watched (CompleteWatched) while the
+// peer watch is on, else under the polite wait policy with the spin the caller read (setWaitPolicy).
+bool Complete(Napi::Env env, CallGuard& guard, MPI_Request* request, const char* fn, int spin) {
+  if (guard.watched()) return CompleteWatched(env, guard, request, fn);
+  const int rc = WaitPolitely(request, spin, gPoliteSleepMicros.load(std::memory_order_relaxed));
+  return rc == MPI_SUCCESS || Check(env, rc, (std::string("MPI_Test (") + fn + ")").c_str());
+}
+
 // Before MPI_Init: make libmpi's symbols global. Node loads addons with RTLD_LOCAL, and MPI
 // implementations that dlopen their own plugins (OpenMPI's mca_*.so) need libmpi's symbols to be
 // visible to them (mpi4py does the same promotion).
@@ -292,19 +300,14 @@ Napi::Value Allgatherv(const Napi::CallbackInfo& info) {
   const void* sendPtr = nullptr;
   if (!SendPointer(env, fn, send, recv, displs[gRank], &sendPtr)) return env.Undefined();
   const int spin = gPoliteSpinMicros.load(std::memory_order_relaxed);
-  if (guard.watched()) {
-    MPI_Request request;
-    if (Check(env, MPI_Iallgatherv(sendPtr, counts[gRank], MPI_BYTE, recv.data, counts, displs, MPI_BYTE, MPI_COMM_WORLD,
-                                   &request), "MPI_Iallgatherv"))
-      CompleteWatched(env, guard, &request, fn);
-  } else if (spin < 0) {
+  if (spin < 0 && !guard.watched()) {
     Check(env, MPI_Allgatherv(sendPtr, counts[gRank], MPI_BYTE, recv.data, counts, displs, MPI_BYTE, MPI_COMM_WORLD),
           "MPI_Allgatherv");
   } else {
     MPI_Request request;
     if (Check(env, MPI_Iallgatherv(sendPtr, counts[gRank], MPI_BYTE, recv.data, counts, displs, MPI_BYTE, MPI_COMM_WORLD,
                                    &request), "MPI_Iallgatherv"))
-      Check(env, WaitPolitely(&request, spin, gPoliteSleepMicros.load(std::memory_order_relaxed)), "MPI_Test (allgatherv)");
+      Complete(env, guard, &request, fn, spin);
   }
   return env.Undefined();
 }
@@ -374,16 +377,12 @@ Napi::Value AllgatherInt32(const Napi::CallbackInfo& info) {
   if (info.Length() < 2 || !GetInt(env, info[0], fn, "value", &value) || !GetInt32s(env, info[1], fn, "out", gSize, &out))
     return env.Undefined();
   const int spin = gPoliteSpinMicros.load(std::memory_order_relaxed);
-  if (guard.watched()) {
-    MPI_Request request;
-    if (Check(env, MPI_Iallgather(&value, 1, MPI_INT, out, 1, MPI_INT, MPI_COMM_WORLD, &request), "MPI_Iallgather"))
-      CompleteWatched(env, guard, &request, fn);
-  } else if (spin < 0) {
+  if (spin < 0 && !guard.watched()) {
     Check(env, MPI_Allgather(&value, 1, MPI_INT, out, 1, MPI_INT, MPI_COMM_WORLD), "MPI_Allgather");
   } else {
     MPI_Request request;
     if (Check(env, MPI_Iallgather(&value, 1, MPI_INT, out, 1, MPI_INT, MPI_COMM_WORLD, &request), "MPI_Iallgather"))
-      Check(env, WaitPolitely(&request, spin, gPoliteSleepMicros.load(std::memory_order_relaxed)), "MPI_Test (allgatherInt32)");
+      Complete(env, guard, &request, fn, spin);
   }
   return env.Undefined();
 }
