@@ -71,11 +71,20 @@ export class BlockEndWatch {
 
   /** The one-line error for a silence the binding reported, or null for any other error. */
   explain(err: unknown): PeerSilenceError | null {
-    const cause = (err as Error | null)?.cause;
-    const silence = isPeerSilence(err) ? err : isPeerSilence(cause) ? cause : null;
-    if (silence === null) return null;
-    return new PeerSilenceError(describeSilence(this.runtime.placement, this.where, silence), err);
+    return silenceError(this.runtime.placement, this.where, err);
   }
+}
+
+/**
+ * The one-line error for a silence the binding reported (`err` itself or its cause), said as
+ * happening `where`; null for any other error. Also for the run's last watched barrier
+ * (mpi-session.ts), which no BlockEndWatch makes.
+ */
+export function silenceError(placement: Placement, where: string, err: unknown): PeerSilenceError | null {
+  const cause = (err as Error | null)?.cause;
+  const silence = isPeerSilence(err) ? err : isPeerSilence(cause) ? cause : null;
+  if (silence === null) return null;
+  return new PeerSilenceError(describeSilence(placement, where, silence), err);
 }
 
 /**
@@ -83,7 +92,7 @@ export class BlockEndWatch {
  * 3.1 s; waited 3.2 s for it in gatherv (process 0 on h0)` — in the style of the rank watchdog's
  * `process 1 on h1 stopped answering: ranks 0 (process 0 on h0) waited …`.
  */
-export function describeSilence(placement: Placement, where: string,
+function describeSilence(placement: Placement, where: string,
   silence: { silentProcesses: number[]; silentSeconds: number; waitedSeconds: number; call: string }): string {
   const name = (p: number) => `process ${p} on ${placement.hosts[p] ?? 'unknown host'}`;
   const absent = silence.silentProcesses.map(name);

@@ -5,8 +5,8 @@
  * Without a launcher nothing here runs and MPI is never loaded.
  */
 import { UserError } from '../errors.js';
-import { isPeerSilence, requireMpi, type MpiBinding } from '../mpi/binding.js';
-import { PeerSilenceError, describeSilence } from './block-end-watch.js';
+import { requireMpi, type MpiBinding } from '../mpi/binding.js';
+import { silenceError } from './block-end-watch.js';
 import { detectMpiLaunch, type MpiLaunch } from '../mpi/launcher.js';
 import { allgatherStrings, type ProcessRuntime } from './process-group.js';
 
@@ -56,8 +56,7 @@ export function joinMpiJob(ranksPerProcess: number, env: Record<string, string |
         try {
           binding.barrier();
         } catch (err) {
-          if (isPeerSilence(err)) throw new PeerSilenceError(describeSilence(placement, 'at the end of the run', err), err);
-          throw err;
+          throw silenceError(placement, 'at the end of the run', err) ?? err;
         }
         binding.unwatchPeers();
       }

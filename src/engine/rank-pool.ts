@@ -13,7 +13,6 @@ import { RunFailedError, describeRankFailure, type RankOutcome } from './rank-er
 import type { RankTaskData } from './rank-task.js';
 import type { RankTiming } from './wait-log.js';
 
-/** How often the coordinator looks at the ranks while it waits for them to park. */
 /**
  * Young generation of a rank thread (V8: three semi-spaces' worth, so 1 MiB semi-spaces). Its step
  * loop runs in WASM and allocates ~0.5 MiB of JS objects per simulated second; V8's default let
@@ -21,6 +20,7 @@ import type { RankTiming } from './wait-log.js';
  * (issue 16, point 4).
  */
 const RANK_YOUNG_GENERATION_MIB = 3;
+/** How often the coordinator looks at the ranks while it waits for them to park. */
 const WATCH_POLL_MS = 50;
 /** How long an aborted run waits for its ranks to notice before the threads are terminated. */
 const ABORT_GRACE_MS = 2000;
