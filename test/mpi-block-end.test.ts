@@ -42,13 +42,21 @@ describe.skipIf(gate.skip)('a process frozen at a block end (MPI)', () => {
     expect(gate.missing, 'MPI must be installed for these tests (see the warning above)').toBeNull();
   });
 
-  for (const stopped of [1, 0]) {
-    it(`process ${stopped} stopped by SIGSTOP at a block end ends the job with exit 1 and one line naming it`, async () => {
+  // At a block end (block 2), and at the start of the job: right before the agreement on the run,
+  // watched since the processes joined (mpi-session.ts).
+  const cases = [
+    { stopped: 1, at: '2', where: 'at the block end of step \\d+' },
+    { stopped: 0, at: '2', where: 'at the block end of step \\d+' },
+    { stopped: 1, at: 'start', where: 'at the start of the job' },
+    { stopped: 0, at: 'start', where: 'at the start of the job' },
+  ];
+  for (const { stopped, at, where } of cases) {
+    it(`process ${stopped} stopped by SIGSTOP ${at === 'start' ? 'at the start of the job' : 'at a block end'} ends the job with exit 1 and one line naming it`, async () => {
       const pids: number[] = [];
       let frozenAt = 0;
       let watching = true;
       const job = await mpirun(2, [CLI, 'run', configFile(), '--workers', '1', '--out', tempDir('mpi-block-end-stop'), '-q',
-        '--hang-timeout', String(LIMIT_SECONDS), '--block-end-fault', `${stopped}:2:stop`], {
+        '--hang-timeout', String(LIMIT_SECONDS), '--block-end-fault', `${stopped}:${at}:stop`], {
         timeoutMs: 300_000,
         onSpawn: (mpirunPid) => {
           // Both processes' pids (to check that none is left), and when the frozen one stopped.
@@ -71,12 +79,12 @@ describe.skipIf(gate.skip)('a process frozen at a block end (MPI)', () => {
       expect(job.code, job.stderr).toBe(1);
       const lines = job.stderr.split('\n').filter((l) => l.includes('stopped answering'));
       expect(lines, job.stderr).toHaveLength(1);
-      expect(lines[0]).toMatch(new RegExp(`^superspike: process ${stopped} on [^ ]+ stopped answering at the block end of step \\d+: ` +
+      expect(lines[0]).toMatch(new RegExp(`^superspike: process ${stopped} on [^ ]+ stopped answering ${where}: ` +
         `no sign of life from it for \\d+(\\.\\d)? s; waited \\d+(\\.\\d)? s for it in \\w+ \\(process ${1 - stopped} on [^)]+\\)$`));
       // The freeze was seen, and the job ended within the limit plus generous slack for a loaded machine.
       expect(frozenAt, 'the process stopped itself').toBeGreaterThan(0);
       const seconds = (endedAt - frozenAt) / 1000;
-      console.log(`block-end SIGSTOP of process ${stopped}: the job ended ${seconds.toFixed(1)} s after the freeze (limit ${LIMIT_SECONDS} s)`);
+      console.log(`SIGSTOP of process ${stopped} (${at}): the job ended ${seconds.toFixed(1)} s after the freeze (limit ${LIMIT_SECONDS} s)`);
       expect(seconds).toBeLessThan(LIMIT_SECONDS + 60);
       // No process of the job is left running (a stopped one included): each is gone, or a zombie,
       // within seconds of mpirun's exit (a killed process may still be tearing down its memory).
@@ -90,22 +98,25 @@ describe.skipIf(gate.skip)('a process frozen at a block end (MPI)', () => {
     });
   }
 
-  it('a live process slow at a block end (stalled for several silence limits) does not trip the watch: same bytes', async () => {
-    const config = configFile();
-    const reference = tempDir('mpi-block-end-ref');
-    const plain = spawnSync(process.execPath, [CLI, 'run', config, '--workers', '1', '--out', reference, '-q'], { encoding: 'utf8' });
-    expect(plain.status, plain.stderr).toBe(0);
-    // Process 0 (which writes the files) blocks its main thread for 4 limits at the block end of
-    // block 2, as a large state written to a slow disk would, while process 1 waits at the next
-    // collective: heartbeats from process 0's own thread keep the watch from tripping.
-    const stallMs = 4 * 2000;
-    const dir = tempDir('mpi-block-end-stall');
-    const job = await mpirun(2, [CLI, 'run', config, '--workers', '1', '--out', dir, '-q', '--hang-timeout', '2',
-      '--block-end-fault', `0:2:stall:${stallMs}`], { timeoutMs: 300_000 });
-    expect(job.code, job.stderr).toBe(0);
-    expect(job.stderr).not.toContain('stopped answering');
-    expect(job.seconds, 'the stall happened').toBeGreaterThan(stallMs / 1000);
-    expect(existsSync(path.join(dir, 'superspike.netstate'))).toBe(true);
-    await expectSameRun(dir, reference, '2×1 with process 0 stalled at a block end', GROUPS);
-  });
+  for (const at of ['2', 'start']) {
+    it(`a live process slow ${at === 'start' ? 'at the start of the job' : 'at a block end'} (stalled for several silence limits) does not trip the watch: same bytes`, async () => {
+      const config = configFile();
+      const reference = tempDir('mpi-block-end-ref');
+      const plain = spawnSync(process.execPath, [CLI, 'run', config, '--workers', '1', '--out', reference, '-q'], { encoding: 'utf8' });
+      expect(plain.status, plain.stderr).toBe(0);
+      // Process 0 (which writes the files) blocks its main thread for 4 limits at the block end of
+      // block 2, as a large state written to a slow disk would (or at the start of the job, as
+      // hashing large data for the agreement would), while process 1 waits at the next
+      // collective: heartbeats from process 0's own thread keep the watch from tripping.
+      const stallMs = 4 * 2000;
+      const dir = tempDir('mpi-block-end-stall');
+      const job = await mpirun(2, [CLI, 'run', config, '--workers', '1', '--out', dir, '-q', '--hang-timeout', '2',
+        '--block-end-fault', `0:${at}:stall:${stallMs}`], { timeoutMs: 300_000 });
+      expect(job.code, job.stderr).toBe(0);
+      expect(job.stderr).not.toContain('stopped answering');
+      expect(job.seconds, 'the stall happened').toBeGreaterThan(stallMs / 1000);
+      expect(existsSync(path.join(dir, 'superspike.netstate'))).toBe(true);
+      await expectSameRun(dir, reference, `2×1 with process 0 stalled (${at})`, GROUPS);
+    });
+  }
 });

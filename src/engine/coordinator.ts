@@ -27,7 +27,7 @@ import { MPI_POLITE_SLEEP_MICROS, MPI_POLITE_SPIN_MICROS, MpiLink } from './mpi-
 import { type MonitorPlan } from './monitor-plan.js';
 import { CollectiveFetcher, gatherJson, otherProcesses, whereIs, withProcess } from './process-group.js';
 import { RunFailedError } from './rank-errors.js';
-import { BlockEndWatch } from './block-end-watch.js';
+import { BlockEndWatch, silenceError } from './block-end-watch.js';
 import { provokeBlockEndFault } from './block-end-fault.js';
 import { acquireOutLock } from '../io/out-lock.js';
 import { fsUserError, isDescribableFsError } from '../io/fs-errors.js';
@@ -70,8 +70,17 @@ export interface RunResult {
 
 export async function runExperiment(config: ExperimentConfig, task: ResolvedTask, options: RunOptions = {}): Promise<RunResult> {
   const resolved = resolveRunOptions(options);
-  // Processes of an MPI job compare what makes the run before any of them touches anything.
-  if (resolved.processes) agreeOnRun(resolved.processes, runFields(config, task, resolved));
+  const runtime = resolved.processes;
+  if (runtime) {
+    // Processes of an MPI job compare what makes the run before any of them touches anything,
+    // watched since they joined (mpi-session.ts): a process silent here is named.
+    provokeBlockEndFault(resolved.testHooks?.blockEndFault, runtime.placement.process, 'start');
+    try {
+      agreeOnRun(runtime, runFields(config, task, resolved));
+    } catch (err) {
+      throw silenceError(runtime.placement, 'at the start of the job', err) ?? err;
+    }
+  }
   return new Coordinator(config, task, resolved).run();
 }
 

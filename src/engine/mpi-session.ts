@@ -3,12 +3,19 @@
  * initialise MPI at MPI_THREAD_SERIALIZED (see process-group.ts for why that level), learn this
  * process's place and every host, and check that all processes agree on the ranks per process.
  * Without a launcher nothing here runs and MPI is never loaded.
+ *
+ * The peer watch (block-end-watch.ts) is on from right after MPI_Init: until the ranks first run,
+ * only the processes' main threads call MPI — these gathers, the agreement on the run
+ * (run-agreement.ts), the claim of the output folder — so a process frozen or lost there is named
+ * and ends the job, as at a block end, instead of leaving the others in a collective for ever.
+ * MPI_Init itself is where every process first meets (the launcher's own business); after it each
+ * goes at its own pace, and a slow one (hashing large data for the agreement) keeps beating.
  */
 import { UserError } from '../errors.js';
 import { requireMpi, type MpiBinding } from '../mpi/binding.js';
-import { silenceError } from './block-end-watch.js';
+import { silenceError, silenceLimitOf } from './block-end-watch.js';
 import { detectMpiLaunch, type MpiLaunch } from '../mpi/launcher.js';
-import { allgatherStrings, type ProcessRuntime } from './process-group.js';
+import { allgatherStrings, type Placement, type ProcessRuntime } from './process-group.js';
 
 export interface MpiSession extends ProcessRuntime {
   launch: MpiLaunch;
@@ -20,8 +27,12 @@ export interface MpiSession extends ProcessRuntime {
 
 const LEVELS = ['single', 'funneled', 'serialized', 'multiple'];
 
-/** Null when no MPI launcher started this process (then the run is one process, as always). */
-export function joinMpiJob(ranksPerProcess: number, env: Record<string, string | undefined> = process.env): MpiSession | null {
+/**
+ * Null when no MPI launcher started this process (then the run is one process, as always).
+ * `hangTimeoutSeconds`: the run's `--hang-timeout`, which sets the peer watch's silence limit.
+ */
+export function joinMpiJob(ranksPerProcess: number, hangTimeoutSeconds: number | 'auto' = 'auto',
+  env: Record<string, string | undefined> = process.env): MpiSession | null {
   const launch = detectMpiLaunch(env);
   if (launch.problem) throw new UserError(launch.problem);
   if (launch.launcher === null) return null;
@@ -30,18 +41,25 @@ export function joinMpiJob(ranksPerProcess: number, env: Record<string, string |
   if (LEVELS.indexOf(info.providedThreadLevel) < LEVELS.indexOf('serialized')) {
     throw new UserError(`the MPI library grants thread level ${info.providedThreadLevel}; superspike needs serialized (rank threads call MPI one at a time)`);
   }
-  const all = new Int32Array(info.size);
-  binding.allgatherInt32(ranksPerProcess, all);
-  const differing = Array.from(all).findIndex((t) => t !== ranksPerProcess);
-  if (differing >= 0) {
-    const message = `process ${differing} runs ${all[differing]} ranks but process ${info.rank} runs ${ranksPerProcess}: give every process the same --workers`;
-    if (info.rank === 0) process.stderr.write(`superspike: ${message}\n`);
-    binding.abort(1);
-  }
-  const hosts = allgatherStrings(binding, info.size, info.processorName);
-  const pids = new Int32Array(info.size);
-  binding.allgatherInt32(process.pid, pids);
-  const placement = { processes: info.size, process: info.rank, ranksPerProcess, hosts, pids: Array.from(pids) };
+  // Watched from here until the ranks first run (coordinator.ts prepareFolder).
+  binding.watchPeers(silenceLimitOf(hangTimeoutSeconds));
+  const joining = { processes: info.size, process: info.rank, ranksPerProcess, hosts: [] as string[], pids: [] as number[] };
+  const { hosts, pids } = sayingSilence(binding, joining, () => {
+    const names = allgatherStrings(binding, info.size, info.processorName);
+    joining.hosts = names;
+    const all = new Int32Array(info.size);
+    binding.allgatherInt32(ranksPerProcess, all);
+    const differing = Array.from(all).findIndex((t) => t !== ranksPerProcess);
+    if (differing >= 0) {
+      const message = `process ${differing} runs ${all[differing]} ranks but process ${info.rank} runs ${ranksPerProcess}: give every process the same --workers`;
+      if (info.rank === 0) process.stderr.write(`superspike: ${message}\n`);
+      binding.abort(1);
+    }
+    const ids = new Int32Array(info.size);
+    binding.allgatherInt32(process.pid, ids);
+    return { hosts: names, pids: Array.from(ids) };
+  });
+  const placement = { processes: info.size, process: info.rank, ranksPerProcess, hosts, pids };
   return {
     launch,
     binding,
@@ -63,4 +81,20 @@ export function joinMpiJob(ranksPerProcess: number, env: Record<string, string |
       binding.finalize();
     },
   };
+}
+
+/**
+ * Runs the joining gathers; a process silent there is named on one line and the job ends
+ * (MPI_Abort), as the run's own failures do (run.ts) — the binding lets only the lowest process
+ * still heard give up first, so the job says it once. Hosts are named once their gather is done.
+ */
+function sayingSilence<T>(binding: MpiBinding, placement: Placement, gathers: () => T): T {
+  try {
+    return gathers();
+  } catch (err) {
+    const silence = silenceError(placement, 'while the processes joined the job', err);
+    if (silence === null) throw err;
+    process.stderr.write(`superspike: ${silence.message}\n`);
+    return binding.abort(1);
+  }
 }

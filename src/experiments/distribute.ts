@@ -8,6 +8,7 @@
  * must be on a file system every process sees (process 0 reads them all).
  */
 import { joinMpiJob, type MpiSession } from '../engine/mpi-session.js';
+import { silenceError } from '../engine/block-end-watch.js';
 
 export interface SweepJob {
   /** This process and the number of processes. */
@@ -27,13 +28,21 @@ export function ownsRun(index: number, process: number, processes: number): bool
 
 /** Null without an MPI launcher (a plain local sweep). */
 export function joinSweepJob(env: Record<string, string | undefined> = process.env): SweepJob | null {
-  // The processes run no rank threads here; 1 satisfies the session's agreement check.
-  const session: MpiSession | null = joinMpiJob(1, env);
+  // The processes run no rank threads here; 1 satisfies the session's agreement check. The peer
+  // watch stays on for the whole sweep (no rank thread ever calls MPI here), so the barrier after
+  // a process's share waits as long as the others live — hours of runs — and names one that froze.
+  const session: MpiSession | null = joinMpiJob(1, 'auto', env);
   if (session === null) return null;
   return {
     process: session.placement.process,
     processes: session.placement.processes,
-    barrier: () => session.comm.barrier(),
+    barrier: () => {
+      try {
+        session.comm.barrier();
+      } catch (err) {
+        throw silenceError(session.placement, 'while the others waited for its share of the runs', err) ?? err;
+      }
+    },
     abort: (code) => session.abort(code),
     finalize: () => session.finalize(),
   };
