@@ -50,6 +50,8 @@ export interface MpirunOptions {
   timeoutMs?: number;
   /** Called once the job has started (e.g. to send it a signal later). */
   onSpawn?: (pid: number) => void;
+  /** Called with the job's stderr so far, each time more arrives (e.g. to act once a line appears). */
+  onStderr?: (stderr: string) => void;
 }
 
 /** `mpirun -np N … node ARGS`; rejects only when the job outlives its time limit. */
@@ -72,7 +74,10 @@ export function mpirunApps(apps: { np: number; args: string[] }[], options: Mpir
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      options.onStderr?.(stderr);
+    });
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`mpirun ${full.join(' ')} hung:\n${stdout}\n${stderr}`));

@@ -13,7 +13,7 @@ import { describe, expect, it } from 'vitest';
 import { ownsRun } from '../src/experiments/distribute.js';
 import { SLURM_ANALYSE_FILE, SLURM_ARRAY_FILE } from '../src/experiments/slurm.js';
 import { captureCli } from './cli-capture.js';
-import { CLI, mpiGate, mpirun } from './mpi-helpers.js';
+import { CLI, mpiGate, mpiProcessPid, mpirun } from './mpi-helpers.js';
 
 const gate = mpiGate('sweep-mpi.test.ts');
 const TINY = ['single-neuron', '--tiny', '--seeds', '3'];
@@ -84,6 +84,37 @@ describe('sweeps on a cluster', () => {
       expect(job.stderr).toMatch(/1\/1 single seed 2: /);
       expect(job.stdout.match(/^wrote .*results\.csv/gm)).toHaveLength(1);
       expect(fs.readFileSync(path.join(out, 'results.csv'), 'utf8')).toBe(await localCsv());
+    });
+
+    it('a process frozen (SIGSTOP) during the sweep is named by the other and the job ends with exit 1', async () => {
+      // The peer watch is on for the whole sweep (distribute.ts): process 0, done with its share
+      // long before the frozen process 1 could be, names it at the barrier. Process 1 is stopped
+      // from outside once it has joined the job and said which runs are its own (a process stopped
+      // before or inside MPI_Init is the launcher's business: MPI_Init is unwatched), while its
+      // one run (about 10 s) is still going.
+      const out = path.join(cli.dir, 'mpi-frozen');
+      let stopped = -1;
+      let mpirunPid = -1;
+      let stopping = false;
+      const job = await mpirun(2, [CLI, 'experiment', 'single-neuron', '--quick', '--r0', '0.001', '--parallel', '1', '--out', out], {
+        timeoutMs: 300_000,
+        onSpawn: (pid) => { mpirunPid = pid; },
+        onStderr: (stderr) => {
+          if (stopping || !stderr.includes('process 1 of 2: runs i with i mod 2 = 1')) return;
+          stopping = true;
+          setTimeout(() => {
+            const pid = mpiProcessPid(mpirunPid, 1);
+            try { process.kill(pid, 'SIGSTOP'); stopped = pid; } catch { /* already gone: the test fails below */ }
+          }, 1000);
+        },
+      });
+      try { if (stopped > 0) process.kill(stopped, 'SIGKILL'); } catch { /* gone */ }
+      expect(stopped, 'process 1 was stopped').toBeGreaterThan(0);
+      expect(job.code, job.stderr).toBe(1);
+      const lines = job.stderr.split('\n').filter((l) => l.includes('stopped answering'));
+      expect(lines, job.stderr).toHaveLength(1);
+      expect(lines[0]).toMatch(/^superspike: process 1 on \S+ stopped answering while the others waited for its share of the runs: no sign of life from it for [\d.]+ s; waited [\d.]+ s for it in \w+ \(process 0 on [^)]+\)/);
+      expect(fs.existsSync(path.join(out, 'results.csv')), 'no results from a sweep that did not finish').toBe(false);
     });
   });
 });
