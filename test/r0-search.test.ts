@@ -43,7 +43,10 @@ describe('r0 of a plan', () => {
     );
     const final = search.finalise(new Map([['a', 5e-3]]));
     expect(etas(final)).toEqual([5e-3, 1e-3]);
-    expect(final.notes.at(-1)).toMatch(/grid search .* a 0\.005/);
+    expect(final.notes.at(-1)).toMatch(/grid search .* a 0\.005; not searched: b 0\.001 \(r0-search\.md\)$/);
+    // A condition that takes a searched one's choice says so with the value it got (xor's 16-unit runs).
+    const borrowing = planWithR0({ size: 'full' }, 1e-3, 2, ['a'], (r0Of) => build((c) => r0Of(c === 'b' ? 'a' : c)));
+    expect(borrowing.r0Search!.finalise(new Map([['a', 5e-3]])).notes.at(-1)).toMatch(/a 0\.005; not searched: b 0\.005 /);
     expect(planWithR0({ size: 'tiny', searchR0: true }, 1e-3, 1, ['a'], build).r0Search).toBeDefined();
   });
 

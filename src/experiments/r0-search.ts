@@ -69,9 +69,14 @@ export function planWithR0(
       finalise: (chosen) => {
         const plan = build((c) => chosen.get(c) ?? fallback);
         const list = [...chosen].map(([c, r0]) => `${c} ${r0}`).join(', ');
+        // The conditions not searched say the r0 their runs got (a preset may give them a searched
+        // condition's choice, as xor's 16-unit ones take the 4-unit one's, or the fallback).
+        const others = new Map<string, number | undefined>();
+        for (const run of plan.runs) if (!chosen.has(run.condition) && !others.has(run.condition)) others.set(run.condition, run.config.eta);
+        const rest = others.size === 0 ? '' : `; not searched: ${[...others].map(([c, r0]) => `${c} ${r0 ?? fallback}`).join(', ')}`;
         return {
           ...plan,
-          notes: [...plan.notes, `r0 by grid search over {${R0_GRID.join(', ')}} with ${searchSeeds} search seed(s) (${SEARCH_SEED_BASE}…) per value: ${list}; other conditions ${fallback} (r0-search.md)`],
+          notes: [...plan.notes, `r0 by grid search over {${R0_GRID.join(', ')}} with ${searchSeeds} search seed(s) (${SEARCH_SEED_BASE}…) per value: ${list}${rest} (r0-search.md)`],
         };
       },
     },
