@@ -46,7 +46,8 @@ export class CdpBrowser {
       '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
       '--disable-component-update', '--disable-sync', '--hide-scrollbars', `--user-data-dir=${profileDir}`,
       '--remote-debugging-pipe', 'about:blank',
-    ], { stdio: ['ignore', 'ignore', 'ignore', 'pipe', 'pipe'] });
+    ], { stdio: ['ignore', 'ignore', 'ignore', 'pipe', 'pipe'], detached: true });
+    // Its own process group, so that close() ends the renderer and utility processes with it.
     return new CdpBrowser(child);
   }
 
@@ -71,8 +72,20 @@ export class CdpBrowser {
     return page;
   }
 
-  close(): void {
-    if (!this.exited) this.child.kill('SIGKILL');
+  /**
+   * Kills Chromium's whole process group and resolves once the browser process is gone: its
+   * helper processes would otherwise go on writing the profile folder for a moment, which a
+   * cleanup that removes that folder then trips over (ENOTEMPTY on a loaded machine).
+   */
+  close(): Promise<void> {
+    if (this.exited) return Promise.resolve();
+    const gone = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
+    try {
+      process.kill(-this.child.pid!, 'SIGKILL');
+    } catch {
+      this.child.kill('SIGKILL');
+    }
+    return gone;
   }
 }
 

@@ -25,15 +25,17 @@ const CONFIG = {
 };
 
 const children: ChildProcess[] = [];
-const cleanups: Array<() => void> = [];
-afterEach(() => {
+const cleanups: Array<() => void | Promise<void>> = [];
+afterEach(async () => {
   for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-  for (const f of cleanups.splice(0)) f();
+  // Last registered first: the browser is gone before its profile folder is removed.
+  for (const f of cleanups.splice(0).reverse()) await f();
 });
 
 function tempDir(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'superspike-watch-'));
-  cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
+  // Retries: a killed Chromium's helper processes may still be writing their profile for a moment.
+  cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 }));
   return dir;
 }
 
