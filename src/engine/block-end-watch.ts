@@ -77,14 +77,26 @@ export class BlockEndWatch {
 
 /**
  * The one-line error for a silence the binding reported (`err` itself or its cause), said as
- * happening `where`; null for any other error. Also for the run's last watched barrier
- * (mpi-session.ts), which no BlockEndWatch makes.
+ * happening `where`; null for any other error. Also for the watched calls no BlockEndWatch makes
+ * (namingSilence: the joining gathers, the agreement, a sweep's barrier, the run's last barrier).
  */
 export function silenceError(placement: Placement, where: string, err: unknown): PeerSilenceError | null {
   const cause = (err as Error | null)?.cause;
   const silence = isPeerSilence(err) ? err : isPeerSilence(cause) ? cause : null;
   if (silence === null) return null;
   return new PeerSilenceError(describeSilence(placement, where, silence), err);
+}
+
+/**
+ * Runs `collectives` (a process's main-thread MPI calls under the peer watch); a silence the
+ * binding reports there is thrown as the one-line error, said as happening `where`.
+ */
+export function namingSilence<T>(placement: Placement, where: string, collectives: () => T): T {
+  try {
+    return collectives();
+  } catch (err) {
+    throw silenceError(placement, where, err) ?? err;
+  }
 }
 
 /**

@@ -27,7 +27,7 @@ import { MPI_POLITE_SLEEP_MICROS, MPI_POLITE_SPIN_MICROS, MpiLink } from './mpi-
 import { type MonitorPlan } from './monitor-plan.js';
 import { CollectiveFetcher, gatherJson, otherProcesses, whereIs, withProcess } from './process-group.js';
 import { RunFailedError } from './rank-errors.js';
-import { BlockEndWatch, silenceError } from './block-end-watch.js';
+import { BlockEndWatch, namingSilence } from './block-end-watch.js';
 import { provokeBlockEndFault } from './block-end-fault.js';
 import { acquireOutLock } from '../io/out-lock.js';
 import { fsUserError, isDescribableFsError } from '../io/fs-errors.js';
@@ -75,11 +75,7 @@ export async function runExperiment(config: ExperimentConfig, task: ResolvedTask
     // Processes of an MPI job compare what makes the run before any of them touches anything,
     // watched since they joined (mpi-session.ts): a process silent here is named.
     provokeBlockEndFault(resolved.testHooks?.blockEndFault, runtime.placement.process, 'start');
-    try {
-      agreeOnRun(runtime, runFields(config, task, resolved));
-    } catch (err) {
-      throw silenceError(runtime.placement, 'at the start of the job', err) ?? err;
-    }
+    namingSilence(runtime.placement, 'at the start of the job', () => agreeOnRun(runtime, runFields(config, task, resolved)));
   }
   return new Coordinator(config, task, resolved).run();
 }

@@ -13,7 +13,7 @@
  */
 import { UserError } from '../errors.js';
 import { requireMpi, type MpiBinding } from '../mpi/binding.js';
-import { silenceError, silenceLimitOf } from './block-end-watch.js';
+import { namingSilence, silenceError, silenceLimitOf } from './block-end-watch.js';
 import { detectMpiLaunch, type MpiLaunch } from '../mpi/launcher.js';
 import { allgatherStrings, type Placement, type ProcessRuntime } from './process-group.js';
 
@@ -71,11 +71,7 @@ export function joinMpiJob(ranksPerProcess: number, hangTimeoutSeconds: number |
       // so that no process enters MPI_Finalize — which waits for every process, unwatched — while
       // another froze after the last gather of the run.
       if (binding.watchingPeers()) {
-        try {
-          binding.barrier();
-        } catch (err) {
-          throw silenceError(placement, 'at the end of the run', err) ?? err;
-        }
+        namingSilence(placement, 'at the end of the run', () => binding.barrier());
         binding.unwatchPeers();
       }
       binding.finalize();

@@ -8,7 +8,7 @@
  * must be on a file system every process sees (process 0 reads them all).
  */
 import { joinMpiJob, type MpiSession } from '../engine/mpi-session.js';
-import { silenceError } from '../engine/block-end-watch.js';
+import { namingSilence } from '../engine/block-end-watch.js';
 
 export interface SweepJob {
   /** This process and the number of processes. */
@@ -36,13 +36,7 @@ export function joinSweepJob(env: Record<string, string | undefined> = process.e
   return {
     process: session.placement.process,
     processes: session.placement.processes,
-    barrier: () => {
-      try {
-        session.comm.barrier();
-      } catch (err) {
-        throw silenceError(session.placement, 'while the others waited for its share of the runs', err) ?? err;
-      }
-    },
+    barrier: () => namingSilence(session.placement, 'while the others waited for its share of the runs', () => session.comm.barrier()),
     abort: (code) => session.abort(code),
     finalize: () => session.finalize(),
   };
