@@ -6,6 +6,8 @@
  * limits, as by a large state written to a slow disk) does not trip the watch, and the run gives
  * the same bytes as one process. The freeze and the stall are made by the process itself
  * (`--block-end-fault`, test only), at a chosen block end: deterministic, not timed from outside.
+ * Before any of that, MPI_Init: a process that never arrives there ends the job once the others'
+ * deadline passes (join_watch.h), and one that arrives late but within it does not.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -119,4 +121,57 @@ describe.skipIf(gate.skip)('a process frozen at a block end (MPI)', () => {
       await expectSameRun(dir, reference, `2×1 with process 0 stalled (${at})`, GROUPS);
     });
   }
+});
+
+describe.skipIf(gate.skip)('a process that never joins the job (MPI_Init)', () => {
+  it('process 1 stopped right before MPI_Init: process 0 gives up at its deadline with exit 1 and one line, nothing written, no process left', async () => {
+    const pids: number[] = [];
+    let watching = true;
+    const out = path.join(tempDir('mpi-join-stop'), 'out');
+    // --hang-timeout 3 is below MPI_Init's floor, so the deadline is MIN_JOIN_SECONDS (10 s).
+    const job = await mpirun(2, [CLI, 'run', configFile(), '--workers', '1', '--out', out, '-q',
+      '--hang-timeout', String(LIMIT_SECONDS), '--block-end-fault', '1:join:stop'], {
+      timeoutMs: 300_000,
+      onSpawn: (mpirunPid) => {
+        void (async () => {
+          while (watching) {
+            for (const rank of [0, 1]) {
+              if (pids[rank] === undefined || pids[rank]! < 0) pids[rank] = mpiProcessPid(mpirunPid, rank);
+            }
+            await new Promise((r) => setTimeout(r, 50));
+          }
+        })();
+      },
+    });
+    watching = false;
+    for (const pid of pids) if (pid > 0 && processState(pid) === 'T') try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+
+    expect(job.code, job.stderr).toBe(1);
+    const lines = job.stderr.split('\n').filter((l) => l.startsWith('superspike:'));
+    expect(lines, job.stderr).toHaveLength(1);
+    expect(lines[0]).toMatch(/^superspike: process 0 on \S+ waited 10 s in MPI_Init for the other process of the job: one did not start, or stopped before joining \(the limit: --hang-timeout, at least 10 s; 60 s under auto\)$/);
+    expect(job.seconds, 'process 0 waited for its deadline').toBeGreaterThan(10);
+    expect(existsSync(out), 'nothing is written before the processes have joined').toBe(false);
+    expect(pids.filter((pid) => pid > 0)).toHaveLength(2);
+    for (const pid of pids) {
+      for (let waited = 0; waited < 20_000 && ![null, 'Z'].includes(processState(pid)); waited += 100) {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect([null, 'Z'], `process ${pid}`).toContain(processState(pid));
+    }
+  });
+
+  it('process 1 late to MPI_Init by 4 s, within the deadline: the run completes with the same bytes as one process', async () => {
+    const config = configFile();
+    const reference = tempDir('mpi-join-ref');
+    const plain = spawnSync(process.execPath, [CLI, 'run', config, '--workers', '1', '--out', reference, '-q'], { encoding: 'utf8' });
+    expect(plain.status, plain.stderr).toBe(0);
+    const dir = tempDir('mpi-join-late');
+    const job = await mpirun(2, [CLI, 'run', config, '--workers', '1', '--out', dir, '-q', '--hang-timeout', '2',
+      '--block-end-fault', '1:join:stall:4000'], { timeoutMs: 300_000 });
+    expect(job.code, job.stderr).toBe(0);
+    expect(job.stderr).not.toContain('MPI_Init');
+    expect(job.seconds, 'the late start happened').toBeGreaterThan(4);
+    await expectSameRun(dir, reference, '2×1 with process 1 late to MPI_Init', GROUPS);
+  });
 });

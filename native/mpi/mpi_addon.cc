@@ -5,7 +5,7 @@
 // thread level, rank/size, barrier, allgatherv/gatherv/bcast of bytes, int32 allgather/allreduce,
 // abort and wtime, the wait policy of the per-interval collectives, and the peer watch of the
 // block-end collectives (peer_watch.h: heartbeats, so that a frozen process cannot hang the
-// others' main threads for ever). Byte collectives write in place into caller-provided typed arrays (any view:
+// others' main threads for ever), and a deadline on MPI_Init itself (join_watch.h). Byte collectives write in place into caller-provided typed arrays (any view:
 // the view's byte offset and byte length are used), so a call allocates nothing: the engine calls
 // allgatherv every 0.8 ms of simulated time.
 //
@@ -18,6 +18,7 @@
 #include <mpi.h>
 #include <napi.h>
 
+#include "join_watch.h"
 #include "js_args.h"
 #include "peer_watch.h"
 
@@ -191,6 +192,18 @@ Napi::Value Init(const Napi::CallbackInfo& info) {
       if (name == kThreadLevelNames[i]) required = kThreadLevels[i];
   }
   if (required < 0) { ThrowType(env, "init: threadLevel must be 'single', 'funneled', 'serialized' or 'multiple'"); return env.Undefined(); }
+  // Optional deadline on MPI_Init (join_watch.h): { seconds, message }.
+  double joinSeconds = 0;
+  std::string joinMessage;
+  if (info.Length() >= 2 && !info[1].IsUndefined() && !info[1].IsNull()) {
+    if (!info[1].IsObject()) { ThrowType(env, "init: joinLimit must be an object { seconds, message }"); return env.Undefined(); }
+    Napi::Object limit = info[1].As<Napi::Object>();
+    Napi::Value seconds = limit.Get("seconds");
+    Napi::Value message = limit.Get("message");
+    if (!seconds.IsNumber() || !message.IsString()) { ThrowType(env, "init: joinLimit needs a number 'seconds' and a string 'message'"); return env.Undefined(); }
+    joinSeconds = seconds.As<Napi::Number>().DoubleValue();
+    joinMessage = message.As<Napi::String>().Utf8Value();
+  }
   std::lock_guard<std::mutex> lock(gInitMutex);
   if (gReady.load()) return InfoObject(env);
   int flag = 0;
@@ -200,7 +213,8 @@ Napi::Value Init(const Napi::CallbackInfo& info) {
   PromoteLibMpiToGlobal();
   int provided = MPI_THREAD_SINGLE;
   if (!flag) {
-    if (!Check(env, MPI_Init_thread(nullptr, nullptr, required, &provided), "MPI_Init_thread")) return env.Undefined();
+    const int code = WithJoinDeadline(joinSeconds, joinMessage, [&] { return MPI_Init_thread(nullptr, nullptr, required, &provided); });
+    if (!Check(env, code, "MPI_Init_thread")) return env.Undefined();
   } else if (!Check(env, MPI_Query_thread(&provided), "MPI_Query_thread")) {
     return env.Undefined();
   }

@@ -8,11 +8,15 @@
  * only the processes' main threads call MPI — these gathers, the agreement on the run
  * (run-agreement.ts), the claim of the output folder — so a process frozen or lost there is named
  * and ends the job, as at a block end, instead of leaving the others in a collective for ever.
- * MPI_Init itself is where every process first meets (the launcher's own business); after it each
- * goes at its own pace, and a slow one (hashing large data for the agreement) keeps beating.
+ * MPI_Init itself is where every process first meets, before any communicator exists to watch:
+ * it runs under a deadline instead (join_watch.h), so a process that never arrives ends the job
+ * with one line rather than leaving the others in MPI_Init for ever. After it each process goes
+ * at its own pace, and a slow one (hashing large data for the agreement) keeps beating.
  */
+import { hostname } from 'node:os';
 import { UserError } from '../errors.js';
 import { requireMpi, type MpiBinding } from '../mpi/binding.js';
+import { provokeBlockEndFault, type BlockEndFault } from './block-end-fault.js';
 import { namingSilence, silenceError, silenceLimitOf } from './block-end-watch.js';
 import { detectMpiLaunch, type MpiLaunch } from '../mpi/launcher.js';
 import { allgatherStrings, type Placement, type ProcessRuntime } from './process-group.js';
@@ -27,17 +31,41 @@ export interface MpiSession extends ProcessRuntime {
 
 const LEVELS = ['single', 'funneled', 'serialized', 'multiple'];
 
+/** How long MPI_Init waits for every process of the job under `--hang-timeout auto`. */
+export const AUTO_JOIN_SECONDS = 60;
+/**
+ * The least MPI_Init waits whatever `--hang-timeout` says: a start is slower than a silence (every
+ * process loads Node and the engine first, and a loaded machine or a network file system slows
+ * that), and a process that starts slowly cannot be told apart from one that froze.
+ */
+export const MIN_JOIN_SECONDS = 10;
+
+/** The deadline of MPI_Init for a run's `--hang-timeout` (join_watch.h). */
+export function joinLimitOf(hangTimeoutSeconds: number | 'auto'): number {
+  return hangTimeoutSeconds === 'auto' ? AUTO_JOIN_SECONDS : Math.max(MIN_JOIN_SECONDS, hangTimeoutSeconds);
+}
+
 /**
  * Null when no MPI launcher started this process (then the run is one process, as always).
- * `hangTimeoutSeconds`: the run's `--hang-timeout`, which sets the peer watch's silence limit.
+ * `hangTimeoutSeconds`: the run's `--hang-timeout`, which sets the peer watch's silence limit and
+ * MPI_Init's deadline. `fault`: test only (`--block-end-fault P:join:stop`), provoked right
+ * before MPI_Init.
  */
 export function joinMpiJob(ranksPerProcess: number, hangTimeoutSeconds: number | 'auto' = 'auto',
-  env: Record<string, string | undefined> = process.env): MpiSession | null {
+  env: Record<string, string | undefined> = process.env, fault: BlockEndFault | null = null): MpiSession | null {
   const launch = detectMpiLaunch(env);
   if (launch.problem) throw new UserError(launch.problem);
   if (launch.launcher === null) return null;
   const binding = requireMpi(`started by ${launch.launcher} as process ${launch.rank} of ${launch.size}`);
-  const info = binding.init('serialized');
+  provokeBlockEndFault(fault, launch.rank, 'join');
+  const seconds = joinLimitOf(hangTimeoutSeconds);
+  const others = launch.size - 1;
+  const info = binding.init('serialized', {
+    seconds,
+    message: `superspike: process ${launch.rank} on ${hostname()} waited ${seconds} s in MPI_Init for the other ` +
+      `${others === 1 ? 'process' : `${others} processes`} of the job: one did not start, or stopped before joining ` +
+      `(the limit: --hang-timeout, at least ${MIN_JOIN_SECONDS} s; ${AUTO_JOIN_SECONDS} s under auto)`,
+  });
   if (LEVELS.indexOf(info.providedThreadLevel) < LEVELS.indexOf('serialized')) {
     throw new UserError(`the MPI library grants thread level ${info.providedThreadLevel}; superspike needs serialized (rank threads call MPI one at a time)`);
   }

@@ -38,8 +38,12 @@ export interface MpiBinding {
   readonly threadLevelNames: readonly MpiThreadLevel[];
   /** First line of MPI_Get_library_version, e.g. "Open MPI v4.1.4" (available before init). */
   readonly libraryVersion: string;
-  /** MPI_Init_thread once per process; later calls (any thread, any level) return the same info. */
-  init(threadLevel: MpiThreadLevel): MpiInitInfo;
+  /**
+   * MPI_Init_thread once per process; later calls (any thread, any level) return the same info.
+   * `joinLimit`: if MPI_Init has not returned after `seconds` (a process of the job never arrived),
+   * `message` goes to stderr as one line and this process exits with code 1 (join_watch.h).
+   */
+  init(threadLevel: MpiThreadLevel, joinLimit?: { seconds: number; message: string }): MpiInitInfo;
   initialized(): boolean;
   finalized(): boolean;
   /** True on the thread that called init (MPI's "main thread", the one that must call finalize). */
