@@ -39,6 +39,50 @@ function processState(pid: number): string | null {
   }
 }
 
+/**
+ * Runs a 2-process job in which process `stopped` freezes itself, watching both processes' pids
+ * (to check that none is left) and when the frozen one stopped; a stopped process still there
+ * afterwards is killed, so a failing test leaves nothing behind.
+ */
+async function frozenJob(args: string[], stopped: number) {
+  const pids: number[] = [];
+  let frozenAt = 0;
+  let watching = true;
+  const job = await mpirun(2, args, {
+    timeoutMs: 300_000,
+    onSpawn: (mpirunPid) => {
+      void (async () => {
+        while (watching) {
+          for (const rank of [0, 1]) {
+            if (pids[rank] === undefined || pids[rank]! < 0) pids[rank] = mpiProcessPid(mpirunPid, rank);
+          }
+          const pid = pids[stopped] ?? -1;
+          if (frozenAt === 0 && pid > 0 && processState(pid) === 'T') frozenAt = performance.now();
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      })();
+    },
+  });
+  const endedAt = performance.now();
+  watching = false;
+  for (const pid of pids) if (pid > 0 && processState(pid) === 'T') try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+  return { job, pids, frozenAt, endedAt };
+}
+
+/**
+ * No process of the job is left running (a stopped one included): each is gone, or a zombie,
+ * within seconds of mpirun's exit (a killed process may still be tearing down its memory).
+ */
+async function expectNoProcessLeft(pids: number[]): Promise<void> {
+  expect(pids.filter((pid) => pid > 0)).toHaveLength(2);
+  for (const pid of pids) {
+    for (let waited = 0; waited < 20_000 && ![null, 'Z'].includes(processState(pid)); waited += 100) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect([null, 'Z'], `process ${pid}`).toContain(processState(pid));
+  }
+}
+
 describe.skipIf(gate.skip)('a process frozen at a block end (MPI)', () => {
   it('is available here', () => {
     expect(gate.missing, 'MPI must be installed for these tests (see the warning above)').toBeNull();
@@ -54,29 +98,8 @@ describe.skipIf(gate.skip)('a process frozen at a block end (MPI)', () => {
   ];
   for (const { stopped, at, where } of cases) {
     it(`process ${stopped} stopped by SIGSTOP ${at === 'start' ? 'at the start of the job' : 'at a block end'} ends the job with exit 1 and one line naming it`, async () => {
-      const pids: number[] = [];
-      let frozenAt = 0;
-      let watching = true;
-      const job = await mpirun(2, [CLI, 'run', configFile(), '--workers', '1', '--out', tempDir('mpi-block-end-stop'), '-q',
-        '--hang-timeout', String(LIMIT_SECONDS), '--block-end-fault', `${stopped}:${at}:stop`], {
-        timeoutMs: 300_000,
-        onSpawn: (mpirunPid) => {
-          // Both processes' pids (to check that none is left), and when the frozen one stopped.
-          void (async () => {
-            while (watching) {
-              for (const rank of [0, 1]) {
-                if (pids[rank] === undefined || pids[rank]! < 0) pids[rank] = mpiProcessPid(mpirunPid, rank);
-              }
-              const pid = pids[stopped] ?? -1;
-              if (frozenAt === 0 && pid > 0 && processState(pid) === 'T') frozenAt = performance.now();
-              await new Promise((r) => setTimeout(r, 50));
-            }
-          })();
-        },
-      });
-      const endedAt = performance.now();
-      watching = false;
-      for (const pid of pids) if (pid > 0 && processState(pid) === 'T') try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+      const { job, pids, frozenAt, endedAt } = await frozenJob([CLI, 'run', configFile(), '--workers', '1', '--out', tempDir('mpi-block-end-stop'), '-q',
+        '--hang-timeout', String(LIMIT_SECONDS), '--block-end-fault', `${stopped}:${at}:stop`], stopped);
 
       expect(job.code, job.stderr).toBe(1);
       const lines = job.stderr.split('\n').filter((l) => l.includes('stopped answering'));
@@ -88,15 +111,7 @@ describe.skipIf(gate.skip)('a process frozen at a block end (MPI)', () => {
       const seconds = (endedAt - frozenAt) / 1000;
       console.log(`SIGSTOP of process ${stopped} (${at}): the job ended ${seconds.toFixed(1)} s after the freeze (limit ${LIMIT_SECONDS} s)`);
       expect(seconds).toBeLessThan(LIMIT_SECONDS + 60);
-      // No process of the job is left running (a stopped one included): each is gone, or a zombie,
-      // within seconds of mpirun's exit (a killed process may still be tearing down its memory).
-      expect(pids.filter((pid) => pid > 0)).toHaveLength(2);
-      for (const pid of pids) {
-        for (let waited = 0; waited < 20_000 && ![null, 'Z'].includes(processState(pid)); waited += 100) {
-          await new Promise((r) => setTimeout(r, 100));
-        }
-        expect([null, 'Z'], `process ${pid}`).toContain(processState(pid));
-      }
+      await expectNoProcessLeft(pids);
     });
   }
 
@@ -125,40 +140,18 @@ describe.skipIf(gate.skip)('a process frozen at a block end (MPI)', () => {
 
 describe.skipIf(gate.skip)('a process that never joins the job (MPI_Init)', () => {
   it('process 1 stopped right before MPI_Init: process 0 gives up at its deadline with exit 1 and one line, nothing written, no process left', async () => {
-    const pids: number[] = [];
-    let watching = true;
     const out = path.join(tempDir('mpi-join-stop'), 'out');
     // --hang-timeout 3 is below MPI_Init's floor, so the deadline is MIN_JOIN_SECONDS (10 s).
-    const job = await mpirun(2, [CLI, 'run', configFile(), '--workers', '1', '--out', out, '-q',
-      '--hang-timeout', String(LIMIT_SECONDS), '--block-end-fault', '1:join:stop'], {
-      timeoutMs: 300_000,
-      onSpawn: (mpirunPid) => {
-        void (async () => {
-          while (watching) {
-            for (const rank of [0, 1]) {
-              if (pids[rank] === undefined || pids[rank]! < 0) pids[rank] = mpiProcessPid(mpirunPid, rank);
-            }
-            await new Promise((r) => setTimeout(r, 50));
-          }
-        })();
-      },
-    });
-    watching = false;
-    for (const pid of pids) if (pid > 0 && processState(pid) === 'T') try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
-
+    const { job, pids, frozenAt } = await frozenJob([CLI, 'run', configFile(), '--workers', '1', '--out', out, '-q',
+      '--hang-timeout', String(LIMIT_SECONDS), '--block-end-fault', '1:join:stop'], 1);
+    expect(frozenAt, 'process 1 stopped itself').toBeGreaterThan(0);
     expect(job.code, job.stderr).toBe(1);
     const lines = job.stderr.split('\n').filter((l) => l.startsWith('superspike:'));
     expect(lines, job.stderr).toHaveLength(1);
     expect(lines[0]).toMatch(/^superspike: process 0 on \S+ waited 10 s in MPI_Init for the other process of the job: one did not start, or stopped before joining \(the limit: --hang-timeout, at least 10 s; 60 s under auto\)$/);
     expect(job.seconds, 'process 0 waited for its deadline').toBeGreaterThan(10);
     expect(existsSync(out), 'nothing is written before the processes have joined').toBe(false);
-    expect(pids.filter((pid) => pid > 0)).toHaveLength(2);
-    for (const pid of pids) {
-      for (let waited = 0; waited < 20_000 && ![null, 'Z'].includes(processState(pid)); waited += 100) {
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      expect([null, 'Z'], `process ${pid}`).toContain(processState(pid));
-    }
+    await expectNoProcessLeft(pids);
   });
 
   it('process 1 late to MPI_Init by 4 s, within the deadline: the run completes with the same bytes as one process', async () => {
