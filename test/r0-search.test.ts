@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runPaperExperiment } from '../src/experiments/index.js';
+import { findPreset, planFor, runPaperExperiment } from '../src/experiments/index.js';
 import { R0_GRID, SEARCH_SEED_BASE, chooseR0, planWithR0, searchCondition } from '../src/experiments/r0-search.js';
 import { poissonTask } from '../src/experiments/ssbm.js';
 import type { Plan, PlanOptions, Preset, RunResult, RunSpec } from '../src/experiments/types.js';
@@ -79,5 +79,16 @@ describe('r0 of a plan', () => {
     expect(md.split('\n').filter((l) => l.startsWith('| a |'))).toHaveLength(R0_GRID.length);
     expect(md.split('\n').filter((l) => l.endsWith('✓ |'))).toEqual([expect.stringContaining(`| a | ${chosen} |`)]);
     expect(outcome.files).toContain(path.join(out, 'r0-search.md'));
+  });
+
+  it('keeps the r0 a figure gives: Fig. 8 (regulariser) runs every form at its caption\'s 10⁻³, with no search, and refuses --r0', () => {
+    const preset = findPreset('regulariser');
+    for (const size of ['full', 'quick', 'tiny'] as const) {
+      const plan = planFor(preset, { size });
+      expect(plan.r0Search, size).toBeUndefined();
+      expect(new Set(plan.runs.map((r) => r.config.eta)), size).toEqual(new Set([1e-3]));
+    }
+    expect(() => planFor(preset, { size: 'full', r0: 'search' })).toThrow(/--r0 does not apply: Fig\. 8's caption gives its r0: "using random feedback \(r0 = 10−3\)"/);
+    expect(() => planFor(preset, { size: 'quick', r0: 5e-3 })).toThrow(/--r0 does not apply/);
   });
 });

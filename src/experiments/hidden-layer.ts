@@ -11,7 +11,7 @@
  * (r0-search.ts).
  */
 import type { ConfigInput } from '../config/schema.js';
-import { QUOTE_SIMPLER_ANY_FEEDBACK } from './paper.js';
+import { QUOTE_ALL_NEGATIVE, QUOTE_MORE_HIDDEN_UNITS, QUOTE_NO_STRIKING_DIFFERENCE } from './paper.js';
 import { planWithR0 } from './r0-search.js';
 import { cross, poissonTask } from './ssbm.js';
 import { fmt, runsOf, seedList } from './summary.js';
@@ -53,22 +53,22 @@ export const hiddenLayer: Preset = {
       id: 'hidden-layer-all-learn',
       text: 'symmetric, random and uniform feedback all learn the task (8 hidden units)',
       source: 'Fig. 4, §4.1',
-      quote: QUOTE_SIMPLER_ANY_FEEDBACK,
+      quote: QUOTE_NO_STRIKING_DIFFERENCE,
       test: 'accuracy ≥ 0.8 (matched spikes, ±5 ms, last 20 presentations) in ≥ 75 % of seeds per mode, 8 hidden units',
     },
     {
       id: 'hidden-layer-random-fails-only-all-negative',
       text: 'random feedback fails only when every feedback weight of the hidden units is negative',
       source: 'Fig. 4c, §4.1',
+      quote: QUOTE_ALL_NEGATIVE,
       test: 'complete failure = accuracy < 0.2; no failure with a positive feedback weight (drawn or forced), and forced all-negative failing in most seeds',
-      paperNumber: 'failures only with all feedback weights negative',
     },
     {
       id: 'hidden-layer-8-beats-4',
       text: 'with 8 hidden units random feedback fails no more often than with 4',
-      source: 'Fig. 4, §4.1',
-      test: 'share of complete failures with 8 ≤ with 4 hidden units',
-      paperNumber: 'chance of all-negative signs 2⁻⁸ vs 2⁻⁴',
+      source: 'Fig. 4c, §4.1',
+      quote: QUOTE_MORE_HIDDEN_UNITS,
+      test: 'share of complete failures with 8 ≤ with 4 hidden units (the paper gives no number; all-negative signs have chance 2⁻⁸ against 2⁻⁴)',
     },
   ],
   plan(opts: PlanOptions): Plan {

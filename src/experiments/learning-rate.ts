@@ -7,6 +7,7 @@
  * the paper's grid. (An earlier form of this preset added r0 up to 1 for the fixed rate, whose
  * raw gradient is small here; see docs/model.md §14 for what that showed.)
  */
+import { QUOTE_FIXED_NARROW, QUOTE_PER_PARAMETER_ROBUST } from './paper.js';
 import type { ConfigInput } from '../config/schema.js';
 import { R0_GRID } from './r0-search.js';
 import { cross, poissonTask } from './ssbm.js';
@@ -52,12 +53,14 @@ export const learningRate: Preset = {
       id: 'learning-rate-fixed-narrow',
       text: 'a fixed rate works only in a narrow range of r0',
       source: 'Fig. 1, §3.3.6',
+      quote: QUOTE_FIXED_NARROW,
       test: 'the r0 of the paper\'s grid that reach accuracy ≥ 0.8 span less than ×10, and less than each per-parameter scheme\'s',
     },
     {
       id: 'learning-rate-per-parameter-robust',
       text: 'the per-parameter schemes are far less sensitive to r0',
       source: 'Fig. 1, §3.3.6',
+      quote: QUOTE_PER_PARAMETER_ROBUST,
       test: 'each per-parameter scheme\'s working range of r0 ≥ 5× as wide as the fixed rate\'s',
     },
   ],

@@ -3,16 +3,14 @@
  * over 3.5 s), ~1000 s of training with the learning-rate drop, as far as the model goes today:
  * n_h = 0 and n_h ∈ widths × {symmetric, random + regulariser (the paper's ρ = 1, a = 4),
  * random without it (ρ = 0), uniform, symmetric with σ′ ≡ 1, fixed hidden}. The rate claims are
- * judged where, on our reading of the figures, the paper states them (not checked against its
- * text, whose body could not be retrieved: paper.ts): the abnormal random-feedback rates of Fig. 7e
- * at n_h = 256, the 10–20 Hz, near-exponential ISIs of Fig. 6c–d at n_h = 32 (the nearest width
- * that ran otherwise, named in the claim line). The abstract's "more complex tasks require
- * symmetric feedback" stands beside the first two claims. r0 per condition: grid search
- * (r0-search.ts).
+ * judged at the widths where the paper's figures state them: the abnormal random-feedback rates
+ * of Fig. 7e at n_h = 256 (Fig. 7d–e's network), the "10 to 20 Hz" with near-exponential ISIs of
+ * Fig. 6d at n_h = 32 (Fig. 6c's network; the nearest width that ran otherwise, named in the
+ * claim line). r0 per condition: grid search (r0-search.ts), as §3.3.6 says.
  */
 import type { ConfigInput } from '../config/schema.js';
 import { PAPER_REGULARISER } from '../model/constants.js';
-import { QUOTE_COMPLEX_SYMMETRIC } from './paper.js';
+import { QUOTE_ABNORMAL_RATES, QUOTE_AGAINST_NO_HIDDEN, QUOTE_RATES_10_20, QUOTE_REGULARISER_HELPS, QUOTE_UNIFORM_WORST, QUOTE_WIDER_BETTER } from './paper.js';
 import { planWithR0 } from './r0-search.js';
 import { aurynTask, cross } from './ssbm.js';
 import { fmt, meanFinalCost, meanHiddenRate, mean, seedList, valuesOf } from './summary.js';
@@ -65,47 +63,52 @@ export const pattern: Preset = {
     {
       id: 'pattern-symmetric-le-none',
       text: 'symmetric feedback reaches a cost at most that of no hidden layer',
-      source: 'Fig. 7, §4.2',
-      quote: QUOTE_COMPLEX_SYMMETRIC,
+      source: 'Fig. 7b–c, §4.2',
+      quote: QUOTE_AGAINST_NO_HIDDEN,
       test: 'final cost, widest layer, symmetric ≤ no hidden layer',
     },
     {
       id: 'pattern-none-lt-random-regulariser',
       text: 'no hidden layer beats random feedback with the regulariser',
-      source: 'Fig. 7, §4.2',
-      quote: QUOTE_COMPLEX_SYMMETRIC,
+      source: 'Fig. 7b–c, §4.2',
+      quote: QUOTE_AGAINST_NO_HIDDEN,
       test: 'final cost no hidden layer < random + regulariser (widest layer)',
     },
     {
       id: 'pattern-random-regulariser-lt-random',
       text: 'random feedback with the regulariser beats random feedback without it',
-      source: 'Fig. 7, §4.2',
+      source: 'Fig. 7a, c, §4.2',
+      quote: QUOTE_REGULARISER_HELPS,
       test: 'final cost random + regulariser < random without (widest layer)',
     },
     {
       id: 'pattern-uniform-worst',
       text: 'uniform feedback gives the highest cost',
-      source: 'Fig. 7, §4.2',
+      source: '§4.2 (not shown in the paper)',
+      quote: QUOTE_UNIFORM_WORST,
       test: 'final cost of uniform feedback above that of every other condition at every width',
     },
     {
       id: 'pattern-wider-better',
       text: 'a wider hidden layer gives a lower cost (symmetric feedback)',
-      source: 'Fig. 7, §4.2',
+      source: 'Fig. 7b, §4.2',
+      quote: QUOTE_WIDER_BETTER,
       test: 'final cost symmetric, widest < narrowest',
     },
     {
       id: 'pattern-random-high-rates',
       text: 'random feedback without the regulariser drives the hidden layer to abnormally high rates (Fig. 7e, n_h = 256)',
-      source: 'Fig. 7e, §4.2',
+      source: 'Fig. 7e (n_h = 256, Fig. 7d), §4.2',
+      quote: QUOTE_ABNORMAL_RATES,
       test: 'hidden rate of random feedback without regulariser > 2× that of symmetric at n_h = 256',
     },
     {
       id: 'pattern-symmetric-rates',
       text: 'symmetric feedback keeps hidden rates at 10–20 Hz with near-exponential ISIs (Fig. 6c–d, n_h = 32)',
-      source: 'Fig. 6c–d, §4.2',
+      source: 'Fig. 6c–d (n_h = 32), §4.2',
+      quote: QUOTE_RATES_10_20,
       test: 'mean hidden rate in [10, 20] Hz and ISI CV in [0.7, 1.3] at n_h = 32',
-      paperNumber: '10–20 Hz, close to exponential ISI distribution',
+      paperNumber: '10 to 20 Hz, close to exponential ISI distribution',
     },
   ],
   plan(opts: PlanOptions): Plan {

@@ -78,7 +78,7 @@ export function resultsMarkdown(preset: Preset, plan: Plan, results: readonly Ru
   out.push(`- wall time ${wallSeconds.toFixed(1)} s for ${results.length} runs`, '', '## Claims', '');
   for (const c of claims) out.push(`- \`${claimLine(c)}\``);
   out.push('', '## The paper beside ours', '');
-  out.push('The paper\'s words where its text could be retrieved (quoted, with where they stand), otherwise this project\'s paraphrase, labelled as one; the paper\'s numbers are as this project read them, unchecked against its text (src/experiments/paper.ts).', '');
+  out.push('The paper\'s words, quoted verbatim with where they stand (src/experiments/paper.ts), beside the claim as this project tests it; the paper\'s number where its text gives one.', '');
   out.push('| claim | the paper\'s words (where) | paper\'s number | test applied | ours | verdict |', '|---|---|---|---|---|---|');
   for (const c of claims) {
     const paper = preset.claims.find((p) => p.id === c.id);

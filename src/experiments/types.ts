@@ -97,10 +97,8 @@ export interface ClaimResult {
 /** The paper's own words, verbatim: a sentence or a clause of it (paper.ts holds the passages). */
 export interface PaperQuote {
   words: string;
-  /** Where they stand: section or figure (e.g. "Abstract"). */
+  /** Where they stand: section or figure caption (e.g. "§4.1", "Fig. 8 caption"). */
   where: string;
-  /** The paper's general statement (e.g. its abstract), not the sentence of the claim's own figure. */
-  general?: boolean;
 }
 
 export interface PaperClaim {
@@ -113,15 +111,15 @@ export interface PaperClaim {
   /** Where the paper says it: figure and section. */
   source: string;
   /**
-   * The paper's words, verbatim, where its text could be retrieved (paper.ts); absent: `text` is
-   * our paraphrase and is shown as one.
+   * The paper's words, verbatim (paper.ts), beside `text`, which states the claim as tested; every
+   * claim of the paper has one (test/paper-quotes.test.ts). Absent: `text` is shown as our paraphrase.
    */
   quote?: PaperQuote;
   /** Whose claim it is: the paper's (default), a check against the public code, or this project's own question. */
   origin?: 'paper' | 'public code' | 'this project';
   /** The test this project applies to its numbers. */
   test: string;
-  /** The paper's own number, where it gives one (as this project read it: unchecked against its text, paper.ts). */
+  /** The paper's own number, where its text gives one (paper.ts holds the sentence). */
   paperNumber?: string;
 }
 

@@ -14,6 +14,7 @@
  * beside them in the full form (with the r0 chosen for the same mode at 4), so a reader can tell
  * capacity from the learning rule.
  */
+import { QUOTE_XOR_NO_HIDDEN, QUOTE_XOR_RANDOM_PERFECT, QUOTE_XOR_UNIFORM } from './paper.js';
 import type { ConfigInput } from '../config/schema.js';
 import { PAPER_REGULARISER } from '../model/constants.js';
 import { planWithR0 } from './r0-search.js';
@@ -68,20 +69,23 @@ export const xor: Preset = {
     {
       id: 'xor-no-hidden-fails',
       text: 'without a hidden layer the network cannot solve XOR',
-      source: 'Fig. 5, §4.1',
+      source: 'Fig. 5d, §4.1',
+      quote: QUOTE_XOR_NO_HIDDEN,
       test: 'mean final accuracy without hidden layer ≤ 0.75 and ≥ 0.1 below the best hidden-layer condition',
     },
     {
       id: 'xor-random-perfect',
       text: 'random feedback reaches perfect accuracy',
       source: 'Fig. 5b–c, §4.1',
+      quote: QUOTE_XOR_RANDOM_PERFECT,
       test: 'some seed of 100→4→2 random feedback (ρ = 0) reaches ≥ 99 % correct trials on the frozen replay',
       paperNumber: 'perfect accuracy',
     },
     {
       id: 'xor-uniform-worse',
       text: 'uniform feedback is worse on average',
-      source: 'Fig. 5c, §4.1',
+      source: 'Fig. 5f, §4.1',
+      quote: QUOTE_XOR_UNIFORM,
       test: 'mean final accuracy uniform < random and < symmetric (4 hidden)',
     },
   ],
