@@ -41,7 +41,7 @@ const HIGH_RATE_RATIO = 2;
 
 /** r0 of the quick and tiny forms (no grid search there unless asked). */
 const R0 = 1e-3;
-/** Where, on our reading of the figures, the paper states its rate claims: Fig. 7e at n_h = 256, Fig. 6c–d at n_h = 32. */
+/** Where the paper's figures state its rate claims: Fig. 7e at n_h = 256 (Fig. 7d–e: "nh = 256"), Fig. 6d at n_h = 32 (Fig. 6c: "nh = 32"). */
 const HIGH_RATES_WIDTH = 256;
 const SYMMETRIC_RATES_WIDTH = 32;
 /** The width that ran nearest to the one the paper states a claim at. */
