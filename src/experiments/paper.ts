@@ -85,6 +85,10 @@ export const PAPER_PASSAGES: ReadonlyArray<{ where: string; text: string }> = [
   },
   {
     where: 'Fig. 8 caption',
+    text: 'For activity-dependent regularizers (a > 0), there exists an optimal range for the regularization strength ρ that minimizes the final cost.',
+  },
+  {
+    where: 'Fig. 8 caption',
     text: 'Simulations with ρ > 100 and a = 0 typically resulted in a quiescent network state with strong negative synapses from which the network did not recover.',
   },
 ];
@@ -125,6 +129,8 @@ export const QUOTE_AGAINST_NO_HIDDEN = quote('random feedback networks did not e
 export const QUOTE_WIDER_BETTER = quote('Not surprisingly, networks with wider hidden layers performed superior to networks with fewer hidden units', '§4.2');
 /** Fig. 8a: the exponent. */
 export const QUOTE_EXPONENT = quote('without activity dependence (a = 0), the network performs consistently worse than networks with an activity-dependent regularizer', 'Fig. 8 caption');
+/** Fig. 8a: an optimal range of ρ for a > 0. */
+export const QUOTE_OPTIMAL_RANGE = quote('For activity-dependent regularizers (a > 0), there exists an optimal range for the regularization strength ρ that minimizes the final cost', 'Fig. 8 caption');
 /** Fig. 8: quiescence, for a = 0. */
 export const QUOTE_QUIESCENT = quote('Simulations with ρ > 100 and a = 0 typically resulted in a quiescent network state with strong negative synapses from which the network did not recover', 'Fig. 8 caption');
 

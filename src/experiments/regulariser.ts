@@ -7,7 +7,7 @@
  * a = 0 only; the other exponents' rates at strong ρ are context in the claim line). r0: the
  * caption's own, 10⁻³ ("using random feedback (r0 = 10−3)"), for every condition — no grid search.
  */
-import { QUOTE_EXPONENT, QUOTE_QUIESCENT } from './paper.js';
+import { QUOTE_EXPONENT, QUOTE_OPTIMAL_RANGE, QUOTE_QUIESCENT } from './paper.js';
 import type { ConfigInput } from '../config/schema.js';
 import { aurynTask, cross } from './ssbm.js';
 import { fmt, mean, meanFinalCost, meanHiddenRate, seedList } from './summary.js';
@@ -56,6 +56,13 @@ export const regulariser: Preset = {
       source: 'Fig. 8a',
       quote: QUOTE_EXPONENT,
       test: 'mean final cost at a = 0 above that of every a > 0 (over ρ < 100), once some run learns',
+    },
+    {
+      id: 'regulariser-optimal-range',
+      text: 'with a > 0, an intermediate ρ gives the lowest final cost',
+      source: 'Fig. 8a',
+      quote: QUOTE_OPTIMAL_RANGE,
+      test: 'for every a > 0, the ρ with the lowest mean final cost is neither the smallest nor the largest of the sweep (at least 3 strengths)',
     },
     {
       id: 'regulariser-quiescent',
@@ -138,6 +145,28 @@ export const regulariser: Preset = {
           status: strongAtZero.every((s) => s.rate < QUIESCENT_HZ) ? 'holds' : 'fails',
           numbers: `hidden rate at a = 0, ρ ≥ ${STRONG_RHO}: ${rates(strongAtZero)} (< ${QUIESCENT_HZ} Hz needed); context, a > 0: ${rates(strongOthers) || 'not run'}; at ρ=${weakest}: ${weakRates.map(fmt).join(', ')} Hz; no regulariser ${fmt(baselineRate)} Hz`,
         };
-    return [exponentClaim, quiescentClaim];
+    return [exponentClaim, optimalRangeClaim(settings, results), quiescentClaim];
   },
 };
+
+/**
+ * Fig. 8a's optimal range: for each a > 0, the strength with the lowest mean final cost lies inside
+ * the sweep — a lower and a higher ρ both cost more. Needs three strengths at least.
+ */
+function optimalRangeClaim(settings: ReadonlyArray<{ id: string; rho: number; a: number }>, results: RunResult[]): ClaimResult {
+  const strengths = [...new Set(settings.map((s) => s.rho))].sort((x, y) => x - y);
+  const exponents = [...new Set(settings.map((s) => s.a))].filter((a) => a > 0).sort((x, y) => x - y);
+  if (strengths.length < 3 || exponents.length === 0) {
+    return { id: 'regulariser-optimal-range', status: 'not tested', numbers: `this size sweeps ${strengths.length} strength(s) and ${exponents.length} exponent(s) > 0; 3 strengths and one exponent > 0 are needed` };
+  }
+  const rows = exponents.map((a) => {
+    const costs = strengths.map((rho) => ({ rho, cost: meanFinalCost(results, settings.find((s) => s.a === a && s.rho === rho)!.id) }));
+    const best = costs.reduce((b, c) => (c.cost < b.cost ? c : b));
+    return { a, costs, best, inside: best.rho !== strengths[0] && best.rho !== strengths.at(-1) };
+  });
+  return {
+    id: 'regulariser-optimal-range',
+    status: rows.every((r) => r.inside) ? 'holds' : 'fails',
+    numbers: rows.map((r) => `a=${r.a}: ${r.costs.map((c) => `ρ=${c.rho} ${fmt(c.cost)}`).join(', ')} → lowest at ρ=${r.best.rho}${r.inside ? '' : ' ✗'}`).join('; '),
+  };
+}
