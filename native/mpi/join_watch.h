@@ -23,10 +23,14 @@
 
 namespace superspike_mpi {
 
-// Runs `call` (MPI_Init) with a deadline of `seconds`; `seconds` <= 0 runs it unwatched.
+// Longest deadline honoured (a year): a longer one would overflow the clock's duration.
+constexpr double kMaxJoinSeconds = 365.0 * 24 * 3600;
+
+// Runs `call` (MPI_Init) with a deadline of `seconds`; `seconds` <= 0 (or NaN) runs it unwatched.
 template <typename Call>
 int WithJoinDeadline(double seconds, const std::string& message, Call call) {
   if (!(seconds > 0)) return call();
+  if (seconds > kMaxJoinSeconds) seconds = kMaxJoinSeconds;
   std::mutex mutex;
   std::condition_variable returned;
   bool done = false;
