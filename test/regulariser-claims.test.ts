@@ -12,15 +12,12 @@ const preset = findPreset('regulariser');
 
 /** A plan of these (ρ, a) settings plus the ρ = 0 baseline, and one result per condition. */
 function judged(settings: Array<[number, number]>, cost: (rho: number, a: number) => number, rate = (rho: number) => 5 / (1 + rho)): ClaimResult[] {
-  const ids = ['rho0', ...settings.map(([rho, a]) => `rho${rho}-a${a}`)];
-  const plan: Plan = { conditions: ids.map((id) => ({ id, label: id, panel: 'p', hiddenNeurons: 8 })), runs: [], notes: [], references: [] };
-  const results: RunResult[] = ids.map((id) => {
-    const [rho, a] = id === 'rho0' ? [0, 0] : settings[ids.indexOf(id) - 1]!;
-    return {
-      spec: { condition: id, seed: 1, config: {}, analysis: {} }, dir: '', curve: [], initialCost: 100, finalCost: cost(rho, a), accuracy: null,
-      learnedAtPresentation: null, hiddenRateHz: rate(rho), hiddenIsiCv: null, feedbackAllNegative: null, wallSeconds: 1,
-    };
-  });
+  const conditions = [{ id: 'rho0', rho: 0, a: 0 }, ...settings.map(([rho, a]) => ({ id: `rho${rho}-a${a}`, rho, a }))];
+  const plan: Plan = { conditions: conditions.map(({ id }) => ({ id, label: id, panel: 'p', hiddenNeurons: 8 })), runs: [], notes: [], references: [] };
+  const results: RunResult[] = conditions.map(({ id, rho, a }) => ({
+    spec: { condition: id, seed: 1, config: {}, analysis: {} }, dir: '', curve: [], initialCost: 100, finalCost: cost(rho, a), accuracy: null,
+    learnedAtPresentation: null, hiddenRateHz: rate(rho), hiddenIsiCv: null, feedbackAllNegative: null, wallSeconds: 1,
+  }));
   return preset.judge(results, plan);
 }
 
