@@ -1,4 +1,4 @@
-// Compiles the MPI binding (native/mpi/mpi_addon.cc, with its headers js_args.h, peer_watch.h and join_watch.h) to build/mpi.node with the system's MPI
+// Compiles the MPI binding (native/mpi/mpi_addon.cc, with its headers js_args.h, peer_watch.h and deadline_watch.h) to build/mpi.node with the system's MPI
 // C++ wrapper compiler. Runs from `npm run build` (so from `npm ci` via scripts/install.mjs) and, in a project that installed the package, from its install script.
 //
 // MPI support is optional: where no MPI compiler is found this prints one line and exits 0, so

@@ -7,7 +7,9 @@
  * the same bytes as one process. The freeze and the stall are made by the process itself
  * (`--block-end-fault`, test only), at a chosen block end: deterministic, not timed from outside.
  * Before any of that, MPI_Init: a process that never arrives there ends the job once the others'
- * deadline passes (join_watch.h), and one that arrives late but within it does not.
+ * deadline passes (deadline_watch.h), and one that arrives late but within it does not. After it,
+ * MPI_Finalize: a process frozen between the run's last barrier and MPI_Finalize ends the job the
+ * same way, its outputs complete; one merely late there is waited for.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -165,5 +167,33 @@ describe.skipIf(gate.skip)('a process that never joins the job (MPI_Init)', () =
 
   it('process 1 late to MPI_Init by 4 s, within the deadline: the run completes with the same bytes as one process', async () => {
     await expectSlowProcessTolerated('1:join:stall:4000', 4000, '2×1 with process 1 late to MPI_Init');
+  });
+});
+
+describe.skipIf(gate.skip)('a process frozen right before MPI_Finalize', () => {
+  it('process 1 stopped after the last barrier: process 0 gives up at its deadline with exit 1 and one line, the outputs complete, no process left', async () => {
+    const config = configFile();
+    const reference = tempDir('mpi-finalize-ref');
+    const plain = spawnSync(process.execPath, [CLI, 'run', config, '--workers', '1', '--out', reference, '-q'], { encoding: 'utf8' });
+    expect(plain.status, plain.stderr).toBe(0);
+    const out = tempDir('mpi-finalize-stop');
+    const { job, pids, frozenAt, endedAt } = await frozenJob([CLI, 'run', config, '--workers', '1', '--out', out, '-q',
+      '--hang-timeout', String(LIMIT_SECONDS), '--block-end-fault', '1:finalize:stop'], 1);
+    expect(frozenAt, 'process 1 stopped itself').toBeGreaterThan(0);
+    expect(job.code, job.stderr).toBe(1);
+    const lines = job.stderr.split('\n').filter((l) => l.startsWith('superspike:'));
+    expect(lines, job.stderr).toHaveLength(1);
+    expect(lines[0]).toMatch(new RegExp(`^superspike: process 0 on \\S+ waited ${LIMIT_SECONDS} s in MPI_Finalize for the other process of the job: ` +
+      'one stopped after the run\'s last barrier \\(everything the run writes was written before it; the limit: --hang-timeout, 20 s under auto\\)$'));
+    const seconds = (endedAt - frozenAt) / 1000;
+    console.log(`SIGSTOP of process 1 before MPI_Finalize: the job ended ${seconds.toFixed(1)} s after the freeze (limit ${LIMIT_SECONDS} s)`);
+    expect(seconds).toBeLessThan(LIMIT_SECONDS + 60);
+    // The run was over before the freeze: its files are those of one process.
+    await expectSameRun(out, reference, '2×1 with process 1 frozen before MPI_Finalize', GROUPS);
+    await expectNoProcessLeft(pids);
+  });
+
+  it('process 1 late to MPI_Finalize by half the limit: the run completes with the same bytes as one process', async () => {
+    await expectSlowProcessTolerated('1:finalize:stall:1000', 1000, '2×1 with process 1 late to MPI_Finalize');
   });
 });

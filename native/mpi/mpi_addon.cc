@@ -5,7 +5,7 @@
 // thread level, rank/size, barrier, allgatherv/gatherv/bcast of bytes, int32 allgather/allreduce,
 // abort and wtime, the wait policy of the per-interval collectives, and the peer watch of the
 // block-end collectives (peer_watch.h: heartbeats, so that a frozen process cannot hang the
-// others' main threads for ever), and a deadline on MPI_Init itself (join_watch.h). Byte collectives write in place into caller-provided typed arrays (any view:
+// others' main threads for ever), and deadlines on MPI_Init and MPI_Finalize themselves (deadline_watch.h). Byte collectives write in place into caller-provided typed arrays (any view:
 // the view's byte offset and byte length are used), so a call allocates nothing: the engine calls
 // allgatherv every 0.8 ms of simulated time.
 //
@@ -18,7 +18,7 @@
 #include <mpi.h>
 #include <napi.h>
 
-#include "join_watch.h"
+#include "deadline_watch.h"
 #include "js_args.h"
 #include "peer_watch.h"
 
@@ -182,6 +182,25 @@ Napi::Object InfoObject(Napi::Env env) {
   return o;
 }
 
+// A deadline argument { seconds, message } at info[index] (absent, undefined or null: none).
+struct Deadline {
+  double seconds = 0;
+  std::string message;
+};
+
+bool ParseDeadline(Napi::Env env, const Napi::CallbackInfo& info, size_t index, const char* fn, const char* name, Deadline* out) {
+  if (info.Length() <= index || info[index].IsUndefined() || info[index].IsNull()) return true;
+  const std::string where = std::string(fn) + ": " + name;
+  if (!info[index].IsObject()) { ThrowType(env, where + " must be an object { seconds, message }"); return false; }
+  Napi::Object limit = info[index].As<Napi::Object>();
+  Napi::Value seconds = limit.Get("seconds");
+  Napi::Value message = limit.Get("message");
+  if (!seconds.IsNumber() || !message.IsString()) { ThrowType(env, where + " needs a number 'seconds' and a string 'message'"); return false; }
+  out->seconds = seconds.As<Napi::Number>().DoubleValue();
+  out->message = message.As<Napi::String>().Utf8Value();
+  return true;
+}
+
 // init(threadLevel) -> { rank, size, providedThreadLevel, processorName }. Idempotent.
 Napi::Value Init(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -192,18 +211,9 @@ Napi::Value Init(const Napi::CallbackInfo& info) {
       if (name == kThreadLevelNames[i]) required = kThreadLevels[i];
   }
   if (required < 0) { ThrowType(env, "init: threadLevel must be 'single', 'funneled', 'serialized' or 'multiple'"); return env.Undefined(); }
-  // Optional deadline on MPI_Init (join_watch.h): { seconds, message }.
-  double joinSeconds = 0;
-  std::string joinMessage;
-  if (info.Length() >= 2 && !info[1].IsUndefined() && !info[1].IsNull()) {
-    if (!info[1].IsObject()) { ThrowType(env, "init: joinLimit must be an object { seconds, message }"); return env.Undefined(); }
-    Napi::Object limit = info[1].As<Napi::Object>();
-    Napi::Value seconds = limit.Get("seconds");
-    Napi::Value message = limit.Get("message");
-    if (!seconds.IsNumber() || !message.IsString()) { ThrowType(env, "init: joinLimit needs a number 'seconds' and a string 'message'"); return env.Undefined(); }
-    joinSeconds = seconds.As<Napi::Number>().DoubleValue();
-    joinMessage = message.As<Napi::String>().Utf8Value();
-  }
+  // Optional deadline on MPI_Init (deadline_watch.h): { seconds, message }.
+  Deadline deadline;
+  if (!ParseDeadline(env, info, 1, "init", "joinLimit", &deadline)) return env.Undefined();
   std::lock_guard<std::mutex> lock(gInitMutex);
   if (gReady.load()) return InfoObject(env);
   int flag = 0;
@@ -213,7 +223,7 @@ Napi::Value Init(const Napi::CallbackInfo& info) {
   PromoteLibMpiToGlobal();
   int provided = MPI_THREAD_SINGLE;
   if (!flag) {
-    const int code = WithJoinDeadline(joinSeconds, joinMessage, [&] { return MPI_Init_thread(nullptr, nullptr, required, &provided); });
+    const int code = WithDeadline(deadline.seconds, deadline.message, [&] { return MPI_Init_thread(nullptr, nullptr, required, &provided); });
     if (!Check(env, code, "MPI_Init_thread")) return env.Undefined();
   } else if (!Check(env, MPI_Query_thread(&provided), "MPI_Query_thread")) {
     return env.Undefined();
@@ -250,9 +260,12 @@ Napi::Value IsThreadMain(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(info.Env(), gReady.load() && std::this_thread::get_id() == gInitThread);
 }
 
-// finalize(): idempotent; a no-op when MPI was never initialised by init().
+// finalize(limit?): idempotent; a no-op when MPI was never initialised by init().
 Napi::Value Finalize(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
+  // Optional deadline on MPI_Finalize (deadline_watch.h): { seconds, message }.
+  Deadline deadline;
+  if (!ParseDeadline(env, info, 0, "finalize", "limit", &deadline)) return env.Undefined();
   std::lock_guard<std::mutex> lock(gInitMutex);
   if (!gReady.load()) return env.Undefined();
   gWatch.Shutdown();  // before the guard: no heartbeat thread may outlive MPI
@@ -260,7 +273,8 @@ Napi::Value Finalize(const Napi::CallbackInfo& info) {
     CallGuard guard(env, "finalize");
     if (!guard.ok()) return env.Undefined();
     gReady.store(false, std::memory_order_release);
-    if (!Check(env, MPI_Finalize(), "MPI_Finalize")) return env.Undefined();
+    const int code = WithDeadline(deadline.seconds, deadline.message, [] { return MPI_Finalize(); });
+    if (!Check(env, code, "MPI_Finalize")) return env.Undefined();
   }
   return env.Undefined();
 }

@@ -9,15 +9,16 @@
  * (run-agreement.ts), the claim of the output folder — so a process frozen or lost there is named
  * and ends the job, as at a block end, instead of leaving the others in a collective for ever.
  * MPI_Init itself is where every process first meets, before any communicator exists to watch:
- * it runs under a deadline instead (join_watch.h), so a process that never arrives ends the job
+ * it runs under a deadline instead (deadline_watch.h), so a process that never arrives ends the job
  * with one line rather than leaving the others in MPI_Init for ever. After it each process goes
  * at its own pace, and a slow one (hashing large data for the agreement) keeps beating.
+ * MPI_Finalize, which waits for every process once the watch is off, has a deadline too.
  */
 import { hostname } from 'node:os';
 import { UserError } from '../errors.js';
 import { requireMpi, type MpiBinding } from '../mpi/binding.js';
 import { provokeBlockEndFault, type BlockEndFault } from './block-end-fault.js';
-import { namingSilence, silenceError, silenceLimitOf } from './block-end-watch.js';
+import { AUTO_SILENCE_SECONDS, namingSilence, silenceError, silenceLimitOf } from './block-end-watch.js';
 import { detectMpiLaunch, type MpiLaunch } from '../mpi/launcher.js';
 import { allgatherStrings, type Placement, type ProcessRuntime } from './process-group.js';
 
@@ -40,7 +41,7 @@ export const AUTO_JOIN_SECONDS = 60;
  */
 export const MIN_JOIN_SECONDS = 10;
 
-/** The deadline of MPI_Init for a run's `--hang-timeout` (join_watch.h). */
+/** The deadline of MPI_Init for a run's `--hang-timeout` (deadline_watch.h). */
 export function joinLimitOf(hangTimeoutSeconds: number | 'auto'): number {
   return hangTimeoutSeconds === 'auto' ? AUTO_JOIN_SECONDS : Math.max(MIN_JOIN_SECONDS, hangTimeoutSeconds);
 }
@@ -48,8 +49,8 @@ export function joinLimitOf(hangTimeoutSeconds: number | 'auto'): number {
 /**
  * Null when no MPI launcher started this process (then the run is one process, as always).
  * `hangTimeoutSeconds`: the run's `--hang-timeout`, which sets the peer watch's silence limit and
- * MPI_Init's deadline. `fault`: test only (`--block-end-fault P:join:stop`), provoked right
- * before MPI_Init.
+ * the deadlines of MPI_Init and MPI_Finalize. `fault`: test only (`--block-end-fault P:join:stop`,
+ * `P:finalize:stop`), provoked right before MPI_Init or MPI_Finalize.
  */
 export function joinMpiJob(ranksPerProcess: number, hangTimeoutSeconds: number | 'auto' = 'auto',
   env: Record<string, string | undefined> = process.env, fault: BlockEndFault | null = null): MpiSession | null {
@@ -102,7 +103,17 @@ export function joinMpiJob(ranksPerProcess: number, hangTimeoutSeconds: number |
         namingSilence(placement, 'at the end of the run', () => binding.barrier());
         binding.unwatchPeers();
       }
-      binding.finalize();
+      provokeBlockEndFault(fault, info.rank, 'finalize');
+      // Every process passed that barrier, so they reach MPI_Finalize within moments of each
+      // other; one that froze in between would hold the others there for ever (it waits for every
+      // process, and the watch is off): a deadline of one silence limit.
+      const limit = silenceLimitOf(hangTimeoutSeconds);
+      binding.finalize({
+        seconds: limit,
+        message: `superspike: process ${info.rank} on ${hostname()} waited ${limit} s in MPI_Finalize for the other ` +
+          `${others === 1 ? 'process' : `${others} processes`} of the job: one stopped after the run's last barrier ` +
+          `(everything the run writes was written before it; the limit: --hang-timeout, ${AUTO_SILENCE_SECONDS} s under auto)`,
+      });
     },
   };
 }

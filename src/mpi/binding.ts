@@ -41,7 +41,7 @@ export interface MpiBinding {
   /**
    * MPI_Init_thread once per process; later calls (any thread, any level) return the same info.
    * `joinLimit`: if MPI_Init has not returned after `seconds` (a process of the job never arrived),
-   * `message` goes to stderr as one line and this process exits with code 1 (join_watch.h).
+   * `message` goes to stderr as one line and this process exits with code 1 (deadline_watch.h).
    */
   init(threadLevel: MpiThreadLevel, joinLimit?: { seconds: number; message: string }): MpiInitInfo;
   initialized(): boolean;
@@ -83,8 +83,12 @@ export interface MpiBinding {
   watchingPeers(): boolean;
   /** MPI_Abort(MPI_COMM_WORLD, code): the launcher ends every process of the job. Never returns. */
   abort(code: number): never;
-  /** MPI_Finalize (idempotent); call it from the init thread once no thread uses MPI any more. */
-  finalize(): void;
+  /**
+   * MPI_Finalize (idempotent); call it from the init thread once no thread uses MPI any more.
+   * `limit`: if MPI_Finalize has not returned after `seconds` (another process froze before it),
+   * `message` goes to stderr as one line and this process exits with code 1 (deadline_watch.h).
+   */
+  finalize(limit?: { seconds: number; message: string }): void;
 }
 
 /** What a watched collective throws when another process stopped sending heartbeats. */

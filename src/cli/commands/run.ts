@@ -163,7 +163,7 @@ export function register(program: Command): void {
     .addOption(new Option('--jitter-us <us>', 'test only: random sleeps before exchanges').argParser(parseNonNegative).hideHelp())
     .addOption(new Option('--jitter-seed <n>', 'test only: seed of the sleeps').argParser(parseSeed).hideHelp())
     .addOption(new Option('--mpi-inline-words <n>', 'test only: words of the MPI exchange\'s inline block').argParser(integerBetween(2, 1 << 20, 'expected 2 to 1048576 words')).hideHelp())
-    .addOption(new Option('--block-end-fault <process:block:stop|stall:ms>', 'test only: freeze or stall a process at a block end (block: a number, start for the start of the job, or join for right before MPI_Init)').argParser(parseBlockEndFaultFlag).hideHelp())
+    .addOption(new Option('--block-end-fault <process:block:stop|stall:ms>', 'test only: freeze or stall a process at a block end (block: a number, start for the start of the job, join for right before MPI_Init, finalize for right before MPI_Finalize)').argParser(parseBlockEndFaultFlag).hideHelp())
     .addOption(new Option('--test-wait-before-start', 'test only: wait for a signal (at most 60 s) after reading the config').hideHelp())
     .addHelpText(
       'after',
@@ -411,7 +411,7 @@ function parseFault(value: string): { rank: number; step: number; kind: 'throw' 
 
 function parseBlockEndFaultFlag(value: string): BlockEndFault {
   const fault = parseBlockEndFault(value);
-  if (fault === null) throw new InvalidArgumentError('expected process:block:stop or process:block:stall:ms (block: a number, start or join)');
+  if (fault === null) throw new InvalidArgumentError('expected process:block:stop or process:block:stall:ms (block: a number, start, join or finalize)');
   return fault;
 }
 
