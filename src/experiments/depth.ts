@@ -1,9 +1,11 @@
 /**
  * Cost against depth (issue 17): config/default.json with 1, 2 and 3 hidden layers (256, 256-128,
- * 256-128-64) under symmetric, random and uniform feedback, at the config's own η and w0 (no
- * hand-tuning). Claim per depth and feedback: the network learns, i.e. its final MSE is at most
- * half its block-0 MSE and at most half the cost of a silent output (one extra run with all
- * weights 0: a network that starts too active also halves its cost by falling silent).
+ * 256-128-64) under symmetric, random and uniform feedback, and config/oxford.json with 2 hidden
+ * layers (256-128) under symmetric and random feedback, each at its config's own η, w0 and — for
+ * Oxford in the full form — length (no hand-tuning). Claim per depth and feedback: the network
+ * learns, i.e. its final MSE is at most half its block-0 MSE and at most half the cost of a
+ * silent output (one extra run per task with all weights 0: a network that starts too active
+ * also halves its cost by falling silent).
  */
 import path from 'node:path';
 import { loadConfig } from '../config/load.js';
@@ -21,16 +23,28 @@ const SIZES = {
   quick: { modes: ['symmetric', 'random'], blocks: 8, seeds: 1 },
   tiny: { modes: ['symmetric', 'random'], blocks: 1, seeds: 1 },
 } as const;
+/**
+ * The Oxford task with two hidden layers, in the full form only: it runs config/oxford.json's own
+ * 50 blocks of 20 s, because under random feedback it learns only after the η drop at block 20
+ * (docs/model.md §14.1) — a shorter form would test something else — and that is about half an
+ * hour per run here.
+ */
+const OXFORD_HIDDEN = [256, 128] as const;
+const OXFORD_MODES = ['symmetric', 'random'] as const;
+const WITH_OXFORD = { full: true, quick: false, tiny: false } as const;
 
 const id = (hidden: readonly number[], mode: string) => `L${hidden.length}-${mode}`;
+const oxfordId = (mode: string) => `oxford-L${OXFORD_HIDDEN.length}-${mode}`;
 const SILENT = 'silent';
+const OXFORD_SILENT = 'oxford-silent';
 
 export const depth: Preset = {
   name: 'depth',
   figure: 'issue 17, depth that learns by default',
-  summary: 'config/default.json with 1, 2 and 3 hidden layers under each feedback mode: final cost against depth, at the config\'s own η and w0.',
+  summary: 'config/default.json with 1, 2 and 3 hidden layers under each feedback mode, and config/oxford.json with 2 (full form): final cost against depth, at each config\'s own η and w0.',
   claims: [
     { id: 'depth-learns', text: `every depth learns under symmetric and random feedback (final MSE ≤ ${LEARNED_RATIO}× block-0 MSE and ≤ ${LEARNED_RATIO}× a silent output's, every seed)`, source: 'issue 17', origin: 'this project', test: 'as the claim states' },
+    { id: 'depth-oxford-learns', text: `config/oxford.json with ${OXFORD_HIDDEN.length} hidden layers (${OXFORD_HIDDEN.join('-')}) learns under symmetric and random feedback (final MSE ≤ ${LEARNED_RATIO}× block-0 MSE and ≤ ${LEARNED_RATIO}× a silent output's, every seed)`, source: 'issue 17', origin: 'this project', test: 'as the claim states' },
     { id: 'depth-uniform-learns', text: `every depth learns under uniform feedback (final MSE ≤ ${LEARNED_RATIO}× block-0 MSE and ≤ ${LEARNED_RATIO}× a silent output's, every seed)`, source: 'issue 17', origin: 'this project', test: 'as the claim states' },
   ],
   plan({ size, seeds }: PlanOptions): Plan {
@@ -55,17 +69,33 @@ export const depth: Preset = {
     // halves a too-active network's cost, so "learns" must beat silence as well.
     conditions.push({ id: SILENT, label: 'silent output (w0 = 0, no training)', panel: 'silent output', hiddenNeurons: 0 });
     runs.push({ condition: SILENT, seed: 1, config: { ...base, task, hidden: [...depths[0]!], w0: 0, blocks: 0, blockSeconds }, analysis: {} });
-    return {
-      conditions, runs, references: [],
-      notes: [`${size}: config/default.json (η ${base.eta}, w0 ${base.w0}, σ' floor ${base.surrogateFloorVolts ?? 'none'}, feedbackGate ${base.feedbackGate}), hidden ${depths.map((h) => h.join('-')).join(' | ')}, ` +
-        `${s.modes.join(', ')} feedback, ${n} seed(s), burn-in ${blockSeconds} s then ${s.blocks} blocks of ${blockSeconds} s`],
-    };
+    const notes = [`${size}: config/default.json (η ${base.eta}, w0 ${base.w0}, σ' floor ${base.surrogateFloorVolts ?? 'none'}, feedbackGate ${base.feedbackGate}), hidden ${depths.map((h) => h.join('-')).join(' | ')}, ` +
+      `${s.modes.join(', ')} feedback, ${n} seed(s), burn-in ${blockSeconds} s then ${s.blocks} blocks of ${blockSeconds} s`];
+    const oxford = loadConfig(path.join(PACKAGE_ROOT, 'config', 'oxford.json')).config;
+    if (WITH_OXFORD[size]) {
+      for (const mode of OXFORD_MODES) {
+        const cid = oxfordId(mode);
+        conditions.push({ id: cid, label: `Oxford ${OXFORD_HIDDEN.join('-')}, ${mode}`, panel: `Oxford, ${OXFORD_HIDDEN.length} hidden layers`, hiddenNeurons: OXFORD_HIDDEN.reduce((a, b) => a + b, 0) });
+        for (const seed of seedList(n)) {
+          runs.push({ condition: cid, seed, config: { ...oxford, hidden: [...OXFORD_HIDDEN], feedback: mode, seed }, analysis: {} });
+        }
+      }
+      conditions.push({ id: OXFORD_SILENT, label: 'Oxford, silent output (w0 = 0, no training)', panel: 'silent output', hiddenNeurons: 0 });
+      runs.push({ condition: OXFORD_SILENT, seed: 1, config: { ...oxford, hidden: [...OXFORD_HIDDEN], w0: 0, blocks: 0 }, analysis: {} });
+      notes.push(`${size}: config/oxford.json as it is (η ${oxford.eta}, w0 ${oxford.w0}, σ' floor ${oxford.surrogateFloorVolts ?? 'none'}, ρ ${oxford.regulariser.strength}), hidden ${OXFORD_HIDDEN.join('-')}, ` +
+        `${OXFORD_MODES.join(', ')} feedback, ${n} seed(s), burn-in ${oxford.blockSeconds} s then ${oxford.blocks} blocks of ${oxford.blockSeconds} s`);
+    } else {
+      notes.push(`${size}: the Oxford task with ${OXFORD_HIDDEN.length} hidden layers runs in the full form only (config/oxford.json's own ${oxford.blocks} blocks of ${oxford.blockSeconds} s)`);
+    }
+    return { conditions, runs, references: [], notes };
   },
   judge(results: RunResult[], plan: Plan): ClaimResult[] {
-    const silent = runsOf(results, SILENT)[0]?.finalCost ?? Number.NaN;
-    const learned = (r: RunResult) => r.finalCost <= LEARNED_RATIO * r.initialCost && r.finalCost <= LEARNED_RATIO * silent;
-    const verdict = (claim: string, conditions: Condition[]): ClaimResult => {
-      if (conditions.length === 0) return { id: claim, status: 'not tested', numbers: 'no runs of this feedback mode at this size' };
+    // Each task against its own silent output.
+    const silentOf = (cid: string) => runsOf(results, cid.startsWith('oxford') ? OXFORD_SILENT : SILENT)[0]?.finalCost ?? Number.NaN;
+    const learned = (r: RunResult) => r.finalCost <= LEARNED_RATIO * r.initialCost && r.finalCost <= LEARNED_RATIO * silentOf(r.spec.condition);
+    const verdict = (claim: string, conditions: Condition[], untested: string): ClaimResult => {
+      if (conditions.length === 0) return { id: claim, status: 'not tested', numbers: untested };
+      const silent = silentOf(conditions[0]!.id);
       const rows = conditions.map((c) => {
         const runs = runsOf(results, c.id);
         return { c, runs, ok: runs.length > 0 && runs.every(learned) };
@@ -78,10 +108,12 @@ export const depth: Preset = {
         numbers: `${rows.map(line).join('; ')} (silent output: ${fmt(silent)}; ✗ = not ≤ ${LEARNED_RATIO}× both)`,
       };
     };
-    const trained = plan.conditions.filter((c) => c.id !== SILENT);
+    const trained = plan.conditions.filter((c) => c.id !== SILENT && c.id !== OXFORD_SILENT);
+    const isOxford = (c: Condition) => c.id.startsWith('oxford');
     return [
-      verdict('depth-learns', trained.filter((c) => !c.id.endsWith('uniform'))),
-      verdict('depth-uniform-learns', trained.filter((c) => c.id.endsWith('uniform'))),
+      verdict('depth-learns', trained.filter((c) => !isOxford(c) && !c.id.endsWith('uniform')), 'no runs of these feedback modes at this size'),
+      verdict('depth-oxford-learns', trained.filter(isOxford), 'the Oxford task runs in the full form only (config/oxford.json\'s own length)'),
+      verdict('depth-uniform-learns', trained.filter((c) => !isOxford(c) && c.id.endsWith('uniform')), 'no runs of uniform feedback at this size'),
     ];
   },
 };
