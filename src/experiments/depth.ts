@@ -31,7 +31,15 @@ const SIZES = {
  */
 const OXFORD_HIDDEN = [256, 128] as const;
 const OXFORD_MODES = ['symmetric', 'random'] as const;
-const WITH_OXFORD = { full: true, quick: false, tiny: false } as const;
+/**
+ * Three hidden layers at constant width, in the full form only: the funnel of DEPTHS narrows to
+ * 64 units before the output, which confounds depth with width; under random feedback the wider
+ * network ends lower, though not below half the silent cost on every seed (docs/model.md §14.1,
+ * fifth round).
+ */
+const WIDE_HIDDEN = [256, 256, 256] as const;
+const WIDE_MODES = ['symmetric', 'random'] as const;
+const wideId = (mode: string) => `L${WIDE_HIDDEN.length}w-${mode}`;
 
 const id = (hidden: readonly number[], mode: string) => `L${hidden.length}-${mode}`;
 const oxfordId = (mode: string) => `oxford-L${OXFORD_HIDDEN.length}-${mode}`;
@@ -44,6 +52,7 @@ export const depth: Preset = {
   summary: 'config/default.json with 1, 2 and 3 hidden layers under each feedback mode, and config/oxford.json with 2 (full form): final cost against depth, at each config\'s own η and w0.',
   claims: [
     { id: 'depth-learns', text: `every depth learns under symmetric and random feedback (final MSE ≤ ${LEARNED_RATIO}× block-0 MSE and ≤ ${LEARNED_RATIO}× a silent output's, every seed)`, source: 'issue 17', origin: 'this project', test: 'as the claim states' },
+    { id: 'depth-learns-constant-width', text: `config/default.json with ${WIDE_HIDDEN.length} hidden layers of constant width (${WIDE_HIDDEN.join('-')}) learns under symmetric and random feedback (final MSE ≤ ${LEARNED_RATIO}× block-0 MSE and ≤ ${LEARNED_RATIO}× a silent output's, every seed)`, source: 'issue 17', origin: 'this project', test: 'as the claim states' },
     { id: 'depth-oxford-learns', text: `config/oxford.json with ${OXFORD_HIDDEN.length} hidden layers (${OXFORD_HIDDEN.join('-')}) learns under symmetric and random feedback (final MSE ≤ ${LEARNED_RATIO}× block-0 MSE and ≤ ${LEARNED_RATIO}× a silent output's, every seed)`, source: 'issue 17', origin: 'this project', test: 'as the claim states' },
     { id: 'depth-uniform-learns', text: `every depth learns under uniform feedback (final MSE ≤ ${LEARNED_RATIO}× block-0 MSE and ≤ ${LEARNED_RATIO}× a silent output's, every seed)`, source: 'issue 17', origin: 'this project', test: 'as the claim states' },
   ],
@@ -65,14 +74,25 @@ export const depth: Preset = {
         }
       }
     }
+    // The constant width and the Oxford task: the full form only (above).
+    const full = size === 'full';
+    if (full) {
+      for (const mode of WIDE_MODES) {
+        const cid = wideId(mode);
+        conditions.push({ id: cid, label: `${WIDE_HIDDEN.join('-')}, ${mode}`, panel: `${mode} feedback`, hiddenNeurons: WIDE_HIDDEN.reduce((a, b) => a + b, 0) });
+        for (const seed of seedList(n)) {
+          runs.push({ condition: cid, seed, config: { ...base, task, hidden: [...WIDE_HIDDEN], feedback: mode, blocks: s.blocks, blockSeconds, seed }, analysis: {} });
+        }
+      }
+    }
     // The cost of an output that never fires (all weights 0, burn-in only): falling silent also
     // halves a too-active network's cost, so "learns" must beat silence as well.
     conditions.push({ id: SILENT, label: 'silent output (w0 = 0, no training)', panel: 'silent output', hiddenNeurons: 0 });
     runs.push({ condition: SILENT, seed: 1, config: { ...base, task, hidden: [...depths[0]!], w0: 0, blocks: 0, blockSeconds }, analysis: {} });
     const notes = [`${size}: config/default.json (η ${base.eta}, w0 ${base.w0}, σ' floor ${base.surrogateFloorVolts ?? 'none'}, feedbackGate ${base.feedbackGate}), hidden ${depths.map((h) => h.join('-')).join(' | ')}, ` +
-      `${s.modes.join(', ')} feedback, ${n} seed(s), burn-in ${blockSeconds} s then ${s.blocks} blocks of ${blockSeconds} s`];
+      `${s.modes.join(', ')} feedback${full ? `, and ${WIDE_HIDDEN.join('-')} under ${WIDE_MODES.join(' and ')}` : ''}, ${n} seed(s), burn-in ${blockSeconds} s then ${s.blocks} blocks of ${blockSeconds} s`];
     const oxford = loadConfig(path.join(PACKAGE_ROOT, 'config', 'oxford.json')).config;
-    if (WITH_OXFORD[size]) {
+    if (full) {
       for (const mode of OXFORD_MODES) {
         const cid = oxfordId(mode);
         conditions.push({ id: cid, label: `Oxford ${OXFORD_HIDDEN.join('-')}, ${mode}`, panel: `Oxford, ${OXFORD_HIDDEN.length} hidden layers`, hiddenNeurons: OXFORD_HIDDEN.reduce((a, b) => a + b, 0) });
@@ -110,8 +130,10 @@ export const depth: Preset = {
     };
     const trained = plan.conditions.filter((c) => c.id !== SILENT && c.id !== OXFORD_SILENT);
     const isOxford = (c: Condition) => c.id.startsWith('oxford');
+    const isWide = (c: Condition) => WIDE_MODES.some((m) => c.id === wideId(m));
     return [
-      verdict('depth-learns', trained.filter((c) => !isOxford(c) && !c.id.endsWith('uniform')), 'no runs of these feedback modes at this size'),
+      verdict('depth-learns', trained.filter((c) => !isOxford(c) && !isWide(c) && !c.id.endsWith('uniform')), 'no runs of these feedback modes at this size'),
+      verdict('depth-learns-constant-width', trained.filter(isWide), 'the constant width runs in the full form only'),
       verdict('depth-oxford-learns', trained.filter(isOxford), 'the Oxford task runs in the full form only (config/oxford.json\'s own length)'),
       verdict('depth-uniform-learns', trained.filter((c) => !isOxford(c) && c.id.endsWith('uniform')), 'no runs of uniform feedback at this size'),
     ];
