@@ -9,6 +9,7 @@
  */
 import path from 'node:path';
 import { loadConfig } from '../config/load.js';
+import type { FeedbackMode } from '../network/topology.js';
 import { PACKAGE_ROOT } from '../paths.js';
 import { fmt, runsOf, seedList } from './summary.js';
 import type { ClaimResult, Condition, Plan, PlanOptions, Preset, RunResult, RunSpec } from './types.js';
@@ -65,25 +66,20 @@ export const depth: Preset = {
     const task = size === 'tiny' ? { ...base.task!, text: 'SU', scale: 1, inputNeurons: 20 } : base.task;
     const conditions: Condition[] = [];
     const runs: RunSpec[] = [];
+    // One condition and a run per seed (each feedback mode of each network is one condition).
+    const add = (cid: string, label: string, panel: string, hidden: readonly number[], config: (seed: number) => RunSpec['config']) => {
+      conditions.push({ id: cid, label, panel, hiddenNeurons: hidden.reduce((a, b) => a + b, 0) });
+      for (const seed of seedList(n)) runs.push({ condition: cid, seed, config: config(seed), analysis: {} });
+    };
+    const onDefault = (hidden: readonly number[], mode: FeedbackMode) => (seed: number) =>
+      ({ ...base, task, hidden: [...hidden], feedback: mode, blocks: s.blocks, blockSeconds, seed });
     for (const hidden of depths) {
-      for (const mode of s.modes) {
-        const cid = id(hidden, mode);
-        conditions.push({ id: cid, label: `${hidden.join('-')}, ${mode}`, panel: `${mode} feedback`, hiddenNeurons: hidden.reduce((a, b) => a + b, 0) });
-        for (const seed of seedList(n)) {
-          runs.push({ condition: cid, seed, config: { ...base, task, hidden: [...hidden], feedback: mode, blocks: s.blocks, blockSeconds, seed }, analysis: {} });
-        }
-      }
+      for (const mode of s.modes) add(id(hidden, mode), `${hidden.join('-')}, ${mode}`, `${mode} feedback`, hidden, onDefault(hidden, mode));
     }
     // The constant width and the Oxford task: the full form only (above).
     const full = size === 'full';
     if (full) {
-      for (const mode of WIDE_MODES) {
-        const cid = wideId(mode);
-        conditions.push({ id: cid, label: `${WIDE_HIDDEN.join('-')}, ${mode}`, panel: `${mode} feedback`, hiddenNeurons: WIDE_HIDDEN.reduce((a, b) => a + b, 0) });
-        for (const seed of seedList(n)) {
-          runs.push({ condition: cid, seed, config: { ...base, task, hidden: [...WIDE_HIDDEN], feedback: mode, blocks: s.blocks, blockSeconds, seed }, analysis: {} });
-        }
-      }
+      for (const mode of WIDE_MODES) add(wideId(mode), `${WIDE_HIDDEN.join('-')}, ${mode}`, `${mode} feedback`, WIDE_HIDDEN, onDefault(WIDE_HIDDEN, mode));
     }
     // The cost of an output that never fires (all weights 0, burn-in only): falling silent also
     // halves a too-active network's cost, so "learns" must beat silence as well.
@@ -94,11 +90,8 @@ export const depth: Preset = {
     const oxford = loadConfig(path.join(PACKAGE_ROOT, 'config', 'oxford.json')).config;
     if (full) {
       for (const mode of OXFORD_MODES) {
-        const cid = oxfordId(mode);
-        conditions.push({ id: cid, label: `Oxford ${OXFORD_HIDDEN.join('-')}, ${mode}`, panel: `Oxford, ${OXFORD_HIDDEN.length} hidden layers`, hiddenNeurons: OXFORD_HIDDEN.reduce((a, b) => a + b, 0) });
-        for (const seed of seedList(n)) {
-          runs.push({ condition: cid, seed, config: { ...oxford, hidden: [...OXFORD_HIDDEN], feedback: mode, seed }, analysis: {} });
-        }
+        add(oxfordId(mode), `Oxford ${OXFORD_HIDDEN.join('-')}, ${mode}`, `Oxford, ${OXFORD_HIDDEN.length} hidden layers`, OXFORD_HIDDEN,
+          (seed) => ({ ...oxford, hidden: [...OXFORD_HIDDEN], feedback: mode, seed }));
       }
       conditions.push({ id: OXFORD_SILENT, label: 'Oxford, silent output (w0 = 0, no training)', panel: 'silent output', hiddenNeurons: 0 });
       runs.push({ condition: OXFORD_SILENT, seed: 1, config: { ...oxford, hidden: [...OXFORD_HIDDEN], w0: 0, blocks: 0 }, analysis: {} });
