@@ -7,18 +7,14 @@
 import { describe, expect, it } from 'vitest';
 import { findPreset } from '../src/experiments/index.js';
 import type { ClaimResult, RunResult } from '../src/experiments/types.js';
+import { madeUpResult } from './helpers.js';
 
 const preset = findPreset('depth');
 
-function result(condition: string, seed: number, initialCost: number, finalCost: number): RunResult {
-  return {
-    spec: { condition, seed, config: {}, analysis: {} }, dir: '', curve: [], initialCost, finalCost, accuracy: null,
-    learnedAtPresentation: null, hiddenRateHz: null, hiddenIsiCv: null, feedbackAllNegative: null, wallSeconds: 1,
-  };
-}
+const result = (condition: string, seed: number, initialCost: number, finalCost: number): RunResult => madeUpResult(condition, seed, { initialCost, finalCost });
 
 /** The full plan's conditions, each seed at `final(condition, seed)` from block 0 `initial(condition)`. */
-function judged(final: (condition: string, seed: number) => number, initial = (c: string) => (c.startsWith('oxford') ? 214 : 600)): ClaimResult[] {
+function judged(final: (condition: string, seed: number) => number, initial: (c: string) => number = (c) => (c.startsWith('oxford') ? 214 : 600)): ClaimResult[] {
   const plan = preset.plan({ size: 'full' });
   const results = plan.runs.map((r) => r.condition.endsWith('silent')
     ? result(r.condition, r.seed, 0, r.condition.startsWith('oxford') ? 214 : 242)

@@ -18,6 +18,7 @@ import type { Plan, RunResult } from '../src/experiments/types.js';
 import { readNetworkStateFile } from '../src/io/netstate.js';
 import { readRunInfo } from '../src/io/run-info.js';
 import { CHROMIUM } from './cdp-pipe.js';
+import { madeUpResult } from './helpers.js';
 
 let root = '';
 let dir = '';
@@ -33,11 +34,9 @@ afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
 /** A result of condition `condition` with `config`, read from the real run folder unless told otherwise. */
 function result(condition: string, seed: number, config: ConfigInput, r: Partial<RunResult> = {}): RunResult {
-  return {
-    spec: { condition, seed, config: { ...BASE, ...config, seed }, analysis: {} },
-    dir, curve: [], initialCost: 10, finalCost: 5, accuracy: 0.5, learnedAtPresentation: null, hiddenRateHz: 3, hiddenIsiCv: 1, feedbackAllNegative: false, wallSeconds: 1,
-    ...r,
-  };
+  return madeUpResult(condition, seed, {
+    dir, initialCost: 10, finalCost: 5, accuracy: 0.5, hiddenRateHz: 3, hiddenIsiCv: 1, feedbackAllNegative: false, ...r,
+  }, { ...BASE, ...config, seed });
 }
 
 function plan(conditions: Array<[string, string, number]>): Plan {

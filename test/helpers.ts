@@ -6,7 +6,20 @@ import { validateConfig } from '../src/config/load.js';
 import type { ConfigInput, ExperimentConfig } from '../src/config/schema.js';
 import { resolveTask, type ResolvedTask } from '../src/config/task.js';
 import { expect } from 'vitest';
+import type { RunResult } from '../src/experiments/types.js';
 import { mergeSpkFiles, spkRankFiles } from '../src/io/spk.js';
+
+/**
+ * A run result made up for an experiment's judge or figures (nothing was run): the fields given,
+ * the costs NaN unless given, every measurement absent (null) and the run's folder ''.
+ */
+export function madeUpResult(condition: string, seed: number, fields: Partial<RunResult> = {}, config: ConfigInput = {}): RunResult {
+  return {
+    spec: { condition, seed, config, analysis: {} }, dir: '', curve: [], initialCost: Number.NaN, finalCost: Number.NaN, accuracy: null,
+    learnedAtPresentation: null, hiddenRateHz: null, hiddenIsiCv: null, feedbackAllNegative: null, wallSeconds: 1,
+    ...fields,
+  };
+}
 
 export function tempDir(prefix: string): string {
   return mkdtempSync(path.join(tmpdir(), `superspike-${prefix}-`));

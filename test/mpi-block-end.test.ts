@@ -85,15 +85,21 @@ async function expectNoProcessLeft(pids: number[]): Promise<void> {
   }
 }
 
+/** The same run in one process (the bytes every 2-process run here must match); its folder. */
+function referenceRun(config: string): string {
+  const reference = tempDir('mpi-block-end-ref');
+  const plain = spawnSync(process.execPath, [CLI, 'run', config, '--workers', '1', '--out', reference, '-q'], { encoding: 'utf8' });
+  expect(plain.status, plain.stderr).toBe(0);
+  return reference;
+}
+
 /**
  * A 2-process run with `--hang-timeout 2` in which one process is slow (`fault`: P:where:stall:MS)
  * completes as one process does: exit 0, no watch or deadline tripped, the same bytes.
  */
 async function expectSlowProcessTolerated(fault: string, stallMs: number, label: string): Promise<void> {
   const config = configFile();
-  const reference = tempDir('mpi-block-end-ref');
-  const plain = spawnSync(process.execPath, [CLI, 'run', config, '--workers', '1', '--out', reference, '-q'], { encoding: 'utf8' });
-  expect(plain.status, plain.stderr).toBe(0);
+  const reference = referenceRun(config);
   const dir = tempDir('mpi-block-end-stall');
   const job = await mpirun(2, [CLI, 'run', config, '--workers', '1', '--out', dir, '-q', '--hang-timeout', '2',
     '--block-end-fault', fault], { timeoutMs: 300_000 });
@@ -173,9 +179,7 @@ describe.skipIf(gate.skip)('a process that never joins the job (MPI_Init)', () =
 describe.skipIf(gate.skip)('a process frozen right before MPI_Finalize', () => {
   it('process 1 stopped after the last barrier: process 0 gives up at its deadline with exit 1 and one line, the outputs complete, no process left', async () => {
     const config = configFile();
-    const reference = tempDir('mpi-finalize-ref');
-    const plain = spawnSync(process.execPath, [CLI, 'run', config, '--workers', '1', '--out', reference, '-q'], { encoding: 'utf8' });
-    expect(plain.status, plain.stderr).toBe(0);
+    const reference = referenceRun(config);
     const out = tempDir('mpi-finalize-stop');
     const { job, pids, frozenAt, endedAt } = await frozenJob([CLI, 'run', config, '--workers', '1', '--out', out, '-q',
       '--hang-timeout', String(LIMIT_SECONDS), '--block-end-fault', '1:finalize:stop'], 1);

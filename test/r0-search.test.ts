@@ -11,7 +11,7 @@ import { findPreset, planFor, runPaperExperiment } from '../src/experiments/inde
 import { R0_GRID, SEARCH_SEED_BASE, chooseR0, planWithR0, searchCondition } from '../src/experiments/r0-search.js';
 import { poissonTask } from '../src/experiments/ssbm.js';
 import type { Plan, PlanOptions, Preset, RunResult, RunSpec } from '../src/experiments/types.js';
-import { tempDir } from './helpers.js';
+import { madeUpResult, tempDir } from './helpers.js';
 
 /** A plan of two conditions, one learning run each (SSBM poisson, output layer only, a few seconds). */
 function build(r0Of: (c: string) => number): Plan {
@@ -23,10 +23,8 @@ function build(r0Of: (c: string) => number): Plan {
   return { conditions, runs, notes: [], references: [] };
 }
 
-const result = (condition: string, accuracy: number | null, finalCost: number): RunResult => ({
-  spec: { condition, seed: SEARCH_SEED_BASE, config: {}, analysis: {} }, dir: '', curve: [], initialCost: 1, finalCost, accuracy,
-  learnedAtPresentation: null, hiddenRateHz: null, hiddenIsiCv: null, feedbackAllNegative: null, wallSeconds: 0,
-});
+const result = (condition: string, accuracy: number | null, finalCost: number): RunResult =>
+  madeUpResult(condition, SEARCH_SEED_BASE, { initialCost: 1, finalCost, accuracy, wallSeconds: 0 });
 
 describe('r0 of a plan', () => {
   it('is --r0 when given, the fixed r0 in the small forms, and a search in the full form', () => {

@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { findPreset } from '../src/experiments/index.js';
 import type { ClaimResult, Plan, RunResult } from '../src/experiments/types.js';
+import { madeUpResult } from './helpers.js';
 
 const preset = findPreset('regulariser');
 
@@ -14,10 +15,7 @@ const preset = findPreset('regulariser');
 function judged(settings: Array<[number, number]>, cost: (rho: number, a: number) => number, rate = (rho: number) => 5 / (1 + rho)): ClaimResult[] {
   const conditions = [{ id: 'rho0', rho: 0, a: 0 }, ...settings.map(([rho, a]) => ({ id: `rho${rho}-a${a}`, rho, a }))];
   const plan: Plan = { conditions: conditions.map(({ id }) => ({ id, label: id, panel: 'p', hiddenNeurons: 8 })), runs: [], notes: [], references: [] };
-  const results: RunResult[] = conditions.map(({ id, rho, a }) => ({
-    spec: { condition: id, seed: 1, config: {}, analysis: {} }, dir: '', curve: [], initialCost: 100, finalCost: cost(rho, a), accuracy: null,
-    learnedAtPresentation: null, hiddenRateHz: rate(rho), hiddenIsiCv: null, feedbackAllNegative: null, wallSeconds: 1,
-  }));
+  const results: RunResult[] = conditions.map(({ id, rho, a }) => madeUpResult(id, 1, { initialCost: 100, finalCost: cost(rho, a), hiddenRateHz: rate(rho) }));
   return preset.judge(results, plan);
 }
 
