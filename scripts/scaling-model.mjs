@@ -22,8 +22,10 @@
 //                                             fixed b, then five fields of the W output synapses
 //                                             gathered (4 bytes each) and summed at s per synapse
 //   wall(R)     = compute(R) + exchange(P) + block(P)·0.8 ms/B     with P = R/T processes of T threads
-// Weight exchanges (symmetric feedback, once per 5000 steps) add (P−1)·w·4/β per 625 intervals and
-// are included; load imbalance and OS noise are not (the measured s absorbs some of them).
+// Weight exchanges (symmetric feedback, once per 5000 steps) add (P−1)·w·4/(P·β) per 625 intervals
+// (w the shared weights): one gatherv per receiving process, each bringing it (P−1)/P² of them —
+// only the rows its ranks read (engine/weight-mirror.ts) — one root after another. They are
+// included; load imbalance and OS noise are not (the measured s absorbs some of them).
 import { parseArgs } from 'node:util';
 
 const { values: o } = parseArgs({
@@ -65,7 +67,7 @@ function model(sizes, R, T) {
   const events = nOut * (rOut + rTgt) * INTERVAL;     // an output error is nonzero where a spike or target fell
   const bytes = 4 * (2 + T * 8 * (G + E)) + (4 * spikes) / P + (8 * events) / P;
   const inline = 4 * (2 + T * 8 * (G + E)) + 4 * Math.max(64, Math.min(384, Math.ceil(12288 / P)));    // the block every process sends (mpi-link.ts inlineWordsOf)
-  const weightBytes = (nHid * nOut * 4) / P;          // shared output weights per process, every 625 intervals
+  const weightBytes = (nHid * nOut * 4) / P;          // every 625 intervals: P gathervs of (P−1)/P² of them each, in turn
   // A second collective only when the lists overflow the inline block.
   const overflow = bytes > inline ? Math.ceil(Math.log2(P)) * alpha + ((P - 1) * (bytes - inline)) / beta : 0;
   const exchange = P === 1 ? 0 : Math.ceil(Math.log2(P)) * alpha + ((P - 1) * inline) / beta + overflow + ((P - 1) * weightBytes) / beta / 625;

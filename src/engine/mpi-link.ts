@@ -12,12 +12,14 @@
  * read in one process: same bytes. One collective instead of two (the sizes, then the lists)
  * halves the meetings per interval, each of which costs a wake-up when a process waits politely.
  *
- * Weight exchange (symmetric feedback): after a weight update, each rank's weights of the shared
- * connections are broadcast by its process into every other process's mirror of it, in place.
+ * Weight exchange (symmetric feedback): after a weight update, each process sends every other
+ * process the rows of its ranks' shared weights that the other's ranks read (weight-mirror.ts),
+ * one gatherv per receiving process in rounds of at most `WEIGHT_CHUNK_BYTES`, received in place.
  */
 import { MIN_DELAY_STEPS } from '../model/constants.js';
-import { sharedWeightConnections, type MemoryLayout } from '../network/layout.js';
-import { processOfRank, ranksOfProcess } from '../network/partition.js';
+import { computeLayout, sharedWeightConnections, type MemoryLayout } from '../network/layout.js';
+import { mirrorSpan, packSpan, type MirrorSpan } from './weight-mirror.js';
+import { ranksOfProcess } from '../network/partition.js';
 import { displacements, type Collectives, type Placement } from './process-group.js';
 import type { Topology } from '../network/topology.js';
 import type { InterProcessLink } from './transport.js';
@@ -49,6 +51,13 @@ export interface LinkStats {
  * its cores as free then woke every 10 µs and preempted the very process it waited for.
  */
 export const MPI_POLITE_SPIN_MICROS = 100;
+
+/**
+ * Bytes of mirrored weights one process sends in one round of a weight exchange: the size of its
+ * staging buffer. 1 MiB keeps the buffer small beside the mirrors it saves (8 MiB per process at
+ * 1000-8192-1000 on 2 processes) and the rounds few (a weight exchange is once per 5000 steps).
+ */
+export const WEIGHT_CHUNK_BYTES = 1 << 20;
 export const MPI_POLITE_SLEEP_MICROS = 10;
 
 /**
@@ -93,6 +102,13 @@ export class MpiLink implements InterProcessLink {
   private readonly starts: Int32Array;
   private readonly emitting: number[];
   private readonly shared: number[];
+  /** Weight exchange: what this process sends to each process (none to itself), and the rounds each receiver takes. */
+  private readonly sendSpans: MirrorSpan[];
+  private readonly recvSpans: MirrorSpan[];
+  private readonly weightRounds: number[];
+  private readonly staging: Float32Array;
+  private readonly weightCounts: Int32Array;
+  private readonly weightDispls: Int32Array;
   private readonly processRanks: number[][];
   private readonly inlineWords: number;
 
@@ -122,6 +138,23 @@ export class MpiLink implements InterProcessLink {
     this.inlineCounts = new Int32Array(placement.processes).fill(this.inlineWords * 4);
     this.inlineDispls = displacements(this.inlineCounts);
     this.starts = new Int32Array(placement.processes);
+    // Weight exchange plans: every process computes every pair's span (pure functions of the
+    // layouts), so that all agree on each receiver's rounds.
+    const P = placement.processes;
+    const layouts = this.shared.length === 0 ? [] : this.processRanks.map((ranks, q) => q === placement.process ? layout : computeLayout(topology, layout.ranks, ranks));
+    const span = (p: number, q: number): MirrorSpan => mirrorSpan(topology, layouts[p]!, this.processRanks[p]!, layouts[q]!);
+    const none: MirrorSpan = { start: 0, bytes: 0, src: new Int32Array(0), dst: new Int32Array(0), floats: new Int32Array(0) };
+    this.sendSpans = Array.from({ length: P }, (_, q) => layouts.length === 0 || q === placement.process ? none : span(placement.process, q));
+    this.recvSpans = Array.from({ length: P }, (_, p) => layouts.length === 0 || p === placement.process ? none : span(p, placement.process));
+    this.weightRounds = Array.from({ length: P }, (_, q) => {
+      let most = 0;
+      for (let p = 0; p < P; p++) if (p !== q && layouts.length > 0) most = Math.max(most, p === placement.process ? this.sendSpans[q]!.bytes : q === placement.process ? this.recvSpans[p]!.bytes : span(p, q).bytes);
+      return Math.ceil(most / WEIGHT_CHUNK_BYTES);
+    });
+    const largest = Math.max(0, ...this.sendSpans.map((s) => s.bytes));
+    this.staging = new Float32Array(Math.min(largest, WEIGHT_CHUNK_BYTES) >> 2);
+    this.weightCounts = new Int32Array(P);
+    this.weightDispls = new Int32Array(P);
   }
 
   exchangeInterval(clock: number, stopHere: boolean): boolean {
@@ -239,20 +272,37 @@ export class MpiLink implements InterProcessLink {
   }
 
   /**
-   * Every rank's weights of the shared connections, broadcast by the process that owns the rank
-   * straight from its region into the other processes' mirrors, in place (no staging buffer:
-   * these are the largest arrays that ever cross between processes).
+   * After a weight update: for each receiving process q in turn, every other process sends the
+   * rows of its ranks' shared weights that q's ranks read, and q receives them straight into its
+   * mirrors (one span per sender, weight-mirror.ts), in rounds of at most WEIGHT_CHUNK_BYTES.
    */
   exchangeWeights(): void {
-    const { u32, layout, placement } = this;
+    const { layout, placement, staging, weightCounts: counts, weightDispls: displs } = this;
     const t0 = performance.now();
+    const f32 = new Float32Array(this.u32.buffer);
+    const me = placement.process;
     let sent = 0;
-    for (let r = 0; r < layout.ranks; r++) {
-      const owner = processOfRank(r, placement.ranksPerProcess);
-      for (const c of this.shared) {
-        const reg = layout.rankRegions[r]!.connections[c]!;
-        this.comm.bcast(u32.subarray(reg.w >> 2, (reg.w >> 2) + reg.synapses), owner);
-        if (owner === placement.process) sent += reg.synapses * 4;
+    for (let q = 0; q < placement.processes; q++) {
+      const block = layout.mirrorBlock;
+      const recv = q === me ? new Uint8Array(this.u32.buffer, block.start, block.end - block.start) : null;
+      for (let round = 0; round < this.weightRounds[q]!; round++) {
+        const from = round * WEIGHT_CHUNK_BYTES;
+        let send: Uint8Array = new Uint8Array(0);
+        if (q !== me) {
+          const span = this.sendSpans[q]!;
+          const bytes = Math.max(0, Math.min(WEIGHT_CHUNK_BYTES, span.bytes - from));
+          const out = staging.subarray(0, bytes >> 2);
+          if (bytes > 0) packSpan(f32, span, from, out);
+          send = new Uint8Array(out.buffer, out.byteOffset, bytes);
+          sent += bytes;
+        } else {
+          for (let p = 0; p < placement.processes; p++) {
+            const span = this.recvSpans[p]!;
+            counts[p] = p === me ? 0 : Math.max(0, Math.min(WEIGHT_CHUNK_BYTES, span.bytes - from));
+            displs[p] = counts[p]! > 0 ? span.start - block.start + from : 0;
+          }
+        }
+        this.comm.gatherv(send, recv, q === me ? counts : null, q === me ? displs : null, q);
       }
     }
     this.stats.mpiSeconds += (performance.now() - t0) / 1000;

@@ -19,7 +19,7 @@ import { clearSelfSynapses } from '../model/self-synapses.js';
 import { bumpTrace } from '../model/traces.js';
 import { initialiseRank } from './initialise.js';
 import { DelayedLists } from './merge.js';
-import { kernelRegionOf, sharedWeightConnections, type MemoryLayout, type RankRegion } from '../network/layout.js';
+import { kernelRegionOf, sharedWeightColumn, sharedWeightConnections, type MemoryLayout, type RankRegion } from '../network/layout.js';
 import type { RankMonitors } from './monitors.js';
 import type { RankSettings } from './options.js';
 import { RankHooks } from './rank-hooks.js';
@@ -75,7 +75,6 @@ export class RankEngine {
   monitors: RankMonitors | null = null;
 
   private readonly topology: Topology;
-  private readonly layout: MemoryLayout;
   private readonly region: RankRegion;
   private readonly kernels: Kernels;
   private readonly transport: RankTransport;
@@ -101,6 +100,12 @@ export class RankEngine {
   private readonly batchAnyError: Int32Array;
   /** Some connection's weights are read by other ranks (symmetric feedback): fence updates. */
   private readonly fenceWeightUpdates: boolean;
+  /**
+   * Per connection read by symmetric feedback (else empty), per owner rank: where this rank's rows
+   * of the owner's weights start and how far apart they are (layout.ts, `sharedWeightColumn`).
+   */
+  private readonly sharedAt: Int32Array[];
+  private readonly sharedRowStep: Int32Array[];
   /** The eligibility pass is blocked (docs/model.md §7.7), not recursive. */
   private readonly blocked: boolean;
   /** Per-step decay of the regulariser's `hom` trace (the config's τ_hom). */
@@ -113,7 +118,6 @@ export class RankEngine {
     this.rank = options.rank;
     this.ranks = options.ranks;
     this.topology = options.topology;
-    this.layout = options.layout;
     this.region = options.layout.rankRegions[options.rank]!;
     this.kernels = options.kernels;
     this.transport = options.transport;
@@ -142,6 +146,13 @@ export class RankEngine {
     this.batchSteps = new Int32Array(this.topology.connections.length);
     this.batchAnyError = new Int32Array(this.topology.connections.length);
     this.fenceWeightUpdates = ranks > 1 && sharedWeightConnections(this.topology).length > 0;
+    this.sharedAt = this.topology.connections.map(() => new Int32Array(0));
+    this.sharedRowStep = this.topology.connections.map(() => new Int32Array(0));
+    for (const c of sharedWeightConnections(this.topology)) {
+      const columns = Array.from({ length: ranks }, (_, owner) => sharedWeightColumn(options.layout, this.topology.connections[c]!.nPre, c, owner, options.rank));
+      this.sharedAt[c] = Int32Array.from(columns, (col) => col.at);
+      this.sharedRowStep[c] = Int32Array.from(columns, (col) => col.rowStep);
+    }
     this.blocked = this.topology.shape.eligibility === 'blocked';
     this.homDecay = homDecayOf(this.topology.shape.regulariser.tauSeconds);
     // The kernel regions of this rank's plastic connections (helpers read them too: work-sharing.ts).
@@ -289,16 +300,17 @@ export class RankEngine {
         uniformFeedback(this.f32, src.mergedEvValues >> 2, events, reg.errIn >> 2, local);
         break;
       case 'symmetric': {
-        // The weights from this rank's posts to event neuron k sit in k's owner's region: one
-        // column there, every `ranks`-th row of it belongs to this rank.
-        const { ranks, rank, f32, u32 } = this;
+        // The weights from this rank's posts to event neuron k sit in k's owner's region (or this
+        // process's mirror of it): one column there, one row per post of this rank.
+        const { ranks, f32, u32 } = this;
         const ids = src.mergedEvIds >> 2;
         const values = src.mergedEvValues >> 2;
+        const at = this.sharedAt[source]!;
+        const rowStep = this.sharedRowStep[source]!;
         for (let ev = 0; ev < events; ev++) {
           const k = u32[ids + ev]!;
-          const owner = this.layout.rankRegions[ownerRank(k, ranks)]!.connections[source]!;
-          const weightAt = (owner.w >> 2) + localIndex(k, ranks) + rank * owner.stride;
-          symmetricFeedbackEvent(f32, reg.errIn >> 2, local, weightAt, owner.stride * ranks, f32[values + ev]!);
+          const owner = ownerRank(k, ranks);
+          symmetricFeedbackEvent(f32, reg.errIn >> 2, local, at[owner]! + localIndex(k, ranks), rowStep[owner]!, f32[values + ev]!);
         }
         break;
       }

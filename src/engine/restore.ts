@@ -7,7 +7,7 @@
 import type { ConnectionState, GroupState, SpikeRing } from '../io/netstate.js';
 import type { MemoryLayout } from '../network/layout.js';
 import { RegionView } from './region-view.js';
-import { globalId, ownerRank } from '../network/partition.js';
+import { globalId, localCount, ownerRank } from '../network/partition.js';
 import type { Topology } from '../network/topology.js';
 
 export function restoreNetwork(
@@ -58,6 +58,17 @@ class Restorer extends RegionView {
       const base = reg[field] >> 2;
       if (base === 0) continue;
       const local = this.group(r, info.postGroup).localCount;
+      if (reg.mirrorRows > 0) {
+        // A mirror of shared weights keeps only its process's ranks' rows, rank by rank (layout.ts).
+        let row = 0;
+        for (const t of this.layout.localRanks) {
+          for (let jl = 0; jl < localCount(info.nPre, t, this.ranks); jl++, row++) {
+            const j = globalId(jl, t, this.ranks);
+            for (let kl = 0; kl < local; kl++) this.f32[base + row * reg.stride + kl] = values[j * info.nPost + globalId(kl, r, this.ranks)]!;
+          }
+        }
+        continue;
+      }
       for (let j = 0; j < info.nPre; j++) {
         for (let kl = 0; kl < local; kl++) this.f32[base + j * reg.stride + kl] = values[j * info.nPost + globalId(kl, r, this.ranks)]!;
       }

@@ -6,7 +6,12 @@
  * ranks never share one while writing); bytes [0, 65536) belong to the WASM kernel module's own
  * data. A process that holds only some ranks (several MPI processes) allocates full regions for
  * its own ranks and *mirrors* for the others: just what the transport copies in — spike rings,
- * error-event rings, and the weights symmetric feedback reads. Absent arrays have offset 0.
+ * error-event rings, and the weights symmetric feedback reads. Of those weights a mirror keeps only
+ * the rows this process's ranks read (their own presynaptic neurons, rank by rank: `mirrorRowsOf`),
+ * not the whole matrix: (P − 1)/P² of it per process instead of (P − 1)/P, which at 16 processes
+ * would otherwise outweigh the process's own synapses. The mirrored weights of all ranks sit together
+ * at the end of the layout, rank by rank, so the ones another process sends form one span
+ * (`mirrorSpans`, mpi-link.ts). Absent arrays have offset 0.
  * Each plastic connection of a full region also has a kernel region (kernels.ts, KERNEL_REGION):
  * the pointers and sizes its kernels read, filled by the owning rank (`kernelRegionOf`).
  *
@@ -100,6 +105,11 @@ export interface ConnectionRegion {
   stride: number;
   synapses: number;
   w: number;
+  /**
+   * In a mirror of a connection whose weights symmetric feedback reads: the rows of `w` it holds
+   * (`mirrorRowsOf`), `stride` floats each; 0 in full regions, where `w` has all `nPre` rows.
+   */
+  mirrorRows: number;
   el: number;
   elFlt: number;
   elSum: number;
@@ -179,6 +189,8 @@ export interface MemoryLayout {
    * holds no rank.
    */
   presynapticRegions: number[];
+  /** Bytes [start, end) of the mirrored weights of other processes' ranks (0, 0 when none). */
+  mirrorBlock: { start: number; end: number };
   totalBytes: number;
   pages: number;
 }
@@ -271,7 +283,8 @@ export function computeLayout(topology: Topology, ranks: number, localRanks?: re
       return {
         stride,
         synapses,
-        w: syn(full || shared.has(c.index)),
+        w: syn(full), // a mirror's shared weights: after every rank region, below
+        mirrorRows: 0,
         el: syn(plastic),
         elFlt: syn(plastic),
         elSum: syn(plastic),
@@ -309,10 +322,49 @@ export function computeLayout(topology: Topology, ranks: number, localRanks?: re
     });
     rankRegions.push({ mirror: !full, groups, connections });
   }
+  // The rows of shared weights each mirror keeps, rank by rank and connection by connection, so
+  // that the ranks of one other process have one contiguous span.
+  const mirrorStart = alloc.offset;
+  for (let r = 0; r < ranks; r++) {
+    if (isLocal.has(r)) continue;
+    for (const c of shared) {
+      const reg = rankRegions[r]!.connections[c]!;
+      reg.mirrorRows = mirrorRowsOf(topology.connections[c]!.nPre, ranks, local);
+      reg.w = alloc.take(reg.mirrorRows * reg.stride);
+    }
+  }
+  const mirrorBlock = alloc.offset > mirrorStart ? { start: mirrorStart, end: alloc.offset } : { start: 0, end: 0 };
   const totalBytes = alloc.offset;
   const pages = Math.ceil(totalBytes / PAGE);
   const presynapticRegions = sharedConn.map((c) => c.kernelRegion);
-  return { ranks, localRanks: local, control, controlInts, params, rankRegions, ringSlots, presynapticRegions, totalBytes, pages };
+  return { ranks, localRanks: local, control, controlInts, params, rankRegions, ringSlots, presynapticRegions, mirrorBlock, totalBytes, pages };
+}
+
+/**
+ * Rows of a shared connection's weights that a process holding `localRanks` reads from another
+ * rank: those of its ranks' own presynaptic neurons (every `ranks`-th row from each rank's index).
+ */
+export function mirrorRowsOf(nPre: number, ranks: number, localRanks: readonly number[]): number {
+  let rows = 0;
+  for (const t of localRanks) rows += localCount(nPre, t, ranks);
+  return rows;
+}
+
+/**
+ * Where rank `reader` finds, in rank `owner`'s region of connection c, the weights from its own
+ * presynaptic neurons to the owner's post kl: float index `at + kl`, then every `rowStep` floats,
+ * one row per local presynaptic neuron of the reader (ascending). In a full region those are
+ * every `ranks`-th row from row `reader`; in a mirror, consecutive rows from the reader's first.
+ */
+export function sharedWeightColumn(layout: MemoryLayout, nPre: number, c: number, owner: number, reader: number): { at: number; rowStep: number } {
+  const reg = layout.rankRegions[owner]!.connections[c]!;
+  if (!layout.rankRegions[owner]!.mirror) return { at: (reg.w >> 2) + reader * reg.stride, rowStep: reg.stride * layout.ranks };
+  let row = 0;
+  for (const t of layout.localRanks) {
+    if (t === reader) return { at: (reg.w >> 2) + row * reg.stride, rowStep: reg.stride };
+    row += localCount(nPre, t, layout.ranks);
+  }
+  throw new RangeError(`rank ${reader} is not held by this process: it reads no mirrored weights here`);
 }
 
 /**

@@ -9,6 +9,7 @@ import { trainedStateName } from '../../engine/continuation.js';
 import { STEPS_PER_SECOND, WEIGHT_UPDATE_STEPS } from '../../model/constants.js';
 import { spkRankFileName } from '../../io/spk.js';
 import { computeLayout, sharedWeightConnections } from '../../network/layout.js';
+import { mirrorSpan } from '../../engine/weight-mirror.js';
 import { maxIntervalWords } from '../../engine/mpi-link.js';
 import { localCount, ranksOfProcess } from '../../network/partition.js';
 import { buildTopology } from '../../network/topology.js';
@@ -91,8 +92,9 @@ Examples:
           '(every spike and error event of 8 steps; real exchanges carry only what fired)');
         const shared = sharedWeightConnections(topology);
         if (shared.length > 0) {
-          out.push(`weight exchange after each update (every ${WEIGHT_UPDATE_STEPS} steps): ${layouts.map((l) => mib(
-            l.localRanks.reduce((sum, r) => sum + shared.reduce((s2, c) => s2 + l.rankRegions[r]!.connections[c]!.synapses * 4, 0), 0))).join(' / ')} MiB per process`);
+          // What each process sends: the rows every other process's ranks read (engine/weight-mirror.ts).
+          const sent = layouts.map((l, p) => layouts.reduce((sum, to, q) => sum + (q === p ? 0 : mirrorSpan(topology, l, l.localRanks, to).bytes), 0));
+          out.push(`weight exchange after each update (every ${WEIGHT_UPDATE_STEPS} steps): ${sent.map((b) => (b < 2 ** 20 ? `${(b / 1024).toFixed(1)} KiB` : `${mib(b)} MiB`)).join(' / ')} sent per process (the rows of the shared weights the other processes' ranks read)`);
         }
       }
       const limitGiB = config.maxMemoryGiB ?? LIMITS.defaultMaxMemoryGiB;

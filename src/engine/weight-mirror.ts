@@ -1,0 +1,80 @@
+/**
+ * The weights symmetric feedback reads across processes, as pure copy plans (mpi-link.ts moves them).
+ *
+ * Hidden neuron j's error sums W[j, k]·e_k over the output events k, so the rank that owns j reads
+ * row j of every rank's part of W, wherever k lives. A process keeps, of another process's ranks,
+ * only the rows its own ranks read (layout.ts, `mirrorRowsOf`), and after every weight update each
+ * process sends every other process exactly those rows: (P − 1)/P² of the matrix per process,
+ * where broadcasting each rank's whole part sent (P − 1)/P. The rows a process sends to process q
+ * form one span of q's memory (q's layout keeps the mirrors of one process's ranks together), so
+ * the sender writes the span's image — the rows at q's offsets, zeros in the alignment gaps — and
+ * q receives it in place. Same weights, same summation order in the feedback: same bytes.
+ */
+import { localCount, globalId } from '../network/partition.js';
+import { sharedWeightConnections, type MemoryLayout } from '../network/layout.js';
+import type { Topology } from '../network/topology.js';
+
+/** What one process sends to another after a weight update: one span of the receiver's memory. */
+export interface MirrorSpan {
+  /** Byte offset of the span in the receiver's memory and its length (0 when nothing is sent). */
+  start: number;
+  bytes: number;
+  /** Per row, ascending `dst`: its float index in the sender's memory and in the span, and its length in floats. */
+  src: Int32Array;
+  dst: Int32Array;
+  floats: Int32Array;
+}
+
+/**
+ * The rows the process holding `senderRanks` (its layout `sender`) sends to the process whose
+ * layout is `receiver`: for each sender rank and shared connection, the receiver's ranks' rows,
+ * in the order the receiver's mirror keeps them.
+ */
+export function mirrorSpan(topology: Topology, sender: MemoryLayout, senderRanks: readonly number[], receiver: MemoryLayout): MirrorSpan {
+  const src: number[] = [];
+  const dst: number[] = [];
+  const floats: number[] = [];
+  const shared = sharedWeightConnections(topology);
+  const R = receiver.ranks;
+  let start = -1;
+  let end = 0;
+  for (const r of senderRanks) {
+    for (const c of shared) {
+      const from = sender.rankRegions[r]!.connections[c]!;
+      const to = receiver.rankRegions[r]!.connections[c]!;
+      if (!receiver.rankRegions[r]!.mirror || to.mirrorRows === 0) continue;
+      if (start < 0) start = to.w;
+      const nPre = topology.connections[c]!.nPre;
+      let row = 0;
+      for (const t of receiver.localRanks) {
+        for (let jl = 0; jl < localCount(nPre, t, R); jl++, row++) {
+          src.push((from.w >> 2) + globalId(jl, t, R) * from.stride);
+          dst.push(((to.w - start) >> 2) + row * to.stride);
+          floats.push(to.stride);
+        }
+      }
+      end = to.w + to.mirrorRows * to.stride * 4;
+    }
+  }
+  return { start: Math.max(start, 0), bytes: start < 0 ? 0 : end - start, src: Int32Array.from(src), dst: Int32Array.from(dst), floats: Int32Array.from(floats) };
+}
+
+/**
+ * Writes bytes [from, from + out.length·4) of the span's image into `out` (multiples of 4 bytes):
+ * the rows that fall there, zeros between them. Allocation-free; rows are ascending in `dst`.
+ */
+export function packSpan(f32: Float32Array, span: MirrorSpan, from: number, out: Float32Array): void {
+  out.fill(0);
+  const lo = from >> 2;
+  const hi = lo + out.length;
+  const { src, dst, floats } = span;
+  for (let i = 0; i < dst.length; i++) {
+    const d0 = dst[i]!;
+    const d1 = d0 + floats[i]!;
+    if (d1 <= lo) continue;
+    if (d0 >= hi) break;
+    const a = Math.max(d0, lo);
+    const b = Math.min(d1, hi);
+    out.set(f32.subarray(src[i]! + (a - d0), src[i]! + (b - d0)), a - lo);
+  }
+}
