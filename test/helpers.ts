@@ -7,7 +7,22 @@ import type { ConfigInput, ExperimentConfig } from '../src/config/schema.js';
 import { resolveTask, type ResolvedTask } from '../src/config/task.js';
 import { expect } from 'vitest';
 import type { RunResult } from '../src/experiments/types.js';
+import type { NetworkShape } from '../src/network/topology.js';
+import { DEFAULT_ELIGIBILITY_MODE, DEFAULT_FEEDBACK_CENTRED, DEFAULT_MODEL_KNOBS } from '../src/model/constants.js';
 import { mergeSpkFiles, spkRankFiles } from '../src/io/spk.js';
+
+/**
+ * A whole NetworkShape for tests that build a topology without a config: the sizes given, every
+ * other key at the chain's default (symmetric feedback, 0.8 ms feedback delay, the model's knobs),
+ * then `over`.
+ */
+export function testShape(over: Partial<NetworkShape> & Pick<NetworkShape, 'nInput' | 'hidden' | 'nOutput'>): NetworkShape {
+  return {
+    feedback: 'symmetric', partial: true, learnHidden: true, feedbackDelaySteps: 8, ...DEFAULT_MODEL_KNOBS,
+    outputError: 'target', feedbackNegativeFraction: null, feedbackCentred: DEFAULT_FEEDBACK_CENTRED, eligibility: DEFAULT_ELIGIBILITY_MODE,
+    ...over,
+  };
+}
 
 /**
  * A run result made up for an experiment's judge or figures (nothing was run): the fields given,

@@ -9,7 +9,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  DECAY_RATE, DEFAULT_MODEL_KNOBS, DELTA_RANDOM, E_REST_VOLTS, FLT_MIN_NORMAL, GAMMA, HOM_DECAY, PRE_DECAY, REFRACTORY_STEPS,
+  DECAY_RATE, DELTA_RANDOM, E_REST_VOLTS, FLT_MIN_NORMAL, GAMMA, HOM_DECAY, PRE_DECAY, REFRACTORY_STEPS,
   AURYN_SURROGATE_FLOOR_VOLTS, RISE_RATE, THRESHOLD_VOLTS, W_MAX, rmsMulOf,
 } from '../src/model/constants.js';
 import { surrogateDerivative } from '../src/model/surrogate.js';
@@ -22,6 +22,7 @@ import {
   type KernelConstants, type KernelRegion, type TestKernels,
 } from '../src/model/kernels.js';
 import { KERNELS_WASM_PATH } from '../src/paths.js';
+import { testShape } from './helpers.js';
 
 const f = Math.fround;
 /** Auryn's σ' floor (config `surrogateFloorVolts: -0.08`); the model's default has none. */
@@ -1025,10 +1026,7 @@ describe('kernel regions in the layout', () => {
   // hidden learning is off; ranks 0 and 1 local, rank 2 a mirror of another process.
   for (const [learnHidden, eligibility] of [[true, 'recursive'], [false, 'recursive'], [true, 'blocked']] as const) {
     it(`one region per plastic connection of a local rank, none for mirrors (learnHidden ${learnHidden}, ${eligibility})`, () => {
-      const topology = buildTopology({
-        nInput: 20, hidden: [12, 6], nOutput: 5, feedback: 'random', partial: true, learnHidden, feedbackDelaySteps: 8,
-        ...DEFAULT_MODEL_KNOBS, eligibility,
-      });
+      const topology = buildTopology(testShape({ nInput: 20, hidden: [12, 6], nOutput: 5, feedback: 'random', learnHidden, eligibility }));
       const layout = computeLayout(topology, 3, [0, 1]);
       const seen = new Set<number>();
       let regions = 0;

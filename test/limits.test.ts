@@ -13,8 +13,7 @@ import { loadConfig } from '../src/config/load.js';
 import { computeLayout } from '../src/network/layout.js';
 import { buildTopology, type NetworkShape } from '../src/network/topology.js';
 import { captureCli } from './cli-capture.js';
-import { tempDir } from './helpers.js';
-import { DEFAULT_MODEL_KNOBS } from '../src/model/constants.js';
+import { tempDir, testShape } from './helpers.js';
 
 const cli = captureCli('limits');
 
@@ -26,7 +25,7 @@ function fresh(...args: string[]): Promise<number> {
 }
 
 function shape(over: Partial<NetworkShape> = {}): NetworkShape {
-  return { nInput: 100, hidden: [16], nOutput: 3, feedback: 'symmetric', partial: true, learnHidden: true, feedbackDelaySteps: 8, ...DEFAULT_MODEL_KNOBS, ...over };
+  return testShape({ nInput: 100, hidden: [16], nOutput: 3, ...over });
 }
 
 function configFile(content: unknown): string {

@@ -17,10 +17,10 @@ import { findMonitorRankFiles, mergeMonitorRankFiles, parseMergedMonitor } from 
 import { findAurynMonitors, readAurynMonitor } from '../src/export/auryn-monitors.js';
 import { readRunInfo } from '../src/io/run-info.js';
 import { loadNetworkState } from '../src/engine/state-validate.js';
-import { DEFAULT_MODEL_KNOBS, E_REST_VOLTS, STEPS_PER_SECOND } from '../src/model/constants.js';
+import { E_REST_VOLTS, STEPS_PER_SECOND } from '../src/model/constants.js';
 import { surrogateDerivative } from '../src/model/surrogate.js';
 import { captureCli } from './cli-capture.js';
-import { mergedSpikes, smallConfig, taskFor, tempDir } from './helpers.js';
+import { mergedSpikes, smallConfig, taskFor, tempDir, testShape } from './helpers.js';
 
 const cli = captureCli('monitors', { onlyDuringRun: true });
 
@@ -44,7 +44,7 @@ function mergedAll(dir: string): Map<string, string> {
 }
 
 describe('--record syntax', () => {
-  const topology = buildTopology({ nInput: 24, hidden: [14, 9], nOutput: 9, feedback: 'symmetric', partial: true, learnHidden: true, feedbackDelaySteps: 8, ...DEFAULT_MODEL_KNOBS });
+  const topology = buildTopology(testShape({ nInput: 24, hidden: [14, 9], nOutput: 9 }));
   const schedule = computeSchedule({ blockSeconds: 2, blocks: 3, eta: 1e-3, periodSteps: 1000, lastEventStep: 900 });
   const plan = (...specs: string[]) => planMonitors(specs, topology, schedule, { everySteps: 10, rateBinSteps: 100 });
 

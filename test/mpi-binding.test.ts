@@ -8,15 +8,14 @@
  * Where MPI is missing (no mpirun on PATH, or the package was built without MPI) they print a
  * loud warning and are reported as skipped, or fail where SUPERSPIKE_REQUIRE_MPI=1 (CI).
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../src/errors.js';
-import { loadMpi, MPI_ADDON_PATH, requireMpi } from '../src/mpi/binding.js';
+import { loadMpi, requireMpi } from '../src/mpi/binding.js';
 import { detectMpiLaunch } from '../src/mpi/launcher.js';
 import { mpiGate } from './mpi-helpers.js';
 

@@ -15,7 +15,7 @@ import { findMonitorRankFiles, mergeMonitorRankFiles } from '../src/io/monitor-f
 import { findAurynMonitorFiles } from '../src/io/auryn-monitor-files.js';
 import { findAurynMonitors, readAurynMonitor } from '../src/export/auryn-monitors.js';
 import { readRunInfo } from '../src/io/run-info.js';
-import { expectSameRun, fileBytes, mergedSpikes, runOutputs, tempDir } from './helpers.js';
+import { expectSameRun, runOutputs, tempDir } from './helpers.js';
 import { CLI, TCP_ONLY, mpiGate, mpiProcessPid, mpirun, type JobOutput } from './mpi-helpers.js';
 
 const gate = mpiGate('mpi-engine.test.ts');

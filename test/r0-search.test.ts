@@ -69,6 +69,7 @@ describe('r0 of a plan', () => {
     const out = tempDir('r0-search');
     const printed: string[] = [];
     const outcome = await runPaperExperiment(preset, { size: 'tiny', r0: 'search', parallel: 2, outDir: out, print: (l) => printed.push(l) });
+    if (outcome === null) throw new Error('the preset ran nothing (null outcome)');
     const chosen = Number(/^r0 a: (.+)$/.exec(printed.find((l) => l.startsWith('r0 a:'))!)![1]);
     expect(R0_GRID).toContain(chosen);
     expect(outcome.results.map((r) => [r.spec.condition, r.spec.config.eta])).toEqual([['a', chosen], ['b', 1e-3]]);

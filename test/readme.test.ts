@@ -59,7 +59,10 @@ const NOT_RUN: Record<string, { why: string; check: () => void }> = {
   },
   'npm test': {
     why: 'it is this test suite (running it here would be circular); its script is checked',
-    check: () => expect(PKG.scripts.test).toBe('npm run build && vitest run'),
+    check: () => {
+      expect(PKG.scripts.test).toBe('npm run build && npm run typecheck:test && vitest run');
+      expect(PKG.scripts['typecheck:test']).toBe('tsc -p tsconfig.test.json');
+    },
   },
 };
 

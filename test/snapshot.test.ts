@@ -8,11 +8,11 @@ import { computeLayout, createSharedMemory } from '../src/network/layout.js';
 import { NetworkView } from '../src/engine/snapshot.js';
 import { buildTopology } from '../src/network/topology.js';
 import { Xoshiro128 } from '../src/model/rng.js';
-import { DEFAULT_MODEL_KNOBS } from '../src/model/constants.js';
+import { testShape } from './helpers.js';
 
 describe('network view', () => {
   it('gives the same sums and global arrays for any fetch chunk size', () => {
-    const topology = buildTopology({ nInput: 13, hidden: [11], nOutput: 7, feedback: 'symmetric', partial: true, learnHidden: true, feedbackDelaySteps: 8, ...DEFAULT_MODEL_KNOBS });
+    const topology = buildTopology(testShape({ nInput: 13, hidden: [11], nOutput: 7 }));
     const layout = computeLayout(topology, 3);
     const memory = createSharedMemory(layout);
     const f32 = new Float32Array(memory.buffer);
