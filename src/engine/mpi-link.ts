@@ -18,7 +18,7 @@
  */
 import { MIN_DELAY_STEPS } from '../model/constants.js';
 import { computeLayout, sharedWeightConnections, type MemoryLayout } from '../network/layout.js';
-import { mirrorSpan, packSpan, type MirrorSpan } from './weight-mirror.js';
+import { mirrorSpan, mirrorSpanBytes, packSpan, type MirrorSpan } from './weight-mirror.js';
 import { ranksOfProcess } from '../network/partition.js';
 import { displacements, type Collectives, type Placement } from './process-group.js';
 import type { Topology } from '../network/topology.js';
@@ -148,7 +148,7 @@ export class MpiLink implements InterProcessLink {
     this.recvSpans = Array.from({ length: P }, (_, p) => layouts.length === 0 || p === placement.process ? none : span(p, placement.process));
     this.weightRounds = Array.from({ length: P }, (_, q) => {
       let most = 0;
-      for (let p = 0; p < P; p++) if (p !== q && layouts.length > 0) most = Math.max(most, p === placement.process ? this.sendSpans[q]!.bytes : q === placement.process ? this.recvSpans[p]!.bytes : span(p, q).bytes);
+      for (let p = 0; p < P; p++) if (p !== q && layouts.length > 0) most = Math.max(most, mirrorSpanBytes(topology, layouts[q]!, this.processRanks[p]!));
       return Math.ceil(most / WEIGHT_CHUNK_BYTES);
     });
     const largest = Math.max(0, ...this.sendSpans.map((s) => s.bytes));

@@ -60,6 +60,26 @@ export function mirrorSpan(topology: Topology, sender: MemoryLayout, senderRanks
 }
 
 /**
+ * The length of what the process holding `senderRanks` sends to the process whose layout is
+ * `receiver` (mirrorSpan's `bytes`) without the row lists: every process needs it for every pair,
+ * to agree on each receiver's rounds.
+ */
+export function mirrorSpanBytes(topology: Topology, receiver: MemoryLayout, senderRanks: readonly number[]): number {
+  const shared = sharedWeightConnections(topology);
+  let start = -1;
+  let end = 0;
+  for (const r of senderRanks) {
+    for (const c of shared) {
+      const to = receiver.rankRegions[r]!.connections[c]!;
+      if (!receiver.rankRegions[r]!.mirror || to.mirrorRows === 0) continue;
+      if (start < 0) start = to.w;
+      end = to.w + to.mirrorRows * to.stride * 4;
+    }
+  }
+  return start < 0 ? 0 : end - start;
+}
+
+/**
  * Writes bytes [from, from + out.length·4) of the span's image into `out` (multiples of 4 bytes):
  * the rows that fall there, zeros between them. Allocation-free; rows are ascending in `dst`.
  */
