@@ -138,8 +138,8 @@ export class MpiLink implements InterProcessLink {
     this.inlineCounts = new Int32Array(placement.processes).fill(this.inlineWords * 4);
     this.inlineDispls = displacements(this.inlineCounts);
     this.starts = new Int32Array(placement.processes);
-    // Weight exchange plans: every process computes every pair's span (pure functions of the
-    // layouts), so that all agree on each receiver's rounds.
+    // Weight exchange plans: the spans this process sends and receives, and every pair's span
+    // length (pure functions of the layouts), so that all processes agree on each receiver's rounds.
     const P = placement.processes;
     const layouts = this.shared.length === 0 ? [] : this.processRanks.map((ranks, q) => q === placement.process ? layout : computeLayout(topology, layout.ranks, ranks));
     const span = (p: number, q: number): MirrorSpan => mirrorSpan(topology, layouts[p]!, this.processRanks[p]!, layouts[q]!);
