@@ -10,7 +10,7 @@ import { computeLayout, sharedWeightColumn, sharedWeightConnections } from '../s
 import { buildTopology } from '../src/network/topology.js';
 import { networkShape } from '../src/network/chain.js';
 import { globalId, localCount, localIndex, ownerRank, ranksOfProcess } from '../src/network/partition.js';
-import { mirrorSpan, mirrorSpanBytes, packSpan } from '../src/engine/weight-mirror.js';
+import { mirrorSpan, mirrorSpanBounds, packSpan } from '../src/engine/weight-mirror.js';
 import { DEFAULT_MODEL_KNOBS } from '../src/model/constants.js';
 
 const topology = buildTopology(networkShape({ hidden: [11, 9], feedback: 'symmetric', partial: true, learnHidden: true, feedbackDelaySeconds: 0.0008, ...DEFAULT_MODEL_KNOBS }, { nInput: 13, nOutput: 7 }));
@@ -45,7 +45,7 @@ function exchange(memories: ReturnType<typeof processMemories>, chunkFloats: num
     for (const [q, to] of memories.entries()) {
       if (p === q) continue;
       const span = mirrorSpan(topology, from.layout, from.own, to.layout);
-      expect(mirrorSpanBytes(topology, to.layout, from.own)).toBe(span.bytes);
+      expect(mirrorSpanBounds(topology, to.layout, from.own)).toEqual({ start: span.start, end: span.start + span.bytes });
       const out = new Float32Array(chunkFloats);
       for (let at = 0; at < span.bytes; at += chunkFloats * 4) {
         const part = out.subarray(0, Math.min(chunkFloats, (span.bytes - at) >> 2));

@@ -18,7 +18,7 @@
  */
 import { MIN_DELAY_STEPS } from '../model/constants.js';
 import { computeLayout, sharedWeightConnections, type MemoryLayout } from '../network/layout.js';
-import { mirrorSpan, mirrorSpanBytes, packSpan, type MirrorSpan } from './weight-mirror.js';
+import { mirrorSpan, mirrorSpanBounds, packSpan, spanBytes, type MirrorSpan } from './weight-mirror.js';
 import { ranksOfProcess } from '../network/partition.js';
 import { displacements, type Collectives, type Placement } from './process-group.js';
 import type { Topology } from '../network/topology.js';
@@ -89,6 +89,7 @@ export class MpiLink implements InterProcessLink {
   readonly stats: LinkStats = { intervals: 0, intervalBytesSent: 0, weightExchanges: 0, weightBytesSent: 0, mpiSeconds: 0 };
   private readonly i32: Int32Array;
   private readonly u32: Uint32Array;
+  private readonly f32: Float32Array;
   private readonly send: Uint32Array;
   /** The first collective's blocks (inlineWords per process), what did not fit, and every process's words reassembled. */
   private readonly recvInline: Uint32Array;
@@ -102,9 +103,12 @@ export class MpiLink implements InterProcessLink {
   private readonly starts: Int32Array;
   private readonly emitting: number[];
   private readonly shared: number[];
-  /** Weight exchange: what this process sends to each process (none to itself), and the rounds each receiver takes. */
+  /**
+   * Weight exchange: what this process sends to each process (none to itself), where what each
+   * process sends lands here (byte bounds), and the rounds each receiver takes.
+   */
   private readonly sendSpans: MirrorSpan[];
-  private readonly recvSpans: MirrorSpan[];
+  private readonly recvBounds: { start: number; end: number }[];
   private readonly weightRounds: number[];
   private readonly staging: Float32Array;
   private readonly weightCounts: Int32Array;
@@ -123,6 +127,7 @@ export class MpiLink implements InterProcessLink {
   ) {
     this.i32 = new Int32Array(memory.buffer);
     this.u32 = new Uint32Array(memory.buffer);
+    this.f32 = new Float32Array(memory.buffer);
     this.emitting = topology.connections.filter((c) => c.emitsErrorEvents).map((c) => c.index);
     this.shared = sharedWeightConnections(topology);
     this.processRanks = Array.from({ length: placement.processes }, (_, p) => ranksOfProcess(p, placement.ranksPerProcess));
@@ -142,13 +147,14 @@ export class MpiLink implements InterProcessLink {
     // length (pure functions of the layouts), so that all processes agree on each receiver's rounds.
     const P = placement.processes;
     const layouts = this.shared.length === 0 ? [] : this.processRanks.map((ranks, q) => q === placement.process ? layout : computeLayout(topology, layout.ranks, ranks));
-    const span = (p: number, q: number): MirrorSpan => mirrorSpan(topology, layouts[p]!, this.processRanks[p]!, layouts[q]!);
+    const me = placement.process;
     const none: MirrorSpan = { start: 0, bytes: 0, src: new Int32Array(0), dst: new Int32Array(0), floats: new Int32Array(0) };
-    this.sendSpans = Array.from({ length: P }, (_, q) => layouts.length === 0 || q === placement.process ? none : span(placement.process, q));
-    this.recvSpans = Array.from({ length: P }, (_, p) => layouts.length === 0 || p === placement.process ? none : span(p, placement.process));
+    const bounds = (p: number, q: number) => layouts.length === 0 || p === q ? { start: 0, end: 0 } : mirrorSpanBounds(topology, layouts[q]!, this.processRanks[p]!);
+    this.sendSpans = Array.from({ length: P }, (_, q) => layouts.length === 0 || q === me ? none : mirrorSpan(topology, layout, this.processRanks[me]!, layouts[q]!));
+    this.recvBounds = Array.from({ length: P }, (_, p) => bounds(p, me));
     this.weightRounds = Array.from({ length: P }, (_, q) => {
       let most = 0;
-      for (let p = 0; p < P; p++) if (p !== q && layouts.length > 0) most = Math.max(most, mirrorSpanBytes(topology, layouts[q]!, this.processRanks[p]!));
+      for (let p = 0; p < P; p++) most = Math.max(most, spanBytes(bounds(p, q)));
       return Math.ceil(most / WEIGHT_CHUNK_BYTES);
     });
     const largest = Math.max(0, ...this.sendSpans.map((s) => s.bytes));
@@ -277,14 +283,13 @@ export class MpiLink implements InterProcessLink {
    * mirrors (one span per sender, weight-mirror.ts), in rounds of at most WEIGHT_CHUNK_BYTES.
    */
   exchangeWeights(): void {
-    const { layout, placement, staging, weightCounts: counts, weightDispls: displs } = this;
+    const { placement, staging, weightCounts: counts, weightDispls: displs, f32 } = this;
     const t0 = performance.now();
-    const f32 = new Float32Array(this.u32.buffer);
     const me = placement.process;
+    const block = this.layout.mirrorBlock;
     let sent = 0;
     for (let q = 0; q < placement.processes; q++) {
-      const block = layout.mirrorBlock;
-      const recv = q === me ? new Uint8Array(this.u32.buffer, block.start, block.end - block.start) : null;
+      const recv = q === me ? new Uint8Array(f32.buffer, block.start, block.end - block.start) : null;
       for (let round = 0; round < this.weightRounds[q]!; round++) {
         const from = round * WEIGHT_CHUNK_BYTES;
         let send: Uint8Array = new Uint8Array(0);
@@ -297,8 +302,8 @@ export class MpiLink implements InterProcessLink {
           sent += bytes;
         } else {
           for (let p = 0; p < placement.processes; p++) {
-            const span = this.recvSpans[p]!;
-            counts[p] = p === me ? 0 : Math.max(0, Math.min(WEIGHT_CHUNK_BYTES, span.bytes - from));
+            const span = this.recvBounds[p]!;
+            counts[p] = Math.max(0, Math.min(WEIGHT_CHUNK_BYTES, spanBytes(span) - from));
             displs[p] = counts[p]! > 0 ? span.start - block.start + from : 0;
           }
         }

@@ -5,9 +5,9 @@
  * each value goes (partition.ts).
  */
 import type { ConnectionState, GroupState, SpikeRing } from '../io/netstate.js';
-import type { MemoryLayout } from '../network/layout.js';
+import { mirrorRowIds, type MemoryLayout } from '../network/layout.js';
 import { RegionView } from './region-view.js';
-import { globalId, localCount, ownerRank } from '../network/partition.js';
+import { globalId, ownerRank } from '../network/partition.js';
 import type { Topology } from '../network/topology.js';
 
 export function restoreNetwork(
@@ -60,13 +60,9 @@ class Restorer extends RegionView {
       const local = this.group(r, info.postGroup).localCount;
       if (reg.mirrorRows > 0) {
         // A mirror of shared weights keeps only its process's ranks' rows, rank by rank (layout.ts).
-        let row = 0;
-        for (const t of this.layout.localRanks) {
-          for (let jl = 0; jl < localCount(info.nPre, t, this.ranks); jl++, row++) {
-            const j = globalId(jl, t, this.ranks);
-            for (let kl = 0; kl < local; kl++) this.f32[base + row * reg.stride + kl] = values[j * info.nPost + globalId(kl, r, this.ranks)]!;
-          }
-        }
+        mirrorRowIds(info.nPre, this.ranks, this.layout.localRanks).forEach((j, row) => {
+          for (let kl = 0; kl < local; kl++) this.f32[base + row * reg.stride + kl] = values[j * info.nPost + globalId(kl, r, this.ranks)]!;
+        });
         continue;
       }
       for (let j = 0; j < info.nPre; j++) {

@@ -10,8 +10,7 @@
  * the sender writes the span's image — the rows at q's offsets, zeros in the alignment gaps — and
  * q receives it in place. Same weights, same summation order in the feedback: same bytes.
  */
-import { localCount, globalId } from '../network/partition.js';
-import { sharedWeightConnections, type MemoryLayout } from '../network/layout.js';
+import { mirrorRowIds, sharedWeightConnections, type MemoryLayout } from '../network/layout.js';
 import type { Topology } from '../network/topology.js';
 
 /** What one process sends to another after a weight update: one span of the receiver's memory. */
@@ -26,57 +25,52 @@ export interface MirrorSpan {
 }
 
 /**
+ * Where what the process holding `senderRanks` sends lies in the memory of the process whose
+ * layout is `receiver`: bytes [start, end) from its first mirrored array of the sender's ranks to
+ * its last (both 0 when it mirrors none: nothing is sent).
+ */
+export function mirrorSpanBounds(topology: Topology, receiver: MemoryLayout, senderRanks: readonly number[]): { start: number; end: number } {
+  const shared = sharedWeightConnections(topology);
+  let start = -1;
+  let end = 0;
+  for (const r of senderRanks) {
+    for (const c of shared) {
+      const to = receiver.rankRegions[r]!.connections[c]!;
+      if (!receiver.rankRegions[r]!.mirror || to.mirrorRows === 0) continue;
+      if (start < 0) start = to.w;
+      end = to.w + to.mirrorRows * to.stride * 4;
+    }
+  }
+  return start < 0 ? { start: 0, end: 0 } : { start, end };
+}
+
+/** The length in bytes of a span's bounds. */
+export const spanBytes = (bounds: { start: number; end: number }): number => bounds.end - bounds.start;
+
+/**
  * The rows the process holding `senderRanks` (its layout `sender`) sends to the process whose
  * layout is `receiver`: for each sender rank and shared connection, the receiver's ranks' rows,
- * in the order the receiver's mirror keeps them.
+ * in the order the receiver's mirror keeps them (layout.ts, `mirrorRowIds`).
  */
 export function mirrorSpan(topology: Topology, sender: MemoryLayout, senderRanks: readonly number[], receiver: MemoryLayout): MirrorSpan {
   const src: number[] = [];
   const dst: number[] = [];
   const floats: number[] = [];
+  const { start, end } = mirrorSpanBounds(topology, receiver, senderRanks);
   const shared = sharedWeightConnections(topology);
-  const R = receiver.ranks;
-  let start = -1;
-  let end = 0;
   for (const r of senderRanks) {
     for (const c of shared) {
       const from = sender.rankRegions[r]!.connections[c]!;
       const to = receiver.rankRegions[r]!.connections[c]!;
       if (!receiver.rankRegions[r]!.mirror || to.mirrorRows === 0) continue;
-      if (start < 0) start = to.w;
-      const nPre = topology.connections[c]!.nPre;
-      let row = 0;
-      for (const t of receiver.localRanks) {
-        for (let jl = 0; jl < localCount(nPre, t, R); jl++, row++) {
-          src.push((from.w >> 2) + globalId(jl, t, R) * from.stride);
-          dst.push(((to.w - start) >> 2) + row * to.stride);
-          floats.push(to.stride);
-        }
-      }
-      end = to.w + to.mirrorRows * to.stride * 4;
+      mirrorRowIds(topology.connections[c]!.nPre, receiver.ranks, receiver.localRanks).forEach((j, row) => {
+        src.push((from.w >> 2) + j * from.stride);
+        dst.push(((to.w - start) >> 2) + row * to.stride);
+        floats.push(to.stride);
+      });
     }
   }
-  return { start: Math.max(start, 0), bytes: start < 0 ? 0 : end - start, src: Int32Array.from(src), dst: Int32Array.from(dst), floats: Int32Array.from(floats) };
-}
-
-/**
- * The length of what the process holding `senderRanks` sends to the process whose layout is
- * `receiver` (mirrorSpan's `bytes`) without the row lists: every process needs it for every pair,
- * to agree on each receiver's rounds.
- */
-export function mirrorSpanBytes(topology: Topology, receiver: MemoryLayout, senderRanks: readonly number[]): number {
-  const shared = sharedWeightConnections(topology);
-  let start = -1;
-  let end = 0;
-  for (const r of senderRanks) {
-    for (const c of shared) {
-      const to = receiver.rankRegions[r]!.connections[c]!;
-      if (!receiver.rankRegions[r]!.mirror || to.mirrorRows === 0) continue;
-      if (start < 0) start = to.w;
-      end = to.w + to.mirrorRows * to.stride * 4;
-    }
-  }
-  return start < 0 ? 0 : end - start;
+  return { start, bytes: end - start, src: Int32Array.from(src), dst: Int32Array.from(dst), floats: Int32Array.from(floats) };
 }
 
 /**

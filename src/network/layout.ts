@@ -34,7 +34,7 @@ import { BLOCK_STEPS, ELIGIBILITY_BATCH, MIN_DELAY_STEPS } from '../model/consta
 import { BLOCK_COEFFICIENT_ROWS } from '../model/eligibility-block-ref.js';
 import { KERNEL_REGION_WORDS, type KernelRegion } from '../model/kernels.js';
 import { WASM_RESERVED_BYTES } from '../model/kernels-wasm.js';
-import { localCount, paddedStride } from './partition.js';
+import { globalId, localCount, paddedStride } from './partition.js';
 import type { Topology } from './topology.js';
 
 /**
@@ -348,6 +348,16 @@ export function mirrorRowsOf(nPre: number, ranks: number, localRanks: readonly n
   let rows = 0;
   for (const t of localRanks) rows += localCount(nPre, t, ranks);
   return rows;
+}
+
+/**
+ * The presynaptic neurons whose rows a mirror of a shared connection keeps, in its row order: each
+ * local rank's own neurons (ascending), rank after rank. `mirrorRowsOf` is their count.
+ */
+export function mirrorRowIds(nPre: number, ranks: number, localRanks: readonly number[]): number[] {
+  const ids: number[] = [];
+  for (const t of localRanks) for (let jl = 0; jl < localCount(nPre, t, ranks); jl++) ids.push(globalId(jl, t, ranks));
+  return ids;
 }
 
 /**

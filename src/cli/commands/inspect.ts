@@ -9,7 +9,7 @@ import { trainedStateName } from '../../engine/continuation.js';
 import { STEPS_PER_SECOND, WEIGHT_UPDATE_STEPS } from '../../model/constants.js';
 import { spkRankFileName } from '../../io/spk.js';
 import { computeLayout, sharedWeightConnections } from '../../network/layout.js';
-import { mirrorSpanBytes } from '../../engine/weight-mirror.js';
+import { mirrorSpanBounds, spanBytes } from '../../engine/weight-mirror.js';
 import { maxIntervalWords } from '../../engine/mpi-link.js';
 import { localCount, ranksOfProcess } from '../../network/partition.js';
 import { buildTopology } from '../../network/topology.js';
@@ -93,7 +93,7 @@ Examples:
         const shared = sharedWeightConnections(topology);
         if (shared.length > 0) {
           // What each process sends: the rows every other process's ranks read (engine/weight-mirror.ts).
-          const sent = layouts.map((l, p) => layouts.reduce((sum, to, q) => sum + (q === p ? 0 : mirrorSpanBytes(topology, to, l.localRanks)), 0));
+          const sent = layouts.map((l, p) => layouts.reduce((sum, to, q) => sum + (q === p ? 0 : spanBytes(mirrorSpanBounds(topology, to, l.localRanks))), 0));
           out.push(`weight exchange after each update (every ${WEIGHT_UPDATE_STEPS} steps): ${sent.map((b) => (b < 2 ** 20 ? `${(b / 1024).toFixed(1)} KiB` : `${mib(b)} MiB`)).join(' / ')} sent per process (the rows of the shared weights the other processes' ranks read)`);
         }
       }
