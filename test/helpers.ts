@@ -8,20 +8,20 @@ import { resolveTask, type ResolvedTask } from '../src/config/task.js';
 import { expect } from 'vitest';
 import type { RunResult } from '../src/experiments/types.js';
 import type { NetworkShape } from '../src/network/topology.js';
-import { DEFAULT_ELIGIBILITY_MODE, DEFAULT_FEEDBACK_CENTRED, DEFAULT_MODEL_KNOBS } from '../src/model/constants.js';
+import { DEFAULT_FEEDBACK_DELAY_SECONDS, DEFAULT_MODEL_KNOBS } from '../src/model/constants.js';
+import { networkShape } from '../src/network/chain.js';
 import { mergeSpkFiles, spkRankFiles } from '../src/io/spk.js';
 
 /**
- * A whole NetworkShape for tests that build a topology without a config: the sizes given, every
- * other key at the chain's default (symmetric feedback, 0.8 ms feedback delay, the model's knobs),
- * then `over`.
+ * A whole NetworkShape for tests that build a topology without a config: the chain builder's shape
+ * (network/chain.ts: symmetric feedback, the 0.8 ms feedback delay, the model's knobs and every
+ * other default) for the sizes given, then `over`.
  */
 export function testShape(over: Partial<NetworkShape> & Pick<NetworkShape, 'nInput' | 'hidden' | 'nOutput'>): NetworkShape {
-  return {
-    feedback: 'symmetric', partial: true, learnHidden: true, feedbackDelaySteps: 8, ...DEFAULT_MODEL_KNOBS,
-    outputError: 'target', feedbackNegativeFraction: null, feedbackCentred: DEFAULT_FEEDBACK_CENTRED, eligibility: DEFAULT_ELIGIBILITY_MODE,
-    ...over,
-  };
+  const chain = networkShape({
+    hidden: over.hidden, feedback: 'symmetric', partial: true, learnHidden: true, feedbackDelaySeconds: DEFAULT_FEEDBACK_DELAY_SECONDS, ...DEFAULT_MODEL_KNOBS,
+  }, { nInput: over.nInput, nOutput: over.nOutput });
+  return { ...chain, ...over };
 }
 
 /**
