@@ -8,22 +8,25 @@
 // CHUNK_STEPS rows, whose post-side data (3·64 bytes a row) stays in L1 across the presynaptic
 // rows; the accumulators go back to el/elFlt/elSum between chunks (the same float additions in the
 // same order as one long sum). Steps with p = 0 are skipped.
+//
+// p comes from the process's pEff ring, one row per step. Each presynaptic neuron's p over a
+// chunk is read contiguously from a transposed copy of SUB_ROWS rows × CHUNK_STEPS steps in the
+// calling thread's scratch (16 KiB, in L1), made just before those rows are used: no rank keeps a
+// transposed block of every presynaptic neuron (that was nPre × 1000 floats per rank and
+// connection, 36 MB a rank at 1000-8192-1000), and the copy reads whole cache lines of the ring.
 
 // @ts-ignore: decorator
 @inline const CHUNK_STEPS: i32 = 128;
+/** Presynaptic rows per transposed sub-chunk, and floats per row of the scratch (BLOCK_STEPS, rounded up to 16). */
+// @ts-ignore: decorator
+@inline const SUB_ROWS: i32 = 256;
+// @ts-ignore: decorator
+@inline const SCRATCH_PITCH: i32 = 1008;
 
 export function blockPrepare(
   steps: i32, stride: i32, pitch: i32, ePtr: usize, sPtr: usize, hPtr: usize, ufPtr: usize, coefPtr: usize,
-  nPre: i32, prePitch: i32, pPtr: usize, qPtr: usize, qPitch: i32,
   filterRate: f32, elDecay: f32,
 ): void {
-  // pEff rows transposed into blockPre: row j = p_j(0 … steps−1)
-  const preRowBytes = <usize>prePitch << 2;
-  for (let j: i32 = 0; j < nPre; j++) {
-    const q = qPtr + ((<usize>j * <usize>qPitch) << 2);
-    let at = pPtr + (<usize>j << 2);
-    for (let t: i32 = 0; t < steps; t++, at += preRowBytes) store<f32>(q + (<usize>t << 2), load<f32>(at));
-  }
   const r = filterRate;
   const d = elDecay;
   const om: f32 = <f32>1 - r;
@@ -60,11 +63,12 @@ export function blockPrepare(
   }
 }
 
-// One tile of `vecs` (4 or 1) vectors of posts at byte offset k, presynaptic row j, steps [t0, t1).
+// One tile of `vecs` (4 or 1) vectors of posts at byte offset k, presynaptic row j, steps [t0, t1);
+// pCol: p_j(t0 …) in the scratch.
 // first: start from the block's initial state (x0, f0); last: subtract the regulariser at the end.
 // @ts-ignore: decorator
 @inline function tile(
-  vecs: i32, err: bool, reg: bool, first: bool, last: bool, k: usize, rowOff: usize, pCol: usize, prePitchBytes: usize,
+  vecs: i32, err: bool, reg: bool, first: bool, last: bool, k: usize, rowOff: usize, pCol: usize,
   t0: i32, t1: i32, rowBytes: usize,
   ePtr: usize, sPtr: usize, ufPtr: usize, coefPtr: usize, el: usize, ef: usize, es: usize, w: usize,
 ): void {
@@ -107,7 +111,7 @@ export function blockPrepare(
       x3 = f32x4.mul(x3, v128.load(xx + 48));
     }
   }
-  let pAt = pCol + (<usize>t0 << 2);
+  let pAt = pCol;
   let row = <usize>t0 * rowBytes + k;
   for (let t = t0; t < t1; t++, pAt += 4, row += rowBytes) {
     const p = load<f32>(pAt);
@@ -162,7 +166,7 @@ export function blockPrepare(
 
 // @ts-ignore: decorator
 @inline function chunk(
-  err: bool, reg: bool, first: bool, last: bool, j0: i32, j1: i32, stride: i32, pPtr: usize, prePitchBytes: usize,
+  err: bool, reg: bool, first: bool, last: bool, j0: i32, j1: i32, stride: i32, scratch: usize,
   t0: i32, t1: i32, rowBytes: usize,
   ePtr: usize, sPtr: usize, ufPtr: usize, coefPtr: usize, el: usize, ef: usize, es: usize, w: usize,
 ): void {
@@ -170,62 +174,76 @@ export function blockPrepare(
   let k: usize = 0;
   for (; k + 64 <= synRowBytes; k += 64) {
     for (let j = j0; j < j1; j++) {
-      tile(4, err, reg, first, last, k, <usize>j * synRowBytes, pPtr + <usize>j * prePitchBytes, prePitchBytes, t0, t1, rowBytes, ePtr, sPtr, ufPtr, coefPtr, el, ef, es, w);
+      tile(4, err, reg, first, last, k, <usize>j * synRowBytes, scratch + ((<usize>(j - j0) * <usize>SCRATCH_PITCH + <usize>t0) << 2), t0, t1, rowBytes, ePtr, sPtr, ufPtr, coefPtr, el, ef, es, w);
     }
   }
   for (; k < synRowBytes; k += 16) {
     for (let j = j0; j < j1; j++) {
-      tile(1, err, reg, first, last, k, <usize>j * synRowBytes, pPtr + <usize>j * prePitchBytes, prePitchBytes, t0, t1, rowBytes, ePtr, sPtr, ufPtr, coefPtr, el, ef, es, w);
+      tile(1, err, reg, first, last, k, <usize>j * synRowBytes, scratch + ((<usize>(j - j0) * <usize>SCRATCH_PITCH + <usize>t0) << 2), t0, t1, rowBytes, ePtr, sPtr, ufPtr, coefPtr, el, ef, es, w);
     }
   }
 }
 
 // @ts-ignore: decorator
 @inline function chunkOf(
-  err: bool, reg: bool, first: bool, last: bool, j0: i32, j1: i32, stride: i32, pPtr: usize, prePitchBytes: usize,
+  err: bool, reg: bool, first: bool, last: bool, j0: i32, j1: i32, stride: i32, scratch: usize,
   t0: i32, t1: i32, rowBytes: usize,
   ePtr: usize, sPtr: usize, ufPtr: usize, coefPtr: usize, el: usize, ef: usize, es: usize, w: usize,
 ): void {
   if (first) {
-    if (last) chunk(err, reg, true, true, j0, j1, stride, pPtr, prePitchBytes, t0, t1, rowBytes, ePtr, sPtr, ufPtr, coefPtr, el, ef, es, w);
-    else chunk(err, reg, true, false, j0, j1, stride, pPtr, prePitchBytes, t0, t1, rowBytes, ePtr, sPtr, ufPtr, coefPtr, el, ef, es, w);
+    if (last) chunk(err, reg, true, true, j0, j1, stride, scratch, t0, t1, rowBytes, ePtr, sPtr, ufPtr, coefPtr, el, ef, es, w);
+    else chunk(err, reg, true, false, j0, j1, stride, scratch, t0, t1, rowBytes, ePtr, sPtr, ufPtr, coefPtr, el, ef, es, w);
   } else {
-    if (last) chunk(err, reg, false, true, j0, j1, stride, pPtr, prePitchBytes, t0, t1, rowBytes, ePtr, sPtr, ufPtr, coefPtr, el, ef, es, w);
-    else chunk(err, reg, false, false, j0, j1, stride, pPtr, prePitchBytes, t0, t1, rowBytes, ePtr, sPtr, ufPtr, coefPtr, el, ef, es, w);
+    if (last) chunk(err, reg, false, true, j0, j1, stride, scratch, t0, t1, rowBytes, ePtr, sPtr, ufPtr, coefPtr, el, ef, es, w);
+    else chunk(err, reg, false, false, j0, j1, stride, scratch, t0, t1, rowBytes, ePtr, sPtr, ufPtr, coefPtr, el, ef, es, w);
+  }
+}
+
+/** Rows [j0, j1) of p over the block's steps, transposed into the scratch: row j − j0 holds p_j(0 … steps − 1). */
+function transpose(pPtr: usize, prePitchBytes: usize, j0: i32, j1: i32, steps: i32, scratch: usize): void {
+  for (let j = j0; j < j1; j++) {
+    const q = scratch + ((<usize>(j - j0) * <usize>SCRATCH_PITCH) << 2);
+    let at = pPtr + (<usize>j << 2);
+    for (let t: i32 = 0; t < steps; t++, at += prePitchBytes) store<f32>(q + (<usize>t << 2), load<f32>(at));
   }
 }
 
 function rowsErr(
-  reg: bool, steps: i32, j0: i32, j1: i32, stride: i32, pPtr: usize, prePitchBytes: usize, rowBytes: usize,
-  ePtr: usize, sPtr: usize, ufPtr: usize, coefPtr: usize, el: usize, ef: usize, es: usize, w: usize,
+  reg: bool, steps: i32, j0: i32, j1: i32, stride: i32, rowBytes: usize,
+  ePtr: usize, sPtr: usize, ufPtr: usize, coefPtr: usize, el: usize, ef: usize, es: usize, w: usize, scratch: usize,
 ): void {
   for (let t0: i32 = 0; t0 < steps; t0 += CHUNK_STEPS) {
     const t1 = min(steps, t0 + CHUNK_STEPS);
-    if (reg) chunkOf(true, true, t0 == 0, t1 == steps, j0, j1, stride, pPtr, prePitchBytes, t0, t1, rowBytes, ePtr, sPtr, ufPtr, coefPtr, el, ef, es, w);
-    else chunkOf(true, false, t0 == 0, t1 == steps, j0, j1, stride, pPtr, prePitchBytes, t0, t1, rowBytes, ePtr, sPtr, ufPtr, coefPtr, el, ef, es, w);
+    if (reg) chunkOf(true, true, t0 == 0, t1 == steps, j0, j1, stride, scratch, t0, t1, rowBytes, ePtr, sPtr, ufPtr, coefPtr, el, ef, es, w);
+    else chunkOf(true, false, t0 == 0, t1 == steps, j0, j1, stride, scratch, t0, t1, rowBytes, ePtr, sPtr, ufPtr, coefPtr, el, ef, es, w);
   }
 }
 
 function rowsQuiet(
-  steps: i32, j0: i32, j1: i32, stride: i32, pPtr: usize, prePitchBytes: usize, rowBytes: usize,
-  ePtr: usize, sPtr: usize, ufPtr: usize, coefPtr: usize, el: usize, ef: usize, es: usize, w: usize,
+  steps: i32, j0: i32, j1: i32, stride: i32, rowBytes: usize,
+  ePtr: usize, sPtr: usize, ufPtr: usize, coefPtr: usize, el: usize, ef: usize, es: usize, w: usize, scratch: usize,
 ): void {
   for (let t0: i32 = 0; t0 < steps; t0 += CHUNK_STEPS) {
     const t1 = min(steps, t0 + CHUNK_STEPS);
-    chunkOf(false, false, t0 == 0, t1 == steps, j0, j1, stride, pPtr, prePitchBytes, t0, t1, rowBytes, ePtr, sPtr, ufPtr, coefPtr, el, ef, es, w);
+    chunkOf(false, false, t0 == 0, t1 == steps, j0, j1, stride, scratch, t0, t1, rowBytes, ePtr, sPtr, ufPtr, coefPtr, el, ef, es, w);
   }
 }
 
 /**
  * Presynaptic rows [j0, j1) of a block of `steps` rows (pointers: the region's arrays at row 0;
- * pPtr/prePitch: the transposed p of blockPre).
+ * pPtr/prePitch: the pEff ring at the block's first step; scratch: the calling thread's
+ * SUB_ROWS × CHUNK_STEPS floats).
  */
 export function blockRows(
   steps: i32, j0: i32, j1: i32, stride: i32, prePitch: i32, pitch: i32, anyError: i32, reg: bool,
-  pPtr: usize, ePtr: usize, sPtr: usize, ufPtr: usize, coefPtr: usize, el: usize, ef: usize, es: usize, w: usize,
+  pPtr: usize, ePtr: usize, sPtr: usize, ufPtr: usize, coefPtr: usize, el: usize, ef: usize, es: usize, w: usize, scratch: usize,
 ): void {
   const prePitchBytes = <usize>prePitch << 2;
   const rowBytes = <usize>pitch << 2;
-  if (anyError != 0) rowsErr(reg, steps, j0, j1, stride, pPtr, prePitchBytes, rowBytes, ePtr, sPtr, ufPtr, coefPtr, el, ef, es, w);
-  else rowsQuiet(steps, j0, j1, stride, pPtr, prePitchBytes, rowBytes, ePtr, sPtr, ufPtr, coefPtr, el, ef, es, w);
+  for (let s0 = j0; s0 < j1; s0 += SUB_ROWS) {
+    const s1 = min(j1, s0 + SUB_ROWS);
+    transpose(pPtr, prePitchBytes, s0, s1, steps, scratch);
+    if (anyError != 0) rowsErr(reg, steps, s0, s1, stride, rowBytes, ePtr, sPtr, ufPtr, coefPtr, el, ef, es, w, scratch);
+    else rowsQuiet(steps, s0, s1, stride, rowBytes, ePtr, sPtr, ufPtr, coefPtr, el, ef, es, w, scratch);
+  }
 }

@@ -123,10 +123,6 @@ export function configure(
 @inline const R_BLOCK_BUF = 24;
 // @ts-ignore: decorator
 @inline const R_BLOCK_ROWS = 25;
-// @ts-ignore: decorator
-@inline const R_BLOCK_PRE = 26;
-// @ts-ignore: decorator
-@inline const R_BLOCK_PRE_PITCH = 27;
 
 /** Word `index` of the kernel region at `region` (a pointer or a size). */
 // @ts-ignore: decorator
@@ -497,20 +493,18 @@ export function eligibilityBlockPrepare(region: usize, steps: i32): void {
   blockPrepare(
     steps, <i32>word(region, R_STRIDE), <i32>pitch, word(region, R_E_EFF), word(region, R_S_DELAYED), word(region, R_H4),
     uf, uf + ((word(region, R_BLOCK_ROWS) * pitch) << 2),
-    <i32>word(region, R_N_PRE), <i32>word(region, R_PRE_PITCH), word(region, R_P_EFF),
-    word(region, R_BLOCK_PRE), <i32>word(region, R_BLOCK_PRE_PITCH),
     FILTER_RATE, EL_DECAY,
   );
 }
 
-/** Synapse side of a block over the presynaptic rows [j0, j1). */
-export function eligibilityBlock(region: usize, steps: i32, j0: i32, j1: i32, anyError: i32): void {
+/** Synapse side of a block over the presynaptic rows [j0, j1); scratch: the calling thread's (BLOCK_SCRATCH_FLOATS). */
+export function eligibilityBlock(region: usize, steps: i32, j0: i32, j1: i32, anyError: i32, scratch: usize): void {
   const pitch = word(region, R_BATCH_PITCH);
   const uf = word(region, R_BLOCK_BUF);
   blockRows(
-    steps, j0, j1, <i32>word(region, R_STRIDE), <i32>word(region, R_BLOCK_PRE_PITCH), <i32>pitch, anyError, word(region, R_H4) != 0,
-    word(region, R_BLOCK_PRE), word(region, R_E_EFF), word(region, R_S_DELAYED), uf, uf + ((word(region, R_BLOCK_ROWS) * pitch) << 2),
-    word(region, R_EL), word(region, R_EL_FLT), word(region, R_EL_SUM), word(region, R_W),
+    steps, j0, j1, <i32>word(region, R_STRIDE), <i32>word(region, R_PRE_PITCH), <i32>pitch, anyError, word(region, R_H4) != 0,
+    word(region, R_P_EFF), word(region, R_E_EFF), word(region, R_S_DELAYED), uf, uf + ((word(region, R_BLOCK_ROWS) * pitch) << 2),
+    word(region, R_EL), word(region, R_EL_FLT), word(region, R_EL_SUM), word(region, R_W), scratch,
   );
 }
 

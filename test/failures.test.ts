@@ -55,6 +55,22 @@ describe('failing ranks', () => {
     expect(performance.now() - started).toBeLessThan(20_000);
   });
 
+  it('a blocked eligibility pass longer than the hang timeout is progress, not a hang', async () => {
+    // One worker, so nobody helps; one presynaptic row per chunk (chunkSynapses 1), each chunk then
+    // sleeping 40 ms: a block end's pass over the 24 + 14 + 9 presynaptic rows lasts ≥ 1.9 s without
+    // a clock tick, against a hang timeout of 1 s. Only the chunks' progress keeps the run alive.
+    const config = smallConfig({ blocks: 1, blockSeconds: 0.1, eligibility: 'blocked' });
+    const dir = tempDir('long-pass');
+    const started = performance.now();
+    const result = await runExperiment(config, await taskFor(config), {
+      workers: 1, outDir: dir, hangTimeoutSeconds: 1, chunkSynapses: 1, testHooks: { chunkDelayMs: 40 },
+    });
+    expect(result.interrupted).toBe(false);
+    expect(result.stats.length).toBeGreaterThan(0);
+    // Not vacuous: at least one pass of ≥ 47 chunks × 40 ms ran (load only makes it longer).
+    expect(performance.now() - started).toBeGreaterThan(47 * 40);
+  });
+
   it('the CLI exits 1 with a one-line message naming the rank', async () => {
     const dir = tempDir('cli-fault');
     const result = await runCli(['run', '--workers', '2', '--out', dir, '--blocks', '2', '--block-seconds', '0.2', '--hidden', '10',

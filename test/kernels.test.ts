@@ -22,6 +22,7 @@ import {
   type KernelConstants, type KernelRegion, type TestKernels,
 } from '../src/model/kernels.js';
 import { KERNELS_WASM_PATH } from '../src/paths.js';
+import { BLOCK_SCRATCH_FLOATS, BLOCK_SCRATCH_ROWS } from '../src/model/eligibility-block-ref.js';
 import { testShape } from './helpers.js';
 
 const f = Math.fround;
@@ -376,7 +377,7 @@ describe('eligibilityBlockPrepare and eligibilityBlock (docs/model.md §7.7)', (
     const pitch = stride + 16;
     const L = {
       p: t.allocGuarded(rows * pPitch), s: t.allocGuarded(rows * pitch), e: t.allocGuarded(rows * pitch),
-      h: t.allocGuarded(rows * pitch), uf: t.allocGuarded((rows + 6) * pitch), q: t.allocGuarded(nPre * (rows + 3)),
+      h: t.allocGuarded(rows * pitch), uf: t.allocGuarded((rows + 6) * pitch), scratch: t.allocGuarded(BLOCK_SCRATCH_FLOATS),
       el: t.allocGuarded(syn), ef: t.allocGuarded(syn), es: t.allocGuarded(syn), w: t.allocGuarded(syn),
     };
     const silentRows = new Set(Array.from({ length: nPre }, (_, j) => j).filter(() => r.chance(0.3)));
@@ -393,7 +394,6 @@ describe('eligibilityBlockPrepare and eligibilityBlock (docs/model.md §7.7)', (
     const region = t.region({
       nPre, stride, prePitch: pPitch, batchPitch: pitch, synapses: syn, pEff: L.p, sDelayed: L.s, eEff: L.e,
       h4: reg ? L.h : 0, el: L.el, elFlt: L.ef, elSum: L.es, w: L.w, blockBuf: L.uf, blockRows: rows,
-      blockPre: L.q, blockPrePitch: rows + 3,
     });
     return { t, L, region, syn, pitch, pPitch };
   }
@@ -403,17 +403,27 @@ describe('eligibilityBlockPrepare and eligibilityBlock (docs/model.md §7.7)', (
       for (const reg of [false, true]) {
         it(`stride ${stride}, nPre ${nPre}, ${reg ? 'with' : 'without'} regulariser: wasm ≡ reference over the whole memory`, () => {
           // 300 steps: three chunks of the wasm kernel's 128-step tiles, the last one partial
-          const { t, region } = blockCase(7000 + stride * 100 + nPre * 3 + (reg ? 1 : 0), stride, nPre, 300, reg);
+          const { t, L, region } = blockCase(7000 + stride * 100 + nPre * 3 + (reg ? 1 : 0), stride, nPre, 300, reg);
           t.both('prepare', (k) => k.eligibilityBlockPrepare(region, 300));
           const cut = Math.min(nPre, 3);
-          t.both('rows [0, 3)', (k) => k.eligibilityBlock(region, 300, 0, cut, 1));
-          t.both('rows [3, nPre)', (k) => k.eligibilityBlock(region, 300, cut, nPre, 1));
+          t.both('rows [0, 3)', (k) => k.eligibilityBlock(region, 300, 0, cut, 1, L.scratch));
+          t.both('rows [3, nPre)', (k) => k.eligibilityBlock(region, 300, cut, nPre, 1, L.scratch));
           t.both('prepare a short block', (k) => k.eligibilityBlockPrepare(region, 5));
-          t.both('a quiet short block', (k) => k.eligibilityBlock(region, 5, 0, nPre, 0));
+          t.both('a quiet short block', (k) => k.eligibilityBlock(region, 5, 0, nPre, 0, L.scratch));
         });
       }
     }
   }
+
+  it('more presynaptic rows than one scratch holds: wasm ≡ reference over the whole memory, scratch included', () => {
+    // 2.5 scratches of rows from j0 = 5: two full runs and a partial one, the scratch's tail left
+    // from the run before; 700 steps, most of a block (the test memory holds no more).
+    const nPre = 5 + Math.floor(2.5 * BLOCK_SCRATCH_ROWS);
+    const { t, L, region } = blockCase(7777, 8, nPre, 700, true);
+    t.both('prepare', (k) => k.eligibilityBlockPrepare(region, 700));
+    t.both('rows [0, 5)', (k) => k.eligibilityBlock(region, 700, 0, 5, 1, L.scratch));
+    t.both('rows [5, nPre)', (k) => k.eligibilityBlock(region, 700, 5, nPre, 1, L.scratch));
+  });
 
   for (const reg of [false, true]) {
     it(`agrees with the recursive per-step pass up to float32 rounding (${reg ? 'with' : 'without'} regulariser)`, () => {
@@ -438,7 +448,7 @@ describe('eligibilityBlockPrepare and eligibilityBlock (docs/model.md §7.7)', (
       t.f32.set(saved.ef, L.ef >> 2);
       t.f32.set(saved.es, L.es >> 2);
       ref.eligibilityBlockPrepare(region, steps);
-      ref.eligibilityBlock(region, steps, 0, nPre, 1);
+      ref.eligibilityBlock(region, steps, 0, nPre, 1, L.scratch);
       const blocked = { el: copy(L.el, syn), ef: copy(L.ef, syn), es: copy(L.es, syn) };
       for (const name of ['el', 'ef', 'es'] as const) {
         const scale = Math.max(...recursive[name].map(Math.abs));

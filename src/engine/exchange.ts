@@ -184,6 +184,11 @@ export class ControlBlock {
 
   // ---- coordinator ----
 
+  /** Eligibility chunks done so far by this process (wrapping): progress inside a pass. */
+  get eligibilityChunksDone(): number {
+    return Atomics.load(this.ints, CTRL.eligibilityChunksDone);
+  }
+
   get parkedCount(): number {
     return Atomics.load(this.ints, CTRL.parkedCount);
   }

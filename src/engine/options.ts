@@ -28,6 +28,8 @@ export interface TestHooks {
   /** Sleep a seeded random 0…jitterMicros µs before every exchange and after publishing a shared pass. */
   jitterMicros?: number;
   jitterSeed?: number;
+  /** Sleep this many ms after every chunk of an eligibility pass: a pass far longer than the steps around it. */
+  chunkDelayMs?: number;
   /** Words of the MPI interval exchange's inline block (mpi-link.ts inlineWordsOf); small values force its second collective. */
   mpiInlineWords?: number;
   /** Freeze (SIGSTOP) or stall a process at a block end (block-end-fault.ts), for the block-end watch. */
@@ -103,7 +105,7 @@ export interface RunOptions {
   progressIntervalMs?: number;
   /** Ranks waiting at a barrier compute chunks of slower ranks' eligibility passes. */
   shareWork?: boolean;
-  /** Synapses per chunk of a shared eligibility pass. */
+  /** Synapses per chunk of a shared eligibility pass (a blocked pass: BLOCK_CHUNK_FACTOR times as many, work-sharing.ts). */
   chunkSynapses?: number;
   onProgress?: ((event: ProgressEvent) => void) | null;
   onStats?: ((line: StatsLine) => void) | null;

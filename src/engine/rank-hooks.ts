@@ -12,6 +12,8 @@ export class RankHooks {
   private readonly sleepCell = new Int32Array(new SharedArrayBuffer(4));
   /** Sleeps a seeded random 0…jitterMicros µs, or null when there is no jitter. */
   readonly jitter: (() => void) | null;
+  /** Sleeps chunkDelayMs after an eligibility chunk, or null. */
+  readonly afterChunk: (() => void) | null;
 
   constructor(hooks: TestHooks, rank: number) {
     this.fault = hooks.fault && hooks.fault.rank === rank ? { step: hooks.fault.step, kind: hooks.fault.kind } : null;
@@ -20,6 +22,8 @@ export class RankHooks {
     this.jitter = this.jitterMicros > 0
       ? () => void Atomics.wait(this.sleepCell, 0, 0, (this.rng.nextUnit() * this.jitterMicros) / 1000)
       : null;
+    const chunkDelayMs = hooks.chunkDelayMs ?? 0;
+    this.afterChunk = chunkDelayMs > 0 ? () => void Atomics.wait(this.sleepCell, 0, 0, chunkDelayMs) : null;
   }
 
   beforeStep(n: number): void {

@@ -100,7 +100,8 @@ export class RankPool {
     let waitedForOthers = false;
     const ok = await this.control.waitAllParked(WATCH_POLL_MS, () => {
       if (this.failure) return true;
-      let signature = this.control.parkedCount;
+      // Progress: a rank's clock, a rank parking, or a chunk of an eligibility pass done.
+      let signature = (this.control.parkedCount * 31 + this.control.eligibilityChunksDone) % 2147483647;
       for (const r of this.ranks) signature = (signature * 31 + this.control.rankClock(r)) % 2147483647;
       const now = performance.now();
       const timeoutMs = this.timeoutSeconds(hangTimeoutSeconds) * 1000;

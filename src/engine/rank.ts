@@ -133,7 +133,7 @@ export class RankEngine {
     this.passes = new EligibilityPasses({
       rank: options.rank, localRanks: options.localRanks, topology: options.topology, layout: options.layout,
       i32: this.i32, kernels: options.kernels, share: settings.shareWork, chunkSynapses: settings.chunkSynapses,
-      isAborted: () => this.transport.aborted, afterPublish: this.hooks?.jitter ?? null,
+      isAborted: () => this.transport.aborted, afterPublish: this.hooks?.jitter ?? null, afterChunk: this.hooks?.afterChunk ?? null,
     });
     const ranks = this.ranks;
     this.localOf = (id) => localIndex(id, ranks);

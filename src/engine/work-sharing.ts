@@ -8,16 +8,27 @@
  * ranks that wait at a barrier take chunks too (`helpOthers`), which evens out ranks that run
  * slower. Every synapse still gets exactly the same operations, so the result does not depend on
  * who computed it; the owner returns only when every chunk is done.
+ *
+ * Every chunk done counts in the process's CTRL.eligibilityChunksDone, which the hang watchdog
+ * (rank-pool.ts) reads as progress: a blocked pass of a large network runs for seconds between
+ * two clock ticks. So a blocked pass is cut into chunks even where no other rank takes them.
  */
 import type { Kernels } from '../model/kernels.js';
 import { RankAbortedError } from './exchange.js';
-import type { MemoryLayout } from '../network/layout.js';
+import { CTRL, type MemoryLayout } from '../network/layout.js';
 import type { Topology } from '../network/topology.js';
 
 /** Int32 fields of a connection's shared pass descriptor. */
 const PASS = { taken: 0, done: 1, total: 2, steps: 3, anyError: 4, rows: 5 } as const;
 /** `taken` of a finished pass: claims on it are out of range whatever `total` reads. */
 const PASS_CLOSED = 1 << 30;
+/**
+ * A chunk of a blocked pass holds this many times `chunkSynapses` (131 072 by default). The kernel
+ * reads a tile of the block's post-side data once per chunk and reuses it across the chunk's rows:
+ * 16 rows of 1024 posts (the recursive mode's chunk) made the pass 24 % slower than one call over
+ * all rows, 128 rows 2 % (`node scripts/bench-blocked.mjs --chunk-rows 16,128`, 3 Dec 2026).
+ */
+export const BLOCK_CHUNK_FACTOR = 8;
 
 export interface WorkSharingOptions {
   rank: number;
@@ -33,6 +44,8 @@ export interface WorkSharingOptions {
   isAborted: () => boolean;
   /** Stress testing: called after a pass is published, to let waiting ranks take chunks. */
   afterPublish: (() => void) | null;
+  /** Testing: called after every chunk (a slow pass). */
+  afterChunk: (() => void) | null;
 }
 
 export class EligibilityPasses {
@@ -40,8 +53,11 @@ export class EligibilityPasses {
   /** Bound once: handed to every barrier as its `whileWaiting`. */
   readonly helpOthers: (() => boolean) | null;
   private readonly others: number[];
+  /** Index of CTRL.eligibilityChunksDone in `i32`. */
+  private readonly chunksDone: number;
 
   constructor(private readonly o: WorkSharingOptions) {
+    this.chunksDone = (o.layout.control >> 2) + CTRL.eligibilityChunksDone;
     const n = o.localRanks.length;
     const me = o.localRanks.indexOf(o.rank);
     // Each rank visits the others starting after itself, so helpers spread over the owners.
@@ -53,14 +69,22 @@ export class EligibilityPasses {
   run(c: number, steps: number, anyError: number): void {
     const { o } = this;
     const nPre = o.topology.connections[c]!.nPre;
+    const reg = o.layout.rankRegions[o.rank]!.connections[c]!;
+    const blocked = o.topology.shape.eligibility === 'blocked';
+    const rows = Math.max(1, Math.ceil((o.chunkSynapses * (blocked ? BLOCK_CHUNK_FACTOR : 1)) / reg.stride));
     if (this.helpOthers === null) {
-      this.rows(o.rank, c, 0, nPre, steps, anyError);
+      if (!blocked) {
+        this.rows(o.rank, c, 0, nPre, steps, anyError);
+        return;
+      }
+      for (let j0 = 0; j0 < nPre; j0 += rows) {
+        this.rows(o.rank, c, j0, Math.min(nPre, j0 + rows), steps, anyError);
+        this.chunkDone();
+      }
       return;
     }
     const { i32 } = o;
-    const reg = o.layout.rankRegions[o.rank]!.connections[c]!;
     const pass = reg.pass >> 2;
-    const rows = Math.max(1, Math.ceil(o.chunkSynapses / reg.stride));
     const total = Math.ceil(nPre / rows);
     i32[pass + PASS.steps] = steps;
     i32[pass + PASS.anyError] = anyError;
@@ -74,6 +98,7 @@ export class EligibilityPasses {
       if (chunk >= total) break;
       this.rows(o.rank, c, chunk * rows, Math.min(nPre, (chunk + 1) * rows), steps, anyError);
       Atomics.add(i32, pass + PASS.done, 1);
+      this.chunkDone();
     }
     // Chunks taken by other ranks take microseconds: spin briefly, then sleep until notified
     // (a descheduled helper must not cost a busy core when ranks outnumber cores).
@@ -100,6 +125,7 @@ export class EligibilityPasses {
         this.rows(owner, c, chunk * rows, Math.min(nPre, (chunk + 1) * rows), i32[pass + PASS.steps]!, i32[pass + PASS.anyError]!);
         Atomics.add(i32, pass + PASS.done, 1);
         Atomics.notify(i32, pass + PASS.done);
+        this.chunkDone();
         this.chunksHelped++;
         return true;
       }
@@ -107,13 +133,23 @@ export class EligibilityPasses {
     return false;
   }
 
+  /** One more chunk done in this process (the watchdog's progress), then the test hook. */
+  private chunkDone(): void {
+    Atomics.add(this.o.i32, this.chunksDone, 1);
+    this.o.afterChunk?.();
+  }
+
   /**
    * The eligibility kernel on presynaptic rows [j0, j1) of `owner`'s part of connection c: the
-   * owner's kernel region (its arrays), whoever runs it.
+   * owner's kernel region (its arrays), whoever runs it; a blocked pass transposes its p rows into
+   * the scratch of this rank, which only this thread uses.
    */
   private rows(owner: number, c: number, j0: number, j1: number, steps: number, anyError: number): void {
     const region = this.o.layout.rankRegions[owner]!.connections[c]!.kernelRegion;
-    if (this.o.topology.shape.eligibility === 'blocked') this.o.kernels.eligibilityBlock(region, steps, j0, j1, anyError);
-    else this.o.kernels.eligibilityBatch(region, steps, j0, j1, anyError);
+    if (this.o.topology.shape.eligibility === 'blocked') {
+      this.o.kernels.eligibilityBlock(region, steps, j0, j1, anyError, this.o.layout.rankRegions[this.o.rank]!.blockScratch);
+    } else {
+      this.o.kernels.eligibilityBatch(region, steps, j0, j1, anyError);
+    }
   }
 }

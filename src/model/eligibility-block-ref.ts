@@ -20,10 +20,19 @@ const f = Math.fround;
 export const BLOCK_COEFFICIENT_ROWS = 6;
 
 /**
+ * The synapse side reads each presynaptic neuron's p over the block contiguously from a transposed
+ * copy of at most BLOCK_SCRATCH_ROWS rows (BLOCK_SCRATCH_PITCH floats each, ≥ BLOCK_STEPS), made in
+ * the scratch of the thread that runs the rows just before it uses them: one scratch per rank
+ * (layout.ts), not a transposed block of every presynaptic neuron. The same numbers as the
+ * assembly's SUB_ROWS and SCRATCH_PITCH (the whole-memory tests compare the scratch too).
+ */
+export const BLOCK_SCRATCH_ROWS = 256;
+export const BLOCK_SCRATCH_PITCH = 1008;
+export const BLOCK_SCRATCH_FLOATS = BLOCK_SCRATCH_ROWS * BLOCK_SCRATCH_PITCH;
+
+/**
  * Post side of a block of `steps` rows: turns eEff rows into ẽ and sDelayed rows into ux in place,
- * writes uf rows and the coefficient rows of the block buffer; and copies the pEff rows into
- * blockPre transposed (row j holds p_j(0…steps−1), `blockPrePitch` floats a row), so the
- * synapse side reads each presynaptic neuron's block contiguously.
+ * and writes uf rows and the coefficient rows of the block buffer.
  */
 export function blockPrepare(f32: Float32Array, u32: Uint32Array, regionPtr: number, steps: number, filterRate: number, elDecay: number): void {
   const b = regionPtr >>> 2;
@@ -38,12 +47,6 @@ export function blockPrepare(f32: Float32Array, u32: Uint32Array, regionPtr: num
   const r = filterRate;
   const d = elDecay;
   const om = f(1 - r);
-  const nPre = u32[b + R.nPre]!;
-  const prePitch = u32[b + R.prePitch]!;
-  const p0 = u32[b + R.pEff]! >>> 2;
-  const q0 = u32[b + R.blockPre]! >>> 2;
-  const qPitch = u32[b + R.blockPrePitch]!;
-  for (let j = 0; j < nPre; j++) for (let t = 0; t < steps; t++) f32[q0 + j * qPitch + t] = f32[p0 + t * prePitch + j]!;
   for (let k = 0; k < stride; k++) {
     let F = 0;
     let G = 0;
@@ -76,17 +79,25 @@ export function blockPrepare(f32: Float32Array, u32: Uint32Array, regionPtr: num
 /**
  * Synapse side, presynaptic rows [j0, j1), after `blockPrepare`: per synapse, in this order,
  *   (if anyError) acc_e = (elSum + x0·cx) + f0·cf;  acc_x = x0·xx;  acc_f = x0·fx + f0·ff;
- *   for t ascending with p = pEff[t][j] ≠ 0 (read from blockPre): acc_e += p·ẽ; acc_x += p·ux; acc_f += p·uf;
+ *   for t ascending with p = pEff[t][j] ≠ 0: acc_e += p·ẽ; acc_x += p·ux; acc_f += p·uf;
  *   el = acc_x; elFlt = acc_f; (if anyError) elSum = acc_e, minus w·H with a regulariser.
+ * `scratch` (byte offset, BLOCK_SCRATCH_FLOATS): left as the kernel leaves it, each run of
+ * BLOCK_SCRATCH_ROWS rows from j0 on transposed into it in turn (the values are the same either way).
  */
 export function blockRows(
-  f32: Float32Array, u32: Uint32Array, regionPtr: number, steps: number, j0: number, j1: number, anyError: number,
+  f32: Float32Array, u32: Uint32Array, regionPtr: number, steps: number, j0: number, j1: number, anyError: number, scratch: number,
 ): void {
   const b = regionPtr >>> 2;
   const stride = u32[b + R.stride]!;
   const pitch = u32[b + R.batchPitch]!;
-  const qPitch = u32[b + R.blockPrePitch]!;
-  const q0 = u32[b + R.blockPre]! >>> 2;
+  const prePitch = u32[b + R.prePitch]!;
+  const p0 = u32[b + R.pEff]! >>> 2;
+  const q0 = scratch >>> 2;
+  for (let s0 = j0; s0 < j1; s0 += BLOCK_SCRATCH_ROWS) {
+    for (let j = s0; j < Math.min(j1, s0 + BLOCK_SCRATCH_ROWS); j++) {
+      for (let t = 0; t < steps; t++) f32[q0 + (j - s0) * BLOCK_SCRATCH_PITCH + t] = f32[p0 + t * prePitch + j]!;
+    }
+  }
   const e0 = u32[b + R.eEff]! >>> 2;
   const s0 = u32[b + R.sDelayed]! >>> 2;
   const u0 = u32[b + R.blockBuf]! >>> 2;
@@ -105,7 +116,7 @@ export function blockRows(
       let accX = f(x0 * f32[c0 + 3 * pitch + k]!);
       let accF = f(f(x0 * f32[c0 + 4 * pitch + k]!) + f(f0 * f32[c0 + 5 * pitch + k]!));
       for (let t = 0; t < steps; t++) {
-        const p = f32[q0 + j * qPitch + t]!;
+        const p = f32[p0 + t * prePitch + j]!;
         if (p === 0) continue;
         const at = t * pitch + k;
         if (anyError !== 0) accE = f(accE + f(p * f32[e0 + at]!));

@@ -132,8 +132,8 @@ export class ReferenceKernels implements TestKernels {
     blockPrepare(this.f32, this.u32, regionPtr, steps, this.c.filterRate, this.c.elDecay);
   }
 
-  eligibilityBlock(regionPtr: number, steps: number, j0: number, j1: number, anyError: number): void {
-    blockRows(this.f32, this.u32, regionPtr, steps, j0, j1, anyError);
+  eligibilityBlock(regionPtr: number, steps: number, j0: number, j1: number, anyError: number, scratch: number): void {
+    blockRows(this.f32, this.u32, regionPtr, steps, j0, j1, anyError, scratch);
   }
 
   weightUpdate(regionPtr: number, eta: number, learning: number): void {

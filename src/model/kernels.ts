@@ -150,15 +150,12 @@ export const KERNEL_REGION = {
   blockBuf: 24,
   /** Rows of the batch buffers (ELIGIBILITY_BATCH or BLOCK_STEPS). */
   blockRows: 25,
-  /** The block's pEff rows transposed: nPre rows of `blockPrePitch` floats. */
-  blockPre: 26,
-  blockPrePitch: 27,
 } as const;
 
 export type KernelRegion = Record<keyof typeof KERNEL_REGION, number>;
 
 /** Words of one kernel region. */
-export const KERNEL_REGION_WORDS = 28;
+export const KERNEL_REGION_WORDS = 26;
 
 /** The words of a kernel region, in `KERNEL_REGION` order (pointers and sizes as uint32). */
 export function kernelRegionWords(region: KernelRegion): Uint32Array {
@@ -210,8 +207,10 @@ export interface Kernels {
   /**
    * docs/model.md §7.7, synapse side, presynaptic rows [j0, j1) of the block `eligibilityBlockPrepare`
    * prepared: el, elFlt and (when `anyError` ≠ 0) elSum as after those steps, up to rounding.
+   * `scratch`: BLOCK_SCRATCH_FLOATS (eligibility-block-ref.ts) of the calling thread's own, where
+   * the pass transposes the p rows it is about to read.
    */
-  eligibilityBlock(regionPtr: number, steps: number, j0: number, j1: number, anyError: number): void;
+  eligibilityBlock(regionPtr: number, steps: number, j0: number, j1: number, anyError: number, scratch: number): void;
 
   /**
    * docs/model.md §7.5 over the region's synapses, by `updateScheme`; g = elSum/updateSteps, then

@@ -31,7 +31,7 @@
  * group's spikes of another step than the group's other readers.
  */
 import { BLOCK_STEPS, ELIGIBILITY_BATCH, MIN_DELAY_STEPS } from '../model/constants.js';
-import { BLOCK_COEFFICIENT_ROWS } from '../model/eligibility-block-ref.js';
+import { BLOCK_COEFFICIENT_ROWS, BLOCK_SCRATCH_FLOATS } from '../model/eligibility-block-ref.js';
 import { KERNEL_REGION_WORDS, type KernelRegion } from '../model/kernels.js';
 import { WASM_RESERVED_BYTES } from '../model/kernels-wasm.js';
 import { globalId, localCount, paddedStride } from './partition.js';
@@ -79,8 +79,13 @@ export const CTRL = {
   /** Chunks of the presynaptic work claimed and done (presynaptic-work.ts; wrapping counters). */
   presynapticTaken: 14,
   presynapticDone: 15,
+  /**
+   * Eligibility chunks done by this process's threads (work-sharing.ts; a wrapping counter): the
+   * watchdog's sign of progress inside one long pass, e.g. a blocked pass of a large network.
+   */
+  eligibilityChunksDone: 16,
   /** First of `ranks` per-rank clocks (progress and watchdog). */
-  rankClocks: 16,
+  rankClocks: 17,
 } as const;
 /** Float64 indices into the parameter block. */
 export const PARAM = { eta: 0 } as const;
@@ -139,8 +144,6 @@ export interface ConnectionRegion {
   pspLine: number;
   /** Blocked mode only (§7.7): uf rows and coefficient rows of the blocked pass; else 0. */
   blockBuf: number;
-  /** Blocked mode only: the block's pEff transposed, nPre rows of batchPitch(BLOCK_STEPS) floats. */
-  blockPre: number;
   feedbackB: number;
   evCounts: number;
   evIds: number;
@@ -165,6 +168,11 @@ export interface RankRegion {
   mirror: boolean;
   groups: GroupRegion[];
   connections: ConnectionRegion[];
+  /**
+   * Blocked mode only (§7.7), else 0: BLOCK_SCRATCH_FLOATS where the thread that hosts this rank
+   * transposes the p rows of whatever blocked pass it runs (its own ranks' or, helping, another's).
+   */
+  blockScratch: number;
 }
 
 /** Rows of a pEff ring: a batch of `batchRows` steps plus the interval computed ahead of it. */
@@ -307,7 +315,6 @@ export function computeLayout(topology: Topology, ranks: number, localRanks?: re
         pEff: plastic ? sharedConn[c.index]!.pEff : 0,
         pspLine: plastic ? sharedConn[c.index]!.pspLine : 0,
         blockBuf: plastic && rows === BLOCK_STEPS ? alloc.take((rows + BLOCK_COEFFICIENT_ROWS) * batchPitch(stride)) : 0,
-        blockPre: plastic && rows === BLOCK_STEPS ? alloc.take(c.nPre * batchPitch(rows)) : 0,
         feedbackB: c.feedback?.mode === 'random' && full ? alloc.take(topology.shape.nOutput * stride) : 0,
         evCounts: c.emitsErrorEvents ? alloc.take(ringSlots) : 0,
         evIds: c.emitsErrorEvents ? alloc.take(ringSlots * localCap) : 0,
@@ -320,7 +327,8 @@ export function computeLayout(topology: Topology, ranks: number, localRanks?: re
         pre: plastic ? sharedConn[c.index]!.pre : 0,
       };
     });
-    rankRegions.push({ mirror: !full, groups, connections });
+    const blockScratch = full && rows === BLOCK_STEPS && topology.connections.some((c) => c.plastic) ? alloc.take(BLOCK_SCRATCH_FLOATS) : 0;
+    rankRegions.push({ mirror: !full, groups, connections, blockScratch });
   }
   // The rows of shared weights each mirror keeps, rank by rank and connection by connection, so
   // that the ranks of one other process have one contiguous span.
@@ -393,7 +401,7 @@ export function kernelRegionOf(topology: Topology, region: RankRegion, c: number
     psp: reg.psp, pspLine: reg.pspLine, pEff: reg.pEff, pre: reg.pre !== 0 ? reg.pre : region.groups[info.preGroup]!.pre, nPre: info.nPre,
     prePitch: reg.prePitch,
     el: reg.el, elFlt: reg.elFlt, elSum: reg.elSum, w: reg.w, grad2: reg.grad2, synapses: reg.synapses,
-    blockBuf: reg.blockBuf, blockRows: reg.batchRows, blockPre: reg.blockPre, blockPrePitch: reg.blockPre === 0 ? 0 : batchPitch(reg.batchRows),
+    blockBuf: reg.blockBuf, blockRows: reg.batchRows,
   };
 }
 
