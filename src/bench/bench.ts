@@ -10,6 +10,7 @@ import { planRun, runExperiment } from '../engine/coordinator.js';
 import { gatherJson, type ProcessRuntime } from '../engine/process-group.js';
 import { poissonEvents } from '../tasks/poisson.js';
 import { STEPS_PER_SECOND, secondsToSteps, type EligibilityMode } from '../model/constants.js';
+import { readCpuTicks, stealShare, type CpuTicks } from './host-steal.js';
 
 export interface BenchCase {
   label: string;
@@ -50,6 +51,12 @@ export interface BenchResult extends BenchCase {
    * block, median: on a machine that other jobs share it moves much less than the wall time.
    */
   cpuSecondsPerSimSecond: number;
+  /**
+   * Share of the machine's CPU time the hypervisor gave to other guests during the measured blocks
+   * (/proc/stat's steal; the largest over the repeats): above a few per cent the wall times do not
+   * compare with a quiet run's. Null where the system does not report it.
+   */
+  hostStealShare: number | null;
   repeats: number;
   synapseUpdatesPerSecond: number;
   speedupOver1: number | null;
@@ -169,12 +176,14 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult[
     let threads = 0;
     let threadChoice = '';
     let waitShare = 0;
+    let steal: number | null = null;
     for (let rep = 0; rep < (options.repeat ?? 3); rep++) {
       globalThis.gc?.();
       const baseline = process.memoryUsage().rss;
       let runPeak = baseline;
       const statsTimes: number[] = [];
       const statsCpu: number[] = [];
+      const statsTicks: Array<CpuTicks | null> = [];
       const result = await runExperiment(config, task, {
         processes: options.processes ?? null,
         workers: c.workers,
@@ -193,10 +202,13 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult[
           statsTimes.push(performance.now());
           const used = process.cpuUsage();
           statsCpu.push((used.user + used.system) / 1e6);
+          statsTicks.push(readCpuTicks());
         },
       });
       walls.push((statsTimes[1]! - statsTimes[0]!) / 1000 / block);
       cpus.push((statsCpu[1]! - statsCpu[0]!) / block);
+      const stolen = stealShare(statsTicks[0] ?? null, statsTicks[1] ?? null);
+      if (stolen !== null) steal = Math.max(steal ?? 0, stolen);
       peak = Math.max(peak, runPeak);
       growth = Math.max(growth, runPeak - baseline);
       bytesPerInterval = result.info.layout?.bytesPerIntervalPerProcess ?? 0;
@@ -229,6 +241,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult[
       wallMin: walls[0]!,
       wallMax: walls[walls.length - 1]!,
       cpuSecondsPerSimSecond: cpus[cpus.length >> 1]!,
+      hostStealShare: steal,
       repeats: walls.length,
       synapseUpdatesPerSecond: (synapses * STEPS_PER_SECOND) / perSim,
       processes: options.processes?.placement.processes ?? 1,
@@ -256,20 +269,20 @@ export function formatBenchTable(results: BenchResult[]): string {
   const layouts = results.some((r) => (r.processes ?? 1) > 1);
   const rows = layouts
     ? [
-      ['network', 'feedback', 'layout P×T', 'threads / process', 'transport', 'wall s / sim s (median)', 'min–max', 'wait share', 'speedup vs 1×1', 'peak RSS MiB per process: running (with final save)', 'RSS growth MiB per process', 'bytes / interval / process', 'MPI s / sim s'],
+      ['network', 'feedback', 'layout P×T', 'threads / process', 'transport', 'wall s / sim s (median)', 'min–max', 'wait share', 'host steal', 'speedup vs 1×1', 'peak RSS MiB per process: running (with final save)', 'RSS growth MiB per process', 'bytes / interval / process', 'MPI s / sim s'],
       ...results.map((r) => [
         r.network, r.feedback, `${r.processes ?? 1}×${r.workers}`, String(r.threads), (r.processes ?? 1) === 1 ? 'threads' : r.tcp ? 'MPI, TCP loopback' : 'MPI, shared memory',
-        r.wallSecondsPerSimSecond.toFixed(3), `${r.wallMin.toFixed(3)}–${r.wallMax.toFixed(3)}`, percent(r.waitShare),
+        r.wallSecondsPerSimSecond.toFixed(3), `${r.wallMin.toFixed(3)}–${r.wallMax.toFixed(3)}`, percent(r.waitShare), stealCell(r),
         r.speedupOver1 === null ? '-' : `${r.speedupOver1.toFixed(2)}×`,
         r.peakRssMiBPerProcess.map((m, p) => `${m.toFixed(0)} (${r.lifetimePeakRssMiBPerProcess[p]!.toFixed(0)})`).join(' / '),
         r.growthMiBPerProcess.map((m) => m.toFixed(0)).join(' / '), r.bytesPerInterval.toFixed(0), r.mpiSecondsPerSimSecond.toFixed(3),
       ]),
     ]
     : [
-      ['network', 'feedback', 'workers', 'threads', 'wall s / sim s (median)', 'min–max', 'wait share', 'Auryn s / sim s', 'synapse updates/s', 'speedup vs 1', 'peak RSS MiB', 'RSS growth B/synapse'],
+      ['network', 'feedback', 'workers', 'threads', 'wall s / sim s (median)', 'min–max', 'wait share', 'host steal', 'Auryn s / sim s', 'synapse updates/s', 'speedup vs 1', 'peak RSS MiB', 'RSS growth B/synapse'],
       ...results.map((r) => [
         r.network, r.feedback, String(r.workers), String(r.threads), r.wallSecondsPerSimSecond.toFixed(3), `${r.wallMin.toFixed(3)}–${r.wallMax.toFixed(3)}`,
-        percent(r.waitShare), r.aurynSecondsPerSimSecond === null ? '-' : String(r.aurynSecondsPerSimSecond),
+        percent(r.waitShare), stealCell(r), r.aurynSecondsPerSimSecond === null ? '-' : String(r.aurynSecondsPerSimSecond),
         r.synapseUpdatesPerSecond.toExponential(2), r.speedupOver1 === null ? '-' : `${r.speedupOver1.toFixed(2)}×`,
         r.peakRssMiB.toFixed(0), r.bytesPerSynapse.toFixed(1),
       ]),
@@ -281,4 +294,9 @@ export function formatBenchTable(results: BenchResult[]): string {
 
 function percent(share: number): string {
   return `${Math.round(share * 100)} %`;
+}
+
+/** The host's steal during the case, one decimal (a 0.4 % steal still says the host is shared). */
+function stealCell(r: BenchResult): string {
+  return r.hostStealShare === null ? '-' : `${(r.hostStealShare * 100).toFixed(1)} %`;
 }

@@ -98,7 +98,7 @@ Examples:
       } finally {
         for (const child of busy) child.kill();
       }
-      process.stdout.write(opts.json ? `${JSON.stringify(results, null, 2)}\n` : `${formatBenchTable(results)}\n`);
+      process.stdout.write(opts.json ? `${JSON.stringify(results, null, 2)}\n` : `${formatBenchTable(results)}\n${stealNote(results)}`);
     });
 }
 
@@ -124,6 +124,17 @@ function dryRun(opts: BenchCliOptions, hidden: number[] | undefined, cases: Benc
     ...lines.map((l) => `  ${l}`),
     `  runs in ${BENCH_OUT} (replaced case after case); results on stdout${opts.json ? ' as JSON' : ' as a table'}`,
   ].join('\n') + '\n';
+}
+
+/** Steal above which a case's wall time is said not to compare with a quiet machine's. */
+const NOTABLE_STEAL = 0.05;
+
+/** One line when the hypervisor took a notable share of the CPUs during some case; else nothing. */
+function stealNote(results: BenchResult[]): string {
+  const worst = Math.max(...results.map((r) => r.hostStealShare ?? 0));
+  if (worst < NOTABLE_STEAL) return '';
+  return `note: the host took up to ${(worst * 100).toFixed(0)} % of this machine's CPU time during the measured blocks ` +
+    `(column "host steal"): those wall times do not compare with a quiet machine's; measure again, side by side\n`;
 }
 
 /** `n` CPU-bound processes (a loop), to measure beside them; killed by the caller. */
