@@ -29,6 +29,21 @@ const PASS_CLOSED = 1 << 30;
  * all rows, 128 rows 2 % (`node scripts/bench-blocked.mjs --chunk-rows 16,128`, 3 Dec 2026).
  */
 export const BLOCK_CHUNK_FACTOR = 8;
+/** A shared blocked pass keeps at least this many chunks, so that waiting ranks can still help. */
+export const BLOCK_MIN_SHARED_CHUNKS = 4;
+
+/**
+ * Presynaptic rows per chunk of a pass over nPre rows of `stride` posts: `chunkSynapses` worth in
+ * recursive mode; in blocked mode BLOCK_CHUNK_FACTOR times that, but when other ranks may help,
+ * not so many that the pass has fewer than BLOCK_MIN_SHARED_CHUNKS chunks (nor fewer rows than the
+ * recursive mode's chunk).
+ */
+export function chunkRows(nPre: number, stride: number, chunkSynapses: number, blocked: boolean, shared: boolean): number {
+  const base = Math.max(1, Math.ceil(chunkSynapses / Math.max(1, stride)));
+  if (!blocked) return base;
+  const big = Math.ceil((chunkSynapses * BLOCK_CHUNK_FACTOR) / Math.max(1, stride));
+  return shared ? Math.max(base, Math.min(big, Math.ceil(nPre / BLOCK_MIN_SHARED_CHUNKS))) : Math.max(base, big);
+}
 
 export interface WorkSharingOptions {
   rank: number;
@@ -71,7 +86,7 @@ export class EligibilityPasses {
     const nPre = o.topology.connections[c]!.nPre;
     const reg = o.layout.rankRegions[o.rank]!.connections[c]!;
     const blocked = o.topology.shape.eligibility === 'blocked';
-    const rows = Math.max(1, Math.ceil((o.chunkSynapses * (blocked ? BLOCK_CHUNK_FACTOR : 1)) / reg.stride));
+    const rows = chunkRows(nPre, reg.stride, o.chunkSynapses, blocked, this.helpOthers !== null);
     if (this.helpOthers === null) {
       if (!blocked) {
         this.rows(o.rank, c, 0, nPre, steps, anyError);
