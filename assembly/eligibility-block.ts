@@ -199,12 +199,20 @@ export function blockPrepare(
   }
 }
 
-/** Rows [j0, j1) of p over the block's steps, transposed into the scratch: row j − j0 holds p_j(0 … steps − 1). */
-function transpose(pPtr: usize, prePitchBytes: usize, j0: i32, j1: i32, steps: i32, scratch: usize): void {
+/**
+ * Rows [j0, j1) of p over the block's steps, transposed into the scratch: row j − j0 holds
+ * p_j(0 … steps − 1). The block's rows start at pPtr in the pEff ring [ringBase, ringBase +
+ * ringBytes) and wrap at its end (ringBytes 0: contiguous, no ring).
+ */
+function transpose(pPtr: usize, prePitchBytes: usize, j0: i32, j1: i32, steps: i32, scratch: usize, ringBase: usize, ringBytes: usize): void {
+  const beforeWrap: i32 = ringBytes == 0 ? steps : min(steps, <i32>((ringBase + ringBytes - pPtr) / prePitchBytes));
   for (let j = j0; j < j1; j++) {
     const q = scratch + ((<usize>(j - j0) * <usize>SCRATCH_PITCH) << 2);
     let at = pPtr + (<usize>j << 2);
-    for (let t: i32 = 0; t < steps; t++, at += prePitchBytes) store<f32>(q + (<usize>t << 2), load<f32>(at));
+    let t: i32 = 0;
+    for (; t < beforeWrap; t++, at += prePitchBytes) store<f32>(q + (<usize>t << 2), load<f32>(at));
+    at -= ringBytes;
+    for (; t < steps; t++, at += prePitchBytes) store<f32>(q + (<usize>t << 2), load<f32>(at));
   }
 }
 
@@ -231,18 +239,20 @@ function rowsQuiet(
 
 /**
  * Presynaptic rows [j0, j1) of a block of `steps` rows (pointers: the region's arrays at row 0;
- * pPtr/prePitch: the pEff ring at the block's first step; scratch: the calling thread's
+ * pPtr/prePitch: the pEff ring at the block's first step, wrapping at the end of [ringBase,
+ * ringBase + ringBytes); scratch: the calling thread's
  * SUB_ROWS × CHUNK_STEPS floats).
  */
 export function blockRows(
   steps: i32, j0: i32, j1: i32, stride: i32, prePitch: i32, pitch: i32, anyError: i32, reg: bool,
   pPtr: usize, ePtr: usize, sPtr: usize, ufPtr: usize, coefPtr: usize, el: usize, ef: usize, es: usize, w: usize, scratch: usize,
+  ringBase: usize, ringBytes: usize,
 ): void {
   const prePitchBytes = <usize>prePitch << 2;
   const rowBytes = <usize>pitch << 2;
   for (let s0 = j0; s0 < j1; s0 += SUB_ROWS) {
     const s1 = min(j1, s0 + SUB_ROWS);
-    transpose(pPtr, prePitchBytes, s0, s1, steps, scratch);
+    transpose(pPtr, prePitchBytes, s0, s1, steps, scratch, ringBase, ringBytes);
     if (anyError != 0) rowsErr(reg, steps, s0, s1, stride, rowBytes, ePtr, sPtr, ufPtr, coefPtr, el, ef, es, w, scratch);
     else rowsQuiet(steps, s0, s1, stride, rowBytes, ePtr, sPtr, ufPtr, coefPtr, el, ef, es, w, scratch);
   }

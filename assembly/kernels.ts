@@ -123,6 +123,10 @@ export function configure(
 @inline const R_BLOCK_BUF = 24;
 // @ts-ignore: decorator
 @inline const R_BLOCK_ROWS = 25;
+// @ts-ignore: decorator
+@inline const R_P_EFF_RING = 26;
+// @ts-ignore: decorator
+@inline const R_P_EFF_RING_BYTES = 27;
 
 /** Word `index` of the kernel region at `region` (a pointer or a size). */
 // @ts-ignore: decorator
@@ -505,6 +509,7 @@ export function eligibilityBlock(region: usize, steps: i32, j0: i32, j1: i32, an
     steps, j0, j1, <i32>word(region, R_STRIDE), <i32>word(region, R_PRE_PITCH), <i32>pitch, anyError, word(region, R_H4) != 0,
     word(region, R_P_EFF), word(region, R_E_EFF), word(region, R_S_DELAYED), uf, uf + ((word(region, R_BLOCK_ROWS) * pitch) << 2),
     word(region, R_EL), word(region, R_EL_FLT), word(region, R_EL_SUM), word(region, R_W), scratch,
+    word(region, R_P_EFF_RING), word(region, R_P_EFF_RING_BYTES),
   );
 }
 

@@ -415,6 +415,39 @@ describe('eligibilityBlockPrepare and eligibilityBlock (docs/model.md §7.7)', (
     }
   }
 
+  it('a block that wraps at the end of the pEff ring gives what the same rows give contiguous', () => {
+    // Twice the same case (same seed): once with p's 300 rows contiguous, once in a ring of 320
+    // rows (no mirror, as in blocked mode) starting at row 250, so that 70 rows come before the
+    // wrap and 230 after it.
+    const steps = 300;
+    const ringRows = 320;
+    const first = 250;
+    const flat = blockCase(4242, 8, 40, steps, true);
+    const ringed = blockCase(4242, 8, 40, steps, true);
+    const { t, L, pPitch, pitch, syn } = ringed;
+    const ring = t.allocGuarded(ringRows * pPitch);
+    for (let row = 0; row < steps; row++) {
+      const from = (L.p >> 2) + row * pPitch;
+      t.f32.copyWithin((ring >> 2) + ((first + row) % ringRows) * pPitch, from, from + pPitch);
+    }
+    t.sync();
+    const region = t.region({
+      nPre: 40, stride: 8, prePitch: pPitch, batchPitch: pitch, synapses: syn, pEff: ring + first * pPitch * 4, sDelayed: L.s, eEff: L.e,
+      h4: L.h, el: L.el, elFlt: L.ef, elSum: L.es, w: L.w, blockBuf: L.uf, blockRows: steps + 5,
+      pEffRing: ring, pEffRingBytes: ringRows * pPitch * 4,
+    });
+    for (const c of [flat, { ...ringed, region }]) {
+      c.t.both('prepare', (k) => k.eligibilityBlockPrepare(c.region, steps));
+      c.t.both('rows', (k) => k.eligibilityBlock(c.region, steps, 0, 40, 1, c.L.scratch));
+    }
+    for (const name of ['el', 'ef', 'es'] as const) {
+      const a = flat.t.f32.subarray(flat.L[name] >> 2, (flat.L[name] >> 2) + syn);
+      const b = t.f32.subarray(L[name] >> 2, (L[name] >> 2) + syn);
+      expect(Array.from(b), name).toEqual(Array.from(a));
+    }
+    expect(Array.from(t.f32.subarray(L.es >> 2, (L.es >> 2) + syn)).some((v) => v !== 0)).toBe(true);
+  });
+
   it('more presynaptic rows than one scratch holds: wasm ≡ reference over the whole memory, scratch included', () => {
     // 2.5 scratches of rows from j0 = 5: two full runs and a partial one, the scratch's tail left
     // from the run before; 700 steps, most of a block (the test memory holds no more).
@@ -1060,10 +1093,12 @@ describe('kernel regions in the layout', () => {
             v: post.v, local: post.localCount, stride: reg.stride, nPre: info.nPre, delaySteps: info.delaySteps,
             pre: region.groups[info.preGroup]!.pre, synapses: info.nPre * reg.stride,
           });
+          // blocked mode: the ring without a mirror, which the blocked pass wraps in
+          if (eligibility === 'blocked') expect(words).toMatchObject({ pEffRing: reg.pEff, pEffRingBytes: reg.pEffRingRows * reg.prePitch * 4 });
           // every array a kernel reads is present (h4 and hom only with the regulariser)
           for (const [name, value] of Object.entries(words)) {
             if (name === 'hom' || name === 'h4') expect(value !== 0, name).toBe(info.regulariser);
-            else if (name.startsWith('block') && name !== 'blockRows') expect(value !== 0, name).toBe(eligibility === 'blocked');
+            else if ((name.startsWith('block') && name !== 'blockRows') || name.startsWith('pEffRing')) expect(value !== 0, name).toBe(eligibility === 'blocked');
             else if (name !== 'local') expect(value, name).toBeGreaterThan(0);
           }
         }

@@ -19,7 +19,8 @@
  *
  * The arrays live once per process (layout.ts); pEff is a ring with one row per step and a mirror,
  * so a rank's batch of consecutive steps is contiguous wherever it starts (rank.ts points its
- * kernel region at the row of its batch's first step).
+ * kernel region at the row of its batch's first step). In blocked mode the ring has no mirror: the
+ * blocked pass wraps at its end.
  */
 import { kernelRegionWords, type Kernels } from '../model/kernels.js';
 import { MIN_DELAY_STEPS, PRE_DECAY } from '../model/constants.js';
@@ -96,7 +97,8 @@ export class PresynapticWork {
         .map((c) => {
           const reg = region.connections[c.index]!;
           return {
-            region: o.layout.presynapticRegions[c.index]!, ringRows: reg.pEffRingRows, mirrorRows: reg.batchRows - 1,
+            // blocked mode: no mirror (the pass wraps at the ring's end: layout.ts)
+            region: o.layout.presynapticRegions[c.index]!, ringRows: reg.pEffRingRows, mirrorRows: o.topology.shape.eligibility === 'blocked' ? 0 : reg.batchRows - 1,
             rowBytes: reg.prePitch * 4, pEff: reg.pEff,
           };
         });

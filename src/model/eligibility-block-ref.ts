@@ -79,7 +79,8 @@ export function blockPrepare(f32: Float32Array, u32: Uint32Array, regionPtr: num
 /**
  * Synapse side, presynaptic rows [j0, j1), after `blockPrepare`: per synapse, in this order,
  *   (if anyError) acc_e = (elSum + x0·cx) + f0·cf;  acc_x = x0·xx;  acc_f = x0·fx + f0·ff;
- *   for t ascending with p = pEff[t][j] ≠ 0: acc_e += p·ẽ; acc_x += p·ux; acc_f += p·uf;
+ *   for t ascending with p = pEff[t][j] ≠ 0 (row t of the ring from pEff, wrapping at its end):
+ *     acc_e += p·ẽ; acc_x += p·ux; acc_f += p·uf;
  *   el = acc_x; elFlt = acc_f; (if anyError) elSum = acc_e, minus w·H with a regulariser.
  * `scratch` (byte offset, BLOCK_SCRATCH_FLOATS): left as the kernel leaves it, each run of
  * BLOCK_SCRATCH_ROWS rows from j0 on transposed into it in turn (the values are the same either way).
@@ -92,10 +93,17 @@ export function blockRows(
   const pitch = u32[b + R.batchPitch]!;
   const prePitch = u32[b + R.prePitch]!;
   const p0 = u32[b + R.pEff]! >>> 2;
+  // Row t of the block: in the pEff ring from p0, wrapping at its end (no ring: contiguous).
+  const ring0 = u32[b + R.pEffRing]! >>> 2;
+  const ringFloats = u32[b + R.pEffRingBytes]! >>> 2;
+  const rowAt = (t: number) => {
+    const at = p0 + t * prePitch;
+    return ringFloats !== 0 && at >= ring0 + ringFloats ? at - ringFloats : at;
+  };
   const q0 = scratch >>> 2;
   for (let s0 = j0; s0 < j1; s0 += BLOCK_SCRATCH_ROWS) {
     for (let j = s0; j < Math.min(j1, s0 + BLOCK_SCRATCH_ROWS); j++) {
-      for (let t = 0; t < steps; t++) f32[q0 + (j - s0) * BLOCK_SCRATCH_PITCH + t] = f32[p0 + t * prePitch + j]!;
+      for (let t = 0; t < steps; t++) f32[q0 + (j - s0) * BLOCK_SCRATCH_PITCH + t] = f32[rowAt(t) + j]!;
     }
   }
   const e0 = u32[b + R.eEff]! >>> 2;
@@ -116,7 +124,7 @@ export function blockRows(
       let accX = f(x0 * f32[c0 + 3 * pitch + k]!);
       let accF = f(f(x0 * f32[c0 + 4 * pitch + k]!) + f(f0 * f32[c0 + 5 * pitch + k]!));
       for (let t = 0; t < steps; t++) {
-        const p = f32[p0 + t * prePitch + j]!;
+        const p = f32[rowAt(t) + j]!;
         if (p === 0) continue;
         const at = t * pitch + k;
         if (anyError !== 0) accE = f(accE + f(p * f32[e0 + at]!));

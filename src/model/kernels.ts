@@ -150,12 +150,19 @@ export const KERNEL_REGION = {
   blockBuf: 24,
   /** Rows of the batch buffers (ELIGIBILITY_BATCH or BLOCK_STEPS). */
   blockRows: 25,
+  /**
+   * Blocked mode: the pEff ring's first row and its bytes. Its rows have no mirror there (the
+   * blocked pass reads them through its scratch and wraps at the ring's end); 0 bytes: no ring
+   * to wrap (the batch is contiguous from `pEff`).
+   */
+  pEffRing: 26,
+  pEffRingBytes: 27,
 } as const;
 
 export type KernelRegion = Record<keyof typeof KERNEL_REGION, number>;
 
 /** Words of one kernel region. */
-export const KERNEL_REGION_WORDS = 26;
+export const KERNEL_REGION_WORDS = 28;
 
 /** The words of a kernel region, in `KERNEL_REGION` order (pointers and sizes as uint32). */
 export function kernelRegionWords(region: KernelRegion): Uint32Array {
