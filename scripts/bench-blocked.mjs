@@ -6,9 +6,10 @@
 // Needs the build (`npm run build`), then
 //   node scripts/bench-blocked.mjs [--rounds 31] [--chunk-rows 16,128] [--baseline OTHER/kernels.wasm]
 // --chunk-rows: also time the pass cut into calls of that many rows (as work-sharing.ts cuts it);
-// --baseline: also time another build of the kernels (an A/B against a previous checkout). Builds
-// before 3 Dec 2026 transposed the whole block into a buffer named by kernel-region words 26 and 27
-// (blockPre, its pitch) and take no scratch argument: the script provides that buffer too.
+// --baseline: also time another build of the kernels (an A/B against a previous checkout), taken to
+// be one from before 3 Dec 2026: those transposed the whole block into a buffer named by
+// kernel-region words 26 and 27 (blockPre, its pitch) and take no scratch argument; the script
+// provides that buffer. (The rows are contiguous here, so this build never wraps at a ring's end.)
 import { readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { loadavg } from 'node:os';
@@ -54,14 +55,14 @@ function instance(file) {
 }
 
 /** A block of `steps` rows for nPre × stride synapses: p 90 % nonzero, errors in half the rows. */
-function blockOf(k, nPre, stride, steps) {
+function blockOf(k, nPre, stride, steps, legacy) {
   const pitch = batchPitch(stride);
   const prePitch = batchPitch(nPre);
   const at = {
     p: k.take(steps * prePitch), s: k.take(steps * pitch), e: k.take(steps * pitch), uf: k.take((steps + 6) * pitch),
     el: k.take(nPre * stride), ef: k.take(nPre * stride), es: k.take(nPre * stride), w: k.take(nPre * stride),
-    scratch: k.take(BLOCK_SCRATCH_FLOATS), region: k.take(K.KERNEL_REGION_WORDS + 2),
-    legacyBlockPre: o.baseline ? k.take(nPre * LEGACY_PITCH) : 0,
+    scratch: k.take(BLOCK_SCRATCH_FLOATS), region: k.take(Math.max(K.KERNEL_REGION_WORDS, 28)),
+    legacyBlockPre: legacy ? k.take(nPre * LEGACY_PITCH) : 0,
   };
   const f32 = () => new Float32Array(k.memory.buffer);
   let x = 12345;
@@ -79,7 +80,9 @@ function blockOf(k, nPre, stride, steps) {
   });
   const words = new Uint32Array(k.memory.buffer);
   words.set(K.kernelRegionWords(fields), at.region >> 2);
-  words.set([at.legacyBlockPre, LEGACY_PITCH], (at.region >> 2) + K.KERNEL_REGION_WORDS);
+  // Builds before 3 Dec 2026 read their transposed block from words 26 and 27 (now the pEff ring's,
+  // 0 here: the block's rows are contiguous).
+  if (legacy) words.set([at.legacyBlockPre, LEGACY_PITCH], (at.region >> 2) + 26);
   /** One block: restores the inputs the pass overwrites (untimed), then times prepare + rows. */
   return (chunkRows) => {
     for (const [name, values] of saved) f32().set(values, at[name] >> 2);
@@ -97,7 +100,7 @@ const cases = [];
 for (const [build, file] of builds) {
   const k = instance(file);
   for (const [nPre, stride] of shapes) {
-    const run = blockOf(k, nPre, stride, BLOCK_STEPS);
+    const run = blockOf(k, nPre, stride, BLOCK_STEPS, build === 'baseline');
     for (const rows of [0, ...chunkRows]) cases.push({ build, nPre, stride, rows, run, ms: [] });
   }
 }
