@@ -24,7 +24,7 @@
  */
 import { kernelRegionWords, type Kernels } from '../model/kernels.js';
 import { MIN_DELAY_STEPS, PRE_DECAY } from '../model/constants.js';
-import { CTRL, kernelRegionOf, type MemoryLayout } from '../network/layout.js';
+import { CTRL, kernelRegionOf, pEffMirrorRows, type MemoryLayout } from '../network/layout.js';
 import type { Topology } from '../network/topology.js';
 import { RankAbortedError } from './exchange.js';
 
@@ -97,8 +97,7 @@ export class PresynapticWork {
         .map((c) => {
           const reg = region.connections[c.index]!;
           return {
-            // blocked mode: no mirror (the pass wraps at the ring's end: layout.ts)
-            region: o.layout.presynapticRegions[c.index]!, ringRows: reg.pEffRingRows, mirrorRows: o.topology.shape.eligibility === 'blocked' ? 0 : reg.batchRows - 1,
+            region: o.layout.presynapticRegions[c.index]!, ringRows: reg.pEffRingRows, mirrorRows: pEffMirrorRows(reg.batchRows),
             rowBytes: reg.prePitch * 4, pEff: reg.pEff,
           };
         });

@@ -58,12 +58,14 @@ export function mirrorSpan(topology: Topology, sender: MemoryLayout, senderRanks
   const floats: number[] = [];
   const { start, end } = mirrorSpanBounds(topology, receiver, senderRanks);
   const shared = sharedWeightConnections(topology);
+  // The receiver's rows of each shared connection: the same for every sender rank.
+  const rowIds = shared.map((c) => mirrorRowIds(topology.connections[c]!.nPre, receiver.ranks, receiver.localRanks));
   for (const r of senderRanks) {
-    for (const c of shared) {
+    for (const [i, c] of shared.entries()) {
       const from = sender.rankRegions[r]!.connections[c]!;
       const to = receiver.rankRegions[r]!.connections[c]!;
       if (!receiver.rankRegions[r]!.mirror || to.mirrorRows === 0) continue;
-      mirrorRowIds(topology.connections[c]!.nPre, receiver.ranks, receiver.localRanks).forEach((j, row) => {
+      rowIds[i]!.forEach((j, row) => {
         src.push((from.w >> 2) + j * from.stride);
         dst.push(((to.w - start) >> 2) + row * to.stride);
         floats.push(to.stride);

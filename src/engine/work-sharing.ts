@@ -70,6 +70,11 @@ export class EligibilityPasses {
   private readonly others: number[];
   /** Index of CTRL.eligibilityChunksDone in `i32`. */
   private readonly chunksDone: number;
+  private readonly blocked: boolean;
+  /** Blocked mode: this rank's scratch, where the thread that hosts it transposes p rows. */
+  private readonly scratch: number;
+  /** Presynaptic rows per chunk of this rank's pass of each connection (chunkRows). */
+  private readonly rowsPerChunk: Int32Array;
 
   constructor(private readonly o: WorkSharingOptions) {
     this.chunksDone = (o.layout.control >> 2) + CTRL.eligibilityChunksDone;
@@ -78,17 +83,20 @@ export class EligibilityPasses {
     // Each rank visits the others starting after itself, so helpers spread over the owners.
     this.others = Array.from({ length: n - 1 }, (_, k) => o.localRanks[(me + 1 + k) % n]!);
     this.helpOthers = o.share && n > 1 ? () => this.helpOne() : null;
+    this.blocked = o.topology.shape.eligibility === 'blocked';
+    const region = o.layout.rankRegions[o.rank]!;
+    this.scratch = region.blockScratch;
+    this.rowsPerChunk = Int32Array.from(o.topology.connections, (info) =>
+      chunkRows(info.nPre, region.connections[info.index]!.stride, o.chunkSynapses, this.blocked, this.helpOthers !== null));
   }
 
   /** Runs connection c's pass over `steps` batched steps; returns when all its chunks are done. */
   run(c: number, steps: number, anyError: number): void {
     const { o } = this;
     const nPre = o.topology.connections[c]!.nPre;
-    const reg = o.layout.rankRegions[o.rank]!.connections[c]!;
-    const blocked = o.topology.shape.eligibility === 'blocked';
-    const rows = chunkRows(nPre, reg.stride, o.chunkSynapses, blocked, this.helpOthers !== null);
+    const rows = this.rowsPerChunk[c]!;
     if (this.helpOthers === null) {
-      if (!blocked) {
+      if (!this.blocked) {
         this.rows(o.rank, c, 0, nPre, steps, anyError);
         return;
       }
@@ -99,7 +107,7 @@ export class EligibilityPasses {
       return;
     }
     const { i32 } = o;
-    const pass = reg.pass >> 2;
+    const pass = o.layout.rankRegions[o.rank]!.connections[c]!.pass >> 2;
     const total = Math.ceil(nPre / rows);
     i32[pass + PASS.steps] = steps;
     i32[pass + PASS.anyError] = anyError;
@@ -161,8 +169,8 @@ export class EligibilityPasses {
    */
   private rows(owner: number, c: number, j0: number, j1: number, steps: number, anyError: number): void {
     const region = this.o.layout.rankRegions[owner]!.connections[c]!.kernelRegion;
-    if (this.o.topology.shape.eligibility === 'blocked') {
-      this.o.kernels.eligibilityBlock(region, steps, j0, j1, anyError, this.o.layout.rankRegions[this.o.rank]!.blockScratch);
+    if (this.blocked) {
+      this.o.kernels.eligibilityBlock(region, steps, j0, j1, anyError, this.scratch);
     } else {
       this.o.kernels.eligibilityBatch(region, steps, j0, j1, anyError);
     }

@@ -139,7 +139,7 @@ export interface ConnectionRegion {
   h4: number;
   /** psp and its delay line, one per process (shared by its ranks). */
   psp: number;
-  /** The process's pEff ring (`pEffRingRows` rows, then `batchRows − 1` mirror rows except in blocked mode, `prePitch` floats each). */
+  /** The process's pEff ring (`pEffRingRows` rows, then `pEffMirrorRows` mirror rows, `prePitch` floats each). */
   pEff: number;
   pspLine: number;
   /** Blocked mode only (§7.7): uf rows and coefficient rows of the blocked pass; else 0. */
@@ -178,6 +178,15 @@ export interface RankRegion {
 /** Rows of a pEff ring: a batch of `batchRows` steps plus the interval computed ahead of it. */
 export function pEffRingRows(batchRows: number): number {
   return batchRows + MIN_DELAY_STEPS;
+}
+
+/**
+ * Rows after a pEff ring that mirror its first ones, so that a batch starting anywhere in the ring
+ * is contiguous: `batchRows − 1`. None in blocked mode (batches of BLOCK_STEPS), whose pass wraps
+ * at the ring's end instead (its scratch transposition, §7.7).
+ */
+export function pEffMirrorRows(batchRows: number): number {
+  return batchRows === BLOCK_STEPS ? 0 : batchRows - 1;
 }
 
 export interface MemoryLayout {
@@ -253,9 +262,7 @@ export function computeLayout(topology: Topology, ranks: number, localRanks?: re
     return {
       psp: on ? alloc.take(c.nPre) : 0,
       pspLine: on ? alloc.take(c.delaySteps * c.nPre) : 0,
-      // A mirror of the first rows − 1 rows makes every batch contiguous; the blocked pass wraps
-      // at the ring's end instead (its scratch transposition), so its ring has none.
-      pEff: on ? alloc.take((pEffRingRows(rows) + (rows === BLOCK_STEPS ? 0 : rows - 1)) * batchPitch(c.nPre)) : 0,
+      pEff: on ? alloc.take((pEffRingRows(rows) + pEffMirrorRows(rows)) * batchPitch(c.nPre)) : 0,
       kernelRegion: on ? alloc.take(KERNEL_REGION_WORDS) : 0,
       pre: on && c.ownPreTrace ? alloc.take(c.nPre) : 0,
     };
@@ -404,7 +411,8 @@ export function kernelRegionOf(topology: Topology, region: RankRegion, c: number
     prePitch: reg.prePitch,
     el: reg.el, elFlt: reg.elFlt, elSum: reg.elSum, w: reg.w, grad2: reg.grad2, synapses: reg.synapses,
     blockBuf: reg.blockBuf, blockRows: reg.batchRows,
-    ...(topology.shape.eligibility === 'blocked'
+    // A ring without mirror rows is one the kernel must wrap in.
+    ...(pEffMirrorRows(reg.batchRows) === 0
       ? { pEffRing: reg.pEff, pEffRingBytes: reg.pEffRingRows * reg.prePitch * 4 }
       : { pEffRing: 0, pEffRingBytes: 0 }),
   };
