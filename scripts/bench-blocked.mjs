@@ -33,9 +33,9 @@ if (!existsSync(wasmPath)) {
 const K = await import(path.join(root, 'dist', 'src', 'model', 'kernels.js'));
 const { BLOCK_SCRATCH_FLOATS } = await import(path.join(root, 'dist', 'src', 'model', 'eligibility-block-ref.js'));
 const { BLOCK_STEPS } = await import(path.join(root, 'dist', 'src', 'model', 'constants.js'));
+/** Floats per row of the batch buffers and of pEff, padded as the engine pads them. */
+const { batchPitch } = await import(path.join(root, 'dist', 'src', 'network', 'layout.js'));
 const constants = K.kernelConstantArgs(K.MODEL_KERNEL_CONSTANTS);
-/** Floats per row of the batch buffers and of pEff, as layout.ts pads them. */
-const batchPitch = (length) => ((length + 15) & ~15) + 16;
 /** Pitch of the transposed block of builds before 3 Dec 2026. */
 const LEGACY_PITCH = batchPitch(1000);
 

@@ -230,7 +230,7 @@ class Allocator {
  * Row pitch of batch buffers: the length rounded up to 16 floats plus 16 more, so consecutive rows
  * never sit a multiple of 4 KiB apart (they would share L1 cache sets).
  */
-function batchPitch(length: number): number {
+export function batchPitch(length: number): number {
   return ((length + 15) & ~15) + 16;
 }
 
