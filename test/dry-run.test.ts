@@ -92,7 +92,7 @@ describe('experiment --dry-run and bench --dry-run', () => {
   it('bench: one checked line per case, nothing run', async () => {
     expect(await cli.run('bench', '--hidden', '64', '--workers', '1,2', '--busy', '1', '--repeat', '2', '--dry-run'), cli.stderr).toBe(0);
     expect(cli.stdout).toContain('superspike bench --dry-run: every check passed; nothing was run');
-    expect(cli.stdout).toContain('2 cases × 2 runs, each 0.4 s warm-up + 2 s measured (4 runs), beside 1 CPU-bound process');
+    expect(cli.stdout).toContain('2 cases × 2 runs (4 runs), each: 2 simulated s measured per run after 2 warm-up blocks as long (the burn-in, then a first learning block), beside 1 CPU-bound process');
     expect(cli.stdout).toMatch(/200-64-200 symmetric, 1 worker: 25,600 synapses/);
     expect(cli.stdout).toMatch(/200-64-200 symmetric, 2 workers: 25,600 synapses/);
     expect(await cli.run('bench', '--layouts', '1x2', '--dry-run')).toBe(1);

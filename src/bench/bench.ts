@@ -1,12 +1,15 @@
 /**
  * `superspike bench`: measured speed of the engine on fixed synthetic tasks. Each case runs the
- * real protocol — a warm-up (the burn-in) and one measured block — and times the block from its
- * stats line to the next, so start-up, initialisation and the final replay are not counted.
+ * real protocol — two blocks of warm-up (the burn-in, then a first learning block) and one measured
+ * block — and times the measured block from its stats line to the next, so start-up,
+ * initialisation, the JIT's first compilation of the learning step and the final replay are not
+ * counted.
  */
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { validateConfig } from '../config/load.js';
 import { toTable, type ResolvedTask } from '../config/task.js';
 import { planRun, runExperiment } from '../engine/coordinator.js';
+import type { RanksLoopSoFar } from '../engine/options.js';
 import { gatherJson, type ProcessRuntime } from '../engine/process-group.js';
 import { poissonEvents } from '../tasks/poisson.js';
 import { STEPS_PER_SECOND, secondsToSteps, type EligibilityMode } from '../model/constants.js';
@@ -32,7 +35,11 @@ export interface BenchResult extends BenchCase {
   /** Threads that stepped the ranks (per process), and why that many (engine/threads.ts). */
   threads: number;
   threadChoice: string;
-  /** Share of the rank threads' step loop spent waiting at barriers (all threads of the root process). */
+  /**
+   * Share of the rank threads' step loop spent waiting at barriers during the measured block (the
+   * largest over the repeats and, under MPI, over the processes): the warm-up's waits (the JIT
+   * compiling the step while both cores are needed) are not counted, as its wall time is not.
+   */
   waitShare: number;
   /** CPU-bound processes bench ran beside the case (`--busy`). */
   busy: number;
@@ -129,14 +136,26 @@ export function benchTask(nInput = 200, nOutput = 200): ResolvedTask {
   };
 }
 
-/** A case's task and config: blockSeconds is the warm-up (burn-in) and the measured block alike, rounded to 0.8 ms. */
+/**
+ * Stats lines before the measured block: the burn-in's (no learning) and the first learning
+ * block's. The first learning block is warm-up too: V8 compiles the learning step's code paths
+ * while it runs, on background threads — on the idle core with one worker, on a core the ranks
+ * need with two. Measured in the first learning block (200-1024-200, blocked, 2 workers, 3 Dec
+ * 2026): bursts of 1 ms waits every interval over its first 2000 steps, 16 % of the block's loop.
+ */
+export const WARMUP_STATS_LINES = 2;
+
+/** Simulated seconds of every block of a case (the burn-in's, the warm-up's, the measured one), rounded to 0.8 ms. */
+export function benchBlockSeconds(options: Pick<BenchOptions, 'seconds' | 'warmupSeconds'>): number {
+  return Math.round(Math.max(options.seconds ?? 2, options.warmupSeconds ?? 0.4) / 0.0008) * 0.0008;
+}
+
+/** A case's task and config: the burn-in, a warm-up learning block and the measured block, each `block` long. */
 function benchRun(c: BenchCase, options: BenchOptions): { task: ResolvedTask; config: ReturnType<typeof validateConfig>; block: number } {
-  const seconds = options.seconds ?? 2;
-  const warmup = options.warmupSeconds ?? 0.4;
   const task = benchTask(c.nInput ?? 200, c.nOutput ?? 200);
-  const block = Math.round(Math.max(seconds, warmup) / 0.0008) * 0.0008;
+  const block = benchBlockSeconds(options);
   const config = validateConfig({
-    hidden: c.hidden, feedback: c.feedback, blocks: 1, blockSeconds: block, eta: 1e-3, w0: 0.05, seed: 1, name: 'bench',
+    hidden: c.hidden, feedback: c.feedback, blocks: WARMUP_STATS_LINES, blockSeconds: block, eta: 1e-3, w0: 0.05, seed: 1, name: 'bench',
     ...(options.eligibility === undefined ? {} : { eligibility: options.eligibility }),
   }, 'bench');
   return { task, config, block };
@@ -184,6 +203,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult[
       const statsTimes: number[] = [];
       const statsCpu: number[] = [];
       const statsTicks: Array<CpuTicks | null> = [];
+      const statsLoop: RanksLoopSoFar[] = [];
       const result = await runExperiment(config, task, {
         processes: options.processes ?? null,
         workers: c.workers,
@@ -195,19 +215,21 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult[
         // Memory while the network runs: sampled up to the end of the measured block, before the
         // final network state is gathered and encoded (ru_maxrss below includes that).
         onProgress: () => {
-          if (statsTimes.length < 2) runPeak = Math.max(runPeak, process.memoryUsage().rss);
+          if (statsTimes.length <= WARMUP_STATS_LINES) runPeak = Math.max(runPeak, process.memoryUsage().rss);
         },
-        onStats: () => {
-          if (statsTimes.length < 2) runPeak = Math.max(runPeak, process.memoryUsage().rss);
+        onStats: (_line, ranks) => {
+          if (statsTimes.length <= WARMUP_STATS_LINES) runPeak = Math.max(runPeak, process.memoryUsage().rss);
           statsTimes.push(performance.now());
+          statsLoop.push(ranks);
           const used = process.cpuUsage();
           statsCpu.push((used.user + used.system) / 1e6);
           statsTicks.push(readCpuTicks());
         },
       });
-      walls.push((statsTimes[1]! - statsTimes[0]!) / 1000 / block);
-      cpus.push((statsCpu[1]! - statsCpu[0]!) / block);
-      const stolen = stealShare(statsTicks[0] ?? null, statsTicks[1] ?? null);
+      const [from, to] = [WARMUP_STATS_LINES - 1, WARMUP_STATS_LINES];
+      walls.push((statsTimes[to]! - statsTimes[from]!) / 1000 / block);
+      cpus.push((statsCpu[to]! - statsCpu[from]!) / block);
+      const stolen = stealShare(statsTicks[from] ?? null, statsTicks[to] ?? null);
       if (stolen !== null) steal = Math.max(steal ?? 0, stolen);
       peak = Math.max(peak, runPeak);
       growth = Math.max(growth, runPeak - baseline);
@@ -215,12 +237,11 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult[
       mpiSeconds = Math.max(mpiSeconds, (result.info.layout?.mpiSeconds ?? 0) / result.simulatedSeconds);
       threads = Math.max(threads, result.info.layout?.threadsPerProcess ?? c.workers);
       threadChoice = result.info.layout?.threadChoice ?? '';
-      const loop = result.timings.reduce((sum, t) => sum + t.computeSeconds, 0);
-      waitShare = Math.max(waitShare, loop > 0 ? result.timings.reduce((sum, t) => sum + t.barrierWaitSeconds, 0) / loop : 0);
+      waitShare = Math.max(waitShare, blockWaitShare(statsLoop[from]!, statsLoop[to]!));
     }
     // Lifetime peak of this process (ru_maxrss): exact when the case ran in a fresh process, as
     // `bench --layouts` arranges. Under MPI every process reports its own; the root gathers them.
-    const mine = { peak, lifetime: Math.max(peak, process.resourceUsage().maxRSS * 1024), growth };
+    const mine = { peak, lifetime: Math.max(peak, process.resourceUsage().maxRSS * 1024), growth, waitShare };
     const perProcess = options.processes ? gatherJson(options.processes, mine) ?? [mine] : [mine];
     walls.sort((a, b) => a - b);
     cpus.sort((a, b) => a - b);
@@ -231,7 +252,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult[
       network: sizes.join('-'),
       threads,
       threadChoice,
-      waitShare,
+      waitShare: Math.max(...perProcess.map((p) => p.waitShare)),
       busy: options.busy ?? 0,
       loadAverage: loadavg().map((x) => Math.round(x * 100) / 100),
       aurynSecondsPerSimSecond: c.feedback === 'symmetric' ? AURYN_SECONDS_PER_SIM_SECOND[sizes.join('-')] ?? null : null,
@@ -258,6 +279,12 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult[
     options.onResult?.(r);
   }
   return results;
+}
+
+/** Barrier waits over step-loop time between two stats lines (0 when the ranks did not run). */
+export function blockWaitShare(from: RanksLoopSoFar, to: RanksLoopSoFar): number {
+  const loop = to.loopSeconds - from.loopSeconds;
+  return loop > 0 ? Math.max(0, to.waitSeconds - from.waitSeconds) / loop : 0;
 }
 
 export function benchHeader(): string {

@@ -334,7 +334,10 @@ class Coordinator {
     this.statsLines++;
     const timings = this.allTimingsSoFar();
     if (this.isRoot) this.outputs.writeProgressInfo(this.runInfoNow(false, null, timings!, [], true), this.statsLines);
-    this.options.onStats?.(line);
+    if (this.options.onStats) {
+      const { loopMs, waitMs } = this.control.loopTime();
+      this.options.onStats(line, { loopSeconds: loopMs / 1000, waitSeconds: waitMs / 1000 });
+    }
   }
 
   private saveState(checkpoint: boolean): string {

@@ -140,7 +140,8 @@ export class ControlBlock {
 
   /** Step-loop and barrier-wait milliseconds of all threads so far. */
   loopTime(): { loopMs: number; waitMs: number } {
-    return { loopMs: Atomics.load(this.ints, CTRL.loopMs), waitMs: Atomics.load(this.ints, CTRL.waitMs) };
+    // Read unsigned: the ms counters wrap at 2³² ms (≈ 50 days of rank time), not at 2³¹.
+    return { loopMs: Atomics.load(this.ints, CTRL.loopMs) >>> 0, waitMs: Atomics.load(this.ints, CTRL.waitMs) >>> 0 };
   }
 
   /** Reports this rank parked and sleeps until the coordinator posts the next command. */

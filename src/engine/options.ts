@@ -51,6 +51,16 @@ export interface ProgressEvent {
   mse: number;
 }
 
+/**
+ * This process's rank threads' step-loop and barrier-wait time since the run began, summed over
+ * its ranks, at a stats line (the ranks parked there, so every rank's share is in). Differences
+ * between two stats lines give one block's wait share (bench).
+ */
+export interface RanksLoopSoFar {
+  loopSeconds: number;
+  waitSeconds: number;
+}
+
 export interface RunOptions {
   /** Ranks in this process (data partitions; the result does not depend on their number). */
   workers?: number;
@@ -108,7 +118,7 @@ export interface RunOptions {
   /** Synapses per chunk of a shared eligibility pass (a blocked pass: BLOCK_CHUNK_FACTOR times as many, work-sharing.ts). */
   chunkSynapses?: number;
   onProgress?: ((event: ProgressEvent) => void) | null;
-  onStats?: ((line: StatsLine) => void) | null;
+  onStats?: ((line: StatsLine, ranks: RanksLoopSoFar) => void) | null;
   /**
    * Said once when the rank threads measured more than half of their loop waiting at barriers
    * (cores shared with other work), with the layout that would be faster.
@@ -157,7 +167,7 @@ export const DEFAULT_RUN_OPTIONS = Object.freeze({
   shareWork: true,
   chunkSynapses: 16384,
   onProgress: null as ((event: ProgressEvent) => void) | null,
-  onStats: null as ((line: StatsLine) => void) | null,
+  onStats: null as ((line: StatsLine, ranks: RanksLoopSoFar) => void) | null,
   onNotice: null as ((message: string) => void) | null,
   stopSignal: null as AbortSignal | null,
   testHooks: null as TestHooks | null,

@@ -1,6 +1,6 @@
 /** `superspike bench` — print the engine's measured speed (see src/bench/bench.ts). */
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { BENCH_OUT, DEFAULT_CASES, benchHeader, formatBenchTable, planBench, runBench, type BenchCase, type BenchResult } from '../../bench/bench.js';
+import { BENCH_OUT, DEFAULT_CASES, WARMUP_STATS_LINES, benchBlockSeconds, benchHeader, formatBenchTable, planBench, runBench, type BenchCase, type BenchResult } from '../../bench/bench.js';
 import { existsSync } from 'node:fs';
 import { MPI_ADDON_PATH } from '../../mpi/binding.js';
 import { formatLayout, runInNewProcess, runUnderMpirun, type Layout } from '../../engine/mpi-launch.js';
@@ -26,12 +26,18 @@ interface BenchCliOptions {
   dryRun?: boolean;
 }
 
+/** What every run of a case simulates: two warm-up blocks, then the measured one (bench.ts). */
+function warmupLine(opts: { seconds: number; warmup: number }): string {
+  const block = benchBlockSeconds({ seconds: opts.seconds, warmupSeconds: opts.warmup });
+  return `${block} simulated s measured per run after ${WARMUP_STATS_LINES} warm-up blocks as long (the burn-in, then a first learning block)`;
+}
+
 export function register(program: Command): void {
   program
     .command('bench')
     .description('measure wall time per simulated second, synapse updates/s, scaling and memory')
-    .option('--seconds <s>', 'measured simulated seconds per case', parsePositive, 2)
-    .option('--warmup <s>', 'warm-up simulated seconds per case (the burn-in)', parsePositive, 0.4)
+    .option('--seconds <s>', 'measured simulated seconds per case (one block)', parsePositive, 2)
+    .option('--warmup <s>', 'the least simulated seconds of each of the two warm-up blocks (the burn-in, then a first learning block; each as long as the measured block)', parsePositive, 0.4)
     .option('--repeat <k>', 'runs per case; the table shows the median and the spread', parsePositiveInt, 3)
     .option('--json', 'print the results as JSON instead of a table')
     .addOption(new Option('--kernels <kind>', 'kernel implementation').choices(['wasm', 'reference']).default('wasm'))
@@ -88,7 +94,7 @@ Examples:
         return;
       }
       if (!opts.json) {
-        process.stdout.write(`${benchHeader()}\n${opts.seconds} simulated s per run after ${opts.warmup} s warm-up, ${opts.repeat} runs per case` +
+        process.stdout.write(`${benchHeader()}\n${warmupLine(opts)}, ${opts.repeat} runs per case` +
           `${opts.busy > 0 ? `, beside ${opts.busy} CPU-bound process${opts.busy > 1 ? 'es' : ''}` : ''}\n\n`);
       }
       const busy = startBusy(opts.busy);
@@ -119,7 +125,7 @@ function dryRun(opts: BenchCliOptions, hidden: number[] | undefined, cases: Benc
   const runs = planned.length * opts.repeat;
   return [
     'superspike bench --dry-run: every check passed; nothing was run',
-    `  ${planned.length} case${planned.length === 1 ? '' : 's'} × ${opts.repeat} run${opts.repeat === 1 ? '' : 's'}, each ${opts.warmup} s warm-up + ${opts.seconds} s measured (${runs} runs)` +
+    `  ${planned.length} case${planned.length === 1 ? '' : 's'} × ${opts.repeat} run${opts.repeat === 1 ? '' : 's'} (${runs} runs), each: ${warmupLine(opts)}` +
       `${opts.layouts ? ', each layout in a fresh process (processes > 1 under mpirun)' : ''}${opts.busy > 0 ? `, beside ${opts.busy} CPU-bound process${opts.busy > 1 ? 'es' : ''}` : ''}`,
     ...lines.map((l) => `  ${l}`),
     `  runs in ${BENCH_OUT} (replaced case after case); results on stdout${opts.json ? ' as JSON' : ' as a table'}`,
