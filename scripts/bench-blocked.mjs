@@ -25,6 +25,13 @@ const { values: o } = parseArgs({
     shapes: { type: 'string', default: '200x1024,1024x200,200x512,1024x104,8192x256' },
   },
 });
+/** Rounds timed but not counted (warm-up of the JIT and the caches). */
+const DISCARDED_ROUNDS = 2;
+const rounds = Number(o.rounds);
+if (!Number.isInteger(rounds) || rounds <= DISCARDED_ROUNDS) {
+  console.error(`bench-blocked: --rounds ${o.rounds}: needs a whole number above ${DISCARDED_ROUNDS} (the first ${DISCARDED_ROUNDS} are discarded)`);
+  process.exit(1);
+}
 const wasmPath = path.join(root, 'build', 'kernels.wasm');
 if (!existsSync(wasmPath)) {
   console.error(`bench-blocked: ${wasmPath} is missing; run \`npm run build\` first`);
@@ -36,6 +43,8 @@ const { BLOCK_STEPS } = await import(path.join(root, 'dist', 'src', 'model', 'co
 /** Floats per row of the batch buffers and of pEff, padded as the engine pads them. */
 const { batchPitch } = await import(path.join(root, 'dist', 'src', 'network', 'layout.js'));
 const constants = K.kernelConstantArgs(K.MODEL_KERNEL_CONSTANTS);
+/** Kernel-region word of the transposed block of builds before 3 Dec 2026 (then its pitch); now the pEff ring's. */
+const LEGACY_BLOCK_PRE_WORD = 26;
 /** Pitch of the transposed block of builds before 3 Dec 2026. */
 const LEGACY_PITCH = batchPitch(1000);
 
@@ -61,7 +70,7 @@ function blockOf(k, nPre, stride, steps, legacy) {
   const at = {
     p: k.take(steps * prePitch), s: k.take(steps * pitch), e: k.take(steps * pitch), uf: k.take((steps + 6) * pitch),
     el: k.take(nPre * stride), ef: k.take(nPre * stride), es: k.take(nPre * stride), w: k.take(nPre * stride),
-    scratch: k.take(BLOCK_SCRATCH_FLOATS), region: k.take(Math.max(K.KERNEL_REGION_WORDS, 28)),
+    scratch: k.take(BLOCK_SCRATCH_FLOATS), region: k.take(Math.max(K.KERNEL_REGION_WORDS, LEGACY_BLOCK_PRE_WORD + 2)),
     legacyBlockPre: legacy ? k.take(nPre * LEGACY_PITCH) : 0,
   };
   const f32 = () => new Float32Array(k.memory.buffer);
@@ -80,9 +89,9 @@ function blockOf(k, nPre, stride, steps, legacy) {
   });
   const words = new Uint32Array(k.memory.buffer);
   words.set(K.kernelRegionWords(fields), at.region >> 2);
-  // Builds before 3 Dec 2026 read their transposed block from words 26 and 27 (now the pEff ring's,
+  // Builds before 3 Dec 2026 read their transposed block from these two words (now the pEff ring's,
   // 0 here: the block's rows are contiguous).
-  if (legacy) words.set([at.legacyBlockPre, LEGACY_PITCH], (at.region >> 2) + 26);
+  if (legacy) words.set([at.legacyBlockPre, LEGACY_PITCH], (at.region >> 2) + LEGACY_BLOCK_PRE_WORD);
   /** One block: restores the inputs the pass overwrites (untimed), then times prepare + rows. */
   return (chunkRows) => {
     for (const [name, values] of saved) f32().set(values, at[name] >> 2);
@@ -104,13 +113,12 @@ for (const [build, file] of builds) {
     for (const rows of [0, ...chunkRows]) cases.push({ build, nPre, stride, rows, run, ms: [] });
   }
 }
-const rounds = Number(o.rounds);
-console.log(`bench-blocked: ${rounds} rounds (the first two discarded), load average ${loadavg().map((v) => v.toFixed(2)).join(' ')}`);
+console.log(`bench-blocked: ${rounds} rounds (the first ${DISCARDED_ROUNDS} discarded), load average ${loadavg().map((v) => v.toFixed(2)).join(' ')}`);
 for (let r = 0; r < rounds; r++) {
   const order = r % 2 === 0 ? cases : [...cases].reverse();
   for (const c of order) {
     const ms = c.run(c.rows === 0 ? c.nPre : c.rows);
-    if (r >= 2) c.ms.push(ms);
+    if (r >= DISCARDED_ROUNDS) c.ms.push(ms);
   }
 }
 const median = (a) => [...a].sort((x, y) => x - y)[a.length >> 1];
