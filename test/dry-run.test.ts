@@ -95,6 +95,9 @@ describe('experiment --dry-run and bench --dry-run', () => {
     expect(cli.stdout).toContain('2 cases × 2 runs (4 runs), each: 2 simulated s measured per run after 2 warm-up blocks as long (the burn-in, then a first learning block), beside 1 CPU-bound process');
     expect(cli.stdout).toMatch(/200-64-200 symmetric, 1 worker: 25,600 synapses/);
     expect(cli.stdout).toMatch(/200-64-200 symmetric, 2 workers: 25,600 synapses/);
+    cli.stdout = '';
+    expect(await cli.run('bench', '--hidden', '64', '--workers', '1,2', '--copies', '--repeat', '2', '--dry-run'), cli.stderr).toBe(0);
+    expect(cli.stdout).toContain('then --copies: each case of W > 1 workers again as W one-worker processes at once (2 runs each)');
     expect(await cli.run('bench', '--layouts', '1x2', '--dry-run')).toBe(1);
     expect(cli.stderr).toMatch(/--layouts needs one network/);
   });

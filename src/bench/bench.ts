@@ -81,6 +81,40 @@ export interface BenchResult extends BenchCase {
   /** Bytes each process sent per interval exchange, and seconds in MPI per simulated second (MPI only). */
   bytesPerInterval: number;
   mpiSecondsPerSimSecond: number;
+  /** `bench --copies`: the machine's own ceiling for this many workers; null where not measured. */
+  copies: CopiesResult | null;
+}
+
+/**
+ * `bench --copies`: the case's network run as `count` independent one-worker processes at once
+ * (nothing shared between them), against one worker alone. What `count` jobs that never wait for
+ * each other gain on this machine is the most `count` workers of one job can gain here: two cores
+ * that slow each other down (shared caches, memory bandwidth, a host's sibling threads, clocks that
+ * drop when both run) cap every parallel run, and this measures that cap beside the case.
+ */
+export interface CopiesResult {
+  /** Processes run at once: the case's worker count. */
+  count: number;
+  /** Each copy's wall s per simulated s (the median of its own repeats). */
+  wallSecondsPerSimSecond: number[];
+  /**
+   * Throughput of the copies over one worker alone: (one worker's wall s per simulated s) × Σ
+   * 1 / (each copy's); null without a one-worker case of the network in the same bench run.
+   */
+  ceilingSpeedup: number | null;
+  /** The case's speedup over one worker ÷ the ceiling (1: the workers lose nothing to each other). */
+  shareOfCeiling: number | null;
+}
+
+/** The ceiling from the copies' wall times and one worker's alone (see CopiesResult). */
+export function ceilingOf(copyWalls: readonly number[], oneWall: number | null, speedupOver1: number | null): CopiesResult {
+  const ceiling = oneWall === null || copyWalls.length === 0 ? null : copyWalls.reduce((sum, t) => sum + oneWall / t, 0);
+  return {
+    count: copyWalls.length,
+    wallSecondsPerSimSecond: [...copyWalls],
+    ceilingSpeedup: ceiling,
+    shareOfCeiling: ceiling === null || speedupOver1 === null ? null : speedupOver1 / ceiling,
+  };
 }
 
 export interface BenchOptions {
@@ -274,6 +308,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult[
       growthMiBPerProcess: perProcess.map((p) => p.growth / 2 ** 20),
       bytesPerInterval,
       mpiSecondsPerSimSecond: mpiSeconds,
+      copies: null,
     };
     results.push(r);
     options.onResult?.(r);
@@ -294,6 +329,7 @@ export function benchHeader(): string {
 
 export function formatBenchTable(results: BenchResult[]): string {
   const layouts = results.some((r) => (r.processes ?? 1) > 1);
+  const copies = results.some((r) => r.copies !== null);
   const rows = layouts
     ? [
       ['network', 'feedback', 'layout P×T', 'threads / process', 'transport', 'wall s / sim s (median)', 'min–max', 'wait share', 'host steal', 'speedup vs 1×1', 'peak RSS MiB per process: running (with final save)', 'RSS growth MiB per process', 'bytes / interval / process', 'MPI s / sim s'],
@@ -306,17 +342,28 @@ export function formatBenchTable(results: BenchResult[]): string {
       ]),
     ]
     : [
-      ['network', 'feedback', 'workers', 'threads', 'wall s / sim s (median)', 'min–max', 'wait share', 'host steal', 'Auryn s / sim s', 'synapse updates/s', 'speedup vs 1', 'peak RSS MiB', 'RSS growth B/synapse'],
+      ['network', 'feedback', 'workers', 'threads', 'wall s / sim s (median)', 'min–max', 'wait share', 'host steal', 'Auryn s / sim s', 'synapse updates/s', 'speedup vs 1',
+        ...(copies ? ['ceiling: copies at once', 'of ceiling'] : []), 'peak RSS MiB', 'RSS growth B/synapse'],
       ...results.map((r) => [
         r.network, r.feedback, String(r.workers), String(r.threads), r.wallSecondsPerSimSecond.toFixed(3), `${r.wallMin.toFixed(3)}–${r.wallMax.toFixed(3)}`,
         percent(r.waitShare), stealCell(r), r.aurynSecondsPerSimSecond === null ? '-' : String(r.aurynSecondsPerSimSecond),
         r.synapseUpdatesPerSecond.toExponential(2), r.speedupOver1 === null ? '-' : `${r.speedupOver1.toFixed(2)}×`,
-        r.peakRssMiB.toFixed(0), r.bytesPerSynapse.toFixed(1),
+        ...(copies ? ceilingCells(r) : []), r.peakRssMiB.toFixed(0), r.bytesPerSynapse.toFixed(1),
       ]),
     ];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
   const line = (row: string[]) => `| ${row.map((cell, i) => cell.padEnd(widths[i]!)).join(' | ')} |`;
   return [line(rows[0]!), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.slice(1).map(line)].join('\n');
+}
+
+/** `bench --copies`: "2 → 1.86×" (copies run at once → their ceiling) and the case's share of it. */
+function ceilingCells(r: BenchResult): [string, string] {
+  const c = r.copies;
+  if (c === null) return ['-', '-'];
+  return [
+    `${c.count} → ${c.ceilingSpeedup === null ? '-' : `${c.ceilingSpeedup.toFixed(2)}×`}`,
+    c.shareOfCeiling === null ? '-' : percent(c.shareOfCeiling),
+  ];
 }
 
 function percent(share: number): string {

@@ -37,15 +37,18 @@ export function runUnderMpirun(layout: Layout, args: string[], timeoutSeconds = 
   return runJob('mpirun', full, env, timeoutSeconds);
 }
 
-/** The same command in one new process without MPI (a one-process layout, measured alone). */
-export function runInNewProcess(_layout: Layout, args: string[], timeoutSeconds = 3600): Promise<JobResult> {
-  return runJob(process.execPath, ['--expose-gc', CLI_PATH, ...args], process.env, timeoutSeconds);
+/**
+ * The same command in one new process without MPI (a one-process layout, measured alone); `cwd`:
+ * its working folder (default this process's), e.g. so that copies run at once write apart.
+ */
+export function runInNewProcess(_layout: Layout, args: string[], timeoutSeconds = 3600, cwd?: string): Promise<JobResult> {
+  return runJob(process.execPath, ['--expose-gc', CLI_PATH, ...args], process.env, timeoutSeconds, cwd);
 }
 
-function runJob(command: string, args: string[], env: NodeJS.ProcessEnv, timeoutSeconds: number): Promise<JobResult> {
+function runJob(command: string, args: string[], env: NodeJS.ProcessEnv, timeoutSeconds: number, cwd?: string): Promise<JobResult> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'], ...(cwd === undefined ? {} : { cwd }) });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });

@@ -1,9 +1,13 @@
 /** `superspike bench` — print the engine's measured speed (see src/bench/bench.ts). */
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { BENCH_OUT, DEFAULT_CASES, WARMUP_STATS_LINES, benchBlockSeconds, benchHeader, formatBenchTable, planBench, runBench, type BenchCase, type BenchResult } from '../../bench/bench.js';
-import { existsSync } from 'node:fs';
+import {
+  BENCH_OUT, DEFAULT_CASES, WARMUP_STATS_LINES, benchBlockSeconds, benchHeader, ceilingOf, formatBenchTable, planBench, runBench, type BenchCase, type BenchResult,
+} from '../../bench/bench.js';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { MPI_ADDON_PATH } from '../../mpi/binding.js';
-import { formatLayout, runInNewProcess, runUnderMpirun, type Layout } from '../../engine/mpi-launch.js';
+import { formatLayout, runInNewProcess, runUnderMpirun, type JobResult, type Layout } from '../../engine/mpi-launch.js';
 import { joinMpiJob } from '../../engine/mpi-session.js';
 import { UserError } from '../../errors.js';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -22,6 +26,7 @@ interface BenchCliOptions {
   network?: number[];
   threads: number | 'auto';
   busy: number;
+  copies?: boolean;
   eligibility?: 'recursive' | 'blocked';
   dryRun?: boolean;
 }
@@ -49,6 +54,7 @@ export function register(program: Command): void {
     .option('--layouts <list>', 'processes x ranks to compare, e.g. 1x2,2x1,2x1/tcp (processes > 1 run under mpirun)', parseLayoutList)
     .option('--threads <n|auto>', 'threads per process that step the ranks (auto: the free cores, at most one per rank)', parseThreads, 'auto' as const)
     .option('--busy <n>', 'run n CPU-bound processes beside every case (a shared machine, side by side)', parseCount, 0)
+    .option('--copies', 'also run every case of W > 1 workers as W independent one-worker processes at once: what W jobs that never wait for each other gain here, the ceiling for W workers on this machine')
     .option('--dry-run', 'check every case (network, limits, threads, mpirun for --layouts) and print them with the time they simulate, running nothing')
     .addHelpText(
       'after',
@@ -65,6 +71,7 @@ Examples:
   superspike bench --network 1000-8192-1000 --layouts 1x1,2x1 --repeat 1   # memory per process
   superspike bench --hidden 1024 --workers 1,2 --busy 1                   # beside one CPU-bound process
   superspike bench --hidden 1024 --workers 2 --threads 2 --busy 1         # force a thread per rank anyway
+  superspike bench --hidden 1024 --workers 1,2 --copies                   # 2 workers against 2 independent copies (the ceiling)
   superspike bench --hidden 1024 --layouts 1x2,2x2 --busy 1 --dry-run     # the cases, checked; nothing run`,
     )
     .action(async (opts: BenchCliOptions) => {
@@ -81,6 +88,9 @@ Examples:
         if (!opts.json) process.stderr.write(`  ${r.network} ${r.feedback} ${r.processes ?? 1}×${r.workers}${r.tcp ? ' tcp' : ''}: ${r.wallSecondsPerSimSecond.toFixed(3)} s/s\n`);
       };
 
+      if (opts.copies && opts.layouts) {
+        throw new UserError('bench --copies measures the ceiling of the worker counts of one process; it does not combine with --layouts (compare a 1x2 layout with --workers 1,2 --copies)');
+      }
       if (opts.dryRun) {
         process.stdout.write(dryRun(opts, hidden, cases, settings));
         return;
@@ -101,6 +111,7 @@ Examples:
       let results: BenchResult[];
       try {
         results = await runCases(opts, hidden, cases, settings, progress);
+        if (opts.copies) await addCopies(results, opts);
       } finally {
         for (const child of busy) child.kill();
       }
@@ -128,6 +139,7 @@ function dryRun(opts: BenchCliOptions, hidden: number[] | undefined, cases: Benc
     `  ${planned.length} case${planned.length === 1 ? '' : 's'} × ${opts.repeat} run${opts.repeat === 1 ? '' : 's'} (${runs} runs), each: ${warmupLine(opts)}` +
       `${opts.layouts ? ', each layout in a fresh process (processes > 1 under mpirun)' : ''}${opts.busy > 0 ? `, beside ${opts.busy} CPU-bound process${opts.busy > 1 ? 'es' : ''}` : ''}`,
     ...lines.map((l) => `  ${l}`),
+    ...(opts.copies ? [`  then --copies: each case of W > 1 workers again as W one-worker processes at once (${opts.repeat} runs each), each in a temporary folder of its own`] : []),
     `  runs in ${BENCH_OUT} (replaced case after case); results on stdout${opts.json ? ' as JSON' : ' as a table'}`,
   ].join('\n') + '\n';
 }
@@ -177,16 +189,50 @@ async function runCases(
 /** One bench case in a new process (P = 1) or as an MPI job: the same command, its (root's) JSON read back. */
 async function benchInNewProcesses(layout: Layout, opts: BenchCliOptions, hidden: number[]): Promise<BenchResult[]> {
   const run = layout.processes === 1 ? runInNewProcess : runUnderMpirun;
-  const job = await run(layout, [
-    'bench', '--json', '--workers', String(layout.threads), '--seconds', String(opts.seconds), '--warmup', String(opts.warmup),
-    '--repeat', String(opts.repeat), '--kernels', opts.kernels, '--feedback', opts.feedback, '--threads', String(opts.threads),
+  const network = opts.network ? ['--network', opts.network.join('-')] : ['--hidden', hidden.join(',')];
+  const job = await run(layout, caseArgs(opts, layout.threads, opts.feedback, network));
+  return jobResults(job, `bench ${formatLayout(layout)}`);
+}
+
+/**
+ * `--copies`: every case of W > 1 workers again as W one-worker processes started at once, each in
+ * a temporary folder of its own (each writes its run folder), their results set on the case.
+ */
+async function addCopies(results: BenchResult[], opts: BenchCliOptions): Promise<void> {
+  for (const r of results) {
+    if (r.workers < 2) continue;
+    const one = results.find((x) => x.workers === 1 && x.network === r.network && x.feedback === r.feedback);
+    const args = caseArgs(opts, 1, r.feedback, ['--network', r.network]);
+    const dirs = Array.from({ length: r.workers }, () => mkdtempSync(path.join(tmpdir(), 'superspike-bench-copy-')));
+    try {
+      const jobs = await Promise.all(dirs.map((dir) => runInNewProcess({ processes: 1, threads: 1, tcp: false }, args, 3600, dir)));
+      const walls = jobs.map((job, k) => jobResults(job, `bench --copies: copy ${k + 1} of ${r.workers} of ${r.network}`)[0]!.wallSecondsPerSimSecond);
+      r.copies = ceilingOf(walls, one?.wallSecondsPerSimSecond ?? null, r.speedupOver1);
+    } finally {
+      for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+    }
+    if (!opts.json) {
+      process.stderr.write(`  ${r.network} ${r.feedback}, ${r.workers} one-worker copies at once: ${r.copies.wallSecondsPerSimSecond.map((w) => w.toFixed(3)).join(' / ')} s/s\n`);
+    }
+  }
+}
+
+/** The bench command a new process runs for one case of `workers` ranks (`network`: its --hidden or --network). */
+function caseArgs(opts: BenchCliOptions, workers: number, feedback: string, network: string[]): string[] {
+  return [
+    'bench', '--json', '--workers', String(workers), '--seconds', String(opts.seconds), '--warmup', String(opts.warmup),
+    '--repeat', String(opts.repeat), '--kernels', opts.kernels, '--feedback', feedback, '--threads', String(opts.threads),
     ...(opts.eligibility === undefined ? [] : ['--eligibility', opts.eligibility]),
-    ...(opts.network ? ['--network', opts.network.join('-')] : ['--hidden', hidden.join(',')]),
-  ]);
+    ...network,
+  ];
+}
+
+/** The results a bench process printed as JSON; a failed one is one line naming `what`. */
+function jobResults(job: JobResult, what: string): BenchResult[] {
   const start = job.stdout.indexOf('[');
   const json = start < 0 ? undefined : job.stdout.slice(start);
   if (job.code !== 0 || json === undefined) {
-    throw new UserError(`bench ${formatLayout(layout)} failed (exit ${job.code}): ${job.stderr.trim().split('\n').pop() ?? ''}`);
+    throw new UserError(`${what} failed (exit ${job.code}): ${job.stderr.trim().split('\n').pop() ?? ''}`);
   }
   return JSON.parse(json) as BenchResult[];
 }
