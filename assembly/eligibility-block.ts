@@ -10,10 +10,11 @@
 // same order as one long sum). Steps with p = 0 are skipped.
 //
 // p comes from the process's pEff ring, one row per step. Each presynaptic neuron's p over a
-// chunk is read contiguously from a transposed copy of SUB_ROWS rows × CHUNK_STEPS steps in the
-// calling thread's scratch (16 KiB, in L1), made just before those rows are used: no rank keeps a
-// transposed block of every presynaptic neuron (that was nPre × 1000 floats per rank and
-// connection, 36 MB a rank at 1000-8192-1000), and the copy reads whole cache lines of the ring.
+// chunk is read contiguously from a transposed copy of up to SUB_ROWS rows over the block's steps
+// in the calling thread's scratch (1 MiB; a chunk's 128 steps of a row are 512 bytes, in L1), made
+// just before those rows are used: no rank keeps a transposed block of every presynaptic neuron
+// (that was nPre × 1000 floats per rank and connection, 36 MB a rank at 1000-8192-1000). The copy
+// moves four neurons by four steps at a time (`transpose`).
 
 // @ts-ignore: decorator
 @inline const CHUNK_STEPS: i32 = 128;
@@ -199,20 +200,56 @@ export function blockPrepare(
   }
 }
 
+/** Address of step t's row of the pEff ring at column `col` (rows from `beforeWrap` on wrap to the ring's start). */
+// @ts-ignore: decorator
+@inline function ringRow(col: usize, t: i32, beforeWrap: i32, prePitchBytes: usize, ringBytes: usize): usize {
+  return col + <usize>t * prePitchBytes - (t >= beforeWrap ? ringBytes : 0);
+}
+
 /**
  * Rows [j0, j1) of p over the block's steps, transposed into the scratch: row j − j0 holds
  * p_j(0 … steps − 1). The block's rows start at pPtr in the pEff ring [ringBase, ringBase +
- * ringBytes) and wrap at its end (ringBytes 0: contiguous, no ring).
+ * ringBytes) and wrap at its end (ringBytes 0: contiguous, no ring). Four presynaptic neurons by
+ * four steps at a time: four loads of a ring row's neighbouring columns, a 4×4 transposition in
+ * registers, four stores — a quarter of the instructions of one float at a time, and whole 16-byte
+ * reads of the ring's lines. Pure data movement: the scratch holds the same bits either way.
  */
 function transpose(pPtr: usize, prePitchBytes: usize, j0: i32, j1: i32, steps: i32, scratch: usize, ringBase: usize, ringBytes: usize): void {
   const beforeWrap: i32 = ringBytes == 0 ? steps : min(steps, <i32>((ringBase + ringBytes - pPtr) / prePitchBytes));
-  for (let j = j0; j < j1; j++) {
-    const q = scratch + ((<usize>(j - j0) * <usize>SCRATCH_PITCH) << 2);
-    let at = pPtr + (<usize>j << 2);
+  const rowBytes = <usize>SCRATCH_PITCH << 2;
+  let j = j0;
+  for (; j + 4 <= j1; j += 4) {
+    const q0 = scratch + <usize>(j - j0) * rowBytes;
+    const col = pPtr + (<usize>j << 2);
     let t: i32 = 0;
-    for (; t < beforeWrap; t++, at += prePitchBytes) store<f32>(q + (<usize>t << 2), load<f32>(at));
-    at -= ringBytes;
-    for (; t < steps; t++, at += prePitchBytes) store<f32>(q + (<usize>t << 2), load<f32>(at));
+    for (; t + 4 <= steps; t += 4) {
+      const a = v128.load(ringRow(col, t, beforeWrap, prePitchBytes, ringBytes));
+      const b = v128.load(ringRow(col, t + 1, beforeWrap, prePitchBytes, ringBytes));
+      const c = v128.load(ringRow(col, t + 2, beforeWrap, prePitchBytes, ringBytes));
+      const d = v128.load(ringRow(col, t + 3, beforeWrap, prePitchBytes, ringBytes));
+      const ab01 = v128.shuffle<f32>(a, b, 0, 4, 1, 5);
+      const cd01 = v128.shuffle<f32>(c, d, 0, 4, 1, 5);
+      const ab23 = v128.shuffle<f32>(a, b, 2, 6, 3, 7);
+      const cd23 = v128.shuffle<f32>(c, d, 2, 6, 3, 7);
+      const q = q0 + (<usize>t << 2);
+      v128.store(q, v128.shuffle<f32>(ab01, cd01, 0, 1, 4, 5));
+      v128.store(q + rowBytes, v128.shuffle<f32>(ab01, cd01, 2, 3, 6, 7));
+      v128.store(q + 2 * rowBytes, v128.shuffle<f32>(ab23, cd23, 0, 1, 4, 5));
+      v128.store(q + 3 * rowBytes, v128.shuffle<f32>(ab23, cd23, 2, 3, 6, 7));
+    }
+    for (; t < steps; t++) {
+      const src = ringRow(col, t, beforeWrap, prePitchBytes, ringBytes);
+      const q = q0 + (<usize>t << 2);
+      store<f32>(q, load<f32>(src));
+      store<f32>(q + rowBytes, load<f32>(src, 4));
+      store<f32>(q + 2 * rowBytes, load<f32>(src, 8));
+      store<f32>(q + 3 * rowBytes, load<f32>(src, 12));
+    }
+  }
+  for (; j < j1; j++) {
+    const q = scratch + <usize>(j - j0) * rowBytes;
+    const col = pPtr + (<usize>j << 2);
+    for (let t: i32 = 0; t < steps; t++) store<f32>(q + (<usize>t << 2), load<f32>(ringRow(col, t, beforeWrap, prePitchBytes, ringBytes)));
   }
 }
 

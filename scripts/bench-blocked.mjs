@@ -6,10 +6,11 @@
 // Needs the build (`npm run build`), then
 //   node scripts/bench-blocked.mjs [--rounds 31] [--chunk-rows 16,128] [--baseline OTHER/kernels.wasm]
 // --chunk-rows: also time the pass cut into calls of that many rows (as work-sharing.ts cuts it);
-// --baseline: also time another build of the kernels (an A/B against a previous checkout), taken to
-// be one from before 3 Dec 2026: those transposed the whole block into a buffer named by
-// kernel-region words 26 and 27 (blockPre, its pitch) and take no scratch argument; the script
-// provides that buffer. (The rows are contiguous here, so this build never wraps at a ring's end.)
+// --baseline: also time another build of the kernels (an A/B against a previous checkout). A build
+// from before 3 Dec 2026 (its eligibilityBlock takes no scratch argument: five parameters, not six)
+// transposed the whole block into a buffer named by kernel-region words 26 and 27 (blockPre, its
+// pitch); the script provides that buffer. (The rows are contiguous here, so no build wraps at a
+// ring's end.)
 import { readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { loadavg } from 'node:os';
@@ -108,8 +109,9 @@ const builds = [['this build', wasmPath], ...(o.baseline ? [['baseline', path.re
 const cases = [];
 for (const [build, file] of builds) {
   const k = instance(file);
+  const legacy = k.exports.eligibilityBlock.length < 6;
   for (const [nPre, stride] of shapes) {
-    const run = blockOf(k, nPre, stride, BLOCK_STEPS, build === 'baseline');
+    const run = blockOf(k, nPre, stride, BLOCK_STEPS, legacy);
     for (const rows of [0, ...chunkRows]) cases.push({ build, nPre, stride, rows, run, ms: [] });
   }
 }
