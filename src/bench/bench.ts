@@ -280,7 +280,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult[
     walls.sort((a, b) => a - b);
     cpus.sort((a, b) => a - b);
     const perSim = walls[walls.length >> 1]!;
-    const one = results.find((r) => r.workers === 1 && (r.processes ?? 1) === 1 && r.network === sizes.join('-') && r.feedback === c.feedback);
+    const one = oneWorkerResult(results, sizes.join('-'), c.feedback);
     const r: BenchResult = {
       ...c,
       network: sizes.join('-'),
@@ -314,6 +314,11 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult[
     options.onResult?.(r);
   }
   return results;
+}
+
+/** The one-process, one-worker result of a network and feedback among `results`: what speedups and ceilings divide by. */
+export function oneWorkerResult(results: readonly BenchResult[], network: string, feedback: BenchResult['feedback']): BenchResult | undefined {
+  return results.find((r) => r.workers === 1 && (r.processes ?? 1) === 1 && r.network === network && r.feedback === feedback);
 }
 
 /** Barrier waits over step-loop time between two stats lines (0 when the ranks did not run). */

@@ -1,7 +1,7 @@
 /** `superspike bench` — print the engine's measured speed (see src/bench/bench.ts). */
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import {
-  BENCH_OUT, DEFAULT_CASES, WARMUP_STATS_LINES, benchBlockSeconds, benchHeader, ceilingOf, formatBenchTable, planBench, runBench, type BenchCase, type BenchResult,
+  BENCH_OUT, DEFAULT_CASES, WARMUP_STATS_LINES, benchBlockSeconds, benchHeader, ceilingOf, formatBenchTable, oneWorkerResult, planBench, runBench, type BenchCase, type BenchResult,
 } from '../../bench/bench.js';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -173,7 +173,7 @@ async function runCases(
       const run = await benchInNewProcesses(layout, opts, hidden);
       for (const r of run) {
         r.tcp = layout.tcp;
-        const one = results.find((x) => (x.processes ?? 1) === 1 && x.workers === 1 && x.network === r.network);
+        const one = oneWorkerResult(results, r.network, r.feedback);
         r.speedupOver1 = one ? one.wallSecondsPerSimSecond / r.wallSecondsPerSimSecond : r.speedupOver1;
         results.push(r);
         progress(r);
@@ -201,7 +201,7 @@ async function benchInNewProcesses(layout: Layout, opts: BenchCliOptions, hidden
 async function addCopies(results: BenchResult[], opts: BenchCliOptions): Promise<void> {
   for (const r of results) {
     if (r.workers < 2) continue;
-    const one = results.find((x) => x.workers === 1 && x.network === r.network && x.feedback === r.feedback);
+    const one = oneWorkerResult(results, r.network, r.feedback);
     const args = caseArgs(opts, 1, r.feedback, ['--network', r.network]);
     const dirs = Array.from({ length: r.workers }, () => mkdtempSync(path.join(tmpdir(), 'superspike-bench-copy-')));
     try {
