@@ -13,7 +13,7 @@ import {
   AURYN_SURROGATE_FLOOR_VOLTS, RISE_RATE, THRESHOLD_VOLTS, W_MAX, rmsMulOf,
 } from '../src/model/constants.js';
 import { surrogateDerivative } from '../src/model/surrogate.js';
-import { computeLayout, kernelRegionOf } from '../src/network/layout.js';
+import { batchPitch, computeLayout, kernelRegionOf } from '../src/network/layout.js';
 import { buildTopology } from '../src/network/topology.js';
 import { ReferenceKernels } from '../src/model/kernels-ref.js';
 import { WasmKernels, createKernels } from '../src/model/kernels-wasm.js';
@@ -1107,4 +1107,19 @@ describe('kernel regions in the layout', () => {
       expect(regions).toBeGreaterThan(learnHidden ? 4 : 1);
     });
   }
+});
+
+describe('batchPitch (the row pitch of the pass buffers)', () => {
+  it('is the fewest whole 64-byte lines that hold the row, an odd number of them, for every length up to 20 000', () => {
+    // An odd line count spreads a column's consecutive rows over every L1 set (layout.ts).
+    for (let length = 0; length <= 20_000; length++) {
+      const pitch = batchPitch(length);
+      const lines = pitch / 16;
+      const least = Math.max(1, Math.ceil(length / 16));
+      if (!Number.isInteger(lines) || lines % 2 !== 1 || lines < least || lines > least + 1 || (pitch * 4) % 4096 === 0) {
+        expect.fail(`batchPitch(${length}) = ${pitch}: ${lines} lines, wanted the odd one of ${least} and ${least + 1}`);
+      }
+    }
+    expect([96, 100, 200, 256, 1024].map(batchPitch)).toEqual([112, 112, 208, 272, 1040]);
+  });
 });

@@ -227,11 +227,17 @@ class Allocator {
 }
 
 /**
- * Row pitch of batch buffers: the length rounded up to 16 floats plus 16 more, so consecutive rows
- * never sit a multiple of 4 KiB apart (they would share L1 cache sets).
+ * Row pitch of batch buffers: the length rounded up to whole 64-byte lines (16 floats), plus one
+ * more line if that makes an even number of lines. An odd number of lines is coprime with the 64
+ * sets of a 32 KiB 8-way L1, so the rows of consecutive steps that a pass walks down a column
+ * (the blocked pass reads 128 of them from each of three buffers, docs/model.md §7.7) fall in
+ * every set alike; an even count crowds them into a fraction of the sets — 512 bytes (100 or 104
+ * posts) into 8 of 64 — and they evict each other: that pass ran 13 % slower at 1024 × 100
+ * (`scripts/bench-blocked.mjs`). A multiple of 4 KiB, the worst case, is even, so never chosen.
  */
 export function batchPitch(length: number): number {
-  return ((length + 15) & ~15) + 16;
+  const lines = (length + 15) >> 4;
+  return ((lines & 1) === 1 ? lines : lines + 1) << 4;
 }
 
 function align(x: number): number {
