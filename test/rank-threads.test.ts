@@ -88,15 +88,35 @@ describe('threads', () => {
   it('calls the cores oversubscribed when the job threads here and the other tasks outnumber them (then nobody spins)', () => {
     const cores = availableParallelism();
     expect(oversubscribed(cores, 1, 0)).toBe(false);
-    expect(oversubscribed(cores, 1, 1)).toBe(true);
-    expect(oversubscribed(1, cores + 1, 0)).toBe(true);
+    expect(oversubscribed(cores, 1, 1, { host: cores, own: cores })).toBe(true);
+    expect(oversubscribed(1, cores + 1, 0, { host: cores, own: cores })).toBe(true);
     // Even auto's single thread per process is oversubscribed when the processes outnumber the cores.
-    expect(autoThreads(2, 100 * MIN_SYNAPSES_PER_THREAD, cores + 1, 0)).toMatchObject({ threads: 1, oversubscribed: true });
+    expect(autoThreads(2, 100 * MIN_SYNAPSES_PER_THREAD, cores + 1, 0, { host: cores, own: cores })).toMatchObject({ threads: 1, oversubscribed: true });
     expect(autoThreads(1, 100 * MIN_SYNAPSES_PER_THREAD, 1, 0)).toMatchObject({ threads: 1, oversubscribed: false });
     // A fixed count says so in its reason (run.json's threadChoice).
-    expect(fixedThreads(cores, 'as asked', 1, 1)).toMatchObject({ threads: cores, oversubscribed: true });
-    expect(fixedThreads(cores, 'as asked', 1, 1).reason).toMatch(/^as asked; cores oversubscribed \(1 other task running\)$/);
+    expect(fixedThreads(cores, 'as asked', 1, 1, { host: cores, own: cores })).toMatchObject({ threads: cores, oversubscribed: true });
+    expect(fixedThreads(cores, 'as asked', 1, 1, { host: cores, own: cores }).reason).toMatch(/^as asked; cores oversubscribed \(1 other task running\)$/);
     expect(fixedThreads(1, 'one per rank', 1, 0)).toEqual({ threads: 1, reason: 'one per rank', oversubscribed: false });
+  });
+
+  it('judges processes that a launcher bound to their own cores by the machine\'s cores, not by their own share', () => {
+    const big = 100 * MIN_SYNAPSES_PER_THREAD;
+    // mpirun -np 2 on 2 cores binds each process to one: together they fit, so their waits may spin.
+    const bound = { host: 2, own: 1 };
+    expect(oversubscribed(1, 2, 0, bound)).toBe(false);
+    expect(autoThreads(2, big, 2, 0, bound)).toEqual({ threads: 1, reason: '2 cores (1 bound to this process), 0 other tasks running, 2 processes of the job here', oversubscribed: false });
+    // A CPU-bound neighbour, or more threads than the process's own cores: oversubscribed.
+    expect(oversubscribed(1, 2, 1, bound)).toBe(true);
+    expect(autoThreads(2, big, 2, 1, bound)).toMatchObject({ threads: 1, oversubscribed: true });
+    expect(oversubscribed(2, 1, 0, bound)).toBe(true);
+    expect(fixedThreads(2, 'as asked', 1, 0, bound)).toMatchObject({ threads: 2, oversubscribed: true });
+    // auto never gives a process more threads than its own cores, however many the machine has free.
+    expect(autoThreads(8, big, 1, 0, { host: 16, own: 4 })).toMatchObject({ threads: 4, oversubscribed: false });
+    expect(autoThreads(8, big, 2, 0, { host: 16, own: 8 })).toMatchObject({ threads: 8, oversubscribed: false });
+    expect(autoThreads(8, big, 4, 0, { host: 16, own: 8 })).toMatchObject({ threads: 4, oversubscribed: false });
+    // Unbound (own = host), the rule is the machine's alone, as before.
+    expect(oversubscribed(1, 3, 0, { host: 2, own: 2 })).toBe(true);
+    expect(autoThreads(2, big, 2, 0, { host: 2, own: 2 })).toMatchObject({ threads: 1, oversubscribed: false });
   });
 
   it('says once that threads mostly wait, with the thread count that would be faster', () => {
