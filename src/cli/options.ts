@@ -1,9 +1,9 @@
 /** Commander argument parsers shared by the commands: each rejects with a one-line reason. */
-import { availableParallelism } from 'node:os';
 import { InvalidArgumentError, Option } from 'commander';
 import { LIMITS } from '../config/limits.js';
 import { UserError } from '../errors.js';
 import type { Layout } from '../engine/mpi-launch.js';
+import { machineCores } from '../engine/threads.js';
 
 /** The finite number `value` spells, or undefined when it is blank or no finite number. */
 function finiteNumber(value: string): number | undefined {
@@ -152,8 +152,13 @@ export function secondsFlag<K extends string, M extends string>(
   return seconds ?? fromMs;
 }
 
-/** Under an MPI launcher: the cores shared by the processes on this host (at least 1). */
+/**
+ * Under an MPI launcher: the machine's cores shared by the processes on this host, and no more
+ * than this process is bound to (at least 1). Not its own share divided again: mpirun binds each
+ * of two processes to a core of its own, and one bound core halved is none (threads.ts, Cores).
+ */
 export function coresPerLocalProcess(): number {
   const local = Number(process.env.OMPI_COMM_WORLD_LOCAL_SIZE ?? process.env.MPI_LOCALNRANKS ?? process.env.SLURM_NTASKS_PER_NODE ?? 1);
-  return Math.max(1, Math.floor(availableParallelism() / (Number.isInteger(local) && local > 0 ? local : 1)));
+  const { host, own } = machineCores();
+  return Math.max(1, Math.min(own, Math.floor(host / (Number.isInteger(local) && local > 0 ? local : 1))));
 }
