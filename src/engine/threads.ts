@@ -41,7 +41,7 @@ export interface ThreadChoice {
  * to each process's own share, so the job's processes no longer share `own`: 2 processes bound to
  * one core each of 2 fit the machine, where dividing one core among two processes judged them
  * oversubscribed, so their waits slept at once (measured: 2×2 of 200-1024-200, waits 0.14 ms at
- * the median instead of 0.03, the loop 24 % longer; docs/mpi.md "Waiting politely").
+ * the median instead of 0.015, the loop 3.7 s instead of 2.2; docs/mpi.md "Waiting politely").
  */
 export interface Cores {
   /** Online CPUs of the machine. */
