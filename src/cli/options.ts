@@ -3,7 +3,7 @@ import { InvalidArgumentError, Option } from 'commander';
 import { LIMITS } from '../config/limits.js';
 import { UserError } from '../errors.js';
 import type { Layout } from '../engine/mpi-launch.js';
-import { machineCores } from '../engine/threads.js';
+import { freeCoresPerProcess } from '../engine/threads.js';
 
 /** The finite number `value` spells, or undefined when it is blank or no finite number. */
 function finiteNumber(value: string): number | undefined {
@@ -159,6 +159,5 @@ export function secondsFlag<K extends string, M extends string>(
  */
 export function coresPerLocalProcess(): number {
   const local = Number(process.env.OMPI_COMM_WORLD_LOCAL_SIZE ?? process.env.MPI_LOCALNRANKS ?? process.env.SLURM_NTASKS_PER_NODE ?? 1);
-  const { host, own } = machineCores();
-  return Math.max(1, Math.min(own, Math.floor(host / (Number.isInteger(local) && local > 0 ? local : 1))));
+  return freeCoresPerProcess(Number.isInteger(local) && local > 0 ? local : 1, 0);
 }

@@ -26,7 +26,11 @@ export interface JobResult {
   wallSeconds: number;
 }
 
-/** `mpirun -np P node CLI ARGS…` (ARGS must carry `--workers T`); resolves when the job ends. */
+/**
+ * `mpirun -np P node CLI ARGS…` (ARGS must carry `--workers T`); resolves when the job ends.
+ * Unbound (`--bind-to none`): a process bound to a core cannot leave it to a busy neighbour
+ * (docs/mpi.md, "Processes bound to cores").
+ */
 export function runUnderMpirun(layout: Layout, args: string[], timeoutSeconds = 3600): Promise<JobResult> {
   const full = [
     '-np', String(layout.processes), '--oversubscribe', '--bind-to', 'none', '--mca', 'mpi_yield_when_idle', '1',

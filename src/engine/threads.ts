@@ -130,10 +130,17 @@ function runnableOutside(own: ReadonlySet<number>, proc: string): number {
   return running;
 }
 
+/**
+ * Cores a process may keep busy: the machine's cores less `others` running tasks, shared among the
+ * job's `processesHere` processes, and no more than the process is bound to (at least 1).
+ */
+export function freeCoresPerProcess(processesHere: number, others: number, cores: Cores = machineCores()): number {
+  return Math.max(1, Math.min(cores.own, Math.floor((cores.host - others) / Math.max(1, processesHere))));
+}
+
 /** The `auto` thread count of a process holding `ranks` ranks and `synapses` synapses. */
 export function autoThreads(ranks: number, synapses: number, processesHere = 1, others = othersRunning(processesHere), cores: Cores = machineCores()): ThreadChoice {
-  // The machine's free cores shared among the job's processes here, and no more than this process may use.
-  const free = Math.max(1, Math.min(cores.own, Math.floor((cores.host - others) / Math.max(1, processesHere))));
+  const free = freeCoresPerProcess(processesHere, others, cores);
   const bySize = Math.max(1, Math.floor(synapses / MIN_SYNAPSES_PER_THREAD));
   const threads = Math.max(1, Math.min(ranks, free, bySize));
   const bound = cores.own < cores.host ? ` (${cores.own} bound to this process)` : '';
