@@ -1,7 +1,10 @@
 #!/usr/bin/env node
 // Entry point of the `superspike` binary; everything else is in program.ts so tests can drive it.
+// heap.ts is the only static import: an ES module's static imports are all loaded (read, parsed,
+// compiled) before any of them runs, and loading the program's ~200 modules alone grew V8's young
+// generation to 16 MiB before heap.ts could hold it at its initial size. program.ts is therefore
+// imported only after heap.ts has run.
 import './heap.js';
-import { main } from './program.js';
 
 // A reader that goes away (`superspike run --help | head -1`, a closed terminal) or a stream that
 // cannot take more (`2>/dev/full`, a full disk under a redirected log) is not a reason to lose a
@@ -17,6 +20,5 @@ for (const [stream, other, name] of [[process.stdout, process.stderr, 'stdout'],
   });
 }
 
-main(process.argv).then((code) => {
-  process.exitCode = code;
-});
+const { main } = await import('./program.js');
+process.exitCode = await main(process.argv);
