@@ -2,12 +2,12 @@
  * Ranks as data partitions executed by fewer threads (engine/rank-thread.ts): for every feedback
  * mode, 5 ranks stepped by 1 or 2 threads (3 too for symmetric feedback) give the bytes of 5 ranks on 5 threads and of 1 rank
  * (spikes of every group, stats, state, and each rank's own spike files); a rank count that
- * outnumbers the threads keeps one spike file per rank. Plus the `auto` choice's arithmetic.
+ * outnumbers the threads keeps one spike file per rank, and every hosted rank publishes its clock. Plus the `auto` choice's arithmetic.
  */
 import path from 'node:path';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { runExperiment } from '../src/engine/coordinator.js';
+import { runExperiment, type ProgressEvent } from '../src/engine/coordinator.js';
 import { availableParallelism } from 'node:os';
 import { MIN_SYNAPSES_PER_THREAD, NOTICE_AFTER_MS, autoThreads, fixedThreads, othersRunning, oversubscribed, ranksOfThreads, waitShareNotice } from '../src/engine/threads.js';
 import { fileBytes, mergedSpikes, smallConfig, taskFor, tempDir } from './helpers.js';
@@ -37,8 +37,12 @@ describe.each(['symmetric', 'random', 'uniform'] as const)('ranks on fewer threa
     for (const g of [...GROUPS, 'stats', 'state']) expect(base[g]!.equals(single[g]!), `${g}: 5 ranks vs 1`).toBe(true);
     for (const threads of feedback === 'symmetric' ? [1, 2, 3] : [1, 2]) {
       const dir = tempDir(`thr-${feedback}-5x${threads}`);
-      const r = await runExperiment(config, task, { workers: 5, threads, outDir: dir });
+      // Every rank publishes its own clock, also where one thread hosts several: the run's last
+      // progress event (the slowest rank's clock) is at its end, not at a hosted rank's step 0.
+      let last: ProgressEvent | null = null;
+      const r = await runExperiment(config, task, { workers: 5, threads, outDir: dir, onProgress: (e) => { last = e; } });
       expect(r.info.layout?.threadsPerProcess).toBe(threads);
+      expect((last as ProgressEvent | null)?.clock, `the last progress event, ${threads} threads`).toBe(r.info.endStep);
       expect(r.timings.map((t) => t.rank)).toEqual([0, 1, 2, 3, 4]);
       const other = await outputsOf(dir);
       expect(Object.keys(other).sort()).toEqual(Object.keys(base).sort());

@@ -76,7 +76,7 @@ export function runRankTask(data: RankTaskData): RankOutcome {
   const link = placement !== null && placement.processes > 1
     ? new MpiLink(requireMpi('ranks in several processes') as Collectives, placement, layout, topology, data.memory, data.settings.testHooks?.mpiInlineWords)
     : null;
-  const transport = new SharedMemoryTransport(data.hosted[0]!, control, data.settings.barrierSpin, link);
+  const transport = new SharedMemoryTransport(control, data.settings.barrierSpin, link);
   // Every rank binds the constants of the same shape: the config's knobs reach all kernels alike.
   const kernels = createKernels(data.settings.kernels, data.memory, kernelConstantsOf(data.shape));
   const engines = data.hosted.map((rank, k) => new RankEngine({

@@ -244,7 +244,7 @@ export class RankEngine {
       this.clock = n + 1;
       this.stepsRun++;
       if (this.clock % MIN_DELAY_STEPS === 0) {
-        this.transport.publishClock(this.clock);
+        this.transport.publishClock(this.rank, this.clock);
         this.hooks?.jitter?.();
         this.stopHere = yield 'interval'; // ⇄ interval barrier (true: the ranks agreed to stop here)
         return;
@@ -254,7 +254,7 @@ export class RankEngine {
 
   /** Publishes the clock at the end of a segment (progress and the watchdog). */
   publishClock(): void {
-    this.transport.publishClock(this.clock);
+    this.transport.publishClock(this.rank, this.clock);
   }
 
   private evolveGroup(g: number, n: number, slot: number): void {

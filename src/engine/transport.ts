@@ -19,10 +19,12 @@
 import { ControlBlock, type SegmentCommand } from './exchange.js';
 
 export interface RankTransport {
-  readonly rank: number;
   readonly aborted: boolean;
-  /** Publishes this rank's clock (progress display and the hang watchdog). */
-  publishClock(clock: number): void;
+  /**
+   * Publishes a rank's clock (progress display and the hang watchdog). One transport serves every
+   * rank its thread hosts, so the rank is named: each hosted rank publishes its own.
+   */
+  publishClock(rank: number, clock: number): void;
   /** Interval end. `whileWaiting` lets an early rank help slower ones; true: stop here. */
   exchangeInterval(clock: number, whileWaiting: (() => boolean) | null): boolean;
   fenceBeforeWeightUpdate(clock: number): void;
@@ -47,7 +49,6 @@ export class SharedMemoryTransport implements RankTransport {
   private readonly exchangeWeights: ((clock: number) => void) | null;
 
   constructor(
-    readonly rank: number,
     private readonly control: ControlBlock,
     private readonly spin: number,
     link: InterProcessLink | null = null,
@@ -72,8 +73,8 @@ export class SharedMemoryTransport implements RankTransport {
     return this.control.aborted;
   }
 
-  publishClock(clock: number): void {
-    this.control.setRankClock(this.rank, clock);
+  publishClock(rank: number, clock: number): void {
+    this.control.setRankClock(rank, clock);
   }
 
   exchangeInterval(clock: number, whileWaiting: (() => boolean) | null): boolean {
