@@ -3,7 +3,8 @@
  * group, the stats file and the network state, for layouts processes × threads of 1×1, 1×4, 2×1,
  * 2×2, 3×1 and 4×1 over shared memory, and 2×1 and 3×1 forced over TCP loopback; a checkpoint
  * saved on 2×2 resumes on 1×3 and on 3×1 and equals the uninterrupted run; a rank that throws or
- * hangs in one process ends the whole job within seconds, naming rank, process and host.
+ * hangs in one process ends the whole job within seconds, naming rank, process and host; a job
+ * whose processes mostly wait for a late one says so once.
  */
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -115,6 +116,17 @@ describe.skipIf(gate.skip)('ranks in several processes (MPI)', () => {
     const dir = tempDir('mpi-knobs-2x2');
     await processes(2, [config, ...knobs, '--workers', '2', '--out', dir]);
     await expectSame(dir, reference, '2×2 with knobs');
+  });
+
+  it('says once, from process 0, that the processes wait for a late one, with the layout that would be faster', async () => {
+    // Rank 1 (process 1) sleeps 4 ms before every exchange of 0.8 ms simulated: process 0 waits
+    // far more than half its loop whatever the machine's load, and is the one named.
+    const out = tempDir('mpi-notice');
+    const job = await processes(2, [configFile('symmetric'), '--workers', '1', '--out', out, '--slow-rank', '1:4000']);
+    const notes = job.stderr.split('\n').filter((l) => l.startsWith('superspike: note:'));
+    expect(notes, job.stderr).toHaveLength(1);
+    expect(notes[0]).toMatch(/^superspike: note: the job's 2 processes waited up to (\d+) % of their loop for each other \(process 0\): .*; one process with --workers 2, without mpirun, would likely be faster/);
+    expect(Number(/up to (\d+) %/.exec(notes[0]!)![1])).toBeGreaterThan(50);
   });
 
   it('resumes a 2×2 checkpoint on 1×3 and on 3×1, equal to the uninterrupted run', async () => {

@@ -9,7 +9,7 @@ import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { runExperiment, type ProgressEvent } from '../src/engine/coordinator.js';
 import { availableParallelism } from 'node:os';
-import { MIN_SYNAPSES_PER_THREAD, NOTICE_AFTER_MS, autoThreads, fixedThreads, othersRunning, oversubscribed, ranksOfThreads, waitShareNotice } from '../src/engine/threads.js';
+import { MIN_SYNAPSES_PER_THREAD, NOTICE_AFTER_MS, autoThreads, fixedThreads, jobWaitShareNotice, processWaitShareWord, othersRunning, oversubscribed, ranksOfThreads, waitShareNotice } from '../src/engine/threads.js';
 import { fileBytes, mergedSpikes, smallConfig, taskFor, tempDir } from './helpers.js';
 
 const GROUPS = ['multi_stim', 'multi_hidden', 'multi_hidden2', 'output', 'target'];
@@ -125,11 +125,26 @@ describe('threads', () => {
 
   it('says once that threads mostly wait, with the thread count that would be faster', () => {
     const judged = NOTICE_AFTER_MS * 2;
-    expect(waitShareNotice(2, judged - 1, judged - 1, null)).toBeNull();
-    expect(waitShareNotice(1, 1e9, 0.9e9, null)).toBeNull();
-    expect(waitShareNotice(2, judged, 0.4 * judged, null)).toBeNull();
-    expect(waitShareNotice(2, judged, 0.8 * judged, null)).toMatch(/^the 2 rank threads waited 80 % of their loop at barriers: .* --threads 1 /);
-    expect(waitShareNotice(8, 8 * judged, 0.6 * 8 * judged, 1)).toMatch(/the 8 rank threads in process 1 waited 60 % .* --threads 3 /);
+    expect(waitShareNotice(2, judged - 1, judged - 1)).toBeNull();
+    expect(waitShareNotice(1, 1e9, 0.9e9)).toBeNull();
+    expect(waitShareNotice(2, judged, 0.4 * judged)).toBeNull();
+    expect(waitShareNotice(2, judged, 0.8 * judged)).toMatch(/^the 2 rank threads waited 80 % of their loop at barriers: .* --threads 1 /);
+    expect(waitShareNotice(8, 8 * judged, 0.6 * 8 * judged)).toMatch(/^the 8 rank threads waited 60 % .* --threads 3 /);
+  });
+
+  it('under MPI, says once that the processes mostly wait for each other, with the layout that would be faster', () => {
+    const judged = NOTICE_AFTER_MS * 2;
+    expect(processWaitShareWord(2, judged - 1, judged - 1, 0)).toBe(-1);
+    const worst = Math.max(processWaitShareWord(2, judged, 0.2 * judged, 0), processWaitShareWord(2, judged, 0.65 * judged, 1), -1);
+    expect(worst).toBe(650 * 65536 + 1);
+    expect(jobWaitShareNotice(-1, ['a', 'a'], 4)).toBeNull();
+    expect(jobWaitShareNotice(processWaitShareWord(1, judged, 0.5 * judged, 1), ['a', 'a'], 4)).toBeNull();
+    expect(jobWaitShareNotice(worst, ['a', 'a'], 4)).toMatch(/^the job's 2 processes waited up to 65 % of their loop for each other \(process 1\): .*; one process with --workers 4, without mpirun, would likely be faster/);
+    expect(jobWaitShareNotice(worst, ['a', 'a', 'b', 'b'], 8)).toMatch(/; one process per host, with --workers 4, would likely be faster$/);
+    expect(jobWaitShareNotice(worst, ['a', 'b'], 8)).toMatch(/; a host whose cores are busy slows the whole job$/);
+    // The process index survives the largest shares and process counts.
+    expect(processWaitShareWord(1, judged, 2 * judged, 65535) % 65536).toBe(65535);
+    expect(processWaitShareWord(1, judged, 2 * judged, 65535)).toBeLessThan(2 ** 31);
   });
 
   it('a run with threads: auto gives the bytes of one rank', async () => {

@@ -21,7 +21,7 @@ import { rankSettings, resolveRunOptions, type ResolvedRunOptions, type RunOptio
 import { checkRun } from './run-plan.js';
 import { RunOutputs } from './outputs.js';
 import { RankPool } from './rank-pool.js';
-import { waitShareNotice } from './threads.js';
+import { jobWaitShareNotice, processWaitShareWord, waitShareNotice } from './threads.js';
 import { writePresynapticRegions } from './presynaptic-work.js';
 import { MPI_POLITE_SLEEP_MICROS, MPI_POLITE_SPIN_MICROS, MpiLink } from './mpi-link.js';
 import { type MonitorPlan } from './monitor-plan.js';
@@ -294,11 +294,26 @@ class Coordinator {
     this.noticeWaitShare();
   }
 
-  /** The wait-share notice (threads.ts), looked at every park, said at most once. */
+  /**
+   * The wait-share notice (threads.ts), looked at every park, said at most once. Under MPI it is
+   * the job's (process 0 says it): the worst process's share, from a collective that every process
+   * makes at every park, whatever it has said — a rank's wait there is mostly for other processes.
+   */
   private noticeWaitShare(): void {
-    if (this.noticed || this.options.onNotice === null) return;
     const { loopMs, waitMs } = this.control.loopTime();
-    const message = waitShareNotice(this.threads.length, loopMs, waitMs, this.options.processes?.placement.process ?? null);
+    const runtime = this.options.processes;
+    if (runtime && runtime.placement.processes > 1) {
+      const { placement } = runtime;
+      const worst = runtime.comm.allreduceInt32(processWaitShareWord(this.threads.length, loopMs, waitMs, placement.process), 'max');
+      if (this.noticed || this.options.onNotice === null || !this.isRoot) return;
+      const message = jobWaitShareNotice(worst, placement.hosts, this.ranks);
+      if (message === null) return;
+      this.noticed = true;
+      this.options.onNotice(message);
+      return;
+    }
+    if (this.noticed || this.options.onNotice === null) return;
+    const message = waitShareNotice(this.threads.length, loopMs, waitMs);
     if (message === null) return;
     this.noticed = true;
     this.options.onNotice(message);

@@ -28,6 +28,8 @@ export interface TestHooks {
   /** Sleep a seeded random 0…jitterMicros µs before every exchange and after publishing a shared pass. */
   jitterMicros?: number;
   jitterSeed?: number;
+  /** Rank `rank` sleeps `micros` µs before every exchange (besides any jitter): one late rank that the others wait for. */
+  slowRank?: { rank: number; micros: number } | null;
   /** Sleep this many ms after every chunk of an eligibility pass: a pass far longer than the steps around it. */
   chunkDelayMs?: number;
   /** Words of the MPI interval exchange's inline block (mpi-link.ts inlineWordsOf); small values force its second collective. */

@@ -183,11 +183,40 @@ export const NOTICE_SHARE = 0.5;
  * their loop at barriers — the cores are shared with other work — with the thread count that
  * would keep them busy: threads × (1 − share); null otherwise. The caller says it at most once.
  */
-export function waitShareNotice(threads: number, loopMs: number, waitMs: number, process: number | null): string | null {
+export function waitShareNotice(threads: number, loopMs: number, waitMs: number): string | null {
   if (threads < 2 || loopMs < NOTICE_AFTER_MS * threads) return null;
   const share = waitMs / loopMs;
   if (share <= NOTICE_SHARE) return null;
   const better = Math.max(1, Math.round(threads * (1 - share)));
-  return `the ${threads} rank threads${process === null ? '' : ` in process ${process}`} waited ${Math.round(share * 100)} % of their loop at barriers: ` +
+  return `the ${threads} rank threads waited ${Math.round(share * 100)} % of their loop at barriers: ` +
     `the cores are shared with other work (or oversubscribed); --threads ${better} (or --threads auto) would likely be faster`;
+}
+
+/**
+ * Under MPI, one process's part of the job's wait-share notice, made for one allreduce (max): its
+ * share of waiting in permille × 2¹⁶ + its index, so the maximum names the share and the process;
+ * -1 until the process has run long enough to judge (as waitShareNotice).
+ */
+export function processWaitShareWord(threads: number, loopMs: number, waitMs: number, process: number): number {
+  if (loopMs < NOTICE_AFTER_MS * threads || loopMs <= 0) return -1;
+  return Math.min(1000, Math.round((1000 * waitMs) / loopMs)) * 65536 + process;
+}
+
+/**
+ * The job's notice under MPI, from the allreduced maximum of processWaitShareWord: processes wait
+ * for each other at every interval, so one whose cores other work takes sets the pace of all, and
+ * only threads of one process can take over a late one's work. `hosts`: each process's host.
+ * Null below NOTICE_SHARE or before any process could judge.
+ */
+export function jobWaitShareNotice(word: number, hosts: readonly string[], ranks: number): string | null {
+  if (word < 0) return null;
+  const share = Math.floor(word / 65536) / 1000;
+  if (share <= NOTICE_SHARE) return null;
+  const processes = hosts.length;
+  const hostCount = new Set(hosts).size;
+  const said = `the job's ${processes} processes waited up to ${Math.round(share * 100)} % of their loop for each other (process ${word % 65536}): ` +
+    'the cores are shared with other work (or oversubscribed), and every process runs at the pace of the slowest';
+  if (hostCount === 1) return `${said}; one process with --workers ${ranks}, without mpirun, would likely be faster (its threads share a late thread's work; processes cannot)`;
+  if (processes > hostCount) return `${said}; one process per host, with --workers ${Math.ceil(ranks / hostCount)}, would likely be faster`;
+  return `${said}; a host whose cores are busy slows the whole job`;
 }

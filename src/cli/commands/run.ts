@@ -89,6 +89,7 @@ interface RunCliOptions {
   rankOrderMerge?: boolean;
   jitterUs?: number;
   jitterSeed?: number;
+  slowRank?: { rank: number; micros: number };
   mpiInlineWords?: number;
   blockEndFault?: BlockEndFault;
   testWaitBeforeStart?: boolean;
@@ -162,6 +163,7 @@ export function register(program: Command): void {
     .addOption(new Option('--rank-order-merge', 'test only: merge spikes in rank order').hideHelp())
     .addOption(new Option('--jitter-us <us>', 'test only: random sleeps before exchanges').argParser(parseNonNegative).hideHelp())
     .addOption(new Option('--jitter-seed <n>', 'test only: seed of the sleeps').argParser(parseSeed).hideHelp())
+    .addOption(new Option('--slow-rank <rank:us>', 'test only: one rank sleeps this long before every exchange').argParser(parseSlowRank).hideHelp())
     .addOption(new Option('--mpi-inline-words <n>', 'test only: words of the MPI exchange\'s inline block').argParser(integerBetween(2, 1 << 20, 'expected 2 to 1048576 words')).hideHelp())
     .addOption(new Option('--block-end-fault <process:block:stop|stall:ms>', 'test only: freeze or stall a process at a block end (block: a number, start for the start of the job, join for right before MPI_Init, finalize for right before MPI_Finalize)').argParser(parseBlockEndFaultFlag).hideHelp())
     .addOption(new Option('--test-wait-before-start', 'test only: wait for a signal (at most 60 s) after reading the config').hideHelp())
@@ -187,7 +189,8 @@ threads, memory, output files) and exits 0 without writing anything: check a job
 --workers ranks are stepped by --threads threads; auto (the default) takes the cores that other
 work leaves free, at most one per rank, and says so in run.json; the result is the same bytes
 for any --workers and --threads (docs/model.md §10.1). A run whose threads wait more than half
-the time at barriers says so once, with the --threads that would be faster.
+the time at barriers says so once, with the --threads that would be faster; under mpirun, a job
+whose processes mostly wait for each other says so once, with the layout that would be faster.
 
 Under mpirun or srun, every process runs --workers ranks (see docs/mpi.md):
   mpirun -np 2 superspike run config/default.json --workers 2 --out out/m
@@ -315,7 +318,7 @@ Examples:
         aurynVersion: opts.aurynVersion,
         recordEveryMs: recordEverySeconds === undefined ? undefined : recordEverySeconds * 1000,
         recordRateBinMs: recordRateBinSeconds === undefined ? undefined : recordRateBinSeconds * 1000,
-        testHooks: { fault: opts.injectFault ?? null, rankOrderMerge: opts.rankOrderMerge ?? false, jitterMicros: opts.jitterUs, jitterSeed: opts.jitterSeed, mpiInlineWords: opts.mpiInlineWords, blockEndFault: opts.blockEndFault ?? null },
+        testHooks: { fault: opts.injectFault ?? null, rankOrderMerge: opts.rankOrderMerge ?? false, jitterMicros: opts.jitterUs, jitterSeed: opts.jitterSeed, slowRank: opts.slowRank ?? null, mpiInlineWords: opts.mpiInlineWords, blockEndFault: opts.blockEndFault ?? null },
         onProgress: reporter.progress,
         onStats: reporter.stats,
         onNotice: (message) => process.stderr.write(`superspike: note: ${message}\n`),
@@ -407,6 +410,12 @@ function parseFault(value: string): { rank: number; step: number; kind: 'throw' 
   const m = /^(\d+):(\d+):(throw|hang)$/.exec(value);
   if (!m) throw new InvalidArgumentError('expected rank:step:throw|hang');
   return { rank: Number(m[1]), step: Number(m[2]), kind: m[3] as 'throw' | 'hang' };
+}
+
+function parseSlowRank(value: string): { rank: number; micros: number } {
+  const m = /^(\d+):(\d+)$/.exec(value);
+  if (!m) throw new InvalidArgumentError('expected rank:microseconds');
+  return { rank: Number(m[1]), micros: Number(m[2]) };
 }
 
 function parseBlockEndFaultFlag(value: string): BlockEndFault {
