@@ -100,5 +100,13 @@ describe('experiment --dry-run and bench --dry-run', () => {
     expect(cli.stdout).toContain('then --copies: each case of W > 1 workers again as W one-worker processes at once (2 runs each)');
     expect(await cli.run('bench', '--layouts', '1x2', '--dry-run')).toBe(1);
     expect(cli.stderr).toMatch(/--layouts needs one network/);
+    // --bind-to binds mpirun's processes: refused where no layout has more than one.
+    for (const without of [[], ['--layouts', '1x2']]) {
+      cli.stderr = '';
+      expect(await cli.run('bench', '--hidden', '64', ...without, '--bind-to', 'core', '--dry-run')).toBe(1);
+      expect(cli.stderr).toMatch(/bench --bind-to says how mpirun binds the processes of --layouts; give a layout of more than one process/);
+    }
+    expect(await cli.run('bench', '--hidden', '64', '--layouts', '1x2,2x1', '--bind-to', 'socket', '--dry-run')).toBe(2); // a usage error, as every bad choice
+    expect(cli.stderr).toMatch(/--bind-to.*socket.*(none|core)/);
   });
 });

@@ -137,11 +137,15 @@ describe('threads', () => {
     expect(processWaitShareWord(2, judged - 1, judged - 1, 0)).toBe(-1);
     const worst = Math.max(processWaitShareWord(2, judged, 0.2 * judged, 0), processWaitShareWord(2, judged, 0.65 * judged, 1), -1);
     expect(worst).toBe(650 * 65536 + 1);
-    expect(jobWaitShareNotice(-1, ['a', 'a'], 4)).toBeNull();
-    expect(jobWaitShareNotice(processWaitShareWord(1, judged, 0.5 * judged, 1), ['a', 'a'], 4)).toBeNull();
-    expect(jobWaitShareNotice(worst, ['a', 'a'], 4)).toMatch(/^the job's 2 processes waited up to 65 % of their loop for each other \(process 1\): .*; one process with --workers 4, without mpirun, would likely be faster/);
-    expect(jobWaitShareNotice(worst, ['a', 'a', 'b', 'b'], 8)).toMatch(/; one process per host, with --workers 4, would likely be faster$/);
-    expect(jobWaitShareNotice(worst, ['a', 'b'], 8)).toMatch(/; a host whose cores are busy slows the whole job$/);
+    const free = { host: 2, own: 2 };
+    const bound = { host: 2, own: 1 };
+    expect(jobWaitShareNotice(-1, ['a', 'a'], 4, free)).toBeNull();
+    expect(jobWaitShareNotice(processWaitShareWord(1, judged, 0.5 * judged, 1), ['a', 'a'], 4, free)).toBeNull();
+    expect(jobWaitShareNotice(worst, ['a', 'a'], 4, free)).toMatch(/^the job's 2 processes waited up to 65 % of their loop for each other \(process 1\): .*; one process with --workers 4, without mpirun, would likely be faster \(.*\)$/);
+    expect(jobWaitShareNotice(worst, ['a', 'a'], 4, bound)).toMatch(/; one process with --workers 4, without mpirun, would likely be faster \(.*\); so would mpirun --bind-to none, as the processes are bound to cores/);
+    expect(jobWaitShareNotice(worst, ['a', 'a', 'b', 'b'], 8, free)).toMatch(/; one process per host, with --workers 4, would likely be faster$/);
+    expect(jobWaitShareNotice(worst, ['a', 'b'], 8, free)).toMatch(/; a host whose cores are busy slows the whole job$/);
+    expect(jobWaitShareNotice(worst, ['a', 'b'], 8, bound)).toMatch(/; a host whose cores are busy slows the whole job; unbound, it slows it less: mpirun --bind-to none, as the processes are bound/);
     // The process index survives the largest shares and process counts.
     expect(processWaitShareWord(1, judged, 2 * judged, 65535) % 65536).toBe(65535);
     expect(processWaitShareWord(1, judged, 2 * judged, 65535)).toBeLessThan(2 ** 31);

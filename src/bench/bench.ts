@@ -28,6 +28,8 @@ export interface BenchCase {
   processes?: number;
   /** MPI forced over TCP loopback. */
   tcp?: boolean;
+  /** How mpirun bound the case's processes (`bench --bind-to`); absent for one process. */
+  bindTo?: 'none' | 'core';
 }
 
 export interface BenchResult extends BenchCase {
@@ -339,7 +341,7 @@ export function formatBenchTable(results: BenchResult[]): string {
     ? [
       ['network', 'feedback', 'layout P×T', 'threads / process', 'transport', 'wall s / sim s (median)', 'min–max', 'wait share', 'host steal', 'speedup vs 1×1', 'peak RSS MiB per process: running (with final save)', 'RSS growth MiB per process', 'bytes / interval / process', 'MPI s / sim s'],
       ...results.map((r) => [
-        r.network, r.feedback, `${r.processes ?? 1}×${r.workers}`, String(r.threads), (r.processes ?? 1) === 1 ? 'threads' : r.tcp ? 'MPI, TCP loopback' : 'MPI, shared memory',
+        r.network, r.feedback, `${r.processes ?? 1}×${r.workers}`, String(r.threads), (r.processes ?? 1) === 1 ? 'threads' : `${r.tcp ? 'MPI, TCP loopback' : 'MPI, shared memory'}${r.bindTo === 'core' ? ', bound to cores' : ''}`,
         r.wallSecondsPerSimSecond.toFixed(3), `${r.wallMin.toFixed(3)}–${r.wallMax.toFixed(3)}`, percent(r.waitShare), stealCell(r),
         r.speedupOver1 === null ? '-' : `${r.speedupOver1.toFixed(2)}×`,
         r.peakRssMiBPerProcess.map((m, p) => `${m.toFixed(0)} (${r.lifetimePeakRssMiBPerProcess[p]!.toFixed(0)})`).join(' / '),

@@ -15,6 +15,13 @@ export interface Layout {
   tcp: boolean;
 }
 
+/**
+ * How mpirun binds the job's processes: `none` (the tools' default: the OS may move a process off
+ * a core it shares with a busy neighbour) or `core` (what `mpirun -np 2` does by default).
+ */
+export type MpiBinding = 'none' | 'core';
+export const MPI_BINDINGS: readonly MpiBinding[] = ['none', 'core'];
+
 export function formatLayout(l: Layout): string {
   return `${l.processes}x${l.threads}${l.tcp ? '/tcp' : ''}`;
 }
@@ -28,12 +35,12 @@ export interface JobResult {
 
 /**
  * `mpirun -np P node CLI ARGS…` (ARGS must carry `--workers T`); resolves when the job ends.
- * Unbound (`--bind-to none`): a process bound to a core cannot leave it to a busy neighbour
- * (docs/mpi.md, "Processes bound to cores").
+ * Unbound (`--bind-to none`) unless asked: a process bound to a core cannot leave it to a busy
+ * neighbour (docs/mpi.md, "Processes bound to cores").
  */
-export function runUnderMpirun(layout: Layout, args: string[], timeoutSeconds = 3600): Promise<JobResult> {
+export function runUnderMpirun(layout: Layout, args: string[], timeoutSeconds = 3600, bindTo: MpiBinding = 'none'): Promise<JobResult> {
   const full = [
-    '-np', String(layout.processes), '--oversubscribe', '--bind-to', 'none', '--mca', 'mpi_yield_when_idle', '1',
+    '-np', String(layout.processes), '--oversubscribe', '--bind-to', bindTo, '--mca', 'mpi_yield_when_idle', '1',
     ...(layout.tcp ? ['--mca', 'btl', 'tcp,self'] : []),
     process.execPath, CLI_PATH, ...args,
   ];

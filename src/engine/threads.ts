@@ -205,10 +205,11 @@ export function processWaitShareWord(threads: number, loopMs: number, waitMs: nu
 /**
  * The job's notice under MPI, from the allreduced maximum of processWaitShareWord: processes wait
  * for each other at every interval, so one whose cores other work takes sets the pace of all, and
- * only threads of one process can take over a late one's work. `hosts`: each process's host.
- * Null below NOTICE_SHARE or before any process could judge.
+ * only threads of one process can take over a late one's work; a process bound to a core cannot
+ * leave it either. `hosts`: each process's host; `cores`: this process's (bound when its own are
+ * fewer than the machine's). Null below NOTICE_SHARE or before any process could judge.
  */
-export function jobWaitShareNotice(word: number, hosts: readonly string[], ranks: number): string | null {
+export function jobWaitShareNotice(word: number, hosts: readonly string[], ranks: number, cores: Cores = machineCores()): string | null {
   if (word < 0) return null;
   const share = Math.floor(word / 65536) / 1000;
   if (share <= NOTICE_SHARE) return null;
@@ -216,7 +217,9 @@ export function jobWaitShareNotice(word: number, hosts: readonly string[], ranks
   const hostCount = new Set(hosts).size;
   const said = `the job's ${processes} processes waited up to ${Math.round(share * 100)} % of their loop for each other (process ${word % 65536}): ` +
     'the cores are shared with other work (or oversubscribed), and every process runs at the pace of the slowest';
-  if (hostCount === 1) return `${said}; one process with --workers ${ranks}, without mpirun, would likely be faster (its threads share a late thread's work; processes cannot)`;
-  if (processes > hostCount) return `${said}; one process per host, with --workers ${Math.ceil(ranks / hostCount)}, would likely be faster`;
-  return `${said}; a host whose cores are busy slows the whole job`;
+  // Process 0's binding stands for the job's: mpirun binds every process by one policy.
+  const unbind = cores.own < cores.host ? '; so would mpirun --bind-to none, as the processes are bound to cores and cannot leave one that other work shares' : '';
+  if (hostCount === 1) return `${said}; one process with --workers ${ranks}, without mpirun, would likely be faster (its threads share a late thread's work; processes cannot)${unbind}`;
+  if (processes > hostCount) return `${said}; one process per host, with --workers ${Math.ceil(ranks / hostCount)}, would likely be faster${unbind}`;
+  return `${said}; a host whose cores are busy slows the whole job${unbind.replace('; so would', '; unbound, it slows it less:')}`;
 }

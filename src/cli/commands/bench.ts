@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { MPI_ADDON_PATH } from '../../mpi/binding.js';
-import { formatLayout, runInNewProcess, runUnderMpirun, type JobResult, type Layout } from '../../engine/mpi-launch.js';
+import { formatLayout, MPI_BINDINGS, runInNewProcess, runUnderMpirun, type JobResult, type Layout, type MpiBinding } from '../../engine/mpi-launch.js';
 import { joinMpiJob } from '../../engine/mpi-session.js';
 import { UserError } from '../../errors.js';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -23,6 +23,7 @@ interface BenchCliOptions {
   workers?: number[];
   feedback: 'symmetric' | 'random' | 'uniform';
   layouts?: Layout[];
+  bindTo?: MpiBinding;
   network?: number[];
   threads: number | 'auto';
   busy: number;
@@ -52,6 +53,7 @@ export function register(program: Command): void {
     .option('--network <sizes>', 'the whole network, input-hidden…-output, e.g. 1000-8192-1000 (instead of --hidden)', parseNetwork)
     .addOption(new Option('--eligibility <mode>', 'eligibility pass (docs/model.md §7.7; default: the config default, recursive)').choices(['recursive', 'blocked']))
     .option('--layouts <list>', 'processes x ranks to compare, e.g. 1x2,2x1,2x1/tcp (processes > 1 run under mpirun)', parseLayoutList)
+    .addOption(new Option('--bind-to <policy>', 'how mpirun binds the processes of --layouts: none (the default: the OS may move a process off a busy core) or core (what mpirun -np 2 does by default)').choices([...MPI_BINDINGS]))
     .option('--threads <n|auto>', 'threads per process that step the ranks (auto: the free cores, at most one per rank)', parseThreads, 'auto' as const)
     .option('--busy <n>', 'run n CPU-bound processes beside every case (a shared machine, side by side)', parseCount, 0)
     .option('--copies', 'also run every case of W > 1 workers as W independent one-worker processes at once: what W jobs that never wait for each other gain here, the ceiling for W workers on this machine')
@@ -72,6 +74,7 @@ Examples:
   superspike bench --hidden 1024 --workers 1,2 --busy 1                   # beside one CPU-bound process
   superspike bench --hidden 1024 --workers 2 --threads 2 --busy 1         # force a thread per rank anyway
   superspike bench --hidden 1024 --workers 1,2 --copies                   # 2 workers against 2 independent copies (the ceiling)
+  superspike bench --hidden 1024 --layouts 1x2,2x2 --bind-to core         # as a plain mpirun -np 2 binds them
   superspike bench --hidden 1024 --layouts 1x2,2x2 --busy 1 --dry-run     # the cases, checked; nothing run`,
     )
     .action(async (opts: BenchCliOptions) => {
@@ -88,6 +91,9 @@ Examples:
         if (!opts.json) process.stderr.write(`  ${r.network} ${r.feedback} ${r.processes ?? 1}×${r.workers}${r.tcp ? ' tcp' : ''}: ${r.wallSecondsPerSimSecond.toFixed(3)} s/s\n`);
       };
 
+      if (opts.bindTo !== undefined && !(opts.layouts ?? []).some((l) => l.processes > 1)) {
+        throw new UserError('bench --bind-to says how mpirun binds the processes of --layouts; give a layout of more than one process, e.g. --layouts 1x2,2x2');
+      }
       if (opts.copies && opts.layouts) {
         throw new UserError('bench --copies measures the ceiling of the worker counts of one process; it does not combine with --layouts (compare a 1x2 layout with --workers 1,2 --copies)');
       }
@@ -137,7 +143,7 @@ function dryRun(opts: BenchCliOptions, hidden: number[] | undefined, cases: Benc
   return [
     'superspike bench --dry-run: every check passed; nothing was run',
     `  ${planned.length} case${planned.length === 1 ? '' : 's'} × ${opts.repeat} run${opts.repeat === 1 ? '' : 's'} (${runs} runs), each: ${warmupLine(opts)}` +
-      `${opts.layouts ? ', each layout in a fresh process (processes > 1 under mpirun)' : ''}${opts.busy > 0 ? `, beside ${opts.busy} CPU-bound process${opts.busy > 1 ? 'es' : ''}` : ''}`,
+      `${opts.layouts ? `, each layout in a fresh process (processes > 1 under mpirun, --bind-to ${opts.bindTo ?? 'none'})` : ''}${opts.busy > 0 ? `, beside ${opts.busy} CPU-bound process${opts.busy > 1 ? 'es' : ''}` : ''}`,
     ...lines.map((l) => `  ${l}`),
     ...(opts.copies ? [`  then --copies: each case of W > 1 workers again as W one-worker processes at once (${opts.repeat} runs each), each in a temporary folder of its own`] : []),
     `  runs in ${BENCH_OUT} (replaced case after case); results on stdout${opts.json ? ' as JSON' : ' as a table'}`,
@@ -173,6 +179,7 @@ async function runCases(
       const run = await benchInNewProcesses(layout, opts, hidden);
       for (const r of run) {
         r.tcp = layout.tcp;
+        if (layout.processes > 1) r.bindTo = opts.bindTo ?? 'none';
         const one = oneWorkerResult(results, r.network, r.feedback);
         r.speedupOver1 = one ? one.wallSecondsPerSimSecond / r.wallSecondsPerSimSecond : r.speedupOver1;
         results.push(r);
@@ -188,9 +195,9 @@ async function runCases(
 
 /** One bench case in a new process (P = 1) or as an MPI job: the same command, its (root's) JSON read back. */
 async function benchInNewProcesses(layout: Layout, opts: BenchCliOptions, hidden: number[]): Promise<BenchResult[]> {
-  const run = layout.processes === 1 ? runInNewProcess : runUnderMpirun;
   const network = opts.network ? ['--network', opts.network.join('-')] : ['--hidden', hidden.join(',')];
-  const job = await run(layout, caseArgs(opts, layout.threads, opts.feedback, network));
+  const args = caseArgs(opts, layout.threads, opts.feedback, network);
+  const job = layout.processes === 1 ? await runInNewProcess(layout, args) : await runUnderMpirun(layout, args, 3600, opts.bindTo ?? 'none');
   return jobResults(job, `bench ${formatLayout(layout)}`);
 }
 
