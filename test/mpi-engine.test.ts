@@ -8,7 +8,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { hostname } from 'node:os';
+import { cpus, hostname } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadNetworkState } from '../src/engine/state-validate.js';
@@ -16,6 +16,7 @@ import { findMonitorRankFiles, mergeMonitorRankFiles } from '../src/io/monitor-f
 import { findAurynMonitorFiles } from '../src/io/auryn-monitor-files.js';
 import { findAurynMonitors, readAurynMonitor } from '../src/export/auryn-monitors.js';
 import { readRunInfo } from '../src/io/run-info.js';
+import { TEST_OTHERS_ENV } from '../src/engine/default-binding.js';
 import { expectSameRun, runOutputs, tempDir } from './helpers.js';
 import { CLI, TCP_ONLY, mpiGate, mpiProcessPid, mpirun, type JobOutput } from './mpi-helpers.js';
 
@@ -127,6 +128,28 @@ describe.skipIf(gate.skip)('ranks in several processes (MPI)', () => {
     expect(notes, job.stderr).toHaveLength(1);
     expect(notes[0]).toMatch(/^superspike: note: the job's 2 processes waited up to (\d+) % of their loop for each other \(process 0\): .*; one process with --workers 2, without mpirun, would likely be faster/);
     expect(Number(/up to (\d+) %/.exec(notes[0]!)![1])).toBeGreaterThan(50);
+  });
+
+  // Open MPI binds each of two processes to a core of its own by default, given two cores.
+  const twoCores = cpus().length >= 2;
+  if (!twoCores) console.warn('!!! mpi-engine.test.ts: mpirun binds processes only where there are 2 cores: the default-binding test is SKIPPED here');
+  it.skipIf(!twoCores)('leaves mpirun\'s default binding where other tasks would share the cores, and keeps it otherwise', async () => {
+    const bound = /\(1 bound to this process\)/;
+    const run = async (others: number, extra: string[] = []) => {
+      const out = tempDir(`mpi-binding-${others}`);
+      const job = await mpirun(2, [CLI, 'run', configFile('symmetric'), '--workers', '2', '--threads', 'auto', '--blocks', '1', '--out', out, '-q', ...extra],
+        { defaultBinding: true, env: { [TEST_OTHERS_ENV]: String(others) } });
+      expect(job.code, job.stderr).toBe(0);
+      return { stderr: job.stderr, choice: readRunInfo(out).layout?.threadChoice ?? '' };
+    };
+    // Busy: more other tasks than cores, whatever this machine has.
+    const busy = await run(cpus().length);
+    expect(busy.stderr).toMatch(/^superspike: note: process 0 left mpirun's default binding \(1 of \d+ cores\) for all \d+: /m);
+    expect(busy.choice).not.toMatch(bound);
+    // Quiet: the binding stays (a little faster there), and nothing is said.
+    const quiet = await run(0);
+    expect(quiet.stderr).not.toMatch(/default binding/);
+    expect(quiet.choice).toMatch(bound);
   });
 
   it('resumes a 2×2 checkpoint on 1×3 and on 3×1, equal to the uninterrupted run', async () => {

@@ -52,6 +52,10 @@ export interface MpirunOptions {
   onSpawn?: (pid: number) => void;
   /** Called with the job's stderr so far, each time more arrives (e.g. to act once a line appears). */
   onStderr?: (stderr: string) => void;
+  /** mpirun's own default binding instead of `--bind-to none` (Open MPI binds up to 2 processes to cores). */
+  defaultBinding?: boolean;
+  /** Extra environment for the job's processes. */
+  env?: Record<string, string>;
 }
 
 /** `mpirun -np N … node ARGS`; rejects only when the job outlives its time limit. */
@@ -64,9 +68,9 @@ export function mpirun(np: number, args: string[], options: MpirunOptions = {}):
  * gives processes different flags makes it; rejects only when the job outlives its time limit.
  */
 export function mpirunApps(apps: { np: number; args: string[] }[], options: MpirunOptions = {}): Promise<JobOutput> {
-  const full = ['--oversubscribe', '--bind-to', 'none', '--mca', 'mpi_yield_when_idle', '1', ...(options.mca ?? []),
+  const full = ['--oversubscribe', ...(options.defaultBinding ? [] : ['--bind-to', 'none']), '--mca', 'mpi_yield_when_idle', '1', ...(options.mca ?? []),
     ...apps.flatMap((app, i) => [...(i > 0 ? [':'] : []), '-np', String(app.np), process.execPath, ...app.args])];
-  const env = { ...process.env, OMPI_ALLOW_RUN_AS_ROOT: '1', OMPI_ALLOW_RUN_AS_ROOT_CONFIRM: '1' };
+  const env = { ...process.env, ...options.env, OMPI_ALLOW_RUN_AS_ROOT: '1', OMPI_ALLOW_RUN_AS_ROOT_CONFIRM: '1' };
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const child = spawn('mpirun', full, { env, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -20,11 +20,15 @@ import { requireMpi, type MpiBinding } from '../mpi/binding.js';
 import { provokeBlockEndFault, type BlockEndFault } from './block-end-fault.js';
 import { AUTO_SILENCE_SECONDS, namingSilence, silenceError, silenceLimitOf } from './block-end-watch.js';
 import { detectMpiLaunch, type MpiLaunch } from '../mpi/launcher.js';
+import { boundByDefault, leaveBinding, shouldLeaveBinding, TEST_OTHERS_ENV } from './default-binding.js';
+import { machineCores, othersRunning } from './threads.js';
 import { allgatherStrings, type Placement, type ProcessRuntime } from './process-group.js';
 
 export interface MpiSession extends ProcessRuntime {
   launch: MpiLaunch;
   binding: MpiBinding;
+  /** This process left mpirun's default binding on a busy host (default-binding.ts): what it said, else null. */
+  bindingNote: string | null;
   /** Ends the whole job (every process) after a failure; the launcher reports the exit code. */
   abort(code: number): never;
   finalize(): void;
@@ -89,9 +93,11 @@ export function joinMpiJob(ranksPerProcess: number, hangTimeoutSeconds: number |
     return { hosts: names, pids: Array.from(ids) };
   });
   const placement = { processes: info.size, process: info.rank, ranksPerProcess, hosts, pids };
+  const bindingNote = leaveBusyBinding(env, placement);
   return {
     launch,
     binding,
+    bindingNote,
     comm: binding,
     placement,
     abort: (code) => binding.abort(code),
@@ -116,6 +122,22 @@ export function joinMpiJob(ranksPerProcess: number, hangTimeoutSeconds: number |
       });
     },
   };
+}
+
+/**
+ * Before any rank thread starts: a process that mpirun bound by default, on a host whose cores
+ * the job's processes and other tasks outnumber, widens its affinity (default-binding.ts).
+ */
+function leaveBusyBinding(env: Record<string, string | undefined>, placement: Placement): string | null {
+  const cores = machineCores();
+  if (!boundByDefault(env, cores)) return null;
+  const sameHost = placement.hosts.flatMap((h, p) => (h === placement.hosts[placement.process] ? [p] : []));
+  const faked = env[TEST_OTHERS_ENV];
+  const others = faked !== undefined ? Number(faked) : othersRunning(sameHost.length, placement.pids && sameHost.map((p) => placement.pids![p]!));
+  if (!shouldLeaveBinding(env, cores, sameHost.length, others)) return null;
+  const { said } = leaveBinding();
+  return `${said}: ${others} other task${others === 1 ? '' : 's'} running and ${sameHost.length} process${sameHost.length === 1 ? '' : 'es'} of the job ` +
+    `on ${cores.host} cores, and a bound process cannot leave a core that other work shares (mpirun --bind-to core keeps the binding)`;
 }
 
 /**

@@ -274,6 +274,7 @@ Examples:
       // Under an MPI launcher this process is one of several; each runs --workers ranks.
       const mpi = joinMpiJob(opts.workers ?? coresPerLocalProcess(), opts.hangTimeout ?? 'auto', process.env, opts.blockEndFault ?? null);
       const isRoot = mpi === null || mpi.placement.process === 0;
+      if (mpi?.bindingNote && isRoot) process.stderr.write(`superspike: note: process 0 ${mpi.bindingNote}\n`);
       const shape = networkShape(config, task);
       const workers = mpi === null ? opts.workers ?? defaultRanks(shape) : mpi.placement.processes * mpi.placement.ranksPerProcess;
       // The worker limit's warning; the engine itself refuses what is over the limits
