@@ -35,7 +35,8 @@ export function shouldLeaveBinding(env: Record<string, string | undefined>, core
 
 /**
  * Widens every thread's affinity to the online CPUs. Returns what happened in words for the
- * run's note, or throws nothing: a machine without taskset keeps the binding and says so.
+ * run's note and never throws: a machine without taskset, or whose affinity did not widen, keeps
+ * the binding and says so.
  */
 export function leaveBinding(pid = process.pid): { left: boolean; said: string } {
   const before = machineCores();
@@ -50,5 +51,6 @@ export function leaveBinding(pid = process.pid): { left: boolean; said: string }
     return { left: false, said: `could not leave mpirun's default binding (taskset ${r.error ? 'not found: install util-linux' : `exit ${r.status}: ${r.stderr.trim()}`}); mpirun --bind-to none does it` };
   }
   const own = availableParallelism();
-  return { left: own > before.own, said: `left mpirun's default binding (${before.own} of ${before.host} cores) for all ${own}` };
+  if (own <= before.own) return { left: false, said: `could not leave mpirun's default binding (taskset left ${own} of ${before.host} cores); mpirun --bind-to none does it` };
+  return { left: true, said: `left mpirun's default binding (${before.own} of ${before.host} cores) for all ${own}` };
 }

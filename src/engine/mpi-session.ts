@@ -136,6 +136,7 @@ function leaveBusyBinding(env: Record<string, string | undefined>, placement: Pl
   const others = faked !== undefined ? Number(faked) : othersRunning(sameHost.length, placement.pids && sameHost.map((p) => placement.pids![p]!));
   if (!shouldLeaveBinding(env, cores, sameHost.length, others)) return null;
   const { said } = leaveBinding();
+  // What was tried and why, whether or not the affinity widened.
   return `${said}: ${others} other task${others === 1 ? '' : 's'} running and ${sameHost.length} process${sameHost.length === 1 ? '' : 'es'} of the job ` +
     `on ${cores.host} cores, and a bound process cannot leave a core that other work shares (mpirun --bind-to core keeps the binding)`;
 }
