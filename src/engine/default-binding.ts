@@ -6,15 +6,17 @@
  * 2 processes × 2 ranks of 200-1024-200 took 1.83–1.88× the time of one process bound, 1.18–1.19×
  * unbound (docs/mpi.md, "Processes bound to cores").
  *
- * So a process that Open MPI bound by its default policy (no `--bind-to`, which mpirun exports as
- * `OMPI_MCA_hwloc_base_binding_policy`), on a host where the job's processes and the tasks already
- * running outnumber the cores, widens its affinity to every online CPU before its rank threads
- * start (`taskset -a -p`, util-linux: every thread of the process). An explicit `--bind-to core`
- * is kept, and so is the default on a quiet host, where binding is a little faster.
+ * So a process that Open MPI's mpirun bound by its default policy (no `--bind-to`, which mpirun
+ * exports as `OMPI_MCA_hwloc_base_binding_policy`), on a host where the job's processes and the
+ * tasks already running outnumber the cores, widens its affinity to every online CPU before its
+ * rank threads start (`taskset -a -p`, util-linux: every thread of the process). An explicit
+ * `--bind-to core` is kept, and so is the default on a quiet host, where binding is a little
+ * faster; Slurm's and MPICH's bindings are never touched.
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import type { MpiLauncher } from '../mpi/launcher.js';
 import { machineCores, oversubscribed, type Cores } from './threads.js';
 
 /**
@@ -23,14 +25,18 @@ import { machineCores, oversubscribed, type Cores } from './threads.js';
  */
 export const TEST_OTHERS_ENV = 'SUPERSPIKE_TEST_OTHERS_RUNNING';
 
-/** Whether Open MPI bound this process by its default policy (not by an explicit `--bind-to`). */
-export function boundByDefault(env: Record<string, string | undefined>, cores: Cores): boolean {
-  return cores.own < cores.host && env.OMPI_COMM_WORLD_RANK !== undefined && env.OMPI_MCA_hwloc_base_binding_policy === undefined;
+/**
+ * Whether Open MPI's mpirun bound this process by its default policy (not by an explicit
+ * `--bind-to`). `launcher`: as detected before MPI_Init (mpi/launcher.ts); Slurm's and MPICH's
+ * bindings are their users' and stay.
+ */
+export function boundByDefault(launcher: MpiLauncher | null, env: Record<string, string | undefined>, cores: Cores): boolean {
+  return launcher === 'mpirun' && cores.own < cores.host && env.OMPI_MCA_hwloc_base_binding_policy === undefined;
 }
 
 /** Leave the default binding: bound by default, and the job's processes here and the others outnumber the cores. */
-export function shouldLeaveBinding(env: Record<string, string | undefined>, cores: Cores, processesHere: number, others: number): boolean {
-  return boundByDefault(env, cores) && oversubscribed(1, processesHere, others, { host: cores.host, own: cores.host });
+export function shouldLeaveBinding(launcher: MpiLauncher | null, env: Record<string, string | undefined>, cores: Cores, processesHere: number, others: number): boolean {
+  return boundByDefault(launcher, env, cores) && oversubscribed(1, processesHere, others, { host: cores.host, own: cores.host });
 }
 
 /**

@@ -93,7 +93,7 @@ export function joinMpiJob(ranksPerProcess: number, hangTimeoutSeconds: number |
     return { hosts: names, pids: Array.from(ids) };
   });
   const placement = { processes: info.size, process: info.rank, ranksPerProcess, hosts, pids };
-  const bindingNote = leaveBusyBinding(env, placement);
+  const bindingNote = leaveBusyBinding(launch, env, placement);
   return {
     launch,
     binding,
@@ -128,13 +128,13 @@ export function joinMpiJob(ranksPerProcess: number, hangTimeoutSeconds: number |
  * Before any rank thread starts: a process that mpirun bound by default, on a host whose cores
  * the job's processes and other tasks outnumber, widens its affinity (default-binding.ts).
  */
-function leaveBusyBinding(env: Record<string, string | undefined>, placement: Placement): string | null {
+function leaveBusyBinding(launch: MpiLaunch, env: Record<string, string | undefined>, placement: Placement): string | null {
   const cores = machineCores();
-  if (!boundByDefault(env, cores)) return null;
+  if (!boundByDefault(launch.launcher, env, cores)) return null;
   const sameHost = placement.hosts.flatMap((h, p) => (h === placement.hosts[placement.process] ? [p] : []));
   const faked = env[TEST_OTHERS_ENV];
   const others = faked !== undefined ? Number(faked) : othersRunning(sameHost.length, placement.pids && sameHost.map((p) => placement.pids![p]!));
-  if (!shouldLeaveBinding(env, cores, sameHost.length, others)) return null;
+  if (!shouldLeaveBinding(launch.launcher, env, cores, sameHost.length, others)) return null;
   const { said } = leaveBinding();
   // What was tried and why, whether or not the affinity widened.
   return `${said}: ${others} other task${others === 1 ? '' : 's'} running and ${sameHost.length} process${sameHost.length === 1 ? '' : 'es'} of the job ` +
