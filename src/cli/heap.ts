@@ -11,9 +11,9 @@
  * the heap is configured) — but before the program's modules load, whose parsing alone grows the
  * space: main.ts imports this statically and everything else after it (measured 4 Dec 2026: set
  * after the modules loaded, the young generation was 16 MiB committed from the start and 15 MiB
- * of it resident by the first block). Process-wide, so it also holds for worker threads started later; the
- * library (api/) leaves the host application's heap alone and bounds only its rank threads
- * (rank-pool.ts).
+ * of it resident by the first block). Process-wide, so it also holds for worker threads started
+ * later; the library (api/) leaves the host application's heap alone and bounds only its rank
+ * threads (rank-pool.ts).
  */
 import { setFlagsFromString } from 'node:v8';
 
