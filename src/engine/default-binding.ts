@@ -44,7 +44,7 @@ export function shouldLeaveBinding(launcher: MpiLauncher | null, env: Record<str
  * run's note and never throws: a machine without taskset, or whose affinity did not widen, keeps
  * the binding and says so.
  */
-export function leaveBinding(pid = process.pid): { left: boolean; said: string } {
+export function leaveBinding(pid = process.pid): string {
   const before = machineCores();
   let online: string;
   try {
@@ -54,9 +54,9 @@ export function leaveBinding(pid = process.pid): { left: boolean; said: string }
   }
   const r = spawnSync('taskset', ['-a', '-p', '-c', online, String(pid)], { encoding: 'utf8' });
   if (r.error || r.status !== 0) {
-    return { left: false, said: `could not leave mpirun's default binding (taskset ${r.error ? 'not found: install util-linux' : `exit ${r.status}: ${r.stderr.trim()}`}); mpirun --bind-to none does it` };
+    return `could not leave mpirun's default binding (taskset ${r.error ? 'not found: install util-linux' : `exit ${r.status}: ${r.stderr.trim()}`}); mpirun --bind-to none does it`;
   }
   const own = availableParallelism();
-  if (own <= before.own) return { left: false, said: `could not leave mpirun's default binding (taskset left ${own} of ${before.host} cores); mpirun --bind-to none does it` };
-  return { left: true, said: `left mpirun's default binding (${before.own} of ${before.host} cores) for all ${own}` };
+  if (own <= before.own) return `could not leave mpirun's default binding (taskset left ${own} of ${before.host} cores); mpirun --bind-to none does it`;
+  return `left mpirun's default binding (${before.own} of ${before.host} cores) for all ${own}`;
 }

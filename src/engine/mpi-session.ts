@@ -22,7 +22,7 @@ import { AUTO_SILENCE_SECONDS, namingSilence, silenceError, silenceLimitOf } fro
 import { detectMpiLaunch, type MpiLaunch } from '../mpi/launcher.js';
 import { boundByDefault, leaveBinding, shouldLeaveBinding, TEST_OTHERS_ENV } from './default-binding.js';
 import { machineCores, othersRunning } from './threads.js';
-import { allgatherStrings, type Placement, type ProcessRuntime } from './process-group.js';
+import { allgatherStrings, jobOnThisHost, type Placement, type ProcessRuntime } from './process-group.js';
 
 export interface MpiSession extends ProcessRuntime {
   launch: MpiLaunch;
@@ -131,13 +131,12 @@ export function joinMpiJob(ranksPerProcess: number, hangTimeoutSeconds: number |
 function leaveBusyBinding(launch: MpiLaunch, env: Record<string, string | undefined>, placement: Placement): string | null {
   const cores = machineCores();
   if (!boundByDefault(launch.launcher, env, cores)) return null;
-  const sameHost = placement.hosts.flatMap((h, p) => (h === placement.hosts[placement.process] ? [p] : []));
+  const job = jobOnThisHost(placement);
   const faked = env[TEST_OTHERS_ENV];
-  const others = faked !== undefined ? Number(faked) : othersRunning(sameHost.length, placement.pids && sameHost.map((p) => placement.pids![p]!));
-  if (!shouldLeaveBinding(launch.launcher, env, cores, sameHost.length, others)) return null;
-  const { said } = leaveBinding();
+  const others = faked !== undefined ? Number(faked) : othersRunning(job.processes, job.pids);
+  if (!shouldLeaveBinding(launch.launcher, env, cores, job.processes, others)) return null;
   // What was tried and why, whether or not the affinity widened.
-  return `${said}: ${others} other task${others === 1 ? '' : 's'} running and ${sameHost.length} process${sameHost.length === 1 ? '' : 'es'} of the job ` +
+  return `${leaveBinding()}: ${others} other task${others === 1 ? '' : 's'} running and ${job.processes} process${job.processes === 1 ? '' : 'es'} of the job ` +
     `on ${cores.host} cores, and a bound process cannot leave a core that other work shares (mpirun --bind-to core keeps the binding)`;
 }
 

@@ -53,6 +53,17 @@ export interface ProcessRuntime {
   abort?(code: number): never;
 }
 
+/**
+ * The job's processes on this process's host: how many, and their process ids (absent outside
+ * MPI) — the tasks threads.ts must not count as other work, whether or not they run at this
+ * instant. Without a placement, this process alone.
+ */
+export function jobOnThisHost(placement: Placement | null | undefined): { processes: number; pids: number[] | undefined } {
+  if (!placement) return { processes: 1, pids: undefined };
+  const here = placement.hosts.flatMap((h, p) => (h === placement.hosts[placement.process] ? [p] : []));
+  return { processes: here.length, pids: placement.pids && here.map((p) => placement.pids![p]!) };
+}
+
 /** `[process p of P on host]`, appended to a message that does not already say where it comes from. */
 export function withProcess(message: string, placement: Placement): string {
   if (placement.processes <= 1 || message.includes('(process ')) return message;

@@ -18,7 +18,7 @@ import { trainedStateName } from './continuation.js';
 import { monitorDiskBytes, msToSteps, planMonitors, type MonitorPlan } from './monitor-plan.js';
 import { resolveRunOptions, type ResolvedRunOptions, type RunOptions } from './options.js';
 import { RunOutputs } from './outputs.js';
-import { ROOT_PROCESS, localRanksOf } from './process-group.js';
+import { ROOT_PROCESS, jobOnThisHost, localRanksOf } from './process-group.js';
 import { agreeOnRun, runFields } from './run-agreement.js';
 import type { Schedule } from './schedule.js';
 import { scheduleFor } from './setup.js';
@@ -74,11 +74,9 @@ export function checkRun(config: ExperimentConfig, task: ResolvedTask, options: 
 /** Threads for this process's ranks: as asked, or `auto` from the free cores (threads.ts). */
 function chooseThreads(options: ResolvedRunOptions, localRanks: number, ranks: number, topology: Topology): ThreadChoice {
   const { threads } = options;
-  const placement = options.processes?.placement;
-  // The job's processes on this host (by index), which are not "others" whether or not they run at this instant.
-  const sameHost = placement ? placement.hosts.flatMap((h, p) => (h === placement.hosts[placement.process] ? [p] : [])) : [0];
-  const here = sameHost.length;
-  const others = othersRunning(here, placement?.pids && sameHost.map((p) => placement.pids![p]!));
+  const job = jobOnThisHost(options.processes?.placement);
+  const here = job.processes;
+  const others = othersRunning(here, job.pids);
   if (threads === null) return fixedThreads(localRanks, 'one per rank', here, others);
   if (threads !== 'auto') return fixedThreads(Math.min(threads, localRanks), 'as asked', here, others);
   return autoThreads(localRanks, Math.round((synapsesOf(topology.shape) * localRanks) / ranks), here, others);
