@@ -302,18 +302,10 @@ class Coordinator {
   private noticeWaitShare(): void {
     const { loopMs, waitMs } = this.control.loopTime();
     const runtime = this.options.processes;
-    if (runtime && runtime.placement.processes > 1) {
-      const { placement } = runtime;
-      const worst = runtime.comm.allreduceInt32(processWaitShareWord(this.threads.length, loopMs, waitMs, placement.process), 'max');
-      if (this.noticed || this.options.onNotice === null || !this.isRoot) return;
-      const message = jobWaitShareNotice(worst, placement.hosts, this.ranks);
-      if (message === null) return;
-      this.noticed = true;
-      this.options.onNotice(message);
-      return;
-    }
-    if (this.noticed || this.options.onNotice === null) return;
-    const message = waitShareNotice(this.threads.length, loopMs, waitMs);
+    const job = runtime && runtime.placement.processes > 1 ? runtime : null;
+    const worst = job === null ? -1 : job.comm.allreduceInt32(processWaitShareWord(this.threads.length, loopMs, waitMs, job.placement.process), 'max');
+    if (this.noticed || this.options.onNotice === null || !this.isRoot) return;
+    const message = job === null ? waitShareNotice(this.threads.length, loopMs, waitMs) : jobWaitShareNotice(worst, job.placement.hosts, this.ranks);
     if (message === null) return;
     this.noticed = true;
     this.options.onNotice(message);

@@ -1,6 +1,7 @@
 /**
  * The test hooks of one rank (options.ts, TestHooks): fault injection at a step, seeded random
- * sleeps and one slow rank's fixed ones. The rank holds `null` when a run has no hooks, so production pays one null check.
+ * sleeps and one slow rank's fixed ones. The rank holds `null` when a run has no hooks, so
+ * production pays one null check.
  */
 import { Xoshiro128 } from '../model/rng.js';
 import type { TestHooks } from './options.js';

@@ -218,8 +218,13 @@ export function jobWaitShareNotice(word: number, hosts: readonly string[], ranks
   const said = `the job's ${processes} processes waited up to ${Math.round(share * 100)} % of their loop for each other (process ${word % 65536}): ` +
     'the cores are shared with other work (or oversubscribed), and every process runs at the pace of the slowest';
   // Process 0's binding stands for the job's: mpirun binds every process by one policy.
-  const unbind = cores.own < cores.host ? '; so would mpirun --bind-to none, as the processes are bound to cores and cannot leave one that other work shares' : '';
-  if (hostCount === 1) return `${said}; one process with --workers ${ranks}, without mpirun, would likely be faster (its threads share a late thread's work; processes cannot)${unbind}`;
-  if (processes > hostCount) return `${said}; one process per host, with --workers ${Math.ceil(ranks / hostCount)}, would likely be faster${unbind}`;
-  return `${said}; a host whose cores are busy slows the whole job${unbind.replace('; so would', '; unbound, it slows it less:')}`;
+  const why = 'mpirun --bind-to none, as the processes are bound to cores and cannot leave one that other work shares';
+  const bound = cores.own < cores.host;
+  if (hostCount === 1 || processes > hostCount) {
+    const layout = hostCount === 1
+      ? `one process with --workers ${ranks}, without mpirun, would likely be faster (its threads share a late thread's work; processes cannot)`
+      : `one process per host, with --workers ${Math.ceil(ranks / hostCount)}, would likely be faster`;
+    return `${said}; ${layout}${bound ? `; so would ${why}` : ''}`;
+  }
+  return `${said}; a host whose cores are busy slows the whole job${bound ? `; unbound, it slows it less: ${why}` : ''}`;
 }
