@@ -9,9 +9,7 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkpointTruth } from '../src/cli/signals.js';
 import { PACKAGE_ROOT } from '../src/paths.js';
-import { tempDir } from './helpers.js';
-
-const CLI = path.join(PACKAGE_ROOT, 'dist', 'src', 'cli', 'main.js');
+import { BUILT_CLI as CLI, expectBuilt, tempDir } from './helpers.js';
 
 interface Result { code: number | null; signal: string | null; stdout: string; stderr: string }
 
@@ -35,10 +33,7 @@ function expectOneLine(r: Result, pattern: RegExp): void {
 }
 
 describe('predictable conditions are one line', () => {
-  it('needs the built CLI', () => {
-    if (!fs.existsSync(CLI)) console.warn(`these tests need ${CLI}: run npm run build:ts`);
-    expect(fs.existsSync(CLI)).toBe(true);
-  });
+  it('needs the built CLI', () => expectBuilt(CLI));
 
   it('a folder as config, a missing config', async () => {
     const dir = tempDir('cli-config');

@@ -8,10 +8,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runExperiment } from '../src/engine/coordinator.js';
 import { readSpkAll } from '../src/io/spk.js';
-import { PACKAGE_ROOT } from '../src/paths.js';
-import { smallConfig, taskFor, tempDir } from './helpers.js';
+import { BUILT_CLI as CLI, smallConfig, taskFor, tempDir } from './helpers.js';
 
-const CLI = path.join(PACKAGE_ROOT, 'dist', 'src', 'cli', 'main.js');
 
 function expectDecodableSpikeFiles(dir: string): number {
   const files = readdirSync(dir).filter((f) => f.endsWith('.spk'));

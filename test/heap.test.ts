@@ -10,11 +10,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { PACKAGE_ROOT } from '../src/paths.js';
-import { tempDir } from './helpers.js';
+import { BUILT_CLI as CLI, expectBuilt, tempDir } from './helpers.js';
 
-const DIST = path.join(PACKAGE_ROOT, 'dist', 'src', 'cli');
-const CLI = path.join(DIST, 'main.js');
+const DIST = path.dirname(CLI);
 /**
  * Committed young generation at most. Measured on Node 20 (4 Dec 2026): 2–4 MiB with heap.ts in
  * force, 16 MiB when V8 grows it freely; the bound sits between them.
@@ -42,10 +40,7 @@ function youngAtExit(args: string[], cwd: string): Promise<{ mib: number; code: 
 }
 
 describe('the young generation of the superspike process', () => {
-  it('needs the built CLI', () => {
-    if (!fs.existsSync(CLI)) console.warn(`these tests need ${CLI}: run npm run build:ts`);
-    expect(fs.existsSync(CLI)).toBe(true);
-  });
+  it('needs the built CLI', () => expectBuilt(CLI));
 
   it('stays at its initial size through a run', async () => {
     const dir = tempDir('heap-run');

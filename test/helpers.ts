@@ -1,5 +1,5 @@
 /** Shared fixtures for engine tests: small configs, temp folders, merged outputs as bytes. */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { validateConfig } from '../src/config/load.js';
@@ -9,6 +9,7 @@ import { expect } from 'vitest';
 import type { RunResult } from '../src/experiments/types.js';
 import type { NetworkShape } from '../src/network/topology.js';
 import { DEFAULT_FEEDBACK_DELAY_SECONDS, DEFAULT_MODEL_KNOBS } from '../src/model/constants.js';
+import { PACKAGE_ROOT } from '../src/paths.js';
 import { networkShape } from '../src/network/chain.js';
 import { mergeSpkFiles, spkRankFiles } from '../src/io/spk.js';
 
@@ -93,4 +94,13 @@ export async function expectSameRun(dir: string, reference: string, label: strin
   for (const g of groups) expect(a.spikes[g]!.equals(b.spikes[g]!), `${g} spikes, ${label}`).toBe(true);
   expect(a.stats.equals(b.stats), `stats, ${label}`).toBe(true);
   expect(a.state.equals(b.state), `state, ${label}`).toBe(true);
+}
+
+/** The built `superspike` binary, which tests of a real process run. */
+export const BUILT_CLI = path.join(PACKAGE_ROOT, 'dist', 'src', 'cli', 'main.js');
+
+/** A test of a real process fails, saying how to build it, where `file` (under dist/) was not built. */
+export function expectBuilt(file: string): void {
+  if (!existsSync(file)) console.warn(`these tests need ${file}: run npm run build:ts`);
+  expect(existsSync(file), `${file} is built`).toBe(true);
 }

@@ -9,12 +9,11 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { MPI_ADDON_PATH } from '../src/mpi/binding.js';
-import { PACKAGE_ROOT } from '../src/paths.js';
 import { expect } from 'vitest';
-import { expectSameRun, tempDir } from './helpers.js';
+import { BUILT_CLI, expectSameRun, tempDir } from './helpers.js';
 
 export const TCP_ONLY = ['--mca', 'btl', 'tcp,self'];
-export const CLI = path.join(PACKAGE_ROOT, 'dist', 'src', 'cli', 'main.js');
+export const CLI = BUILT_CLI;
 
 export function mpiMissingReason(): string | null {
   const probe = spawnSync('mpirun', ['--version'], { encoding: 'utf8' });

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { acquireOutLock, OUT_LOCK_FILE } from '../src/io/out-lock.js';
 import { UserError } from '../src/errors.js';
 import { PACKAGE_ROOT } from '../src/paths.js';
-import { tempDir } from './helpers.js';
+import { expectBuilt, tempDir } from './helpers.js';
 
 const LOCK_JS = path.join(PACKAGE_ROOT, 'dist', 'src', 'io', 'out-lock.js');
 
@@ -40,10 +40,7 @@ function exited(child: ChildProcess): Promise<void> {
 }
 
 describe('output folder lock', () => {
-  it('needs the built module', () => {
-    if (!fs.existsSync(LOCK_JS)) console.warn(`out-lock tests need ${LOCK_JS}: run npm run build:ts`);
-    expect(fs.existsSync(LOCK_JS)).toBe(true);
-  });
+  it('needs the built module', () => expectBuilt(LOCK_JS));
 
   it('refuses a folder locked by a live process, naming its pid', async () => {
     const dir = tempDir('lock-live');
