@@ -6,12 +6,13 @@
 //              on its own over a 4000-neuron input layer with 10 Hz of spikes in the rings;
 //   step-us    the fixed cost of one step of one rank: `bench --network 10-8-1 --workers 1`
 //              (18 neurons, 88 synapses: the loop, the kernel calls, the merges and the replay);
-//   block-ms   the fixed cost of one block end (ranks parked: statistics, outputs, the trained
-//              state's save), paid once per block whatever the ranks;
+//   block-ms   the fixed cost of one block end (ranks parked: statistics, outputs), paid once per
+//              block whatever the ranks (the trained state's save, once per run, was part of it
+//              until bench timed its block from park to park, 4 Dec 2026);
 //   stat-ns    the part of a block end that grows with the network: the root sums five synaptic
 //              fields of the output connection in global order (engine/statistics.ts), per synapse
 //              (timed on its own on 200-4096-200, one process, so without the gather).
-// bench times one measured block, from one block end to the next, so its wall time is
+// bench times one measured block, from one park of the ranks to the next, so its wall time is
 // steps·c_step + block; two block lengths (4 s and 24 s) give both as slope and intercept. (A
 // single 2 s block, as this script used to time, put the block end into c_step: 2.44 µs.)
 //

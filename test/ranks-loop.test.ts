@@ -15,10 +15,16 @@ describe('the ranks\' loop and wait time at every stats line', () => {
     const config = smallConfig({ blocks: 2 });
     const task = await taskFor(config);
     const seen: RanksLoopSoFar[] = [];
+    const calledAt: Array<{ ms: number; cpuSeconds: number }> = [];
+    const started = performance.now();
     // One thread per rank and up to 2 ms of random delay before every exchange: the ranks wait.
     const result = await runExperiment(config, task, {
       workers: 2, threads: 2, outDir: tempDir('ranks-loop'), testHooks: { jitterMicros: 2000 },
-      onStats: (_line, ranks) => seen.push({ ...ranks }),
+      onStats: (_line, ranks) => {
+        const used = process.cpuUsage();
+        calledAt.push({ ms: performance.now(), cpuSeconds: (used.user + used.system) / 1e6 });
+        seen.push({ ...ranks });
+      },
     });
     expect(seen.length).toBe(result.stats.length);
     expect(seen.length).toBeGreaterThanOrEqual(3);
@@ -27,6 +33,14 @@ describe('the ranks\' loop and wait time at every stats line', () => {
       expect(seen[i]!.waitSeconds, `waits at line ${i}`).toBeGreaterThanOrEqual(seen[i - 1]!.waitSeconds);
     }
     for (const s of seen) expect(s.waitSeconds).toBeLessThanOrEqual(s.loopSeconds);
+    // The park before each line: after the previous line was written (its segment was posted
+    // then), no later than this line's own call — the block's wall time in bench.
+    for (let i = 0; i < seen.length; i++) {
+      expect(seen[i]!.parkedAtMs, `park before line ${i}`).toBeGreaterThanOrEqual(i === 0 ? started : calledAt[i - 1]!.ms);
+      expect(seen[i]!.parkedAtMs).toBeLessThanOrEqual(calledAt[i]!.ms);
+      expect(seen[i]!.cpuSecondsAtPark).toBeLessThanOrEqual(calledAt[i]!.cpuSeconds);
+      if (i > 0) expect(seen[i]!.cpuSecondsAtPark, `CPU at the park before line ${i}`).toBeGreaterThan(seen[i - 1]!.cpuSecondsAtPark);
+    }
     const loop = result.timings.reduce((sum, t) => sum + t.computeSeconds, 0);
     const waits = result.timings.reduce((sum, t) => sum + t.barrierWaitSeconds, 0);
     expect(waits, 'the jitter made the ranks wait').toBeGreaterThan(0.05);

@@ -1,9 +1,9 @@
 /**
  * `superspike bench`: measured speed of the engine on fixed synthetic tasks. Each case runs the
  * real protocol — two blocks of warm-up (the burn-in, then a first learning block) and one measured
- * block — and times the measured block from its stats line to the next, so start-up,
- * initialisation, the JIT's first compilation of the learning step and the final replay are not
- * counted.
+ * block — and times the measured block from the ranks' park at its start to their park at its end
+ * (RanksLoopSoFar), so start-up, initialisation, the JIT's first compilation of the learning step,
+ * the trained state's save after the last block and the final replay are not counted.
  */
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { validateConfig } from '../config/load.js';
@@ -255,10 +255,11 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult[
         },
         onStats: (_line, ranks) => {
           if (statsTimes.length <= WARMUP_STATS_LINES) runPeak = Math.max(runPeak, process.memoryUsage().rss);
-          statsTimes.push(performance.now());
+          // The block's time runs from park to park: the trained state saved after the measured
+          // (last) block is the run's, not the block's (40–70 ms at 200-1024-200, 4 Dec 2026).
+          statsTimes.push(ranks.parkedAtMs);
           statsLoop.push(ranks);
-          const used = process.cpuUsage();
-          statsCpu.push((used.user + used.system) / 1e6);
+          statsCpu.push(ranks.cpuSecondsAtPark);
           statsTicks.push(readCpuTicks());
         },
       });
@@ -324,7 +325,7 @@ export function oneWorkerResult(results: readonly BenchResult[], network: string
 }
 
 /** Barrier waits over step-loop time between two stats lines (0 when the ranks did not run). */
-export function blockWaitShare(from: RanksLoopSoFar, to: RanksLoopSoFar): number {
+export function blockWaitShare(from: Pick<RanksLoopSoFar, 'loopSeconds' | 'waitSeconds'>, to: Pick<RanksLoopSoFar, 'loopSeconds' | 'waitSeconds'>): number {
   const loop = to.loopSeconds - from.loopSeconds;
   return loop > 0 ? Math.max(0, to.waitSeconds - from.waitSeconds) / loop : 0;
 }

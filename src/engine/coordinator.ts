@@ -110,6 +110,8 @@ class Coordinator {
   private statsLines = 0;
   private clock = 0;
   private startWall = 0;
+  /** When the ranks last parked, and the process's CPU seconds then (RanksLoopSoFar). */
+  private parked = { atMs: 0, cpuSeconds: 0 };
   /** This process's segment of the run: when and from which clock it started (run.json `segments`). */
   private segment = { startedAt: '', fromStep: 0, argv: [] as string[] };
   /** Each rank's timing so far (LIVE_TIMING_FIELDS per rank), written by the ranks before they park (rank-task.ts). */
@@ -234,6 +236,7 @@ class Coordinator {
     });
 
     this.startWall = performance.now();
+    this.parked = parkedNow();
     this.segment = { startedAt: new Date().toISOString(), fromStep: this.clock, argv: options.argv ?? process.argv };
     const placement = options.processes?.placement ?? null;
     const pool = new RankPool(this.control, this.localRanks, this.threads, taskData, (rank) => whereIs(placement, rank), otherProcesses(placement));
@@ -285,6 +288,7 @@ class Coordinator {
 
   private async waitParked(pool: RankPool): Promise<void> {
     await pool.waitParked(this.options.hangTimeoutSeconds);
+    this.parked = parkedNow();
     this.clock = this.control.rankClock(this.localRanks[0]!) || this.clock;
     // Every rank parked until the next post: the main threads meet, watched, until then (or the end).
     this.watch?.open(`at the block end of step ${this.clock}`);
@@ -343,7 +347,7 @@ class Coordinator {
     if (this.isRoot) this.outputs.writeProgressInfo(this.runInfoNow(false, null, timings!, [], true), this.statsLines);
     if (this.options.onStats) {
       const { loopMs, waitMs } = this.control.loopTime();
-      this.options.onStats(line, { loopSeconds: loopMs / 1000, waitSeconds: waitMs / 1000 });
+      this.options.onStats(line, { loopSeconds: loopMs / 1000, waitSeconds: waitMs / 1000, parkedAtMs: this.parked.atMs, cpuSecondsAtPark: this.parked.cpuSeconds });
     }
   }
 
@@ -440,4 +444,10 @@ class Coordinator {
       info,
     };
   }
+}
+
+/** The moment and this process's CPU seconds, taken as the ranks park (RanksLoopSoFar). */
+function parkedNow(): { atMs: number; cpuSeconds: number } {
+  const used = process.cpuUsage();
+  return { atMs: performance.now(), cpuSeconds: (used.user + used.system) / 1e6 };
 }

@@ -61,6 +61,15 @@ export interface ProgressEvent {
 export interface RanksLoopSoFar {
   loopSeconds: number;
   waitSeconds: number;
+  /**
+   * When the ranks parked at this block end (`performance.now()` of this process), and the
+   * process's CPU seconds (user + system) then: before the coordinator's own work at the block
+   * end — the stats line, a checkpoint, and after the last block the trained state, which takes
+   * tens of milliseconds and happens once per run, not per simulated second. Differences between
+   * two stats lines give one block's wall and CPU time (bench).
+   */
+  parkedAtMs: number;
+  cpuSecondsAtPark: number;
 }
 
 export interface RunOptions {
