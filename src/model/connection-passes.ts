@@ -71,7 +71,7 @@ export interface HomTerm {
  * x^a for an integer a ≥ 0 by binary exponentiation, every product rounded to float32: start from
  * r = 1, b = x; for each bit of a from the lowest, r = r·b if the bit is set, then b = b·b while
  * bits remain. a = 0 gives 1, a = 4 gives exactly (x²)² (r = 1·(x²)²). The wasm kernel
- * (assembly/kernels.ts, `powRun`) does the same products in the same order.
+ * (assembly/passes.ts, `powV` and `powS`) does the same products in the same order.
  */
 export function powerF32(x: number, exponent: number): number {
   let r = 1;

@@ -109,7 +109,7 @@ export function kernelConstantArgs(c: KernelConstants): number[] {
 
 /**
  * Word indices of a kernel region: byte pointers (0 = absent) and sizes of one rank's part of one
- * plastic connection. assembly/kernels.ts reads the same indices (its `R_*` constants); a
+ * plastic connection. The wasm kernels read the same indices (`R_*` of assembly/constants.ts); a
  * mismatch shows up in test/kernels.test.ts as differing memories.
  */
 export const KERNEL_REGION = {
