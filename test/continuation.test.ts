@@ -138,4 +138,13 @@ describe('states saved before issue 17 (no surrogateFloorVolts, no feedbackGate;
     const paper = smallConfig({ feedback: 'random', regulariser: { strength: 1 } }) as unknown as Record<string, unknown>;
     expect(resumedConfig({ config: paper } as unknown as NetworkState, 'paper.netstate').regulariser.strength).toBe(1);
   });
+
+  it('a state saved before the key hiddenEtaScale resumes with η on every layer; newer states keep their own', () => {
+    const config = smallConfig({ feedback: 'random', hidden: [12, 10] }) as unknown as Record<string, unknown>;
+    const { hiddenEtaScale: _scale, ...old } = config;
+    expect(resumedConfig({ config: old } as unknown as NetworkState, 'old.netstate').hiddenEtaScale).toBe(1);
+    expect(resumedConfig({ config } as unknown as NetworkState, 'new.netstate').hiddenEtaScale).toBe('auto');
+    const half = smallConfig({ feedback: 'random', hiddenEtaScale: 0.5 }) as unknown as Record<string, unknown>;
+    expect(resumedConfig({ config: half } as unknown as NetworkState, 'half.netstate').hiddenEtaScale).toBe(0.5);
+  });
 });

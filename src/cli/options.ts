@@ -55,6 +55,11 @@ export function parsePositiveInt(value: string): number {
 
 export const parseNonNegative = nonNegativeNumber('expected a number >= 0');
 
+/** `auto` or a number >= 0 (`--hidden-eta-scale`). */
+export function parseNonNegativeOrAuto(value: string): number | 'auto' {
+  return value.trim() === 'auto' ? 'auto' : parseNonNegative(value);
+}
+
 /** `auto` or a positive integer (`--threads`). */
 export function parseThreads(value: string): number | 'auto' {
   return value === 'auto' ? 'auto' : parsePositiveInt(value);

@@ -9,7 +9,7 @@
  */
 import { z } from 'zod';
 import {
-  DEFAULT_FEEDBACK_GATE, DEFAULT_LEARNING_RATE, DEFAULT_REGULARISER, DEFAULT_SURROGATE_FLOOR_VOLTS, ELIGIBILITY_MODES, FEEDBACK_GATES, LEARNING_RATE_SCHEMES, MAX_REGULARISER_EXPONENT,
+  DEFAULT_FEEDBACK_GATE, DEFAULT_HIDDEN_ETA_SCALE, DEFAULT_LEARNING_RATE, DEFAULT_REGULARISER, DEFAULT_SURROGATE_FLOOR_VOLTS, ELIGIBILITY_MODES, FEEDBACK_GATES, LEARNING_RATE_SCHEMES, MAX_REGULARISER_EXPONENT,
 } from '../model/constants.js';
 
 const positiveInt = z.number().int().positive();
@@ -182,6 +182,12 @@ export const ConfigSchema = z.strictObject({
   feedbackCentred: z.boolean().optional(),
   /** Train the hidden layers too (false: only the readout learns). */
   learnHidden: z.boolean().default(true),
+  /**
+   * The learning rate of the connections into hidden layers as a multiple of η, on top of each
+   * connection's `etaScale` (docs/model.md §7.5): a number, or `auto` (the default,
+   * model/constants.ts): η/10 under random feedback with two or more hidden layers, else η.
+   */
+  hiddenEtaScale: z.union([z.literal('auto'), z.number().nonnegative('must be >= 0')]).default(DEFAULT_HIDDEN_ETA_SCALE),
   /** Learning rate η₀; divided by 10 from block 20 on. 0: the network never changes (evaluation). */
   eta: z.number().nonnegative().default(5e-3),
   /** Initial weight scale: w ~ N(0, (w0/√fan_in)²). */

@@ -18,7 +18,7 @@ import { validateConfig } from '../config/load.js';
 import type { ExperimentConfig } from '../config/schema.js';
 import { UserError } from '../errors.js';
 import type { NetworkState } from '../io/netstate.js';
-import { AURYN_SURROGATE_FLOOR_VOLTS, DT_SECONDS, LEGACY_FEEDBACK_GATE, PAPER_REGULARISER } from '../model/constants.js';
+import { AURYN_SURROGATE_FLOOR_VOLTS, DT_SECONDS, LEGACY_FEEDBACK_GATE, LEGACY_HIDDEN_ETA_SCALE, PAPER_REGULARISER } from '../model/constants.js';
 import { networkShape } from '../network/chain.js';
 import { scheduleFor } from './setup.js';
 import type { NetworkShape } from '../network/topology.js';
@@ -50,9 +50,10 @@ export function resumedConfig(state: NetworkState, file: string, extendBlocks = 
 
 /**
  * The config a state was saved with. A state written before the keys `surrogateFloorVolts` and
- * `feedbackGate` existed (issue 17) ran with Auryn's −80 mV floor and ungated errors, and one
- * written before the key `regulariser` existed with the paper's regulariser (ρ = 1): it resumes
- * with them, not with today's defaults.
+ * `feedbackGate` existed (issue 17) ran with Auryn's −80 mV floor and ungated errors, one
+ * written before the key `regulariser` existed with the paper's regulariser (ρ = 1), and one
+ * written before `hiddenEtaScale` with η on every layer: it resumes with them, not with today's
+ * defaults.
  */
 function savedConfig(state: NetworkState): Record<string, unknown> {
   const saved = state.config;
@@ -61,6 +62,7 @@ function savedConfig(state: NetworkState): Record<string, unknown> {
     regulariser: 'regulariser' in saved ? saved.regulariser : { ...PAPER_REGULARISER },
     surrogateFloorVolts: 'surrogateFloorVolts' in saved ? saved.surrogateFloorVolts : AURYN_SURROGATE_FLOOR_VOLTS,
     feedbackGate: 'feedbackGate' in saved ? saved.feedbackGate : LEGACY_FEEDBACK_GATE,
+    hiddenEtaScale: 'hiddenEtaScale' in saved ? saved.hiddenEtaScale : LEGACY_HIDDEN_ETA_SCALE,
   };
 }
 

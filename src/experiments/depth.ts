@@ -1,8 +1,9 @@
 /**
  * Cost against depth (issue 17): config/default.json with 1, 2 and 3 hidden layers (256, 256-128,
  * 256-128-64) under symmetric, random and uniform feedback, and config/oxford.json with 2 hidden
- * layers (256-128) under symmetric and random feedback, each at its config's own η, w0 and — for
- * Oxford in the full form — length (no hand-tuning). Claim per depth and feedback: the network
+ * layers (256-128) under symmetric and random feedback, each at its config's own η, w0, hidden η
+ * scale (config/default.json: `auto`, η/10 into hidden layers under random feedback with two or
+ * more of them; config/oxford.json: 1) and — for Oxford in the full form — length (no hand-tuning). Claim per depth and feedback: the network
  * learns, i.e. its final MSE is at most half its block-0 MSE and at most half the cost of a
  * silent output (one extra run per task with all weights 0: a network that starts too active
  * also halves its cost by falling silent).
@@ -19,9 +20,15 @@ const LEARNED_RATIO = 0.5;
 const DEPTHS = [[256], [256, 128], [256, 128, 64]] as const;
 const TINY_DEPTHS = [[12], [12, 8]] as const;
 
+/**
+ * The quick form runs 24 blocks, past the η drop at block 20: with two or more hidden layers under
+ * random feedback (η/10 into the hidden layers, `hiddenEtaScale: "auto"`) most of the learning
+ * comes late, and 8 blocks (the quick form until 5 Dec 2026) judged the early pace, not whether
+ * the network learns (docs/model.md §14.1, eighth round).
+ */
 const SIZES = {
   full: { modes: ['symmetric', 'random', 'uniform'], blocks: 30, seeds: 3 },
-  quick: { modes: ['symmetric', 'random'], blocks: 8, seeds: 1 },
+  quick: { modes: ['symmetric', 'random'], blocks: 24, seeds: 1 },
   tiny: { modes: ['symmetric', 'random'], blocks: 1, seeds: 1 },
 } as const;
 /**
@@ -35,8 +42,7 @@ const OXFORD_MODES = ['symmetric', 'random'] as const;
 /**
  * Three hidden layers at constant width, in the full form only: the funnel of DEPTHS narrows to
  * 64 units before the output, which confounds depth with width; under random feedback the wider
- * network ends lower, though not below half the silent cost on every seed (docs/model.md §14.1,
- * fifth round).
+ * network ends lower (docs/model.md §14.1, fifth and eighth rounds).
  */
 const WIDE_HIDDEN = [256, 256, 256] as const;
 const WIDE_MODES = ['symmetric', 'random'] as const;
@@ -85,7 +91,7 @@ export const depth: Preset = {
     // halves a too-active network's cost, so "learns" must beat silence as well.
     conditions.push({ id: SILENT, label: 'silent output (w0 = 0, no training)', panel: 'silent output', hiddenNeurons: 0 });
     runs.push({ condition: SILENT, seed: 1, config: { ...base, task, hidden: [...depths[0]!], w0: 0, blocks: 0, blockSeconds }, analysis: {} });
-    const notes = [`${size}: config/default.json (η ${base.eta}, w0 ${base.w0}, σ' floor ${base.surrogateFloorVolts ?? 'none'}, feedbackGate ${base.feedbackGate}), hidden ${depths.map((h) => h.join('-')).join(' | ')}, ` +
+    const notes = [`${size}: config/default.json (η ${base.eta}, w0 ${base.w0}, σ' floor ${base.surrogateFloorVolts ?? 'none'}, feedbackGate ${base.feedbackGate}, hidden η scale ${base.hiddenEtaScale}), hidden ${depths.map((h) => h.join('-')).join(' | ')}, ` +
       `${s.modes.join(', ')} feedback${full ? `, and ${WIDE_HIDDEN.join('-')} under ${WIDE_MODES.join(' and ')}` : ''}, ${n} seed(s), burn-in ${blockSeconds} s then ${s.blocks} blocks of ${blockSeconds} s`];
     const oxford = loadConfig(path.join(PACKAGE_ROOT, 'config', 'oxford.json')).config;
     if (full) {
@@ -95,7 +101,7 @@ export const depth: Preset = {
       }
       conditions.push({ id: OXFORD_SILENT, label: 'Oxford, silent output (w0 = 0, no training)', panel: 'silent output', hiddenNeurons: 0 });
       runs.push({ condition: OXFORD_SILENT, seed: 1, config: { ...oxford, hidden: [...OXFORD_HIDDEN], w0: 0, blocks: 0 }, analysis: {} });
-      notes.push(`${size}: config/oxford.json as it is (η ${oxford.eta}, w0 ${oxford.w0}, σ' floor ${oxford.surrogateFloorVolts ?? 'none'}, ρ ${oxford.regulariser.strength}), hidden ${OXFORD_HIDDEN.join('-')}, ` +
+      notes.push(`${size}: config/oxford.json as it is (η ${oxford.eta}, w0 ${oxford.w0}, σ' floor ${oxford.surrogateFloorVolts ?? 'none'}, ρ ${oxford.regulariser.strength}, hidden η scale ${oxford.hiddenEtaScale}), hidden ${OXFORD_HIDDEN.join('-')}, ` +
         `${OXFORD_MODES.join(', ')} feedback, ${n} seed(s), burn-in ${oxford.blockSeconds} s then ${oxford.blocks} blocks of ${oxford.blockSeconds} s`);
     } else {
       notes.push(`${size}: the Oxford task with ${OXFORD_HIDDEN.length} hidden layers runs in the full form only (config/oxford.json's own ${oxford.blocks} blocks of ${oxford.blockSeconds} s)`);

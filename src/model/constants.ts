@@ -107,6 +107,30 @@ export const LEGACY_FEEDBACK_GATE: FeedbackGate = 'none';
  */
 export const DEFAULT_FEEDBACK_CENTRED = false;
 
+/**
+ * The learning rate of the connections into hidden layers, as a multiple of η (config key
+ * `hiddenEtaScale`, on top of each connection's own `etaScale`; docs/model.md §7.5). `auto`, the
+ * default, is DEEP_RANDOM_HIDDEN_ETA_SCALE under random feedback with two or more hidden layers
+ * and 1 everywhere else — the paper's single η for one hidden layer and for symmetric and uniform
+ * feedback (issue 17, docs/model.md §14.1, eighth round). Under random feedback a hidden layer's
+ * updates follow a fixed random projection of the output's error, not its gradient; with several
+ * such layers learning as fast as the readout they keep lowering their rates, and the readout
+ * chases them: config/default.json with 256-128-64 ended at 134.9 / 126.5 / 136.3 after the
+ * `depth` preset's 30 blocks (seeds 1–3) at η everywhere, 112.1 / 104.4 / 105.8 with the hidden
+ * layers at η/10 (one hidden layer: 37.6 mean at η, 44.7 at η/10, seed 1 — so not there).
+ */
+export type HiddenEtaScaleSetting = number | 'auto';
+export const DEFAULT_HIDDEN_ETA_SCALE: HiddenEtaScaleSetting = 'auto';
+export const DEEP_RANDOM_HIDDEN_ETA_SCALE = 0.1;
+/** What a network state saved without the key `hiddenEtaScale` ran with: η on every layer. */
+export const LEGACY_HIDDEN_ETA_SCALE = 1;
+
+/** The multiple of η for connections into hidden layers that `setting` gives this network. */
+export function hiddenEtaScaleOf(setting: HiddenEtaScaleSetting, feedback: 'symmetric' | 'random' | 'uniform', hiddenLayers: number): number {
+  if (setting !== 'auto') return setting;
+  return feedback === 'random' && hiddenLayers >= 2 ? DEEP_RANDOM_HIDDEN_ETA_SCALE : 1;
+}
+
 /** Quasi-zero thresholds: γ for symmetric/uniform skips, δ for the random-feedback psp skip. */
 export const GAMMA = f(1e-7);
 export const DELTA_RANDOM = f(1e-5);

@@ -6,7 +6,7 @@
  * from config/ (docs: ../../README.md "Layout"; config, io and engine all read the shape here).
  */
 import {
-  DEFAULT_ELIGIBILITY_MODE, DEFAULT_FEEDBACK_CENTRED, DEFAULT_FEEDBACK_GATE, DEFAULT_SURROGATE_FLOOR_VOLTS, secondsToSteps, type FeedbackGate, type EligibilityMode, type LearningRateKnobs, type RegulariserKnobs,
+  DEFAULT_ELIGIBILITY_MODE, DEFAULT_FEEDBACK_CENTRED, DEFAULT_HIDDEN_ETA_SCALE, hiddenEtaScaleOf, type HiddenEtaScaleSetting, DEFAULT_FEEDBACK_GATE, DEFAULT_SURROGATE_FLOOR_VOLTS, secondsToSteps, type FeedbackGate, type EligibilityMode, type LearningRateKnobs, type RegulariserKnobs,
 } from '../model/constants.js';
 import { resolveWiring, type ConnectionSpec } from './graph.js';
 import type { FeedbackMode, NetworkShape, OutputErrorMode } from './topology.js';
@@ -17,6 +17,8 @@ export interface ChainSpec {
   feedback: FeedbackMode;
   partial: boolean;
   learnHidden: boolean;
+  /** η's multiple on connections into hidden layers; absent: DEFAULT_HIDDEN_ETA_SCALE. */
+  hiddenEtaScale?: HiddenEtaScaleSetting | undefined;
   feedbackDelaySeconds: number;
   regulariser: RegulariserKnobs;
   learningRate: LearningRateKnobs;
@@ -45,6 +47,7 @@ export function networkShape(spec: ChainSpec, sizes: { nInput: number; nOutput: 
     feedback: spec.feedback,
     partial: spec.partial,
     learnHidden: spec.learnHidden,
+    hiddenEtaScale: hiddenEtaScaleOf(spec.hiddenEtaScale ?? DEFAULT_HIDDEN_ETA_SCALE, spec.feedback, spec.hidden.length),
     feedbackDelaySteps: secondsToSteps(spec.feedbackDelaySeconds),
     regulariser: { ...spec.regulariser },
     learningRate: { ...spec.learningRate },

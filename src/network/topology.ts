@@ -16,6 +16,8 @@ export interface NetworkShape {
   /** Surrogate derivative on (true) or σ' ≡ 1 (false). */
   partial: boolean;
   learnHidden: boolean;
+  /** η's multiple on every connection into a hidden layer (the config's `hiddenEtaScale`, resolved). */
+  hiddenEtaScale: number;
   /** Extra eligibility delay per hidden layer, in steps (default 8 = 0.8 ms). */
   feedbackDelaySteps: number;
   /** The random-feedback regulariser (docs/model.md §7.2 E3); strength 0 = none. */
@@ -161,7 +163,7 @@ export function buildTopology(shape: NetworkShape): Topology {
       plastic, delaySteps, spikeDelaySteps, ownPreTrace: plastic && spikeDelaySteps !== MIN_DELAY_STEPS, emitsErrorEvents, feedback,
       gateErrorEvents: emitsErrorEvents && !isOutput && shape.feedback === 'symmetric' && shape.feedbackGate === 'surrogate' && shape.partial,
       regulariser: !isOutput && plastic && shape.feedback === 'random' && shape.regulariser.strength > 0,
-      isOutput, errorFrom: null, weightScale: chainEntry(c)?.weightScale ?? 1, etaScale: chainEntry(c)?.etaScale ?? 1, fanIn: fanIn[c + 1]!,
+      isOutput, errorFrom: null, weightScale: chainEntry(c)?.weightScale ?? 1, etaScale: (chainEntry(c)?.etaScale ?? 1) * (isOutput ? 1 : shape.hiddenEtaScale), fanIn: fanIn[c + 1]!,
     });
   }
   // Added connections after the chain: each one's error source is computed earlier in the step.
@@ -175,7 +177,7 @@ export function buildTopology(shape: NetworkShape): Topology {
       plastic, delaySteps: source.delaySteps, spikeDelaySteps: w.delaySteps, ownPreTrace: plastic && w.delaySteps !== MIN_DELAY_STEPS,
       emitsErrorEvents: false, gateErrorEvents: false, feedback: null,
       regulariser: !source.isOutput && plastic && shape.feedback === 'random' && shape.regulariser.strength > 0,
-      isOutput: false, errorFrom: plastic ? source.index : null, weightScale: w.weightScale, etaScale: w.etaScale, fanIn: fanIn[w.post]!,
+      isOutput: false, errorFrom: plastic ? source.index : null, weightScale: w.weightScale, etaScale: w.etaScale * (source.isOutput ? 1 : shape.hiddenEtaScale), fanIn: fanIn[w.post]!,
     });
   }
   for (const c of connections) {

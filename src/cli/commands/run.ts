@@ -27,7 +27,7 @@ import { DEFAULT_WATCH_PORT, serveRunFolder } from '../../report/watch.js';
 import { createProgressReporter } from '../../report/progress.js';
 import {
   coresPerLocalProcess, deprecatedMsOption, integerBetween, parseCount, parseNonNegative, parsePositive, parsePositiveInt, parseSeed,
-  parseSizeList, parseThreads, parseVoltsOrNone, secondsFlag,
+  parseNonNegativeOrAuto, parseSizeList, parseThreads, parseVoltsOrNone, secondsFlag,
 } from '../options.js';
 import {
   DEFAULT_ELIGIBILITY_MODE, DEFAULT_LEARNING_RATE, DEFAULT_FEEDBACK_GATE, DEFAULT_REGULARISER, DEFAULT_SURROGATE_FLOOR_VOLTS, ELIGIBILITY_MODES, FEEDBACK_GATES, MAX_REGULARISER_EXPONENT,
@@ -66,6 +66,7 @@ interface RunCliOptions {
   feedbackCentred?: boolean;
   partial?: boolean;
   learnHidden?: boolean;
+  hiddenEtaScale?: number | 'auto';
   recurrent?: boolean;
   skip?: boolean;
   name?: string;
@@ -136,6 +137,7 @@ export function register(program: Command): void {
     .option('--feedback-centred', 'random feedback: centre each hidden neuron\'s feedback weights over the outputs, so an error shared by all outputs reaches no hidden neuron (default: as drawn; docs/model.md §5.3)')
     .option('--no-partial', 'use σ\' ≡ 1 instead of the surrogate derivative')
     .option('--no-learn-hidden', 'train only the output layer')
+    .option('--hidden-eta-scale <x|auto>', 'learning rate of the connections into hidden layers as a multiple of η; auto: η/10 under random feedback with 2 or more hidden layers, else η (default auto; docs/model.md §7.5)', parseNonNegativeOrAuto)
     .option('--recurrent', 'add a recurrent connection of every hidden layer onto itself (config: "connections")')
     .option('--skip', 'add a skip connection input → output (config: "connections")')
     .option('--name <name>', 'base name of the stats and state files')
@@ -238,7 +240,7 @@ Examples:
       if (opts.resume !== undefined) {
         const semantic = ['seed', 'blocks', 'blockSeconds', 'feedback', 'hidden', 'input', 'target', 'grid', 'eta', 'w0', 'nInput', 'nOutput', 'feedbackDelaySeconds', 'feedbackDelayMs',
           'regulariserStrength', 'regulariserExponent', 'regulariserTauSeconds', 'regulariserTauMs', 'learningRateScheme', 'tauRmsSeconds', 'rmsEpsilon',
-          'surrogateFloorVolts', 'feedbackGate', 'feedbackCentred', 'eligibility', 'name', 'strict', 'recurrent', 'skip'] as const;
+          'surrogateFloorVolts', 'feedbackGate', 'feedbackCentred', 'hiddenEtaScale', 'eligibility', 'name', 'strict', 'recurrent', 'skip'] as const;
         const given = semantic.filter((k) => opts[k] !== undefined);
         if (configFile !== undefined || given.length > 0) {
           const hint = given.includes('blocks') ? ' (to train more blocks, resume <name>.trained.netstate with --extend N)' : '';
@@ -261,6 +263,7 @@ Examples:
           feedbackCentred: opts.feedbackCentred,
           partial: opts.partial === false ? false : undefined,
           learnHidden: opts.learnHidden === false ? false : undefined,
+          hiddenEtaScale: opts.hiddenEtaScale,
         };
         // A bare `run` trains what `npm start` trains: config/default.json, the schema's defaults.
         const file = configFile ?? (opts.input === undefined && opts.target === undefined ? DEFAULT_CONFIG_PATH : undefined);
