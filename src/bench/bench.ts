@@ -13,6 +13,7 @@ import type { RanksLoopSoFar } from '../engine/options.js';
 import { gatherJson, type ProcessRuntime } from '../engine/process-group.js';
 import { poissonEvents } from '../tasks/poisson.js';
 import { STEPS_PER_SECOND, secondsToSteps, type EligibilityMode } from '../model/constants.js';
+import { crossCoreRoundTripNs } from './core-latency.js';
 import { readCpuTicks, stealShare, type CpuTicks } from './host-steal.js';
 
 export interface BenchCase {
@@ -66,6 +67,13 @@ export interface BenchResult extends BenchCase {
    * compare with a quiet run's. Null where the system does not report it.
    */
   hostStealShare: number | null;
+  /**
+   * Nanoseconds of a cache line's round trip between two threads of this process, measured right
+   * after the case (core-latency.ts): how far apart the cores are. On a VM it can change from
+   * minute to minute, and with it the speed of threads that share data. Null on one core, beside
+   * `--busy` processes, under MPI, and in the one-worker copies of `--copies`.
+   */
+  crossCoreRoundTripNs: number | null;
   repeats: number;
   synapseUpdatesPerSecond: number;
   speedupOver1: number | null;
@@ -137,6 +145,11 @@ export interface BenchOptions {
   threads?: number | 'auto';
   /** CPU-bound processes running beside the cases (started by the CLI; recorded in the results). */
   busy?: number;
+  /**
+   * Measure the cores' round trip after every case (core-latency.ts). Default true; false where
+   * other processes of the same measurement may still be running (`--copies`), which it would slow.
+   */
+  roundTrip?: boolean;
 }
 
 /**
@@ -283,6 +296,8 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult[
     walls.sort((a, b) => a - b);
     cpus.sort((a, b) => a - b);
     const perSim = walls[walls.length >> 1]!;
+    // How far apart the cores are now (core-latency.ts), while nothing else of the bench runs.
+    const roundTrip = options.roundTrip !== false && (options.busy ?? 0) === 0 && !options.processes ? await crossCoreRoundTripNs() : null;
     const one = oneWorkerResult(results, sizes.join('-'), c.feedback);
     const r: BenchResult = {
       ...c,
@@ -300,6 +315,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult[
       wallMax: walls[walls.length - 1]!,
       cpuSecondsPerSimSecond: cpus[cpus.length >> 1]!,
       hostStealShare: steal,
+      crossCoreRoundTripNs: roundTrip,
       repeats: walls.length,
       synapseUpdatesPerSecond: (synapses * STEPS_PER_SECOND) / perSim,
       processes: options.processes?.placement.processes ?? 1,
@@ -340,21 +356,21 @@ export function formatBenchTable(results: BenchResult[]): string {
   const copies = results.some((r) => r.copies !== null);
   const rows = layouts
     ? [
-      ['network', 'feedback', 'layout P×T', 'threads / process', 'transport', 'wall s / sim s (median)', 'min–max', 'wait share', 'host steal', 'speedup vs 1×1', 'peak RSS MiB per process: running (with final save)', 'RSS growth MiB per process', 'bytes / interval / process', 'MPI s / sim s'],
+      ['network', 'feedback', 'layout P×T', 'threads / process', 'transport', 'wall s / sim s (median)', 'min–max', 'wait share', 'host steal', 'core round trip ns', 'speedup vs 1×1', 'peak RSS MiB per process: running (with final save)', 'RSS growth MiB per process', 'bytes / interval / process', 'MPI s / sim s'],
       ...results.map((r) => [
         r.network, r.feedback, `${r.processes ?? 1}×${r.workers}`, String(r.threads), (r.processes ?? 1) === 1 ? 'threads' : `${r.tcp ? 'MPI, TCP loopback' : 'MPI, shared memory'}${r.bindTo === 'core' ? ', bound to cores' : ''}`,
-        r.wallSecondsPerSimSecond.toFixed(3), `${r.wallMin.toFixed(3)}–${r.wallMax.toFixed(3)}`, percent(r.waitShare), stealCell(r),
+        r.wallSecondsPerSimSecond.toFixed(3), `${r.wallMin.toFixed(3)}–${r.wallMax.toFixed(3)}`, percent(r.waitShare), stealCell(r), roundTripCell(r),
         r.speedupOver1 === null ? '-' : `${r.speedupOver1.toFixed(2)}×`,
         r.peakRssMiBPerProcess.map((m, p) => `${m.toFixed(0)} (${r.lifetimePeakRssMiBPerProcess[p]!.toFixed(0)})`).join(' / '),
         r.growthMiBPerProcess.map((m) => m.toFixed(0)).join(' / '), r.bytesPerInterval.toFixed(0), r.mpiSecondsPerSimSecond.toFixed(3),
       ]),
     ]
     : [
-      ['network', 'feedback', 'workers', 'threads', 'wall s / sim s (median)', 'min–max', 'wait share', 'host steal', 'Auryn s / sim s', 'synapse updates/s', 'speedup vs 1',
+      ['network', 'feedback', 'workers', 'threads', 'wall s / sim s (median)', 'min–max', 'wait share', 'host steal', 'core round trip ns', 'Auryn s / sim s', 'synapse updates/s', 'speedup vs 1',
         ...(copies ? ['ceiling: copies at once', 'of ceiling'] : []), 'peak RSS MiB', 'RSS growth B/synapse'],
       ...results.map((r) => [
         r.network, r.feedback, String(r.workers), String(r.threads), r.wallSecondsPerSimSecond.toFixed(3), `${r.wallMin.toFixed(3)}–${r.wallMax.toFixed(3)}`,
-        percent(r.waitShare), stealCell(r), r.aurynSecondsPerSimSecond === null ? '-' : String(r.aurynSecondsPerSimSecond),
+        percent(r.waitShare), stealCell(r), roundTripCell(r), r.aurynSecondsPerSimSecond === null ? '-' : String(r.aurynSecondsPerSimSecond),
         r.synapseUpdatesPerSecond.toExponential(2), r.speedupOver1 === null ? '-' : `${r.speedupOver1.toFixed(2)}×`,
         ...(copies ? ceilingCells(r) : []), r.peakRssMiB.toFixed(0), r.bytesPerSynapse.toFixed(1),
       ]),
@@ -376,6 +392,11 @@ function ceilingCells(r: BenchResult): [string, string] {
 
 function percent(share: number): string {
   return `${Math.round(share * 100)} %`;
+}
+
+/** The cores' round trip after the case, whole nanoseconds. */
+function roundTripCell(r: BenchResult): string {
+  return r.crossCoreRoundTripNs === null ? '-' : r.crossCoreRoundTripNs.toFixed(0);
 }
 
 /** The host's steal during the case, one decimal (a 0.4 % steal still says the host is shared). */

@@ -28,6 +28,8 @@ interface BenchCliOptions {
   threads: number | 'auto';
   busy: number;
   copies?: boolean;
+  /** false: `--no-round-trip` (hidden; the copies of --copies pass it). */
+  roundTrip?: boolean;
   eligibility?: 'recursive' | 'blocked';
   dryRun?: boolean;
 }
@@ -57,6 +59,8 @@ export function register(program: Command): void {
     .option('--threads <n|auto>', 'threads per process that step the ranks (auto: the free cores, at most one per rank)', parseThreads, 'auto' as const)
     .option('--busy <n>', 'run n CPU-bound processes beside every case (a shared machine, side by side)', parseCount, 0)
     .option('--copies', 'also run every case of W > 1 workers as W independent one-worker processes at once: what W jobs that never wait for each other gain here, the ceiling for W workers on this machine')
+    // The one-worker copies of --copies run at once: none may spin two threads while another still measures.
+    .addOption(new Option('--no-round-trip', 'skip the cores\' round trip after each case').hideHelp())
     .option('--dry-run', 'check every case (network, limits, threads, mpirun for --layouts) and print them with the time they simulate, running nothing')
     .addHelpText(
       'after',
@@ -85,6 +89,7 @@ Examples:
       if (hidden !== undefined) cases = (opts.workers ?? [1, 2]).map(custom);
       const settings = {
         seconds: opts.seconds, warmupSeconds: opts.warmup, kernels: opts.kernels, repeat: opts.repeat, threads: opts.threads, busy: opts.busy,
+        roundTrip: opts.roundTrip !== false,
         ...(opts.eligibility === undefined ? {} : { eligibility: opts.eligibility }),
       };
       const progress = (r: BenchResult) => {
@@ -196,7 +201,8 @@ async function runCases(
 /** One bench case in a new process (P = 1) or as an MPI job: the same command, its (root's) JSON read back. */
 async function benchInNewProcesses(layout: Layout, opts: BenchCliOptions, hidden: number[]): Promise<BenchResult[]> {
   const network = opts.network ? ['--network', opts.network.join('-')] : ['--hidden', hidden.join(',')];
-  const args = caseArgs(opts, layout.threads, opts.feedback, network);
+  // Beside --busy processes (this process's) the child cannot tell: it measures no round trip.
+  const args = [...caseArgs(opts, layout.threads, opts.feedback, network), ...(opts.busy > 0 ? ['--no-round-trip'] : [])];
   const job = layout.processes === 1 ? await runInNewProcess(layout, args) : await runUnderMpirun(layout, args, 3600, opts.bindTo ?? 'none');
   return jobResults(job, `bench ${formatLayout(layout)}`);
 }
@@ -209,7 +215,7 @@ async function addCopies(results: BenchResult[], opts: BenchCliOptions): Promise
   for (const r of results) {
     if (r.workers < 2) continue;
     const one = oneWorkerResult(results, r.network, r.feedback);
-    const args = caseArgs(opts, 1, r.feedback, ['--network', r.network]);
+    const args = [...caseArgs(opts, 1, r.feedback, ['--network', r.network]), '--no-round-trip'];
     const dirs = Array.from({ length: r.workers }, () => mkdtempSync(path.join(tmpdir(), 'superspike-bench-copy-')));
     try {
       const jobs = await Promise.all(dirs.map((dir) => runInNewProcess({ processes: 1, threads: 1, tcp: false }, args, 3600, dir)));
