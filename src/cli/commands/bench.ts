@@ -126,7 +126,7 @@ Examples:
       } finally {
         for (const child of busy) child.kill();
       }
-      process.stdout.write(opts.json ? `${JSON.stringify(results, null, 2)}\n` : `${formatBenchTable(results)}\n${stealNote(results)}`);
+      process.stdout.write(opts.json ? `${JSON.stringify(results, null, 2)}\n` : `${formatBenchTable(results)}\n${stealNote(results)}${placementNote(results)}`);
     });
 }
 
@@ -164,6 +164,22 @@ function stealNote(results: BenchResult[]): string {
   if (worst < NOTABLE_STEAL) return '';
   return `note: the host took up to ${(worst * 100).toFixed(0)} % of this machine's CPU time during the measured blocks ` +
     `(column "host steal"): those wall times do not compare with a quiet machine's; measure again, side by side\n`;
+}
+
+/**
+ * Largest over smallest cores' round trip between the cases above which they ran on differently
+ * placed cores (core-latency.ts: 115–130 against 343–371 ns on this project's VM).
+ */
+const NOTABLE_ROUND_TRIP_RATIO = 1.5;
+
+/** One line when the cores' round trip changed notably between the cases; else nothing. */
+export function placementNote(results: readonly BenchResult[]): string {
+  const trips = results.map((r) => r.crossCoreRoundTripNs).filter((ns): ns is number => ns !== null);
+  if (trips.length < 2) return '';
+  const [low, high] = [Math.min(...trips), Math.max(...trips)];
+  if (high < NOTABLE_ROUND_TRIP_RATIO * low) return '';
+  return `note: the cores' round trip went from ${low.toFixed(0)} to ${high.toFixed(0)} ns between the cases (column "core round trip ns"): ` +
+    `the host moved this machine's CPUs, and threads that share data ran on differently placed cores; speedups across those cases do not compare, measure again\n`;
 }
 
 /** `n` CPU-bound processes (a loop), to measure beside them; killed by the caller. */
