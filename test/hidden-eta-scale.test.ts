@@ -2,8 +2,11 @@
  * `hiddenEtaScale` (docs/model.md §7.5): the learning rate of the connections into hidden layers as
  * a multiple of η. `auto`, the default, is η/10 under random feedback with two or more hidden
  * layers and η everywhere else; it multiplies each connection's own `etaScale`, the output's
- * connections keep η, and a run is byte-identical on 1 and 3 workers whatever the scale.
+ * connections keep η, and a run is byte-identical on 1 and 3 workers whatever the scale; `inspect`
+ * shows the setting and each connection's scale.
  */
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ConfigInput } from '../src/config/schema.js';
@@ -11,7 +14,7 @@ import { runExperiment } from '../src/engine/coordinator.js';
 import { DEEP_RANDOM_HIDDEN_ETA_SCALE, hiddenEtaScaleOf } from '../src/model/constants.js';
 import { networkShape } from '../src/network/chain.js';
 import { buildTopology } from '../src/network/topology.js';
-import { fileBytes, mergedSpikes, smallConfig, taskFor, tempDir } from './helpers.js';
+import { BUILT_CLI, expectBuilt, fileBytes, mergedSpikes, smallConfig, taskFor, tempDir } from './helpers.js';
 
 describe('the auto rule', () => {
   it('is η/10 under random feedback with 2 or more hidden layers, and η otherwise', () => {
@@ -58,5 +61,19 @@ describe('in whole runs (random feedback, two hidden layers)', () => {
     expect(auto.stats.equals(tenth.stats), 'stats').toBe(true);
     const full = await outputs({ hiddenEtaScale: 1 }, 1);
     expect(full.stats.equals(auto.stats), 'stats with η on every layer').toBe(false);
+  });
+});
+
+describe('inspect', () => {
+  it('shows the setting, what auto gives, and the scale of each connection into a hidden layer', () => {
+    expectBuilt(BUILT_CLI);
+    const file = path.join(tempDir('hidden-eta-inspect'), 'deep.json');
+    writeFileSync(file, JSON.stringify({ hidden: [6, 5], feedback: 'random', task: { text: 'A', scale: 1, inputNeurons: 8 } }));
+    const shown = spawnSync(process.execPath, [BUILT_CLI, 'inspect', file], { encoding: 'utf8' });
+    expect(shown.status, shown.stderr).toBe(0);
+    expect(shown.stdout).toContain('hidden η scale auto (0.1)');
+    expect(shown.stdout).toMatch(/η scale 0\.1, .* — input_to_hidden1/);
+    expect(shown.stdout).toMatch(/η scale 0\.1, .* — hidden1_to_hidden2/);
+    expect(shown.stdout).not.toMatch(/η scale [0-9.]+, .* — hidden2_to_output/);
   });
 });

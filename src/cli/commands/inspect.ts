@@ -60,7 +60,8 @@ Examples:
       const out: string[] = [];
       out.push(`task: ${task.description}`);
       out.push(`feedback ${config.feedback}, partial ${config.partial}, learnHidden ${config.learnHidden}, η ${config.eta}, w0 ${config.w0}, seed ${config.seed}, ` +
-        `σ' floor ${config.surrogateFloorVolts === null ? 'none' : `${config.surrogateFloorVolts} V`}, feedbackGate ${config.feedbackGate}`);
+        `σ' floor ${config.surrogateFloorVolts === null ? 'none' : `${config.surrogateFloorVolts} V`}, feedbackGate ${config.feedbackGate}, ` +
+        `hidden η scale ${config.hiddenEtaScale === 'auto' ? `auto (${topology.shape.hiddenEtaScale})` : config.hiddenEtaScale}`);
       out.push('', `groups (partitioned round-robin over ${R} rank${R > 1 ? 's' : ''}: id g on rank g mod ${R}):`);
       for (const g of topology.groups) {
         const parts = Array.from({ length: R }, (_, r) => localCount(g.size, r, R));
