@@ -249,8 +249,6 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult[
       globalThis.gc?.();
       const baseline = process.memoryUsage().rss;
       let runPeak = baseline;
-      const statsTimes: number[] = [];
-      const statsCpu: number[] = [];
       const statsTicks: Array<CpuTicks | null> = [];
       const statsLoop: RanksLoopSoFar[] = [];
       const result = await runExperiment(config, task, {
@@ -264,22 +262,20 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult[
         // Memory while the network runs: sampled up to the end of the measured block, before the
         // final network state is gathered and encoded (ru_maxrss below includes that).
         onProgress: () => {
-          if (statsTimes.length <= WARMUP_STATS_LINES) runPeak = Math.max(runPeak, process.memoryUsage().rss);
+          if (statsLoop.length <= WARMUP_STATS_LINES) runPeak = Math.max(runPeak, process.memoryUsage().rss);
         },
         onStats: (_line, ranks) => {
-          if (statsTimes.length <= WARMUP_STATS_LINES) runPeak = Math.max(runPeak, process.memoryUsage().rss);
-          // The block's time runs from park to park: the trained state saved after the measured
-          // (last) block is the run's, not the block's (40–70 ms at 200-1024-200, 4 Dec 2026).
-          statsTimes.push(ranks.parkedAtMs);
+          if (statsLoop.length <= WARMUP_STATS_LINES) runPeak = Math.max(runPeak, process.memoryUsage().rss);
           statsLoop.push(ranks);
-          statsCpu.push(ranks.cpuSecondsAtPark);
           statsTicks.push(readCpuTicks());
         },
       });
-      const [from, to] = [WARMUP_STATS_LINES - 1, WARMUP_STATS_LINES];
-      walls.push((statsTimes[to]! - statsTimes[from]!) / 1000 / block);
-      cpus.push((statsCpu[to]! - statsCpu[from]!) / block);
-      const stolen = stealShare(statsTicks[from] ?? null, statsTicks[to] ?? null);
+      const [from, to] = [statsLoop[WARMUP_STATS_LINES - 1]!, statsLoop[WARMUP_STATS_LINES]!];
+      // The block's time runs from park to park: the trained state saved after the measured
+      // (last) block is the run's, not the block's (40–70 ms at 200-1024-200, 4 Dec 2026).
+      walls.push((to.parkedAtMs - from.parkedAtMs) / 1000 / block);
+      cpus.push((to.cpuSecondsAtPark - from.cpuSecondsAtPark) / block);
+      const stolen = stealShare(statsTicks[WARMUP_STATS_LINES - 1] ?? null, statsTicks[WARMUP_STATS_LINES] ?? null);
       if (stolen !== null) steal = Math.max(steal ?? 0, stolen);
       peak = Math.max(peak, runPeak);
       growth = Math.max(growth, runPeak - baseline);
@@ -287,7 +283,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult[
       mpiSeconds = Math.max(mpiSeconds, (result.info.layout?.mpiSeconds ?? 0) / result.simulatedSeconds);
       threads = Math.max(threads, result.info.layout?.threadsPerProcess ?? c.workers);
       threadChoice = result.info.layout?.threadChoice ?? '';
-      waitShare = Math.max(waitShare, blockWaitShare(statsLoop[from]!, statsLoop[to]!));
+      waitShare = Math.max(waitShare, blockWaitShare(from, to));
     }
     // Lifetime peak of this process (ru_maxrss): exact when the case ran in a fresh process, as
     // `bench --layouts` arranges. Under MPI every process reports its own; the root gathers them.

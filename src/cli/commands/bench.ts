@@ -59,7 +59,8 @@ export function register(program: Command): void {
     .option('--threads <n|auto>', 'threads per process that step the ranks (auto: the free cores, at most one per rank)', parseThreads, 'auto' as const)
     .option('--busy <n>', 'run n CPU-bound processes beside every case (a shared machine, side by side)', parseCount, 0)
     .option('--copies', 'also run every case of W > 1 workers as W independent one-worker processes at once: what W jobs that never wait for each other gain here, the ceiling for W workers on this machine')
-    // The one-worker copies of --copies run at once: none may spin two threads while another still measures.
+    // Passed to the children that run beside other work of the same measurement (the copies of
+    // --copies, layouts beside --busy): none may spin two threads while another still measures.
     .addOption(new Option('--no-round-trip', 'skip the cores\' round trip after each case').hideHelp())
     .option('--dry-run', 'check every case (network, limits, threads, mpirun for --layouts) and print them with the time they simulate, running nothing')
     .addHelpText(
