@@ -56,7 +56,7 @@ function neuronNs() {
   const i32 = new Int32Array(memory.buffer);
   writePresynapticRegions(u32, layout, topology);
   const kernels = createKernels('wasm', memory, kernelConstantsOf(shape));
-  const work = new PresynapticWork({ topology, layout, memory, kernels, threads: 1, spin: 0 });
+  const work = new PresynapticWork({ topology, layout, memory, kernels, threads: 1, thread: 0, spin: 0 });
   // 10 Hz on every input: 0.4 spikes per step, written into the input group's ring slots.
   const g = layout.rankRegions[0].groups[0];
   let seed = 1;

@@ -1,7 +1,7 @@
 /**
  * Ranks in several processes (mpirun) give the same bytes as one process: merged spikes of every
  * group, the stats file and the network state, for layouts processes × threads of 1×1, 1×4, 2×1,
- * 2×2, 3×1 and 4×1 over shared memory, and 2×1 and 3×1 forced over TCP loopback; a checkpoint
+ * 2×2 (also with two threads and a presynaptic copy per thread), 3×1 and 4×1 over shared memory, and 2×1 and 3×1 forced over TCP loopback; a checkpoint
  * saved on 2×2 resumes on 1×3 and on 3×1 and equals the uninterrupted run; a rank that throws or
  * hangs in one process ends the whole job within seconds, naming rank, process and host; a job
  * whose processes mostly wait for a late one says so once.
@@ -72,6 +72,12 @@ describe.skipIf(gate.skip)('ranks in several processes (MPI)', () => {
       expect(readdirSync(dir).filter((f) => f.startsWith('output.')).sort())
         .toEqual(Array.from({ length: np * t }, (_, r) => `output.${r}.spk`).sort());
     }
+    // 2×2 with two threads in each process and a copy of the presynaptic side per thread: the
+    // copies lie after every array another process locates (network/layout.ts).
+    const perThread = tempDir('mpi-2x2-per-thread');
+    await processes(2, [config, '--workers', '2', '--threads', '2', '--presynaptic', 'per-thread', '--out', perThread]);
+    expect(readRunInfo(perThread).layout?.presynapticCopies).toBe(2);
+    await expectSame(perThread, reference, '2×2, a presynaptic copy per thread');
   });
 
   it('gives the same bytes when the interval lists overflow the inline block (the second collective, 2×2 and 3×1)', async () => {

@@ -6,7 +6,8 @@
  * that compare bytes across layouts are in mpi-engine, mpi-continuation and mpi-graph tests.
  */
 import { describe, expect, it } from 'vitest';
-import { computeLayout, sharedWeightColumn, sharedWeightConnections } from '../src/network/layout.js';
+import { computeLayout, sharedWeightConnections } from '../src/network/layout.js';
+import { sharedWeightColumn } from '../src/network/mirror-rows.js';
 import { buildTopology } from '../src/network/topology.js';
 import { networkShape } from '../src/network/chain.js';
 import { globalId, localCount, localIndex, ownerRank, ranksOfProcess } from '../src/network/partition.js';

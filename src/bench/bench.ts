@@ -9,7 +9,7 @@ import { availableParallelism, cpus, loadavg } from 'node:os';
 import { validateConfig } from '../config/load.js';
 import { toTable, type ResolvedTask } from '../config/task.js';
 import { planRun, runExperiment } from '../engine/coordinator.js';
-import type { RanksLoopSoFar } from '../engine/options.js';
+import type { PresynapticMode, RanksLoopSoFar } from '../engine/options.js';
 import { gatherJson, type ProcessRuntime } from '../engine/process-group.js';
 import { poissonEvents } from '../tasks/poisson.js';
 import { STEPS_PER_SECOND, secondsToSteps, type EligibilityMode } from '../model/constants.js';
@@ -38,6 +38,8 @@ export interface BenchResult extends BenchCase {
   /** Threads that stepped the ranks (per process), and why that many (engine/threads.ts). */
   threads: number;
   threadChoice: string;
+  /** Copies of the presynaptic side per process: 1, or one per thread (engine/presynaptic-work.ts). */
+  presynapticCopies: number;
   /**
    * Share of the rank threads' step loop spent waiting at barriers during the measured block (the
    * largest over the repeats and, under MPI, over the processes): the warm-up's waits (the JIT
@@ -143,6 +145,8 @@ export interface BenchOptions {
   processes?: ProcessRuntime | null;
   /** Threads per process for the ranks: a number, or `auto` (engine/threads.ts). Default auto. */
   threads?: number | 'auto';
+  /** Where the presynaptic side is computed (engine/presynaptic-work.ts). Default auto. */
+  presynaptic?: PresynapticMode;
   /** CPU-bound processes running beside the cases (started by the CLI; recorded in the results). */
   busy?: number;
   /**
@@ -243,6 +247,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult[
     let mpiSeconds = 0;
     let threads = 0;
     let threadChoice = '';
+    let presynapticCopies = 1;
     let waitShare = 0;
     let steal: number | null = null;
     for (let rep = 0; rep < (options.repeat ?? 3); rep++) {
@@ -255,6 +260,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult[
         processes: options.processes ?? null,
         workers: c.workers,
         threads: options.threads ?? 'auto',
+        presynaptic: options.presynaptic ?? 'auto',
         recordSpikes: false,
         kernels: options.kernels ?? 'wasm',
         outDir: BENCH_OUT,
@@ -283,6 +289,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult[
       mpiSeconds = Math.max(mpiSeconds, (result.info.layout?.mpiSeconds ?? 0) / result.simulatedSeconds);
       threads = Math.max(threads, result.info.layout?.threadsPerProcess ?? c.workers);
       threadChoice = result.info.layout?.threadChoice ?? '';
+      presynapticCopies = result.info.layout?.presynapticCopies ?? 1;
       waitShare = Math.max(waitShare, blockWaitShare(from, to));
     }
     // Lifetime peak of this process (ru_maxrss): exact when the case ran in a fresh process, as
@@ -300,6 +307,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult[
       network: sizes.join('-'),
       threads,
       threadChoice,
+      presynapticCopies,
       waitShare: Math.max(...perProcess.map((p) => p.waitShare)),
       busy: options.busy ?? 0,
       loadAverage: loadavg().map((x) => Math.round(x * 100) / 100),

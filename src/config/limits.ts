@@ -56,11 +56,12 @@ export function formatBytes(bytes: number): string {
 
 /**
  * Bytes of the shared WebAssembly memory of one process for this shape on `ranks` ranks, of
- * which it holds `localRanks` (all by default): computeLayout's own total. Laying out allocates
+ * which it holds `localRanks` (all by default), with `presynapticCopies` copies of the presynaptic
+ * side (layout.ts): computeLayout's own total. Laying out allocates
  * nothing (offsets only), so any size can be asked about.
  */
-export function sharedMemoryBytes(shape: NetworkShape, ranks: number, localRanks?: readonly number[]): number {
-  return computeLayout(buildTopology(shape), ranks, localRanks).totalBytes;
+export function sharedMemoryBytes(shape: NetworkShape, ranks: number, localRanks?: readonly number[], presynapticCopies = 1): number {
+  return computeLayout(buildTopology(shape), ranks, localRanks, presynapticCopies).totalBytes;
 }
 
 /** Bytes of one network-state snapshot (global arrays, float32/int32): what a checkpoint holds. */
@@ -96,9 +97,11 @@ export interface NetworkBytes {
  * Estimated memory of a run of `shape` on `ranks` ranks with `replayEvents` input + target
  * events. Pure arithmetic on the shape; call it before computeLayout.
  */
-export function estimateNetworkBytes(shape: NetworkShape, ranks: number, replayEvents = 0, localRanks?: readonly number[], monitorBytes = 0): NetworkBytes {
+export function estimateNetworkBytes(
+  shape: NetworkShape, ranks: number, replayEvents = 0, localRanks?: readonly number[], monitorBytes = 0, presynapticCopies = 1,
+): NetworkBytes {
   const groups = shape.hidden.length + 3;
-  const sharedBytes = sharedMemoryBytes(shape, ranks, localRanks);
+  const sharedBytes = sharedMemoryBytes(shape, ranks, localRanks, presynapticCopies);
   const workerBytes = (localRanks?.length ?? ranks) * (WORKER_BYTES + groups * SPK_BUFFER_BYTES) + monitorBytes;
   const snapshotBytes = 2 * stateBytes(shape);
   const replayBytes = 2 * 8 * replayEvents;
@@ -173,8 +176,10 @@ export function checkNetworkMemory(
   shape: NetworkShape, ranks: number, replayEvents: number, maxMemoryGiB?: number, localRanks?: readonly number[],
   /** Buffers of state monitors (--record) in this process. */
   monitorBytes = 0,
+  /** Copies of the presynaptic side in this process (layout.ts). */
+  presynapticCopies = 1,
 ): NetworkBytes {
-  const est = estimateNetworkBytes(shape, ranks, replayEvents, localRanks, monitorBytes);
+  const est = estimateNetworkBytes(shape, ranks, replayEvents, localRanks, monitorBytes, presynapticCopies);
   const share = localRanks && localRanks.length < ranks ? ` (per process, ${localRanks.length} of them)` : '';
   const describe = `${shape.nInput}-${[...shape.hidden, shape.nOutput].join('-')} network on ${ranks} rank${ranks === 1 ? '' : 's'}${share}`;
   if (est.sharedBytes > LIMITS.wasmMaxBytes) {

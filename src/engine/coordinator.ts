@@ -223,6 +223,7 @@ class Coordinator {
       hosted,
       ranks: this.ranks,
       threads: this.threads.length,
+      presynapticCopies: this.layout.presynapticCopies,
       shape: this.topology.shape,
       memory: this.memory,
       inputReplay: hosted.map((rank) => partitionTable(this.task.input, rank, this.ranks)),
@@ -419,7 +420,7 @@ class Coordinator {
       interrupted, stateFile, wallSeconds: (performance.now() - this.startWall) / 1000, timings,
       placement: placement ?? { processes: 1, process: 0, ranksPerProcess: this.ranks, hosts: [hostname()] },
       runId: this.runId, segment: this.segment, files, inProgress,
-      threads: { count: this.threads.length, reason: this.threadReason },
+      threads: { count: this.threads.length, reason: this.threadReason, presynapticCopies: this.layout.presynapticCopies },
     });
   }
 

@@ -126,6 +126,12 @@ export interface RunOptions {
   progressIntervalMs?: number;
   /** Ranks waiting at a barrier compute chunks of slower ranks' eligibility passes. */
   shareWork?: boolean;
+  /**
+   * Where the presynaptic side (traces, psp, pEff) is computed: once per process by all its
+   * threads, once per thread, or `auto`: per thread up to 2 threads (presynaptic-work.ts). The
+   * result does not depend on it.
+   */
+  presynaptic?: PresynapticMode;
   /** Synapses per chunk of a shared eligibility pass (a blocked pass: BLOCK_CHUNK_FACTOR times as many, work-sharing.ts). */
   chunkSynapses?: number;
   onProgress?: ((event: ProgressEvent) => void) | null;
@@ -146,6 +152,10 @@ export interface RunOptions {
   /** Refuse networks estimated above this many GiB (default: the config's maxMemoryGiB, else the limit of config/limits.ts). */
   maxMemoryGiB?: number;
 }
+
+/** Where the presynaptic side is computed (presynaptic-work.ts, `presynapticCopiesFor`). */
+export type PresynapticMode = 'auto' | 'per-process' | 'per-thread';
+export const PRESYNAPTIC_MODES: readonly PresynapticMode[] = ['auto', 'per-process', 'per-thread'];
 
 /**
  * Spin iterations at a barrier when every thread has a core of its own: about 100 µs here, what
@@ -176,6 +186,7 @@ export const DEFAULT_RUN_OPTIONS = Object.freeze({
   barrierSpin: 'auto' as number | 'auto',
   progressIntervalMs: 250,
   shareWork: true,
+  presynaptic: 'auto' as PresynapticMode,
   chunkSynapses: 16384,
   onProgress: null as ((event: ProgressEvent) => void) | null,
   onStats: null as ((line: StatsLine, ranks: RanksLoopSoFar) => void) | null,
@@ -215,6 +226,9 @@ export function resolveRunOptions(options: RunOptions = {}): ResolvedRunOptions 
   const threads = merged.threads;
   if (threads !== null && threads !== 'auto' && (!Number.isInteger(threads) || threads < 1)) {
     throw new UserError(`threads must be a positive integer or auto, got ${threads}`);
+  }
+  if (!PRESYNAPTIC_MODES.includes(merged.presynaptic)) {
+    throw new UserError(`presynaptic must be one of ${PRESYNAPTIC_MODES.join(', ')}, got ${JSON.stringify(merged.presynaptic)}`);
   }
   aurynSpkTag(merged.aurynVersion); // a bad version is a UserError before anything starts
   const hooks = merged.testHooks;

@@ -228,7 +228,7 @@ export class RunOutputs {
   runInfo(run: {
     schedule: Schedule; ranks: number; kernels: string; clock: number; interrupted: boolean;
     stateFile: string | null; wallSeconds: number; timings: RankTiming[]; placement: Placement; runId: string;
-    threads: { count: number; reason: string };
+    threads: { count: number; reason: string; presynapticCopies: number };
     segment: SegmentStart;
     /** A rewrite while the run goes: no final window yet. */
     inProgress?: boolean;
@@ -277,7 +277,7 @@ export class RunOutputs {
       wallSeconds: segments.reduce((sum, seg) => sum + seg.wallSeconds, 0),
       simulatedSeconds: run.clock * DT_SECONDS,
       rankTimings: run.timings,
-      layout: { ...layoutInfo(run.placement, run.timings), threadsPerProcess: run.threads.count, threadChoice: run.threads.reason },
+      layout: { ...layoutInfo(run.placement, run.timings), threadsPerProcess: run.threads.count, threadChoice: run.threads.reason, presynapticCopies: run.threads.presynapticCopies },
       runId: run.runId,
       files: run.files,
     };

@@ -1,23 +1,28 @@
 /**
- * The presynaptic side of a step, once per process instead of once per rank (docs/model.md §2,
- * the interval preparation P; docs/mpi.md).
+ * The presynaptic side of a step, once per process or once per thread instead of once per rank
+ * (docs/model.md §2, the interval preparation P; docs/mpi.md).
  *
  * Every rank's posts see every presynaptic neuron, so the `pre` traces (D1) and each plastic
  * connection's psp, psp delay line and pEff rows (E3 pre side with E5) are the same on every rank.
  * Every spike they read is delayed by at least MIN_DELAY_STEPS, so once the interval exchange has
- * delivered the last interval's spikes, the whole next interval of them is determined. The threads
- * of the process compute it together before any rank steps into the interval: the presynaptic
- * neurons are cut into chunks, each chunk runs the interval's steps in order, and a chunk is
- * claimed by whichever thread gets to it first (as eligibility chunks are: work-sharing.ts).
- * Each neuron gets exactly the operations, in the order, that each rank used to apply, so no
- * byte changes whoever computes it; a thread that hosts several ranks no longer repeats it, and a
- * process of T threads spends 1/T of it per thread.
+ * delivered the last interval's spikes, the whole next interval of them is determined, and it is
+ * computed before any rank steps into the interval. Each neuron gets exactly the operations, in
+ * the order, that each rank used to apply, so no byte changes whoever computes it.
+ *
+ * Where it is computed (`presynapticCopiesFor`):
+ * - *per process*: one copy; the threads of the process compute it together. The presynaptic
+ *   neurons are cut into chunks, each chunk runs the interval's steps in order, and a chunk is
+ *   claimed by whichever thread gets to it first (as eligibility chunks are: work-sharing.ts);
+ *   a process of T threads spends 1/T of it per thread, and waits for the last chunk.
+ * - *per thread*: a copy per thread, which computes all of it alone, for its own ranks. No wait,
+ *   and the pEff rows a rank's eligibility pass reads were written by its own core.
+ * Either way a thread that hosts several ranks computes it once for all of them.
  *
  * A connection with a longer spike delay D (docs/model.md §5.1) has its own `pre` trace, bumped by
  * the spikes of step n − D instead of n − MIN_DELAY_STEPS; D ≥ MIN_DELAY_STEPS, so those too are
  * delivered before the interval starts.
  *
- * The arrays live once per process (layout.ts); pEff is a ring with one row per step and a mirror,
+ * The arrays live once per copy (layout.ts); pEff is a ring with one row per step and a mirror,
  * so a rank's batch of consecutive steps is contiguous wherever it starts (rank.ts points its
  * kernel region at the row of its batch's first step). In blocked mode the ring has no mirror: the
  * blocked pass wraps at its end.
@@ -27,6 +32,7 @@ import { MIN_DELAY_STEPS, PRE_DECAY } from '../model/constants.js';
 import { CTRL, kernelRegionOf, pEffMirrorRows, type MemoryLayout } from '../network/layout.js';
 import type { Topology } from '../network/topology.js';
 import { RankAbortedError } from './exchange.js';
+import type { PresynapticMode } from './options.js';
 
 /** Presynaptic neurons per chunk: a multiple of 16 (whole cache lines, aligned SIMD). */
 export const PRESYNAPTIC_CHUNK_NEURONS = 256;
@@ -46,15 +52,39 @@ interface Chunk {
   ownTraces: Array<{ pre: number; delay: number }>;
 }
 
-/** Writes the process-level kernel regions the chunks compute from (the coordinator, before any thread starts). */
+/** Writes the kernel regions every copy's chunks compute from (the coordinator, before any thread starts). */
 export function writePresynapticRegions(u32: Uint32Array, layout: MemoryLayout, topology: Topology): void {
-  const first = layout.localRanks[0];
-  if (first === undefined) return;
-  for (let c = 0; c < topology.connections.length; c++) {
-    const at = layout.presynapticRegions[c]!;
-    if (at !== 0) u32.set(kernelRegionWords(kernelRegionOf(topology, layout.rankRegions[first]!, c)), at >> 2);
-  }
+  layout.presynapticRegions.forEach((regions, q) => {
+    // Copy q serves local rank q first (layout.ts), whose full region points at it.
+    const region = layout.rankRegions[layout.localRanks[q]!]!;
+    for (let c = 0; c < topology.connections.length; c++) {
+      const at = regions[c]!;
+      if (at !== 0) u32.set(kernelRegionWords(kernelRegionOf(topology, region, c)), at >> 2);
+    }
+  });
 }
+
+/**
+ * Copies of the presynaptic side for a process of `threads` rank threads (layout.ts): one per
+ * thread up to PER_THREAD_PRESYNAPTIC_MAX_THREADS threads under `auto`, else one for all.
+ *
+ * One copy computed together costs each thread 1/T of the work, a wait for the last chunk every
+ * interval, and chunks whose data moves between cores; and each rank's eligibility pass then reads
+ * pEff rows that another core wrote. A copy per thread costs each thread all of the work and
+ * nothing else. On this project's 2-core VM (200-1024-200, blocked eligibility) two threads ran
+ * as fast either way where the host put the two vCPUs on cores that share a cache, and about 6 %
+ * faster with a copy each where it did not; the copies took the placement out of the speed
+ * (docs/performance-log.md, 5 Dec 2026). At 16 threads a copy each would repeat the work 16 times,
+ * which the scaling model (scripts/scaling-model.mjs) cannot afford.
+ */
+export function presynapticCopiesFor(mode: PresynapticMode, threads: number): number {
+  if (mode === 'per-process') return 1;
+  if (mode === 'per-thread') return threads;
+  return threads <= PER_THREAD_PRESYNAPTIC_MAX_THREADS ? threads : 1;
+}
+
+/** `auto` gives each thread its own copy of the presynaptic side up to this many threads per process. */
+export const PER_THREAD_PRESYNAPTIC_MAX_THREADS = 2;
 
 export interface PresynapticWorkOptions {
   topology: Topology;
@@ -63,6 +93,8 @@ export interface PresynapticWorkOptions {
   kernels: Kernels;
   /** Threads of this process that take part in every `prepare` (1: no synchronisation). */
   threads: number;
+  /** This thread's index among them (threads.ts, ranksOfThreads): with a copy per thread, its copy. */
+  thread: number;
   /** Spin iterations before sleeping while other threads finish their chunks (exchange.ts). */
   spin: number;
 }
@@ -78,6 +110,9 @@ export class PresynapticWork {
   private readonly skipMode: number;
   /** Ring slots − 1 (layout.ts). */
   private readonly slotMask: number;
+  /** The copy this thread computes, and how many threads compute it (itself included). */
+  private readonly copy: number;
+  private readonly sharing: number;
 
   constructor(private readonly o: PresynapticWorkOptions) {
     const buffer = o.memory.buffer;
@@ -87,7 +122,14 @@ export class PresynapticWork {
     this.ctrl = o.layout.control >> 2;
     this.skipMode = o.topology.shape.feedback === 'random' ? 1 : 0;
     this.slotMask = o.layout.ringSlots - 1;
-    const first = o.layout.localRanks[0];
+    // With a copy per thread this thread computes its own copy alone; with one, every thread of
+    // the process computes it together.
+    const copies = o.layout.presynapticCopies;
+    this.copy = copies === 1 ? 0 : o.thread;
+    this.sharing = copies === 1 ? o.threads : 1;
+    if (copies === 0) return; // a process that holds no rank
+    if (copies !== 1 && copies !== o.threads) throw new RangeError(`presynaptic copies must be 1 or one per thread (${o.threads}), got ${copies}`);
+    const first = o.layout.localRanks[this.copy];
     if (first === undefined) return;
     const region = o.layout.rankRegions[first]!;
     for (const g of o.topology.groups) {
@@ -97,7 +139,7 @@ export class PresynapticWork {
         .map((c) => {
           const reg = region.connections[c.index]!;
           return {
-            region: o.layout.presynapticRegions[c.index]!, ringRows: reg.pEffRingRows, mirrorRows: pEffMirrorRows(reg.batchRows),
+            region: o.layout.presynapticRegions[this.copy]![c.index]!, ringRows: reg.pEffRingRows, mirrorRows: pEffMirrorRows(reg.batchRows),
             rowBytes: reg.prePitch * 4, pEff: reg.pEff,
           };
         });
@@ -125,7 +167,7 @@ export class PresynapticWork {
   prepare(from: number, to: number, frozen: boolean): void {
     const total = this.chunks.length;
     if (total === 0) return;
-    if (this.o.threads === 1) {
+    if (this.sharing === 1) {
       for (let k = 0; k < total; k++) this.chunk(k, from, to, frozen);
       return;
     }

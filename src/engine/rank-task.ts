@@ -31,6 +31,8 @@ export interface RankTaskData {
   ranks: number;
   /** Rank threads of this process: the count every barrier waits for. */
   threads: number;
+  /** Copies of the presynaptic side in this process (layout.ts; 1, or one per thread). */
+  presynapticCopies: number;
   shape: NetworkShape;
   memory: WebAssembly.Memory;
   /** Replay tables of each hosted rank's input and target neurons, in `hosted` order. */
@@ -69,7 +71,7 @@ export function runRankTask(data: RankTaskData): RankOutcome {
   const topology = buildTopology(data.shape);
   const placement = data.settings.placement;
   const localRanks = localRanksOf(placement, data.ranks);
-  const layout = computeLayout(topology, data.ranks, localRanks);
+  const layout = computeLayout(topology, data.ranks, localRanks, data.presynapticCopies);
   const outDir = data.outDir;
   const control = new ControlBlock(data.memory.buffer, layout, data.threads);
   // Several processes: this thread may be the one that drives an exchange (process-group.ts).
@@ -98,6 +100,8 @@ export function runRankTask(data: RankTaskData): RankOutcome {
   }));
   const presynaptic = new PresynapticWork({
     topology, layout, memory: data.memory, kernels, threads: data.threads, spin: data.settings.barrierSpin,
+    // Thread t hosts the t-th, (t+T)-th, … of the process's ranks (threads.ts, ranksOfThreads).
+    thread: localRanks.indexOf(data.hosted[0]!),
   });
   const thread = new RankThread(engines, transport, presynaptic);
   const monitors: RankMonitors[] = [];

@@ -19,7 +19,8 @@ import { clearSelfSynapses } from '../model/self-synapses.js';
 import { bumpTrace } from '../model/traces.js';
 import { initialiseRank } from './initialise.js';
 import { DelayedLists } from './merge.js';
-import { kernelRegionOf, sharedWeightColumn, sharedWeightConnections, type MemoryLayout, type RankRegion } from '../network/layout.js';
+import { kernelRegionOf, sharedWeightConnections, type MemoryLayout, type RankRegion } from '../network/layout.js';
+import { sharedWeightColumn } from '../network/mirror-rows.js';
 import type { RankMonitors } from './monitors.js';
 import type { RankSettings } from './options.js';
 import { RankHooks } from './rank-hooks.js';
@@ -102,7 +103,7 @@ export class RankEngine {
   private readonly fenceWeightUpdates: boolean;
   /**
    * Per connection read by symmetric feedback (else empty), per owner rank: where this rank's rows
-   * of the owner's weights start and how far apart they are (layout.ts, `sharedWeightColumn`).
+   * of the owner's weights start and how far apart they are (mirror-rows.ts, `sharedWeightColumn`).
    */
   private readonly sharedAt: Int32Array[];
   private readonly sharedRowStep: Int32Array[];

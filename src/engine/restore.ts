@@ -5,7 +5,8 @@
  * each value goes (partition.ts).
  */
 import type { ConnectionState, GroupState, SpikeRing } from '../io/netstate.js';
-import { mirrorRowIds, type MemoryLayout } from '../network/layout.js';
+import type { MemoryLayout } from '../network/layout.js';
+import { mirrorRowIds } from '../network/mirror-rows.js';
 import { RegionView } from './region-view.js';
 import { globalId, ownerRank } from '../network/partition.js';
 import type { Topology } from '../network/topology.js';

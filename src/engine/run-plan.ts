@@ -15,6 +15,7 @@ import { networkShape } from '../network/chain.js';
 import { computeLayout, type MemoryLayout } from '../network/layout.js';
 import { buildTopology, type Topology } from '../network/topology.js';
 import { trainedStateName } from './continuation.js';
+import { presynapticCopiesFor } from './presynaptic-work.js';
 import { monitorDiskBytes, msToSteps, planMonitors, type MonitorPlan } from './monitor-plan.js';
 import { resolveRunOptions, type ResolvedRunOptions, type RunOptions } from './options.js';
 import { RunOutputs } from './outputs.js';
@@ -52,7 +53,11 @@ export function checkRun(config: ExperimentConfig, task: ResolvedTask, options: 
   const localRanks = localRanksOf(placement, ranks);
   const isRoot = placement === null || placement.process === ROOT_PROCESS;
   const topology = buildTopology(networkShape(config, task));
-  const layout = computeLayout(topology, ranks, localRanks);
+  // The threads first: the layout holds a copy of the presynaptic side per thread or per process.
+  const choice = chooseThreads(options, localRanks.length, ranks, topology);
+  const threads = ranksOfThreads(localRanks, choice.threads);
+  const presynapticCopies = presynapticCopiesFor(options.presynaptic, threads.length);
+  const layout = computeLayout(topology, ranks, localRanks, presynapticCopies);
   const schedule = scheduleFor(config, task);
   const record = [...(config.record ?? []), ...options.record];
   const monitors = record.length === 0 || !options.recordSpikes ? null : planMonitors(record, topology, schedule, {
@@ -61,12 +66,11 @@ export function checkRun(config: ExperimentConfig, task: ResolvedTask, options: 
   });
   checkWorkers(ranks, null, localRanks.length);
   const estimate = checkNetworkMemory(topology.shape, ranks, task.input.steps.length + task.target.steps.length, options.maxMemoryGiB ?? config.maxMemoryGiB,
-    localRanks, (monitors?.length ?? 0) * localRanks.length * MONITOR_BUFFER_BYTES);
+    localRanks, (monitors?.length ?? 0) * localRanks.length * MONITOR_BUFFER_BYTES, presynapticCopies);
   if (monitors && isRoot) checkMonitorDisk(monitorDiskBytes(monitors), options.outDir);
-  const choice = chooseThreads(options, localRanks.length, ranks, topology);
   return {
     ranks, localRanks, isRoot, runId: runIdOf({ config, task }), topology, layout, schedule, monitors,
-    threads: ranksOfThreads(localRanks, choice.threads), threadReason: choice.reason, oversubscribed: choice.oversubscribed,
+    threads, threadReason: choice.reason, oversubscribed: choice.oversubscribed,
     memoryBytes: estimate.totalBytes,
   };
 }
@@ -95,6 +99,8 @@ export interface RunPlan {
   /** Threads of this process, and why that many. */
   threads: number;
   threadReason: string;
+  /** Copies of the presynaptic side in this process: 1 (its threads share it) or one per thread. */
+  presynapticCopies: number;
   burnInSeconds: number;
   blocks: number;
   blockSeconds: number;
@@ -143,6 +149,7 @@ export function planRun(config: ExperimentConfig, task: ResolvedTask, options: R
     ranksPerProcess: placement?.ranksPerProcess ?? run.ranks,
     threads: run.threads.length,
     threadReason: run.threadReason,
+    presynapticCopies: run.layout.presynapticCopies,
     burnInSeconds: s.burnInSteps * DT_SECONDS,
     blocks: s.blocks,
     blockSeconds: s.blockSteps * DT_SECONDS,

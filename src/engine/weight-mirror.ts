@@ -3,14 +3,15 @@
  *
  * Hidden neuron j's error sums W[j, k]·e_k over the output events k, so the rank that owns j reads
  * row j of every rank's part of W, wherever k lives. A process keeps, of another process's ranks,
- * only the rows its own ranks read (layout.ts, `mirrorRowsOf`), and after every weight update each
+ * only the rows its own ranks read (mirror-rows.ts, `mirrorRowsOf`), and after every weight update each
  * process sends every other process exactly those rows: (P − 1)/P² of the matrix per process,
  * where broadcasting each rank's whole part sent (P − 1)/P. The rows a process sends to process q
  * form one span of q's memory (q's layout keeps the mirrors of one process's ranks together), so
  * the sender writes the span's image — the rows at q's offsets, zeros in the alignment gaps — and
  * q receives it in place. Same weights, same summation order in the feedback: same bytes.
  */
-import { mirrorRowIds, sharedWeightConnections, type MemoryLayout } from '../network/layout.js';
+import { sharedWeightConnections, type MemoryLayout } from '../network/layout.js';
+import { mirrorRowIds } from '../network/mirror-rows.js';
 import type { Topology } from '../network/topology.js';
 
 /** What one process sends to another after a weight update: one span of the receiver's memory. */

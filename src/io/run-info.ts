@@ -65,6 +65,8 @@ export interface RunInfoLayout {
   /** Threads that stepped the ranks of the root process, and why that many (engine/threads.ts). */
   threadsPerProcess?: number;
   threadChoice?: string;
+  /** Copies of the presynaptic side in the root process: 1 (its threads share it) or one per thread (engine/presynaptic-work.ts). */
+  presynapticCopies?: number;
 }
 
 /**

@@ -7,7 +7,7 @@
  * data. A process that holds only some ranks (several MPI processes) allocates full regions for
  * its own ranks and *mirrors* for the others: just what the transport copies in — spike rings,
  * error-event rings, and the weights symmetric feedback reads. Of those weights a mirror keeps only
- * the rows this process's ranks read (their own presynaptic neurons, rank by rank: `mirrorRowsOf`),
+ * the rows this process's ranks read (their own presynaptic neurons, rank by rank: mirror-rows.ts),
  * not the whole matrix: (P − 1)/P² of it per process instead of (P − 1)/P, which at 16 processes
  * would otherwise outweigh the process's own synapses. The mirrored weights of all ranks sit together
  * at the end of the layout, rank by rank, so the ones another process sends form one span
@@ -16,10 +16,14 @@
  * the pointers and sizes its kernels read, filled by the owning rank (`kernelRegionOf`).
  *
  * The presynaptic side is the same for every rank (every rank's posts see every presynaptic
- * neuron), so it exists once per process, not once per rank: the `pre` traces, each plastic
- * connection's psp and psp delay line, and its pEff rows. The full regions of a process point at
- * the same arrays; the process's threads compute them together once per interval
- * (src/engine/presynaptic-work.ts) from a process-level kernel region (`presynapticRegions`).
+ * neuron), so it is not kept once per rank: the `pre` traces, each plastic connection's psp and
+ * psp delay line, and its pEff rows exist in `presynapticCopies` copies per process — one that the
+ * process's threads compute together, or one per thread (src/engine/presynaptic-work.ts says
+ * when). Copy q serves the local ranks at positions i ≡ q (mod copies) of `localRanks`, which,
+ * with one copy per thread, are exactly the ranks of thread q (threads.ts, ranksOfThreads). Each
+ * copy is computed once per interval from its own kernel region (`presynapticRegions[q]`). The
+ * copies lie after everything else, so the offsets of every rank region and mirror do not depend
+ * on them: another process (mpi-link.ts) computes this one's layout without knowing its threads.
  * pEff is a ring of `pEffRingRows` rows, one per step, followed by a mirror of its first
  * `batchRows − 1` rows, so that any batch of up to `batchRows` consecutive steps is contiguous:
  * a rank points its kernel region's pEff at the ring row of its batch's first step.
@@ -34,7 +38,8 @@ import { BLOCK_STEPS, ELIGIBILITY_BATCH, MIN_DELAY_STEPS } from '../model/consta
 import { BLOCK_COEFFICIENT_ROWS, BLOCK_SCRATCH_FLOATS } from '../model/eligibility-block-ref.js';
 import { KERNEL_REGION_WORDS, type KernelRegion } from '../model/kernels.js';
 import { WASM_RESERVED_BYTES } from '../model/kernels-wasm.js';
-import { globalId, localCount, paddedStride } from './partition.js';
+import { mirrorRowsOf } from './mirror-rows.js';
+import { localCount, paddedStride } from './partition.js';
 import type { Topology } from './topology.js';
 
 /**
@@ -200,12 +205,13 @@ export interface MemoryLayout {
   rankRegions: RankRegion[];
   /** Slots of every spike and event ring (a power of two, RING_SLOTS without longer delays). */
   ringSlots: number;
+  /** Copies of the presynaptic side in this process (see the opening comment); 0 when it holds no rank. */
+  presynapticCopies: number;
   /**
-   * Per connection, the process-level kernel region the presynaptic work computes from (its psp,
-   * psp line, pre and the pEff ring's base); 0 where the connection is not plastic or the process
-   * holds no rank.
+   * Per copy and connection, the kernel region the presynaptic work computes that copy from (its
+   * psp, psp line, pre and the pEff ring's base); 0 where the connection is not plastic.
    */
-  presynapticRegions: number[];
+  presynapticRegions: number[][];
   /** Bytes [start, end) of the mirrored weights of other processes' ranks (0, 0 when none). */
   mirrorBlock: { start: number; end: number };
   totalBytes: number;
@@ -251,7 +257,11 @@ export function sharedWeightConnections(topology: Topology): number[] {
     .map((c) => c.index);
 }
 
-export function computeLayout(topology: Topology, ranks: number, localRanks?: readonly number[]): MemoryLayout {
+/**
+ * The layout of a process holding `localRanks` (all by default) of `ranks`, with `presynapticCopies`
+ * copies of the presynaptic side (at most one per local rank).
+ */
+export function computeLayout(topology: Topology, ranks: number, localRanks?: readonly number[], presynapticCopies = 1): MemoryLayout {
   const local = localRanks ?? Array.from({ length: ranks }, (_, r) => r);
   const isLocal = new Set(local);
   const shared = new Set(sharedWeightConnections(topology));
@@ -259,24 +269,14 @@ export function computeLayout(topology: Topology, ranks: number, localRanks?: re
   const controlInts = CTRL.rankClocks + ranks;
   const control = alloc.take(controlInts);
   const params = alloc.take(2 * 8);
-  // The presynaptic side, once per process (see the opening comment).
-  const anyLocal = local.length > 0;
   const rows = topology.shape.eligibility === 'blocked' ? BLOCK_STEPS : ELIGIBILITY_BATCH;
-  const sharedPre = topology.groups.map((g) => (g.presynaptic && anyLocal ? alloc.take(g.size) : 0));
-  const sharedConn = topology.connections.map((c) => {
-    const on = c.plastic && anyLocal;
-    return {
-      psp: on ? alloc.take(c.nPre) : 0,
-      pspLine: on ? alloc.take(c.delaySteps * c.nPre) : 0,
-      pEff: on ? alloc.take((pEffRingRows(rows) + pEffMirrorRows(rows)) * batchPitch(c.nPre)) : 0,
-      kernelRegion: on ? alloc.take(KERNEL_REGION_WORDS) : 0,
-      pre: on && c.ownPreTrace ? alloc.take(c.nPre) : 0,
-    };
-  });
+  if (!Number.isInteger(presynapticCopies) || presynapticCopies < 1) throw new RangeError(`presynaptic copies must be a positive integer, got ${presynapticCopies}`);
+  const copies = Math.min(presynapticCopies, local.length);
   const ringSlots = ringSlotsOf(topology);
   const rankRegions: RankRegion[] = [];
   for (let r = 0; r < ranks; r++) {
     const full = isLocal.has(r);
+    // The presynaptic fields (pre, psp, pspLine, pEff) are set once the copies are placed, below.
     const groups = topology.groups.map((g): GroupRegion => {
       const local = localCount(g.size, r, ranks);
       const localCap = Math.max(1, local);
@@ -291,7 +291,7 @@ export function computeLayout(topology: Topology, ranks: number, localRanks?: re
         ref: lif ? alloc.take(stride) : 0,
         ringCounts: alloc.take(ringSlots),
         ringIds: alloc.take(ringSlots * localCap),
-        pre: g.presynaptic && full ? sharedPre[g.index]! : 0,
+        pre: 0,
         merged: g.presynaptic && full ? alloc.take(g.size) : 0,
       };
     });
@@ -326,9 +326,9 @@ export function computeLayout(topology: Topology, ranks: number, localRanks?: re
         sDelayed: plastic ? alloc.take(rows * batchPitch(stride)) : 0,
         eEff: plastic ? alloc.take(rows * batchPitch(stride)) : 0,
         h4: c.regulariser && full ? alloc.take(rows * batchPitch(stride)) : 0,
-        psp: plastic ? sharedConn[c.index]!.psp : 0,
-        pEff: plastic ? sharedConn[c.index]!.pEff : 0,
-        pspLine: plastic ? sharedConn[c.index]!.pspLine : 0,
+        psp: 0,
+        pEff: 0,
+        pspLine: 0,
         blockBuf: plastic && rows === BLOCK_STEPS ? alloc.take((rows + BLOCK_COEFFICIENT_ROWS) * batchPitch(stride)) : 0,
         feedbackB: c.feedback?.mode === 'random' && full ? alloc.take(topology.shape.nOutput * stride) : 0,
         evCounts: c.emitsErrorEvents ? alloc.take(ringSlots) : 0,
@@ -339,7 +339,7 @@ export function computeLayout(topology: Topology, ranks: number, localRanks?: re
         pass: plastic ? alloc.take(16) : 0,
         kernelRegion: plastic ? alloc.take(KERNEL_REGION_WORDS) : 0,
         merged: full && c.spikeDelaySteps !== MIN_DELAY_STEPS ? alloc.take(c.nPre) : 0,
-        pre: plastic ? sharedConn[c.index]!.pre : 0,
+        pre: 0,
       };
     });
     const blockScratch = full && rows === BLOCK_STEPS && topology.connections.some((c) => c.plastic) ? alloc.take(BLOCK_SCRATCH_FLOATS) : 0;
@@ -357,47 +357,34 @@ export function computeLayout(topology: Topology, ranks: number, localRanks?: re
     }
   }
   const mirrorBlock = alloc.offset > mirrorStart ? { start: mirrorStart, end: alloc.offset } : { start: 0, end: 0 };
+  // The copies of the presynaptic side, last (see the opening comment), and the full regions of
+  // the ranks each serves pointed at it.
+  const presynapticRegions: number[][] = [];
+  for (let q = 0; q < copies; q++) {
+    const pre = topology.groups.map((g) => (g.presynaptic ? alloc.take(g.size) : 0));
+    const conn = topology.connections.map((c) => ({
+      psp: c.plastic ? alloc.take(c.nPre) : 0,
+      pspLine: c.plastic ? alloc.take(c.delaySteps * c.nPre) : 0,
+      pEff: c.plastic ? alloc.take((pEffRingRows(rows) + pEffMirrorRows(rows)) * batchPitch(c.nPre)) : 0,
+      kernelRegion: c.plastic ? alloc.take(KERNEL_REGION_WORDS) : 0,
+      pre: c.plastic && c.ownPreTrace ? alloc.take(c.nPre) : 0,
+    }));
+    presynapticRegions.push(conn.map((c) => c.kernelRegion));
+    for (let i = q; i < local.length; i += copies) {
+      const region = rankRegions[local[i]!]!;
+      for (const g of topology.groups) region.groups[g.index]!.pre = pre[g.index]!;
+      for (const c of topology.connections) {
+        const reg = region.connections[c.index]!;
+        const { psp, pspLine, pEff, pre: ownPre } = conn[c.index]!;
+        Object.assign(reg, { psp, pspLine, pEff, pre: ownPre });
+      }
+    }
+  }
   const totalBytes = alloc.offset;
   const pages = Math.ceil(totalBytes / PAGE);
-  const presynapticRegions = sharedConn.map((c) => c.kernelRegion);
-  return { ranks, localRanks: local, control, controlInts, params, rankRegions, ringSlots, presynapticRegions, mirrorBlock, totalBytes, pages };
-}
-
-/**
- * Rows of a shared connection's weights that a process holding `localRanks` reads from another
- * rank: those of its ranks' own presynaptic neurons (every `ranks`-th row from each rank's index).
- */
-export function mirrorRowsOf(nPre: number, ranks: number, localRanks: readonly number[]): number {
-  let rows = 0;
-  for (const t of localRanks) rows += localCount(nPre, t, ranks);
-  return rows;
-}
-
-/**
- * The presynaptic neurons whose rows a mirror of a shared connection keeps, in its row order: each
- * local rank's own neurons (ascending), rank after rank. `mirrorRowsOf` is their count.
- */
-export function mirrorRowIds(nPre: number, ranks: number, localRanks: readonly number[]): number[] {
-  const ids: number[] = [];
-  for (const t of localRanks) for (let jl = 0; jl < localCount(nPre, t, ranks); jl++) ids.push(globalId(jl, t, ranks));
-  return ids;
-}
-
-/**
- * Where rank `reader` finds, in rank `owner`'s region of connection c, the weights from its own
- * presynaptic neurons to the owner's post kl: float index `at + kl`, then every `rowStep` floats,
- * one row per local presynaptic neuron of the reader (ascending). In a full region those are
- * every `ranks`-th row from row `reader`; in a mirror, consecutive rows from the reader's first.
- */
-export function sharedWeightColumn(layout: MemoryLayout, nPre: number, c: number, owner: number, reader: number): { at: number; rowStep: number } {
-  const reg = layout.rankRegions[owner]!.connections[c]!;
-  if (!layout.rankRegions[owner]!.mirror) return { at: (reg.w >> 2) + reader * reg.stride, rowStep: reg.stride * layout.ranks };
-  let row = 0;
-  for (const t of layout.localRanks) {
-    if (t === reader) return { at: (reg.w >> 2) + row * reg.stride, rowStep: reg.stride };
-    row += localCount(nPre, t, layout.ranks);
-  }
-  throw new RangeError(`rank ${reader} is not held by this process: it reads no mirrored weights here`);
+  return {
+    ranks, localRanks: local, control, controlInts, params, rankRegions, ringSlots, presynapticCopies: copies, presynapticRegions, mirrorBlock, totalBytes, pages,
+  };
 }
 
 /**

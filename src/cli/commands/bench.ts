@@ -12,6 +12,7 @@ import { joinMpiJob } from '../../engine/mpi-session.js';
 import { UserError } from '../../errors.js';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { parseCount, parseLayoutList, parsePositive, parsePositiveInt, parseSizeList, parseThreads, parseWorkerList } from '../options.js';
+import { PRESYNAPTIC_MODES, type PresynapticMode } from '../../engine/options.js';
 
 interface BenchCliOptions {
   seconds: number;
@@ -26,6 +27,7 @@ interface BenchCliOptions {
   bindTo?: MpiBinding;
   network?: number[];
   threads: number | 'auto';
+  presynaptic: PresynapticMode;
   busy: number;
   copies?: boolean;
   /** false: `--no-round-trip` (hidden; the copies of --copies pass it). */
@@ -57,6 +59,7 @@ export function register(program: Command): void {
     .option('--layouts <list>', 'processes x ranks to compare, e.g. 1x2,2x1,2x1/tcp (processes > 1 run under mpirun)', parseLayoutList)
     .addOption(new Option('--bind-to <policy>', 'how mpirun binds the processes of --layouts: none (the default: the OS may move a process off a busy core) or core (what mpirun -np 2 does by default)').choices([...MPI_BINDINGS]))
     .option('--threads <n|auto>', 'threads per process that step the ranks (auto: the free cores, at most one per rank)', parseThreads, 'auto' as const)
+    .addOption(new Option('--presynaptic <where>', 'where the presynaptic side is computed: per-process (its threads share it), per-thread, or auto (per thread up to 2 threads)').choices([...PRESYNAPTIC_MODES]).default('auto'))
     .option('--busy <n>', 'run n CPU-bound processes beside every case (a shared machine, side by side)', parseCount, 0)
     .option('--copies', 'also run every case of W > 1 workers as W independent one-worker processes at once: what W jobs that never wait for each other gain here, the ceiling for W workers on this machine')
     // Passed to the children that run beside other work of the same measurement (the copies of
@@ -89,7 +92,7 @@ Examples:
       let cases: BenchCase[] = DEFAULT_CASES;
       if (hidden !== undefined) cases = (opts.workers ?? [1, 2]).map(custom);
       const settings = {
-        seconds: opts.seconds, warmupSeconds: opts.warmup, kernels: opts.kernels, repeat: opts.repeat, threads: opts.threads, busy: opts.busy,
+        seconds: opts.seconds, warmupSeconds: opts.warmup, kernels: opts.kernels, repeat: opts.repeat, threads: opts.threads, presynaptic: opts.presynaptic, busy: opts.busy,
         roundTrip: opts.roundTrip !== false,
         ...(opts.eligibility === undefined ? {} : { eligibility: opts.eligibility }),
       };
@@ -252,6 +255,7 @@ function caseArgs(opts: BenchCliOptions, workers: number, feedback: string, netw
   return [
     'bench', '--json', '--workers', String(workers), '--seconds', String(opts.seconds), '--warmup', String(opts.warmup),
     '--repeat', String(opts.repeat), '--kernels', opts.kernels, '--feedback', feedback, '--threads', String(opts.threads),
+    '--presynaptic', opts.presynaptic,
     ...(opts.eligibility === undefined ? [] : ['--eligibility', opts.eligibility]),
     ...network,
   ];

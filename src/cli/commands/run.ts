@@ -8,7 +8,7 @@ import { loadConfig } from '../../config/load.js';
 import type { ConfigInput } from '../../config/schema.js';
 import { resolveTask, type ResolvedTask } from '../../config/task.js';
 import { planRun, runExperiment, type RunOptions, type RunPlan } from '../../engine/coordinator.js';
-import { DEFAULT_RUN_OPTIONS } from '../../engine/options.js';
+import { DEFAULT_RUN_OPTIONS, PRESYNAPTIC_MODES, type PresynapticMode } from '../../engine/options.js';
 import { networkShape } from '../../network/chain.js';
 import { endpointName, type ConnectionSpec } from '../../network/graph.js';
 import { localRanksOf, withProcess } from '../../engine/process-group.js';
@@ -36,6 +36,7 @@ import {
 interface RunCliOptions {
   workers?: number;
   threads: number | 'auto';
+  presynaptic: PresynapticMode;
   out: string;
   seed?: number;
   blocks?: number;
@@ -109,6 +110,7 @@ export function register(program: Command): void {
     .argument('[config]', 'experiment config (JSON); default: config/default.json (the built-in task, as `npm start`)')
     .option('-w, --workers <n>', `ranks (data partitions; the result does not depend on them); default: the cores other work leaves free (at most ${availableParallelism()} here), fewer for a small network`, parsePositiveInt)
     .option('--threads <n|auto>', 'threads that step the ranks; auto: one per rank while cores are free, fewer on a busy machine', parseThreads, 'auto' as const)
+    .addOption(new Option('--presynaptic <where>', 'where the presynaptic side (traces, psp) is computed: per-process (its threads share it), per-thread, or auto (per thread up to 2 threads); the result does not depend on it').choices([...PRESYNAPTIC_MODES]).default('auto'))
     .option('-o, --out <dir>', 'output folder', 'output')
     .option('--seed <n>', 'network seed (initial weights, feedback matrices)', parseSeed)
     .option('--blocks <n>', 'training blocks after the burn-in', parseCount)
@@ -304,6 +306,7 @@ Examples:
       const options: RunOptions = {
         workers: mpi === null ? workers : mpi.placement.ranksPerProcess,
         threads: opts.threads,
+        presynaptic: opts.presynaptic,
         processes: mpi,
         outDir: opts.out,
         kernels: opts.kernels,
@@ -389,7 +392,8 @@ function formatPlan(plan: RunPlan, config: { feedback: string; eta: number; seed
     `  schedule: burn-in ${sec(plan.burnInSeconds)}, ${plan.blocks} blocks of ${sec(plan.blockSeconds)}, frozen replay to ${sec(plan.endSeconds)}: ` +
       `${sec(plan.endSeconds - plan.startSeconds)} simulated${plan.startSeconds > 0 ? ` (resumed at ${sec(plan.startSeconds)})` : ''}`,
     `  ranks: ${plan.ranks}${plan.processes > 1 ? ` = ${plan.processes} processes × ${plan.ranksPerProcess}` : ''}; ` +
-      `${plan.threads} thread${plan.threads === 1 ? '' : 's'}${plan.processes > 1 ? ' per process' : ''} (${plan.threadReason})`,
+      `${plan.threads} thread${plan.threads === 1 ? '' : 's'}${plan.processes > 1 ? ' per process' : ''} (${plan.threadReason})` +
+      `${plan.threads > 1 ? `; presynaptic side ${plan.presynapticCopies === 1 ? 'shared by the threads' : 'per thread'}` : ''}`,
     `  memory: about ${formatBytes(plan.memoryBytes)}${plan.processes > 1 ? ' in process 0' : ''} (limit ${limitGiB} GiB)`,
     `  output folder: ${plan.outDir} (the run ${plan.folder})`,
     `  files: ${plan.files.join(', ')}${opts.report ? ', report.html' : ''}`,
