@@ -389,7 +389,7 @@ export class RankEngine {
     }
 
     // E3 pre side (psp delay line and skip) with E5 (psp follows pre) were computed for the whole
-    // interval, once per process (presynaptic-work.ts): this step's pEff is row n of the ring, and
+    // interval, once per process or thread (presynaptic-work.ts): this step's pEff is row n of the ring, and
     // a new batch starts its rows there.
     if (batchRow === 0) this.u32[(reg.kernelRegion >> 2) + KERNEL_REGION.pEff] = reg.pEff + (n % reg.pEffRingRows) * reg.prePitch * 4;
 

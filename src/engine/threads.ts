@@ -167,7 +167,7 @@ export function synapsesOf(shape: NetworkShape): number {
 /**
  * The default rank count of a one-process run: the `auto` thread count for as many ranks as
  * cores. More ranks than threads would only add per-rank work (each rank runs its own step loop
- * and kernel calls; the presynaptic side is shared per process), and the result does not depend
+ * and kernel calls; the presynaptic side is computed once per thread or process), and the result does not depend
  * on the rank count.
  */
 export function defaultRanks(shape: NetworkShape): number {

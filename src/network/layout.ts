@@ -31,7 +31,7 @@
  * Spike rings hold `ringSlots` steps: the interval being written and the longest spike delay read
  * (docs/model.md §5.1), rounded up to a power of two so a slot is a mask away. With every
  * connection at the minimum delay that is RING_SLOTS (16), as it always was. A connection with a
- * longer delay has its own merged list per rank and its own `pre` trace per process: it reads the
+ * longer delay has its own merged list per rank and its own `pre` trace per presynaptic copy: it reads the
  * group's spikes of another step than the group's other readers.
  */
 import { BLOCK_STEPS, ELIGIBILITY_BATCH, MIN_DELAY_STEPS } from '../model/constants.js';
@@ -105,7 +105,7 @@ export interface GroupRegion {
   ref: number;
   ringCounts: number;
   ringIds: number;
-  /** Presynaptic trace of every neuron of the group (one per process, shared by its ranks). */
+  /** Presynaptic trace of every neuron of the group, in the copy of the presynaptic side this rank reads. */
   pre: number;
   /** Scratch: this step's delayed spikes of the whole group, merged in ascending id (minimum delay). */
   merged: number;
@@ -142,9 +142,9 @@ export interface ConnectionRegion {
   sDelayed: number;
   eEff: number;
   h4: number;
-  /** psp and its delay line, one per process (shared by its ranks). */
+  /** psp and its delay line: the copy of the presynaptic side this rank reads (shared by the ranks it serves). */
   psp: number;
-  /** The process's pEff ring (`pEffRingRows` rows, then `pEffMirrorRows` mirror rows, `prePitch` floats each). */
+  /** That copy's pEff ring (`pEffRingRows` rows, then `pEffMirrorRows` mirror rows, `prePitch` floats each). */
   pEff: number;
   pspLine: number;
   /** Blocked mode only (§7.7): uf rows and coefficient rows of the blocked pass; else 0. */
@@ -159,7 +159,7 @@ export interface ConnectionRegion {
   pass: number;
   /**
    * Only where the spike delay is not the minimum (else 0): scratch for this step's delayed spikes
-   * of the pre group, merged (full regions), and the connection's own `pre` trace (one per process,
+   * of the pre group, merged (full regions), and the connection's own `pre` trace (one per copy of the presynaptic side,
    * plastic connections), which the kernel region then points at instead of the group's.
    */
   merged: number;
