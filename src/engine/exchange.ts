@@ -62,11 +62,15 @@ export class ControlBlock {
     Atomics.store(this.ints, CTRL.rankClocks + rank, clock);
   }
 
-  /** Coordinator: stop every rank now; waiting ranks wake and throw RankAbortedError. */
+  /**
+   * Coordinator: stop every rank now; waiting ranks wake and throw RankAbortedError, and the
+   * coordinator's own wait for parks (waitAllParked) wakes to see the failure.
+   */
   abort(): void {
     Atomics.store(this.ints, CTRL.abort, 1);
     Atomics.notify(this.ints, CTRL.barrierGeneration);
     Atomics.notify(this.ints, CTRL.commandGeneration);
+    Atomics.notify(this.ints, CTRL.parkedCount);
   }
 
   /** Coordinator: ask the ranks to stop at their next interval boundary (Ctrl-C). */

@@ -20,8 +20,15 @@ import type { RankTiming } from './wait-log.js';
  * (issue 16, point 4).
  */
 const RANK_YOUNG_GENERATION_MIB = 3;
-/** How often the coordinator looks at the ranks while it waits for them to park. */
-const WATCH_POLL_MS = 50;
+/**
+ * How often the coordinator looks at the ranks while it waits for them to park (a park, a rank's
+ * failure and the end of the run wake it at once; the looks are for hangs, whose timeout is 5 s or
+ * more). Each look wakes the main thread, which on a machine with as many rank threads as cores
+ * takes a core from a rank thread, and the other ranks wait for that one at the next barrier: at
+ * 250 ms instead of 50 two blocked workers at 200-1024-200 ran about 1 % faster (24 interleaved
+ * rounds, faster in 17; docs/performance-log.md, 5 Dec 2026).
+ */
+const WATCH_POLL_MS = 250;
 /** How long an aborted run waits for its ranks to notice before the threads are terminated. */
 const ABORT_GRACE_MS = 2000;
 /**
